@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// SteerLens: saliency maps and regression tests for steering-angle CNNs on dashcam video.
+/// Targets by concern, C wrappers at the bottom (see Sources/README.md).
+let package = Package(
+    name: "SteerLens",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "steerlens", targets: ["SteerLensCLI"]),
+        .executable(name: "steerlens-bench", targets: ["SteerLensBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, found with pkg-config; shim headers wrap macros Swift cannot import.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "SteerLensSupport"),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "SteerLensSupport"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
+        .target(name: "ModelImport", dependencies: ["CHDF5", "NeuralNet", "SteerLensSupport"]),
+        .executableTarget(
+            name: "SteerLensCLI",
+            dependencies: [
+                "VideoIO", "NeuralNet", "ModelImport", "SteerLensSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "SteerLensSupport", "COpenBLAS"]),
+
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet"]),
+        .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO"]),
+    ]
+)

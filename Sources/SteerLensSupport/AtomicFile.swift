@@ -1,0 +1,74 @@
+import Foundation
+
+/// Writes files so that readers never see a half-written one: data goes to a temporary file in the
+/// same directory, which is then renamed over the destination (rename is atomic on POSIX).
+public enum AtomicFile {
+    /// Writes `data` to `url` atomically.
+    /// - Throws: ``OutputError`` when the directory cannot be created or the write fails.
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        try OutputError.wrap(url.path, kind: .cannotCreateOutput) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        do {
+            try data.write(to: temporary)
+            if rename(temporary.path, url.path) != 0 {
+                throw OutputError(path: url.path, kind: .ioError, reason: String(cString: strerror(errno)))
+            }
+        } catch let error as OutputError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw OutputError(path: url.path, kind: .cannotCreateOutput, reason: Self.reason(error))
+        }
+    }
+
+    /// A temporary path beside `url` for writers that stream into a file (e.g. an MP4 muxer);
+    /// call ``commit(_:to:)`` when complete.
+    public static func temporaryURL(besides url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+    }
+
+    /// Renames a completed temporary file into place.
+    public static func commit(_ temporary: URL, to url: URL) throws {
+        if rename(temporary.path, url.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw OutputError(path: url.path, kind: .ioError, reason: reason)
+        }
+    }
+
+    static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        return nsError.localizedDescription
+    }
+}
+
+/// A file or directory SteerLens was asked to write could not be written.
+public struct OutputError: SteerLensError {
+    public let path: String
+    public let kind: FailureKind
+    public let reason: String
+
+    public init(path: String, kind: FailureKind, reason: String) {
+        self.path = path
+        self.kind = kind
+        self.reason = reason
+    }
+
+    public var message: String { "cannot write '\(path)': \(reason)" }
+    public var hint: String { "choose an output location you can write to (--out DIR) and check free space" }
+
+    /// Runs `body`, turning any Foundation error into an ``OutputError`` for `path`.
+    public static func wrap<T>(_ path: String, kind: FailureKind, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as OutputError { throw error } catch {
+            throw OutputError(path: path, kind: kind, reason: AtomicFile.reason(error))
+        }
+    }
+}
