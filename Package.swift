@@ -26,11 +26,11 @@ let package = Package(
         .executableTarget(
             name: "SteerLensCLI",
             dependencies: [
-                "VideoIO", "NeuralNet", "ModelImport", "SteerLensSupport",
+                "VideoIO", "SteerLensSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "SteerLensSupport", "COpenBLAS"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport"]),
 
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),

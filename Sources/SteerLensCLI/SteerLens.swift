@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `steerlens`: explains and regression-tests steering-angle CNNs on dashcam video.
+@main
+struct SteerLens: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "steerlens",
+        abstract: "Explain and regression-test steering-angle CNNs on dashcam video.",
+        discussion: """
+        Exit codes: 0 ok, 64 usage, 65 bad input data (not a video, corrupt, bad model), \
+        66 input missing or unreadable, 73 cannot create output, 74 I/O error while writing.
+        """,
+        version: version,
+        subcommands: [Probe.self]
+    )
+}

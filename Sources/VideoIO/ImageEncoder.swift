@@ -1,0 +1,130 @@
+import Foundation
+internal import CFFmpeg
+import SteerLensSupport
+
+/// Still-image formats SteerLens writes with libavcodec's encoders.
+public enum ImageFormat: String, Sendable, CaseIterable {
+    /// Lossless PNG (libavcodec `png`, RGB24).
+    case png
+    /// Baseline JPEG (libavcodec `mjpeg`, full-range YUV 4:2:0).
+    case jpeg
+}
+
+/// Encodes RGB24 frames into PNG or JPEG files with libavcodec (no hand-written compression).
+///
+/// Keeps one encoder per frame size, so writing a sequence of equal-sized frames reuses it. Not
+/// thread-safe: use one encoder per thread.
+public final class ImageEncoder {
+    public let format: ImageFormat
+    /// zlib level for PNG (0 = store … 9 = smallest); speed/size trade-off.
+    public let compressionLevel: Int
+    /// JPEG quality scale (2 = best … 31 = worst), libavcodec's qscale.
+    public let jpegQuality: Int
+    private var encoder: CodecContext?
+    private var encoderSize: PixelSize?
+    private var scaler: Scaler?
+    private let packet: Packet
+
+    public init(format: ImageFormat = .png, compressionLevel: Int = 3, jpegQuality: Int = 2) throws {
+        self.format = format
+        self.compressionLevel = compressionLevel
+        self.jpegQuality = jpegQuality
+        packet = try Packet()
+        FFmpegLog.silence()
+    }
+
+    /// The encoded file bytes of `pixels` (packed RGB24, `width × height`).
+    public func encode(_ pixels: [UInt8], width: Int, height: Int) throws -> Data {
+        precondition(pixels.count == width * height * 3, "RGB24 image \(width)x\(height) needs \(width * height * 3) bytes")
+        let context = try encoderContext(width: width, height: height)
+        let picture = try AVFrameHandle(width: Int32(width), height: Int32(height), format: context.pointee.pix_fmt)
+        try fill(picture.pointer, from: pixels, width: width, height: height)
+        try check(avcodec_send_frame(context, picture.pointer), "avcodec_send_frame")
+        var data = Data()
+        while true {
+            let received = avcodec_receive_packet(context, packet.pointer)
+            if received == averrorEAGAIN || received == averrorEOF { break }
+            try check(received, "avcodec_receive_packet")
+            data.append(packet.pointer.pointee.data, count: Int(packet.pointer.pointee.size))
+            packet.unref()
+        }
+        // Image encoders emit one packet per frame; the PNG/MJPEG encoders keep no state between frames.
+        return data
+    }
+
+    /// Encodes `frame` and writes it atomically to `url`.
+    public func write(_ frame: Frame, to url: URL) throws {
+        try write(frame.pixels, width: frame.width, height: frame.height, to: url)
+    }
+
+    /// Encodes RGB24 `pixels` and writes them atomically to `url` (temporary file + rename).
+    public func write(_ pixels: [UInt8], width: Int, height: Int, to url: URL) throws {
+        let data = try encode(pixels, width: width, height: height)
+        do { try AtomicFile.write(data, to: url) } catch let error as OutputError {
+            throw VideoError.cannotWrite(path: url.path, reason: error.reason)
+        }
+    }
+
+    private func encoderContext(width: Int, height: Int) throws -> UnsafeMutablePointer<AVCodecContext> {
+        let size = PixelSize(width: width, height: height)
+        if let encoder, encoderSize == size { return encoder.pointer }
+        let codecID = format == .png ? AV_CODEC_ID_PNG : AV_CODEC_ID_MJPEG
+        guard let codec = avcodec_find_encoder(codecID) else { throw VideoError.cannotWrite(path: "", reason: "this FFmpeg build has no \(format.rawValue) encoder") }
+        let context = try CodecContext(codec: codec)
+        context.pointer.pointee.width = Int32(width)
+        context.pointer.pointee.height = Int32(height)
+        context.pointer.pointee.time_base = AVRational(num: 1, den: 25)
+        switch format {
+        case .png:
+            context.pointer.pointee.pix_fmt = AV_PIX_FMT_RGB24
+            context.pointer.pointee.compression_level = Int32(compressionLevel)
+        case .jpeg:
+            context.pointer.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
+            context.pointer.pointee.flags |= AV_CODEC_FLAG_QSCALE
+            context.pointer.pointee.global_quality = Int32(jpegQuality) * FF_QP2LAMBDA
+            context.pointer.pointee.qmin = Int32(jpegQuality)
+            context.pointer.pointee.qmax = Int32(jpegQuality)
+        }
+        try check(avcodec_open2(context.pointer, codec, nil), "avcodec_open2(\(format.rawValue))")
+        encoder = context
+        encoderSize = size
+        scaler = nil
+        return context.pointer
+    }
+
+    private func fill(_ picture: UnsafeMutablePointer<AVFrame>, from pixels: [UInt8], width: Int, height: Int) throws {
+        if picture.pointee.format == AV_PIX_FMT_RGB24.rawValue {
+            let stride = Int(picture.pointee.linesize.0)
+            pixels.withUnsafeBufferPointer { source in
+                for row in 0..<height {
+                    (picture.pointee.data.0! + row * stride).update(from: source.baseAddress! + row * width * 3, count: width * 3)
+                }
+            }
+            return
+        }
+        if scaler == nil {
+            scaler = try Scaler(sourceWidth: Int32(width), sourceHeight: Int32(height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
+                                destinationWidth: Int32(width), destinationHeight: Int32(height), destinationFormat: picture.pointee.format,
+                                flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
+        }
+        try RGBSource.withFrame(pixels, width: width, height: height) { source in
+            try scaler!.scale(source, into: picture)
+        }
+    }
+}
+
+/// Wraps packed RGB24 bytes in a temporary `AVFrame` view (no copy) for libswscale.
+enum RGBSource {
+    static func withFrame<T>(_ pixels: [UInt8], width: Int, height: Int, _ body: (UnsafePointer<AVFrame>) throws -> T) throws -> T {
+        let view = try AVFrameHandle()
+        view.pointer.pointee.width = Int32(width)
+        view.pointer.pointee.height = Int32(height)
+        view.pointer.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        view.pointer.pointee.linesize.0 = Int32(width * 3)
+        return try pixels.withUnsafeBufferPointer { buffer in
+            view.pointer.pointee.data.0 = UnsafeMutablePointer(mutating: buffer.baseAddress)
+            defer { view.pointer.pointee.data.0 = nil }
+            return try body(view.pointer)
+        }
+    }
+}

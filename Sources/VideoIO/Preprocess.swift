@@ -1,0 +1,147 @@
+/// Pixels removed from each edge of a frame before resizing.
+public struct CropInsets: Sendable, Codable, Equatable {
+    public var top: Int
+    public var bottom: Int
+    public var left: Int
+    public var right: Int
+
+    public init(top: Int = 0, bottom: Int = 0, left: Int = 0, right: Int = 0) {
+        self.top = top
+        self.bottom = bottom
+        self.left = left
+        self.right = right
+    }
+
+    public static let none = CropInsets()
+}
+
+/// A size in pixels.
+public struct PixelSize: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+
+    public init(width: Int, height: Int) {
+        self.width = width
+        self.height = height
+    }
+
+    public var description: String { "\(width)x\(height)" }
+}
+
+/// How pixels are resampled when the crop is resized to the model's input size.
+public enum Interpolation: String, Sendable, Codable, CaseIterable {
+    /// Pixel-area averaging, OpenCV `INTER_AREA` (the default of behavioural-cloning projects): each
+    /// output pixel is the coverage-weighted mean of the source pixels under it. Axes that are enlarged
+    /// fall back to ``bilinear``.
+    case area
+    /// OpenCV `INTER_LINEAR`: half-pixel centres, edge pixels repeated.
+    case bilinear
+    /// OpenCV `INTER_NEAREST`: `source = floor(destination × scale)`.
+    case nearest
+}
+
+/// Colour order or space of the model input, as the training code converted its frames.
+public enum ColorSpace: String, Sendable, Codable, CaseIterable {
+    case rgb
+    case bgr
+    /// OpenCV `COLOR_RGB2YUV` on 8-bit images: Y = 0.299R + 0.587G + 0.114B, U = 0.492(B − Y) + 128,
+    /// V = 0.877(R − Y) + 128, in OpenCV's 14-bit fixed point with rounding and saturation.
+    case yuv
+}
+
+/// The model-input transformation of a frame: crop, resize, colour conversion — in that order, each
+/// step on 8-bit pixels the way an OpenCV training pipeline produced them — then conversion to Float
+/// (values 0…255; any scaling belongs to the model's own layers).
+///
+/// The geometry is invertible: ``PreprocessGeometry`` maps points and rectangles of the model input back
+/// to the original frame, so maps can be drawn on full frames.
+public struct Preprocess: Sendable, Codable, Equatable {
+    public var crop: CropInsets
+    /// Output size; `nil` keeps the cropped size.
+    public var size: PixelSize?
+    public var interpolation: Interpolation
+    public var colorSpace: ColorSpace
+
+    public init(crop: CropInsets = .none, size: PixelSize? = nil, interpolation: Interpolation = .area, colorSpace: ColorSpace = .rgb) {
+        self.crop = crop
+        self.size = size
+        self.interpolation = interpolation
+        self.colorSpace = colorSpace
+    }
+
+    /// The crop rectangle and output size for frames of `frameSize`.
+    /// - Throws: ``VideoError/invalidOption(_:)`` when the crop leaves no pixels or is negative.
+    public func geometry(for frameSize: PixelSize) throws -> PreprocessGeometry {
+        let insets = [crop.top, crop.bottom, crop.left, crop.right]
+        guard insets.allSatisfy({ $0 >= 0 }) else {
+            throw VideoError.invalidOption("crop values must not be negative, got top \(crop.top) bottom \(crop.bottom) left \(crop.left) right \(crop.right)")
+        }
+        let cropWidth = frameSize.width - crop.left - crop.right
+        let cropHeight = frameSize.height - crop.top - crop.bottom
+        guard cropWidth > 0, cropHeight > 0 else {
+            throw VideoError.invalidOption("crop top \(crop.top) bottom \(crop.bottom) left \(crop.left) right \(crop.right) leaves nothing of a \(frameSize) frame")
+        }
+        let output = size ?? PixelSize(width: cropWidth, height: cropHeight)
+        guard output.width > 0, output.height > 0 else { throw VideoError.invalidOption("resize target \(output) must be positive") }
+        return PreprocessGeometry(frameSize: frameSize,
+                                  cropOrigin: (crop.left, crop.top),
+                                  cropSize: PixelSize(width: cropWidth, height: cropHeight),
+                                  outputSize: output)
+    }
+
+    /// Crop, resize and colour-convert `frame` to 8-bit pixels of the output size (packed, 3 channels).
+    public func apply(to frame: Frame) throws -> [UInt8] {
+        let geometry = try geometry(for: PixelSize(width: frame.width, height: frame.height))
+        var resized = Resampler.resample(frame.pixels, frameWidth: frame.width, geometry: geometry, interpolation: interpolation)
+        ColorConversion.convert(&resized, to: colorSpace)
+        return resized
+    }
+
+    /// Writes the model input for `frame` as Float32 HWC (values 0…255) into `output`, which must hold
+    /// `height × width × 3` elements.
+    public func apply(to frame: Frame, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let pixels = try apply(to: frame)
+        precondition(output.count == pixels.count, "output buffer holds \(output.count) floats, the model input needs \(pixels.count)")
+        for index in pixels.indices { output[index] = Float(pixels[index]) }
+    }
+}
+
+/// Where the model input sits in the original frame: the crop rectangle and its resize.
+public struct PreprocessGeometry: Sendable, Equatable {
+    public let frameSize: PixelSize
+    /// Top-left corner of the crop in frame pixels (x, y).
+    public let cropX: Int
+    public let cropY: Int
+    public let cropSize: PixelSize
+    public let outputSize: PixelSize
+
+    init(frameSize: PixelSize, cropOrigin: (Int, Int), cropSize: PixelSize, outputSize: PixelSize) {
+        self.frameSize = frameSize
+        self.cropX = cropOrigin.0
+        self.cropY = cropOrigin.1
+        self.cropSize = cropSize
+        self.outputSize = outputSize
+    }
+
+    /// Frame pixels per model-input pixel, horizontally and vertically.
+    public var scaleX: Double { Double(cropSize.width) / Double(outputSize.width) }
+    public var scaleY: Double { Double(cropSize.height) / Double(outputSize.height) }
+
+    /// The frame coordinate of a model-input coordinate (continuous pixel coordinates: pixel `i` spans
+    /// `[i, i+1)`, so input pixel centres `x + 0.5` map to frame pixel centres).
+    public func framePoint(x: Double, y: Double) -> (x: Double, y: Double) {
+        (Double(cropX) + x * scaleX, Double(cropY) + y * scaleY)
+    }
+
+    /// The model-input coordinate of a frame coordinate (inverse of ``framePoint(x:y:)``); values
+    /// outside `0..<outputSize` lie outside the crop.
+    public func inputPoint(x: Double, y: Double) -> (x: Double, y: Double) {
+        ((x - Double(cropX)) / scaleX, (y - Double(cropY)) / scaleY)
+    }
+
+    /// The frame rectangle (x, y, width, height in continuous coordinates) covered by a model-input rectangle.
+    public func frameRect(x: Double, y: Double, width: Double, height: Double) -> (x: Double, y: Double, width: Double, height: Double) {
+        let origin = framePoint(x: x, y: y)
+        return (origin.x, origin.y, width * scaleX, height * scaleY)
+    }
+}

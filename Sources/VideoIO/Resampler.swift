@@ -1,0 +1,101 @@
+/// Crop + resize of packed RGB24 pixels, reproducing OpenCV's `cv2.resize` on 8-bit images (results
+/// rounded to the nearest integer and saturated, computed in Float; OpenCV's fixed-point bilinear path
+/// can differ by one grey level).
+///
+/// Separable: the vertical pass blends whole source rows (contiguous, vectorisable), then the
+/// horizontal pass blends columns of the few output rows.
+enum Resampler {
+    /// One output coordinate as a weighted sum of source coordinates.
+    struct Tap {
+        var first: Int
+        var weights: [Float]
+    }
+
+    static func resample(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
+        let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
+        let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
+        let cropRowLength = geometry.cropSize.width * 3
+        let outputWidth = geometry.outputSize.width
+        var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
+        var blendedRow = [Float](repeating: 0, count: cropRowLength)
+        pixels.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                blendedRow.withUnsafeMutableBufferPointer { row in
+                    for (outputY, tap) in rows.enumerated() {
+                        // Vertical: weighted sum of the source rows under this output row.
+                        for index in 0..<cropRowLength { row[index] = 0 }
+                        for (offset, weight) in tap.weights.enumerated() {
+                            let sourceRow = (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
+                            for index in 0..<cropRowLength { row[index] += weight * Float(source[sourceRow + index]) }
+                        }
+                        // Horizontal: weighted sum of the columns under each output pixel.
+                        let outputRow = outputY * outputWidth * 3
+                        for (outputX, columnTap) in columns.enumerated() {
+                            var red: Float = 0, green: Float = 0, blue: Float = 0
+                            for (offset, weight) in columnTap.weights.enumerated() {
+                                let index = (columnTap.first + offset) * 3
+                                red += weight * row[index]
+                                green += weight * row[index + 1]
+                                blue += weight * row[index + 2]
+                            }
+                            destination[outputRow + outputX * 3] = saturate(red)
+                            destination[outputRow + outputX * 3 + 1] = saturate(green)
+                            destination[outputRow + outputX * 3 + 2] = saturate(blue)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    @inline(__always)
+    static func saturate(_ value: Float) -> UInt8 {
+        UInt8(min(max(value.rounded(.toNearestOrEven), 0), 255))
+    }
+
+    /// The source taps of every destination coordinate along one axis.
+    static func taps(source: Int, destination: Int, interpolation: Interpolation) -> [Tap] {
+        if source == destination { return (0..<destination).map { Tap(first: $0, weights: [1]) } }
+        switch interpolation {
+        case .area where source > destination: return areaTaps(source: source, destination: destination)
+        case .area, .bilinear: return bilinearTaps(source: source, destination: destination)
+        case .nearest: return nearestTaps(source: source, destination: destination)
+        }
+    }
+
+    /// OpenCV INTER_AREA for shrinking: destination pixel `d` covers source `[d·s, (d+1)·s)` with
+    /// `s = source/destination`; weights are the covered fractions divided by `s`.
+    static func areaTaps(source: Int, destination: Int) -> [Tap] {
+        let scale = Double(source) / Double(destination)
+        return (0..<destination).map { index in
+            let start = Double(index) * scale, end = min(Double(index + 1) * scale, Double(source))
+            let first = Int(start.rounded(.down))
+            let last = min(Int(end.rounded(.up)) - 1, source - 1)
+            let weights = (first...last).map { pixel -> Float in
+                let covered = min(end, Double(pixel + 1)) - max(start, Double(pixel))
+                return Float(covered / scale)
+            }
+            return Tap(first: first, weights: weights)
+        }
+    }
+
+    /// OpenCV INTER_LINEAR: `s = (d + 0.5)·scale − 0.5`, clamped to the edge pixels.
+    static func bilinearTaps(source: Int, destination: Int) -> [Tap] {
+        let scale = Double(source) / Double(destination)
+        return (0..<destination).map { index in
+            let position = (Double(index) + 0.5) * scale - 0.5
+            var first = Int(position.rounded(.down))
+            var fraction = position - Double(first)
+            if first < 0 { first = 0; fraction = 0 }
+            if first >= source - 1 { first = source - 1; fraction = 0 }
+            return fraction == 0 ? Tap(first: first, weights: [1]) : Tap(first: first, weights: [Float(1 - fraction), Float(fraction)])
+        }
+    }
+
+    /// OpenCV INTER_NEAREST: `s = floor(d · scale)`.
+    static func nearestTaps(source: Int, destination: Int) -> [Tap] {
+        let scale = Double(source) / Double(destination)
+        return (0..<destination).map { Tap(first: min(Int((Double($0) * scale).rounded(.down)), source - 1), weights: [1]) }
+    }
+}

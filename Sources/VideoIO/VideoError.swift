@@ -1,0 +1,80 @@
+internal import CFFmpeg
+import SteerLensSupport
+
+/// Everything that can go wrong reading or writing video and images.
+public enum VideoError: SteerLensError, Equatable {
+    /// The input path does not exist.
+    case inputMissing(path: String)
+    /// The input exists but cannot be opened (permissions, a directory, …).
+    case inputUnreadable(path: String, reason: String)
+    /// FFmpeg could not recognise the input as a container or image it can demux.
+    case notAVideo(path: String, reason: String)
+    /// The container holds no video stream (e.g. audio only).
+    case noVideoStream(path: String)
+    /// The video stream's codec has no decoder in this FFmpeg build.
+    case unsupportedCodec(path: String, codec: String)
+    /// The stream opened but not a single frame could be decoded.
+    case noDecodableFrames(path: String, decodeErrors: Int)
+    /// An FFmpeg call failed; carries the C function's name and FFmpeg's own message.
+    case ffmpeg(function: String, code: Int32, reason: String)
+    /// An output file could not be created or written.
+    case cannotWrite(path: String, reason: String)
+    /// An option value is out of range (crop larger than the frame, zero-sized resize, …).
+    case invalidOption(String)
+
+    public var kind: FailureKind {
+        switch self {
+        case .inputMissing, .inputUnreadable: .missingInput
+        case .notAVideo, .noVideoStream, .unsupportedCodec, .noDecodableFrames, .ffmpeg: .badInput
+        case .cannotWrite: .cannotCreateOutput
+        case .invalidOption: .usage
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .inputMissing(let path): "input '\(path)' does not exist"
+        case .inputUnreadable(let path, let reason): "cannot open input '\(path)': \(reason)"
+        case .notAVideo(let path, let reason): "'\(path)' is not a video or image FFmpeg can read: \(reason)"
+        case .noVideoStream(let path): "'\(path)' has no video stream"
+        case .unsupportedCodec(let path, let codec): "'\(path)' uses codec '\(codec)', which this FFmpeg build cannot decode"
+        case .noDecodableFrames(let path, let errors): "no frame of '\(path)' could be decoded (\(errors) decode errors)"
+        case .ffmpeg(let function, let code, let reason): "\(function) failed (\(code)): \(reason)"
+        case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
+        case .invalidOption(let text): text
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .inputMissing: "check the path; image sequences are given as a pattern such as frames/%06d.png"
+        case .inputUnreadable: "check that it is a readable file, not a directory, and its permissions"
+        case .notAVideo: "pass a video file (MP4, MKV, MOV, AVI…), an image, or an image-sequence pattern; `ffprobe FILE` shows what FFmpeg sees"
+        case .noVideoStream: "pass a file with a video track; audio-only files cannot be analysed"
+        case .unsupportedCodec: "re-encode it, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`"
+        case .noDecodableFrames: "the stream is corrupt or truncated; re-encode or re-export the clip"
+        case .ffmpeg: "the file may be corrupt; `ffprobe FILE` shows what FFmpeg sees"
+        case .cannotWrite: "choose an output location you can write to and check free space"
+        case .invalidOption: "run with --help to see the accepted values"
+        }
+    }
+}
+
+/// FFmpeg's own message for an error code (av_strerror).
+func ffmpegErrorString(_ code: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    return buffer.withUnsafeMutableBufferPointer { pointer in
+        String(cString: steerlens_av_error_string(code, pointer.baseAddress, pointer.count))
+    }
+}
+
+/// The one choke point for FFmpeg return codes: negative values become ``VideoError/ffmpeg(function:code:reason:)``.
+@discardableResult
+func check(_ code: Int32, _ function: String) throws -> Int32 {
+    if code < 0 { throw VideoError.ffmpeg(function: function, code: code, reason: ffmpegErrorString(code)) }
+    return code
+}
+
+let averrorEAGAIN = steerlens_averror_eagain()
+let averrorEOF = steerlens_averror_eof()
+let noPTS = steerlens_av_nopts_value()

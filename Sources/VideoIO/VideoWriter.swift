@@ -1,0 +1,166 @@
+import Foundation
+internal import CFFmpeg
+import SteerLensSupport
+
+/// How a ``VideoWriter`` encodes: encoder, pixel format, rate and options.
+public struct VideoEncoding: Sendable {
+    /// libavcodec encoder name: `libx264` (H.264), `libx265` (H.265), `mpeg4`, `ffv1`, `png`, …
+    public var encoder: String
+    /// Encoder pixel format, e.g. `yuv420p`; `nil` picks the encoder's first supported format.
+    public var pixelFormat: String?
+    /// Nominal frame rate; with ``variableFrameRate`` frame times come from `Frame.time` instead.
+    public var frameRate: Rational
+    /// Use each frame's own `time` as its timestamp (millisecond time base), for VFR output.
+    public var variableFrameRate: Bool
+    /// Display rotation to record in the container (degrees counter-clockwise, as `ffprobe` prints).
+    public var rotation: Int
+    /// Private encoder options, e.g. `["crf": "23", "preset": "veryfast"]`.
+    public var options: [String: String]
+
+    public init(encoder: String = "libx264", pixelFormat: String? = "yuv420p", frameRate: Rational = Rational(30, 1),
+                variableFrameRate: Bool = false, rotation: Int = 0, options: [String: String] = ["preset": "veryfast", "crf": "20"]) {
+        self.encoder = encoder
+        self.pixelFormat = pixelFormat
+        self.frameRate = frameRate
+        self.variableFrameRate = variableFrameRate
+        self.rotation = rotation
+        self.options = options
+    }
+
+    /// H.264 in yuv420p, the format every browser plays.
+    public static func h264(frameRate: Rational = Rational(30, 1), crf: Int = 20) -> VideoEncoding {
+        VideoEncoding(frameRate: frameRate, options: ["preset": "veryfast", "crf": "\(crf)"])
+    }
+}
+
+/// Encodes RGB24 frames into a video file (container chosen from the file extension: `.mp4`, `.mkv`,
+/// `.avi`, `.mov`).
+///
+/// Writes to a temporary file beside the destination and renames it into place in ``finish()``, so a
+/// failed or abandoned write never leaves a file that looks complete.
+public final class VideoWriter {
+    public let url: URL
+    public let size: PixelSize
+    private let temporaryURL: URL
+    private var formatContext: UnsafeMutablePointer<AVFormatContext>?
+    private let encoder: CodecContext
+    private let stream: UnsafeMutablePointer<AVStream>
+    private let picture: AVFrameHandle
+    private let packet: Packet
+    private let scaler: Scaler
+    private let encoding: VideoEncoding
+    private var frameNumber: Int64 = 0
+    private var finished = false
+
+    public init(url: URL, size: PixelSize, encoding: VideoEncoding = .h264()) throws {
+        FFmpegLog.silence()
+        self.url = url
+        self.size = size
+        self.encoding = encoding
+        temporaryURL = AtomicFile.temporaryURL(besides: url)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        } catch {
+            throw VideoError.cannotWrite(path: url.path, reason: "cannot create its directory")
+        }
+        guard let outputFormat = av_guess_format(nil, url.path, nil) else {
+            throw VideoError.invalidOption("no container for the extension of '\(url.lastPathComponent)'; use .mp4, .mkv, .avi or .mov")
+        }
+        var context: UnsafeMutablePointer<AVFormatContext>?
+        try check(avformat_alloc_output_context2(&context, outputFormat, nil, temporaryURL.path), "avformat_alloc_output_context2")
+        formatContext = context
+        packet = try Packet()
+        guard let codec = avcodec_find_encoder_by_name(encoding.encoder) else {
+            throw VideoError.invalidOption("this FFmpeg build has no encoder '\(encoding.encoder)'")
+        }
+        encoder = try CodecContext(codec: codec)
+        guard let newStream = avformat_new_stream(context, nil) else { throw VideoError.cannotWrite(path: url.path, reason: "cannot add a stream") }
+        stream = newStream
+
+        let pixelFormat = encoding.pixelFormat.map { av_get_pix_fmt($0) } ?? codec.pointee.pix_fmts?.pointee ?? AV_PIX_FMT_YUV420P
+        let timeBase = encoding.variableFrameRate ? AVRational(num: 1, den: 1000)
+                                                  : AVRational(num: Int32(encoding.frameRate.denominator), den: Int32(encoding.frameRate.numerator))
+        let codecContext = encoder.pointer
+        codecContext.pointee.width = Int32(size.width)
+        codecContext.pointee.height = Int32(size.height)
+        codecContext.pointee.pix_fmt = pixelFormat
+        codecContext.pointee.time_base = timeBase
+        codecContext.pointee.framerate = AVRational(num: Int32(encoding.frameRate.numerator), den: Int32(encoding.frameRate.denominator))
+        codecContext.pointee.thread_count = 0
+        if context!.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
+            codecContext.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
+        }
+        var dictionary: OpaquePointer?
+        defer { av_dict_free(&dictionary) }
+        for (key, value) in encoding.options.sorted(by: { $0.key < $1.key }) { av_dict_set(&dictionary, key, value, 0) }
+        try check(avcodec_open2(codecContext, codec, &dictionary), "avcodec_open2(\(encoding.encoder))")
+        try check(avcodec_parameters_from_context(stream.pointee.codecpar, codecContext), "avcodec_parameters_from_context")
+        stream.pointee.time_base = timeBase
+        stream.pointee.avg_frame_rate = codecContext.pointee.framerate
+        if encoding.rotation != 0 { try Self.recordRotation(encoding.rotation, on: stream) }
+
+        picture = try AVFrameHandle(width: Int32(size.width), height: Int32(size.height), format: pixelFormat)
+        scaler = try Scaler(sourceWidth: Int32(size.width), sourceHeight: Int32(size.height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
+                            destinationWidth: Int32(size.width), destinationHeight: Int32(size.height), destinationFormat: pixelFormat.rawValue,
+                            flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
+
+        if context!.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            let opened = avio_open(&context!.pointee.pb, temporaryURL.path, AVIO_FLAG_WRITE)
+            if opened < 0 { throw VideoError.cannotWrite(path: url.path, reason: ffmpegErrorString(opened)) }
+        }
+        try check(avformat_write_header(context, nil), "avformat_write_header")
+    }
+
+    deinit {
+        if let formatContext {
+            if formatContext.pointee.pb != nil { avio_closep(&formatContext.pointee.pb) }
+            avformat_free_context(formatContext)
+        }
+        if !finished { try? FileManager.default.removeItem(at: temporaryURL) }
+    }
+
+    /// Encodes one RGB24 frame of the writer's size.
+    public func write(_ frame: Frame) throws {
+        precondition(frame.width == size.width && frame.height == size.height, "frame \(frame.width)x\(frame.height) does not match video \(size)")
+        try check(av_frame_make_writable(picture.pointer), "av_frame_make_writable")
+        try RGBSource.withFrame(frame.pixels, width: frame.width, height: frame.height) { source in
+            try scaler.scale(source, into: picture.pointer)
+        }
+        picture.pointer.pointee.pts = encoding.variableFrameRate ? Int64((frame.time * 1000).rounded()) : frameNumber
+        frameNumber += 1
+        try check(avcodec_send_frame(encoder.pointer, picture.pointer), "avcodec_send_frame")
+        try drainPackets()
+    }
+
+    /// Flushes the encoder, writes the container trailer and moves the file into place.
+    public func finish() throws {
+        guard !finished, let formatContext else { return }
+        try check(avcodec_send_frame(encoder.pointer, nil), "avcodec_send_frame")
+        try drainPackets()
+        try check(av_write_trailer(formatContext), "av_write_trailer")
+        if formatContext.pointee.pb != nil { avio_closep(&formatContext.pointee.pb) }
+        do { try AtomicFile.commit(temporaryURL, to: url) } catch let error as OutputError {
+            throw VideoError.cannotWrite(path: url.path, reason: error.reason)
+        }
+        finished = true
+    }
+
+    private func drainPackets() throws {
+        while true {
+            let received = avcodec_receive_packet(encoder.pointer, packet.pointer)
+            if received == averrorEAGAIN || received == averrorEOF { return }
+            try check(received, "avcodec_receive_packet")
+            av_packet_rescale_ts(packet.pointer, encoder.pointer.pointee.time_base, stream.pointee.time_base)
+            packet.pointer.pointee.stream_index = stream.pointee.index
+            let written = av_interleaved_write_frame(formatContext, packet.pointer)
+            if written < 0 { throw VideoError.cannotWrite(path: url.path, reason: ffmpegErrorString(written)) }
+        }
+    }
+
+    private static func recordRotation(_ degrees: Int, on stream: UnsafeMutablePointer<AVStream>) throws {
+        guard let data = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4) else {
+            throw VideoError.ffmpeg(function: "av_stream_new_side_data", code: -12, reason: "out of memory")
+        }
+        data.withMemoryRebound(to: Int32.self, capacity: 9) { av_display_rotation_set($0, Double(degrees)) }
+    }
+}
