@@ -1,0 +1,85 @@
+import SteerLensSupport
+
+/// Why a model file could not be turned into a runnable ``NeuralNet/Model``.
+///
+/// Every case names what the user needs to fix it (file, layer, weight, value); ``message`` is one line and
+/// ``hint`` says what to do.
+public enum ModelImportError: SteerLensError, Equatable {
+    /// The file does not exist.
+    case fileNotFound(path: String)
+    /// The file exists but cannot be read (permissions, a directory, I/O error).
+    case unreadable(path: String, reason: String)
+    /// The file is not an HDF5 file (no HDF5 signature).
+    case notHDF5(path: String)
+    /// The HDF5 file is shorter than its superblock says (an interrupted copy or download).
+    case truncated(path: String, detail: String)
+    /// libhdf5 failed to read part of the file.
+    case corrupt(path: String, detail: String)
+    /// A valid HDF5 file without a Keras model: no `model_config` and no `layer_names`.
+    case noModel(path: String)
+    /// A weights-only file (`save_weights`) was given without an architecture.
+    case architectureRequired(path: String)
+    /// The architecture JSON (`model_config` or `--architecture`) cannot be understood.
+    case invalidArchitecture(path: String, detail: String)
+    /// A layer class SteerLens does not implement.
+    case unknownLayer(layer: String, className: String)
+    /// A layer setting SteerLens cannot run exactly (e.g. `channels_first`, dilation).
+    case unsupportedConfig(layer: String, detail: String)
+    /// A Lambda layer whose Python function could not be recognised.
+    case unresolvableLambda(layer: String, detail: String)
+    /// A stored weight's shape differs from what the layer's configuration implies.
+    case weightShapeMismatch(layer: String, weight: String, expected: [Int], found: [Int])
+    /// A layer lacks weights its configuration needs, or the file lacks a layer's weight group.
+    case missingWeights(layer: String, detail: String)
+    /// The file holds weights no layer uses.
+    case unusedWeights(layer: String, names: [String])
+    /// The layers and their connections do not form a runnable graph.
+    case invalidGraph(detail: String)
+
+    public var kind: FailureKind {
+        switch self {
+        case .fileNotFound, .unreadable: .missingInput
+        default: .badInput
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .fileNotFound(let path): "model file '\(path)' does not exist"
+        case .unreadable(let path, let reason): "cannot read model file '\(path)': \(reason)"
+        case .notHDF5(let path): "'\(path)' is not an HDF5 file (no HDF5 signature), so not a Keras .h5 model"
+        case .truncated(let path, let detail): "model file '\(path)' is truncated: \(detail)"
+        case .corrupt(let path, let detail): "model file '\(path)' is damaged: \(detail)"
+        case .noModel(let path): "'\(path)' is an HDF5 file but holds no Keras model (no model_config, no layer_names)"
+        case .architectureRequired(let path): "'\(path)' holds weights only (Keras save_weights), no architecture"
+        case .invalidArchitecture(let path, let detail): "cannot understand the model architecture in '\(path)': \(detail)"
+        case .unknownLayer(let layer, let className): "layer '\(layer)' has class '\(className)', which SteerLens does not support"
+        case .unsupportedConfig(let layer, let detail): "layer '\(layer)': unsupported configuration: \(detail)"
+        case .unresolvableLambda(let layer, let detail): "Lambda layer '\(layer)' cannot be resolved: \(detail)"
+        case .weightShapeMismatch(let layer, let weight, let expected, let found):
+            "layer '\(layer)': weight '\(weight)' has shape \(found), expected \(expected)"
+        case .missingWeights(let layer, let detail): "layer '\(layer)': missing weights: \(detail)"
+        case .unusedWeights(let layer, let names): "layer '\(layer)': weights not used by the model: \(names.joined(separator: ", "))"
+        case .invalidGraph(let detail): "invalid model graph: \(detail)"
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .fileNotFound, .unreadable: "check the --model path and its permissions"
+        case .notHDF5: "pass a Keras model saved with model.save('model.h5') or save_weights plus --architecture"
+        case .truncated: "the file was cut short (interrupted copy or download); copy it again"
+        case .corrupt: "the file is damaged; re-export it from Keras"
+        case .noModel, .architectureRequired:
+            "for a weights-only file pass the model's JSON with --architecture FILE (model.to_json())"
+        case .invalidArchitecture: "pass the JSON written by model.to_json() or a full model saved with model.save()"
+        case .unknownLayer, .unsupportedConfig:
+            "re-export the model with supported layers (see DESIGN.md, Models) or open an issue with the layer's config"
+        case .unresolvableLambda(let layer, _):
+            "declare what it computes: --lambda \(layer)='x/127.5-1' (affine), 'resize(66,200)', 'crop(top,bottom,left,right)' or 'identity'"
+        case .weightShapeMismatch, .missingWeights, .unusedWeights:
+            "the weights do not match the architecture; check that --architecture belongs to this weights file"
+        case .invalidGraph: "check the layers' inbound connections in the model config"
+        }
+    }
+}
