@@ -1,0 +1,143 @@
+import Foundation
+
+// Stand-alone rectifier layers (Keras `ELU`, `LeakyReLU`, `ReLU`). Unlike fused activations they cache
+// their input, so any alpha/slope/threshold is differentiated exactly. Any tensor layout; element-wise.
+
+/// Shared element-wise forward/backward for rectifiers defined by `value(x)` and `derivative(x)`.
+/// A ``BackpropModifier`` replaces the local rule by its guided/rectified variant using `y = value(x)`.
+@inline(__always)
+private func rectifierBackward(
+    input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?,
+    value: (Float) -> Float, derivative: (Float) -> Float
+) -> Tensor {
+    precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
+    return Tensor(shape: input.shape) { dx in
+        input.scalars.withUnsafeBufferPointer { x in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                switch modifier {
+                case nil: for i in dx.indices { dx[i] = dy[i] * derivative(x[i]) }
+                case .guided?: for i in dx.indices { dx[i] = dy[i] > 0 && value(x[i]) > 0 ? dy[i] : 0 }
+                case .rectified?: for i in dx.indices { dx[i] = dy[i] > 0 ? dy[i] : 0 }
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func map(_ input: Tensor, _ value: (Float) -> Float) -> Tensor {
+    Tensor(shape: input.shape) { y in
+        input.scalars.withUnsafeBufferPointer { x in
+            for i in y.indices { y[i] = value(x[i]) }
+        }
+    }
+}
+
+/// Exponential linear unit: `x > 0 ? x : α(eˣ − 1)` (Keras `ELU`, default `α = 1`).
+public final class ELU: UnaryLayer {
+    public let name: String
+    public let alpha: Float
+    public var typeName: String { "ELU" }
+    public var parameterCount: Int { 0 }
+    private var input: Tensor?
+
+    public init(name: String = "elu", alpha: Float = 1) {
+        self.name = name
+        self.alpha = alpha
+    }
+
+    public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
+
+    private func value(_ x: Float) -> Float { x > 0 ? x : alpha * Foundation.expm1(x) }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        self.input = input
+        return map(input, value)
+    }
+
+    public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        let alpha = alpha
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, value: value,
+                                 derivative: { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
+    }
+}
+
+/// Leaky rectifier: `x ≥ 0 ? x : αx` (Keras 2 `LeakyReLU(alpha=0.3)`, Keras 3 `negative_slope`).
+public final class LeakyReLU: UnaryLayer {
+    public let name: String
+    public let alpha: Float
+    public var typeName: String { "LeakyReLU" }
+    public var parameterCount: Int { 0 }
+    private var input: Tensor?
+
+    /// `alpha` defaults to Keras 2's 0.3; pass Keras 3's `negative_slope` (default 0.2) explicitly.
+    public init(name: String = "leaky_re_lu", alpha: Float = 0.3) {
+        self.name = name
+        self.alpha = alpha
+    }
+
+    public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        self.input = input
+        let alpha = alpha
+        return map(input) { $0 >= 0 ? $0 : alpha * $0 }
+    }
+
+    public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        let alpha = alpha
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
+                                 value: { $0 >= 0 ? $0 : alpha * $0 },
+                                 derivative: { $0 > 0 ? 1 : alpha })
+    }
+}
+
+/// Keras `ReLU(max_value, negative_slope, threshold)`:
+/// `y = clip(x·1[x > t], 0, max_value) − slope · max(t − x, 0)`, exactly as `keras.backend.relu`.
+public final class ReLU: UnaryLayer {
+    public let name: String
+    /// Upper clip (`nil` = none), e.g. 6 for ReLU6.
+    public let maxValue: Float?
+    public let negativeSlope: Float
+    public let threshold: Float
+    public var typeName: String { "ReLU" }
+    public var parameterCount: Int { 0 }
+    private var input: Tensor?
+
+    public init(name: String = "re_lu", maxValue: Float? = nil, negativeSlope: Float = 0, threshold: Float = 0) throws {
+        if let maxValue, maxValue < 0 {
+            throw NeuralNetError.invalidConfiguration(layer: name, detail: "max_value must be >= 0, got \(maxValue)")
+        }
+        self.name = name
+        self.maxValue = maxValue
+        self.negativeSlope = negativeSlope
+        self.threshold = threshold
+    }
+
+    public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
+
+    private func value(_ x: Float) -> Float {
+        let upper = maxValue ?? .infinity
+        let positive = x > threshold ? min(max(x, 0), upper) : 0
+        return positive - negativeSlope * max(threshold - x, 0)
+    }
+
+    private func derivative(_ x: Float) -> Float {
+        let upper = maxValue ?? .infinity
+        let positive: Float = x > threshold && x > 0 && x < upper ? 1 : 0
+        return positive + (x < threshold ? negativeSlope : 0)
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        self.input = input
+        return map(input, value)
+    }
+
+    public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
+        guard let input else { preconditionFailure("\(name): backward before forward") }
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
+                                 value: value, derivative: derivative)
+    }
+}
