@@ -35,10 +35,13 @@ public enum ModelImportError: SteerLensError, Equatable {
     case unusedWeights(layer: String, names: [String])
     /// The layers and their connections do not form a runnable graph.
     case invalidGraph(detail: String)
+    /// `--lambda NAME=...` names no Lambda layer of the model.
+    case unknownLambdaOverride(name: String, lambdaLayers: [String])
 
     public var kind: FailureKind {
         switch self {
         case .fileNotFound, .unreadable: .missingInput
+        case .unknownLambdaOverride: .usage
         default: .badInput
         }
     }
@@ -61,6 +64,9 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .missingWeights(let layer, let detail): "layer '\(layer)': missing weights: \(detail)"
         case .unusedWeights(let layer, let names): "layer '\(layer)': weights not used by the model: \(names.joined(separator: ", "))"
         case .invalidGraph(let detail): "invalid model graph: \(detail)"
+        case .unknownLambdaOverride(let name, let lambdaLayers):
+            "--lambda names '\(name)', which is not a Lambda layer of the model"
+                + (lambdaLayers.isEmpty ? " (it has none)" : " (its Lambda layers: \(lambdaLayers.joined(separator: ", ")))")
         }
     }
 
@@ -80,6 +86,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .weightShapeMismatch, .missingWeights, .unusedWeights:
             "the weights do not match the architecture; check that --architecture belongs to this weights file"
         case .invalidGraph: "check the layers' inbound connections in the model config"
+        case .unknownLambdaOverride: "use the layer names shown by 'steerlens inspect MODEL'"
         }
     }
 }

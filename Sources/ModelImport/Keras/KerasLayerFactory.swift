@@ -1,0 +1,249 @@
+import NeuralNet
+
+/// Turns one Keras layer description plus its stored weights into NeuralNet layers.
+///
+/// Most Keras layers become one NeuralNet layer; a resolved `Lambda` becomes zero (identity) or more
+/// (e.g. resize then rescale); `InputLayer` is handled by the graph builder. Settings are read with the
+/// spelling of each Keras generation (Keras 1 `nb_filter`/`border_mode`/`subsample`, Keras 2/3
+/// `filters`/`padding`/`strides`); anything that cannot be run exactly is an error naming the layer.
+struct KerasLayerFactory {
+    /// Resolves a Lambda layer to operations; injected so the graph builder can record resolutions.
+    var resolveLambda: (KerasLayerDescription) throws -> [LambdaOperation]
+
+    /// The NeuralNet layers for `layer`, whose inputs have shapes `inputShapes` (without batch).
+    /// Consumes the layer's weights from `weights`.
+    func makeLayers(
+        for layer: KerasLayerDescription, inputShapes: [[Int]], weights: inout KerasLayerWeights
+    ) throws -> [any NeuralNet.Layer] {
+        let config = layer.config
+        let name = layer.name
+        switch layer.className {
+        case "Conv2D", "Convolution2D":
+            return [try convolution(config, input: try single(inputShapes, layer), weights: &weights)]
+        case "Dense":
+            return [try dense(config, input: try single(inputShapes, layer), weights: &weights)]
+        case "Activation":
+            return [try NeuralNet.Activation(name: name, try activation(config, key: "activation"))]
+        case "ELU":
+            return [NeuralNet.ELU(name: name, alpha: try config.float("alpha", default: 1))]
+        case "LeakyReLU":
+            return [NeuralNet.LeakyReLU(name: name, alpha: try config.float("negative_slope", "alpha", default: 0.3))]
+        case "ReLU":
+            return [try NeuralNet.ReLU(
+                name: name, maxValue: try config.optionalFloat("max_value"),
+                negativeSlope: try config.float("negative_slope", default: 0), threshold: try config.float("threshold", default: 0))]
+        case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ActivityRegularization":
+            // Identity at inference.
+            return [NeuralNet.Dropout(name: name, rate: try config.float("rate", "p", default: 0))]
+        case "Flatten":
+            try requireChannelsLast(config)
+            return [NeuralNet.Flatten(name: name)]
+        case "Reshape":
+            guard let target = try config.shape("target_shape"), target.allSatisfy({ $0 != nil }) else {
+                throw config.unsupported("'target_shape' must list known extents")
+            }
+            return [try NeuralNet.Reshape(name: name, targetShape: target.map { $0! })]
+        case "MaxPooling2D", "AveragePooling2D":
+            return [try pooling(config, className: layer.className)]
+        case "GlobalAveragePooling2D":
+            try requireChannelsLast(config)
+            if try config.bool("keepdims", default: false) { throw config.unsupported("keepdims=True") }
+            return [NeuralNet.GlobalAveragePooling2D(name: name)]
+        case "BatchNormalization":
+            return [try batchNormalization(config, input: try single(inputShapes, layer), weights: &weights)]
+        case "Cropping2D":
+            try requireChannelsLast(config)
+            let ((top, bottom), (left, right)) = try borders(config, key: "cropping")
+            return [try NeuralNet.Cropping2D(name: name, top: top, bottom: bottom, left: left, right: right)]
+        case "ZeroPadding2D":
+            try requireChannelsLast(config)
+            let ((top, bottom), (left, right)) = try borders(config, key: "padding")
+            return [try NeuralNet.ZeroPadding2D(name: name, top: top, bottom: bottom, left: left, right: right)]
+        case "Rescaling":
+            return [try NeuralNet.Rescaling(name: name, scale: try floats(config, "scale"), offset: try floats(config, "offset", default: [0]))]
+        case "Resizing":
+            if try config.bool("crop_to_aspect_ratio", default: false) { throw config.unsupported("crop_to_aspect_ratio=True") }
+            if try config.bool("pad_to_aspect_ratio", default: false) { throw config.unsupported("pad_to_aspect_ratio=True") }
+            let method: NeuralNet.ResizeMethod
+            switch try config.string("interpolation", default: "bilinear") {
+            case "bilinear": method = .bilinearHalfPixel
+            case "area": method = .area
+            case let other: throw config.unsupported("interpolation '\(other)' (supported: bilinear, area)")
+            }
+            return [try NeuralNet.Resizing(name: name, height: try config.int("height"), width: try config.int("width"), method: method)]
+        case "Add":
+            return [NeuralNet.Add(name: name)]
+        case "Concatenate":
+            try requireLastAxis(config, key: "axis", rank: inputShapes.first?.count ?? 0)
+            return [NeuralNet.Concatenate(name: name)]
+        case "Merge":
+            switch try config.string("mode", default: "sum") {
+            case "sum": return [NeuralNet.Add(name: name)]
+            case "concat":
+                try requireLastAxis(config, key: "concat_axis", rank: inputShapes.first?.count ?? 0)
+                return [NeuralNet.Concatenate(name: name)]
+            case let mode: throw config.unsupported("Merge mode '\(mode)' (supported: sum, concat)")
+            }
+        case "Lambda":
+            return try lambdaLayers(for: layer, input: try single(inputShapes, layer))
+        default:
+            throw ModelImportError.unknownLayer(layer: name, className: layer.className)
+        }
+    }
+
+    // MARK: Layers with weights
+
+    private func convolution(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
+        try requireChannelsLast(config)
+        guard input.count == 3 else { throw config.unsupported("Conv2D needs an image input [H, W, C], got \(input)") }
+        let filters = try config.int("filters", "nb_filter")
+        let kernelSize: (Int, Int) = config.has("kernel_size")
+            ? try config.intPair("kernel_size") : (try config.int("nb_row"), try config.int("nb_col"))
+        let strides = try config.intPair("strides", "subsample", default: (1, 1))
+        let dilation = try config.intPair("dilation_rate", "atrous_rate", default: (1, 1))
+        guard dilation == (1, 1) else { throw config.unsupported("dilation_rate \(dilation) (only 1 is supported)") }
+        guard try config.int("groups", default: 1) == 1 else { throw config.unsupported("grouped convolution (groups > 1)") }
+        let useBias = try config.bool("use_bias", "bias", default: true)
+        let kernel = try weights.take(.kernel, shape: [kernelSize.0, kernelSize.1, input[2], filters])
+        let bias = useBias ? try weights.take(.bias, shape: [filters]) : nil
+        return try NeuralNet.Conv2D(
+            name: config.layer, kernel: kernel, bias: bias, strides: strides,
+            padding: try padding(config), activation: try activation(config, key: "activation", default: "linear"))
+    }
+
+    private func dense(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
+        guard input.count == 1 else {
+            throw config.unsupported("Dense on an input of shape \(input) (only flat [features] inputs are supported; add Flatten)")
+        }
+        let units = try config.int("units", "output_dim")
+        let useBias = try config.bool("use_bias", "bias", default: true)
+        let kernel = try weights.take(.kernel, shape: [input[0], units])
+        let bias = useBias ? try weights.take(.bias, shape: [units]) : nil
+        return try NeuralNet.Dense(name: config.layer, kernel: kernel, bias: bias, activation: try activation(config, key: "activation", default: "linear"))
+    }
+
+    /// Keras 2/3 BN, and Keras 1 BN `mode` 0 (moving statistics) / 2 (per-sample batch statistics).
+    private func batchNormalization(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
+        try requireLastAxis(config, key: "axis", rank: input.count)
+        let statistics: NeuralNet.BatchNormalization.Statistics
+        switch try config.int("mode", default: 0) {
+        case 0: statistics = .moving
+        case 2: statistics = .perSample
+        case let mode: throw config.unsupported("BatchNormalization mode=\(mode) (supported: 0, 2)")
+        }
+        let channels = [input.last ?? 0]
+        let gamma = try config.bool("scale", default: true) ? try weights.take(.gamma, shape: channels) : nil
+        let beta = try config.bool("center", default: true) ? try weights.take(.beta, shape: channels) : nil
+        let mean = try weights.take(.movingMean, shape: channels)
+        let variance = try weights.take(.movingVariance, shape: channels)
+        return try NeuralNet.BatchNormalization(
+            name: config.layer, gamma: gamma, beta: beta, movingMean: mean, movingVariance: variance,
+            epsilon: try config.float("epsilon", default: 1e-3), statistics: statistics)
+    }
+
+    // MARK: Pooling
+
+    private func pooling(_ config: KerasLayerConfig, className: String) throws -> any NeuralNet.Layer {
+        try requireChannelsLast(config)
+        let size = try config.intPair("pool_size", default: (2, 2))
+        let strides: (Int, Int)? = config.has("strides") ? try config.intPair("strides") : nil
+        let padding = try padding(config)
+        if className == "MaxPooling2D" {
+            return try NeuralNet.MaxPooling2D(name: config.layer, poolSize: size, strides: strides, padding: padding)
+        }
+        return try NeuralNet.AveragePooling2D(name: config.layer, poolSize: size, strides: strides, padding: padding)
+    }
+
+    // MARK: Lambda
+
+    /// Maps resolved Lambda operations onto NeuralNet layers, named `<lambda>` for the last and
+    /// `<lambda>/<k>` for earlier ones; an identity Lambda yields no layer (the builder aliases it).
+    private func lambdaLayers(for layer: KerasLayerDescription, input: [Int]) throws -> [any NeuralNet.Layer] {
+        let operations = try resolveLambda(layer).filter { $0 != .identity }
+        var shape = input
+        return try operations.enumerated().map { index, operation in
+            let name = index == operations.count - 1 ? layer.name : "\(layer.name)/\(index + 1)"
+            let mapped = try LambdaLayerMapping.layer(for: operation, name: name, layerName: layer.name, inputShape: shape)
+            shape = try mapped.outputShape(forInputShapes: [shape])
+            return mapped
+        }
+    }
+
+    // MARK: Settings
+
+    private func single(_ shapes: [[Int]], _ layer: KerasLayerDescription) throws -> [Int] {
+        guard shapes.count == 1 else {
+            throw ModelImportError.invalidGraph(detail: "layer '\(layer.name)' (\(layer.className)) takes one input, got \(shapes.count)")
+        }
+        return shapes[0]
+    }
+
+    /// `data_format` must be channels_last (or absent/null = the default); Keras 1 `dim_ordering` must be
+    /// `tf` (`default` is accepted and then checked by the kernel shape).
+    private func requireChannelsLast(_ config: KerasLayerConfig) throws {
+        if let format = try config.optionalString("data_format"), format != "channels_last" {
+            throw config.unsupported("data_format '\(format)' (only channels_last is supported; re-export the model channels_last)")
+        }
+        if let ordering = try config.optionalString("dim_ordering"), ordering != "tf", ordering != "default" {
+            throw config.unsupported("dim_ordering '\(ordering)' (only 'tf' is supported; Theano 'th' ordering is channels-first)")
+        }
+    }
+
+    private func padding(_ config: KerasLayerConfig) throws -> NeuralNet.Padding {
+        let value = try config.string("padding", "border_mode", default: "valid")
+        guard let padding = NeuralNet.Padding(rawValue: value.lowercased()) else {
+            throw config.unsupported("padding '\(value)' (supported: valid, same)")
+        }
+        return padding
+    }
+
+    private func activation(_ config: KerasLayerConfig, key: String, default fallback: String? = nil) throws -> ActivationKind {
+        let name = try config.string(key, default: fallback)
+        guard let kind = ActivationKind(kerasName: name) else {
+            throw config.unsupported("activation '\(name)'")
+        }
+        return kind
+    }
+
+    /// An axis setting that must denote the last axis of a `rank`-dimensional input (batch excluded):
+    /// -1, or `rank` (Keras counts the batch axis as 0).
+    private func requireLastAxis(_ config: KerasLayerConfig, key: String, rank: Int) throws {
+        let axis = try config.raw([key]).map { value -> Int in
+            if let list = value as? [Any], list.count == 1, let only = KerasLayerConfig.integer(list[0]) { return only }
+            guard let number = KerasLayerConfig.integer(value) else { throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value))") }
+            return number
+        } ?? -1
+        guard axis == -1 || axis == rank else {
+            throw config.unsupported("\(key)=\(axis) (only the last, channel axis is supported)")
+        }
+    }
+
+    /// `n`, `(sym_h, sym_w)` or `((top, bottom), (left, right))`.
+    private func borders(_ config: KerasLayerConfig, key: String) throws -> ((Int, Int), (Int, Int)) {
+        guard let value = config.raw([key]) else { throw config.unsupported("missing '\(key)'") }
+        if let n = KerasLayerConfig.integer(value) { return ((n, n), (n, n)) }
+        if let pair = value as? [Any], pair.count == 2 {
+            if let h = KerasLayerConfig.integer(pair[0]), let w = KerasLayerConfig.integer(pair[1]) { return ((h, h), (w, w)) }
+            if let rows = pair[0] as? [Any], let columns = pair[1] as? [Any], rows.count == 2, columns.count == 2,
+               let top = KerasLayerConfig.integer(rows[0]), let bottom = KerasLayerConfig.integer(rows[1]),
+               let left = KerasLayerConfig.integer(columns[0]), let right = KerasLayerConfig.integer(columns[1]) {
+                return ((top, bottom), (left, right))
+            }
+        }
+        throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value))")
+    }
+
+    /// A number or a list of numbers.
+    private func floats(_ config: KerasLayerConfig, _ key: String, default fallback: [Float]? = nil) throws -> [Float] {
+        guard let value = config.raw([key]) else {
+            if let fallback { return fallback }
+            throw config.unsupported("missing '\(key)'")
+        }
+        if let number = KerasLayerConfig.number(value) { return [Float(number)] }
+        if let list = value as? [Any] {
+            let numbers = list.compactMap(KerasLayerConfig.number)
+            if numbers.count == list.count, !numbers.isEmpty { return numbers.map { Float($0) } }
+        }
+        throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value))")
+    }
+}

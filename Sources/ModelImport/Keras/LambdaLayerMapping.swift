@@ -1,0 +1,66 @@
+import NeuralNet
+
+/// How a Keras Lambda layer was turned into something runnable, for `steerlens inspect`.
+public struct LambdaResolution: Sendable, Equatable, CustomStringConvertible {
+    /// Where the operations came from.
+    public enum Source: String, Sendable, Equatable {
+        /// Recovered from the marshalled Python bytecode in the model file.
+        case bytecode
+        /// Declared by the user (`--lambda NAME=EXPR`), taking priority over the file.
+        case override
+    }
+
+    public let layer: String
+    public let operations: [LambdaOperation]
+    public let source: Source
+
+    public init(layer: String, operations: [LambdaOperation], source: Source) {
+        self.layer = layer
+        self.operations = operations
+        self.source = source
+    }
+
+    /// `lambda_1 = x*0.007843138-1.0 (from bytecode)`.
+    public var description: String {
+        "\(layer) = \(operations.map(\.description).joined(separator: " then ")) (\(source == .bytecode ? "from bytecode" : "from --lambda"))"
+    }
+}
+
+/// Maps resolved Lambda operations onto NeuralNet layers.
+enum LambdaLayerMapping {
+    /// The NeuralNet layer for one non-identity operation, given its input shape (without batch).
+    static func layer(for operation: LambdaOperation, name: String, layerName: String, inputShape: [Int]) throws -> any NeuralNet.Layer {
+        switch operation {
+        case .identity:
+            return NeuralNet.Dropout(name: name, rate: 0)
+        case .affine(let scale, let offset):
+            return NeuralNet.Rescaling(name: name, scale: scale, offset: offset)
+        case .resize(let height, let width, let method):
+            guard inputShape.count == 3 else {
+                throw ModelImportError.unsupportedConfig(layer: layerName, detail: "resize needs an image input [H, W, C], got \(inputShape)")
+            }
+            let kernel: NeuralNet.ResizeMethod
+            switch method {
+            case .bilinearTF1: kernel = .bilinearLegacy
+            case .bilinearHalfPixel: kernel = .bilinearHalfPixel
+            case .area: kernel = .area
+            default:
+                throw ModelImportError.unsupportedConfig(
+                    layer: layerName, detail: "resize method '\(method.rawValue)' is not implemented (supported: bilinear, bilinear_tf1, area)")
+            }
+            return try NeuralNet.Resizing(name: name, height: height, width: width, method: kernel)
+        case .crop(let rows, let columns):
+            guard inputShape.count == 3 else {
+                throw ModelImportError.unsupportedConfig(layer: layerName, detail: "crop needs an image input [H, W, C], got \(inputShape)")
+            }
+            let kept = (rows.range(count: inputShape[0]), columns.range(count: inputShape[1]))
+            guard !kept.0.isEmpty, !kept.1.isEmpty else {
+                throw ModelImportError.unsupportedConfig(
+                    layer: layerName, detail: "crop [\(rows), \(columns)] leaves nothing of a \(inputShape[0])x\(inputShape[1]) image")
+            }
+            return try NeuralNet.Cropping2D(
+                name: name, top: kept.0.lowerBound, bottom: inputShape[0] - kept.0.upperBound,
+                left: kept.1.lowerBound, right: inputShape[1] - kept.1.upperBound)
+        }
+    }
+}
