@@ -32,9 +32,10 @@ let package = Package(
         ),
         .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport"]),
 
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CFFmpeg"]),
+        .target(name: "TestSupport", dependencies: ["VideoIO"], path: "Tests/TestSupport"),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet"]),
-        .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO"]),
+        .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "TestSupport"]),
     ]
 )

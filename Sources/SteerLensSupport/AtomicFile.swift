@@ -21,7 +21,7 @@ public enum AtomicFile {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw OutputError(path: url.path, kind: .cannotCreateOutput, reason: Self.reason(error))
+            throw OutputError(path: url.path, kind: .cannotCreateOutput, reason: Self.reason(error, path: url.path))
         }
     }
 
@@ -40,13 +40,28 @@ public enum AtomicFile {
         }
     }
 
-    static func reason(_ error: Error) -> String {
+    /// A short human reason for a failed file operation on `path`.
+    static func reason(_ error: Error, path: String? = nil) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
-            return String(cString: strerror(code.rawValue))
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if let path, let blocker = nearestExistingAncestor(of: path) {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: blocker, isDirectory: &isDirectory)
+            if !isDirectory.boolValue { return "'\(blocker)' is a file, not a directory" }
+            if !FileManager.default.isWritableFile(atPath: blocker) { return "permission denied in '\(blocker)'" }
         }
         return nsError.localizedDescription
+    }
+
+    private static func nearestExistingAncestor(of path: String) -> String? {
+        var candidate = (path as NSString).deletingLastPathComponent
+        while !candidate.isEmpty && candidate != "/" {
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            candidate = (candidate as NSString).deletingLastPathComponent
+        }
+        return nil
     }
 }
 
@@ -68,7 +83,7 @@ public struct OutputError: SteerLensError {
     /// Runs `body`, turning any Foundation error into an ``OutputError`` for `path`.
     public static func wrap<T>(_ path: String, kind: FailureKind, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as OutputError { throw error } catch {
-            throw OutputError(path: path, kind: kind, reason: AtomicFile.reason(error))
+            throw OutputError(path: path, kind: kind, reason: AtomicFile.reason(error, path: path))
         }
     }
 }

@@ -319,8 +319,12 @@ public final class FrameReader {
 
 /// Process-wide FFmpeg logging: quiet by default, because SteerLens reports problems itself.
 public enum FFmpegLog {
-    /// Silences libav* messages on stderr (decode warnings are counted instead).
-    public static func silence() { av_log_set_level(AV_LOG_QUIET) }
+    /// Silences libav* messages on stderr (decode warnings are counted instead), unless the
+    /// environment sets `STEERLENS_FFMPEG_LOG=1` for debugging.
+    public static func silence() {
+        if getenv("STEERLENS_FFMPEG_LOG") != nil { return showWarnings() }
+        av_log_set_level(AV_LOG_QUIET)
+    }
     /// Lets FFmpeg print its warnings and errors (for `--verbose`).
     public static func showWarnings() { av_log_set_level(AV_LOG_WARNING) }
 }

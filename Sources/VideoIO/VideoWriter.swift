@@ -161,6 +161,7 @@ public final class VideoWriter {
         guard let data = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4) else {
             throw VideoError.ffmpeg(function: "av_stream_new_side_data", code: -12, reason: "out of memory")
         }
-        data.withMemoryRebound(to: Int32.self, capacity: 9) { av_display_rotation_set($0, Double(degrees)) }
+        // av_display_rotation_set takes clockwise degrees; `degrees` is counter-clockwise like ffprobe's.
+        data.withMemoryRebound(to: Int32.self, capacity: 9) { av_display_rotation_set($0, Double(-degrees)) }
     }
 }

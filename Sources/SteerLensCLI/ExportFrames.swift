@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import SteerLensSupport
+import VideoIO
+
+/// `steerlens frames`: writes the model-input images, so users can check their preprocessing.
+struct ExportFrames: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frames",
+        abstract: "Write the frames as the model will see them (after crop, resize and colour conversion).",
+        discussion: "Images go to OUT/<frame:06d>.png. With --color yuv or bgr the stored bytes are the converted channels, shown as if RGB."
+    )
+
+    @Argument(help: "Video file, image, or image-sequence pattern.")
+    var input: String
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String
+
+    @Option(help: "Image format: png or jpeg.")
+    var format: ImageFormat = .png
+
+    @Flag(help: "Replace the output directory if it exists and is not empty.")
+    var overwrite = false
+
+    @OptionGroup var selection: FrameSelectionOptions
+    @OptionGroup var preprocessing: PreprocessOptions
+
+    func run() throws {
+        try reportingFailures {
+            let preprocess = try preprocessing.preprocess()
+            let reader = try FrameReader(path: input, options: selection.readOptions)
+            let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
+            let destination = URL(fileURLWithPath: out)
+            let staging = try OutputDirectory.stage(destination, overwrite: overwrite)
+            let encoder = try ImageEncoder(format: format)
+            var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
+            var written = 0
+            while try reader.read(into: &frame) {
+                let pixels = try preprocess.apply(to: frame)
+                let name = String(format: "%06d.%@", frame.index, format == .png ? "png" : "jpg")
+                try encoder.write(pixels, width: geometry.outputSize.width, height: geometry.outputSize.height,
+                                  to: staging.appendingPathComponent(name))
+                written += 1
+            }
+            guard written > 0 else {
+                throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+            }
+            try OutputDirectory.commit(staging, to: destination)
+            var summary = "wrote \(written) frames (\(geometry.outputSize)) to \(out)"
+            if reader.decodeErrorCount + reader.readErrorCount > 0 {
+                summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
+            }
+            printError(summary)
+        }
+    }
+}
