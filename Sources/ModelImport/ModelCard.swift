@@ -33,7 +33,7 @@ public struct ModelCard: Sendable, Equatable {
     /// Output names and shapes (without batch), in model output order.
     public let outputs: [(name: String, shape: [Int])]
     public let totalParameters: Int
-    public let lambdaResolutions: [LambdaResolution]
+    public let lambdaResolutions: [LambdaLayerResolution]
 
     public static func == (a: ModelCard, b: ModelCard) -> Bool {
         a.file == b.file && a.architectureFile == b.architectureFile && a.format == b.format

@@ -25,8 +25,9 @@ public enum ModelImportError: SteerLensError, Equatable {
     case unknownLayer(layer: String, className: String)
     /// A layer setting SteerLens cannot run exactly (e.g. `channels_first`, dilation).
     case unsupportedConfig(layer: String, detail: String)
-    /// A Lambda layer whose Python function could not be recognised.
-    case unresolvableLambda(layer: String, detail: String)
+    /// A Lambda layer whose Python function could not be recognised (the resolver's error names the
+    /// layer, the decompiled lambda when there is one, and the `--lambda` hint).
+    case unresolvableLambda(LambdaResolutionError)
     /// A stored weight's shape differs from what the layer's configuration implies.
     case weightShapeMismatch(layer: String, weight: String, expected: [Int], found: [Int])
     /// A layer lacks weights its configuration needs, or the file lacks a layer's weight group.
@@ -58,7 +59,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .invalidArchitecture(let path, let detail): "cannot understand the model architecture in '\(path)': \(detail)"
         case .unknownLayer(let layer, let className): "layer '\(layer)' has class '\(className)', which SteerLens does not support"
         case .unsupportedConfig(let layer, let detail): "layer '\(layer)': unsupported configuration: \(detail)"
-        case .unresolvableLambda(let layer, let detail): "Lambda layer '\(layer)' cannot be resolved: \(detail)"
+        case .unresolvableLambda(let error): error.message
         case .weightShapeMismatch(let layer, let weight, let expected, let found):
             "layer '\(layer)': weight '\(weight)' has shape \(found), expected \(expected)"
         case .missingWeights(let layer, let detail): "layer '\(layer)': missing weights: \(detail)"
@@ -81,8 +82,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .invalidArchitecture: "pass the JSON written by model.to_json() or a full model saved with model.save()"
         case .unknownLayer, .unsupportedConfig:
             "re-export the model with supported layers (see DESIGN.md, Models) or open an issue with the layer's config"
-        case .unresolvableLambda(let layer, _):
-            "declare what it computes: --lambda \(layer)='x/127.5-1' (affine), 'resize(66,200)', 'crop(top,bottom,left,right)' or 'identity'"
+        case .unresolvableLambda(let error): error.hint
         case .weightShapeMismatch, .missingWeights, .unusedWeights:
             "the weights do not match the architecture; check that --architecture belongs to this weights file"
         case .invalidGraph: "check the layers' inbound connections in the model config"

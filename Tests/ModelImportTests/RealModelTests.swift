@@ -46,7 +46,7 @@ final class RealModelTests: XCTestCase {
     func testLambdaOverridesTakePriority() throws {
         let url = try TestPaths.shared("models/naokishibuya-pilotnet-keras1.h5")
         let model = try KerasModelLoader.load(from: url, lambdaOverrides: ["lambda_1": [.affine(scale: 1 / 127.5, offset: -1)]])
-        XCTAssertEqual(model.card.lambdaResolutions, [LambdaResolution(layer: "lambda_1", operations: [.affine(scale: 1 / 127.5, offset: -1)], source: .override)])
+        XCTAssertEqual(model.card.lambdaResolutions, [LambdaLayerResolution(layer: "lambda_1", operations: [.affine(scale: 1 / 127.5, offset: -1)], source: .override)])
         try compare(model, reference: "naokishibuya-pilotnet-keras1")
         XCTAssertThrowsError(try KerasModelLoader.load(from: url, lambdaOverrides: ["lambda_9": [.identity]])) { error in
             XCTAssertEqual(error as? ModelImportError, .unknownLambdaOverride(name: "lambda_9", lambdaLayers: ["lambda_1"]))

@@ -12,12 +12,12 @@ struct KerasGraphBuilder {
     struct Result {
         let model: NeuralNet.Model
         let rows: [ModelCard.LayerRow]
-        let lambdaResolutions: [LambdaResolution]
+        let lambdaResolutions: [LambdaLayerResolution]
     }
 
     func build() throws -> Result {
         try checkWeightLayersExist()
-        var resolutions: [LambdaResolution] = []
+        var resolutions: [LambdaLayerResolution] = []
         let factory = KerasLayerFactory { layer in
             let resolution = try resolve(layer)
             resolutions.append(resolution)
@@ -153,15 +153,16 @@ struct KerasGraphBuilder {
         }
     }
 
-    private func resolve(_ layer: KerasLayerDescription) throws -> LambdaResolution {
+    private func resolve(_ layer: KerasLayerDescription) throws -> LambdaLayerResolution {
         if let operations = lambdaOverrides[layer.name] {
-            return LambdaResolution(layer: layer.name, operations: operations, source: .override)
+            return LambdaLayerResolution(layer: layer.name, operations: operations, source: .override)
         }
-        guard let function = layer.config.values["function"] else {
-            throw ModelImportError.unresolvableLambda(layer: layer.name, detail: "its config has no 'function'")
+        do {
+            let resolved = try LambdaResolver.resolution(layerName: layer.name, config: layer.config.values)
+            return LambdaLayerResolution(layer: layer.name, operations: resolved.operations, source: .bytecode(python: resolved.source))
+        } catch {
+            throw ModelImportError.unresolvableLambda(error)
         }
-        let operations = try LambdaResolver.resolve(layerName: layer.name, function: function)
-        return LambdaResolution(layer: layer.name, operations: operations, source: .bytecode)
     }
 
     /// NeuralNet rejects a layer (bad shape, inconsistent weights): report it as an import error.

@@ -62,6 +62,14 @@ struct KerasWeightStore: Sendable {
                 return KerasWeight(name: name, shape: try dataset.shape(), values: try dataset.readFloats())
             }
         }
+        // tf.keras 2.x writes the model's own (non-layer) weights in `top_level_model_weights`; steering
+        // models have none, and any there would be silently ignored by the layers, so they are an error.
+        let topLevel = "top_level_model_weights"
+        if !layerNames.contains(topLevel), group.isGroup(topLevel) {
+            let topGroup = try group.group(topLevel)
+            let names = topGroup.hasAttribute("weight_names") ? try topGroup.stringsAttribute("weight_names") : []
+            if !names.isEmpty { throw ModelImportError.unusedWeights(layer: topLevel, names: names) }
+        }
         return KerasWeightStore(layerNames: layerNames, weights: weights)
     }
 }

@@ -1,11 +1,12 @@
 import NeuralNet
 
 /// How a Keras Lambda layer was turned into something runnable, for `steerlens inspect`.
-public struct LambdaResolution: Sendable, Equatable, CustomStringConvertible {
+public struct LambdaLayerResolution: Sendable, Equatable, CustomStringConvertible {
     /// Where the operations came from.
-    public enum Source: String, Sendable, Equatable {
-        /// Recovered from the marshalled Python bytecode in the model file.
-        case bytecode
+    public enum Source: Sendable, Equatable {
+        /// Recovered from the marshalled Python bytecode in the model file; `python` is the decompiled
+        /// lambda body (e.g. `x / 127.5 - 1.0`).
+        case bytecode(python: String)
         /// Declared by the user (`--lambda NAME=EXPR`), taking priority over the file.
         case override
     }
@@ -20,9 +21,13 @@ public struct LambdaResolution: Sendable, Equatable, CustomStringConvertible {
         self.source = source
     }
 
-    /// `lambda_1 = x*0.007843138-1.0 (from bytecode)`.
+    /// `lambda_1 = x*0.007843138-1.0 (from bytecode: x / 127.5 - 1.0)`.
     public var description: String {
-        "\(layer) = \(operations.map(\.description).joined(separator: " then ")) (\(source == .bytecode ? "from bytecode" : "from --lambda"))"
+        let steps = operations.map(\.description).joined(separator: ";")
+        switch source {
+        case .bytecode(let python): return "\(layer) = \(steps) (from bytecode: \(python))"
+        case .override: return "\(layer) = \(steps) (from --lambda)"
+        }
     }
 }
 

@@ -1,0 +1,86 @@
+import Foundation
+import NeuralNet
+import XCTest
+@testable import ModelImport
+
+/// Keras settings → NeuralNet layers for cases the TensorFlow fixtures cannot cover (Keras 1 only modes,
+/// spellings), built from JSON and in-memory weights.
+final class KerasLayerMappingTests: XCTestCase {
+    private func build(_ json: String, weights: [String: [KerasWeight]] = [:], overrides: [String: [LambdaOperation]] = [:]) throws -> KerasGraphBuilder.Result {
+        let description = try KerasArchitectureParser.parse(json: json, source: "test.json")
+        let store = KerasWeightStore(layerNames: weights.keys.sorted(), weights: weights)
+        return try KerasGraphBuilder(description: description, weights: store, lambdaOverrides: overrides).build()
+    }
+
+    private func keras1BatchNormalization(mode: Int) -> String {
+        #"{"class_name": "Sequential", "config": [{"class_name": "BatchNormalization", "config": {"name": "bn", "mode": "# + "\(mode)"
+            + #", "axis": -1, "epsilon": 0.001, "momentum": 0.99, "batch_input_shape": [null, 2, 2, 3]}}]}"#
+    }
+
+    private let bnWeights: [String: [KerasWeight]] = ["bn": [
+        KerasWeight(name: "bn_gamma:0", shape: [3], values: [1, 2, 3]),
+        KerasWeight(name: "bn_beta:0", shape: [3], values: [0, 0, 0]),
+        KerasWeight(name: "bn_running_mean:0", shape: [3], values: [0, 0, 0]),
+        KerasWeight(name: "bn_running_std:0", shape: [3], values: [1, 1, 1]),
+    ]]
+
+    func testKeras1BatchNormalizationModes() throws {
+        let inference = try build(keras1BatchNormalization(mode: 0), weights: bnWeights)
+        XCTAssertEqual((inference.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .moving)
+        let perSample = try build(keras1BatchNormalization(mode: 2), weights: bnWeights)
+        XCTAssertEqual((perSample.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .perSample)
+        XCTAssertThrowsError(try build(keras1BatchNormalization(mode: 1), weights: bnWeights)) { error in
+            guard case ModelImportError.unsupportedConfig(let layer, let detail) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(layer, "bn")
+            XCTAssertTrue(detail.contains("mode=1"), detail)
+        }
+    }
+
+    func testKeras1RunningStdIsTheVariance() throws {
+        var weights = bnWeights
+        weights["bn"]![3] = KerasWeight(name: "bn_running_std:0", shape: [3], values: [4, 4, 4])
+        let result = try build(keras1BatchNormalization(mode: 0), weights: weights)
+        let output = try result.model.forward(Tensor(repeating: 2, shape: [1, 2, 2, 3]))
+        // (2 − 0) / √(4 + 0.001) · γ
+        XCTAssertEqual(output[0].scalars[0], 2 / (4.001 as Float).squareRoot(), accuracy: 1e-6)
+    }
+
+    func testLambdaOperationsMapOntoLayersAndIdentityIsAnAlias() throws {
+        let json = #"""
+        {"class_name": "Sequential", "config": {"name": "s", "layers": [
+          {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 10, 12, 3]}},
+          {"class_name": "Lambda", "config": {"name": "pre", "function": "x"}},
+          {"class_name": "Lambda", "config": {"name": "same", "function": "x"}},
+          {"class_name": "Flatten", "config": {"name": "f"}}]}}
+        """#
+        let overrides: [String: [LambdaOperation]] = [
+            "pre": [.crop(rows: PythonSlice(start: 1, stop: -2), columns: PythonSlice(start: 2, stop: nil)),
+                    .resize(height: 4, width: 5, method: .bilinearTF1), .affine(scale: 0.5, offset: -1)],
+            "same": [.identity],
+        ]
+        let result = try build(json, overrides: overrides)
+        XCTAssertEqual(result.model.nodeNames, ["in", "pre/1", "pre/2", "pre", "f"])
+        let crop = try XCTUnwrap(result.model.layer(named: "pre/1") as? NeuralNet.Cropping2D)
+        XCTAssertEqual([crop.top, crop.bottom, crop.left, crop.right], [1, 2, 2, 0])
+        XCTAssertEqual((result.model.layer(named: "pre/2") as? NeuralNet.Resizing)?.method, .bilinearLegacy)
+        XCTAssertEqual(result.rows.map(\.name), ["in", "pre", "same", "f"])
+        XCTAssertEqual(result.rows[2].outputShape, [4, 5, 3])
+        XCTAssertEqual(result.lambdaResolutions.map(\.source), [.override, .override])
+        XCTAssertEqual(result.model.outputShapes, [[60]])
+    }
+
+    func testKeras3LeakyReLUAndKeras2Alpha() throws {
+        let keras3 = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [null, 2]}}, {"module": "keras.layers", "class_name": "LeakyReLU", "config": {"name": "l", "negative_slope": 0.1}, "registered_name": null}]}}"#
+        XCTAssertEqual((try build(keras3).model.layer(named: "l") as? NeuralNet.LeakyReLU)?.alpha, 0.1)
+        let keras2 = #"{"class_name": "Sequential", "config": [{"class_name": "LeakyReLU", "config": {"name": "l", "alpha": 0.25, "batch_input_shape": [null, 2]}}]}"#
+        XCTAssertEqual((try build(keras2).model.layer(named: "l") as? NeuralNet.LeakyReLU)?.alpha, 0.25)
+    }
+
+    func testVariableInputSizeIsUnsupported() {
+        let json = #"{"class_name": "Sequential", "config": [{"class_name": "Flatten", "config": {"name": "f", "batch_input_shape": [null, null, null, 3]}}]}"#
+        XCTAssertThrowsError(try build(json)) { error in
+            guard case ModelImportError.unsupportedConfig(let layer, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(layer, "f_input")
+        }
+    }
+}
