@@ -22,11 +22,15 @@ enum Resampler {
             output.withUnsafeMutableBufferPointer { destination in
                 blendedRow.withUnsafeMutableBufferPointer { row in
                     for (outputY, tap) in rows.enumerated() {
-                        // Vertical: weighted sum of the source rows under this output row.
-                        for index in 0..<cropRowLength { row[index] = 0 }
+                        // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
+                        let blended = row.baseAddress!
                         for (offset, weight) in tap.weights.enumerated() {
-                            let sourceRow = (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
-                            for index in 0..<cropRowLength { row[index] += weight * Float(source[sourceRow + index]) }
+                            let sourceRow = source.baseAddress! + (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
+                            if offset == 0 {
+                                for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
+                            } else {
+                                for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
+                            }
                         }
                         // Horizontal: weighted sum of the columns under each output pixel.
                         let outputRow = outputY * outputWidth * 3
