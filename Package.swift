@@ -26,7 +26,7 @@ let package = Package(
         .executableTarget(
             name: "SteerLensCLI",
             dependencies: [
-                "VideoIO", "SteerLensSupport",
+                "VideoIO", "NeuralNet", "ModelImport", "SteerLensSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +36,6 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet"]),
-        .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "TestSupport"]),
+        .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

@@ -6,12 +6,16 @@ import VideoIO
 enum BenchClips {
     static func clip(seconds: Int, in directory: URL) throws -> URL {
         let url = directory.appendingPathComponent("road-1280x720-\(seconds)s.mp4")
-        if FileManager.default.fileExists(atPath: url.path) { return url }
+        if !FileManager.default.fileExists(atPath: url.path) { try write(seconds: seconds, to: url) }
+        return url
+    }
+
+    /// Writes `seconds` of the 1280×720, 30 fps road scene as H.264.
+    static func write(seconds: Int, to url: URL) throws {
         let size = PixelSize(width: 1280, height: 720)
         let writer = try VideoWriter(url: url, size: size, encoding: .h264(frameRate: Rational(30, 1), crf: 23))
         for index in 0..<(seconds * 30) { try writer.write(frame(index: index, size: size)) }
         try writer.finish()
-        return url
     }
 
     /// A moving road scene: sky, a textured verge, a road with lane markings whose curve changes over time.

@@ -7,6 +7,7 @@ import VideoIO
 ///
 ///     steerlens-bench decode [--seconds 20]     decode + preprocess vs `ffmpeg -vf scale=200:66`
 ///     steerlens-bench memory                    peak RSS for a 5 s and a 60 s 720p clip
+///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "all"
 let workDirectory = URL(fileURLWithPath: ProcessInfo.processInfo.environment["STEERLENS_BENCH_DIR"] ?? ".build/bench-clips")
@@ -22,6 +23,9 @@ do {
         try DecodeBenchmark.run(seconds: option("--seconds", default: 20), directory: workDirectory)
     case "memory":
         try MemoryBenchmark.run(directory: workDirectory)
+    case "clip":
+        guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count else { print("clip needs --out FILE"); exit(64) }
+        try BenchClips.write(seconds: Int(option("--seconds", default: 5)), to: URL(fileURLWithPath: arguments[index + 1]))
     case "decode-child":
         // Internal: decode one clip and print this process's peak RSS (used by `memory`).
         try MemoryBenchmark.child(path: arguments[1])

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import ModelImport
+import SteerLensSupport
+
+/// How to load a Keras model (shared by every command that takes one).
+struct ModelLoadingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("JSON architecture (model.to_json()) for a weights-only .h5 file.", valueName: "file"))
+    var architecture: String?
+
+    @Option(name: .customLong("lambda"), parsing: .singleValue,
+            help: ArgumentHelp("Declare a Lambda layer SteerLens cannot read: NAME=EXPR, e.g. lambda_1='x/127.5-1', "
+                               + "lambda_2='resize(66,200,bilinear)', lambda_3='crop(60,-25,0,320)'; ';' chains steps. Repeatable.",
+                               valueName: "name=expr"))
+    var lambdas: [String] = []
+
+    func validate() throws {
+        _ = try lambdaOverrides()
+    }
+
+    func lambdaOverrides() throws -> [String: [LambdaOperation]] {
+        var overrides: [String: [LambdaOperation]] = [:]
+        for declaration in lambdas {
+            do {
+                let (name, operations) = try LambdaExpression.parseDeclaration(declaration)
+                overrides[name] = operations
+            } catch {
+                throw ValidationError("--lambda \(declaration): \(error.message) (\(error.hint))")
+            }
+        }
+        return overrides
+    }
+
+    func load(_ path: String) throws -> LoadedModel {
+        try KerasModelLoader.load(from: URL(fileURLWithPath: path),
+                                  architecture: architecture.map { URL(fileURLWithPath: $0) },
+                                  lambdaOverrides: try lambdaOverrides())
+    }
+}
+
+/// `--model` plus how to load it and which output to use.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Keras model file (.h5: full model, or weights with --architecture).", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("Model output to use: its index or name (default: the first).", valueName: "index|name"))
+    var output: String?
+
+    @OptionGroup var loading: ModelLoadingOptions
+
+    func load() throws -> LoadedModel { try loading.load(model) }
+
+    /// The index of the chosen output in `card.outputs`.
+    func outputIndex(in card: ModelCard) throws -> Int {
+        guard let output else { return 0 }
+        if let index = Int(output), card.outputs.indices.contains(index) { return index }
+        if let index = card.outputs.firstIndex(where: { $0.name == output }) { return index }
+        let choices = card.outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")
+        throw UsageError(message: "model has no output '\(output)'", hint: "choose one of: \(choices)")
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import ModelImport
+import SteerLensSupport
+import VideoIO
+
+/// `steerlens predict`: the model's steering output for every frame.
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on every selected frame and print frame,time_s,prediction as CSV.",
+        discussion: "Frames are cropped, resized to the model's input size and colour-converted as the options say; the model's own layers (Lambda, Rescaling, Cropping2D...) do the rest."
+    )
+
+    @Argument(help: "Video file, image, or image-sequence pattern.")
+    var input: String
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: ArgumentHelp("Write the CSV to this file instead of standard output.", valueName: "file"))
+    var csv: String?
+
+    @Option(help: ArgumentHelp("Frames per forward pass.", valueName: "N"))
+    var batchSize: Int = 32
+
+    @OptionGroup var selection: FrameSelectionOptions
+    @OptionGroup var preprocessing: PreprocessOptions
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            let loaded = try modelOptions.load()
+            let outputIndex = try modelOptions.outputIndex(in: loaded.card)
+            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess())
+            let reader = try FrameReader(path: input, options: selection.readOptions)
+            _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
+
+            let units = loaded.model.outputShapes[outputIndex].reduce(1, *)
+            let header = units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ",")
+            var rows = [header]
+            if csv == nil { print(header) }
+            while true {
+                let frames = try reader.nextBatch(batchSize)
+                if frames.isEmpty { break }
+                let outputs = try loaded.model.forward(try modelInput.batch(frames))
+                let values = outputs[outputIndex].scalars
+                for (row, frame) in frames.enumerated() {
+                    let predictions = values[(row * units)..<((row + 1) * units)].map { String(format: "%.9g", $0) }
+                    let line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(predictions.joined(separator: ","))"
+                    if csv == nil { print(line) } else { rows.append(line) }
+                }
+            }
+            guard reader.deliveredFrameCount > 0 else {
+                throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+            }
+            if let csv {
+                try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: csv))
+            }
+            if reader.decodeErrorCount + reader.readErrorCount > 0 {
+                printError("steerlens: warning: \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped in '\(input)'")
+            }
+        }
+    }
+}
