@@ -63,7 +63,7 @@ public enum KerasModelLoader {
                 throw ModelImportError.architectureRequired(path: path)
             }
             let description = try KerasArchitectureParser.parse(json: json, source: source, kerasVersion: kerasVersion)
-            let store = try KerasWeightStore.read(from: weightsGroup, file: path)
+            let store = try KerasWeightStore.read(from: weightsGroup)
             return (description, store, kerasVersion, backend)
         }
 
@@ -77,9 +77,7 @@ public enum KerasModelLoader {
             file: path, architectureFile: architecture?.path, format: description.generation.rawValue,
             kerasVersion: kerasVersion, backend: backend, modelClass: description.modelClass, layers: built.rows,
             inputs: model.inputs.map { ($0.name, $0.shape) },
-            outputs: zip(model.outputNames, model.outputShapes).map { ($0, $1) }.enumerated().map { index, pair in
-                (description.outputs[index].layer, pair.1)
-            },
+            outputs: zip(description.outputs, model.outputShapes).map { ($0.layer, $1) },
             totalParameters: model.parameterCount, lambdaResolutions: built.lambdaResolutions)
         return LoadedModel(model: model, card: card, inputShape: model.inputs[0].shape)
     }

@@ -32,6 +32,8 @@ public enum ModelImportError: SteerLensError, Equatable {
     case weightShapeMismatch(layer: String, weight: String, expected: [Int], found: [Int])
     /// A layer lacks weights its configuration needs, or the file lacks a layer's weight group.
     case missingWeights(layer: String, detail: String)
+    /// A weight holds NaN or infinite values (a damaged file or a diverged training run).
+    case nonFiniteWeight(layer: String, weight: String)
     /// The file holds weights no layer uses.
     case unusedWeights(layer: String, names: [String])
     /// The layers and their connections do not form a runnable graph.
@@ -63,6 +65,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .weightShapeMismatch(let layer, let weight, let expected, let found):
             "layer '\(layer)': weight '\(weight)' has shape \(found), expected \(expected)"
         case .missingWeights(let layer, let detail): "layer '\(layer)': missing weights: \(detail)"
+        case .nonFiniteWeight(let layer, let weight): "layer '\(layer)': weight '\(weight)' contains NaN or infinite values"
         case .unusedWeights(let layer, let names): "layer '\(layer)': weights not used by the model: \(names.joined(separator: ", "))"
         case .invalidGraph(let detail): "invalid model graph: \(detail)"
         case .unknownLambdaOverride(let name, let lambdaLayers):
@@ -83,6 +86,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .unknownLayer, .unsupportedConfig:
             "re-export the model with supported layers (see DESIGN.md, Models) or open an issue with the layer's config"
         case .unresolvableLambda(let error): error.hint
+        case .nonFiniteWeight: "the file is damaged or the model diverged in training; re-export a good checkpoint"
         case .weightShapeMismatch, .missingWeights, .unusedWeights:
             "the weights do not match the architecture; check that --architecture belongs to this weights file"
         case .invalidGraph: "check the layers' inbound connections in the model config"

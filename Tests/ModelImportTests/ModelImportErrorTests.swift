@@ -106,6 +106,13 @@ final class ModelImportErrorTests: XCTestCase {
         assertLoadFails(url, .weightShapeMismatch(layer: "d", weight: "d/kernel:0", expected: [3, 2], found: [2, 3]), kind: .badInput)
     }
 
+    func testNonFiniteWeight() throws {
+        var weights = denseWeights()
+        weights["d"]![1] = ("d/bias:0", [2], [0, .nan])
+        let url = try writeModel(config: denseConfig(), weights: weights)
+        assertLoadFails(url, .nonFiniteWeight(layer: "d", weight: "d/bias:0"), kind: .badInput)
+    }
+
     func testMissingWeight() throws {
         var weights = denseWeights()
         weights["d"]!.removeLast()
@@ -180,7 +187,7 @@ final class ModelImportErrorTests: XCTestCase {
             .architectureRequired(path: "m.h5"), .invalidArchitecture(path: "a.json", detail: "x"),
             .unknownLayer(layer: "l", className: "C"), .unsupportedConfig(layer: "l", detail: "x"),
             .unresolvableLambda(.unrecognised(layer: "l", lambdaSource: "lambda x: f(x)", reason: "x")), .weightShapeMismatch(layer: "l", weight: "w", expected: [1], found: [2]),
-            .missingWeights(layer: "l", detail: "x"), .unusedWeights(layer: "l", names: ["w"]), .invalidGraph(detail: "x"),
+            .missingWeights(layer: "l", detail: "x"), .nonFiniteWeight(layer: "l", weight: "w"), .unusedWeights(layer: "l", names: ["w"]), .invalidGraph(detail: "x"),
             .unknownLambdaOverride(name: "n", lambdaLayers: ["lambda_1"]),
         ]
         for error in samples {

@@ -13,6 +13,8 @@ final class RealModelTests: XCTestCase {
         XCTAssertEqual(model.card.kerasVersion, "1.2.1")
         XCTAssertEqual(model.card.format, "Keras 1")
         XCTAssertEqual(model.card.lambdaResolutions.map(\.layer), ["lambda_1"])
+        XCTAssertEqual(model.card.lambdaResolutions.first?.operations, [.affine(scale: Float(1 / 127.5), offset: -1)])
+        print(model.card.lambdaResolutions.map(\.description))
         XCTAssertEqual(model.card.totalParameters, 252_219)
         try compare(model, reference: "naokishibuya-pilotnet-keras1")
     }
@@ -22,6 +24,10 @@ final class RealModelTests: XCTestCase {
         XCTAssertEqual(model.inputShape, [160, 320, 3])
         XCTAssertEqual(model.card.backend, "tensorflow")
         XCTAssertEqual(model.card.lambdaResolutions.map(\.layer), ["lambda_1", "lambda_2"])
+        XCTAssertEqual(model.card.lambdaResolutions.map(\.operations), [
+            [.resize(height: 66, width: 200, method: .bilinearTF1)], [.affine(scale: Float(1 / 255.0), offset: -0.5)],
+        ])
+        print(model.card.lambdaResolutions.map(\.description))
         try compare(model, reference: "svh2811-pilotnet-bn-keras2")
     }
 

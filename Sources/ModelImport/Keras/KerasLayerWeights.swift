@@ -32,6 +32,9 @@ struct KerasLayerWeights {
         guard weight.shape == expected else {
             throw ModelImportError.weightShapeMismatch(layer: layer, weight: weight.name, expected: expected, found: weight.shape)
         }
+        guard weight.values.allSatisfy(\.isFinite) else {
+            throw ModelImportError.nonFiniteWeight(layer: layer, weight: weight.name)
+        }
         return Tensor(shape: weight.shape, scalars: weight.values)
     }
 

@@ -45,7 +45,7 @@ struct KerasWeightStore: Sendable {
     var weights: [String: [KerasWeight]]
 
     /// Reads from `group`: the file's `model_weights` group (full model) or its root (weights-only file).
-    static func read(from group: HDF5Group, file: String) throws -> KerasWeightStore {
+    static func read(from group: HDF5Group) throws -> KerasWeightStore {
         let layerNames = try group.stringsAttribute("layer_names")
         var weights: [String: [KerasWeight]] = [:]
         for layerName in layerNames {
