@@ -1,0 +1,302 @@
+import SteerLensSupport
+
+/// The `--lambda NAME=EXPR` language: how a user declares what a Lambda layer computes.
+///
+/// An expression is one or more steps separated by `;`, applied left to right:
+///
+/// | step | meaning |
+/// |---|---|
+/// | `identity` or `x` | pass the input through |
+/// | an arithmetic expression in `x` with numbers, `+ - * /` and parentheses that is affine: `x/127.5-1`, `x/255-0.5`, `2*x/255-1`, `(x-128)/128`, `x*0.0039`, `-x+1` | y = x·a + b |
+/// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
+/// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
+///
+/// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
+/// Spaces are ignored. Expressions that are not affine in `x` (`x*x`, `1/x`) are rejected.
+public enum LambdaExpression {
+    /// Parses an expression into operations (`[.identity]` for the identity).
+    public static func parse(_ text: String) throws(LambdaExpressionError) -> [LambdaOperation] {
+        var parser = Parser(text: text)
+        let operations = try parser.parseSequence()
+        return operations.isEmpty ? [.identity] : operations
+    }
+
+    /// Splits a `NAME=EXPR` command-line value and parses `EXPR`.
+    public static func parseDeclaration(_ argument: String) throws(LambdaExpressionError) -> (layerName: String, operations: [LambdaOperation]) {
+        guard let equals = argument.firstIndex(of: "=") else {
+            throw .missingLayerName(argument: argument)
+        }
+        let name = argument[..<equals].trimmingSpaces
+        guard !name.isEmpty else { throw .missingLayerName(argument: argument) }
+        return (name, try parse(String(argument[argument.index(after: equals)...])))
+    }
+}
+
+/// A `--lambda` value that does not parse. Positions are 1-based character columns of the expression.
+public enum LambdaExpressionError: SteerLensError, Equatable {
+    case missingLayerName(argument: String)
+    case syntax(expression: String, column: Int, expected: String)
+    case notAffine(expression: String, reason: String)
+    case unknownFunction(expression: String, name: String)
+    case badArguments(expression: String, function: String, reason: String)
+
+    public var kind: FailureKind { .usage }
+
+    public var message: String {
+        switch self {
+        case .missingLayerName(let argument):
+            "--lambda '\(argument)' is not NAME=EXPR"
+        case .syntax(let expression, let column, let expected):
+            "--lambda expression '\(expression)': expected \(expected) at column \(column)"
+        case .notAffine(let expression, let reason):
+            "--lambda expression '\(expression)' is not of the form x*a+b: \(reason)"
+        case .unknownFunction(let expression, let name):
+            "--lambda expression '\(expression)': unknown step '\(name)'"
+        case .badArguments(let expression, let function, let reason):
+            "--lambda expression '\(expression)': \(function)(…) \(reason)"
+        }
+    }
+
+    public var hint: String {
+        "write e.g. --lambda lambda_1='x/127.5-1', 'resize(66,200,bilinear_tf1)', 'crop(60,-25,,)'; join steps with ';'"
+    }
+}
+
+private extension Substring {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+/// Recursive descent over the expression's characters (whitespace skipped):
+///
+///     sequence := step (';' step)*
+///     step     := NAME '(' args ')' | 'identity' | sum
+///     sum      := product (('+' | '-') product)*
+///     product  := unary (('*' | '/') unary)*
+///     unary    := ('+' | '-') unary | NUMBER | 'x' | '(' sum ')'
+///
+/// Arithmetic is evaluated while parsing as a pair (a, b) meaning x·a + b, or a constant.
+private struct Parser {
+    let text: String
+    let characters: [Character]
+    var position = 0
+
+    init(text: String) {
+        self.text = text
+        characters = Array(text)
+    }
+
+    /// An affine value x·scale + offset; `hasX` false for a plain number.
+    struct Affine {
+        var scale: Double
+        var offset: Double
+        var hasX: Bool
+    }
+
+    mutating func parseSequence() throws(LambdaExpressionError) -> [LambdaOperation] {
+        var operations: [LambdaOperation] = []
+        repeat {
+            operations += try parseStep()
+        } while consume(";")
+        guard peek() == nil else { throw expected("';' or the end") }
+        return operations
+    }
+
+    mutating func parseStep() throws(LambdaExpressionError) -> [LambdaOperation] {
+        skipSpaces()
+        let start = position
+        if let word = peekWord(), word != "x" {
+            position += word.count
+            if word == "identity" { return [] }
+            guard consume("(") else {
+                throw LambdaExpressionError.unknownFunction(expression: text, name: word)
+            }
+            let arguments = try parseArguments()
+            switch word {
+            case "resize": return [try resize(arguments)]
+            case "crop": return try crop(arguments)
+            default:
+                position = start
+                throw LambdaExpressionError.unknownFunction(expression: text, name: word)
+            }
+        }
+        let value = try parseSum()
+        guard value.hasX else {
+            throw LambdaExpressionError.notAffine(expression: text, reason: "it does not use x")
+        }
+        guard value.scale != 0, Float(value.scale).isFinite, Float(value.offset).isFinite else {
+            throw LambdaExpressionError.notAffine(expression: text, reason: "its scale or offset is not a usable Float")
+        }
+        if value.scale == 1, value.offset == 0 { return [] }
+        return [.affine(scale: Float(value.scale), offset: Float(value.offset))]
+    }
+
+    // MARK: Arithmetic
+
+    mutating func parseSum() throws(LambdaExpressionError) -> Affine {
+        var value = try parseProduct()
+        while true {
+            if consume("+") {
+                let right = try parseProduct()
+                value = Affine(scale: value.scale + right.scale, offset: value.offset + right.offset, hasX: value.hasX || right.hasX)
+            } else if consume("-") {
+                let right = try parseProduct()
+                value = Affine(scale: value.scale - right.scale, offset: value.offset - right.offset, hasX: value.hasX || right.hasX)
+            } else {
+                return value
+            }
+        }
+    }
+
+    mutating func parseProduct() throws(LambdaExpressionError) -> Affine {
+        var value = try parseUnary()
+        while true {
+            if consume("*") {
+                let right = try parseUnary()
+                if value.hasX, right.hasX {
+                    throw LambdaExpressionError.notAffine(expression: text, reason: "it multiplies x by x")
+                }
+                value = right.hasX
+                    ? Affine(scale: right.scale * value.offset, offset: right.offset * value.offset, hasX: true)
+                    : Affine(scale: value.scale * right.offset, offset: value.offset * right.offset, hasX: value.hasX)
+            } else if consume("/") {
+                let right = try parseUnary()
+                if right.hasX {
+                    throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by x")
+                }
+                guard right.offset != 0 else {
+                    throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by zero")
+                }
+                value = Affine(scale: value.scale / right.offset, offset: value.offset / right.offset, hasX: value.hasX)
+            } else {
+                return value
+            }
+        }
+    }
+
+    mutating func parseUnary() throws(LambdaExpressionError) -> Affine {
+        if consume("-") {
+            let value = try parseUnary()
+            return Affine(scale: -value.scale, offset: -value.offset, hasX: value.hasX)
+        }
+        if consume("+") { return try parseUnary() }
+        if consume("(") {
+            let value = try parseSum()
+            guard consume(")") else { throw expected("')'") }
+            return value
+        }
+        if peekWord() == "x" {
+            position += 1
+            return Affine(scale: 1, offset: 0, hasX: true)
+        }
+        guard let number = parseNumber() else { throw expected("a number, x or '('") }
+        return Affine(scale: 0, offset: number, hasX: false)
+    }
+
+    /// `12`, `127.5`, `.5`, `1e-3`.
+    mutating func parseNumber() -> Double? {
+        skipSpaces()
+        var end = position
+        func digits() { while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 } }
+        digits()
+        if end < characters.count, characters[end] == "." { end += 1; digits() }
+        guard end > position, characters[position..<end] != ["."] else { return nil }
+        if end < characters.count, characters[end] == "e" || characters[end] == "E" {
+            var exponentEnd = end + 1
+            if exponentEnd < characters.count, characters[exponentEnd] == "+" || characters[exponentEnd] == "-" { exponentEnd += 1 }
+            let digitsStart = exponentEnd
+            while exponentEnd < characters.count, characters[exponentEnd].isASCII, characters[exponentEnd].isNumber { exponentEnd += 1 }
+            if exponentEnd > digitsStart { end = exponentEnd }
+        }
+        guard let value = Double(String(characters[position..<end])) else { return nil }
+        position = end
+        return value
+    }
+
+    // MARK: Steps
+
+    /// Comma-separated raw arguments up to ')': each trimmed, possibly empty.
+    mutating func parseArguments() throws(LambdaExpressionError) -> [String] {
+        var arguments: [String] = [""]
+        while position < characters.count {
+            let character = characters[position]
+            position += 1
+            switch character {
+            case ")": return arguments.map { Substring($0).trimmingSpaces }
+            case ",": arguments.append("")
+            default: arguments[arguments.count - 1].append(character)
+            }
+        }
+        throw expected("')'")
+    }
+
+    func resize(_ arguments: [String]) throws(LambdaExpressionError) -> LambdaOperation {
+        guard arguments.count == 2 || arguments.count == 3 else {
+            throw LambdaExpressionError.badArguments(expression: text, function: "resize", reason: "takes (height,width) or (height,width,method)")
+        }
+        guard let height = Int(arguments[0]), let width = Int(arguments[1]), height > 0, width > 0 else {
+            throw LambdaExpressionError.badArguments(expression: text, function: "resize", reason: "needs two positive integer sizes")
+        }
+        var method = ResizeMethod.bilinearHalfPixel
+        if arguments.count == 3 {
+            guard let named = ResizeMethod(rawValue: arguments[2].lowercased()) else {
+                let names = ResizeMethod.allCases.map(\.rawValue).joined(separator: ", ")
+                throw LambdaExpressionError.badArguments(expression: text, function: "resize", reason: "method '\(arguments[2])' is not one of \(names)")
+            }
+            method = named
+        }
+        return .resize(height: height, width: width, method: method)
+    }
+
+    func crop(_ arguments: [String]) throws(LambdaExpressionError) -> [LambdaOperation] {
+        guard arguments.count == 4 else {
+            throw LambdaExpressionError.badArguments(expression: text, function: "crop", reason: "takes (top,bottom,left,right); leave a bound empty for the edge")
+        }
+        var bounds: [Int?] = []
+        for argument in arguments {
+            if argument.isEmpty || argument == "None" {
+                bounds.append(nil)
+            } else if let value = Int(argument) {
+                bounds.append(value)
+            } else {
+                throw LambdaExpressionError.badArguments(expression: text, function: "crop", reason: "bound '\(argument)' is not an integer")
+            }
+        }
+        let rows = PythonSlice(start: bounds[0], stop: bounds[1])
+        let columns = PythonSlice(start: bounds[2], stop: bounds[3])
+        return rows == .all && columns == .all ? [] : [.crop(rows: rows, columns: columns)]
+    }
+
+    // MARK: Characters
+
+    mutating func skipSpaces() {
+        while position < characters.count, characters[position].isWhitespace { position += 1 }
+    }
+
+    mutating func peek() -> Character? {
+        skipSpaces()
+        return position < characters.count ? characters[position] : nil
+    }
+
+    mutating func consume(_ character: Character) -> Bool {
+        guard peek() == character else { return false }
+        position += 1
+        return true
+    }
+
+    /// The identifier at the cursor, without consuming it.
+    mutating func peekWord() -> String? {
+        skipSpaces()
+        var end = position
+        while end < characters.count, characters[end].isLetter || characters[end] == "_" || (end > position && characters[end].isNumber) {
+            end += 1
+        }
+        return end > position ? String(characters[position..<end]) : nil
+    }
+
+    mutating func expected(_ what: String) -> LambdaExpressionError {
+        skipSpaces()
+        return .syntax(expression: text, column: position + 1, expected: what)
+    }
+}
