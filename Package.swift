@@ -32,10 +32,10 @@ let package = Package(
         ),
         .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport"]),
 
-        .target(name: "TestSupport", dependencies: ["VideoIO"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["VideoIO", "SteerLensSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet"]),
+        .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

@@ -1,4 +1,6 @@
 import Foundation
+import SteerLensSupport
+import TestSupport
 import XCTest
 @testable import ModelImport
 

@@ -1,6 +1,8 @@
 import Foundation
 import NeuralNet
 import SteerLensSupport
+import SteerLensSupport
+import TestSupport
 import XCTest
 @testable import ModelImport
 

@@ -1,5 +1,7 @@
 import Foundation
 import NeuralNet
+import SteerLensSupport
+import TestSupport
 import XCTest
 @testable import ModelImport
 

@@ -112,9 +112,8 @@ final class ProbeCommandTests: XCTestCase {
     }
 
     func testRealDashcamClips() throws {
-        guard let shared = TestPaths.sharedData else { throw XCTSkip("../shared/data is absent (third-party clips are not part of the repository)") }
         for (name, frames) in [("udacity-solidWhiteRight.mp4", 221), ("udacity-test_video.mp4", 38)] {
-            try assertMatchesFFprobe(shared.appendingPathComponent("clips/\(name)").path, frames: frames)
+            try assertMatchesFFprobe(try TestPaths.shared("clips/\(name)").path, frames: frames)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import VideoIO
+import XCTest
 
 /// Clips and images made by the tests themselves, with the project's own writers (libavcodec
 /// encoders) or, where the project has no writer (audio tracks, remuxing), the `ffmpeg` CLI.
@@ -128,23 +129,38 @@ public struct FFprobeStream: Decodable {
     }
 }
 
-/// Locations in the repository and a scratch directory per test.
+/// Locations of test material, and scratch directories.
 public enum TestPaths {
-    /// The repository root (two levels above `Tests/<Target>/`).
-    public static func repository(file: StaticString = #filePath) -> URL {
-        URL(fileURLWithPath: "\(file)").deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root (two levels above `Tests/TestSupport/`).
+    public static let repository = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// Committed fixtures: `Tests/Fixtures/`.
+    public static let fixtures = repository.appendingPathComponent("Tests/Fixtures")
+    /// Project-made Keras fixtures (committed): `Tests/Fixtures/keras/<case>/`.
+    public static let kerasFixtures = fixtures.appendingPathComponent("keras")
+    /// Real third-party material beside the repository (never copied into it): `<repo>/../shared/data`.
+    public static let sharedData = repository.deletingLastPathComponent().appendingPathComponent("shared/data")
+
+    /// `<shared data>/<relative>`, or an `XCTSkip` when it is absent (a user's fresh clone has none).
+    public static func shared(_ relative: String) throws -> URL {
+        let url = sharedData.appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw XCTSkip("third-party test data not present: \(url.path) (it lives in ../shared/data, outside the repository)")
+        }
+        return url
     }
 
-    /// `../shared/data` beside the repository, when present (third-party material, never copied in).
-    public static var sharedData: URL? {
-        let url = repository().deletingLastPathComponent().appendingPathComponent("shared/data")
-        return FileManager.default.fileExists(atPath: url.path) ? url : nil
-    }
-
-    /// A fresh empty directory under the system temporary directory.
+    /// A fresh empty directory under the system temporary directory, kept for inspection after the run.
     public static func scratchDirectory(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("steerlens-tests-\(getpid())/\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A fresh temporary directory removed at the end of the test.
+    public static func temporaryDirectory(_ testCase: XCTestCase) throws -> URL {
+        let url = try scratchDirectory(String(describing: type(of: testCase)))
+        testCase.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
 }

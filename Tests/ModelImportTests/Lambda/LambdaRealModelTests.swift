@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelImport
 
@@ -40,7 +41,7 @@ final class LambdaRealModelTests: XCTestCase {
 
     /// Resolves every Lambda layer of a shared model, in file order.
     func resolveLambdas(in file: String) throws -> [RealResolution] {
-        let model = LambdaTestPaths.sharedData.appendingPathComponent("models/\(file)")
+        let model = TestPaths.sharedData.appendingPathComponent("models/\(file)")
         guard FileManager.default.fileExists(atPath: model.path) else {
             throw XCTSkip("real model \(model.path) is absent (it lives in ../shared/data, outside the repository)")
         }

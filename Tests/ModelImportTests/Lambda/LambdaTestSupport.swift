@@ -1,24 +1,9 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelImport
 
 /// Where the committed lambda fixtures and the optional shared real-data folder are.
-enum LambdaTestPaths {
-    /// The repository root: the nearest folder above this file that has `Tests/Fixtures`.
-    static let repositoryRoot: URL = {
-        var url = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-        while url.path != "/" {
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Tests/Fixtures").path) { return url }
-            url = url.deletingLastPathComponent()
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    }()
-
-    static var fixtures: URL { repositoryRoot.appendingPathComponent("Tests/Fixtures/lambdas/lambdas.json") }
-
-    /// `../shared/data` beside the repository (absent in a user's fresh clone).
-    static var sharedData: URL { repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/data") }
-}
 
 /// One fixture case written by `Tests/Fixtures/lambdas/generate_lambda_fixtures.py`.
 struct LambdaFixtureCase {
@@ -36,7 +21,7 @@ struct LambdaFixtureCase {
     var minorVersion: Int { Int(pythonVersion.split(separator: ".")[1])! }
 
     static func load() throws -> (cases: [LambdaFixtureCase], interpreters: [[String: Any]]) {
-        let data = try Data(contentsOf: LambdaTestPaths.fixtures)
+        let data = try Data(contentsOf: TestPaths.fixtures.appendingPathComponent("lambdas/lambdas.json"))
         let root = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let cases = try XCTUnwrap(root["cases"] as? [[String: Any]]).map { entry in
             LambdaFixtureCase(
