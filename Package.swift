@@ -30,9 +30,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet"]),
 
-        .target(name: "TestSupport", dependencies: ["VideoIO", "SteerLensSupport"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["VideoIO", "ModelImport", "SteerLensSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),

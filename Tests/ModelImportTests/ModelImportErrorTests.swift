@@ -1,7 +1,6 @@
 import Foundation
 import NeuralNet
 import SteerLensSupport
-import SteerLensSupport
 import TestSupport
 import XCTest
 @testable import ModelImport
@@ -53,11 +52,7 @@ final class ModelImportErrorTests: XCTestCase {
 
     func testHDF5WithoutModel() throws {
         let url = directory.appendingPathComponent("data.h5")
-        do {
-            let root = try HDF5File(creatingAt: url.path).rootGroup()
-            try root.writeDataset("frames", shape: [2, 2], values: [1, 2, 3, 4])
-            try root.writeStringAttribute("note", ["not a model"])
-        }
+        try KerasTestFiles.writeNonModel(to: url)
         assertLoadFails(url, .noModel(path: url.path), kind: .badInput) { error in
             XCTAssertTrue(error.hint.contains("--architecture"), error.hint)
         }
@@ -201,50 +196,14 @@ final class ModelImportErrorTests: XCTestCase {
 
     // MARK: Helpers
 
-    private typealias StoredWeight = (name: String, shape: [Int], values: [Float])
+    private typealias StoredWeight = KerasTestFiles.StoredWeight
 
-    private func sequential(_ layers: [String]) -> String {
-        #"{"class_name": "Sequential", "config": {"name": "test", "layers": ["# + layers.joined(separator: ", ") + "]}}"
-    }
+    private func sequential(_ layers: [String]) -> String { KerasTestFiles.sequential(layers) }
+    private func denseConfig() -> String { KerasTestFiles.denseConfig() }
+    private func denseWeights() -> [String: [StoredWeight]] { KerasTestFiles.denseWeights() }
 
-    /// Dense(2) on 3 features: kernel [[1,2],[3,4],[5,6]], bias [0.5, -0.5].
-    private func denseConfig() -> String {
-        sequential([#"{"class_name": "Dense", "config": {"name": "d", "units": 2, "activation": "linear", "use_bias": true, "batch_input_shape": [null, 3]}}"#])
-    }
-
-    private func denseWeights() -> [String: [StoredWeight]] {
-        ["d": [("d/kernel:0", [3, 2], [1, 2, 3, 4, 5, 6]), ("d/bias:0", [2], [0.5, -0.5])]]
-    }
-
-    /// Writes a Keras-layout HDF5 file: `model_config` + `model_weights/<layer>/<weight>` (or, weights-only,
-    /// the layer groups at the root), with `layer_names` / `weight_names` as fixed-length string arrays.
     private func writeModel(config: String, weights: [String: [StoredWeight]], weightsOnly: Bool = false, name: String = "model.h5") throws -> URL {
-        let url = directory.appendingPathComponent(name)
-        let root = try HDF5File(creatingAt: url.path).rootGroup()
-        try root.writeStringAttribute("keras_version", ["2.2.4"])
-        let group: HDF5Group
-        if weightsOnly {
-            group = root
-        } else {
-            try root.writeStringAttribute("model_config", [config])
-            group = try root.createGroup("model_weights")
-        }
-        let layerNames = weights.keys.sorted()
-        try group.writeStringAttribute("layer_names", layerNames, fixedLength: true)
-        for layerName in layerNames {
-            let layer = try group.createGroup(layerName)
-            let stored = weights[layerName]!
-            try layer.writeStringAttribute("weight_names", stored.map(\.name), fixedLength: true)
-            for weight in stored {
-                var parent = layer
-                let parts = weight.name.split(separator: "/").map(String.init)
-                for part in parts.dropLast() {
-                    parent = parent.isGroup(part) ? try parent.group(part) : try parent.createGroup(part)
-                }
-                try parent.writeDataset(parts.last!, shape: weight.shape, values: weight.values)
-            }
-        }
-        return url
+        try KerasTestFiles.writeModel(to: directory.appendingPathComponent(name), config: config, weights: weights, weightsOnly: weightsOnly)
     }
 
     private func assertLoadFails(
