@@ -23,10 +23,11 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: ["CHDF5", "NeuralNet", "SteerLensSupport"]),
+        .target(name: "Saliency", dependencies: ["NeuralNet", "VideoIO", "SteerLensSupport"]),
         .executableTarget(
             name: "SteerLensCLI",
             dependencies: [
-                "VideoIO", "NeuralNet", "ModelImport", "SteerLensSupport",
+                "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +37,7 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

@@ -30,7 +30,7 @@ struct FrameSelectionOptions: ParsableArguments {
 
 /// How frames become model input: crop, resize, colour (shared by every command that feeds a model).
 struct PreprocessOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Pixels to remove from each edge: TOP,BOTTOM,LEFT,RIGHT (e.g. 60,25,0,0).", valueName: "t,b,l,r"))
+    @Option(help: ArgumentHelp("Remove from each edge: TOP,BOTTOM,LEFT,RIGHT in pixels or percent of the frame (e.g. 60,25,0,0 or 37.5%,15.625%,0,0).", valueName: "t,b,l,r"))
     var crop: String?
 
     @Option(help: ArgumentHelp("Resize the crop to WIDTHxHEIGHT (e.g. 200x66).", valueName: "WxH"))
@@ -49,12 +49,11 @@ struct PreprocessOptions: ParsableArguments {
 
     func parsedCrop() throws -> CropInsets {
         guard let crop else { return .none }
-        let values = crop.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard values.count == 4, let top = values[0], let bottom = values[1], let left = values[2], let right = values[3],
-              [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
-            throw ValidationError("--crop takes four non-negative integers TOP,BOTTOM,LEFT,RIGHT, e.g. 60,25,0,0; got '\(crop)'")
+        let lengths = crop.split(separator: ",", omittingEmptySubsequences: false).map { CropLength(String($0)) }
+        guard lengths.count == 4, let top = lengths[0], let bottom = lengths[1], let left = lengths[2], let right = lengths[3] else {
+            throw ValidationError("--crop takes four values TOP,BOTTOM,LEFT,RIGHT, each pixels (60) or a percentage (37.5%), e.g. 60,25,0,0; got '\(crop)'")
         }
-        return CropInsets(top: top, bottom: bottom, left: left, right: right)
+        return CropInsets(lengths: top, bottom, left, right)
     }
 
     func parsedSize() throws -> PixelSize? {

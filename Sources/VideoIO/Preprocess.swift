@@ -1,11 +1,51 @@
-/// Pixels removed from each edge of a frame before resizing.
-public struct CropInsets: Sendable, Codable, Equatable {
-    public var top: Int
-    public var bottom: Int
-    public var left: Int
-    public var right: Int
+/// How much to remove from one edge of a frame: pixels, or a percentage of the frame's height (top,
+/// bottom) or width (left, right), rounded to the nearest pixel (halves away from zero).
+public enum CropLength: Sendable, Codable, Equatable, CustomStringConvertible {
+    case pixels(Int)
+    case percent(Double)
 
+    /// The length in pixels for an edge of a frame `extent` pixels long.
+    public func pixels(of extent: Int) -> Int {
+        switch self {
+        case .pixels(let count): count
+        case .percent(let share): Int((share / 100 * Double(extent)).rounded())
+        }
+    }
+
+    /// Parses `60` (pixels) or `37.5%` (percent of the frame).
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("%") {
+            guard let share = Double(trimmed.dropLast()), share >= 0, share <= 100 else { return nil }
+            self = .percent(share)
+        } else {
+            guard let count = Int(trimmed), count >= 0 else { return nil }
+            self = .pixels(count)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .pixels(let count): "\(count)"
+        case .percent(let share): "\(share)%"
+        }
+    }
+}
+
+/// What is removed from each edge of a frame before resizing.
+public struct CropInsets: Sendable, Codable, Equatable {
+    public var top: CropLength
+    public var bottom: CropLength
+    public var left: CropLength
+    public var right: CropLength
+
+    /// Insets in pixels.
     public init(top: Int = 0, bottom: Int = 0, left: Int = 0, right: Int = 0) {
+        self.init(lengths: .pixels(top), .pixels(bottom), .pixels(left), .pixels(right))
+    }
+
+    /// Insets in pixels or percentages (top, bottom, left, right).
+    public init(lengths top: CropLength, _ bottom: CropLength, _ left: CropLength, _ right: CropLength) {
         self.top = top
         self.bottom = bottom
         self.left = left
@@ -72,19 +112,20 @@ public struct Preprocess: Sendable, Codable, Equatable {
     /// The crop rectangle and output size for frames of `frameSize`.
     /// - Throws: ``VideoError/invalidOption(_:)`` when the crop leaves no pixels or is negative.
     public func geometry(for frameSize: PixelSize) throws -> PreprocessGeometry {
-        let insets = [crop.top, crop.bottom, crop.left, crop.right]
-        guard insets.allSatisfy({ $0 >= 0 }) else {
+        let top = crop.top.pixels(of: frameSize.height), bottom = crop.bottom.pixels(of: frameSize.height)
+        let left = crop.left.pixels(of: frameSize.width), right = crop.right.pixels(of: frameSize.width)
+        guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
             throw VideoError.invalidOption("crop values must not be negative, got top \(crop.top) bottom \(crop.bottom) left \(crop.left) right \(crop.right)")
         }
-        let cropWidth = frameSize.width - crop.left - crop.right
-        let cropHeight = frameSize.height - crop.top - crop.bottom
+        let cropWidth = frameSize.width - left - right
+        let cropHeight = frameSize.height - top - bottom
         guard cropWidth > 0, cropHeight > 0 else {
             throw VideoError.invalidOption("crop top \(crop.top) bottom \(crop.bottom) left \(crop.left) right \(crop.right) leaves nothing of a \(frameSize) frame")
         }
         let output = size ?? PixelSize(width: cropWidth, height: cropHeight)
         guard output.width > 0, output.height > 0 else { throw VideoError.invalidOption("resize target \(output) must be positive") }
         return PreprocessGeometry(frameSize: frameSize,
-                                  cropOrigin: (crop.left, crop.top),
+                                  cropOrigin: (left, top),
                                   cropSize: PixelSize(width: cropWidth, height: cropHeight),
                                   outputSize: output)
     }

@@ -1,0 +1,35 @@
+import SteerLensSupport
+
+/// A saliency request that does not fit the model.
+public enum SaliencyError: SteerLensError, Equatable {
+    /// `--maps` names no known map or modifier.
+    case unknownMap(String)
+    /// The objective's output index or unit is out of range.
+    case unknownUnit(output: String, unit: Int, units: Int)
+    /// `--layer` names no node of the model.
+    case unknownLayer(String, available: [String])
+    /// `--layer` is not a feature map (H, W, C) or `--filter` is out of range.
+    case invalidFilter(layer: String, filter: Int, shape: [Int])
+
+    public var kind: FailureKind { .usage }
+
+    public var message: String {
+        switch self {
+        case .unknownMap(let name): "unknown map '\(name)'"
+        case .unknownUnit(let output, let unit, let units): "output '\(output)' has \(units) units, unit \(unit) does not exist"
+        case .unknownLayer(let name, _): "the model has no layer '\(name)'"
+        case .invalidFilter(let layer, let filter, let shape):
+            shape.count == 3 ? "layer '\(layer)' has \(shape[2]) filters, filter \(filter) does not exist"
+                             : "layer '\(layer)' has output shape \(shape), not a feature map (height, width, filters)"
+        }
+    }
+
+    public var hint: String {
+        switch self {
+        case .unknownMap: "use increase, decrease, maintain or a modifier: " + GradientModifier.allCases.map(\.rawValue).joined(separator: ", ")
+        case .unknownUnit: "choose --unit between 0 and units-1"
+        case .unknownLayer(_, let available): "choose a layer shown by `steerlens inspect`: " + available.prefix(12).joined(separator: ", ")
+        case .invalidFilter: "choose a convolution or pooling layer and a --filter below its filter count"
+        }
+    }
+}
