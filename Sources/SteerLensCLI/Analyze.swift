@@ -114,10 +114,12 @@ struct Analyze: ParsableCommand {
         }
     }
 
-    /// `--out` for one input, `--out/<stem>` for several, `Reports/<stem>` by default.
+    /// `--out` for one input, `--out/<stem>` for several, `Reports/<stem>` by default; the stem of an
+    /// image-sequence pattern (`frames/%06d.png`) is its folder's name.
     func destination(for input: String) throws -> URL {
-        let stem = URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent.replacingOccurrences(of: "%", with: "")
+        let url = URL(fileURLWithPath: input)
+        let stem = input.contains("%") ? url.deletingLastPathComponent().lastPathComponent : url.deletingPathExtension().lastPathComponent
         if let out { return inputs.count == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent(stem) }
-        return URL(fileURLWithPath: "Reports").appendingPathComponent(stem.isEmpty ? "clip" : stem)
+        return URL(fileURLWithPath: "Reports").appendingPathComponent(stem)
     }
 }

@@ -10,18 +10,7 @@ final class ModelCommandTests: XCTestCase {
     static let directory: URL = try! TestPaths.scratchDirectory("model-commands")
     static let pilotnet = TestPaths.kerasFixtures.appendingPathComponent("pilotnet_small")
 
-    /// The fixture's input batch (integer pixel values) written as a PNG sequence.
-    static let pilotnetFrames: URL = {
-        let input = try! NPYArray(contentsOf: pilotnet.appendingPathComponent("input.npy"))
-        let (count, height, width) = (input.shape[0], input.shape[1], input.shape[2])
-        let folder = directory.appendingPathComponent("pilotnet-frames")
-        let encoder = try! ImageEncoder()
-        for index in 0..<count {
-            let pixels = input.values[(index * height * width * 3)..<((index + 1) * height * width * 3)].map { UInt8($0) }
-            try! encoder.write(pixels, width: width, height: height, to: folder.appendingPathComponent(String(format: "%06d.png", index)))
-        }
-        return folder.appendingPathComponent("%06d.png")
-    }()
+    static var pilotnetFrames: URL { FixtureFrames.pilotnet }
 
     func testPredictReproducesTensorFlowOnThePixels() throws {
         let model = Self.pilotnet.appendingPathComponent("model.h5").path

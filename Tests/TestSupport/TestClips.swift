@@ -72,9 +72,10 @@ public enum Command {
         public let stderr: String
     }
 
-    /// Runs `tool` (a path, or a name looked up on PATH) with `arguments`.
-    public static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+    /// Runs `tool` (a path, or a name looked up on PATH) with `arguments`, in `directory` if given.
+    public static func run(_ tool: String, _ arguments: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> Result {
         let process = Process()
+        if let directory { process.currentDirectoryURL = directory }
         if tool.contains("/") {
             process.executableURL = URL(fileURLWithPath: tool)
             process.arguments = arguments
@@ -183,7 +184,7 @@ public enum SteerLensBinary {
         try Command.run(url.path, arguments)
     }
 
-    public static func run(_ arguments: [String]) throws -> Command.Result {
-        try Command.run(url.path, arguments)
+    public static func run(_ arguments: [String], in directory: URL? = nil) throws -> Command.Result {
+        try Command.run(url.path, arguments, directory: directory)
     }
 }

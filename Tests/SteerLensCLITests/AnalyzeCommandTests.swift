@@ -1,0 +1,142 @@
+import Foundation
+import SteerLensSupport
+import TestSupport
+import VideoIO
+import XCTest
+
+/// `steerlens analyze` through the built binary: the reference maps of real TensorFlow reproduced from
+/// the command line, the output layout, and a whole real clip.
+final class AnalyzeCommandTests: XCTestCase {
+    static let directory: URL = try! TestPaths.scratchDirectory("analyze")
+    static let pilotnetModel = TestPaths.kerasFixtures.appendingPathComponent("pilotnet_small/model.h5").path
+
+    func out(_ name: String) -> URL { Self.directory.appendingPathComponent(name) }
+
+    func testWritesTheStableOutputLayout() throws {
+        let destination = out("layout")
+        let result = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel,
+                                              "--out", destination.path, "--save-maps", "npy"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let csv = try String(contentsOf: destination.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv.first, "frame,time_s,prediction")
+        XCTAssertEqual(csv.count, 3)
+        for kind in ["increase", "decrease", "maintain"] {
+            for frame in ["000000", "000001"] {
+                let map = try NPYArray(contentsOf: destination.appendingPathComponent("maps/\(kind)/\(frame).npy"))
+                XCTAssertEqual(map.shape, [32, 64])
+                XCTAssertTrue(map.values.allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+                // max is (max − min)/(max − min + ε): just below 1 when gradients are small.
+                XCTAssertGreaterThan(map.values.max()!, 0.99)
+                XCTAssertEqual(map.values.min()!, 0)
+            }
+        }
+        let gradient = try NPYArray(contentsOf: destination.appendingPathComponent("gradients/000001.npy"))
+        XCTAssertEqual(gradient.shape, [32, 64, 3])
+        struct Run: Decodable { let frames: Int; let maps: [String]; let objective: String }
+        let run = try JSONDecoder().decode(Run.self, from: Data(contentsOf: destination.appendingPathComponent("run.json")))
+        XCTAssertEqual(run.frames, 2)
+        XCTAssertEqual(run.maps.count, 3)
+        // No staging directory is left behind.
+        XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).contains { $0.contains(".partial") })
+    }
+
+    func testPredictionsAndGradientsMatchTensorFlow() throws {
+        // pilotnet_small's reference gradient uses a random seed projection of a 1-unit output:
+        // ∂(r·y)/∂x = r·∂y/∂x per sample, so g = gradient / r.
+        let folder = TestPaths.kerasFixtures.appendingPathComponent("pilotnet_small")
+        let destination = out("pilotnet-tf")
+        let result = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel,
+                                              "--out", destination.path, "--save-maps", "npy", "--maps", "increase"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let seed = try NPYArray(contentsOf: folder.appendingPathComponent("seed.npy")).values
+        let reference = try NPYArray(contentsOf: folder.appendingPathComponent("gradient.npy"))
+        let perItem = reference.values.count / 2
+        for item in 0..<2 {
+            let expected = reference.values[(item * perItem)..<((item + 1) * perItem)].map { $0 / seed[item] }
+            let ours = try NPYArray(contentsOf: destination.appendingPathComponent(String(format: "gradients/%06d.npy", item))).values
+            let comparison = TensorComparison("g[\(item)]", actual: ours, expected: expected, shape: [32, 64, 3],
+                                              atol: 1e-4 * expected.map(abs).max()!, rtol: 0)
+            XCTAssertTrue(comparison.passed, comparison.description)
+        }
+    }
+
+    func testReproducesTheRealReferenceMapsFromTheCommandLine() throws {
+        for name in ["naokishibuya-pilotnet-keras1", "svh2811-pilotnet-bn-keras2"] {
+            let folder = try TestPaths.shared("reference/\(name)")
+            let model = try TestPaths.shared("models/\(name).h5").path
+            let archive = folder.appendingPathComponent("reference.npz")
+            guard let g = try NPYArray.fromArchive(archive, member: "g") else { throw XCTSkip("unzip is not installed") }
+            for item in 0..<g.shape[0] {
+                let destination = out("\(name)-\(item)")
+                let result = try SteerLensBinary.run(["analyze", folder.appendingPathComponent("input_\(item).png").path, "--model", model,
+                                                      "--out", destination.path, "--save-maps", "npy"])
+                XCTAssertEqual(result.status, 0, result.stderr)
+                let perItem = g.values.count / g.shape[0]
+                let reference = Array(g.values[(item * perItem)..<((item + 1) * perItem)])
+                let ours = try NPYArray(contentsOf: destination.appendingPathComponent("gradients/000000.npy")).values
+                let gradient = TensorComparison("\(name) g[\(item)]", actual: ours, expected: reference, shape: Array(g.shape.dropFirst()),
+                                                atol: 1e-3 * reference.map(abs).max()!, rtol: 0)
+                XCTAssertTrue(gradient.passed, gradient.description)
+                for kind in ["increase", "decrease"] {
+                    let maps = try XCTUnwrap(try NPYArray.fromArchive(archive, member: kind))
+                    let size = maps.values.count / maps.shape[0]
+                    let expected = Array(maps.values[(item * size)..<((item + 1) * size)])
+                    let actual = try NPYArray(contentsOf: destination.appendingPathComponent("maps/\(kind)/000000.npy")).values
+                    let comparison = TensorComparison("\(name) \(kind)[\(item)]", actual: actual, expected: expected, shape: [size], atol: 1e-4, rtol: 0)
+                    XCTAssertTrue(comparison.passed, comparison.description)
+                }
+            }
+        }
+    }
+
+    func testWholeRealClipWithTheOriginalPreprocessing() throws {
+        // naokishibuya's drive.py: rows 60..135 of a 160-row frame (37.5 % / 15.625 %), 200x66, RGB→YUV.
+        let clip = try TestPaths.shared("clips/udacity-solidWhiteRight.mp4").path
+        let model = try TestPaths.shared("models/naokishibuya-pilotnet-keras1.h5").path
+        let destination = out("solidWhiteRight")
+        let result = try SteerLensBinary.run(["analyze", clip, "--model", model, "--crop", "37.5%,15.625%,0,0", "--color", "yuv",
+                                              "--out", destination.path, "--save-maps", "npy"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let rows = try String(contentsOf: destination.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 221, "one row per decoded frame")
+        XCTAssertEqual(rows.map { Int($0.split(separator: ",")[0])! }, Array(0..<221))
+        for kind in ["increase", "decrease", "maintain"] {
+            let files = try FileManager.default.contentsOfDirectory(atPath: destination.appendingPathComponent("maps/\(kind)").path)
+            XCTAssertEqual(files.count, 221)
+            for frame in stride(from: 0, to: 221, by: 20) {
+                let map = try NPYArray(contentsOf: destination.appendingPathComponent(String(format: "maps/%@/%06d.npy", kind, frame)))
+                XCTAssertTrue(map.values.allSatisfy(\.isFinite), "\(kind) \(frame)")
+            }
+        }
+    }
+
+    func testDefaultOutputRefusalAndNothingWrittenOnFailure() throws {
+        let workspace = out("workspace")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        let first = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel], in: workspace)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("Reports/pilotnet/frames.csv").path),
+                      "default output is Reports/<input-stem>/ (a sequence's folder name)")
+        let again = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel], in: workspace)
+        XCTAssertEqual(again.status, 73)
+        XCTAssertTrue(again.stderr.contains("--overwrite"), again.stderr)
+
+        let badLayer = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel,
+                                                "--layer", "no_such_layer", "--filter", "0", "--out", out("bad-layer").path])
+        XCTAssertEqual(badLayer.status, 64, badLayer.stderr)
+        XCTAssertEqual(badLayer.stderr.split(separator: "\n").count, 1, badLayer.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("bad-layer").path))
+
+        let badMaps = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel, "--maps", "sideways"])
+        XCTAssertEqual(badMaps.status, 64, badMaps.stderr)
+    }
+
+    func testSeveralInputsGoToOneFolderEach() throws {
+        let destination = out("several")
+        let second = FixtureFrames.directory.appendingPathComponent("pilotnet/000001.png").path
+        let result = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, second, "--model", Self.pilotnetModel,
+                                              "--out", destination.path, "--maps", "increase,absolute", "--backprop-modifier", "guided"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: destination.path).sorted(), ["000001", "pilotnet"])
+    }
+}
