@@ -100,14 +100,16 @@ struct Analyze: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let loaded = try modelOptions.load()
-            let outputIndex = try modelOptions.outputIndex(in: loaded.card)
+            let sidecar = try modelOptions.sidecar()
+            let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
             let objective: SaliencyObjective = layer.map { .filter(layer: $0, filter: filter!) } ?? .output(index: outputIndex, unit: unit)
             let engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: backpropModifier,
                                             kinds: try mapKinds(), keepChannels: keepChannels)
-            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess())
+            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
             let destinations = try inputs.map(destination(for:))
             for (input, destination) in zip(inputs, destinations) {
                 try ClipAnalysis(input: input, destination: destination, engine: engine, modelInput: modelInput, card: loaded.card,
+                                 sidecar: sidecar.map { _ in ModelSidecar.url(forModel: modelOptions.model).path },
                                  predictionOutput: outputIndex, predictionUnit: layer == nil ? unit : 0, saveMaps: saveMaps != nil,
                                  batchSize: batchSize, overwrite: overwrite, selection: selection.readOptions).run()
             }

@@ -12,6 +12,8 @@ struct ClipAnalysis {
     let engine: SaliencyEngine
     let modelInput: ModelInput
     let card: ModelCard
+    /// Path of the model sidecar that supplied preprocessing defaults, if any.
+    let sidecar: String?
     let predictionOutput: Int
     let predictionUnit: Int
     let saveMaps: Bool
@@ -32,7 +34,7 @@ struct ClipAnalysis {
             }
             let elapsed = Date().timeIntervalSince(started)
             try RunRecord(input: reader.info, frames: frames, decodeErrors: reader.decodeErrorCount, readErrors: reader.readErrorCount,
-                          geometry: geometry, preprocess: modelInput.preprocess, card: card, engine: engine,
+                          geometry: geometry, preprocess: modelInput.preprocess, card: card, sidecar: sidecar, engine: engine,
                           predictionOutput: predictionOutput, predictionUnit: predictionUnit, elapsedSeconds: elapsed)
                 .write(to: staging.appendingPathComponent("run.json"))
             try OutputDirectory.commit(staging, to: destination)

@@ -36,11 +36,11 @@ struct PreprocessOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Resize the crop to WIDTHxHEIGHT (e.g. 200x66).", valueName: "WxH"))
     var resize: String?
 
-    @Option(help: ArgumentHelp("Resampling: area (OpenCV INTER_AREA), bilinear (INTER_LINEAR) or nearest.", valueName: "method"))
-    var interpolation: Interpolation = .area
+    @Option(help: ArgumentHelp("Resampling: area (OpenCV INTER_AREA, default), bilinear (INTER_LINEAR) or nearest.", valueName: "method"))
+    var interpolation: Interpolation?
 
-    @Option(help: ArgumentHelp("Colour the model expects: rgb, bgr or yuv (OpenCV COLOR_RGB2YUV).", valueName: "space"))
-    var color: ColorSpace = .rgb
+    @Option(help: ArgumentHelp("Colour the model expects: rgb (default), bgr or yuv (OpenCV COLOR_RGB2YUV).", valueName: "space"))
+    var color: ColorSpace?
 
     func validate() throws {
         _ = try parsedCrop()
@@ -58,15 +58,18 @@ struct PreprocessOptions: ParsableArguments {
 
     func parsedSize() throws -> PixelSize? {
         guard let resize else { return nil }
-        let parts = resize.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 2, let width = parts[0], let height = parts[1], width > 0, height > 0 else {
+        guard let size = PixelSize(parsing: resize) else {
             throw ValidationError("--resize takes WIDTHxHEIGHT with positive integers, e.g. 200x66; got '\(resize)'")
         }
-        return PixelSize(width: width, height: height)
+        return size
     }
 
-    func preprocess() throws -> Preprocess {
-        Preprocess(crop: try parsedCrop(), size: try parsedSize(), interpolation: interpolation, colorSpace: color)
+    /// The preprocessing: each flag given on the command line, else the model's sidecar value, else the default.
+    func preprocess(defaults sidecar: ModelSidecar? = nil) throws -> Preprocess {
+        Preprocess(crop: try crop.map { _ in try parsedCrop() } ?? sidecar?.cropInsets() ?? .none,
+                   size: try parsedSize() ?? sidecar?.size(),
+                   interpolation: interpolation ?? sidecar?.interpolation ?? .area,
+                   colorSpace: color ?? sidecar?.color ?? .rgb)
     }
 }
 

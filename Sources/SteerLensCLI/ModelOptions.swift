@@ -46,13 +46,21 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Model output to use: its index or name (default: the first).", valueName: "index|name"))
     var output: String?
 
+    @Flag(help: "Do not read the model's preprocessing sidecar (<model>.steerlens.json).")
+    var ignoreSidecar = false
+
     @OptionGroup var loading: ModelLoadingOptions
 
     func load() throws -> LoadedModel { try loading.load(model) }
 
-    /// The index of the chosen output in `card.outputs`.
-    func outputIndex(in card: ModelCard) throws -> Int {
-        guard let output else { return 0 }
+    /// The model's `.steerlens.json`, unless `--ignore-sidecar`.
+    func sidecar() throws -> ModelSidecar? {
+        ignoreSidecar ? nil : try ModelSidecar.load(forModel: model)
+    }
+
+    /// The index of the chosen output in `card.outputs`: `--output`, else the sidecar's, else the first.
+    func outputIndex(in card: ModelCard, sidecar: ModelSidecar? = nil) throws -> Int {
+        guard let output = output ?? sidecar?.output else { return 0 }
         if let index = Int(output), card.outputs.indices.contains(index) { return index }
         if let index = card.outputs.firstIndex(where: { $0.name == output }) { return index }
         let choices = card.outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")

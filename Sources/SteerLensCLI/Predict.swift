@@ -32,8 +32,9 @@ struct Predict: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let loaded = try modelOptions.load()
-            let outputIndex = try modelOptions.outputIndex(in: loaded.card)
-            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess())
+            let sidecar = try modelOptions.sidecar()
+            let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
+            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
             let reader = try FrameReader(path: input, options: selection.readOptions)
             _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
 

@@ -29,6 +29,8 @@ struct RunRecord: Encodable {
     let decodeErrors: Int
     let readErrors: Int
     let model: Model
+    /// The model's `.steerlens.json` that supplied preprocessing defaults, if any.
+    let sidecar: String?
     let objective: String
     let maps: [String]
     let backpropModifier: String?
@@ -37,7 +39,8 @@ struct RunRecord: Encodable {
     let elapsedSeconds: Double
 
     init(input: VideoStreamInfo, frames: Int, decodeErrors: Int, readErrors: Int, geometry: PreprocessGeometry, preprocess: Preprocess,
-         card: ModelCard, engine: SaliencyEngine, predictionOutput: Int, predictionUnit: Int, elapsedSeconds: Double) {
+         card: ModelCard, sidecar: String?, engine: SaliencyEngine, predictionOutput: Int, predictionUnit: Int, elapsedSeconds: Double) {
+        self.sidecar = sidecar
         self.input = input
         self.frames = frames
         self.decodeErrors = decodeErrors

@@ -1,0 +1,94 @@
+import Foundation
+import SteerLensSupport
+import VideoIO
+
+/// Preprocessing stored next to a model, `<model file>.steerlens.json`, picked up automatically so
+/// users never retype the flags of a model they use often. Every field is optional; command-line flags
+/// override it field by field:
+///
+///     {"crop": ["37.5%", "10%", "0", "0"], "resize": "200x66", "interpolation": "area",
+///      "color": "rgb", "output": 0}
+///
+/// `crop` is TOP, BOTTOM, LEFT, RIGHT, each pixels or a percentage (the `--crop` syntax); `resize` is
+/// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv; `output` an index or a name.
+struct ModelSidecar: Decodable, Equatable {
+    var crop: [String]?
+    var resize: String?
+    var interpolation: Interpolation?
+    var color: ColorSpace?
+    var output: String?
+
+    /// Where the sidecar of `modelPath` lives.
+    static func url(forModel modelPath: String) -> URL {
+        URL(fileURLWithPath: modelPath + ".steerlens.json")
+    }
+
+    /// The sidecar beside `modelPath`, or `nil` when there is none.
+    /// - Throws: ``SidecarError`` when the file exists but is not a valid sidecar.
+    static func load(forModel modelPath: String) throws -> ModelSidecar? {
+        let url = url(forModel: modelPath)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            let sidecar = try JSONDecoder().decode(ModelSidecar.self, from: Data(contentsOf: url))
+            _ = try sidecar.cropInsets()
+            _ = try sidecar.size()
+            return sidecar
+        } catch let error as SidecarError {
+            throw SidecarError(path: url.path, detail: error.detail)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw SidecarError(path: url.path, detail: context.debugDescription)
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw SidecarError(path: url.path, detail: "'\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)")
+        } catch {
+            throw SidecarError(path: url.path, detail: "\(error)")
+        }
+    }
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        crop = try container.decodeIfPresent([String].self, forKey: .crop)
+        resize = try container.decodeIfPresent(String.self, forKey: .resize)
+        interpolation = try container.decodeIfPresent(Interpolation.self, forKey: .interpolation)
+        color = try container.decodeIfPresent(ColorSpace.self, forKey: .color)
+        if let index = try? container.decodeIfPresent(Int.self, forKey: .output) {
+            output = String(index)
+        } else {
+            output = try container.decodeIfPresent(String.self, forKey: .output)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output }
+
+    func cropInsets() throws -> CropInsets? {
+        guard let crop else { return nil }
+        let lengths = crop.map { CropLength($0) }
+        guard lengths.count == 4, let top = lengths[0], let bottom = lengths[1], let left = lengths[2], let right = lengths[3] else {
+            throw SidecarError(path: "", detail: "crop must be four values TOP,BOTTOM,LEFT,RIGHT (pixels or percentages), got \(crop)")
+        }
+        return CropInsets(lengths: top, bottom, left, right)
+    }
+
+    func size() throws -> PixelSize? {
+        guard let resize else { return nil }
+        guard let size = PixelSize(parsing: resize) else { throw SidecarError(path: "", detail: "resize must be WIDTHxHEIGHT, got '\(resize)'") }
+        return size
+    }
+}
+
+/// A model's `.steerlens.json` exists but cannot be used.
+struct SidecarError: SteerLensError {
+    let path: String
+    let detail: String
+    var kind: FailureKind { .badInput }
+    var message: String { "model sidecar '\(path)' is invalid: \(detail)" }
+    var hint: String { "fix or delete the sidecar, or pass --ignore-sidecar (see README, 'Model sidecar')" }
+}
+
+extension PixelSize {
+    /// Parses `WIDTHxHEIGHT` with positive integers.
+    init?(parsing text: String) {
+        let parts = text.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 2, let width = parts[0], let height = parts[1], width > 0, height > 0 else { return nil }
+        self.init(width: width, height: height)
+    }
+}
