@@ -13,6 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
     ],
     targets: [
         // C libraries from Debian, found with pkg-config; shim headers wrap macros Swift cannot import.
@@ -25,10 +26,13 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: ["CHDF5", "NeuralNet", "SteerLensSupport"]),
         .target(name: "Saliency", dependencies: ["NeuralNet", "VideoIO", "SteerLensSupport"]),
+        .target(name: "Reporting", dependencies: [
+            "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         .executableTarget(
             name: "SteerLensCLI",
             dependencies: [
-                "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport",
+                "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +45,7 @@ let package = Package(
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]

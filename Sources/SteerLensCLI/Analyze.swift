@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelImport
 import NeuralNet
+import Reporting
 import Saliency
 import SteerLensSupport
 import VideoIO
@@ -22,16 +23,38 @@ enum MapFileFormat: String, ExpressibleByArgument, CaseIterable {
     case npy
 }
 
+extension Colormap: ExpressibleByArgument {}
+
+/// `--maintain-scale`: how the maintain overlay is stretched for display.
+enum MaintainScale: String, ExpressibleByArgument, CaseIterable {
+    /// Divide by the 99th percentile and clip (default).
+    case percentile
+    /// Logarithmic.
+    case log
+    /// keras-vis values unchanged.
+    case exact
+
+    var displayScale: DisplayScale {
+        switch self {
+        case .percentile: .percentile(99)
+        case .log: .logarithmic
+        case .exact: .exact
+        }
+    }
+}
+
 /// `steerlens analyze`: saliency maps for every frame of one or more clips.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics) for every selected frame.",
+        abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics) for every selected frame and write overlays and an HTML review report.",
         discussion: """
-        One forward and one backward pass per batch serve every map. Writes DIR/frames.csv \
-        (frame,time_s,prediction) and DIR/run.json; with --save-maps npy also DIR/maps/<kind>/<frame>.npy \
-        (float32 H×W at model-input resolution, values in [0, 1]) and DIR/gradients/<frame>.npy (∂y/∂x, \
-        float32 H×W×C). DIR defaults to Reports/<input-stem>/; with several inputs and --out, DIR is \
-        OUT/<input-stem>/.
+        One forward and one backward pass per batch serve every map. Writes DIR/index.html (the review \
+        page), DIR/frames.csv (frame,time_s,prediction,label,error and map statistics), DIR/run.json, \
+        DIR/frames/<frame>.png and DIR/<kind>/<frame>.png overlays (every --png-every frames); with \
+        --save-maps npy also DIR/maps/<kind>/<frame>.npy (float32 H×W at model-input resolution, values \
+        in [0, 1]) and DIR/gradients/<frame>.npy (∂y/∂x, float32 H×W×C). DIR defaults to \
+        Reports/<input-stem>/; with several inputs and --out, DIR is OUT/<input-stem>/. The directory \
+        appears only when the run completes; Ctrl-C exits 130 and leaves nothing.
         """
     )
 
@@ -74,6 +97,36 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Frames per forward/backward pass.", valueName: "N"))
     var batchSize: Int = 32
 
+    @Option(help: ArgumentHelp("Steering labels: CSV with 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv.", valueName: "file"))
+    var labels: String?
+
+    @Option(help: ArgumentHelp("Write overlay PNGs for every N-th analysed frame; 0 writes none (maps, statistics and the report are still computed).", valueName: "N"))
+    var pngEvery: Int = 1
+
+    @Option(help: ArgumentHelp("Width of the written images in pixels (default: the frame's).", valueName: "pixels"))
+    var pngWidth: Int?
+
+    @Option(help: ArgumentHelp("PNG zlib level 0–9: lower is faster, higher is smaller.", valueName: "level"))
+    var pngCompression: Int = 1
+
+    @Option(help: ArgumentHelp("Overlay colormap: jet (keras-vis), turbo, inferno or viridis.", valueName: "name"))
+    var colormap: Colormap = .jet
+
+    @Option(help: ArgumentHelp("Weight of the colormap in overlays, 0–1 (keras-vis: 0.3).", valueName: "alpha"))
+    var alpha: Double = 0.3
+
+    @Option(help: ArgumentHelp("Display scale of the maintain overlay: percentile (99th, default), log, or exact keras-vis values.", valueName: "scale"))
+    var maintainScale: MaintainScale = .percentile
+
+    @Flag(help: "Also write side-by-side panels (frame | maps) as panel/<frame>.png.")
+    var panel = false
+
+    @Flag(help: "Also write the panels as an H.264 video, panel.mp4, which the report plays.")
+    var video = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
 
@@ -81,6 +134,10 @@ struct Analyze: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard unit >= 0 else { throw ValidationError("--unit must not be negative") }
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
+        guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
+        if let pngWidth, pngWidth < 16 { throw ValidationError("--png-width must be at least 16 pixels") }
+        guard (0...9).contains(pngCompression) else { throw ValidationError("--png-compression must be between 0 and 9") }
+        guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         _ = try mapKinds()
     }
 
@@ -106,12 +163,18 @@ struct Analyze: ParsableCommand {
             let engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: backpropModifier,
                                             kinds: try mapKinds(), keepChannels: keepChannels)
             let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
+            let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let destinations = try inputs.map(destination(for:))
+            let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
+                                                  displayScales: [SaliencyMapKind.maintain.name: maintainScale.displayScale],
+                                                  width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
+            Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
                 try ClipAnalysis(input: input, destination: destination, engine: engine, modelInput: modelInput, card: loaded.card,
                                  sidecar: sidecar.map { _ in ModelSidecar.url(forModel: modelOptions.model).path },
                                  predictionOutput: outputIndex, predictionUnit: layer == nil ? unit : 0, saveMaps: saveMaps != nil,
-                                 batchSize: batchSize, overwrite: overwrite, selection: selection.readOptions).run()
+                                 labels: labelTrack, labelsPath: labels, images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue,
+                                 batchSize: batchSize, overwrite: overwrite, quiet: quiet, selection: selection.readOptions).run()
             }
         }
     }

@@ -1,11 +1,13 @@
 import Foundation
 import ModelImport
+import Reporting
 import Saliency
 import SteerLensSupport
 import VideoIO
 
-/// One clip through the saliency engine into one output directory, written atomically: everything
-/// goes to a staging directory that replaces the destination only when the run completes.
+/// One clip through the saliency engine into one output directory: overlays, raw maps, `frames.csv`,
+/// `run.json` and `index.html`, written atomically — everything goes to a staging directory that
+/// replaces the destination only when the run completes.
 struct ClipAnalysis {
     let input: String
     let destination: URL
@@ -17,8 +19,14 @@ struct ClipAnalysis {
     let predictionOutput: Int
     let predictionUnit: Int
     let saveMaps: Bool
+    let labels: LabelTrack?
+    let labelsPath: String?
+    let images: OverlaySequence.Settings
+    let pngEvery: Int
+    let maintainScale: String
     let batchSize: Int
     let overwrite: Bool
+    let quiet: Bool
     let selection: ReadOptions
 
     func run() throws {
@@ -28,54 +36,128 @@ struct ClipAnalysis {
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let staging = try OutputDirectory.stage(destination, overwrite: overwrite)
         do {
-            let frames = try analyse(reader, into: staging)
-            guard frames > 0 else {
+            let overlays = pngEvery > 0 ? try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
+                                                               kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
+                                        : nil
+            let entries = try analyse(reader, overlays: overlays, into: staging)
+            guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
-            let elapsed = Date().timeIntervalSince(started)
-            try RunRecord(input: reader.info, frames: frames, decodeErrors: reader.decodeErrorCount, readErrors: reader.readErrorCount,
-                          geometry: geometry, preprocess: modelInput.preprocess, card: card, sidecar: sidecar, engine: engine,
-                          predictionOutput: predictionOutput, predictionUnit: predictionUnit, elapsedSeconds: elapsed)
-                .write(to: staging.appendingPathComponent("run.json"))
+            try overlays?.finish()
+            let report = makeReport(entries, reader: reader, geometry: geometry, elapsed: Date().timeIntervalSince(started))
+            try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
+            try report.write(to: staging.appendingPathComponent("run.json"))
+            let page = try ReportPage.render(report, kinds: overlays == nil ? [] : engine.kinds.map(\.name), video: images.video && overlays != nil ? "panel.mp4" : nil)
+            try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
             try OutputDirectory.commit(staging, to: destination)
-            var summary = String(format: "analysed %d frames of %@ in %.1f s (%.1f frames/s, maps: %@) → %@", frames, input, elapsed,
-                                 Double(frames) / max(elapsed, 1e-9), engine.kinds.map(\.name).joined(separator: ","), destination.path)
+            var summary = String(format: "analysed %d frames of %@ in %.1f s (%.1f frames/s, maps: %@)", entries.count, input, report.elapsedSeconds,
+                                 Double(entries.count) / max(report.elapsedSeconds, 1e-9), engine.kinds.map(\.name).joined(separator: ","))
             if reader.decodeErrorCount + reader.readErrorCount > 0 {
                 summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
             }
             printError(summary)
+            print(destination.appendingPathComponent("index.html").path)
         } catch {
             OutputDirectory.discard(staging)
             throw error
         }
     }
 
-    /// Streams the clip in batches; writes frames.csv and, if asked, maps and gradients. Returns the frame count.
-    private func analyse(_ reader: FrameReader, into directory: URL) throws -> Int {
-        var rows = ["frame,time_s,prediction"]
+    /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
+    private func analyse(_ reader: FrameReader, overlays: OverlaySequence?, into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
         let mapCount = mapShape.reduce(1, *), gradientCount = height * width * channels
+        let progress = Progress(total: selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / selection.every }, quiet: quiet)
+        defer { progress.clear() }
+        var entries: [RunReport.FrameEntry] = []
+        var previousMap: [Float]?
         while true {
+            try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
             let frames = try reader.nextBatch(batchSize)
             if frames.isEmpty { break }
             let result = try engine.run(try modelInput.batch(frames))
             let predictions = result.outputs[predictionOutput]
             let units = predictions.itemCount
             for (item, frame) in frames.enumerated() {
-                let prediction = predictions.scalars[item * units + predictionUnit]
-                rows.append("\(frame.index),\(String(format: "%.6f", frame.time)),\(String(format: "%.9g", prediction))")
-                guard saveMaps else { continue }
-                let name = String(format: "%06d.npy", frame.index)
+                var maps: [String: [Float]] = [:]
                 for kind in engine.kinds {
-                    let values = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
-                    try NPYArray(shape: mapShape, values: values).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                    maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
                 }
-                let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
-                try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))
+                // Statistics on the channel maximum when channels are kept.
+                let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
+                let first = flat[engine.kinds[0].name]!
+                let entry = RunReport.FrameEntry(
+                    frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
+                    label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
+                    maps: flat.mapValues { MapStatistics(map: $0, width: width, height: height) },
+                    saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
+                    hasImages: overlays != nil && entries.count % max(pngEvery, 1) == 0)
+                previousMap = first
+                if entry.hasImages { try overlays?.write(frame: frame, maps: flat) }
+                if saveMaps {
+                    let name = String(format: "%06d.npy", frame.index)
+                    for kind in engine.kinds {
+                        try NPYArray(shape: mapShape, values: maps[kind.name]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                    }
+                    let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
+                    try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))
+                }
+                entries.append(entry)
             }
+            progress.update(done: entries.count)
         }
-        try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: directory.appendingPathComponent("frames.csv"))
-        return rows.count - 1
+        return entries
+    }
+
+    static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
+        stride(from: 0, to: map.count, by: channels).map { map[$0..<($0 + channels)].max()! }
+    }
+
+    private func writeCSV(_ entries: [RunReport.FrameEntry], to url: URL) throws {
+        let names = engine.kinds.map(\.name)
+        var header = ["frame", "time_s", "prediction", "label", "error"]
+        for name in names { header += ["upper", "middle", "lower", "left", "right"].map { "\(name)_\($0)" } }
+        header.append("saliency_change")
+        var lines = [header.joined(separator: ",")]
+        func number(_ value: Double?) -> String { value.map { String(format: "%.9g", $0) } ?? "" }
+        for entry in entries {
+            var fields = [String(entry.frame), String(format: "%.6f", entry.time), number(entry.prediction), number(entry.label), number(entry.error)]
+            for name in names {
+                let statistics = entry.maps[name]!
+                fields += [statistics.upper, statistics.middle, statistics.lower, statistics.left, statistics.right].map { String(format: "%.6f", $0) }
+            }
+            fields.append(number(entry.saliencyChange))
+            lines.append(fields.joined(separator: ","))
+        }
+        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
+    }
+
+    private func makeReport(_ entries: [RunReport.FrameEntry], reader: FrameReader, geometry: PreprocessGeometry, elapsed: Double) -> RunReport {
+        let info = reader.info, preprocess = modelInput.preprocess
+        let clip = RunReport.Clip(path: input, container: info.container, codec: info.codec, width: info.displayWidth, height: info.displayHeight,
+                                  framesPerSecond: info.framesPerSecond, duration: info.duration, declaredFrames: info.declaredFrameCount,
+                                  decodeErrors: reader.decodeErrorCount, readErrors: reader.readErrorCount)
+        let model = RunReport.Model(
+            file: card.file, format: card.format, kerasVersion: card.kerasVersion, backend: card.backend, parameters: card.totalParameters,
+            inputShape: card.inputs.first?.shape ?? [], output: card.outputs[predictionOutput].name, unit: predictionUnit,
+            layers: card.layers.map { RunReport.Layer(name: $0.name, className: $0.className, outputShape: $0.outputShape, parameters: $0.parameterCount) },
+            lambdas: card.lambdaResolutions.map(\.description), sidecar: sidecar)
+        let objective: String
+        switch engine.objective {
+        case .output(let index, let unit): objective = "output \(card.outputs[index].name), unit \(unit)"
+        case .filter(let layer, let filter): objective = "mean activation of filter \(filter) of layer \(layer)"
+        }
+        let settings = RunReport.Settings(
+            objective: objective, maps: engine.kinds.map { "\($0.name) (\($0.modifier.rawValue))" },
+            backpropModifier: engine.backpropModifier.map { "\($0)" }, keepChannels: engine.keepChannels,
+            preprocessing: RunReport.Preprocessing(
+                crop: [preprocess.crop.top, preprocess.crop.bottom, preprocess.crop.left, preprocess.crop.right].map(\.description),
+                cropRectangle: [geometry.cropX, geometry.cropY, geometry.cropSize.width, geometry.cropSize.height],
+                resize: geometry.outputSize.description, interpolation: preprocess.interpolation.rawValue, color: preprocess.colorSpace.rawValue),
+            colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: maintainScale, pngEvery: pngEvery,
+            pngWidth: images.width, batchSize: batchSize, labels: labelsPath)
+        return RunReport(steerlensVersion: SteerLens.version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
+                         frames: entries, mapNames: engine.kinds.map(\.name))
     }
 }

@@ -10,6 +10,9 @@ func reportingFailures<T>(_ body: () throws -> T) throws -> T {
     } catch let error as SteerLensError {
         printError("steerlens: \(error.message) (hint: \(error.hint))")
         throw ExitCode(error.kind.exitCode)
+    } catch let interrupted as Interrupted {
+        printError("steerlens: interrupted \(interrupted.progress); nothing was written (hint: run again, with --overwrite if the output exists)")
+        throw ExitCode(130)
     }
 }
 

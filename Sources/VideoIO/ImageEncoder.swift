@@ -16,7 +16,9 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 /// thread-safe: use one encoder per thread.
 public final class ImageEncoder {
     public let format: ImageFormat
-    /// zlib level for PNG (0 = store … 9 = smallest); speed/size trade-off.
+    /// zlib level for PNG (0 = store … 9 = smallest); speed/size trade-off. PNGs use the `sub` row
+    /// filter, which measured fastest for its size on dashcam overlays (level 1: ~20 % smaller than no
+    /// filter at the same speed).
     public let compressionLevel: Int
     /// JPEG quality scale (2 = best … 31 = worst), libavcodec's qscale.
     public let jpegQuality: Int
@@ -25,7 +27,7 @@ public final class ImageEncoder {
     private var scaler: Scaler?
     private let packet: Packet
 
-    public init(format: ImageFormat = .png, compressionLevel: Int = 3, jpegQuality: Int = 2) throws {
+    public init(format: ImageFormat = .png, compressionLevel: Int = 1, jpegQuality: Int = 2) throws {
         self.format = format
         self.compressionLevel = compressionLevel
         self.jpegQuality = jpegQuality
@@ -78,6 +80,7 @@ public final class ImageEncoder {
         case .png:
             context.pointer.pointee.pix_fmt = AV_PIX_FMT_RGB24
             context.pointer.pointee.compression_level = Int32(compressionLevel)
+            av_opt_set(context.pointer.pointee.priv_data, "pred", "sub", 0)
         case .jpeg:
             context.pointer.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
             context.pointer.pointee.flags |= AV_CODEC_FLAG_QSCALE

@@ -21,7 +21,7 @@ final class SaliencySanityTests: XCTestCase {
         let wanted = Set(maskFrames)
         let reader = try FrameReader(path: DemoPaths.clip.path)
         var frames: [Frame] = []
-        while let frame = try reader.next() where frame.index <= maskFrames.last! {
+        while let frame = try reader.next(), frame.index <= maskFrames.last! {
             if wanted.contains(frame.index) { frames.append(frame) }
         }
         let size = PixelSize(width: frames[0].width, height: frames[0].height)

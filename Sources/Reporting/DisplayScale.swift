@@ -1,0 +1,41 @@
+/// How a normalised map is stretched for display (overlays only; `--save-maps` keeps the exact values).
+///
+/// keras-vis' maintain map is ill-conditioned on real models: a few dozen pixels whose gradient lies
+/// within float noise of −ε reach 1e9–1e11 and push every other pixel to ~0, so its overlay looks
+/// blank. The robust scales spread the rest of the map again.
+public enum DisplayScale: Sendable, Equatable {
+    /// The keras-vis values as they are.
+    case exact
+    /// Divide by the given percentile of the map (e.g. 99) and clip at 1: the brightest
+    /// (100 − p) % of pixels saturate, the rest keep their order and proportions.
+    case percentile(Double)
+    /// `log(1 + S/s₀) / log(1 + 1/s₀)` with `s₀` the map's median of its non-zero values: compresses
+    /// many decades into the display range.
+    case logarithmic
+
+    /// The scaled copy of a map with values in [0, 1].
+    public func apply(_ map: [Float]) -> [Float] {
+        switch self {
+        case .exact:
+            return map
+        case .percentile(let percentile):
+            let sorted = map.sorted()
+            guard let largest = sorted.last, largest > 0 else { return map }
+            let rank = min(max(Int((percentile / 100 * Double(sorted.count - 1)).rounded()), 0), sorted.count - 1)
+            let reference = sorted[rank] > 0 ? sorted[rank] : largest
+            return map.map { min($0 / reference, 1) }
+        case .logarithmic:
+            let positive = map.filter { $0 > 0 }.sorted()
+            guard !positive.isEmpty else { return map }
+            let floor = Double(positive[positive.count / 2])
+            let top = log1p(1 / floor)
+            return map.map { Float(log1p(Double(max($0, 0)) / floor) / top) }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,157 @@
+import Foundation
+import Mustache
+
+/// Renders a ``RunReport`` as `index.html`: a self-contained page (no network; images are the PNGs
+/// next to it) with the steering timeline, a frame viewer, frames to review, statistics and the model
+/// card. Every value from the clip, the model or the user is HTML-escaped by the template engine
+/// (`{{…}}`); the embedded JSON has `<`, `>` and `&` escaped as `\u003c` etc.
+public enum ReportPage {
+    /// The HTML of the page.
+    /// - Parameters:
+    ///   - kinds: map folders with overlay PNGs, in display order (e.g. increase, decrease, maintain).
+    ///   - video: file name of the panel video next to the page, if one was written.
+    public static func render(_ report: RunReport, kinds: [String], video: String? = nil) throws -> String {
+        let template = try MustacheTemplate(string: ReportTemplate.html)
+        return template.render(try PageView(report, kinds: kinds, video: video))
+    }
+
+    /// Thumbnails per "frames to review" list.
+    static let reviewCount = 8
+}
+
+/// What the template shows, preformatted.
+struct PageView {
+    struct Card { let label: String; let value: String }
+    struct Kind { let name: String }
+    struct Point { let x: String; let y: String; let frame: Int; let title: String }
+    struct Tick { let position: String; let label: String }
+    struct ReviewItem { let frame: Int; let caption: String; let thumbnail: String? }
+    struct Review { let title: String; let items: [ReviewItem] }
+    struct Row { let cells: [String] }
+    struct Setting { let name: String; let value: String }
+
+    let title: String
+    let clipName: String
+    let cards: [Card]
+    let kinds: [Kind]
+    let hasImages: Bool
+    let video: String?
+    // Timeline.
+    let width = 960, height = 240
+    let predictionPoints: String
+    let labelPoints: String?
+    let zeroY: String
+    let yTicks: [Tick]
+    let xTicks: [Tick]
+    let markers: [Point]
+    // Sections.
+    let reviews: [Review]
+    let perSecond: [Row]
+    let massShares: [Row]
+    let layers: [Row]
+    let lambdas: [String]
+    let settings: [Setting]
+    let dataJSON: String
+
+    init(_ report: RunReport, kinds: [String], video: String?) throws {
+        clipName = URL(fileURLWithPath: report.clip.path).lastPathComponent
+        title = "SteerLens — \(clipName)"
+        self.kinds = kinds.map(Kind.init)
+        self.video = video
+        hasImages = report.frames.contains(where: \.hasImages)
+        let summary = report.summary
+        func number(_ value: Double?, _ digits: Int = 4) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "—" }
+        cards = [
+            Card(label: "frames analysed", value: "\(summary.frames)"),
+            Card(label: "labelled", value: "\(summary.labelledFrames)"),
+            Card(label: "MAE", value: number(summary.meanAbsoluteError)),
+            Card(label: "RMSE", value: number(summary.rootMeanSquareError)),
+            Card(label: "max |error|", value: number(summary.maxAbsoluteError)),
+            Card(label: "speed", value: String(format: "%.1f frames/s", Double(summary.frames) / max(report.elapsedSeconds, 1e-9))),
+        ]
+
+        // Timeline: x = time, y = steering (up = positive), symmetric range.
+        let frames = report.frames
+        let duration = max(frames.last?.time ?? 0, frames.first?.time ?? 0, 1e-6)
+        let extent = max(frames.map { abs($0.prediction) }.max() ?? 0, frames.compactMap { $0.label.map(abs) }.max() ?? 0, 0.1)
+        let (left, right, top, bottom) = (48.0, Double(width) - 12, 12.0, Double(height) - 28)
+        func x(_ time: Double) -> Double { left + (right - left) * time / duration }
+        func y(_ value: Double) -> Double { top + (bottom - top) * (1 - (value + extent) / (2 * extent)) }
+        func coordinate(_ value: Double) -> String { String(format: "%.1f", value) }
+        predictionPoints = frames.map { "\(coordinate(x($0.time))),\(coordinate(y($0.prediction)))" }.joined(separator: " ")
+        let labelled = frames.filter { $0.label != nil }
+        labelPoints = labelled.isEmpty ? nil : labelled.map { "\(coordinate(x($0.time))),\(coordinate(y($0.label!)))" }.joined(separator: " ")
+        zeroY = coordinate(y(0))
+        yTicks = [extent, extent / 2, 0, -extent / 2, -extent].map { Tick(position: coordinate(y($0)), label: String(format: "%+.2f", $0)) }
+        xTicks = (0...5).map { step in
+            let time = duration * Double(step) / 5
+            return Tick(position: coordinate(x(time)), label: String(format: "%.1f s", time))
+        }
+
+        // Frames to review: among frames with images when there are any.
+        let candidates = hasImages ? frames.filter(\.hasImages) : frames
+        var predictionChange: [Int: Double] = [:]
+        for (previous, next) in zip(frames, frames.dropFirst()) { predictionChange[next.frame] = abs(next.prediction - previous.prediction) }
+        let firstKind = kinds.first
+        func review(_ title: String, _ score: (RunReport.FrameEntry) -> Double?, _ caption: (RunReport.FrameEntry, Double) -> String) -> Review? {
+            let ranked = candidates.compactMap { entry in score(entry).map { (entry, $0) } }.sorted { $0.1 > $1.1 }.prefix(ReportPage.reviewCount)
+            guard !ranked.isEmpty else { return nil }
+            return Review(title: title, items: ranked.map { entry, value in
+                ReviewItem(frame: entry.frame, caption: caption(entry, value),
+                           thumbnail: entry.hasImages ? firstKind.map { "\($0)/\(String(format: "%06d", entry.frame)).png" } : nil)
+            })
+        }
+        reviews = [
+            review("Largest |error| vs label", { $0.error.map(abs) }) { entry, value in String(format: "frame %d · error %+.3f", entry.frame, entry.error ?? value) },
+            review("Hardest steering", { abs($0.prediction) }) { entry, _ in String(format: "frame %d · %+.3f", entry.frame, entry.prediction) },
+            review("Largest change in prediction", { predictionChange[$0.frame] }) { entry, value in String(format: "frame %d · Δ %.3f", entry.frame, value) },
+            review("Largest change in saliency", { $0.saliencyChange }) { entry, value in String(format: "frame %d · 1−r %.3f", entry.frame, value) },
+        ].compactMap { $0 }
+
+        perSecond = summary.perSecond.map { Row(cells: ["\($0.second)", "\($0.frames)", number($0.meanPrediction), number($0.meanAbsoluteError)]) }
+        massShares = summary.massShares.keys.sorted { (kinds.firstIndex(of: $0) ?? 99, $0) < (kinds.firstIndex(of: $1) ?? 99, $1) }.map { name in
+            let share = summary.massShares[name]!
+            return Row(cells: [name] + [share.upper, share.middle, share.lower, share.left, share.right].map { String(format: "%.1f %%", 100 * $0) })
+        }
+        layers = report.model.layers.map { Row(cells: [$0.name, $0.className, "(" + $0.outputShape.map(String.init).joined(separator: ", ") + ")", "\($0.parameters)"]) }
+        lambdas = report.model.lambdas
+        let model = report.model, clip = report.clip, preprocessing = report.settings.preprocessing
+        settings = [
+            Setting(name: "clip", value: clip.path),
+            Setting(name: "clip format", value: "\(clip.container), \(clip.codec), \(clip.width)×\(clip.height), "
+                    + String(format: "%.3f fps", clip.framesPerSecond) + (clip.duration.map { String(format: ", %.2f s", $0) } ?? "")
+                    + (clip.declaredFrames.map { ", \($0) frames declared" } ?? "")),
+            Setting(name: "decode problems", value: "\(clip.decodeErrors) decode errors, \(clip.readErrors) read errors"),
+            Setting(name: "model", value: model.file),
+            Setting(name: "model format", value: "\(model.format), keras_version \(model.kerasVersion ?? "unknown"), backend \(model.backend ?? "unknown"), \(model.parameters) parameters"),
+            Setting(name: "model input", value: "(" + model.inputShape.map(String.init).joined(separator: ", ") + ")"),
+            Setting(name: "explained", value: report.settings.objective),
+            Setting(name: "preprocessing", value: "crop \(preprocessing.crop.joined(separator: ",")) = rectangle x \(preprocessing.cropRectangle[0]), y \(preprocessing.cropRectangle[1]), "
+                    + "\(preprocessing.cropRectangle[2])×\(preprocessing.cropRectangle[3]); resize \(preprocessing.resize) (\(preprocessing.interpolation)); colour \(preprocessing.color)"),
+            Setting(name: "sidecar", value: model.sidecar ?? "none"),
+            Setting(name: "maps", value: report.settings.maps.joined(separator: ", ") + (report.settings.backpropModifier.map { "; backprop \($0)" } ?? "")),
+            Setting(name: "overlays", value: "\(report.settings.colormap), alpha \(report.settings.alpha); maintain display scale \(report.settings.maintainScale); PNG every \(report.settings.pngEvery) frame(s)"
+                    + (report.settings.pngWidth.map { ", width \($0)" } ?? "")),
+            Setting(name: "labels", value: report.settings.labels ?? "none"),
+            Setting(name: "SteerLens", value: "\(report.steerlensVersion), " + String(format: "%.1f s elapsed", report.elapsedSeconds)),
+        ]
+
+        struct Data: Encodable {
+            struct Entry: Encodable { let frame: Int; let time: Double; let prediction: Double; let label: Double?; let error: Double?; let hasImages: Bool }
+            let kinds: [String]
+            let duration: Double
+            let left: Double, right: Double
+            let frames: [Entry]
+        }
+        let data = Data(kinds: kinds, duration: duration, left: left, right: right, frames: frames.map {
+            Data.Entry(frame: $0.frame, time: $0.time, prediction: $0.prediction, label: $0.label, error: $0.error, hasImages: $0.hasImages)
+        })
+        let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        dataJSON = json.replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+        markers = reviews.first.map { review in
+            review.items.compactMap { item in frames.first { $0.frame == item.frame }.map { entry in
+                Point(x: coordinate(x(entry.time)), y: coordinate(y(entry.prediction)), frame: entry.frame, title: item.caption)
+            } }
+        } ?? []
+    }
+}

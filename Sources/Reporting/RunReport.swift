@@ -1,0 +1,177 @@
+import Foundation
+import SteerLensSupport
+
+/// Everything a run found, in one Codable value: written as `run.json` for machines and rendered as
+/// `index.html` for people. Times in seconds, steering in the model's units.
+public struct RunReport: Codable, Sendable {
+    public struct Clip: Codable, Sendable {
+        public var path: String
+        public var container: String
+        public var codec: String
+        public var width: Int
+        public var height: Int
+        public var framesPerSecond: Double
+        public var duration: Double?
+        public var declaredFrames: Int?
+        public var decodeErrors: Int
+        public var readErrors: Int
+        public init(path: String, container: String, codec: String, width: Int, height: Int, framesPerSecond: Double,
+                    duration: Double?, declaredFrames: Int?, decodeErrors: Int, readErrors: Int) {
+            (self.path, self.container, self.codec, self.width, self.height) = (path, container, codec, width, height)
+            (self.framesPerSecond, self.duration, self.declaredFrames, self.decodeErrors, self.readErrors) = (framesPerSecond, duration, declaredFrames, decodeErrors, readErrors)
+        }
+    }
+
+    public struct Layer: Codable, Sendable {
+        public var name: String
+        public var className: String
+        public var outputShape: [Int]
+        public var parameters: Int
+        public init(name: String, className: String, outputShape: [Int], parameters: Int) {
+            (self.name, self.className, self.outputShape, self.parameters) = (name, className, outputShape, parameters)
+        }
+    }
+
+    public struct Model: Codable, Sendable {
+        public var file: String
+        public var format: String
+        public var kerasVersion: String?
+        public var backend: String?
+        public var parameters: Int
+        public var inputShape: [Int]
+        public var output: String
+        public var unit: Int
+        public var layers: [Layer]
+        /// How each Lambda layer was resolved, e.g. `lambda_1 = x*0.007843138-1.0 (from bytecode: x / 127.5 - 1.0)`.
+        public var lambdas: [String]
+        /// The `.steerlens.json` that supplied preprocessing defaults, if any.
+        public var sidecar: String?
+        public init(file: String, format: String, kerasVersion: String?, backend: String?, parameters: Int, inputShape: [Int],
+                    output: String, unit: Int, layers: [Layer], lambdas: [String], sidecar: String?) {
+            (self.file, self.format, self.kerasVersion, self.backend, self.parameters) = (file, format, kerasVersion, backend, parameters)
+            (self.inputShape, self.output, self.unit, self.layers, self.lambdas, self.sidecar) = (inputShape, output, unit, layers, lambdas, sidecar)
+        }
+    }
+
+    public struct Preprocessing: Codable, Sendable {
+        public var crop: [String]
+        /// x, y, width, height of the crop in frame pixels.
+        public var cropRectangle: [Int]
+        public var resize: String
+        public var interpolation: String
+        public var color: String
+        public init(crop: [String], cropRectangle: [Int], resize: String, interpolation: String, color: String) {
+            (self.crop, self.cropRectangle, self.resize, self.interpolation, self.color) = (crop, cropRectangle, resize, interpolation, color)
+        }
+    }
+
+    public struct Settings: Codable, Sendable {
+        public var objective: String
+        /// Map names with their gradient modifiers, e.g. `increase (default)`.
+        public var maps: [String]
+        public var backpropModifier: String?
+        public var keepChannels: Bool
+        public var preprocessing: Preprocessing
+        public var colormap: String
+        public var alpha: Double
+        public var maintainScale: String
+        public var pngEvery: Int
+        public var pngWidth: Int?
+        public var batchSize: Int
+        public var labels: String?
+        public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
+                    alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?) {
+            (self.objective, self.maps, self.backpropModifier, self.keepChannels, self.preprocessing) = (objective, maps, backpropModifier, keepChannels, preprocessing)
+            (self.colormap, self.alpha, self.maintainScale, self.pngEvery, self.pngWidth, self.batchSize, self.labels) = (colormap, alpha, maintainScale, pngEvery, pngWidth, batchSize, labels)
+        }
+    }
+
+    /// One analysed frame.
+    public struct FrameEntry: Codable, Sendable {
+        public var frame: Int
+        public var time: Double
+        public var prediction: Double
+        public var label: Double?
+        /// prediction − label.
+        public var error: Double?
+        /// Map name → where its mass lies.
+        public var maps: [String: MapStatistics]
+        /// 1 − Pearson correlation with the previous analysed frame's first map (nil for the first frame).
+        public var saliencyChange: Double?
+        /// Overlay PNGs were written for this frame.
+        public var hasImages: Bool
+        public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool) {
+            (self.frame, self.time, self.prediction, self.label) = (frame, time, prediction, label)
+            error = label.map { prediction - $0 }
+            (self.maps, self.saliencyChange, self.hasImages) = (maps, saliencyChange, hasImages)
+        }
+    }
+
+    public struct SecondSummary: Codable, Sendable {
+        public var second: Int
+        public var frames: Int
+        public var meanPrediction: Double
+        public var meanAbsoluteError: Double?
+    }
+
+    public struct Summary: Codable, Sendable {
+        public var frames: Int
+        public var labelledFrames: Int
+        public var meanAbsoluteError: Double?
+        public var rootMeanSquareError: Double?
+        public var maxAbsoluteError: Double?
+        public var perSecond: [SecondSummary]
+        /// Map name → mean mass shares over all frames.
+        public var massShares: [String: MapStatistics]
+    }
+
+    public var steerlensVersion: String
+    public var elapsedSeconds: Double
+    public var clip: Clip
+    public var model: Model
+    public var settings: Settings
+    public var summary: Summary
+    public var frames: [FrameEntry]
+
+    /// Assembles a report and computes its summary from `frames`.
+    public init(steerlensVersion: String, elapsedSeconds: Double, clip: Clip, model: Model, settings: Settings, frames: [FrameEntry], mapNames: [String]) {
+        (self.steerlensVersion, self.elapsedSeconds, self.clip, self.model, self.settings, self.frames) = (steerlensVersion, elapsedSeconds, clip, model, settings, frames)
+        summary = Self.summarise(frames, mapNames: mapNames)
+    }
+
+    static func summarise(_ frames: [FrameEntry], mapNames: [String]) -> Summary {
+        let errors = frames.compactMap(\.error)
+        let mae = errors.isEmpty ? nil : errors.reduce(0) { $0 + abs($1) } / Double(errors.count)
+        let rmse = errors.isEmpty ? nil : (errors.reduce(0) { $0 + $1 * $1 } / Double(errors.count)).squareRoot()
+        let seconds = Dictionary(grouping: frames) { Int($0.time.rounded(.down)) }
+        let perSecond = seconds.keys.sorted().map { second -> SecondSummary in
+            let group = seconds[second]!
+            let groupErrors = group.compactMap(\.error)
+            return SecondSummary(second: second, frames: group.count, meanPrediction: group.reduce(0) { $0 + $1.prediction } / Double(group.count),
+                                 meanAbsoluteError: groupErrors.isEmpty ? nil : groupErrors.reduce(0) { $0 + abs($1) } / Double(groupErrors.count))
+        }
+        var shares: [String: MapStatistics] = [:]
+        for name in mapNames {
+            let statistics = frames.compactMap { $0.maps[name] }
+            guard !statistics.isEmpty else { continue }
+            let count = Double(statistics.count)
+            func mean(_ field: KeyPath<MapStatistics, Double>) -> Double { statistics.reduce(0) { $0 + $1[keyPath: field] } / count }
+            shares[name] = MapStatistics(upper: mean(\.upper), middle: mean(\.middle), lower: mean(\.lower), left: mean(\.left), right: mean(\.right))
+        }
+        return Summary(frames: frames.count, labelledFrames: errors.count, meanAbsoluteError: mae, rootMeanSquareError: rmse,
+                       maxAbsoluteError: errors.map(abs).max(), perSecond: perSecond, massShares: shares)
+    }
+
+    /// `run.json`, written atomically.
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(self), to: url)
+    }
+}
+
+extension MapStatistics {
+    public init(upper: Double, middle: Double, lower: Double, left: Double, right: Double) {
+        (self.upper, self.middle, self.lower, self.left, self.right) = (upper, middle, lower, left, right)
+    }
+}

@@ -1,0 +1,36 @@
+import Dispatch
+import Foundation
+import SteerLensSupport
+
+/// Turns SIGINT (Ctrl-C) into a flag that long runs check between batches, so they can discard their
+/// staging output and exit 130 instead of dying half-way with partial files.
+final class Interruption: @unchecked Sendable {
+    static let shared = Interruption()
+    private let lock = NSLock()
+    private var requested = false
+    private var source: DispatchSourceSignal?
+
+    /// Starts listening for SIGINT (idempotent).
+    func install() {
+        lock.withLock {
+            guard source == nil else { return }
+            signal(SIGINT, SIG_IGN)
+            let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            signalSource.setEventHandler { [weak self] in self?.lock.withLock { self?.requested = true } }
+            signalSource.resume()
+            source = signalSource
+        }
+    }
+
+    var isRequested: Bool { lock.withLock { requested } }
+
+    /// Throws ``Interrupted`` once SIGINT has arrived.
+    func check(progress: String) throws {
+        if isRequested { throw Interrupted(progress: progress) }
+    }
+}
+
+/// The user interrupted the run; exit code 130 like a shell's SIGINT.
+struct Interrupted: Error {
+    let progress: String
+}
