@@ -24,7 +24,7 @@ struct PageView {
     struct Card { let label: String; let value: String }
     struct Kind { let name: String }
     struct Point { let x: String; let y: String; let frame: Int; let title: String }
-    struct Tick { let position: String; let label: String }
+    typealias Tick = TimelinePlot.Tick
     struct ReviewItem { let frame: Int; let caption: String; let thumbnail: String? }
     struct Review { let title: String; let items: [ReviewItem] }
     struct Row { let cells: [String] }
@@ -72,21 +72,14 @@ struct PageView {
 
         // Timeline: x = time, y = steering (up = positive), symmetric range.
         let frames = report.frames
-        let duration = max(frames.last?.time ?? 0, frames.first?.time ?? 0, 1e-6)
-        let extent = max(frames.map { abs($0.prediction) }.max() ?? 0, frames.compactMap { $0.label.map(abs) }.max() ?? 0, 0.1)
-        let (left, right, top, bottom) = (48.0, Double(width) - 12, 12.0, Double(height) - 28)
-        func x(_ time: Double) -> Double { left + (right - left) * time / duration }
-        func y(_ value: Double) -> Double { top + (bottom - top) * (1 - (value + extent) / (2 * extent)) }
-        func coordinate(_ value: Double) -> String { String(format: "%.1f", value) }
-        predictionPoints = frames.map { "\(coordinate(x($0.time))),\(coordinate(y($0.prediction)))" }.joined(separator: " ")
+        let plot = TimelinePlot(duration: max(frames.last?.time ?? 0, frames.first?.time ?? 0),
+                                extent: max(frames.map { abs($0.prediction) }.max() ?? 0, frames.compactMap { $0.label.map(abs) }.max() ?? 0))
+        predictionPoints = plot.points(frames.map { ($0.time, $0.prediction) })
         let labelled = frames.filter { $0.label != nil }
-        labelPoints = labelled.isEmpty ? nil : labelled.map { "\(coordinate(x($0.time))),\(coordinate(y($0.label!)))" }.joined(separator: " ")
-        zeroY = coordinate(y(0))
-        yTicks = [extent, extent / 2, 0, -extent / 2, -extent].map { Tick(position: coordinate(y($0)), label: String(format: "%+.2f", $0)) }
-        xTicks = (0...5).map { step in
-            let time = duration * Double(step) / 5
-            return Tick(position: coordinate(x(time)), label: String(format: "%.1f s", time))
-        }
+        labelPoints = labelled.isEmpty ? nil : plot.points(labelled.map { ($0.time, $0.label!) })
+        zeroY = plot.zeroY
+        yTicks = plot.yTicks
+        xTicks = plot.xTicks
 
         // Frames to review: among frames with images when there are any.
         let candidates = hasImages ? frames.filter(\.hasImages) : frames
@@ -143,14 +136,14 @@ struct PageView {
             let left: Double, right: Double
             let frames: [Entry]
         }
-        let data = Data(kinds: kinds, duration: duration, left: left, right: right, frames: frames.map {
+        let data = Data(kinds: kinds, duration: plot.duration, left: plot.left, right: plot.right, frames: frames.map {
             Data.Entry(frame: $0.frame, time: $0.time, prediction: $0.prediction, label: $0.label, error: $0.error, hasImages: $0.hasImages)
         })
         let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
         dataJSON = json.replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
         markers = reviews.first.map { review in
             review.items.compactMap { item in frames.first { $0.frame == item.frame }.map { entry in
-                Point(x: coordinate(x(entry.time)), y: coordinate(y(entry.prediction)), frame: entry.frame, title: item.caption)
+                Point(x: TimelinePlot.coordinate(plot.x(entry.time)), y: TimelinePlot.coordinate(plot.y(entry.prediction)), frame: entry.frame, title: item.caption)
             } }
         } ?? []
     }

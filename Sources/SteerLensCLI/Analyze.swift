@@ -182,8 +182,7 @@ struct Analyze: ParsableCommand {
     /// `--out` for one input, `--out/<stem>` for several, `Reports/<stem>` by default; the stem of an
     /// image-sequence pattern (`frames/%06d.png`) is its folder's name.
     func destination(for input: String) throws -> URL {
-        let url = URL(fileURLWithPath: input)
-        let stem = input.contains("%") ? url.deletingLastPathComponent().lastPathComponent : url.deletingPathExtension().lastPathComponent
+        let stem = ClipNaming.stem(input)
         if let out { return inputs.count == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent(stem) }
         return URL(fileURLWithPath: "Reports").appendingPathComponent(stem)
     }

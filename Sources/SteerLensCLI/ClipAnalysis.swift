@@ -6,7 +6,8 @@ import SteerLensSupport
 import VideoIO
 
 /// One clip through the saliency engine into one output directory: overlays, raw maps, `frames.csv`,
-/// `run.json` and `index.html`, written atomically — everything goes to a staging directory that
+/// `run.json`, `saliency-grid.npy` (every map on a coarse frame grid, for `compare`/`check`) and
+/// `index.html`, written atomically — everything goes to a staging directory that
 /// replaces the destination only when the run completes.
 struct ClipAnalysis {
     let input: String
@@ -39,11 +40,15 @@ struct ClipAnalysis {
             let overlays = pngEvery > 0 ? try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
                                                                kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
                                         : nil
-            let entries = try analyse(reader, overlays: overlays, into: staging)
+            let grid = SaliencyGrid(geometry: geometry)
+            let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
+                                            rowShape: [engine.kinds.count, grid.size.height, grid.size.width])
+            let entries = try analyse(reader, overlays: overlays, grid: grid, grids: grids, into: staging)
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
             try overlays?.finish()
+            try grids.finish()
             let report = makeReport(entries, reader: reader, geometry: geometry, elapsed: Date().timeIntervalSince(started))
             try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))
@@ -64,7 +69,8 @@ struct ClipAnalysis {
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
-    private func analyse(_ reader: FrameReader, overlays: OverlaySequence?, into directory: URL) throws -> [RunReport.FrameEntry] {
+    private func analyse(_ reader: FrameReader, overlays: OverlaySequence?, grid: SaliencyGrid, grids: NPYStreamWriter,
+                         into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
         let mapCount = mapShape.reduce(1, *), gradientCount = height * width * channels
@@ -94,6 +100,7 @@ struct ClipAnalysis {
                     saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                     hasImages: overlays != nil && entries.count % max(pngEvery, 1) == 0)
                 previousMap = first
+                try grids.append(engine.kinds.flatMap { grid.sample(flat[$0.name]!) })
                 if entry.hasImages { try overlays?.write(frame: frame, maps: flat) }
                 if saveMaps {
                     let name = String(format: "%06d.npy", frame.index)

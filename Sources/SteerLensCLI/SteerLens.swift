@@ -13,6 +13,6 @@ struct SteerLens: ParsableCommand {
         66 input missing or unreadable, 73 cannot create output, 74 I/O error while writing.
         """,
         version: version,
-        subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self]
+        subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self]
     )
 }

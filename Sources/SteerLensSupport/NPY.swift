@@ -96,3 +96,70 @@ public struct NPYError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = "bad .npy: \(description)" }
 }
+
+/// Streams a Float32 `.npy` array whose first dimension grows as rows are appended: constant memory for
+/// per-frame records of any length. The header is rewritten with the final row count in ``finish()``;
+/// until then the file sits under a temporary name.
+public final class NPYStreamWriter {
+    public let url: URL
+    /// Shape of one row (the array's shape without its first dimension).
+    public let rowShape: [Int]
+    public private(set) var rows = 0
+    private let temporary: URL
+    private let handle: FileHandle
+    /// Fixed header size, so the final header fits where the placeholder was.
+    private static let headerLength = 128
+
+    public init(url: URL, rowShape: [Int]) throws {
+        self.url = url
+        self.rowShape = rowShape
+        temporary = AtomicFile.temporaryURL(besides: url)
+        try OutputError.wrap(url.path, kind: .cannotCreateOutput) {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        }
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Self.header(rows: 0, rowShape: rowShape)),
+              let handle = FileHandle(forWritingAtPath: temporary.path) else {
+            throw OutputError(path: url.path, kind: .cannotCreateOutput, reason: "cannot create the file")
+        }
+        self.handle = handle
+        handle.seekToEndOfFile()
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: temporary)
+    }
+
+    /// Appends one row of `rowShape.reduce(1, *)` values.
+    public func append(_ values: [Float]) throws {
+        precondition(values.count == rowShape.reduce(1, *), "row has \(values.count) values, expected shape \(rowShape)")
+        let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        do { try handle.write(contentsOf: data) } catch {
+            throw OutputError(path: url.path, kind: .ioError, reason: "\(error)")
+        }
+        rows += 1
+    }
+
+    /// Writes the final header and moves the file into place.
+    public func finish() throws {
+        do {
+            try handle.seek(toOffset: 0)
+            try handle.write(contentsOf: Self.header(rows: rows, rowShape: rowShape))
+            try handle.close()
+        } catch {
+            throw OutputError(path: url.path, kind: .ioError, reason: "\(error)")
+        }
+        try AtomicFile.commit(temporary, to: url)
+    }
+
+    static func header(rows: Int, rowShape: [Int]) -> Data {
+        let shape = "(" + ([rows] + rowShape).map(String.init).joined(separator: ", ") + (rowShape.isEmpty ? ",)" : ")")
+        var text = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
+        text += String(repeating: " ", count: headerLength - 10 - text.utf8.count - 1) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(text.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(text.utf8))
+        return data
+    }
+}

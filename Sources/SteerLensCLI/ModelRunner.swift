@@ -1,0 +1,46 @@
+import Foundation
+import ModelImport
+import Reporting
+import Saliency
+import VideoIO
+
+/// One model ready to explain frames: its saliency engine, its preprocessing (sidecar + flags) and the
+/// output whose value is its prediction.
+struct ModelRunner {
+    let path: String
+    let loaded: LoadedModel
+    let engine: SaliencyEngine
+    let modelInput: ModelInput
+    let outputIndex: Int
+
+    /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults.
+    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, kinds: [SaliencyMapKind], ignoreSidecar: Bool) throws {
+        self.path = path
+        let loaded = try loading.load(path)
+        self.loaded = loaded
+        let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
+        if let output = sidecar?.output {
+            let outputs = loaded.card.outputs
+            guard let index = Int(output).flatMap({ outputs.indices.contains($0) ? $0 : nil }) ?? outputs.firstIndex(where: { $0.name == output }) else {
+                throw SidecarError(path: ModelSidecar.url(forModel: path).path, detail: "the model has no output '\(output)'")
+            }
+            outputIndex = index
+        } else {
+            outputIndex = 0
+        }
+        engine = try SaliencyEngine(model: loaded.model, objective: .output(index: outputIndex, unit: 0), kinds: kinds)
+        modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
+    }
+
+    /// Predictions and frame-grid maps (one per kind, in kind order) for a batch of frames.
+    func explain(_ frames: [Frame], grid: SaliencyGrid) throws -> [(prediction: Double, grids: [[Float]], maps: [String: [Float]])] {
+        let result = try engine.run(try modelInput.batch(frames))
+        let predictions = result.outputs[outputIndex]
+        let mapCount = modelInput.shape[0] * modelInput.shape[1]
+        return frames.indices.map { item in
+            var maps: [String: [Float]] = [:]
+            for kind in engine.kinds { maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)]) }
+            return (Double(predictions.scalars[item * predictions.itemCount]), engine.kinds.map { grid.sample(maps[$0.name]!) }, maps)
+        }
+    }
+}

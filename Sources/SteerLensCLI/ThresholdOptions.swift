@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Reporting
+
+/// Regression thresholds: a JSON file, then flags for single limits.
+struct ThresholdOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("JSON file with thresholds (keys maxDelta, maxP95Delta, maxMAEIncrease, minMeanCorrelation, driftCorrelation, maxDriftShare).", valueName: "file"))
+    var thresholds: String?
+
+    @Option(help: ArgumentHelp("Largest allowed |candidate − baseline| on any frame (default 0.25).", valueName: "value"))
+    var maxDelta: Double?
+
+    @Option(help: ArgumentHelp("Largest allowed 95th percentile of |candidate − baseline| (default 0.1).", valueName: "value"))
+    var maxP95Delta: Double?
+
+    @Option(name: .customLong("max-mae-increase"), help: ArgumentHelp("Largest allowed increase of the MAE against --labels (default 0.02).", valueName: "value"))
+    var maxMAEIncrease: Double?
+
+    @Option(help: ArgumentHelp("Smallest allowed mean correlation between baseline and candidate maps (default 0.6).", valueName: "value"))
+    var minCorrelation: Double?
+
+    @Option(help: ArgumentHelp("Map correlation below which a frame counts as drifted (default 0.3).", valueName: "value"))
+    var driftCorrelation: Double?
+
+    @Option(help: ArgumentHelp("Largest allowed share of drifted frames (default 0.2).", valueName: "share"))
+    var maxDriftShare: Double?
+
+    func resolved() throws -> ComparisonThresholds {
+        var limits = try thresholds.map { try ComparisonThresholds.load(URL(fileURLWithPath: $0)) } ?? ComparisonThresholds()
+        if let maxDelta { limits.maxDelta = maxDelta }
+        if let maxP95Delta { limits.maxP95Delta = maxP95Delta }
+        if let maxMAEIncrease { limits.maxMAEIncrease = maxMAEIncrease }
+        if let minCorrelation { limits.minMeanCorrelation = minCorrelation }
+        if let driftCorrelation { limits.driftCorrelation = driftCorrelation }
+        if let maxDriftShare { limits.maxDriftShare = maxDriftShare }
+        return limits
+    }
+}
+
+/// Where `compare` and `check` write, and what they print.
+struct ComparisonOutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Output directory for index.html, comparison.json and images (default Reports/compare-<first input stem>/).", valueName: "dir"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Also write JUnit XML (one test case per clip and threshold) to this file.", valueName: "file"))
+    var junit: String?
+
+    @Flag(help: "Print the comparison as JSON on standard output.")
+    var json = false
+
+    @Flag(help: "Replace an output directory that exists and is not empty.")
+    var overwrite = false
+
+    @Option(help: ArgumentHelp("Steering labels for the MAE check (frame,steering / time_s,steering CSV or driving_log.csv).", valueName: "file"))
+    var labels: String?
+}
+
+/// Writes a finished comparison (page, JSON, JUnit) and turns its verdict into the exit code.
+enum ComparisonOutput {
+    static func finish(_ report: ComparisonReport, staging: URL, destination: URL, options: ComparisonOutputOptions,
+                       images: [String: String], highlighted: [String: [Int]]) throws {
+        try AtomicFile.write(try report.json(), to: staging.appendingPathComponent("comparison.json"))
+        let page = try ComparisonPage.render(report, images: images, highlighted: highlighted)
+        try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
+        if let junit = options.junit {
+            try AtomicFile.write(Data(JUnitReport.xml(report).utf8), to: URL(fileURLWithPath: junit))
+        }
+        try OutputDirectory.commit(staging, to: destination)
+        if options.json { print(String(decoding: try report.json(), as: UTF8.self)) }
+        printError("report: \(destination.appendingPathComponent("index.html").path)")
+        guard report.passed else {
+            for clip in report.clips {
+                for check in clip.checks where !check.passed {
+                    printError(String(format: "regression: %@: %@ = %.4g, limit %@ %.4g", clip.clip, check.name, check.value, check.comparison, check.limit))
+                }
+            }
+            throw ExitCode(1)
+        }
+        printError("pass: the candidate stays within every threshold")
+    }
+}
+
+import SteerLensSupport
