@@ -5,7 +5,7 @@
 
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libhdf5-dev ffmpeg
+                libopenblas-dev libhdf5-dev ffmpeg libxml2-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 DEMO_DIR := Reports/demo

@@ -1,0 +1,108 @@
+import Foundation
+import SteerLensSupport
+import TestSupport
+import VideoIO
+import XCTest
+
+/// `steerlens compare` and `check` through the binary, on project-made models that share an input
+/// size: pilotnet_relu and pilotnet_elu from the saliency fixtures.
+final class CompareCommandTests: XCTestCase {
+    static let directory: URL = try! TestPaths.scratchDirectory("compare")
+    static let relu = TestPaths.fixtures.appendingPathComponent("saliency/pilotnet_relu/model.h5").path
+    static let elu = TestPaths.fixtures.appendingPathComponent("saliency/pilotnet_elu/model.h5").path
+    static let schema = TestPaths.fixtures.appendingPathComponent("junit/junit.xsd").path
+
+    /// 40 frames whose file name is hostile HTML.
+    static let clip: URL = {
+        let url = directory.appendingPathComponent("<script>alert(1)</script>.mp4")
+        try! TestClips.writeVideo(to: url, count: 40, size: PixelSize(width: 128, height: 64), encoding: .h264(frameRate: Rational(20, 1)))
+        return url
+    }()
+
+    func path(_ name: String) -> String { Self.directory.appendingPathComponent(name).path }
+
+    struct Output: Decodable {
+        struct Report: Decodable {
+            struct Clip: Decodable {
+                struct Frame: Decodable { let delta: Double; let correlation: [String: Double]; let topIoU: [String: Double] }
+                let frames: [Frame]
+            }
+            let clips: [Clip]
+        }
+        let passed: Bool
+        let report: Report
+    }
+
+    func assertValidJUnit(_ file: String, failures: Int?, line: UInt = #line) throws {
+        let result = try Command.run("xmllint", ["--noout", "--schema", Self.schema, file])
+        XCTAssertEqual(result.status, 0, "JUnit XML does not validate: \(result.stderr)", line: line)
+        let xml = try String(contentsOfFile: file, encoding: .utf8)
+        if let failures { XCTAssertEqual(xml.components(separatedBy: "<failure ").count - 1, failures, line: line) }
+        XCTAssertFalse(xml.contains("<script>"), "clip names are escaped in XML", line: line)
+    }
+
+    func testBaselineAgainstItselfPasses() throws {
+        let out = path("self"), junit = path("self.xml")
+        let result = try SteerLensBinary.run(["compare", Self.clip.path, "--baseline", Self.relu, "--candidate", Self.relu,
+                                              "--out", out, "--junit", junit, "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
+        XCTAssertTrue(output.passed)
+        let frames = output.report.clips[0].frames
+        XCTAssertEqual(frames.count, 40)
+        XCTAssertTrue(frames.allSatisfy { $0.delta == 0 }, "deltas exactly 0")
+        XCTAssertTrue(frames.allSatisfy { $0.correlation.values.allSatisfy { $0 == 1 } && $0.topIoU.values.allSatisfy { $0 == 1 } }, "correlations 1")
+        try assertValidJUnit(junit, failures: 0)
+        let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        XCTAssertEqual(HTMLStructure(html).problems, [])
+        XCTAssertFalse(html.contains("<script>alert(1)</script>"))
+        XCTAssertTrue(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;.mp4"))
+        XCTAssertEqual(HTMLStructure(html).all("script").count, 0, "the comparison page runs no script")
+    }
+
+    func testDifferentModelFailsWithTheThresholdsNamed() throws {
+        let out = path("regression"), junit = path("regression.xml")
+        let result = try SteerLensBinary.run(["compare", Self.clip.path, "--baseline", Self.relu, "--candidate", Self.elu,
+                                              "--out", out, "--junit", junit, "--max-delta", "0.001", "--min-correlation", "0.999"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("regression: ") && result.stderr.contains("max |delta|"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("mean increase map correlation"), result.stderr)
+        try assertValidJUnit(junit, failures: nil)
+        let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        XCTAssertTrue(html.contains("FAIL"))
+        // Overlays of the most different frames, baseline and candidate.
+        let images = try FileManager.default.subpathsOfDirectory(atPath: out).filter { $0.hasSuffix(".png") }
+        XCTAssertTrue(images.contains { $0.contains("/baseline/increase/") } && images.contains { $0.contains("/candidate/increase/") }, "\(images)")
+    }
+
+    func testCheckAgainstARecordedRun() throws {
+        let recorded = path("recorded-relu")
+        let analysed = try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.relu, "--out", recorded, "--png-every", "0"])
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+
+        let same = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recorded, "--model", Self.relu, "--out", path("check-same"), "--json"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        let output = try JSONDecoder().decode(Output.self, from: Data(same.stdout.utf8))
+        XCTAssertTrue(output.report.clips[0].frames.allSatisfy { $0.delta == 0 && $0.correlation.values.allSatisfy { $0 == 1 } })
+        XCTAssertEqual(output.report.clips[0].frames.count, 40)
+
+        let recordedCandidate = path("recorded-elu")
+        XCTAssertEqual(try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.elu, "--out", recordedCandidate, "--png-every", "0"]).status, 0)
+        let regressed = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recordedCandidate + "/run.json", "--model", Self.relu,
+                                                 "--out", path("check-regressed"), "--max-delta", "0.001", "--junit", path("check.xml")])
+        XCTAssertEqual(regressed.status, 1, regressed.stderr)
+        try assertValidJUnit(path("check.xml"), failures: nil)
+    }
+
+    func testBadThresholdsAndRecordedRuns() throws {
+        try "{\"maxDelta\": 0.1, \"maxDleta\": 2}".write(toFile: path("typo.json"), atomically: true, encoding: .utf8)
+        let typo = try SteerLensBinary.run(["compare", Self.clip.path, "--baseline", Self.relu, "--candidate", Self.relu, "--thresholds", path("typo.json"), "--out", path("typo")])
+        XCTAssertEqual(typo.status, 65, typo.stderr)
+        XCTAssertTrue(typo.stderr.contains("maxDleta"), typo.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("typo")))
+
+        let missing = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", path("no-such-run"), "--model", Self.relu, "--out", path("nothing")])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertEqual(missing.stderr.split(separator: "\n").count, 1, missing.stderr)
+    }
+}
