@@ -18,7 +18,7 @@ final class AnalyzeCommandTests: XCTestCase {
                                               "--out", destination.path, "--save-maps", "npy"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let csv = try String(contentsOf: destination.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv.first, "frame,time_s,prediction")
+        XCTAssertTrue(csv.first?.hasPrefix("frame,time_s,prediction,label,error,increase_upper") == true, "\(csv.first ?? "")")
         XCTAssertEqual(csv.count, 3)
         for kind in ["increase", "decrease", "maintain"] {
             for frame in ["000000", "000001"] {
@@ -32,10 +32,17 @@ final class AnalyzeCommandTests: XCTestCase {
         }
         let gradient = try NPYArray(contentsOf: destination.appendingPathComponent("gradients/000001.npy"))
         XCTAssertEqual(gradient.shape, [32, 64, 3])
-        struct Run: Decodable { let frames: Int; let maps: [String]; let objective: String }
+        struct Run: Decodable {
+            struct Summary: Decodable { let frames: Int }
+            struct Settings: Decodable { let maps: [String]; let objective: String }
+            let summary: Summary
+            let settings: Settings
+        }
         let run = try JSONDecoder().decode(Run.self, from: Data(contentsOf: destination.appendingPathComponent("run.json")))
-        XCTAssertEqual(run.frames, 2)
-        XCTAssertEqual(run.maps.count, 3)
+        XCTAssertEqual(run.summary.frames, 2)
+        XCTAssertEqual(run.settings.maps.count, 3)
+        let grid = try NPYArray(contentsOf: destination.appendingPathComponent("saliency-grid.npy"))
+        XCTAssertEqual(grid.shape, [2, 3, 24, 48], "frames × maps × frame grid (48 wide, 32:64 aspect)")
         // No staging directory is left behind.
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).contains { $0.contains(".partial") })
     }
@@ -95,7 +102,7 @@ final class AnalyzeCommandTests: XCTestCase {
         let model = try TestPaths.shared("models/naokishibuya-pilotnet-keras1.h5").path
         let destination = out("solidWhiteRight")
         let result = try SteerLensBinary.run(["analyze", clip, "--model", model, "--crop", "37.5%,15.625%,0,0", "--color", "yuv",
-                                              "--out", destination.path, "--save-maps", "npy"])
+                                              "--out", destination.path, "--save-maps", "npy", "--png-every", "0"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let rows = try String(contentsOf: destination.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
         XCTAssertEqual(rows.count, 221, "one row per decoded frame")

@@ -67,7 +67,7 @@ final class AnalyzeReportTests: XCTestCase {
         let out = Self.directory.appendingPathComponent("no-images")
         let result = try SteerLensBinary.run(["analyze", Self.hostileClip.path, "--model", Self.model, "--out", out.path, "--png-every", "0", "--max-frames", "10"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), ["frames.csv", "index.html", "run.json"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted(), ["frames.csv", "index.html", "run.json", "saliency-grid.npy"])
     }
 
     func testOverlaysOnARealClipAreFullFramesTintedOnlyInsideTheCrop() throws {
