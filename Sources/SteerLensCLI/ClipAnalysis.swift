@@ -47,7 +47,6 @@ struct ClipAnalysis {
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
-            try overlays?.finish()
             try grids.finish()
             let report = makeReport(entries, reader: reader, geometry: geometry, elapsed: Date().timeIntervalSince(started))
             try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
@@ -78,41 +77,50 @@ struct ClipAnalysis {
         defer { progress.clear() }
         var entries: [RunReport.FrameEntry] = []
         var previousMap: [Float]?
-        while true {
-            try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
-            let frames = try reader.nextBatch(batchSize)
-            if frames.isEmpty { break }
-            let result = try engine.run(try modelInput.batch(frames))
-            let predictions = result.outputs[predictionOutput]
-            let units = predictions.itemCount
-            for (item, frame) in frames.enumerated() {
-                var maps: [String: [Float]] = [:]
-                for kind in engine.kinds {
-                    maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
-                }
-                // Statistics on the channel maximum when channels are kept.
-                let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
-                let first = flat[engine.kinds[0].name]!
-                let entry = RunReport.FrameEntry(
-                    frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
-                    label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                    maps: flat.mapValues { MapStatistics(map: $0, width: width, height: height) },
-                    saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
-                    hasImages: overlays != nil && entries.count % max(pngEvery, 1) == 0)
-                previousMap = first
-                try grids.append(engine.kinds.flatMap { grid.sample(flat[$0.name]!) })
-                if entry.hasImages { try overlays?.write(frame: frame, maps: flat) }
-                if saveMaps {
-                    let name = String(format: "%06d.npy", frame.index)
+        // Three stages overlap: decoding (background) → model (this thread) → images (background).
+        let batches = BatchPrefetcher(reader: reader, modelInput: modelInput, batchSize: batchSize)
+        let images = overlays.map(ImageWriterStage.init)
+        do {
+            while let (frames, modelBatch) = try batches.next() {
+                try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
+                let result = try engine.run(modelBatch)
+                let predictions = result.outputs[predictionOutput]
+                let units = predictions.itemCount
+                for (item, frame) in frames.enumerated() {
+                    var maps: [String: [Float]] = [:]
                     for kind in engine.kinds {
-                        try NPYArray(shape: mapShape, values: maps[kind.name]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                        maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
                     }
-                    let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
-                    try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))
+                    // Statistics on the channel maximum when channels are kept.
+                    let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
+                    let first = flat[engine.kinds[0].name]!
+                    let entry = RunReport.FrameEntry(
+                        frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
+                        label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
+                        maps: flat.mapValues { MapStatistics(map: $0, width: width, height: height) },
+                        saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
+                        hasImages: images != nil && entries.count % max(pngEvery, 1) == 0)
+                    previousMap = first
+                    try grids.append(engine.kinds.flatMap { grid.sample(flat[$0.name]!) })
+                    if entry.hasImages { try images?.submit(frame, maps: flat) }
+                    if saveMaps {
+                        let name = String(format: "%06d.npy", frame.index)
+                        for kind in engine.kinds {
+                            try NPYArray(shape: mapShape, values: maps[kind.name]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                        }
+                        let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
+                        try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))
+                    }
+                    entries.append(entry)
                 }
-                entries.append(entry)
+                progress.update(done: entries.count)
             }
-            progress.update(done: entries.count)
+            batches.stop()
+            try images?.finish()
+        } catch {
+            batches.stop()
+            images?.cancel()
+            throw error
         }
         return entries
     }
