@@ -80,6 +80,17 @@ public struct ComparedFrame: Codable, Sendable {
     /// Map kind → IoU of the cells holding each map's top 10 % of values.
     public var topIoU: [String: Double]
 
+    /// A frame compared on its saliency grids (one per kind, same order as `kinds`).
+    public init(frame: Int, time: Double, baseline: Double, candidate: Double, label: Double?,
+                kinds: [String], baselineGrids: [[Float]], candidateGrids: [[Float]]) {
+        var correlation: [String: Double] = [:], iou: [String: Double] = [:]
+        for (index, kind) in kinds.enumerated() {
+            correlation[kind] = pearsonCorrelation(baselineGrids[index], candidateGrids[index])
+            iou[kind] = topFractionIoU(baselineGrids[index], candidateGrids[index])
+        }
+        self.init(frame: frame, time: time, baseline: baseline, candidate: candidate, label: label, correlation: correlation, topIoU: iou)
+    }
+
     public init(frame: Int, time: Double, baseline: Double, candidate: Double, label: Double?, correlation: [String: Double], topIoU: [String: Double]) {
         (self.frame, self.time, self.baseline, self.candidate, self.label) = (frame, time, baseline, candidate, label)
         delta = candidate - baseline

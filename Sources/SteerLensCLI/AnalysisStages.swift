@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNet
 import Reporting
+import Saliency
 import SteerLensSupport
 import VideoIO
 

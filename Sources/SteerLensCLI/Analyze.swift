@@ -162,7 +162,7 @@ struct Analyze: ParsableCommand {
             let objective: SaliencyObjective = layer.map { .filter(layer: $0, filter: filter!) } ?? .output(index: outputIndex, unit: unit)
             let engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: backpropModifier,
                                             kinds: try mapKinds(), keepChannels: keepChannels)
-            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
+            let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let destinations = try inputs.map(destination(for:))
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),

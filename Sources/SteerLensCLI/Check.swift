@@ -66,14 +66,9 @@ struct Check: ParsableCommand {
             if frames.isEmpty { break }
             for (frame, result) in zip(frames, try runner.explain(frames, grid: grid)) {
                 guard let base = recorded.frames[frame.index] else { continue }
-                var correlation: [String: Double] = [:], iou: [String: Double] = [:]
-                for (index, kind) in kinds.enumerated() {
-                    correlation[kind.name] = pearsonCorrelation(base.grids[index], result.grids[index])
-                    iou[kind.name] = topFractionIoU(base.grids[index], result.grids[index])
-                }
                 compared.append(ComparedFrame(frame: frame.index, time: frame.time, baseline: base.prediction, candidate: result.prediction,
                                               label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                                              correlation: correlation, topIoU: iou))
+                                              kinds: kinds.map(\.name), baselineGrids: base.grids, candidateGrids: result.grids))
             }
         }
         guard !compared.isEmpty else {

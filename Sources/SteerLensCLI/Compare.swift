@@ -91,14 +91,9 @@ struct Compare: ParsableCommand {
             let candidateResults = try candidate.explain(frames, grid: candidateGrid)
             for (index, frame) in frames.enumerated() {
                 let (base, cand) = (baselineResults[index], candidateResults[index])
-                var correlation: [String: Double] = [:], iou: [String: Double] = [:]
-                for (kindIndex, kind) in kinds.enumerated() {
-                    correlation[kind.name] = pearsonCorrelation(base.grids[kindIndex], cand.grids[kindIndex])
-                    iou[kind.name] = topFractionIoU(base.grids[kindIndex], cand.grids[kindIndex])
-                }
                 compared.append(ComparedFrame(frame: frame.index, time: frame.time, baseline: base.prediction, candidate: cand.prediction,
                                               label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                                              correlation: correlation, topIoU: iou))
+                                              kinds: kinds.map(\.name), baselineGrids: base.grids, candidateGrids: cand.grids))
             }
         }
         guard !compared.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }

@@ -61,9 +61,16 @@ struct ModelOptions: ParsableArguments {
     /// The index of the chosen output in `card.outputs`: `--output`, else the sidecar's, else the first.
     func outputIndex(in card: ModelCard, sidecar: ModelSidecar? = nil) throws -> Int {
         guard let output = output ?? sidecar?.output else { return 0 }
-        if let index = Int(output), card.outputs.indices.contains(index) { return index }
-        if let index = card.outputs.firstIndex(where: { $0.name == output }) { return index }
+        if let index = card.outputIndex(output) { return index }
         let choices = card.outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")
         throw UsageError(message: "model has no output '\(output)'", hint: "choose one of: \(choices)")
+    }
+}
+
+extension ModelCard {
+    /// The index of an output given by index or name, if the model has it.
+    func outputIndex(_ selector: String) -> Int? {
+        if let index = Int(selector), outputs.indices.contains(index) { return index }
+        return outputs.firstIndex { $0.name == selector }
     }
 }

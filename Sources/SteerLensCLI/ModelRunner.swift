@@ -20,8 +20,7 @@ struct ModelRunner {
         self.loaded = loaded
         let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
         if let output = sidecar?.output {
-            let outputs = loaded.card.outputs
-            guard let index = Int(output).flatMap({ outputs.indices.contains($0) ? $0 : nil }) ?? outputs.firstIndex(where: { $0.name == output }) else {
+            guard let index = loaded.card.outputIndex(output) else {
                 throw SidecarError(path: ModelSidecar.url(forModel: path).path, detail: "the model has no output '\(output)'")
             }
             outputIndex = index
@@ -29,7 +28,7 @@ struct ModelRunner {
             outputIndex = 0
         }
         engine = try SaliencyEngine(model: loaded.model, objective: .output(index: outputIndex, unit: 0), kinds: kinds)
-        modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
+        modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
     }
 
     /// Predictions and frame-grid maps (one per kind, in kind order) for a batch of frames.

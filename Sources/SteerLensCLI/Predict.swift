@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelImport
+import Saliency
 import SteerLensSupport
 import VideoIO
 
@@ -34,7 +35,7 @@ struct Predict: ParsableCommand {
             let loaded = try modelOptions.load()
             let sidecar = try modelOptions.sidecar()
             let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
-            let modelInput = try ModelInput(model: loaded, preprocess: try preprocessing.preprocess(defaults: sidecar))
+            let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
             let reader = try FrameReader(path: input, options: selection.readOptions)
             _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
 

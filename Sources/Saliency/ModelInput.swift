@@ -1,21 +1,19 @@
 import Foundation
-import ModelImport
 import NeuralNet
 import SteerLensSupport
 import VideoIO
 
-/// Turns frames into batches for a loaded model: the preprocessing (with the model's input size as the
-/// default resize target) and the packing into one NHWC tensor.
-struct ModelInput {
-    let preprocess: Preprocess
+/// Turns frames into batches for a model: the preprocessing (with the model's input size as the
+/// default resize target) and the packing into one NHWC tensor of 0…255 values.
+public struct ModelInput: Sendable {
+    public let preprocess: Preprocess
     /// Model input `[H, W, C]`.
-    let shape: [Int]
+    public let shape: [Int]
 
-    /// Combines the user's preprocessing with the model's input shape.
-    /// - Throws: ``InputShapeMismatch`` when the model does not take 3-channel images or `--resize`
-    ///   contradicts its fixed input size.
-    init(model: LoadedModel, preprocess requested: Preprocess) throws {
-        let shape = model.inputShape
+    /// Combines the requested preprocessing with the model's input shape `[H, W, C]`.
+    /// - Throws: ``InputShapeMismatch`` when the model does not take 3-channel images or a requested
+    ///   resize contradicts its fixed input size.
+    public init(inputShape shape: [Int], preprocess requested: Preprocess) throws {
         guard shape.count == 3, shape[2] == 3 else {
             throw InputShapeMismatch(message: "model input has shape \(shape), SteerLens feeds 3-channel images (height, width, 3)",
                                      hint: "use a model whose first input takes RGB/BGR/YUV frames")
@@ -32,7 +30,7 @@ struct ModelInput {
     }
 
     /// The frames as one `[N, H, W, 3]` tensor of 0…255 values.
-    func batch(_ frames: [Frame]) throws -> Tensor {
+    public func batch(_ frames: [Frame]) throws -> Tensor {
         let itemCount = shape.reduce(1, *)
         var scalars = [Float](repeating: 0, count: frames.count * itemCount)
         try scalars.withUnsafeMutableBufferPointer { buffer in
@@ -45,8 +43,8 @@ struct ModelInput {
 }
 
 /// The frames cannot be fed to the model as configured.
-struct InputShapeMismatch: SteerLensError {
-    let message: String
-    let hint: String
-    var kind: FailureKind { .badInput }
+public struct InputShapeMismatch: SteerLensError {
+    public let message: String
+    public let hint: String
+    public var kind: FailureKind { .badInput }
 }
