@@ -1,5 +1,6 @@
 # SteerLens — setup, demo, tests, benchmarks. Every target installs what it needs (idempotently).
-#   make demo    set up, build, and run steerlens on the embedded demo
+#   make demo    set up, build, and run steerlens on the embedded demo (Reports/demo/index.html)
+#   make demo-compare  the regression gate on the demo models (exits 1: the candidate regresses)
 #   make test    set up and run the whole test suite
 #   make bench   set up and print the benchmark figures (never part of `make test`)
 
@@ -8,9 +9,8 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
                 libopenblas-dev libhdf5-dev ffmpeg libxml2-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
-DEMO_DIR := Reports/demo
 
-.PHONY: setup build demo test bench clean
+.PHONY: setup build demo demo-compare test bench clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -24,13 +24,17 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product steerlens
 
+# The main job on the embedded demo: saliency maps, overlays and the review page for the demo clip with
+# the baseline demo model (its sidecar supplies the preprocessing) and the clip's labels.
 demo: build
-	@mkdir -p $(DEMO_DIR)
-	@[ -f $(DEMO_DIR)/road.mp4 ] || $(SWIFT) run -c release steerlens-bench clip --seconds 5 --out $(DEMO_DIR)/road.mp4
-	.build/release/steerlens probe --count $(DEMO_DIR)/road.mp4
-	.build/release/steerlens frames $(DEMO_DIR)/road.mp4 --out $(DEMO_DIR)/model-input --overwrite \
-		--crop 300,80,0,0 --resize 200x66 --every 15
-	@echo "model-input images: $(DEMO_DIR)/model-input/"
+	.build/release/steerlens analyze Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo.h5 \
+		--labels Datasets/demo/labels.csv --out Reports/demo --overwrite --png-every 2
+
+# The regression gate on the demo: the candidate model was starved of left curves, so this exits 1.
+demo-compare: build
+	.build/release/steerlens compare Datasets/demo/drive.mp4 --baseline Datasets/models/pilotnet-demo.h5 \
+		--candidate Datasets/models/pilotnet-demo-candidate.h5 --labels Datasets/demo/labels.csv \
+		--out Reports/demo-compare --overwrite --junit Reports/demo-compare.xml
 
 test: setup
 	$(SWIFT) test --disable-swift-testing
@@ -40,4 +44,4 @@ bench: setup
 	.build/release/steerlens-bench all
 
 clean:
-	rm -rf .build Reports/demo
+	rm -rf .build Reports/demo Reports/demo-compare Reports/demo-compare.xml

@@ -5,11 +5,11 @@ import SteerLensSupport
 /// file (`--thresholds FILE`, same keys) and overridden by flags; missing keys keep these defaults.
 public struct ComparisonThresholds: Codable, Sendable, Equatable {
     /// Largest allowed |candidate − baseline| on any frame.
-    public var maxDelta: Double = 0.25
+    public var maxDelta: Double = 0.15
     /// Largest allowed 95th percentile of |candidate − baseline|.
-    public var maxP95Delta: Double = 0.1
+    public var maxP95Delta: Double = 0.05
     /// Largest allowed increase of the mean absolute error against labels (only with labels).
-    public var maxMAEIncrease: Double = 0.02
+    public var maxMAEIncrease: Double = 0.01
     /// Smallest allowed mean Pearson correlation between baseline and candidate maps, per map kind.
     public var minMeanCorrelation: Double = 0.6
     /// A frame has drifted when its map correlation falls below this.

@@ -7,13 +7,13 @@ struct ThresholdOptions: ParsableArguments {
     @Option(help: ArgumentHelp("JSON file with thresholds (keys maxDelta, maxP95Delta, maxMAEIncrease, minMeanCorrelation, driftCorrelation, maxDriftShare).", valueName: "file"))
     var thresholds: String?
 
-    @Option(help: ArgumentHelp("Largest allowed |candidate − baseline| on any frame (default 0.25).", valueName: "value"))
+    @Option(help: ArgumentHelp("Largest allowed |candidate − baseline| on any frame (default 0.15).", valueName: "value"))
     var maxDelta: Double?
 
-    @Option(help: ArgumentHelp("Largest allowed 95th percentile of |candidate − baseline| (default 0.1).", valueName: "value"))
+    @Option(help: ArgumentHelp("Largest allowed 95th percentile of |candidate − baseline| (default 0.05).", valueName: "value"))
     var maxP95Delta: Double?
 
-    @Option(name: .customLong("max-mae-increase"), help: ArgumentHelp("Largest allowed increase of the MAE against --labels (default 0.02).", valueName: "value"))
+    @Option(name: .customLong("max-mae-increase"), help: ArgumentHelp("Largest allowed increase of the MAE against --labels (default 0.01).", valueName: "value"))
     var maxMAEIncrease: Double?
 
     @Option(help: ArgumentHelp("Smallest allowed mean correlation between baseline and candidate maps (default 0.6).", valueName: "value"))
