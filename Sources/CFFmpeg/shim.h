@@ -15,6 +15,10 @@
 
 /// AVERROR(EAGAIN): the codec wants more input (or has more output) before it can go on.
 static inline int steerlens_averror_eagain(void) { return AVERROR(EAGAIN); }
+/// AVERROR(code) for any POSIX errno value (ENOENT, EACCES, EIO…).
+static inline int steerlens_averror(int posix_code) { return AVERROR(posix_code); }
+/// AVERROR_DECODER_NOT_FOUND: no decoder for the stream's codec in this build.
+static inline int steerlens_averror_decoder_not_found(void) { return AVERROR_DECODER_NOT_FOUND; }
 /// AVERROR_EOF: end of stream.
 static inline int steerlens_averror_eof(void) { return AVERROR_EOF; }
 /// AV_NOPTS_VALUE: "no timestamp".

@@ -170,7 +170,7 @@ public final class FrameReader {
             if flushing { finished = true; return false }
             let read = av_read_frame(formatContext, packet.pointer)
             if read < 0 {
-                if read != averrorEOF && !(read == -5 && formatContext.pointee.pb?.pointee.eof_reached != 0) {
+                if read != averrorEOF && !(read == averrorIO && formatContext.pointee.pb?.pointee.eof_reached != 0) {
                     readErrorCount += 1
                     consecutiveErrors += 1
                     if consecutiveErrors <= 64 && formatContext.pointee.pb?.pointee.eof_reached == 0 { continue }
@@ -259,8 +259,8 @@ public final class FrameReader {
     }
 
     private static func openError(path: String, code: Int32) -> VideoError {
-        if code == -2 { return .inputMissing(path: path) }  // AVERROR(ENOENT)
-        if code == -13 { return .inputUnreadable(path: path, reason: "permission denied") }
+        if code == averrorNoSuchFile { return .inputMissing(path: path) }
+        if code == averrorPermissionDenied { return .inputUnreadable(path: path, reason: "permission denied") }
         return .notAVideo(path: path, reason: ffmpegErrorString(code))
     }
 
@@ -275,7 +275,7 @@ public final class FrameReader {
         guard hasVideo else { throw VideoError.noVideoStream(path: path) }
         var codec: UnsafePointer<AVCodec>?
         let index = av_find_best_stream(context, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)
-        if index == -1381258232 /* AVERROR_DECODER_NOT_FOUND */ || (index >= 0 && codec == nil) {
+        if index == averrorDecoderNotFound || (index >= 0 && codec == nil) {
             let stream = context.pointee.streams[Int(max(index, 0))]!
             let name = avcodec_get_name(stream.pointee.codecpar.pointee.codec_id).map { String(cString: $0) } ?? "unknown"
             throw VideoError.unsupportedCodec(path: path, codec: name)

@@ -1,3 +1,4 @@
+import Foundation
 internal import CFFmpeg
 import SteerLensSupport
 
@@ -76,5 +77,9 @@ func check(_ code: Int32, _ function: String) throws -> Int32 {
 }
 
 let averrorEAGAIN = steerlens_averror_eagain()
+let averrorNoSuchFile = steerlens_averror(ENOENT)
+let averrorPermissionDenied = steerlens_averror(EACCES)
+let averrorIO = steerlens_averror(EIO)
+let averrorDecoderNotFound = steerlens_averror_decoder_not_found()
 let averrorEOF = steerlens_averror_eof()
 let noPTS = steerlens_av_nopts_value()
