@@ -56,28 +56,43 @@ public enum ActivationKind: Sendable, Hashable {
 
     /// Applies the activation in place; `featureCount` is the extent of the last axis (for softmax).
     func apply(_ values: UnsafeMutableBufferPointer<Float>, featureCount: Int) {
+        guard let base = values.baseAddress else { return }
+        apply(base, count: values.count, addingBias: nil, featureCount: featureCount)
+    }
+
+    /// Adds `bias` (`[featureCount]`, if given) to every row of `values` (`count / featureCount` rows of
+    /// `featureCount`) and applies the activation, in place and in one pass: the fused epilogue of a
+    /// GEMM `Z = X·W`.
+    ///
+    /// ELU uses ``eluNegativeBranch(_:alpha:)`` (vectorisable, within 2 ulp of `α·expm1`) instead of libm.
+    func apply(_ values: UnsafeMutablePointer<Float>, count: Int, addingBias bias: UnsafePointer<Float>?, featureCount: Int) {
+        precondition(bias == nil || (featureCount > 0 && count % featureCount == 0))
         switch self {
         case .linear:
-            return
+            guard bias != nil else { return }
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { $0 }
         case .relu:
-            for i in values.indices { values[i] = max(values[i], 0) }
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { max($0, 0) }
         case .elu(let alpha):
-            for i in values.indices where values[i] <= 0 { values[i] = alpha * Foundation.expm1(values[i]) }
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
+                let negative = ActivationKind.eluNegativeBranch(x, alpha: alpha)
+                return x > 0 ? x : negative
+            }
         case .leakyReLU(let alpha):
-            for i in values.indices where values[i] < 0 { values[i] *= alpha }
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { $0 < 0 ? $0 * alpha : $0 }
         case .tanh:
-            for i in values.indices { values[i] = Foundation.tanh(values[i]) }
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { Foundation.tanh($0) }
         case .sigmoid:
-            for i in values.indices { values[i] = 1 / (1 + Foundation.exp(-values[i])) }
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { 1 / (1 + Foundation.exp(-$0)) }
         case .softplus:
-            for i in values.indices {
-                let x = values[i]
-                values[i] = x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
+                x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
             }
         case .softmax:
-            precondition(featureCount > 0 && values.count % featureCount == 0)
+            precondition(featureCount > 0 && count % featureCount == 0)
+            if bias != nil { ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { $0 } }
             var row = 0
-            while row < values.count {
+            while row < count {
                 var largest = -Float.infinity
                 for i in row..<(row + featureCount) { largest = max(largest, values[i]) }
                 var total: Float = 0
@@ -93,39 +108,101 @@ public enum ActivationKind: Sendable, Hashable {
         }
     }
 
+    /// `values[i] = f(values[i] + bias[i mod featureCount])` (without bias: `f(values[i])`), one pass.
+    @inline(__always)
+    private static func map(
+        _ values: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, featureCount: Int,
+        _ f: (Float) -> Float
+    ) {
+        guard let bias else {
+            for i in 0..<count { values[i] = f(values[i]) }
+            return
+        }
+        var row = values
+        for _ in 0..<(count / featureCount) {
+            for j in 0..<featureCount { row[j] = f(row[j] + bias[j]) }
+            row += featureCount
+        }
+    }
+
+    /// `α·(eˣ − 1)` for `x ≤ 0` (positive `x` is treated as 0; NaN propagates), branch-free so loops vectorise.
+    ///
+    /// `x` is clamped to `[−30, 0]` (below −30, `eˣ − 1` rounds to −1 in Float). With `n = round(x/ln 2)`
+    /// and `r = x − n·ln 2` (Cody–Waite, `|r| ≤ ln 2 / 2`), `eˣ − 1 = 2ⁿ·expm1(r) + (2ⁿ − 1)`, where
+    /// `expm1(r)` is its degree-7 Taylor polynomial (truncation < 2e-8 relative). Near 0 (`n = 0`) this is
+    /// the polynomial itself, so there is no cancellation. See Muller, *Elementary Functions*, ch. 11.
+    @inline(__always)
+    static func eluNegativeBranch(_ x: Float, alpha: Float) -> Float {
+        let clamped = min(max(x, -30), 0)
+        // Round to nearest integer with the 1.5·2²³ trick; `shifted`'s low mantissa bits hold n.
+        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
+        let r = (clamped - n * 0.693_145_751_953_125) - n * 1.428_606_765_330_187e-6
+        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
+        let p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040))))))
+        return alpha * (scale * p + (scale - 1))
+    }
+
     /// Writes `dx` given the activation output `y` and `dy`. `dx` may alias `dy`.
     func backward(
         output y: UnsafeBufferPointer<Float>, outputGradient dy: UnsafeBufferPointer<Float>,
         inputGradient dx: UnsafeMutableBufferPointer<Float>, featureCount: Int, modifier: BackpropModifier?
     ) {
         precondition(y.count == dy.count && dy.count == dx.count)
+        guard let yBase = y.baseAddress, let dyBase = dy.baseAddress, let dxBase = dx.baseAddress else { return }
+        backward(output: yBase, outputGradient: dyBase, inputGradient: dxBase, count: dx.count,
+                 featureCount: featureCount, modifier: modifier)
+    }
+
+    /// `dx = dy ⊙ act′(y)` over `count` elements (rows of `featureCount` for softmax); `dx` may alias `dy`.
+    ///
+    /// Each loop loads `y[i]` and `dy[i]` unconditionally and then selects, so it vectorises without branches.
+    func backward(
+        output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+        inputGradient dx: UnsafeMutablePointer<Float>, count: Int, featureCount: Int, modifier: BackpropModifier?
+    ) {
         if isRectifying, let modifier {
             switch modifier {
-            case .guided: for i in dx.indices { dx[i] = dy[i] > 0 && y[i] > 0 ? dy[i] : 0 }
-            case .rectified: for i in dx.indices { dx[i] = dy[i] > 0 ? dy[i] : 0 }
+            case .guided:
+                for i in 0..<count {
+                    let g = dy[i], v = y[i]
+                    dx[i] = g > 0 && v > 0 ? g : 0
+                }
+            case .rectified:
+                for i in 0..<count {
+                    let g = dy[i]
+                    dx[i] = g > 0 ? g : 0
+                }
             }
             return
         }
         switch self {
         case .linear:
-            if UnsafeRawPointer(dx.baseAddress) != UnsafeRawPointer(dy.baseAddress) {
-                for i in dx.indices { dx[i] = dy[i] }
-            }
+            if UnsafeRawPointer(dx) != UnsafeRawPointer(dy) { dx.update(from: dy, count: count) }
         case .relu:
-            for i in dx.indices { dx[i] = y[i] > 0 ? dy[i] : 0 }
+            for i in 0..<count {
+                let g = dy[i], v = y[i]
+                dx[i] = v > 0 ? g : 0
+            }
         case .elu(let alpha):
-            for i in dx.indices { dx[i] = y[i] > 0 ? dy[i] : dy[i] * (y[i] + alpha) }
+            for i in 0..<count {
+                let g = dy[i], v = y[i]
+                dx[i] = v > 0 ? g : g * (v + alpha)
+            }
         case .leakyReLU(let alpha):
-            for i in dx.indices { dx[i] = y[i] > 0 ? dy[i] : dy[i] * alpha }
+            for i in 0..<count {
+                let g = dy[i], v = y[i]
+                dx[i] = v > 0 ? g : g * alpha
+            }
         case .tanh:
-            for i in dx.indices { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+            for i in 0..<count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
         case .sigmoid:
-            for i in dx.indices { dx[i] = dy[i] * y[i] * (1 - y[i]) }
+            for i in 0..<count { dx[i] = dy[i] * y[i] * (1 - y[i]) }
         case .softplus:
-            for i in dx.indices { dx[i] = dy[i] * -Foundation.expm1(-y[i]) }
+            for i in 0..<count { dx[i] = dy[i] * -Foundation.expm1(-y[i]) }
         case .softmax:
             var row = 0
-            while row < y.count {
+            while row < count {
                 var dot: Float = 0
                 for i in row..<(row + featureCount) { dot += dy[i] * y[i] }
                 for i in row..<(row + featureCount) { dx[i] = y[i] * (dy[i] - dot) }

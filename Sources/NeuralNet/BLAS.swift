@@ -1,4 +1,5 @@
 internal import COpenBLAS
+import Foundation
 
 /// The one place NeuralNet calls OpenBLAS: thread control and a row-major `sgemm`.
 ///
@@ -8,20 +9,90 @@ public enum BLAS {
     /// Sets how many threads OpenBLAS uses for each call (process-wide).
     ///
     /// Call it once at start-up, before any other thread runs a model: OpenBLAS keeps one global pool.
-    /// Use 1 when frames are already processed by several worker threads, the core count otherwise.
+    /// More than one thread sets ``Parallelism/laneCount`` to 1 (the two never combine); the default is
+    /// one OpenBLAS thread and one lane per core (see ``Parallelism`` for why).
     public static func setThreadCount(_ count: Int) {
         precondition(count >= 1, "OpenBLAS thread count must be at least 1, got \(count)")
-        openblas_set_num_threads(Int32(clamping: count))
+        EngineSettings.shared.blasThreadsWillChange(to: count)
+        setBLASThreadCount(count)
     }
 
     /// The number of threads OpenBLAS currently uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    public static var threadCount: Int {
+        _ = EngineSettings.shared
+        return Int(openblas_get_num_threads())
+    }
+
+    /// The shape of one `sgemm` call (row-major, as passed to CBLAS), for benchmarks that replay the
+    /// exact GEMM workload of a forward/backward pass without the rest of the engine.
+    public struct Call: Sendable, Hashable {
+        public var transposeA: Bool
+        public var transposeB: Bool
+        public var m: Int
+        public var n: Int
+        public var k: Int
+        public var lda: Int
+        public var ldb: Int
+        public var ldc: Int
+        public var beta: Float
+        /// The worker lane that issued the call (0 when the engine ran on the calling thread only);
+        /// calls of different lanes ran concurrently.
+        public var lane: Int
+
+        /// Elements each operand spans as stored: `A`, `B`, `C`.
+        public var extents: (a: Int, b: Int, c: Int) {
+            ((transposeA ? k : m) * lda, (transposeB ? n : k) * ldb, m * ldc)
+        }
+
+        /// Floating-point operations (`2·m·n·k`).
+        public var flops: Int { 2 * m * n * k }
+    }
+
+    /// Runs `body` and returns every `sgemm` NeuralNet issued meanwhile, in issue order per lane.
+    ///
+    /// Recording costs one lock per call; do not time a recorded run. Not reentrant.
+    public static func recordingCalls(_ body: () throws -> Void) rethrows -> [Call] {
+        let recorder = CallRecorder()
+        CallRecorder.active = recorder
+        defer { CallRecorder.active = nil }
+        try body()
+        return recorder.calls
+    }
+
+    /// Replays calls on caller-owned buffers with the real `cblas_sgemm` (alpha 1): the pure-GEMM peer
+    /// of an engine pass. `a`, `b`, `c` must hold at least ``Call/extents`` elements of each call.
+    public static func replay(
+        _ call: Call, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    ) {
+        sgemm(transposeA: call.transposeA, transposeB: call.transposeB, m: call.m, n: call.n, k: call.k,
+              a: a, lda: call.lda, b: b, ldb: call.ldb, beta: call.beta, c: c, ldc: call.ldc)
+    }
+}
+
+/// Sets OpenBLAS's thread count without touching ``Parallelism`` (for ``EngineSettings``).
+func setBLASThreadCount(_ count: Int) {
+    openblas_set_num_threads(Int32(clamping: count))
+}
+
+/// Collects ``BLAS/Call``s while ``BLAS/recordingCalls(_:)`` runs (from any worker lane).
+final class CallRecorder: @unchecked Sendable {
+    /// The recorder in effect, or `nil` (the normal case: one load per `sgemm`).
+    nonisolated(unsafe) static var active: CallRecorder?
+    private let lock = NSLock()
+    private(set) var calls: [BLAS.Call] = []
+
+    func append(_ call: BLAS.Call) {
+        lock.lock()
+        calls.append(call)
+        lock.unlock()
+    }
 }
 
 /// Row-major single-precision GEMM: `C = alpha · op(A) · op(B) + beta · C`.
 ///
 /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`. `lda`, `ldb`, `ldc` are the row strides of the
-/// matrices as stored (before transposition), as in CBLAS with `CblasRowMajor`.
+/// matrices as stored (before transposition), as in CBLAS with `CblasRowMajor`. `lane` only labels the
+/// call for ``BLAS/recordingCalls(_:)``.
 @inline(__always)
 func sgemm(
     transposeA: Bool = false, transposeB: Bool = false,
@@ -29,9 +100,14 @@ func sgemm(
     a: UnsafePointer<Float>, lda: Int,
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    lane: Int = 0
 ) {
     guard m > 0, n > 0 else { return }
+    if let recorder = CallRecorder.active {
+        recorder.append(BLAS.Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                  lda: lda, ldb: ldb, ldc: ldc, beta: beta, lane: lane))
+    }
     cblas_sgemm(
         CblasRowMajor,
         transposeA ? CblasTrans : CblasNoTrans,

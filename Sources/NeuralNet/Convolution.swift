@@ -3,11 +3,12 @@
 /// Layouts: input `[N, H, W, Cin]`, output `[N, OH, OW, Cout]` (NHWC); `kernel` is `[KH, KW, Cin, Cout]`
 /// exactly as Keras stores it (no flip), `bias` is `[Cout]`. Padding follows TensorFlow (see ``Padding``).
 ///
-/// Forward: im2col into an `M × K` matrix (`M = N·OH·OW` rows for the whole batch, `K = KH·KW·Cin`
-/// columns in kernel order) and one `sgemm` with the kernel viewed as `K × Cout`; the bias is written
-/// into the output first and accumulated with `beta = 1`. A 1×1, stride-1 convolution skips im2col.
-/// Backward to the input: `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add).
-/// The column buffer is kept between calls and only grows. See https://keras.io/api/layers/convolution_layers/convolution2d/.
+/// Forward: im2col into an `M × K` matrix (`M = OH·OW` rows per item, `K = KH·KW·Cin` columns in kernel
+/// order) and `sgemm` with the kernel viewed as `K × Cout`, then bias + activation fused on the fresh
+/// rows. A 1×1, stride-1 convolution skips im2col. Backward to the input: `dZ = dY ⊙ act′(Y)`,
+/// `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add). Both walk the batch in small chunks of items
+/// whose column matrix fits in cache, split over ``Parallelism/laneCount`` lanes; the per-lane scratch is
+/// kept between calls and only grows. See https://keras.io/api/layers/convolution_layers/convolution2d/.
 public final class Conv2D: UnaryLayer {
     public let name: String
     public let kernel: Tensor
@@ -25,8 +26,12 @@ public final class Conv2D: UnaryLayer {
     // Forward cache: the activated output (for the activation backward) and the geometry.
     private var output: Tensor?
     private var cachedGeometry: (rows: AxisGeometry, columns: AxisGeometry, batch: Int)?
-    // Scratch: im2col columns in forward, their gradient in backward. Reused across calls.
-    private var columns: [Float] = []
+    // Scratch per lane: a chunk's im2col columns (forward), dZ and the column gradient (backward).
+    private let scratch = LaneScratch()
+    /// Bytes of scratch per chunk of items (tests lower it to exercise many chunks per lane).
+    var scratchBudget = BatchPlan.defaultScratchBudget
+    // The input gradient returned last time, whose storage the next backward reuses when nobody holds it.
+    private var recycledInputGradient: Tensor?
 
     /// - Parameters:
     ///   - kernel: `[KH, KW, Cin, Cout]`.
@@ -83,155 +88,191 @@ public final class Conv2D: UnaryLayer {
         rows.kernel == 1 && columns.kernel == 1 && rows.stride == 1 && columns.stride == 1
     }
 
+    // MARK: Forward and backward
+
+    /// `output = act(im2col(input) · kernel + bias)`, one chunk of items at a time per lane.
+    ///
+    /// Per chunk of `c` items (rows `R = c·OH·OW`): im2col into the lane's scratch (`[R, K]`, skipped for
+    /// pointwise), `sgemm` straight into the output rows (`[R, Cout]`), then bias + activation on those
+    /// rows while they are in cache. Lanes own disjoint items (see ``Parallelism``).
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.shape.count == 4, "\(name): expects [N, H, W, C], got \(input.shape)")
         let (rows, cols) = geometry(forInputShape: Array(input.shape.dropFirst()))
-        let outputShape = [rows.output, cols.output, filters]
         let batch = input.shape[0]
-        let m = batch * rows.output * cols.output
-        let k = kernel.shape[0] * kernel.shape[1] * inputChannels
+        let pixels = rows.output * cols.output                      // GEMM rows per item
+        let k = kernel.shape[0] * kernel.shape[1] * inputChannels   // GEMM depth
         let n = filters
+        let imageStride = rows.input * cols.input * inputChannels
         let pointwise = isPointwise(rows, cols)
-        if !pointwise, columns.count < m * k { columns = [Float](repeating: 0, count: m * k) }
+        let plan = BatchPlan(batch: batch, scratchPerItem: pointwise ? 0 : pixels * k, scratchBudget: scratchBudget)
+        scratch.reserve(lanes: plan.lanes, floatsPerLane: pointwise ? 0 : plan.chunkItems * pixels * k)
 
-        let result = Tensor(shape: [batch] + outputShape) { out in
-            // Bias first, accumulated by sgemm (beta = 1); zeros otherwise (beta = 0 ignores content).
-            if let bias {
-                bias.scalars.withUnsafeBufferPointer { b in
-                    for row in 0..<m { (out.baseAddress! + row * n).update(from: b.baseAddress!, count: n) }
-                }
-            }
-            let beta: Float = bias == nil ? 0 : 1
+        let result = Tensor(shape: [batch, rows.output, cols.output, n], recycling: &output) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 kernel.scalars.withUnsafeBufferPointer { w in
-                    if pointwise {
-                        sgemm(m: m, n: n, k: k, a: x.baseAddress!, lda: k, b: w.baseAddress!, ldb: n,
-                              beta: beta, c: out.baseAddress!, ldc: n)
-                    } else {
-                        columns.withUnsafeMutableBufferPointer { c in
-                            Conv2D.im2col(x, into: c, batch: batch, rows: rows, columns: cols, channels: inputChannels)
-                            sgemm(m: m, n: n, k: k, a: c.baseAddress!, lda: k, b: w.baseAddress!, ldb: n,
-                                  beta: beta, c: out.baseAddress!, ldc: n)
+                    withBiasPointer { b in
+                        forEachLane(plan.lanes) { lane in
+                            let columns = scratch.region(lane)
+                            plan.forEachChunk(ofLane: lane) { first, count in
+                                let image = x.baseAddress! + first * imageStride
+                                let target = out.baseAddress! + first * pixels * n
+                                if !pointwise {
+                                    Conv2D.im2col(image, into: columns, batch: count, rows: rows, columns: cols, channels: inputChannels)
+                                }
+                                sgemm(m: count * pixels, n: n, k: k, a: pointwise ? image : UnsafePointer(columns), lda: k,
+                                      b: w.baseAddress!, ldb: n, beta: 0, c: target, ldc: n, lane: lane)
+                                activation.apply(target, count: count * pixels * n, addingBias: b, featureCount: n)
+                            }
                         }
                     }
                 }
             }
-            activation.apply(out, featureCount: n)
         }
         output = result
         cachedGeometry = (rows, cols, batch)
         return result
     }
 
+    /// `dInput = col2im((dOutput ⊙ act′(output)) · kernelᵀ)`, one chunk of items at a time per lane.
+    ///
+    /// Per chunk (`R = c·OH·OW` rows): `dZ = dY ⊙ act′(Y)` into the lane's scratch (`[R, Cout]`; for a
+    /// linear activation `dY` is read in place, nothing is copied), `dCols = dZ · Wᵀ` (`[R, K]`, scratch),
+    /// then the chunk's input gradient is zeroed and col2im scatter-adds into it. Receptive fields never
+    /// cross items, so lanes write disjoint memory. Pointwise: `dX = dZ · Wᵀ` directly.
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let output, let (rows, cols, batch) = cachedGeometry else { preconditionFailure("\(name): backward before forward") }
         precondition(outputGradient.shape == output.shape, "\(name): gradient shape \(outputGradient.shape) != \(output.shape)")
-        let m = batch * rows.output * cols.output
+        let pixels = rows.output * cols.output
         let k = kernel.shape[0] * kernel.shape[1] * inputChannels
         let n = filters
-        // dZ = activation backward (in a copy of dY).
-        var preActivationGradient = outputGradient
-        preActivationGradient.scalars.withUnsafeMutableBufferPointer { dz in
-            output.scalars.withUnsafeBufferPointer { y in
-                activation.backward(output: y, outputGradient: UnsafeBufferPointer(dz), inputGradient: dz,
-                                    featureCount: n, modifier: modifier)
-            }
-        }
-        let inputShape = [batch, rows.input, cols.input, inputChannels]
-        if isPointwise(rows, cols) {
-            return Tensor(shape: inputShape) { dx in
-                preActivationGradient.scalars.withUnsafeBufferPointer { dz in
+        let imageStride = rows.input * cols.input * inputChannels
+        let pointwise = isPointwise(rows, cols)
+        let passThrough = activation == .linear  // modifiers only act at rectifiers
+        let plan = BatchPlan(batch: batch, scratchPerItem: pixels * ((pointwise ? 0 : k) + (passThrough ? 0 : n)),
+                             scratchBudget: scratchBudget)
+        let gradientFloats = passThrough ? 0 : plan.chunkItems * pixels * n
+        scratch.reserve(lanes: plan.lanes, floatsPerLane: gradientFloats + (pointwise ? 0 : plan.chunkItems * pixels * k))
+
+        let inputGradient = Tensor(shape: [batch, rows.input, cols.input, inputChannels], recycling: &recycledInputGradient) { dx in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                output.scalars.withUnsafeBufferPointer { y in
                     kernel.scalars.withUnsafeBufferPointer { w in
-                        sgemm(transposeB: true, m: m, n: k, k: n, a: dz.baseAddress!, lda: n, b: w.baseAddress!, ldb: n,
-                              beta: 0, c: dx.baseAddress!, ldc: k)
+                        forEachLane(plan.lanes) { lane in
+                            let region = scratch.region(lane)
+                            plan.forEachChunk(ofLane: lane) { first, count in
+                                let chunkOutputs = count * pixels * n, offset = first * pixels * n
+                                let dz: UnsafePointer<Float>
+                                if passThrough {
+                                    dz = dy.baseAddress! + offset
+                                } else {
+                                    activation.backward(output: y.baseAddress! + offset, outputGradient: dy.baseAddress! + offset,
+                                                        inputGradient: region, count: chunkOutputs, featureCount: n, modifier: modifier)
+                                    dz = UnsafePointer(region)
+                                }
+                                let chunkGradient = dx.baseAddress! + first * imageStride
+                                if pointwise {
+                                    sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
+                                          beta: 0, c: chunkGradient, ldc: k, lane: lane)
+                                    return
+                                }
+                                let columnGradient = region + gradientFloats
+                                sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
+                                      beta: 0, c: columnGradient, ldc: k, lane: lane)
+                                chunkGradient.update(repeating: 0, count: count * imageStride)
+                                Conv2D.col2im(columnGradient, into: chunkGradient, batch: count, rows: rows, columns: cols, channels: inputChannels)
+                            }
+                        }
                     }
                 }
             }
         }
-        if columns.count < m * k { columns = [Float](repeating: 0, count: m * k) }
-        var inputGradient = Tensor(zeros: inputShape)
-        preActivationGradient.scalars.withUnsafeBufferPointer { dz in
-            kernel.scalars.withUnsafeBufferPointer { w in
-                columns.withUnsafeMutableBufferPointer { c in
-                    sgemm(transposeB: true, m: m, n: k, k: n, a: dz.baseAddress!, lda: n, b: w.baseAddress!, ldb: n,
-                          beta: 0, c: c.baseAddress!, ldc: k)
-                    inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                        Conv2D.col2im(UnsafeBufferPointer(c), into: dx, batch: batch, rows: rows, columns: cols, channels: inputChannels)
-                    }
-                }
-            }
-        }
+        recycledInputGradient = inputGradient
         return inputGradient
     }
 
-    /// Gathers every receptive field into one row of `columns` (`[N·OH·OW, KH·KW·C]`), zeros for padding.
+    /// Calls `body` with the bias as a pointer, or `nil` without bias.
+    private func withBiasPointer<Result>(_ body: (UnsafePointer<Float>?) -> Result) -> Result {
+        guard let bias else { return body(nil) }
+        return bias.scalars.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    // MARK: im2col and its adjoint
+
+    /// Gathers every receptive field of `batch` images (`[batch, H, W, C]` at `x`) into one row of
+    /// `columns` (`[batch·OH·OW, KH·KW·C]`, kernel order), zeros for padding.
     static func im2col(
-        _ x: UnsafeBufferPointer<Float>, into columns: UnsafeMutableBufferPointer<Float>,
+        _ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>,
         batch: Int, rows: AxisGeometry, columns cols: AxisGeometry, channels: Int
     ) {
         let imageStride = rows.input * cols.input * channels
-        let source = x.baseAddress!
-        var target = columns.baseAddress!
+        let rowLength = cols.kernel * channels
+        var target = columns
         for n in 0..<batch {
-            let image = source + n * imageStride
+            let image = x + n * imageStride
             for oh in 0..<rows.output {
                 let top = oh * rows.stride - rows.padBefore
                 for ow in 0..<cols.output {
                     let left = ow * cols.stride - cols.padBefore
+                    // Columns [left, left + KW) clipped to the image; the rest is zero padding.
+                    let first = max(left, 0), last = min(left + cols.kernel, cols.input)
+                    let before = (first - left) * channels
+                    let copied = max(last - first, 0) * channels
                     for ky in 0..<rows.kernel {
                         let ih = top + ky
-                        if ih < 0 || ih >= rows.input {
-                            target.update(repeating: 0, count: cols.kernel * channels)
-                            target += cols.kernel * channels
-                            continue
+                        if ih < 0 || ih >= rows.input || copied == 0 {
+                            target.update(repeating: 0, count: rowLength)
+                        } else {
+                            if before > 0 { target.update(repeating: 0, count: before) }
+                            copy(image + (ih * cols.input + first) * channels, to: target + before, count: copied)
+                            let after = rowLength - before - copied
+                            if after > 0 { (target + before + copied).update(repeating: 0, count: after) }
                         }
-                        let line = image + ih * cols.input * channels
-                        // Columns [left, left + KW) clipped to the image; the rest is zero padding.
-                        let first = max(left, 0), last = min(left + cols.kernel, cols.input)
-                        let before = (first - left) * channels
-                        if before > 0 { target.update(repeating: 0, count: before) }
-                        if last > first {
-                            (target + before).update(from: line + first * channels, count: (last - first) * channels)
-                        }
-                        let filled = before + max(last - first, 0) * channels
-                        let after = cols.kernel * channels - filled
-                        if after > 0 { (target + filled).update(repeating: 0, count: after) }
-                        target += cols.kernel * channels
+                        target += rowLength
                     }
                 }
             }
         }
     }
 
-    /// Adds every row of `columns` back onto its receptive field in `x` (the adjoint of im2col).
+    /// Adds every row of `columns` (`[batch·OH·OW, KH·KW·C]`) back onto its receptive field in `x`
+    /// (`[batch, H, W, C]`, not cleared): the adjoint of ``im2col(_:into:batch:rows:columns:channels:)``.
     static func col2im(
-        _ columns: UnsafeBufferPointer<Float>, into x: UnsafeMutableBufferPointer<Float>,
+        _ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
         batch: Int, rows: AxisGeometry, columns cols: AxisGeometry, channels: Int
     ) {
         let imageStride = rows.input * cols.input * channels
-        let target = x.baseAddress!
-        var source = columns.baseAddress!
+        let rowLength = cols.kernel * channels
+        var source = columns
         for n in 0..<batch {
-            let image = target + n * imageStride
+            let image = x + n * imageStride
             for oh in 0..<rows.output {
                 let top = oh * rows.stride - rows.padBefore
                 for ow in 0..<cols.output {
                     let left = ow * cols.stride - cols.padBefore
+                    let first = max(left, 0), last = min(left + cols.kernel, cols.input)
+                    let skipped = (first - left) * channels
+                    let added = max(last - first, 0) * channels
                     for ky in 0..<rows.kernel {
                         let ih = top + ky
                         if ih >= 0 && ih < rows.input {
-                            let line = image + ih * cols.input * channels
-                            let first = max(left, 0), last = min(left + cols.kernel, cols.input)
-                            if last > first {
-                                let from = source + (first - left) * channels
-                                let to = line + first * channels
-                                for i in 0..<((last - first) * channels) { to[i] += from[i] }
-                            }
+                            let from = source + skipped
+                            let to = image + (ih * cols.input + first) * channels
+                            for i in 0..<added { to[i] += from[i] }
                         }
-                        source += cols.kernel * channels
+                        source += rowLength
                     }
                 }
             }
+        }
+    }
+
+    /// A short copy (a kernel row of a few channels) without a `memmove` call for the common small sizes.
+    @inline(__always)
+    private static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+        if count > 64 {
+            target.update(from: source, count: count)
+        } else {
+            for i in 0..<count { target[i] = source[i] }
         }
     }
 }

@@ -2,8 +2,10 @@
 ///
 /// Layouts: input `[N, ..., in]`, output `[N, ..., out]` (applied to the last axis like Keras);
 /// `kernel` is `[in, out]` as Keras stores it, `bias` is `[out]`.
-/// Forward `Y = act(X · W + b)` with one `sgemm` over all `M = count / in` rows; backward
-/// `dX = dZ · Wᵀ`. See https://keras.io/api/layers/core_layers/dense/.
+/// Forward `Y = act(X · W + b)` with one `sgemm` over all `M = count / in` rows, bias and activation
+/// fused after it; backward `dZ = dY ⊙ act′(Y)` (into a kept scratch buffer, `dY` is not copied) and
+/// `dX = dZ · Wᵀ`. Outputs and input gradients reuse last batch's storage when nobody holds it.
+/// See https://keras.io/api/layers/core_layers/dense/.
 public final class Dense: UnaryLayer {
     public let name: String
     public let kernel: Tensor
@@ -15,6 +17,9 @@ public final class Dense: UnaryLayer {
     public var units: Int { kernel.shape[1] }
 
     private var output: Tensor?
+    private var recycledInputGradient: Tensor?
+    /// `dZ` of the latest backward, `[M, out]`; kept so its storage is reused.
+    private var preActivationGradient: [Float] = []
 
     /// - Parameters:
     ///   - kernel: `[in, out]`.
@@ -45,19 +50,20 @@ public final class Dense: UnaryLayer {
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == inputFeatures, "\(name): expects last axis \(inputFeatures), got \(input.shape)")
         let k = inputFeatures, n = units, m = input.count / k
-        let result = Tensor(shape: input.shape.dropLast() + [n]) { out in
-            if let bias {
-                bias.scalars.withUnsafeBufferPointer { b in
-                    for row in 0..<m { (out.baseAddress! + row * n).update(from: b.baseAddress!, count: n) }
-                }
-            }
+        let result = Tensor(shape: input.shape.dropLast() + [n], recycling: &output) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 kernel.scalars.withUnsafeBufferPointer { w in
                     sgemm(m: m, n: n, k: k, a: x.baseAddress!, lda: k, b: w.baseAddress!, ldb: n,
-                          beta: bias == nil ? 0 : 1, c: out.baseAddress!, ldc: n)
+                          beta: 0, c: out.baseAddress!, ldc: n)
                 }
             }
-            activation.apply(out, featureCount: n)
+            if let bias {
+                bias.scalars.withUnsafeBufferPointer { b in
+                    activation.apply(out.baseAddress!, count: m * n, addingBias: b.baseAddress!, featureCount: n)
+                }
+            } else {
+                activation.apply(out.baseAddress!, count: m * n, addingBias: nil, featureCount: n)
+            }
         }
         output = result
         return result
@@ -67,20 +73,22 @@ public final class Dense: UnaryLayer {
         guard let output else { preconditionFailure("\(name): backward before forward") }
         precondition(outputGradient.shape == output.shape, "\(name): gradient shape \(outputGradient.shape) != \(output.shape)")
         let k = inputFeatures, n = units, m = output.count / n
-        var preActivationGradient = outputGradient
-        preActivationGradient.scalars.withUnsafeMutableBufferPointer { dz in
-            output.scalars.withUnsafeBufferPointer { y in
-                activation.backward(output: y, outputGradient: UnsafeBufferPointer(dz), inputGradient: dz,
-                                    featureCount: n, modifier: modifier)
-            }
-        }
-        return Tensor(shape: output.shape.dropLast() + [k]) { dx in
-            preActivationGradient.scalars.withUnsafeBufferPointer { dz in
-                kernel.scalars.withUnsafeBufferPointer { w in
-                    sgemm(transposeB: true, m: m, n: k, k: n, a: dz.baseAddress!, lda: n, b: w.baseAddress!, ldb: n,
-                          beta: 0, c: dx.baseAddress!, ldc: k)
+        if preActivationGradient.count != m * n { preActivationGradient = [Float](repeating: 0, count: m * n) }
+        let inputGradient = Tensor(shape: output.shape.dropLast() + [k], recycling: &recycledInputGradient) { dx in
+            outputGradient.scalars.withUnsafeBufferPointer { dy in
+                output.scalars.withUnsafeBufferPointer { y in
+                    kernel.scalars.withUnsafeBufferPointer { w in
+                        preActivationGradient.withUnsafeMutableBufferPointer { dz in
+                            activation.backward(output: y.baseAddress!, outputGradient: dy.baseAddress!, inputGradient: dz.baseAddress!,
+                                                count: m * n, featureCount: n, modifier: modifier)
+                            sgemm(transposeB: true, m: m, n: k, k: n, a: dz.baseAddress!, lda: n, b: w.baseAddress!, ldb: n,
+                                  beta: 0, c: dx.baseAddress!, ldc: k)
+                        }
+                    }
                 }
             }
         }
+        recycledInputGradient = inputGradient
+        return inputGradient
     }
 }

@@ -12,6 +12,24 @@ extension Tensor {
         self.init(shape: shape, scalars: scalars)
     }
 
+    /// Like ``init(shape:initializingWith:)`` but writes into `recycled`'s storage when it has the same
+    /// element count, so a layer that returns a same-shaped tensor every batch allocates nothing.
+    ///
+    /// `recycled` is the layer's own second reference to what it returned last time; it is left `nil`.
+    /// If a caller still holds that tensor, the write copies first (copy-on-write): never wrong, just
+    /// no saving. Contents are undefined before `initializer` runs.
+    init(shape: [Int], recycling recycled: inout Tensor?, initializingWith initializer: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        let count = shape.reduce(1, *)
+        guard var scalars = recycled?.scalars, scalars.count == count else {
+            recycled = nil
+            self.init(shape: shape, initializingWith: initializer)
+            return
+        }
+        recycled = nil  // drop the layer's reference so `scalars` is unique unless a caller holds it
+        scalars.withUnsafeMutableBufferPointer { initializer($0) }
+        self.init(shape: shape, scalars: scalars)
+    }
+
     /// Adds `other` element-wise (shapes must have the same element count).
     mutating func add(_ other: Tensor) {
         precondition(count == other.count, "cannot add \(other.shape) to \(shape)")

@@ -1,0 +1,159 @@
+import Foundation
+import XCTest
+@testable import NeuralNet
+
+/// The performance paths of the engine: lanes, chunks, recycled storage, the vectorised ELU, the
+/// sgemm recorder. Each must give the numbers of the plain path.
+final class ParallelismTests: XCTestCase {
+    /// Runs `body` with `lanes` lanes, then restores the previous setting.
+    func withLanes<Result>(_ lanes: Int, _ body: () throws -> Result) rethrows -> Result {
+        let previous = Parallelism.laneCount
+        Parallelism.setLaneCount(lanes)
+        defer { Parallelism.setLaneCount(previous) }
+        return try body()
+    }
+
+    func testBatchPlanCoversEveryItemOnceInOrder() {
+        for batch in [1, 2, 3, 7, 32] {
+            for lanes in [1, 2, 3] {
+                for perItem in [1, 10_000, 1 << 20] {
+                    let plan = BatchPlan(batch: batch, scratchPerItem: perItem, scratchBudget: 64 << 10, lanes: lanes)
+                    XCTAssertEqual(plan.lanes, min(lanes, batch))
+                    var seen: [Int] = []
+                    for lane in 0..<plan.lanes {
+                        XCTAssertFalse(plan.items(ofLane: lane).isEmpty, "batch \(batch) lanes \(lanes): lane \(lane) idle")
+                        plan.forEachChunk(ofLane: lane) { first, count in
+                            XCTAssertTrue((1...plan.chunkItems).contains(count))
+                            seen += first..<(first + count)
+                        }
+                    }
+                    XCTAssertEqual(seen, Array(0..<batch), "batch \(batch) lanes \(lanes) per item \(perItem)")
+                }
+            }
+        }
+    }
+
+    /// Two lanes with many small chunks give exactly the forward and input gradient of one lane with
+    /// one chunk, for every convolution path (im2col with and without padding, pointwise), every
+    /// modifier, and an odd batch that splits unevenly.
+    func testLanesAndChunksGiveTheSameResultsAsOnePass() throws {
+        var generator = SeededGenerator(seed: 21)
+        let cases: [(k: Int, s: Int, padding: Padding, activation: ActivationKind)] = [
+            (5, 2, .valid, .elu(alpha: 1)), (3, 1, .same, .relu), (1, 1, .valid, .tanh), (3, 2, .same, .linear),
+        ]
+        for c in cases {
+            let conv = try Conv2D(kernel: randomTensor([c.k, c.k, 3, 6], in: -0.5...0.5, using: &generator),
+                                  bias: randomTensor([6], using: &generator), strides: (c.s, c.s), padding: c.padding,
+                                  activation: c.activation)
+            let x = randomTensor([5, 11, 13, 3], using: &generator)
+            let shape = try [5] + conv.outputShape(forInputShape: [11, 13, 3])
+            let seed = randomTensor(shape, using: &generator)
+            for modifier in [nil, BackpropModifier.guided, .rectified] {
+                conv.scratchBudget = 1 << 30
+                let (y1, dx1) = withLanes(1) { (conv.forward(x), conv.backward(seed, modifier: modifier)) }
+                conv.scratchBudget = 256  // one item per chunk
+                let (y2, dx2) = withLanes(2) { (conv.forward(x), conv.backward(seed, modifier: modifier)) }
+                XCTAssertEqual(y1, y2, "forward, kernel \(c.k) stride \(c.s) \(c.padding)")
+                XCTAssertEqual(dx1, dx2, "backward, kernel \(c.k) stride \(c.s) \(c.padding) modifier \(String(describing: modifier))")
+            }
+        }
+    }
+
+    /// A PilotNet-shaped model: the gradient of sample n in a batch of 32 equals that sample's gradient
+    /// computed alone (saliency of a frame must not depend on its batch neighbours).
+    func testBatchOf32GivesEachSampleItsBatchOf1Gradient() throws {
+        var generator = SeededGenerator(seed: 22)
+        func conv(_ name: String, _ k: Int, _ cin: Int, _ cout: Int, _ s: Int) throws -> Conv2D {
+            try Conv2D(name: name, kernel: randomTensor([k, k, cin, cout], in: -0.3...0.3, using: &generator),
+                       bias: randomTensor([cout], in: -0.1...0.1, using: &generator), strides: (s, s), activation: .elu(alpha: 1))
+        }
+        let layers: [any Layer] = [
+            try conv("c1", 5, 3, 8, 2), try conv("c2", 5, 8, 12, 2), try conv("c3", 3, 12, 16, 1), Flatten(name: "flat"),
+            try Dense(name: "d1", kernel: randomTensor([4 * 11 * 16, 10], in: -0.1...0.1, using: &generator), activation: .elu(alpha: 1)),
+            try Dense(name: "d2", kernel: randomTensor([10, 1], using: &generator)),
+        ]
+        let model = try Model(inputShape: [34, 64, 3], layers: layers)
+        let batch = randomTensor([32, 34, 64, 3], using: &generator)
+        let itemCount = batch.itemCount
+        _ = try model.forward(batch)
+        let together = model.backward(output: 0, unit: 0)
+        for n in [0, 1, 15, 16, 31] {
+            let item = Tensor(shape: [1, 34, 64, 3], scalars: Array(batch.scalars[(n * itemCount)..<((n + 1) * itemCount)]))
+            _ = try model.forward(item)
+            let alone = model.backward(output: 0, unit: 0)
+            assertClose(Tensor(shape: alone.shape, scalars: Array(together.scalars[(n * itemCount)..<((n + 1) * itemCount)])),
+                        alone.scalars, tolerance: 1e-6)
+        }
+    }
+
+    func testRecycledStorageNeverChangesATensorTheCallerKeeps() throws {
+        var generator = SeededGenerator(seed: 23)
+        let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), activation: .relu)
+        let dense = try Dense(kernel: randomTensor([5, 3], using: &generator), bias: randomTensor([3], using: &generator))
+        let (x1, x2) = (randomTensor([2, 6, 6, 2], using: &generator), randomTensor([2, 6, 6, 2], using: &generator))
+        let y1 = conv.forward(x1)
+        let dx1 = conv.backward(y1)
+        let copies = (y1.scalars, dx1.scalars)
+        let y2 = conv.forward(x2)
+        let dx2 = conv.backward(y2)
+        XCTAssertEqual(y1.scalars, copies.0)
+        XCTAssertEqual(dx1.scalars, copies.1)
+        XCTAssertNotEqual(y1, y2)
+        XCTAssertNotEqual(dx1, dx2)
+        // Same for Dense, and a third pass after the caller dropped its tensors still gives fresh values.
+        let v = randomTensor([4, 5], using: &generator)
+        let z1 = dense.forward(v), g1 = dense.backward(z1)
+        let kept = (z1.scalars, g1.scalars)
+        _ = dense.backward(dense.forward(randomTensor([4, 5], using: &generator)))
+        XCTAssertEqual(z1.scalars, kept.0)
+        XCTAssertEqual(g1.scalars, kept.1)
+        XCTAssertEqual(conv.forward(x1), y1)
+    }
+
+    /// The vectorised ELU branch stays within a few ulps of `α·expm1` on `[−40, 0]`.
+    func testELUNegativeBranchMatchesLibm() {
+        var worstUlps: Float = 0, worstAt: Float = 0
+        var x: Float = -40
+        while x <= 0 {
+            let expected = Foundation.expm1(x), actual = ActivationKind.eluNegativeBranch(x, alpha: 1)
+            let ulps = abs(actual - expected) / max(expected.magnitude.ulp, Float.leastNormalMagnitude)
+            if ulps > worstUlps { (worstUlps, worstAt) = (ulps, x) }
+            x += 0.000_37
+        }
+        XCTAssertLessThanOrEqual(worstUlps, 2, "worst at x = \(worstAt)")
+        XCTAssertEqual(ActivationKind.eluNegativeBranch(0, alpha: 1.7), 0)
+        XCTAssertEqual(ActivationKind.eluNegativeBranch(-.infinity, alpha: 2), -2)
+        XCTAssertTrue(ActivationKind.eluNegativeBranch(.nan, alpha: 1).isNaN)
+        let tiny: Float = -1e-30
+        XCTAssertEqual(ActivationKind.eluNegativeBranch(tiny, alpha: 1), tiny)
+    }
+
+    func testRecordingListsEveryLanesGEMMs() throws {
+        var generator = SeededGenerator(seed: 24)
+        let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), strides: (2, 2))
+        let x = randomTensor([4, 9, 9, 2], using: &generator)
+        conv.scratchBudget = 1
+        let calls = withLanes(2) {
+            BLAS.recordingCalls { _ = conv.backward(conv.forward(x)) }
+        }
+        // 4 items, 2 lanes, one item per chunk: 4 forward and 4 backward GEMMs of 16 rows each.
+        XCTAssertEqual(calls.count, 8)
+        XCTAssertEqual(Set(calls.map(\.lane)), [0, 1])
+        XCTAssertTrue(calls.allSatisfy { $0.m == 16 })
+        XCTAssertEqual(calls.filter { !$0.transposeB }.map(\.n), [4, 4, 4, 4])
+        XCTAssertEqual(calls.filter { $0.transposeB }.map(\.n), [18, 18, 18, 18])
+        XCTAssertTrue(BLAS.recordingCalls {}.isEmpty)
+    }
+
+    func testBLASThreadsAndLanesNeverCombine() {
+        let (lanes, threads) = (Parallelism.laneCount, BLAS.threadCount)
+        defer {
+            BLAS.setThreadCount(threads)
+            Parallelism.setLaneCount(lanes)
+        }
+        BLAS.setThreadCount(2)
+        XCTAssertEqual(Parallelism.laneCount, 1)
+        Parallelism.setLaneCount(2)
+        XCTAssertEqual(BLAS.threadCount, 1)
+    }
+}
