@@ -8,10 +8,12 @@ struct DemoModel {
     let loaded: LoadedModel
     let preprocess: Preprocess
 
-    init(named name: String) throws {
+    /// Loads `Datasets/models/<name>` with the sidecar of `sidecar` (default: its own).
+    init(named name: String, sidecar: String? = nil) throws {
         let url = DemoPaths.models.appendingPathComponent(name)
         loaded = try KerasModelLoader.load(from: url)
-        preprocess = try Self.sidecarPreprocess(URL(fileURLWithPath: url.path + ".steerlens.json"))
+        let sidecarModel = DemoPaths.models.appendingPathComponent(sidecar ?? name)
+        preprocess = try Self.sidecarPreprocess(URL(fileURLWithPath: sidecarModel.path + ".steerlens.json"))
     }
 
     /// The sidecar's crop / resize / interpolation / colour as a ``Preprocess`` (the format
