@@ -36,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "Saliency"]),
         .target(name: "DemoData", dependencies: ["VideoIO", "SteerLensSupport"]),
         .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

@@ -12,6 +12,22 @@ enum SaliencyReduction {
     /// - Returns: `[N, H, W]` (or `[N, H, W, C]`) values in [0, 1].
     static func maps(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int,
                      modifier: GradientModifier, keepChannels: Bool) -> [Float] {
+        switch modifier {
+        case .identity: reduce(gradient, items, pixels, channels, keepChannels) { $0 }
+        case .negate: reduce(gradient, items, pixels, channels, keepChannels) { -$0 }
+        case .smallValues: reduce(gradient, items, pixels, channels, keepChannels) { abs(1 / ($0 + GradientModifier.epsilon)) }
+        case .absolute: reduce(gradient, items, pixels, channels, keepChannels) { abs($0) }
+        case .relu: reduce(gradient, items, pixels, channels, keepChannels) { max($0, 0) }
+        case .invert: reduce(gradient, items, pixels, channels, keepChannels) { 1 / ($0 + GradientModifier.epsilon) }
+        }
+    }
+
+    /// Applies `modify` element-wise, takes the channel maximum, guards non-finite values like
+    /// ``GradientModifier/apply(_:)`` (±∞ → ±greatest finite, NaN → 0) and normalises each item.
+    /// Specialised per modifier so the inner loops stay free of dispatch.
+    @inline(__always)
+    private static func reduce(_ gradient: UnsafeBufferPointer<Float>, _ items: Int, _ pixels: Int, _ channels: Int, _ keepChannels: Bool,
+                               _ modify: (Float) -> Float) -> [Float] {
         let perItem = keepChannels ? pixels * channels : pixels
         var output = [Float](repeating: 0, count: items * perItem)
         output.withUnsafeMutableBufferPointer { maps in
@@ -19,15 +35,20 @@ enum SaliencyReduction {
                 let g = gradient.baseAddress! + item * pixels * channels
                 let map = maps.baseAddress! + item * perItem
                 if keepChannels {
-                    for index in 0..<perItem { map[index] = modifier.apply(g[index]) }
+                    for index in 0..<perItem { map[index] = modify(g[index]) }
                 } else {
                     for pixel in 0..<pixels {
-                        var best = modifier.apply(g[pixel * channels])
-                        for channel in 1..<max(channels, 1) { best = max(best, modifier.apply(g[pixel * channels + channel])) }
+                        let source = g + pixel * channels
+                        var best = modify(source[0])
+                        for channel in 1..<max(channels, 1) { best = max(best, modify(source[channel])) }
                         map[pixel] = best
                     }
                 }
-                normalise(UnsafeMutableBufferPointer(start: map, count: perItem))
+                let values = UnsafeMutableBufferPointer(start: map, count: perItem)
+                for index in values.indices where !values[index].isFinite {
+                    values[index] = values[index].isNaN ? 0 : (values[index] > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
+                }
+                normalise(values)
             }
         }
         return output
@@ -42,6 +63,8 @@ enum SaliencyReduction {
             maximum = max(maximum, value)
         }
         let low = Double(minimum), range = Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon)
-        for index in map.indices { map[index] = Float((Double(map[index]) - low) / range) }
+        // (M − min)/range in Double, one multiply per pixel: the reciprocal is exact enough (< 1 ulp of Float).
+        let scale = 1 / range
+        for index in map.indices { map[index] = Float((Double(map[index]) - low) * scale) }
     }
 }

@@ -9,6 +9,7 @@ import VideoIO
 ///     steerlens-bench memory                    peak RSS for a 5 s and a 60 s 720p clip
 ///     steerlens-bench engine [--repetitions R] [--batch B] [--lanes L --blas-threads T]
 ///                                               PilotNet forward + backward vs the same sgemm calls alone
+///     steerlens-bench saliency [--repetitions R] three keras-vis maps for PilotNet vs tf-keras-vis and GradientTape
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "all"
@@ -32,6 +33,8 @@ do {
             repetitions: Int(option("--repetitions", default: 10)), batches: batch > 0 ? [batch] : [1, 32],
             configurations: lanes > 0 || threads > 0
                 ? [.init(lanes: max(lanes, 1), blasThreads: max(threads, 1))] : EngineBenchmark.Configuration.all)
+    case "saliency":
+        try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
     case "clip":
         guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count else { print("clip needs --out FILE"); exit(64) }
         try BenchClips.write(seconds: Int(option("--seconds", default: 5)), to: URL(fileURLWithPath: arguments[index + 1]))
@@ -42,6 +45,7 @@ do {
         try DecodeBenchmark.run(seconds: option("--seconds", default: 20), directory: workDirectory)
         try MemoryBenchmark.run(directory: workDirectory)
         try EngineBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+        try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
     default:
         print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | all]")
         exit(64)
