@@ -12,7 +12,7 @@ final class BatchPrefetcher: @unchecked Sendable {
     private let queue = BoundedQueue<Result<Batch, Error>>(capacity: 2)
     private var stage: BackgroundStage?
 
-    init(reader: FrameReader, modelInput: ModelInput, batchSize: Int) {
+    init(reader: any FrameSource, modelInput: ModelInput, batchSize: Int) {
         let queue = queue
         let source = UncheckedBox((reader, modelInput))
         stage = BackgroundStage(name: "steerlens-decode") {

@@ -54,7 +54,7 @@ struct Check: ParsableCommand {
 
     func check(_ input: String, recorded: RecordedRun, runner: ModelRunner, labels: LabelTrack?, kinds: [SaliencyMapKind],
                thresholds: ComparisonThresholds) throws -> ClipComparison {
-        let reader = try FrameReader(path: input, options: selection.readOptions)
+        let reader = try FrameSources.open(input, options: selection.readOptions)
         let grid = SaliencyGrid(geometry: try runner.modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)))
         guard grid.size == recorded.gridSize else {
             throw RecordedRunError(path: recorded.path, detail: "its saliency grid is \(recorded.gridSize), this clip's is \(grid.size): was it made from another clip?")

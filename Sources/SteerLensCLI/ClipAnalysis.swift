@@ -32,7 +32,7 @@ struct ClipAnalysis {
 
     func run() throws {
         let started = Date()
-        let reader = try FrameReader(path: input, options: selection)
+        let reader = try FrameSources.open(input, options: selection)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let staging = try OutputDirectory.stage(destination, overwrite: overwrite)
@@ -68,7 +68,7 @@ struct ClipAnalysis {
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
-    private func analyse(_ reader: FrameReader, overlays: OverlaySequence?, grid: SaliencyGrid, grids: NPYStreamWriter,
+    private func analyse(_ reader: any FrameSource, overlays: OverlaySequence?, grid: SaliencyGrid, grids: NPYStreamWriter,
                          into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
@@ -148,7 +148,7 @@ struct ClipAnalysis {
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
     }
 
-    private func makeReport(_ entries: [RunReport.FrameEntry], reader: FrameReader, geometry: PreprocessGeometry, elapsed: Double) -> RunReport {
+    private func makeReport(_ entries: [RunReport.FrameEntry], reader: any FrameSource, geometry: PreprocessGeometry, elapsed: Double) -> RunReport {
         let info = reader.info, preprocess = modelInput.preprocess
         let clip = RunReport.Clip(path: input, container: info.container, codec: info.codec, width: info.displayWidth, height: info.displayHeight,
                                   framesPerSecond: info.framesPerSecond, duration: info.duration, declaredFrames: info.declaredFrameCount,

@@ -77,7 +77,7 @@ struct Compare: ParsableCommand {
     /// One decoding pass through both models.
     func compare(_ input: String, baseline: ModelRunner, candidate: ModelRunner, labels: LabelTrack?, kinds: [SaliencyMapKind],
                  thresholds: ComparisonThresholds) throws -> ClipComparison {
-        let reader = try FrameReader(path: input, options: selection.readOptions)
+        let reader = try FrameSources.open(input, options: selection.readOptions)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         // Both maps go onto one frame grid, so models with different crops or input sizes compare.
         let grid = SaliencyGrid(geometry: try baseline.modelInput.preprocess.geometry(for: frameSize))
@@ -103,7 +103,7 @@ struct Compare: ParsableCommand {
     /// Second pass over the clip for the highlighted frames only: overlays of each model, 480 px wide.
     func writeOverlays(_ input: String, frames wanted: [Int], runners: [(String, ModelRunner)], into folder: URL) throws {
         guard !wanted.isEmpty else { return }
-        let reader = try FrameReader(path: input, options: selection.readOptions)
+        let reader = try FrameSources.open(input, options: selection.readOptions)
         let remaining = Set(wanted)
         var frames: [Frame] = []
         while frames.count < remaining.count, let frame = try reader.next() {

@@ -29,7 +29,7 @@ struct ExportFrames: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let preprocess = try preprocessing.preprocess()
-            let reader = try FrameReader(path: input, options: selection.readOptions)
+            let reader = try FrameSources.open(input, options: selection.readOptions)
             let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
             let destination = URL(fileURLWithPath: out)
             let staging = try OutputDirectory.stage(destination, overwrite: overwrite)

@@ -36,7 +36,7 @@ struct Predict: ParsableCommand {
             let sidecar = try modelOptions.sidecar()
             let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
             let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
-            let reader = try FrameReader(path: input, options: selection.readOptions)
+            let reader = try FrameSources.open(input, options: selection.readOptions)
             _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
 
             let units = loaded.model.outputShapes[outputIndex].reduce(1, *)

@@ -20,7 +20,7 @@ struct Probe: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let reader = try FrameReader(path: input)
+            let reader = try FrameSources.open(input)
             var report = ProbeReport(info: reader.info)
             if count {
                 var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])

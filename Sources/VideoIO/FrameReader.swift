@@ -29,7 +29,7 @@ public struct ReadOptions: Sendable, Equatable {
 /// Picks the best video stream and ignores audio. Frames are delivered upright (display rotation
 /// applied). Corrupt packets do not stop decoding: they are counted in ``decodeErrorCount`` and the
 /// reader goes on with the next decodable frame.
-public final class FrameReader {
+public final class FrameReader: FrameSource {
     /// What the container and stream declare.
     public let info: VideoStreamInfo
     /// The selection this reader applies.
@@ -110,12 +110,6 @@ public final class FrameReader {
         avformat_close_input(&formatContext)
     }
 
-    /// The next selected frame, or `nil` at the end of the selection.
-    public func next() throws -> Frame? {
-        var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
-        return try read(into: &frame) ? frame : nil
-    }
-
     /// Decodes the next selected frame into `frame`, reusing its pixel storage when the size allows.
     /// - Returns: `false` at the end of the selection (then `frame` is unchanged).
     public func read(into frame: inout Frame) throws -> Bool {
@@ -137,14 +131,6 @@ public final class FrameReader {
             return true
         }
         return false
-    }
-
-    /// Reads up to `count` selected frames.
-    public func nextBatch(_ count: Int) throws -> [Frame] {
-        var batch: [Frame] = []
-        batch.reserveCapacity(count)
-        while batch.count < count, let frame = try next() { batch.append(frame) }
-        return batch
     }
 
     // MARK: Decoding

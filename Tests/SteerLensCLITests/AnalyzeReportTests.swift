@@ -130,3 +130,26 @@ final class AnalyzeReportTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
 }
+
+/// A Udacity recording: its driving_log.csv is both the input (centre images) and the labels.
+final class DrivingLogAnalysisTests: XCTestCase {
+    func testDrivingLogIsAnImageListWithLabels() throws {
+        let folder = try TestPaths.scratchDirectory("udacity")
+        let encoder = try ImageEncoder()
+        var rows: [String] = []
+        for index in 0..<6 {
+            try encoder.write(TestClips.pattern(index: index, width: 64, height: 32), to: folder.appendingPathComponent("IMG/center_\(index).jpg.png"))
+            rows.append("IMG/center_\(index).jpg.png, IMG/left_\(index).jpg, IMG/right_\(index).jpg, \(Double(index) / 20), 0.4, 0, 20")
+        }
+        let log = folder.appendingPathComponent("driving_log.csv")
+        try (rows.joined(separator: "\n") + "\n").write(to: log, atomically: true, encoding: .utf8)
+        let model = TestPaths.kerasFixtures.appendingPathComponent("pilotnet_small/model.h5").path
+        let out = folder.appendingPathComponent("report")
+        let result = try SteerLensBinary.run(["analyze", log.path, "--model", model, "--labels", log.path, "--out", out.path, "--png-every", "0"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        struct Run: Decodable { struct Summary: Decodable { let frames: Int; let labelledFrames: Int }; let summary: Summary }
+        let run = try JSONDecoder().decode(Run.self, from: Data(contentsOf: out.appendingPathComponent("run.json")))
+        XCTAssertEqual(run.summary.frames, 6)
+        XCTAssertEqual(run.summary.labelledFrames, 6)
+    }
+}
