@@ -37,18 +37,16 @@ struct Check: ParsableCommand {
             let runner = try ModelRunner(path: modelOptions.model, loading: modelOptions.loading, preprocessing: preprocessing, kinds: kinds,
                                          ignoreSidecar: modelOptions.ignoreSidecar)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/check-" + ClipNaming.stem(inputs[0]))
-            let staging = try OutputDirectory.stage(destination, overwrite: output.overwrite)
             Interruption.shared.install()
-            do {
+            let report = try OutputDirectory.produce(destination, overwrite: output.overwrite) { staging -> ComparisonReport in
                 let clips = try inputs.map { try check($0, recorded: recorded, runner: runner, labels: labels, kinds: kinds, thresholds: thresholds) }
                 let report = ComparisonReport(steerlensVersion: SteerLens.version, baseline: recorded.path, candidate: modelOptions.model,
                                               thresholds: thresholds, kinds: kinds.map(\.name), clips: clips)
-                try ComparisonOutput.finish(report, staging: staging, destination: destination, options: output, images: [:],
-                                            highlighted: Dictionary(uniqueKeysWithValues: clips.map { ($0.clip, ComparisonPage.highlightedFrames($0, kinds: kinds.map(\.name))) }))
-            } catch {
-                OutputDirectory.discard(staging)
-                throw error
+                let highlighted = Dictionary(uniqueKeysWithValues: clips.map { ($0.clip, ComparisonPage.highlightedFrames($0, kinds: kinds.map(\.name))) })
+                try ComparisonOutput.write(report, into: staging, options: output, images: [:], highlighted: highlighted)
+                return report
             }
+            try ComparisonOutput.conclude(report, destination: destination, options: output)
         }
     }
 

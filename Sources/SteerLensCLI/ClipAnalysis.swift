@@ -35,8 +35,7 @@ struct ClipAnalysis {
         let reader = try FrameSources.open(input, options: selection)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
-        let staging = try OutputDirectory.stage(destination, overwrite: overwrite)
-        do {
+        let (report, frames) = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> (RunReport, Int) in
             let overlays = pngEvery > 0 ? try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
                                                                kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
                                         : nil
@@ -53,18 +52,15 @@ struct ClipAnalysis {
             try report.write(to: staging.appendingPathComponent("run.json"))
             let page = try ReportPage.render(report, kinds: overlays == nil ? [] : engine.kinds.map(\.name), video: images.video && overlays != nil ? "panel.mp4" : nil)
             try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
-            try OutputDirectory.commit(staging, to: destination)
-            var summary = String(format: "analysed %d frames of %@ in %.1f s (%.1f frames/s, maps: %@)", entries.count, input, report.elapsedSeconds,
-                                 Double(entries.count) / max(report.elapsedSeconds, 1e-9), engine.kinds.map(\.name).joined(separator: ","))
-            if reader.decodeErrorCount + reader.readErrorCount > 0 {
-                summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
-            }
-            printError(summary)
-            print(destination.appendingPathComponent("index.html").path)
-        } catch {
-            OutputDirectory.discard(staging)
-            throw error
+            return (report, entries.count)
         }
+        var summary = String(format: "analysed %d frames of %@ in %.1f s (%.1f frames/s, maps: %@)", frames, input, report.elapsedSeconds,
+                             Double(frames) / max(report.elapsedSeconds, 1e-9), engine.kinds.map(\.name).joined(separator: ","))
+        if reader.decodeErrorCount + reader.readErrorCount > 0 {
+            summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
+        }
+        printError(summary)
+        print(destination.appendingPathComponent("index.html").path)
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.

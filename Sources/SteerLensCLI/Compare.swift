@@ -50,9 +50,8 @@ struct Compare: ParsableCommand {
             let baselineRunner = try ModelRunner(path: baseline, loading: loading, preprocessing: preprocessing, kinds: kinds, ignoreSidecar: ignoreSidecar)
             let candidateRunner = try ModelRunner(path: candidate, loading: loading, preprocessing: preprocessing, kinds: kinds, ignoreSidecar: ignoreSidecar)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/compare-" + ClipNaming.stem(inputs[0]))
-            let staging = try OutputDirectory.stage(destination, overwrite: output.overwrite)
             Interruption.shared.install()
-            do {
+            let report = try OutputDirectory.produce(destination, overwrite: output.overwrite) { staging -> ComparisonReport in
                 var clips: [ClipComparison] = [], images: [String: String] = [:], highlighted: [String: [Int]] = [:]
                 for input in inputs {
                     let clip = try compare(input, baseline: baselineRunner, candidate: candidateRunner, labels: labels, kinds: kinds, thresholds: thresholds)
@@ -66,11 +65,10 @@ struct Compare: ParsableCommand {
                 }
                 let report = ComparisonReport(steerlensVersion: SteerLens.version, baseline: baseline, candidate: candidate,
                                               thresholds: thresholds, kinds: kinds.map(\.name), clips: clips)
-                try ComparisonOutput.finish(report, staging: staging, destination: destination, options: output, images: images, highlighted: highlighted)
-            } catch {
-                OutputDirectory.discard(staging)
-                throw error
+                try ComparisonOutput.write(report, into: staging, options: output, images: images, highlighted: highlighted)
+                return report
             }
+            try ComparisonOutput.conclude(report, destination: destination, options: output)
         }
     }
 

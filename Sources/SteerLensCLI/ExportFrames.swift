@@ -32,21 +32,22 @@ struct ExportFrames: ParsableCommand {
             let reader = try FrameSources.open(input, options: selection.readOptions)
             let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
             let destination = URL(fileURLWithPath: out)
-            let staging = try OutputDirectory.stage(destination, overwrite: overwrite)
-            let encoder = try ImageEncoder(format: format)
-            var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
-            var written = 0
-            while try reader.read(into: &frame) {
-                let pixels = try preprocess.apply(to: frame)
-                let name = String(format: "%06d.%@", frame.index, format == .png ? "png" : "jpg")
-                try encoder.write(pixels, width: geometry.outputSize.width, height: geometry.outputSize.height,
-                                  to: staging.appendingPathComponent(name))
-                written += 1
+            let written = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> Int in
+                let encoder = try ImageEncoder(format: format)
+                var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
+                var written = 0
+                while try reader.read(into: &frame) {
+                    let pixels = try preprocess.apply(to: frame)
+                    let name = String(format: "%06d.%@", frame.index, format == .png ? "png" : "jpg")
+                    try encoder.write(pixels, width: geometry.outputSize.width, height: geometry.outputSize.height,
+                                      to: staging.appendingPathComponent(name))
+                    written += 1
+                }
+                guard written > 0 else {
+                    throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+                }
+                return written
             }
-            guard written > 0 else {
-                throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
-            }
-            try OutputDirectory.commit(staging, to: destination)
             var summary = "wrote \(written) frames (\(geometry.outputSize)) to \(out)"
             if reader.decodeErrorCount + reader.readErrorCount > 0 {
                 summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"

@@ -55,17 +55,21 @@ struct ComparisonOutputOptions: ParsableArguments {
     var labels: String?
 }
 
-/// Writes a finished comparison (page, JSON, JUnit) and turns its verdict into the exit code.
+/// Writes a finished comparison and turns its verdict into the exit code.
 enum ComparisonOutput {
-    static func finish(_ report: ComparisonReport, staging: URL, destination: URL, options: ComparisonOutputOptions,
-                       images: [String: String], highlighted: [String: [Int]]) throws {
+    /// Writes `comparison.json` and `index.html` into the staging directory and the JUnit file.
+    static func write(_ report: ComparisonReport, into staging: URL, options: ComparisonOutputOptions,
+                      images: [String: String], highlighted: [String: [Int]]) throws {
         try AtomicFile.write(try report.json(), to: staging.appendingPathComponent("comparison.json"))
         let page = try ComparisonPage.render(report, images: images, highlighted: highlighted)
         try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
         if let junit = options.junit {
             try AtomicFile.write(Data(JUnitReport.xml(report).utf8), to: URL(fileURLWithPath: junit))
         }
-        try OutputDirectory.commit(staging, to: destination)
+    }
+
+    /// Prints the result; exit code 1 (naming each failing threshold) when the candidate regressed.
+    static func conclude(_ report: ComparisonReport, destination: URL, options: ComparisonOutputOptions) throws {
         if options.json { print(String(decoding: try report.json(), as: UTF8.self)) }
         printError("report: \(destination.appendingPathComponent("index.html").path)")
         guard report.passed else {

@@ -39,6 +39,20 @@ public enum OutputDirectory {
         }
     }
 
+    /// Stages `destination`, runs `body` to fill the staging directory, and moves it into place only
+    /// when `body` succeeds; on any error (or interruption) the staging directory is removed.
+    public static func produce<T>(_ destination: URL, overwrite: Bool, _ body: (URL) throws -> T) throws -> T {
+        let staging = try stage(destination, overwrite: overwrite)
+        do {
+            let result = try body(staging)
+            try commit(staging, to: destination)
+            return result
+        } catch {
+            discard(staging)
+            throw error
+        }
+    }
+
     /// Removes a staging directory after a failure.
     public static func discard(_ staging: URL) {
         try? FileManager.default.removeItem(at: staging)
