@@ -17,7 +17,7 @@ final class DemoComparisonTests: XCTestCase {
             "--every", "3", "--out", out.appendingPathComponent("report").path, "--json",
         ])
         XCTAssertEqual(result.status, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("regression: ") && result.stderr.contains("MAE increase vs labels"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("regression: ") && result.stderr.contains("max |delta|"), result.stderr)
 
         // The frames that differ most are left curves (Datasets/demo/scene.csv: frame,situation,…).
         let scene = try String(contentsOf: datasets.appendingPathComponent("demo/scene.csv"), encoding: .utf8)
