@@ -20,27 +20,18 @@ public final class MaxPooling2D: UnaryLayer {
 
     /// `strides` defaults to `poolSize`, as in Keras.
     public init(name: String = "max_pooling2d", poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) throws {
-        let strides = strides ?? poolSize
-        guard poolSize.0 >= 1, poolSize.1 >= 1, strides.0 >= 1, strides.1 >= 1 else {
-            throw NeuralNetError.invalidConfiguration(layer: name, detail: "pool size \(poolSize) and strides \(strides) must be positive")
-        }
+        (self.poolSize, self.strides) = try poolingWindow(layer: name, poolSize: poolSize, strides: strides)
         self.name = name
-        self.poolSize = (poolSize.0, poolSize.1)
-        self.strides = (strides.0, strides.1)
         self.padding = padding
     }
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] {
-        let (rows, columns) = try windowGeometry(layer: name, inputShape: shape, kernel: (poolSize.height, poolSize.width),
-                                                 strides: (strides.height, strides.width), padding: padding)
-        return [rows.output, columns.output, shape[2]]
+        try poolingOutputShape(layer: name, inputShape: shape, poolSize: poolSize, strides: strides, padding: padding)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
         let item = Array(input.shape.dropFirst())
-        guard let (rows, cols) = try? windowGeometry(layer: name, inputShape: item, kernel: (poolSize.height, poolSize.width),
-                                                      strides: (strides.height, strides.width), padding: padding)
-        else { preconditionFailure("\(name): bad input \(input.shape)") }
+        let (rows, cols) = poolingGeometry(layer: name, batchShape: input.shape, poolSize: poolSize, strides: strides, padding: padding)
         let batch = input.shape[0], channels = item[2]
         let outputCount = batch * rows.output * cols.output * channels
         if winners.count != outputCount { winners = [Int](repeating: 0, count: outputCount) }
@@ -106,27 +97,18 @@ public final class AveragePooling2D: UnaryLayer {
 
     /// `strides` defaults to `poolSize`, as in Keras.
     public init(name: String = "average_pooling2d", poolSize: (Int, Int) = (2, 2), strides: (Int, Int)? = nil, padding: Padding = .valid) throws {
-        let strides = strides ?? poolSize
-        guard poolSize.0 >= 1, poolSize.1 >= 1, strides.0 >= 1, strides.1 >= 1 else {
-            throw NeuralNetError.invalidConfiguration(layer: name, detail: "pool size \(poolSize) and strides \(strides) must be positive")
-        }
+        (self.poolSize, self.strides) = try poolingWindow(layer: name, poolSize: poolSize, strides: strides)
         self.name = name
-        self.poolSize = (poolSize.0, poolSize.1)
-        self.strides = (strides.0, strides.1)
         self.padding = padding
     }
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] {
-        let (rows, columns) = try windowGeometry(layer: name, inputShape: shape, kernel: (poolSize.height, poolSize.width),
-                                                 strides: (strides.height, strides.width), padding: padding)
-        return [rows.output, columns.output, shape[2]]
+        try poolingOutputShape(layer: name, inputShape: shape, poolSize: poolSize, strides: strides, padding: padding)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
         let item = Array(input.shape.dropFirst())
-        guard let (rows, cols) = try? windowGeometry(layer: name, inputShape: item, kernel: (poolSize.height, poolSize.width),
-                                                      strides: (strides.height, strides.width), padding: padding)
-        else { preconditionFailure("\(name): bad input \(input.shape)") }
+        let (rows, cols) = poolingGeometry(layer: name, batchShape: input.shape, poolSize: poolSize, strides: strides, padding: padding)
         let batch = input.shape[0], channels = item[2]
         cached = (rows, cols, batch, channels)
         return Tensor(shape: [batch, rows.output, cols.output, channels]) { out in
@@ -236,4 +218,33 @@ public final class GlobalAveragePooling2D: UnaryLayer {
             }
         }
     }
+}
+
+// MARK: Window shared by the pooling layers
+
+/// Validated pool size and strides (`strides` defaults to `poolSize`, as in Keras).
+private func poolingWindow(layer: String, poolSize: (Int, Int), strides: (Int, Int)?) throws
+    -> (poolSize: (height: Int, width: Int), strides: (height: Int, width: Int)) {
+    let strides = strides ?? poolSize
+    guard poolSize.0 >= 1, poolSize.1 >= 1, strides.0 >= 1, strides.1 >= 1 else {
+        throw NeuralNetError.invalidConfiguration(layer: layer, detail: "pool size \(poolSize) and strides \(strides) must be positive")
+    }
+    return ((poolSize.0, poolSize.1), (strides.0, strides.1))
+}
+
+/// `[rows, columns, channels]` of a pooling layer's output for an `[H, W, C]` input.
+private func poolingOutputShape(layer: String, inputShape shape: [Int], poolSize: (height: Int, width: Int),
+                                strides: (height: Int, width: Int), padding: Padding) throws -> [Int] {
+    let (rows, columns) = try windowGeometry(layer: layer, inputShape: shape, kernel: (poolSize.height, poolSize.width),
+                                             strides: (strides.height, strides.width), padding: padding)
+    return [rows.output, columns.output, shape[2]]
+}
+
+/// Row and column geometry for a batch `[N, H, W, C]` whose shape was checked when the model was built.
+private func poolingGeometry(layer: String, batchShape: [Int], poolSize: (height: Int, width: Int),
+                             strides: (height: Int, width: Int), padding: Padding) -> (rows: AxisGeometry, columns: AxisGeometry) {
+    guard let geometry = try? windowGeometry(layer: layer, inputShape: Array(batchShape.dropFirst()), kernel: (poolSize.height, poolSize.width),
+                                             strides: (strides.height, strides.width), padding: padding)
+    else { preconditionFailure("\(layer): bad input \(batchShape)") }
+    return geometry
 }
