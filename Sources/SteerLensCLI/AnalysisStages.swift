@@ -44,23 +44,28 @@ final class BatchPrefetcher: @unchecked Sendable {
     }
 }
 
-/// Draws overlays and encodes PNGs and the panel video on a background thread, in frame order, while
-/// the model works on the next batch. A bounded queue keeps memory flat.
+/// Draws overlays and encodes PNGs on background threads while the model works on the next batch.
+/// With several workers each owns an ``OverlaySequence`` (its own PNG encoder) and frames are spread
+/// over them; a panel video needs frames in order, so it gets exactly one worker. Bounded queues keep
+/// memory flat.
 final class ImageWriterStage: @unchecked Sendable {
     private let queue = BoundedQueue<(Frame, [String: [Float]])>(capacity: 8)
     private let lock = NSLock()
     private var failure: Error?
-    private var stage: BackgroundStage?
-    private let overlays: UncheckedBox<OverlaySequence>
+    private var stages: [BackgroundStage] = []
+    private let sequences: [UncheckedBox<OverlaySequence>]
 
-    init(overlays sequence: OverlaySequence) {
-        overlays = UncheckedBox(sequence)
-        let queue = queue, overlays = overlays
-        stage = BackgroundStage(name: "steerlens-images") { [weak self] in
-            while let (frame, maps) = queue.take() {
-                do { try overlays.value.write(frame: frame, maps: maps) } catch {
-                    self?.lock.withLock { self?.failure = self?.failure ?? error }
-                    queue.close()
+    /// - Parameter makeSequence: builds one worker's sequence; called `workers` times.
+    init(workers: Int, makeSequence: () throws -> OverlaySequence) rethrows {
+        sequences = try (0..<max(workers, 1)).map { _ in UncheckedBox(try makeSequence()) }
+        let queue = queue
+        stages = sequences.enumerated().map { index, sequence in
+            BackgroundStage(name: "steerlens-images-\(index)") { [weak self] in
+                while let (frame, maps) = queue.take() {
+                    do { try sequence.value.write(frame: frame, maps: maps) } catch {
+                        self?.lock.withLock { self?.failure = self?.failure ?? error }
+                        queue.close()
+                    }
                 }
             }
         }
@@ -74,18 +79,16 @@ final class ImageWriterStage: @unchecked Sendable {
 
     /// Writes what is queued, finishes the video, and rethrows any failure.
     func finish() throws {
-        queue.close()
-        stage?.wait()
-        stage = nil
+        cancel()
         if let failure = lock.withLock({ failure }) { throw failure }
-        try overlays.value.finish()
+        for sequence in sequences { try sequence.value.finish() }
     }
 
-    /// Stops without finishing (after an error elsewhere).
+    /// Stops the workers after what is queued (used after an error elsewhere, without finishing the video).
     func cancel() {
         queue.close()
-        stage?.wait()
-        stage = nil
+        for stage in stages { stage.wait() }
+        stages = []
     }
 }
 

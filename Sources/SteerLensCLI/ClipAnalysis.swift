@@ -36,13 +36,15 @@ struct ClipAnalysis {
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let (report, frames) = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> (RunReport, Int) in
-            let overlays = pngEvery > 0 ? try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
-                                                               kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
-                                        : nil
+            // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
+            let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2) {
+                try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
+                                    kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
+            } : nil
             let grid = SaliencyGrid(geometry: geometry)
             let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
                                             rowShape: [engine.kinds.count, grid.size.height, grid.size.width])
-            let entries = try analyse(reader, overlays: overlays, grid: grid, grids: grids, into: staging)
+            let entries = try analyse(reader, overlays: imageWriter, grid: grid, grids: grids, into: staging)
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
@@ -50,7 +52,7 @@ struct ClipAnalysis {
             let report = makeReport(entries, reader: reader, geometry: geometry, elapsed: Date().timeIntervalSince(started))
             try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))
-            let page = try ReportPage.render(report, kinds: overlays == nil ? [] : engine.kinds.map(\.name), video: images.video && overlays != nil ? "panel.mp4" : nil)
+            let page = try ReportPage.render(report, kinds: imageWriter == nil ? [] : engine.kinds.map(\.name), video: images.video && imageWriter != nil ? "panel.mp4" : nil)
             try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
             return (report, entries.count)
         }
@@ -64,7 +66,7 @@ struct ClipAnalysis {
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
-    private func analyse(_ reader: any FrameSource, overlays: OverlaySequence?, grid: SaliencyGrid, grids: NPYStreamWriter,
+    private func analyse(_ reader: any FrameSource, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid, grids: NPYStreamWriter,
                          into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
@@ -75,7 +77,6 @@ struct ClipAnalysis {
         var previousMap: [Float]?
         // Three stages overlap: decoding (background) → model (this thread) → images (background).
         let batches = BatchPrefetcher(reader: reader, modelInput: modelInput, batchSize: batchSize)
-        let images = overlays.map(ImageWriterStage.init)
         do {
             while let (frames, modelBatch) = try batches.next() {
                 try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
@@ -95,10 +96,10 @@ struct ClipAnalysis {
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
                         maps: flat.mapValues { MapStatistics(map: $0, width: width, height: height) },
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
-                        hasImages: images != nil && entries.count % max(pngEvery, 1) == 0)
+                        hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0)
                     previousMap = first
                     try grids.append(engine.kinds.flatMap { grid.sample(flat[$0.name]!) })
-                    if entry.hasImages { try images?.submit(frame, maps: flat) }
+                    if entry.hasImages { try imageWriter?.submit(frame, maps: flat) }
                     if saveMaps {
                         let name = String(format: "%06d.npy", frame.index)
                         for kind in engine.kinds {
@@ -112,10 +113,10 @@ struct ClipAnalysis {
                 progress.update(done: entries.count)
             }
             batches.stop()
-            try images?.finish()
+            try imageWriter?.finish()
         } catch {
             batches.stop()
-            images?.cancel()
+            imageWriter?.cancel()
             throw error
         }
         return entries
