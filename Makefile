@@ -39,8 +39,10 @@ demo-compare: build
 test: setup
 	$(SWIFT) test --disable-swift-testing
 
+# Figures, never asserted. The TensorFlow peers run when their Python packages are installed (README).
 bench: setup
-	$(SWIFT) build -c release --product steerlens-bench
+	@command -v /usr/bin/time >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq time >/dev/null
+	$(SWIFT) build -c release --product steerlens --product steerlens-bench
 	.build/release/steerlens-bench all
 
 clean:

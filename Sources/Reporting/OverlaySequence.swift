@@ -60,16 +60,19 @@ public final class OverlaySequence {
     /// Draws and writes every image of one frame. `maps` holds one model-resolution map per kind.
     public func write(frame: Frame, maps: [String: [Float]]) throws {
         let name = String(format: "%06d.png", frame.index)
-        var images = [scaled(frame)]
+        let keepsImages = settings.panel || settings.video
+        var images: [Frame] = []
+        // Without a panel each image is encoded as soon as it is drawn, so one worker holds one image at a time.
+        func emit(_ image: Frame, folder: String) throws {
+            try encoder.write(image, to: directory.appendingPathComponent("\(folder)/\(name)"))
+            if keepsImages { images.append(image) }
+        }
+        try emit(scaled(frame), folder: "frames")
         for kind in kinds {
             let scale = settings.displayScales[kind] ?? .exact
-            images.append(scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)))
+            try emit(scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)), folder: kind)
         }
-        try encoder.write(images[0], to: directory.appendingPathComponent("frames/\(name)"))
-        for (kind, image) in zip(kinds, images.dropFirst()) {
-            try encoder.write(image, to: directory.appendingPathComponent("\(kind)/\(name)"))
-        }
-        guard settings.panel || settings.video else { return }
+        guard keepsImages else { return }
         let panel = Self.sideBySide(images)
         if settings.panel { try encoder.write(panel, to: directory.appendingPathComponent("panel/\(name)")) }
         if let videoWriter {

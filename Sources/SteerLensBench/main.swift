@@ -10,6 +10,7 @@ import VideoIO
 ///     steerlens-bench engine [--repetitions R] [--batch B] [--lanes L --blas-threads T]
 ///                                               PilotNet forward + backward vs the same sgemm calls alone
 ///     steerlens-bench saliency [--repetitions R] three keras-vis maps for PilotNet vs tf-keras-vis and GradientTape
+///     steerlens-bench analyze [--peer-frames N]  end-to-end analyze (PNG streams, --png-every 10, RSS) vs the Python peers
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "all"
@@ -35,6 +36,8 @@ do {
                 ? [.init(lanes: max(lanes, 1), blasThreads: max(threads, 1))] : EngineBenchmark.Configuration.all)
     case "saliency":
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+    case "analyze":
+        try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     case "clip":
         guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count else { print("clip needs --out FILE"); exit(64) }
         try BenchClips.write(seconds: Int(option("--seconds", default: 5)), to: URL(fileURLWithPath: arguments[index + 1]))
@@ -46,6 +49,7 @@ do {
         try MemoryBenchmark.run(directory: workDirectory)
         try EngineBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+        try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     default:
         print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | all]")
         exit(64)

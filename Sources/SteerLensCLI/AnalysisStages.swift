@@ -5,23 +5,40 @@ import Saliency
 import SteerLensSupport
 import VideoIO
 
-/// Decodes and preprocesses batches on a background thread, up to two batches ahead of the model, so
-/// decoding overlaps the forward/backward pass. Owns the reader until ``stop()`` returns.
+/// Decodes and preprocesses batches on a background thread, one batch ahead of the model, so decoding
+/// overlaps the forward/backward pass. Frames that `keepsPixels` does not select (no images will be drawn
+/// for them) drop their full-size pixels once preprocessed, to keep memory flat. Owns the reader until
+/// ``stop()`` returns.
 final class BatchPrefetcher: @unchecked Sendable {
     typealias Batch = (frames: [Frame], input: Tensor)
-    private let queue = BoundedQueue<Result<Batch, Error>>(capacity: 2)
+    private let queue = BoundedQueue<Result<Batch, Error>>(capacity: 1)
     private var stage: BackgroundStage?
 
-    init(reader: any FrameSource, modelInput: ModelInput, batchSize: Int) {
+    /// - Parameter keepsPixels: whether the n-th delivered frame (0-based) keeps its pixels.
+    init(reader: any FrameSource, modelInput: ModelInput, batchSize: Int, keepsPixels: @escaping @Sendable (Int) -> Bool) {
         let queue = queue
         let source = UncheckedBox((reader, modelInput))
         stage = BackgroundStage(name: "steerlens-decode") {
             let (reader, modelInput) = source.value
+            let itemCount = modelInput.shape.reduce(1, *)
+            var delivered = 0
             do {
                 while true {
-                    let frames = try reader.nextBatch(batchSize)
+                    // Preprocess each frame as it is decoded, so at most one full-size frame is alive
+                    // unless its pixels are needed for images.
+                    var frames: [Frame] = [], scalars = [Float](repeating: 0, count: batchSize * itemCount)
+                    while frames.count < batchSize, var frame = try reader.next() {
+                        try scalars.withUnsafeMutableBufferPointer { buffer in
+                            let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
+                            try modelInput.preprocess.apply(to: frame, into: slot)
+                        }
+                        if !keepsPixels(delivered + frames.count) { frame.pixels = [] }
+                        frames.append(frame)
+                    }
                     if frames.isEmpty { break }
-                    guard queue.put(.success((frames, try modelInput.batch(frames)))) else { return }
+                    scalars.removeLast((batchSize - frames.count) * itemCount)
+                    delivered += frames.count
+                    guard queue.put(.success((frames, Tensor(shape: [frames.count] + modelInput.shape, scalars: scalars)))) else { return }
                 }
             } catch {
                 queue.put(.failure(error))
@@ -49,7 +66,7 @@ final class BatchPrefetcher: @unchecked Sendable {
 /// over them; a panel video needs frames in order, so it gets exactly one worker. Bounded queues keep
 /// memory flat.
 final class ImageWriterStage: @unchecked Sendable {
-    private let queue = BoundedQueue<(Frame, [String: [Float]])>(capacity: 8)
+    private let queue = BoundedQueue<(Frame, [String: [Float]])>(capacity: 4)
     private let lock = NSLock()
     private var failure: Error?
     private var stages: [BackgroundStage] = []

@@ -76,7 +76,9 @@ struct ClipAnalysis {
         var entries: [RunReport.FrameEntry] = []
         var previousMap: [Float]?
         // Three stages overlap: decoding (background) → model (this thread) → images (background).
-        let batches = BatchPrefetcher(reader: reader, modelInput: modelInput, batchSize: batchSize)
+        let pngEvery = pngEvery, drawsImages = imageWriter != nil
+        let batches = BatchPrefetcher(reader: reader, modelInput: modelInput, batchSize: batchSize,
+                                      keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
         do {
             while let (frames, modelBatch) = try batches.next() {
                 try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")

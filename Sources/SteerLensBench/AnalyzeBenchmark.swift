@@ -1,0 +1,78 @@
+import Foundation
+
+/// End-to-end `steerlens analyze` on generated 1280×720 30 fps H.264 clips with the demo model:
+/// frames/s with full-resolution overlay PNG streams and with `--png-every 10`, peak RSS for a 10 s and
+/// a 60 s clip (`/usr/bin/time`), and the Python end-to-end peers (OpenCV → tf-keras-vis or
+/// tf.GradientTape → matplotlib jet overlay → Pillow PNG) on the same clip in the same run.
+enum AnalyzeBenchmark {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func run(directory: URL, peerFrames: Int) throws {
+        let steerlens = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("steerlens")
+        guard FileManager.default.isExecutableFile(atPath: steerlens.path) else {
+            print("analyze: build steerlens first (swift build -c release --product steerlens)")
+            return
+        }
+        let model = repository.appendingPathComponent("Datasets/models/pilotnet-demo.h5").path
+        let long = try BenchClips.clip(seconds: 60, in: directory), short = try BenchClips.clip(seconds: 10, in: directory)
+        print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report)")
+        let full = try measure(steerlens, clip: long, model: model, pngEvery: 1, directory: directory)
+        print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB", full.rate, full.megabytes))
+        let sparse = try measure(steerlens, clip: long, model: model, pngEvery: 10, directory: directory)
+        print(String(format: "  steerlens 60 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB", sparse.rate, sparse.megabytes))
+        let brief = try measure(steerlens, clip: short, model: model, pngEvery: 10, directory: directory)
+        print(String(format: "  steerlens 10 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
+                     brief.rate, brief.megabytes, sparse.megabytes / brief.megabytes))
+        for tape in [false, true] {
+            guard let rate = peer(clip: long, model: model, frames: peerFrames, tape: tape, directory: directory) else {
+                print("  peer: unavailable (pip install tensorflow-cpu tf-keras tf-keras-vis opencv-python-headless pillow matplotlib)")
+                return
+            }
+            print(String(format: "  %@ (first %d frames, three full-size PNG streams): %6.2f frames/s; steerlens full PNG streams is %.1fx",
+                         tape ? "python tf.GradientTape peer" : "python tf-keras-vis peer   ", peerFrames, rate, full.rate / rate))
+        }
+    }
+
+    /// Runs one analysis under `/usr/bin/time -f %M`; frames/s from the frame count over wall time.
+    static func measure(_ steerlens: URL, clip: URL, model: String, pngEvery: Int, directory: URL) throws -> (rate: Double, megabytes: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+        process.arguments = ["-f", "%M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,
+                             "--overwrite", "--quiet", "--png-every", "\(pngEvery)"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard process.terminationStatus == 0 else { throw BenchError("steerlens analyze failed: \(output)") }
+        let lines = output.split(separator: "\n")
+        let kilobytes = Double(lines.last ?? "") ?? 0
+        let frames = lines.compactMap { line -> Int? in
+            guard let range = line.range(of: "analysed ") else { return nil }
+            return Int(line[range.upperBound...].prefix { $0.isNumber })
+        }.first ?? 0
+        return (Double(frames) / seconds, kilobytes / 1024)
+    }
+
+    static func peer(clip: URL, model: String, frames: Int, tape: Bool, directory: URL) -> Double? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repository.appendingPathComponent("Benchmarks/peers/tf_analyze_peer.py").path, clip.path, model,
+                             "--frames", "\(frames)", "--out", directory.appendingPathComponent("peer-out").path] + (tape ? ["--tape"] : [])
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output.split(separator: " ").last.flatMap { Double($0.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
