@@ -42,7 +42,8 @@ test: setup
 # Figures, never asserted. The TensorFlow peers run when their Python packages are installed (README).
 bench: setup
 	@command -v /usr/bin/time >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq time >/dev/null
-	$(SWIFT) build -c release --product steerlens --product steerlens-bench
+	$(SWIFT) build -c release --product steerlens
+	$(SWIFT) build -c release --product steerlens-bench
 	.build/release/steerlens-bench all
 
 clean:
