@@ -32,9 +32,11 @@ struct ModelLoadingOptions: ParsableArguments {
     }
 
     func load(_ path: String) throws -> LoadedModel {
-        try KerasModelLoader.load(from: URL(fileURLWithPath: path),
-                                  architecture: architecture.map { URL(fileURLWithPath: $0) },
-                                  lambdaOverrides: try lambdaOverrides())
+        let overrides = try lambdaOverrides()
+        return try ModelLoadingGuard.run(path: path) {
+            try KerasModelLoader.load(from: URL(fileURLWithPath: path), architecture: architecture.map { URL(fileURLWithPath: $0) },
+                                      lambdaOverrides: overrides)
+        }
     }
 }
 
