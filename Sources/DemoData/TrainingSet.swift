@@ -100,14 +100,7 @@ public enum TrainingSet {
 
     /// A `|u1` C-order `.npy` file (format 1.0, data aligned to 64 bytes).
     static func uint8NPY(shape: [Int], values: [UInt8]) -> Data {
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': \(shapeText), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
+        var data = NPYArray.header(descr: "|u1", shape: shape)
         data.append(contentsOf: values)
         return data
     }

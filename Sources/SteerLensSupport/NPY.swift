@@ -18,18 +18,25 @@ public struct NPYArray: Sendable, Equatable {
 
     /// The file bytes: magic, version 1.0, a header padded so the data starts on a 64-byte boundary, data.
     public func encoded() -> Data {
-        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shapeText), }"
-        let unpadded = 10 + header.utf8.count + 1
-        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
+        var data = Self.header(descr: "<f4", shape: shape)
         values.withUnsafeBufferPointer { buffer in
             // Float32 is little-endian on every platform Swift runs SteerLens on (x86-64, arm64).
             data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self), count: buffer.count * 4))
         }
+        return data
+    }
+
+    /// A version-1.0 `.npy` header for C-order data of `descr` (`<f4`, `|u1`, …) and `shape`, padded with
+    /// spaces so the data starts at a multiple of `alignment` bytes.
+    public static func header(descr: String, shape: [Int], alignment: Int = 64) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var text = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        let unpadded = 10 + text.utf8.count + 1
+        text += String(repeating: " ", count: (alignment - unpadded % alignment) % alignment) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(text.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(text.utf8))
         return data
     }
 
@@ -153,13 +160,8 @@ public final class NPYStreamWriter {
     }
 
     static func header(rows: Int, rowShape: [Int]) -> Data {
-        let shape = "(" + ([rows] + rowShape).map(String.init).joined(separator: ", ") + (rowShape.isEmpty ? ",)" : ")")
-        var text = "{'descr': '<f4', 'fortran_order': False, 'shape': \(shape), }"
-        text += String(repeating: " ", count: headerLength - 10 - text.utf8.count - 1) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(text.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(text.utf8))
+        let data = NPYArray.header(descr: "<f4", shape: [rows] + rowShape, alignment: headerLength)
+        precondition(data.count == headerLength, "shape \([rows] + rowShape) does not fit the fixed \(headerLength)-byte header")
         return data
     }
 }
