@@ -1,4 +1,5 @@
 import ArgumentParser
+import Saliency
 import VideoIO
 
 extension Interpolation: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Saliency
 import Foundation
 import ModelImport
 import SteerLensSupport

@@ -66,6 +66,13 @@ public struct PixelSize: Sendable, Codable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(width)x\(height)" }
+
+    /// Parses `WIDTHxHEIGHT` with positive integers (e.g. `200x66`).
+    public init?(parsing text: String) {
+        let parts = text.lowercased().split(separator: "x").map { Int($0) }
+        guard parts.count == 2, let width = parts[0], let height = parts[1], width > 0, height > 0 else { return nil }
+        self.init(width: width, height: height)
+    }
 }
 
 /// How pixels are resampled when the crop is resized to the model's input size.

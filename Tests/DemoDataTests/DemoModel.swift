@@ -1,7 +1,9 @@
 import Foundation
 import ModelImport
 import NeuralNet
+import Saliency
 import VideoIO
+import XCTest
 
 /// A committed demo model with the preprocessing from its `.steerlens.json` sidecar.
 struct DemoModel {
@@ -17,27 +19,14 @@ struct DemoModel {
     }
 
     /// The sidecar's crop / resize / interpolation / colour as a ``Preprocess`` (the format
-    /// Datasets/README.md documents; the CLI reads the same file).
+    /// Datasets/README.md documents; the CLI reads the same file through the same type).
     static func sidecarPreprocess(_ url: URL) throws -> Preprocess {
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        let crop = (object["crop"] as! [String]).map { CropLength($0)! }
-        let size = (object["resize"] as! String).split(separator: "x").map { Int($0)! }
-        return Preprocess(crop: CropInsets(lengths: crop[0], crop[1], crop[2], crop[3]),
-                          size: PixelSize(width: size[0], height: size[1]),
-                          interpolation: Interpolation(rawValue: object["interpolation"] as! String)!,
-                          colorSpace: ColorSpace(rawValue: object["color"] as! String)!)
+        let model = String(url.path.dropLast(".steerlens.json".count))
+        return try XCTUnwrap(try ModelSidecar.load(forModel: model)).preprocess()
     }
 
     /// The frames after preprocessing as one `[N, H, W, 3]` tensor of 0…255 values.
     func batch(_ frames: [Frame]) throws -> Tensor {
-        let shape = loaded.inputShape
-        let itemCount = shape.reduce(1, *)
-        var scalars = [Float](repeating: 0, count: frames.count * itemCount)
-        try scalars.withUnsafeMutableBufferPointer { buffer in
-            for (index, frame) in frames.enumerated() {
-                try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(index * itemCount)..<((index + 1) * itemCount)]))
-            }
-        }
-        return Tensor(shape: [frames.count] + shape, scalars: scalars)
+        try ModelInput(inputShape: loaded.inputShape, preprocess: preprocess).batch(frames)
     }
 }

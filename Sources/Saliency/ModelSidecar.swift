@@ -11,21 +11,21 @@ import VideoIO
 ///
 /// `crop` is TOP, BOTTOM, LEFT, RIGHT, each pixels or a percentage (the `--crop` syntax); `resize` is
 /// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv; `output` an index or a name.
-struct ModelSidecar: Decodable, Equatable {
-    var crop: [String]?
-    var resize: String?
-    var interpolation: Interpolation?
-    var color: ColorSpace?
-    var output: String?
+public struct ModelSidecar: Decodable, Equatable, Sendable {
+    public var crop: [String]?
+    public var resize: String?
+    public var interpolation: Interpolation?
+    public var color: ColorSpace?
+    public var output: String?
 
     /// Where the sidecar of `modelPath` lives.
-    static func url(forModel modelPath: String) -> URL {
+    public static func url(forModel modelPath: String) -> URL {
         URL(fileURLWithPath: modelPath + ".steerlens.json")
     }
 
     /// The sidecar beside `modelPath`, or `nil` when there is none.
     /// - Throws: ``SidecarError`` when the file exists but is not a valid sidecar.
-    static func load(forModel modelPath: String) throws -> ModelSidecar? {
+    public static func load(forModel modelPath: String) throws -> ModelSidecar? {
         let url = url(forModel: modelPath)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         do {
@@ -44,7 +44,7 @@ struct ModelSidecar: Decodable, Equatable {
         }
     }
 
-    init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         crop = try container.decodeIfPresent([String].self, forKey: .crop)
         resize = try container.decodeIfPresent(String.self, forKey: .resize)
@@ -59,7 +59,7 @@ struct ModelSidecar: Decodable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output }
 
-    func cropInsets() throws -> CropInsets? {
+    public func cropInsets() throws -> CropInsets? {
         guard let crop else { return nil }
         let lengths = crop.map { CropLength($0) }
         guard lengths.count == 4, let top = lengths[0], let bottom = lengths[1], let left = lengths[2], let right = lengths[3] else {
@@ -68,27 +68,28 @@ struct ModelSidecar: Decodable, Equatable {
         return CropInsets(lengths: top, bottom, left, right)
     }
 
-    func size() throws -> PixelSize? {
+    public func size() throws -> PixelSize? {
         guard let resize else { return nil }
         guard let size = PixelSize(parsing: resize) else { throw SidecarError(path: "", detail: "resize must be WIDTHxHEIGHT, got '\(resize)'") }
         return size
     }
+
+    /// The sidecar's preprocessing on its own, with the defaults for absent fields (no crop, the
+    /// model's input size, area, RGB).
+    public func preprocess() throws -> Preprocess {
+        Preprocess(crop: try cropInsets() ?? .none, size: try size(), interpolation: interpolation ?? .area, colorSpace: color ?? .rgb)
+    }
 }
 
 /// A model's `.steerlens.json` exists but cannot be used.
-struct SidecarError: SteerLensError {
-    let path: String
-    let detail: String
-    var kind: FailureKind { .badInput }
-    var message: String { "model sidecar '\(path)' is invalid: \(detail)" }
-    var hint: String { "fix or delete the sidecar, or pass --ignore-sidecar (see README, 'Model sidecar')" }
-}
-
-extension PixelSize {
-    /// Parses `WIDTHxHEIGHT` with positive integers.
-    init?(parsing text: String) {
-        let parts = text.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 2, let width = parts[0], let height = parts[1], width > 0, height > 0 else { return nil }
-        self.init(width: width, height: height)
+public struct SidecarError: SteerLensError {
+    public let path: String
+    public let detail: String
+    public init(path: String, detail: String) {
+        self.path = path
+        self.detail = detail
     }
+    public var kind: FailureKind { .badInput }
+    public var message: String { "model sidecar '\(path)' is invalid: \(detail)" }
+    public var hint: String { "fix or delete the sidecar, or pass --ignore-sidecar (see README, 'Model sidecar')" }
 }
