@@ -33,6 +33,12 @@ public enum Parallelism {
         precondition(count >= 1, "lane count must be at least 1, got \(count)")
         EngineSettings.shared.setLanes(count)
     }
+
+    /// Runs `body(lane)` for `lane` in `0..<count` concurrently and returns when all are done; inline
+    /// for one lane. `body` must only write memory that no other lane touches.
+    public static func forEachLane(_ count: Int, _ body: (Int) -> Void) {
+        NeuralNet.forEachLane(count, body)
+    }
 }
 
 /// Process-wide engine settings; the first use applies the default (one lane per core, OpenBLAS at one thread).

@@ -1,9 +1,12 @@
+import NeuralNet
+
 /// Turns modified gradients into normalised maps, exactly as keras-vis `visualize_saliency` does:
 /// channel reduction by signed maximum (`np.max(grads, axis=-1)`, unless channels are kept), then
 /// `utils.normalize` per image: `S = (M − min M) / (max M − min M + ε)`.
 ///
 /// Normalisation is computed in Double so that clamped infinities (see ``GradientModifier``) cannot
 /// overflow `max − min`; values are then rounded to Float. A constant map normalises to all zeros.
+/// Items are independent, so a batch is split over ``Parallelism/laneCount`` lanes.
 enum SaliencyReduction {
     /// Maps for every item of a gradient batch.
     /// - Parameters:
@@ -12,59 +15,66 @@ enum SaliencyReduction {
     /// - Returns: `[N, H, W]` (or `[N, H, W, C]`) values in [0, 1].
     static func maps(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int,
                      modifier: GradientModifier, keepChannels: Bool) -> [Float] {
+        precondition(gradient.count == items * pixels * channels, "gradient has \(gradient.count) values, expected \(items)×\(pixels)×\(channels)")
+        let perItem = keepChannels ? pixels * channels : pixels
+        return [Float](unsafeUninitializedCapacity: items * perItem) { maps, initialized in
+            let lanes = max(1, min(Parallelism.laneCount, items))
+            Parallelism.forEachLane(lanes) { lane in
+                for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
+                    itemMap(gradient.baseAddress! + item * pixels * channels, into: maps.baseAddress! + item * perItem,
+                            pixels: pixels, channels: channels, keepChannels: keepChannels, modifier: modifier)
+                }
+            }
+            initialized = items * perItem
+        }
+    }
+
+    /// One item's map, specialised per modifier so the inner loops stay free of dispatch.
+    private static func itemMap(_ g: UnsafePointer<Float>, into map: UnsafeMutablePointer<Float>, pixels: Int, channels: Int,
+                                keepChannels: Bool, modifier: GradientModifier) {
         switch modifier {
-        case .identity: reduce(gradient, items, pixels, channels, keepChannels) { $0 }
-        case .negate: reduce(gradient, items, pixels, channels, keepChannels) { -$0 }
-        case .smallValues: reduce(gradient, items, pixels, channels, keepChannels) { abs(1 / ($0 + GradientModifier.epsilon)) }
-        case .absolute: reduce(gradient, items, pixels, channels, keepChannels) { abs($0) }
-        case .relu: reduce(gradient, items, pixels, channels, keepChannels) { max($0, 0) }
-        case .invert: reduce(gradient, items, pixels, channels, keepChannels) { 1 / ($0 + GradientModifier.epsilon) }
+        case .identity: reduce(g, map, pixels, channels, keepChannels) { $0 }
+        case .negate: reduce(g, map, pixels, channels, keepChannels) { -$0 }
+        case .smallValues: reduce(g, map, pixels, channels, keepChannels) { abs(1 / ($0 + GradientModifier.epsilon)) }
+        case .absolute: reduce(g, map, pixels, channels, keepChannels) { abs($0) }
+        case .relu: reduce(g, map, pixels, channels, keepChannels) { max($0, 0) }
+        case .invert: reduce(g, map, pixels, channels, keepChannels) { 1 / ($0 + GradientModifier.epsilon) }
         }
     }
 
     /// Applies `modify` element-wise, takes the channel maximum, guards non-finite values like
-    /// ``GradientModifier/apply(_:)`` (±∞ → ±greatest finite, NaN → 0) and normalises each item.
-    /// Specialised per modifier so the inner loops stay free of dispatch.
+    /// ``GradientModifier/apply(_:)`` (±∞ → ±greatest finite, NaN → 0) and normalises the item; the
+    /// first pass also finds the map's range.
     @inline(__always)
-    private static func reduce(_ gradient: UnsafeBufferPointer<Float>, _ items: Int, _ pixels: Int, _ channels: Int, _ keepChannels: Bool,
-                               _ modify: (Float) -> Float) -> [Float] {
-        let perItem = keepChannels ? pixels * channels : pixels
-        var output = [Float](repeating: 0, count: items * perItem)
-        output.withUnsafeMutableBufferPointer { maps in
-            for item in 0..<items {
-                let g = gradient.baseAddress! + item * pixels * channels
-                let map = maps.baseAddress! + item * perItem
-                if keepChannels {
-                    for index in 0..<perItem { map[index] = modify(g[index]) }
-                } else {
-                    for pixel in 0..<pixels {
-                        let source = g + pixel * channels
-                        var best = modify(source[0])
-                        for channel in 1..<max(channels, 1) { best = max(best, modify(source[channel])) }
-                        map[pixel] = best
-                    }
-                }
-                let values = UnsafeMutableBufferPointer(start: map, count: perItem)
-                for index in values.indices where !values[index].isFinite {
-                    values[index] = values[index].isNaN ? 0 : (values[index] > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
-                }
-                normalise(values)
+    private static func reduce(_ g: UnsafePointer<Float>, _ map: UnsafeMutablePointer<Float>, _ pixels: Int, _ channels: Int,
+                               _ keepChannels: Bool, _ modify: (Float) -> Float) {
+        let count = keepChannels ? pixels * channels : pixels
+        guard count > 0 else { return }
+        var minimum = Float.greatestFiniteMagnitude, maximum = -Float.greatestFiniteMagnitude
+        @inline(__always) func store(_ value: Float, at index: Int) {
+            let guarded = value.isNaN ? 0 : min(max(value, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
+            map[index] = guarded
+            minimum = min(minimum, guarded)
+            maximum = max(maximum, guarded)
+        }
+        if keepChannels || channels == 1 {
+            for index in 0..<count { store(modify(g[index]), at: index) }
+        } else if channels == 3 {
+            for pixel in 0..<pixels {
+                let source = g + pixel * 3
+                store(max(max(modify(source[0]), modify(source[1])), modify(source[2])), at: pixel)
+            }
+        } else {
+            for pixel in 0..<pixels {
+                let source = g + pixel * channels
+                var best = modify(source[0])
+                for channel in 1..<channels { best = max(best, modify(source[channel])) }
+                store(best, at: pixel)
             }
         }
-        return output
-    }
-
-    /// keras-vis `utils.normalize` in place: `(M − min) / (max − min + ε)`.
-    static func normalise(_ map: UnsafeMutableBufferPointer<Float>) {
-        guard let first = map.first else { return }
-        var minimum = first, maximum = first
-        for value in map {
-            minimum = min(minimum, value)
-            maximum = max(maximum, value)
-        }
-        let low = Double(minimum), range = Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon)
-        // (M − min)/range in Double, one multiply per pixel: the reciprocal is exact enough (< 1 ulp of Float).
-        let scale = 1 / range
-        for index in map.indices { map[index] = Float((Double(map[index]) - low) * scale) }
+        // keras-vis `utils.normalize`: (M − min)/(max − min + ε) in Double, one multiply per pixel (the
+        // reciprocal is exact enough: < 1 ulp of Float).
+        let low = Double(minimum), scale = 1 / (Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon))
+        for index in 0..<count { map[index] = Float((Double(map[index]) - low) * scale) }
     }
 }

@@ -44,7 +44,7 @@ final class SaliencyMathTests: XCTestCase {
         // Image 1 is constant: normalises to zeros (not NaN).
         XCTAssertEqual(Array(maps[2...]), [0, 0])
         let decrease = gradient.withUnsafeBufferPointer {
-            SaliencyReduction.maps(gradient: $0, items: 1, pixels: 2, channels: 3, modifier: .negate, keepChannels: false)
+            SaliencyReduction.maps(gradient: UnsafeBufferPointer(rebasing: $0[..<6]), items: 1, pixels: 2, channels: 3, modifier: .negate, keepChannels: false)
         }
         // M = [max(3,1,2), max(-4,0,-1)] = [3, 0] → [1, 0].
         XCTAssertEqual(decrease[0], 1, accuracy: 1e-6)
@@ -58,6 +58,28 @@ final class SaliencyMathTests: XCTestCase {
         }
         XCTAssertEqual(maps.count, 6)
         for (value, expected) in zip(maps, [0, 0.2, 0.4, 0.6, 0.8, 1.0] as [Float]) { XCTAssertEqual(value, expected, accuracy: 1e-6) }
+    }
+
+    func testABatchSplitOverLanesEqualsItsItemsOneByOne() {
+        // Five items over the lanes (an odd count leaves lanes unequal), every modifier, 3 and 4 channels.
+        var generator = SystemRandomNumberGenerator()
+        for channels in [3, 4] {
+            let items = 5, pixels = 7
+            let gradient = (0..<(items * pixels * channels)).map { _ in Float.random(in: -1...1, using: &generator) }
+            for modifier in GradientModifier.allCases {
+                let batch = gradient.withUnsafeBufferPointer {
+                    SaliencyReduction.maps(gradient: $0, items: items, pixels: pixels, channels: channels, modifier: modifier, keepChannels: false)
+                }
+                for item in 0..<items {
+                    let single = gradient.withUnsafeBufferPointer {
+                        SaliencyReduction.maps(gradient: UnsafeBufferPointer(rebasing: $0[(item * pixels * channels)..<((item + 1) * pixels * channels)]),
+                                               items: 1, pixels: pixels, channels: channels, modifier: modifier, keepChannels: false)
+                    }
+                    XCTAssertEqual(Array(batch[(item * pixels)..<((item + 1) * pixels)]), single, "\(modifier), item \(item)")
+                    XCTAssertEqual(single.min(), 0, "\(modifier)")
+                }
+            }
+        }
     }
 
     func testMapKindNames() throws {
