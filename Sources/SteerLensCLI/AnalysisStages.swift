@@ -5,40 +5,45 @@ import Saliency
 import SteerLensSupport
 import VideoIO
 
-/// Decodes and preprocesses batches on a background thread, one batch ahead of the model, so decoding
-/// overlaps the forward/backward pass. Frames that `keepsPixels` does not select (no images will be drawn
-/// for them) drop their full-size pixels once preprocessed, to keep memory flat. Owns the reader until
-/// ``stop()`` returns.
+/// Decodes and preprocesses batches on a background thread, one batch ahead of the model(s), so decoding
+/// overlaps the forward/backward passes. Each frame is preprocessed once per model input (`compare`
+/// feeds two models that may crop and resize differently). Frames that `keepsPixels` does not select (no
+/// images will be drawn for them) drop their full-size pixels once preprocessed, to keep memory flat.
+/// Owns the reader until ``stop()`` returns.
 final class BatchPrefetcher: @unchecked Sendable {
-    typealias Batch = (frames: [Frame], input: Tensor)
+    /// The frames and, per model input, their batch `[N, H, W, C]`.
+    typealias Batch = (frames: [Frame], inputs: [Tensor])
     private let queue = BoundedQueue<Result<Batch, Error>>(capacity: 1)
     private var stage: BackgroundStage?
 
     /// - Parameter keepsPixels: whether the n-th delivered frame (0-based) keeps its pixels.
-    init(reader: any FrameSource, modelInput: ModelInput, batchSize: Int, keepsPixels: @escaping @Sendable (Int) -> Bool) {
+    init(reader: any FrameSource, modelInputs: [ModelInput], batchSize: Int, keepsPixels: @escaping @Sendable (Int) -> Bool) {
         let queue = queue
-        let source = UncheckedBox((reader, modelInput))
+        let source = UncheckedBox((reader, modelInputs))
         stage = BackgroundStage(name: "steerlens-decode") {
-            let (reader, modelInput) = source.value
-            let itemCount = modelInput.shape.reduce(1, *)
+            let (reader, modelInputs) = source.value
+            let itemCounts = modelInputs.map { $0.shape.reduce(1, *) }
             var delivered = 0
             do {
                 while true {
                     // Preprocess each frame as it is decoded, so at most one full-size frame is alive
                     // unless its pixels are needed for images.
-                    var frames: [Frame] = [], scalars = [Float](repeating: 0, count: batchSize * itemCount)
+                    var frames: [Frame] = [], batches = itemCounts.map { [Float](repeating: 0, count: batchSize * $0) }
                     while frames.count < batchSize, var frame = try reader.next() {
-                        try scalars.withUnsafeMutableBufferPointer { buffer in
-                            let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
-                            try modelInput.preprocess.apply(to: frame, into: slot)
+                        for (index, (modelInput, itemCount)) in zip(modelInputs, itemCounts).enumerated() {
+                            try batches[index].withUnsafeMutableBufferPointer { buffer in
+                                let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
+                                try modelInput.preprocess.apply(to: frame, into: slot)
+                            }
                         }
                         if !keepsPixels(delivered + frames.count) { frame.pixels = [] }
                         frames.append(frame)
                     }
                     if frames.isEmpty { break }
-                    scalars.removeLast((batchSize - frames.count) * itemCount)
                     delivered += frames.count
-                    guard queue.put(.success((frames, Tensor(shape: [frames.count] + modelInput.shape, scalars: scalars)))) else { return }
+                    for index in batches.indices { batches[index].removeLast((batchSize - frames.count) * itemCounts[index]) }
+                    let inputs = zip(modelInputs, batches).map { Tensor(shape: [frames.count] + $0.shape, scalars: $1) }
+                    guard queue.put(.success((frames, inputs))) else { return }
                 }
             } catch {
                 queue.put(.failure(error))

@@ -77,12 +77,12 @@ struct ClipAnalysis {
         var previousMap: [Float]?
         // Three stages overlap: decoding (background) → model (this thread) → images (background).
         let pngEvery = pngEvery, drawsImages = imageWriter != nil
-        let batches = BatchPrefetcher(reader: reader, modelInput: modelInput, batchSize: batchSize,
+        let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: batchSize,
                                       keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
         do {
-            while let (frames, modelBatch) = try batches.next() {
+            while let (frames, inputs) = try batches.next() {
                 try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
-                let result = try engine.run(modelBatch)
+                let result = try engine.run(inputs[0])
                 let predictions = result.outputs[predictionOutput]
                 let units = predictions.itemCount
                 for (item, frame) in frames.enumerated() {

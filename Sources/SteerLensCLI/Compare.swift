@@ -81,12 +81,14 @@ struct Compare: ParsableCommand {
         let grid = SaliencyGrid(geometry: try baseline.modelInput.preprocess.geometry(for: frameSize))
         let candidateGrid = SaliencyGrid(geometry: try candidate.modelInput.preprocess.geometry(for: frameSize))
         var compared: [ComparedFrame] = []
-        while true {
+        // Decoding and both preprocessings run one batch ahead, overlapping the two models' passes.
+        let batches = BatchPrefetcher(reader: reader, modelInputs: [baseline.modelInput, candidate.modelInput], batchSize: batchSize,
+                                      keepsPixels: { _ in false })
+        defer { batches.stop() }
+        while let (frames, inputs) = try batches.next() {
             try Interruption.shared.check(progress: "after \(compared.count) frames of \(input)")
-            let frames = try reader.nextBatch(batchSize)
-            if frames.isEmpty { break }
-            let baselineResults = try baseline.explain(frames, grid: grid)
-            let candidateResults = try candidate.explain(frames, grid: candidateGrid)
+            let baselineResults = try baseline.explain(inputs[0], grid: grid)
+            let candidateResults = try candidate.explain(inputs[1], grid: candidateGrid)
             for (index, frame) in frames.enumerated() {
                 let (base, cand) = (baselineResults[index], candidateResults[index])
                 compared.append(ComparedFrame(frame: frame.index, time: frame.time, baseline: base.prediction, candidate: cand.prediction,

@@ -1,5 +1,6 @@
 import Foundation
 import ModelImport
+import NeuralNet
 import Reporting
 import Saliency
 import VideoIO
@@ -33,10 +34,15 @@ struct ModelRunner {
 
     /// Predictions and frame-grid maps (one per kind, in kind order) for a batch of frames.
     func explain(_ frames: [Frame], grid: SaliencyGrid) throws -> [(prediction: Double, grids: [[Float]], maps: [String: [Float]])] {
-        let result = try engine.run(try modelInput.batch(frames))
+        try explain(modelInput.batch(frames), grid: grid)
+    }
+
+    /// Predictions and frame-grid maps (one per kind, in kind order) for a preprocessed batch `[N, H, W, C]`.
+    func explain(_ input: Tensor, grid: SaliencyGrid) throws -> [(prediction: Double, grids: [[Float]], maps: [String: [Float]])] {
+        let result = try engine.run(input)
         let predictions = result.outputs[outputIndex]
         let mapCount = modelInput.shape[0] * modelInput.shape[1]
-        return frames.indices.map { item in
+        return (0..<input.batchSize).map { item in
             var maps: [String: [Float]] = [:]
             for kind in engine.kinds { maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)]) }
             return (Double(predictions.scalars[item * predictions.itemCount]), engine.kinds.map { grid.sample(maps[$0.name]!) }, maps)
