@@ -41,6 +41,7 @@ let package = Package(
         .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["VideoIO", "ModelImport", "SteerLensSupport"], path: "Tests/TestSupport"),
+        .testTarget(name: "SteerLensSupportTests", dependencies: ["SteerLensSupport"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),

@@ -23,7 +23,7 @@ enum AnalyzeBenchmark {
         let brief = try measure(steerlens, clip: short, model: model, pngEvery: 10, directory: directory)
         print(String(format: "  steerlens 10 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
                      brief.rate, brief.megabytes, sparse.megabytes / brief.megabytes))
-        for tape in [false, true] {
+        for tape in [false, true] where peerFrames > 0 {
             guard let rate = peer(clip: long, model: model, frames: peerFrames, tape: tape, directory: directory) else {
                 print("  peer: unavailable (pip install tensorflow-cpu tf-keras tf-keras-vis opencv-python-headless pillow matplotlib)")
                 return

@@ -30,6 +30,11 @@ struct ClipAnalysis {
     let quiet: Bool
     let selection: ReadOptions
 
+    /// Full-size frames in flight between the decoder and the image writers (48 MiB: 17 frames of
+    /// 720p, 2 of 4K); with images for every frame these would otherwise be three whole batches.
+    static let pixelBudgetBytes = 48 << 20
+    private let pixelBudget = ByteBudget(capacity: ClipAnalysis.pixelBudgetBytes)
+
     func run() throws {
         let started = Date()
         let reader = try FrameSources.open(input, options: selection)
@@ -37,7 +42,7 @@ struct ClipAnalysis {
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let (report, frames) = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> (RunReport, Int) in
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
-            let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2) {
+            let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
                 try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
                                     kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
             } : nil
@@ -77,7 +82,7 @@ struct ClipAnalysis {
         var previousMap: [Float]?
         // Three stages overlap: decoding (background) → model (this thread) → images (background).
         let pngEvery = pngEvery, drawsImages = imageWriter != nil
-        let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: batchSize,
+        let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: batchSize, pixelBudget: pixelBudget,
                                       keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
         do {
             while let (frames, inputs) = try batches.next() {
