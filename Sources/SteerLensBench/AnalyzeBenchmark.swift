@@ -18,6 +18,9 @@ enum AnalyzeBenchmark {
         print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report)")
         let full = try measure(steerlens, clip: long, model: model, pngEvery: 1, directory: directory)
         print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB", full.rate, full.megabytes))
+        let fullBrief = try measure(steerlens, clip: short, model: model, pngEvery: 1, directory: directory)
+        print(String(format: "  steerlens 10 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
+                     fullBrief.rate, fullBrief.megabytes, full.megabytes / fullBrief.megabytes))
         let sparse = try measure(steerlens, clip: long, model: model, pngEvery: 10, directory: directory)
         print(String(format: "  steerlens 60 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB", sparse.rate, sparse.megabytes))
         let brief = try measure(steerlens, clip: short, model: model, pngEvery: 10, directory: directory)

@@ -48,7 +48,7 @@ public enum AtomicFile {
         }
         if let path, let blocker = nearestExistingAncestor(of: path) {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: blocker, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: blocker, isDirectory: &isDirectory)
             if !isDirectory.boolValue { return "'\(blocker)' is a file, not a directory" }
             if !FileManager.default.isWritableFile(atPath: blocker) { return "permission denied in '\(blocker)'" }
         }
