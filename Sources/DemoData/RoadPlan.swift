@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 
 /// What the road does just ahead of the car: the situations the demo models are scored on.
 public enum RoadSituation: String, Sendable, CaseIterable {

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import NeuralNet
+import SteerLensSupport
 
 /// Forward + backward-to-input throughput of NVIDIA PilotNet on the NeuralNet engine, beside the pure
 /// `sgemm` peer: the very same GEMM calls (shapes, transposes, beta, lanes), replayed alone.
@@ -59,7 +60,7 @@ enum EngineBenchmark {
 
     /// One line of figures: engine forward, backward, both; then the replayed GEMMs and the ratio.
     static func measure(model: Model, batch: Int, repetitions: Int, label: String) throws {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         let input = Tensor(shape: [batch, 66, 200, 3], scalars: (0..<(batch * 66 * 200 * 3)).map { _ in Float.random(in: -1...1, using: &generator) })
         // Warm up (allocates every scratch buffer), then record the GEMMs of one pass.
         _ = try model.forward(input)
@@ -92,7 +93,7 @@ enum EngineBenchmark {
     /// Per-layer breakdown (first configuration, largest batch): each layer's forward and backward
     /// alone on the activations of a real pass, beside the replay of that layer's own GEMMs.
     static func measureLayers(model: Model, batch: Int, repetitions: Int) throws {
-        var generator = SplitMix64(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let input = Tensor(shape: [batch, 66, 200, 3], scalars: (0..<(batch * 66 * 200 * 3)).map { _ in Float.random(in: -1...1, using: &generator) })
         _ = try model.forward(input)
         print("    per layer, batch \(batch), lanes \(Parallelism.laneCount) x blas \(BLAS.threadCount): forward / backward / their sgemm-only (ms)")
@@ -154,19 +155,6 @@ enum EngineBenchmark {
         }
     }
 
-    /// A fast deterministic generator (SplitMix64) for weights and inputs.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// One lane's operands; each lane thread touches only its own.
     struct LaneBuffers: @unchecked Sendable {
         let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
@@ -174,7 +162,7 @@ enum EngineBenchmark {
 
     static func randomBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         for i in 0..<max(count, 1) { buffer[i] = Float.random(in: -0.01...0.01, using: &generator) }
         return buffer
     }
@@ -186,7 +174,7 @@ enum EngineBenchmark {
 
     /// PilotNet with He-uniform random weights and small random biases, built with Keras-layout kernels.
     static func pilotNet(activation: ActivationKind) throws -> Model {
-        var generator = SplitMix64(seed: 42)
+        var generator = SeededRandom(seed: 42)
         func uniform(_ shape: [Int], fanIn: Int) -> Tensor {
             let limit = (6 / Float(fanIn)).squareRoot()
             return Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -limit...limit, using: &generator) })

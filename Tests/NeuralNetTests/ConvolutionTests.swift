@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -56,7 +57,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testMatchesDirectConvolutionForManyConfigurations() throws {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let cases: [(h: Int, w: Int, cin: Int, cout: Int, kh: Int, kw: Int, s: (Int, Int), padding: Padding, bias: Bool)] = [
             (7, 9, 3, 4, 3, 3, (1, 1), .valid, true),
             (7, 9, 3, 4, 3, 3, (1, 1), .same, false),
@@ -80,7 +81,7 @@ final class ConvolutionTests: XCTestCase {
     }
 
     func testConvolutionGradientsForEachOption() throws {
-        var generator = SeededGenerator(seed: 11)
+        var generator = SeededRandom(seed: 11)
         let options: [(s: (Int, Int), padding: Padding, bias: Bool, activation: ActivationKind, k: Int)] = [
             ((1, 1), .valid, true, .linear, 3),
             ((1, 1), .same, false, .linear, 3),

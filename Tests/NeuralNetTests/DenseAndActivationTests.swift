@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -11,7 +12,7 @@ final class DenseAndActivationTests: XCTestCase {
     }
 
     func testDenseGradientsWithEveryActivation() throws {
-        var generator = SeededGenerator(seed: 3)
+        var generator = SeededRandom(seed: 3)
         let kinds: [ActivationKind] = [.linear, .relu, .elu(alpha: 0.7), .leakyReLU(alpha: 0.1), .tanh, .sigmoid, .softmax, .softplus]
         for (index, kind) in kinds.enumerated() {
             let dense = try Dense(name: "dense_\(index)", kernel: randomTensor([6, 5], using: &generator),
@@ -39,7 +40,7 @@ final class DenseAndActivationTests: XCTestCase {
     }
 
     func testActivationLayerGradients() throws {
-        var generator = SeededGenerator(seed: 5)
+        var generator = SeededRandom(seed: 5)
         let kinds: [ActivationKind] = [.linear, .relu, .elu(alpha: 1), .leakyReLU(alpha: 0.3), .tanh, .sigmoid, .softmax, .softplus]
         for kind in kinds {
             assertGradients(of: try Activation(name: "\(kind)", kind), inputs: [randomTensor([2, 3, 3, 4], in: -3...3, using: &generator)])
@@ -57,7 +58,7 @@ final class DenseAndActivationTests: XCTestCase {
         // Negative threshold: values in (t, 0) are clipped to 0 by the positive part (keras.backend.relu).
         assertClose(try ReLU(threshold: -0.5).forward(x), [0, 0, 0, 0.5, 2, 8])
 
-        var generator = SeededGenerator(seed: 9)
+        var generator = SeededRandom(seed: 9)
         let input = randomTensor([2, 5, 5, 2], in: -4...8, using: &generator)
         assertGradients(of: ELU(alpha: 0.8), inputs: [input])
         assertGradients(of: LeakyReLU(alpha: 0.2), inputs: [input])
@@ -96,7 +97,7 @@ final class DenseAndActivationTests: XCTestCase {
                 return g
             }
         }
-        var generator = SeededGenerator(seed: 1)
+        var generator = SeededRandom(seed: 1)
         let layer = Miscalibrated()
         let report = finiteDifferenceReport(inputs: [randomTensor([2, 8], using: &generator)],
                                             forward: { layer.forward(inputs: $0) },

@@ -1,20 +1,8 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
-/// Deterministic SplitMix64 generator so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-func randomTensor(_ shape: [Int], in range: ClosedRange<Float> = -1...1, using generator: inout SeededGenerator) -> Tensor {
+func randomTensor(_ shape: [Int], in range: ClosedRange<Float> = -1...1, using generator: inout SeededRandom) -> Tensor {
     Tensor(shape: shape, scalars: (0..<shape.reduce(1, *)).map { _ in Float.random(in: range, using: &generator) })
 }
 
@@ -37,7 +25,7 @@ func finiteDifferenceReport(
     backward: (Tensor) -> [Tensor],
     samples: Int = 30, step: Float = 1e-2, rtol: Double = 1e-2, atol: Double = 1e-3, seed: UInt64 = 1
 ) -> GradientReport {
-    var generator = SeededGenerator(seed: seed)
+    var generator = SeededRandom(seed: seed)
     let output = forward(inputs)
     let projection = randomTensor(output.shape, using: &generator)
     let analytic = backward(projection)

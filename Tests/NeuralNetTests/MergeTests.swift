@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -12,7 +13,7 @@ final class MergeTests: XCTestCase {
         }
         XCTAssertThrowsError(try Concatenate().outputShape(forInputShapes: [[1, 2, 2], [2, 2, 1]]))
 
-        var generator = SeededGenerator(seed: 41)
+        var generator = SeededRandom(seed: 41)
         let x = randomTensor([2, 3, 3, 2], using: &generator), y = randomTensor([2, 3, 3, 2], using: &generator)
         let z = randomTensor([2, 3, 3, 5], using: &generator)
         assertGradients(of: Add(), inputs: [x, y])

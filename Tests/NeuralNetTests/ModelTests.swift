@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -6,7 +7,7 @@ final class ModelTests: XCTestCase {
     /// → sum = Add(left, right) → cat = Concatenate(sum, stem) → pool → flat → steer (Dense 3, tanh)
     /// and right → gap → aux (Dense 1). Nodes are given out of order on purpose.
     func makeGraph(seed: UInt64 = 51) throws -> Model {
-        var g = SeededGenerator(seed: seed)
+        var g = SeededRandom(seed: seed)
         func conv(_ name: String, _ k: Int, _ cin: Int, _ act: ActivationKind) throws -> Conv2D {
             try Conv2D(name: name, kernel: randomTensor([k, k, cin, 4], in: -0.5...0.5, using: &g),
                        bias: randomTensor([4], in: -0.1...0.1, using: &g), padding: .same, activation: act)
@@ -44,7 +45,7 @@ final class ModelTests: XCTestCase {
 
     func testGradientsThroughTheWholeGraph() throws {
         let model = try makeGraph()
-        var g = SeededGenerator(seed: 52)
+        var g = SeededRandom(seed: 52)
         let x = randomTensor([2, 6, 6, 2], using: &g)
         for output in 0..<2 {
             let report = finiteDifferenceReport(
@@ -56,7 +57,7 @@ final class ModelTests: XCTestCase {
 
     func testUnitSeedGivesPerSampleGradients() throws {
         let model = try makeGraph()
-        var g = SeededGenerator(seed: 53)
+        var g = SeededRandom(seed: 53)
         let x = randomTensor([3, 6, 6, 2], using: &g)
         _ = try model.forward(x)
         let gradient = model.backward(output: 0, unit: 1)
@@ -82,7 +83,7 @@ final class ModelTests: XCTestCase {
 
     func testIntermediateActivationsAndSeeds() throws {
         let model = try makeGraph()
-        var g = SeededGenerator(seed: 54)
+        var g = SeededRandom(seed: 54)
         let x = randomTensor([2, 6, 6, 2], using: &g)
         let outputs = try model.forward(x)
         XCTAssertEqual(model.activation(of: "steer"), outputs[0])
@@ -101,7 +102,7 @@ final class ModelTests: XCTestCase {
     }
 
     func testSequentialModelAndErrors() throws {
-        var g = SeededGenerator(seed: 55)
+        var g = SeededRandom(seed: 55)
         let model = try Model(inputShape: [8, 8, 3], layers: [
             try Cropping2D(name: "crop", top: 2, bottom: 1),
             Rescaling(name: "norm", scale: 1 / 127.5, offset: -1),
@@ -136,7 +137,7 @@ final class ModelTests: XCTestCase {
     }
 
     func testTwoInputModel() throws {
-        var g = SeededGenerator(seed: 56)
+        var g = SeededRandom(seed: 56)
         let model = try Model(
             inputs: [.init(name: "image", shape: [4, 4, 1]), .init(name: "speed", shape: [2])],
             nodes: [

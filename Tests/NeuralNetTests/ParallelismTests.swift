@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -37,7 +38,7 @@ final class ParallelismTests: XCTestCase {
     /// one chunk, for every convolution path (im2col with and without padding, pointwise), every
     /// modifier, and an odd batch that splits unevenly.
     func testLanesAndChunksGiveTheSameResultsAsOnePass() throws {
-        var generator = SeededGenerator(seed: 21)
+        var generator = SeededRandom(seed: 21)
         let cases: [(k: Int, s: Int, padding: Padding, activation: ActivationKind)] = [
             (5, 2, .valid, .elu(alpha: 1)), (3, 1, .same, .relu), (1, 1, .valid, .tanh), (3, 2, .same, .linear),
         ]
@@ -62,7 +63,7 @@ final class ParallelismTests: XCTestCase {
     /// A PilotNet-shaped model: the gradient of sample n in a batch of 32 equals that sample's gradient
     /// computed alone (saliency of a frame must not depend on its batch neighbours).
     func testBatchOf32GivesEachSampleItsBatchOf1Gradient() throws {
-        var generator = SeededGenerator(seed: 22)
+        var generator = SeededRandom(seed: 22)
         func conv(_ name: String, _ k: Int, _ cin: Int, _ cout: Int, _ s: Int) throws -> Conv2D {
             try Conv2D(name: name, kernel: randomTensor([k, k, cin, cout], in: -0.3...0.3, using: &generator),
                        bias: randomTensor([cout], in: -0.1...0.1, using: &generator), strides: (s, s), activation: .elu(alpha: 1))
@@ -87,7 +88,7 @@ final class ParallelismTests: XCTestCase {
     }
 
     func testRecycledStorageNeverChangesATensorTheCallerKeeps() throws {
-        var generator = SeededGenerator(seed: 23)
+        var generator = SeededRandom(seed: 23)
         let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), activation: .relu)
         let dense = try Dense(kernel: randomTensor([5, 3], using: &generator), bias: randomTensor([3], using: &generator))
         let (x1, x2) = (randomTensor([2, 6, 6, 2], using: &generator), randomTensor([2, 6, 6, 2], using: &generator))
@@ -129,7 +130,7 @@ final class ParallelismTests: XCTestCase {
     }
 
     func testRecordingListsEveryLanesGEMMs() throws {
-        var generator = SeededGenerator(seed: 24)
+        var generator = SeededRandom(seed: 24)
         let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), strides: (2, 2))
         let x = randomTensor([4, 9, 9, 2], using: &generator)
         conv.scratchBudget = 1

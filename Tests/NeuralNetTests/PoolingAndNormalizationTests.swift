@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -7,7 +8,7 @@ final class PoolingAndNormalizationTests: XCTestCase {
         assertClose(try MaxPooling2D().forward(x), [5], shape: [1, 1, 1, 1])
         // SAME, 2x2 stride 2 on 3x3: out 2x2, padding only bottom/right.
         assertClose(try MaxPooling2D(padding: .same).forward(x), [5, 9, 8, 6], shape: [1, 2, 2, 1])
-        var generator = SeededGenerator(seed: 21)
+        var generator = SeededRandom(seed: 21)
         for padding in [Padding.valid, .same] {
             let input = randomTensor([2, 7, 5, 3], using: &generator)
             assertGradients(of: try MaxPooling2D(poolSize: (3, 2), strides: (2, 1), padding: padding), inputs: [input], step: 1e-3)
@@ -23,7 +24,7 @@ final class PoolingAndNormalizationTests: XCTestCase {
         let full = try AveragePooling2D(poolSize: (3, 3), strides: (1, 1), padding: .same).forward(x)
         XCTAssertEqual(full.scalars[0], 3, accuracy: 1e-6)
         XCTAssertEqual(full.scalars[4], 5, accuracy: 1e-6)
-        var generator = SeededGenerator(seed: 22)
+        var generator = SeededRandom(seed: 22)
         for padding in [Padding.valid, .same] {
             assertGradients(of: try AveragePooling2D(poolSize: (3, 3), strides: (2, 2), padding: padding),
                             inputs: [randomTensor([2, 7, 6, 2], using: &generator)])
@@ -43,7 +44,7 @@ final class PoolingAndNormalizationTests: XCTestCase {
         let noAffine = try BatchNormalization(gamma: nil, beta: nil, movingMean: Tensor(shape: [1], scalars: [1]),
                                               movingVariance: Tensor(shape: [1], scalars: [0.999]))
         assertClose(noAffine.forward(Tensor(shape: [1, 1], scalars: [2])), [1])
-        var generator = SeededGenerator(seed: 23)
+        var generator = SeededRandom(seed: 23)
         let random = try BatchNormalization(gamma: randomTensor([3], using: &generator), beta: randomTensor([3], using: &generator),
                                             movingMean: randomTensor([3], using: &generator),
                                             movingVariance: randomTensor([3], in: 0.5...2, using: &generator))
@@ -53,7 +54,7 @@ final class PoolingAndNormalizationTests: XCTestCase {
 
     func testBatchNormalizationPerSampleStatistics() throws {
         XCTAssertThrowsError(try BatchNormalization(gamma: nil, beta: nil, movingMean: nil, movingVariance: nil, statistics: .perSample))
-        var generator = SeededGenerator(seed: 24)
+        var generator = SeededRandom(seed: 24)
         let gamma = Tensor(shape: [2], scalars: [2, 0.5]), beta = Tensor(shape: [2], scalars: [1, -1])
         let bn = try BatchNormalization(gamma: gamma, beta: beta, movingMean: nil, movingVariance: nil, epsilon: 1e-6,
                                         statistics: .perSample)
@@ -89,7 +90,7 @@ final class PoolingAndNormalizationTests: XCTestCase {
         XCTAssertThrowsError(try rescale.outputShape(forInputShape: [2, 2, 3]))
         assertClose(Rescaling(scale: 1 / 127.5, offset: -1).forward(Tensor(shape: [1, 2], scalars: [0, 255])), [-1, 1])
 
-        var generator = SeededGenerator(seed: 25)
+        var generator = SeededRandom(seed: 25)
         let image = randomTensor([2, 6, 5, 3], using: &generator)
         assertGradients(of: try Cropping2D(top: 2, bottom: 1, left: 0, right: 2), inputs: [image])
         assertGradients(of: try ZeroPadding2D(top: 1, bottom: 2, left: 3, right: 0), inputs: [image])

@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -35,7 +36,7 @@ final class ResizingTests: XCTestCase {
     }
 
     func testBackwardIsTheExactAdjoint() throws {
-        var generator = SeededGenerator(seed: 31)
+        var generator = SeededRandom(seed: 31)
         let shapes: [(inH: Int, inW: Int, outH: Int, outW: Int)] = [(7, 9, 3, 5), (4, 5, 9, 7), (66, 20, 20, 66), (5, 5, 5, 5)]
         for method in [ResizeMethod.bilinearLegacy, .bilinearHalfPixel, .area] {
             for s in shapes {

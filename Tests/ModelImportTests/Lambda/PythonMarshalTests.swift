@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 import XCTest
 @testable import ModelImport
 
@@ -62,7 +63,7 @@ final class PythonMarshalTests: XCTestCase {
         let (cases, _) = try LambdaFixtureCase.load()
         let samples = cases.filter { $0.encoding == "base64" && ["resize_then_normalize", "crop_rows", "closure_scale"].contains($0.name) }
         XCTAssertFalse(samples.isEmpty)
-        var generator = LambdaTestRandom(seed: 0x5EED)
+        var generator = SeededRandom(seed: 0x5EED)
         var decodedCount = 0
         for sample in samples {
             let original = try LambdaFunction(configValue: sample.function, layerName: "l").marshalledCode
@@ -86,18 +87,5 @@ final class PythonMarshalTests: XCTestCase {
     func le32(_ value: Int) -> [UInt8] {
         let bits = UInt32(value)
         return [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)]
-    }
-}
-
-/// Deterministic pseudo-random numbers for reproducible corruption (LambdaTestRandom).
-struct LambdaTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
