@@ -43,11 +43,14 @@ public final class FrameReader: FrameSource {
     /// Frames delivered so far.
     public private(set) var deliveredFrameCount = 0
 
-    private var formatContext: UnsafeMutablePointer<AVFormatContext>?
+    private let input: InputContext
+    private var formatContext: UnsafeMutablePointer<AVFormatContext>? { input.pointer }
     private let decoder: CodecContext
     private let packet: Packet
     private let decoded: AVFrameHandle
     private var scaler: Scaler?
+    /// RGB24 at the declared coded size, allocated by FFmpeg so libswscale may write whole SIMD blocks.
+    private let rgb: AVFrameHandle
     private var upright = [UInt8]()
     private let streamIndex: Int32
     private let timeBase: Double
@@ -71,22 +74,13 @@ public final class FrameReader: FrameSource {
         try Self.checkReadable(path)
         self.options = options
 
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        let openResult = avformat_open_input(&context, path, nil, nil)
-        if openResult < 0 {
-            throw Self.openError(path: path, code: openResult)
-        }
-        formatContext = context
-        guard let context else { throw VideoError.notAVideo(path: path, reason: "no demuxer context") }
-        // From here on `deinit` closes the context if init throws.
+        input = try InputContext(path: path) { Self.openError(path: path, code: $0) }
+        let context = input.pointer!
         packet = try Packet()
         decoded = try AVFrameHandle()
 
         let infoResult = avformat_find_stream_info(context, nil)
-        if infoResult < 0 {
-            avformat_close_input(&formatContext)
-            throw VideoError.notAVideo(path: path, reason: ffmpegErrorString(infoResult))
-        }
+        if infoResult < 0 { throw VideoError.notAVideo(path: path, reason: ffmpegErrorString(infoResult)) }
         let (index, codec) = try Self.bestVideoStream(in: context, path: path)
         streamIndex = index
         let stream = context.pointee.streams[Int(index)]!
@@ -102,12 +96,10 @@ public final class FrameReader: FrameSource {
             throw VideoError.unsupportedCodec(path: path, codec: String(cString: codec.pointee.name) + " (\(ffmpegErrorString(codecOpen)))")
         }
         info = Self.describe(context: context, stream: stream, index: index, decoder: decoder.pointer, path: path)
+        try Self.checkFrameSize(info)
+        rgb = try AVFrameHandle(width: info.width, height: info.height, format: AV_PIX_FMT_RGB24)
         if stream.pointee.start_time != noPTS { streamStart = stream.pointee.start_time }
         if options.start > 0 { seek(to: options.start, stream: stream) }
-    }
-
-    deinit {
-        avformat_close_input(&formatContext)
     }
 
     /// Decodes the next selected frame into `frame`, reusing its pixel storage when the size allows.
@@ -195,25 +187,28 @@ public final class FrameReader: FrameSource {
         return (index, time)
     }
 
-    /// Converts `decoded` to RGB24 at coded size, then applies display rotation into `upright`.
+    /// Converts `decoded` to RGB24 at the stream's declared coded size, then applies display
+    /// rotation into `upright`. A frame whose size differs from the declared one (a stream that
+    /// changes resolution, or a crafted one) is scaled to it, so every delivered frame has the
+    /// geometry ``info`` states.
     private func convertDecodedFrame() throws {
         let source = decoded.pointer
-        let width = Int(source.pointee.width), height = Int(source.pointee.height)
+        guard source.pointee.width > 0, source.pointee.height > 0 else { throw VideoError.noDecodableFrames(path: info.path, decodeErrors: decodeErrorCount) }
         if scaler?.matches(sourceWidth: source.pointee.width, sourceHeight: source.pointee.height, sourceFormat: source.pointee.format) != true {
             let converter = try Scaler(sourceWidth: source.pointee.width, sourceHeight: source.pointee.height, sourceFormat: source.pointee.format,
-                                       destinationWidth: source.pointee.width, destinationHeight: source.pointee.height,
-                                       destinationFormat: AV_PIX_FMT_RGB24.rawValue, flags: SWS_BILINEAR)
+                                       destinationWidth: Int32(info.width), destinationHeight: Int32(info.height),
+                                       destinationFormat: AV_PIX_FMT_RGB24.rawValue, flags: Self.scalerFlags)
             converter.adoptColorDetails(of: source)
             scaler = converter
         }
-        let count = width * height * 3
+        try scaler!.scale(source, into: rgb)
         if info.rotation == 0 {
-            if upright.count != count { upright = [UInt8](repeating: 0, count: count) }
-            try upright.withUnsafeMutableBufferPointer { try scaler!.scale(source, into: $0.baseAddress!, stride: width * 3) }
+            rgb.copyPackedRGB(into: &upright)
         } else {
-            var coded = [UInt8](repeating: 0, count: count)
-            try coded.withUnsafeMutableBufferPointer { try scaler!.scale(source, into: $0.baseAddress!, stride: width * 3) }
-            upright = Rotation.rotate(coded, width: width, height: height, clockwiseQuarterTurns: Rotation.quarterTurns(forDisplayRotation: info.rotation))
+            var coded = [UInt8]()
+            rgb.copyPackedRGB(into: &coded)
+            upright = Rotation.rotate(coded, width: info.width, height: info.height,
+                                      clockwiseQuarterTurns: Rotation.quarterTurns(forDisplayRotation: info.rotation))
         }
     }
 
@@ -242,6 +237,25 @@ public final class FrameReader: FrameSource {
         guard FileManager.default.isReadableFile(atPath: path) else { throw VideoError.inputUnreadable(path: path, reason: "permission denied") }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if size == 0 { throw VideoError.notAVideo(path: path, reason: "the file is empty") }
+    }
+
+    /// Largest frame accepted: 16384 pixels a side and 2^27 pixels in all (an RGB24 frame of 384 MiB;
+    /// 8K UHD is 2^25). A header that declares more is damaged or hostile.
+    static let maximumSide = 16_384, maximumPixelCount = 1 << 27
+
+    /// libswscale flags for the conversion to RGB24: the same as the `ffmpeg` command line's
+    /// automatic conversion (`-pix_fmt rgb24`, whose default `sws_flags` are `bicubic`), so frames
+    /// equal what users see from `ffmpeg`; the interpolation only matters for chroma upsampling of
+    /// formats without a direct converter (10-bit, 4:2:2/4:4:4 at some sizes).
+    static let scalerFlags = SWS_BICUBIC
+
+    private static func checkFrameSize(_ info: VideoStreamInfo) throws {
+        guard info.width > 0, info.height > 0 else {
+            throw VideoError.notAVideo(path: info.path, reason: "the video stream declares no frame size (\(info.width)x\(info.height))")
+        }
+        guard info.width <= maximumSide, info.height <= maximumSide, info.width * info.height <= maximumPixelCount else {
+            throw VideoError.notAVideo(path: info.path, reason: "the video stream declares frames of \(info.width)x\(info.height), larger than SteerLens accepts (\(maximumSide) a side, \(maximumPixelCount) pixels)")
+        }
     }
 
     private static func openError(path: String, code: Int32) -> VideoError {

@@ -25,6 +25,8 @@ public final class ImageEncoder {
     private var encoder: CodecContext?
     private var encoderSize: PixelSize?
     private var scaler: Scaler?
+    /// Padded RGB24 copy of the input for libswscale, which reads whole SIMD blocks past a row's end.
+    private var rgbSource: AVFrameHandle?
     private let packet: Packet
 
     public init(format: ImageFormat = .png, compressionLevel: Int = 1, jpegQuality: Int = 2) throws {
@@ -39,8 +41,8 @@ public final class ImageEncoder {
     public func encode(_ pixels: [UInt8], width: Int, height: Int) throws -> Data {
         precondition(pixels.count == width * height * 3, "RGB24 image \(width)x\(height) needs \(width * height * 3) bytes")
         let context = try encoderContext(width: width, height: height)
-        let picture = try AVFrameHandle(width: Int32(width), height: Int32(height), format: context.pointee.pix_fmt)
-        try fill(picture.pointer, from: pixels, width: width, height: height)
+        let picture = try AVFrameHandle(width: width, height: height, format: context.pointee.pix_fmt)
+        try fill(picture, from: pixels, width: width, height: height)
         try check(avcodec_send_frame(context, picture.pointer), "avcodec_send_frame")
         var data = Data()
         while true {
@@ -92,42 +94,19 @@ public final class ImageEncoder {
         encoder = context
         encoderSize = size
         scaler = nil
+        rgbSource = nil
         return context.pointer
     }
 
-    private func fill(_ picture: UnsafeMutablePointer<AVFrame>, from pixels: [UInt8], width: Int, height: Int) throws {
-        if picture.pointee.format == AV_PIX_FMT_RGB24.rawValue {
-            let stride = Int(picture.pointee.linesize.0)
-            pixels.withUnsafeBufferPointer { source in
-                for row in 0..<height {
-                    (picture.pointee.data.0! + row * stride).update(from: source.baseAddress! + row * width * 3, count: width * 3)
-                }
-            }
-            return
-        }
+    private func fill(_ picture: AVFrameHandle, from pixels: [UInt8], width: Int, height: Int) throws {
+        if picture.pointer.pointee.format == AV_PIX_FMT_RGB24.rawValue { return picture.fillPackedRGB(from: pixels) }
         if scaler == nil {
             scaler = try Scaler(sourceWidth: Int32(width), sourceHeight: Int32(height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
-                                destinationWidth: Int32(width), destinationHeight: Int32(height), destinationFormat: picture.pointee.format,
+                                destinationWidth: Int32(width), destinationHeight: Int32(height), destinationFormat: picture.pointer.pointee.format,
                                 flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
+            rgbSource = try AVFrameHandle(width: width, height: height, format: AV_PIX_FMT_RGB24)
         }
-        try RGBSource.withFrame(pixels, width: width, height: height) { source in
-            try scaler!.scale(source, into: picture)
-        }
-    }
-}
-
-/// Wraps packed RGB24 bytes in a temporary `AVFrame` view (no copy) for libswscale.
-enum RGBSource {
-    static func withFrame<T>(_ pixels: [UInt8], width: Int, height: Int, _ body: (UnsafePointer<AVFrame>) throws -> T) throws -> T {
-        let view = try AVFrameHandle()
-        view.pointer.pointee.width = Int32(width)
-        view.pointer.pointee.height = Int32(height)
-        view.pointer.pointee.format = AV_PIX_FMT_RGB24.rawValue
-        view.pointer.pointee.linesize.0 = Int32(width * 3)
-        return try pixels.withUnsafeBufferPointer { buffer in
-            view.pointer.pointee.data.0 = UnsafeMutablePointer(mutating: buffer.baseAddress)
-            defer { view.pointer.pointee.data.0 = nil }
-            return try body(view.pointer)
-        }
+        rgbSource!.fillPackedRGB(from: pixels)
+        try scaler!.scale(rgbSource!.pointer, into: picture)
     }
 }

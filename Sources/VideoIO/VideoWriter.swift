@@ -48,6 +48,8 @@ public final class VideoWriter {
     private let picture: AVFrameHandle
     private let packet: Packet
     private let scaler: Scaler
+    /// Padded RGB24 copy of each frame for libswscale, which reads whole SIMD blocks past a row's end.
+    private let rgbSource: AVFrameHandle
     private let encoding: VideoEncoding
     private var frameNumber: Int64 = 0
     private var finished = false
@@ -99,7 +101,8 @@ public final class VideoWriter {
         stream.pointee.avg_frame_rate = codecContext.pointee.framerate
         if encoding.rotation != 0 { try Self.recordRotation(encoding.rotation, on: stream) }
 
-        picture = try AVFrameHandle(width: Int32(size.width), height: Int32(size.height), format: pixelFormat)
+        picture = try AVFrameHandle(width: size.width, height: size.height, format: pixelFormat)
+        rgbSource = try AVFrameHandle(width: size.width, height: size.height, format: AV_PIX_FMT_RGB24)
         scaler = try Scaler(sourceWidth: Int32(size.width), sourceHeight: Int32(size.height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
                             destinationWidth: Int32(size.width), destinationHeight: Int32(size.height), destinationFormat: pixelFormat.rawValue,
                             flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
@@ -123,9 +126,8 @@ public final class VideoWriter {
     public func write(_ frame: Frame) throws {
         precondition(frame.width == size.width && frame.height == size.height, "frame \(frame.width)x\(frame.height) does not match video \(size)")
         try check(av_frame_make_writable(picture.pointer), "av_frame_make_writable")
-        try RGBSource.withFrame(frame.pixels, width: frame.width, height: frame.height) { source in
-            try scaler.scale(source, into: picture.pointer)
-        }
+        rgbSource.fillPackedRGB(from: frame.pixels)
+        try scaler.scale(rgbSource.pointer, into: picture)
         picture.pointer.pointee.pts = encoding.variableFrameRate ? Int64((frame.time * 1000).rounded()) : frameNumber
         frameNumber += 1
         try check(avcodec_send_frame(encoder.pointer, picture.pointer), "avcodec_send_frame")

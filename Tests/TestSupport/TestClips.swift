@@ -51,9 +51,14 @@ public enum TestClips {
     /// Runs a command-line tool and returns its standard output; throws when it exits non-zero.
     @discardableResult
     public static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        String(decoding: try run(tool, arguments, binaryOutput: true), as: UTF8.self)
+    }
+
+    /// Runs a command-line tool and returns its standard output as bytes (e.g. `ffmpeg -f rawvideo -`).
+    public static func run(_ tool: String, _ arguments: [String], binaryOutput: Bool) throws -> [UInt8] {
         let result = try Command.run(tool, arguments)
         guard result.status == 0 else { throw CommandFailure(command: ([tool] + arguments).joined(separator: " "), output: result.stderr) }
-        return result.stdout
+        return [UInt8](result.stdoutData)
     }
 }
 
@@ -61,6 +66,10 @@ public enum TestClips {
 public struct CommandFailure: Error, CustomStringConvertible {
     public let command: String
     public let output: String
+    public init(command: String, output: String) {
+        self.command = command
+        self.output = output
+    }
     public var description: String { "\(command) failed: \(output)" }
 }
 
@@ -68,8 +77,9 @@ public struct CommandFailure: Error, CustomStringConvertible {
 public enum Command {
     public struct Result {
         public let status: Int32
-        public let stdout: String
+        public let stdoutData: Data
         public let stderr: String
+        public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
     }
 
     /// Runs `tool` (a path, or a name looked up on PATH) with `arguments`, in `directory` if given.
@@ -96,7 +106,7 @@ public enum Command {
         let outputData = outputPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while !errorData.isSet { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+        return Result(status: process.terminationStatus, stdoutData: outputData,
                       stderr: String(decoding: errorData.value ?? Data(), as: UTF8.self))
     }
 }

@@ -128,3 +128,34 @@ final class FrameReaderTests: XCTestCase {
 private func == (lhs: (r: UInt8, g: UInt8, b: UInt8), rhs: (r: UInt8, g: UInt8, b: UInt8)) -> Bool {
     lhs.r == rhs.r && lhs.g == rhs.g && lhs.b == rhs.b
 }
+
+/// Opening inputs that fail half-way releases what was opened.
+final class FrameReaderResourceTests: XCTestCase {
+    /// An audio-only file opens (the demuxer and its file descriptor) and then fails for lack of a
+    /// video stream: a reader that threw must have closed the input again.
+    func testFailedOpenClosesTheInput() throws {
+        let url = try TestPaths.temporaryDirectory(self).appendingPathComponent("tone.m4a")
+        try TestClips.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.2", "-c:a", "aac", url.path])
+        func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        let before = try openDescriptors()
+        for _ in 0..<40 {
+            XCTAssertThrowsError(try FrameReader(path: url.path)) { error in
+                XCTAssertEqual(error as? VideoError, .noVideoStream(path: url.path))
+            }
+        }
+        XCTAssertLessThan(try openDescriptors() - before, 5, "each failed open left its input file open")
+    }
+
+    /// A header that declares an absurd frame size is refused before any frame buffer is allocated.
+    func testAbsurdDeclaredFrameSizeIsRefused() throws {
+        let directory = try TestPaths.temporaryDirectory(self)
+        let url = directory.appendingPathComponent("huge.nut")
+        // 20000×16 raw frames: within FFmpeg's own limits, beyond SteerLens' 16384-pixel side.
+        try TestClips.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "color=c=gray:size=20000x16:rate=1", "-frames:v", "1",
+                                     "-c:v", "rawvideo", "-pix_fmt", "gray", url.path])
+        XCTAssertThrowsError(try FrameReader(path: url.path)) { error in
+            guard case .notAVideo(_, let reason) = error as? VideoError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("20000x16"), reason)
+        }
+    }
+}
