@@ -43,6 +43,9 @@ public final class SaliencyEngine {
     /// Runs the batch `[N, H, W, C]` forward once and backward once and derives every map.
     public func run(_ batch: Tensor) throws -> SaliencyBatch {
         let outputs = try model.forward(batch)
+        if case .output(let index, _) = objective, !outputs[index].scalars.allSatisfy(\.isFinite) {
+            throw SaliencyError.nonFiniteOutput(output: model.outputNames[index])
+        }
         let gradient = try objective.inputGradient(of: model, modifier: backpropModifier)
         backwardPassCount += 1
         let items = gradient.batchSize, channels = gradient.shape.last ?? 1

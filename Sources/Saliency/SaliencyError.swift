@@ -10,8 +10,13 @@ public enum SaliencyError: SteerLensError, Equatable {
     case unknownLayer(String, available: [String])
     /// `--layer` is not a feature map (H, W, C) or `--filter` is out of range.
     case invalidFilter(layer: String, filter: Int, shape: [Int])
+    /// The model's output overflowed to inf or NaN on the frames given: there is nothing to explain.
+    case nonFiniteOutput(output: String)
 
-    public var kind: FailureKind { .usage }
+    public var kind: FailureKind {
+        if case .nonFiniteOutput = self { return .badInput }
+        return .usage
+    }
 
     public var message: String {
         switch self {
@@ -21,6 +26,7 @@ public enum SaliencyError: SteerLensError, Equatable {
         case .invalidFilter(let layer, let filter, let shape):
             shape.count == 3 ? "layer '\(layer)' has \(shape[2]) filters, filter \(filter) does not exist"
                              : "layer '\(layer)' has output shape \(shape), not a feature map (height, width, filters)"
+        case .nonFiniteOutput(let output): "the model's output '\(output)' is infinite or NaN on these frames: its weights overflow float32"
         }
     }
 
@@ -30,6 +36,7 @@ public enum SaliencyError: SteerLensError, Equatable {
         case .unknownUnit: "choose --unit between 0 and units-1"
         case .unknownLayer(_, let available): "choose a layer shown by `steerlens inspect`: " + available.prefix(12).joined(separator: ", ")
         case .invalidFilter: "choose a convolution or pooling layer and a --filter below its filter count"
+        case .nonFiniteOutput: "check the model file and the preprocessing it gets (sidecar, --crop, --color); `steerlens predict` prints the raw outputs"
         }
     }
 }

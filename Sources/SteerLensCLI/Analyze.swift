@@ -155,7 +155,7 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("analyze") {
             let loaded = try modelOptions.load()
             let sidecar = try modelOptions.sidecar()
             let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)

@@ -29,7 +29,7 @@ struct Check: ParsableCommand {
     @OptionGroup var preprocessing: PreprocessOptions
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("check") {
             let recorded = try RecordedRun.load(baselineRun)
             let kinds = try recorded.kinds.map(SaliencyMapKind.named)
             let thresholds = try thresholdOptions.resolved()

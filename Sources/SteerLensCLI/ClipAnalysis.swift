@@ -67,7 +67,7 @@ struct ClipAnalysis {
             summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
         }
         printError(summary)
-        print(destination.appendingPathComponent("index.html").path)
+        try StandardOutput.line(destination.appendingPathComponent("index.html").path)
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.

@@ -43,7 +43,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var preprocessing: PreprocessOptions
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("compare") {
             let kinds = try maps.split(separator: ",").map { try SaliencyMapKind.named($0.trimmingCharacters(in: .whitespaces)) }
             let thresholds = try thresholdOptions.resolved()
             let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }

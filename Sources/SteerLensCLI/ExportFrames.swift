@@ -27,7 +27,7 @@ struct ExportFrames: ParsableCommand {
     @OptionGroup var preprocessing: PreprocessOptions
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("frames") {
             let preprocess = try preprocessing.preprocess()
             let reader = try FrameSources.open(input, options: selection.readOptions)
             let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))

@@ -3,16 +3,23 @@ import Foundation
 import SteerLensSupport
 
 /// The CLI's one choke point for failures: a ``SteerLensError`` becomes one line on stderr
-/// (`steerlens: <what is wrong> (hint: <what to do>)`) and the exit code of its kind.
-func reportingFailures<T>(_ body: () throws -> T) throws -> T {
+/// (`steerlens: <what is wrong> (hint: <what to do>)`) and the exit code of its kind; any other error
+/// is an ``UnexpectedFailure`` of `command` (exit 70), never ArgumentParser's exit 1, which means
+/// "regression found" in `compare` and `check`.
+func reportingFailures<T>(_ command: String, _ body: () throws -> T) throws -> T {
     do {
-        return try body()
-    } catch let error as SteerLensError {
-        printError("steerlens: \(error.message) (hint: \(error.hint))")
-        throw ExitCode(error.kind.exitCode)
+        let result = try body()
+        try StandardOutput.flush()
+        return result
     } catch let interrupted as Interrupted {
         printError("steerlens: interrupted \(interrupted.progress); nothing was written (hint: run again, with --overwrite if the output exists)")
-        throw ExitCode(130)
+        throw ExitCode(Interrupted.exitCode)
+    } catch let exit as ExitCode {
+        throw exit
+    } catch {
+        let failure = error as? SteerLensError ?? UnexpectedFailure(step: "running \(command)", error: error)
+        printError("steerlens: \(failure.message) (hint: \(failure.hint))")
+        throw ExitCode(failure.kind.exitCode)
     }
 }
 

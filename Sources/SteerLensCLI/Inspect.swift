@@ -17,9 +17,9 @@ struct Inspect: ParsableCommand {
     var json = false
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("inspect") {
             let card = try loading.load(model).card
-            print(json ? try ModelCardReport(card).json() : ModelCardReport(card).text())
+            try StandardOutput.line(json ? try ModelCardReport(card).json() : ModelCardReport(card).text())
         }
     }
 }

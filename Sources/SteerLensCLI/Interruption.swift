@@ -2,23 +2,26 @@ import Dispatch
 import Foundation
 import SteerLensSupport
 
-/// Turns SIGINT (Ctrl-C) into a flag that long runs check between batches, so they can discard their
-/// staging output and exit 130 instead of dying half-way with partial files.
+/// Turns SIGINT (Ctrl-C) and SIGTERM (`kill`, a scheduler's pre-emption) into a flag that long runs
+/// check between batches, so they can discard their staging output and exit 130 instead of dying
+/// half-way with partial files.
 final class Interruption: @unchecked Sendable {
     static let shared = Interruption()
     private let lock = NSLock()
     private var requested = false
-    private var source: DispatchSourceSignal?
+    private var sources: [DispatchSourceSignal] = []
 
-    /// Starts listening for SIGINT (idempotent).
+    /// Starts listening for SIGINT and SIGTERM (idempotent).
     func install() {
         lock.withLock {
-            guard source == nil else { return }
-            signal(SIGINT, SIG_IGN)
-            let signalSource = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            signalSource.setEventHandler { [weak self] in self?.lock.withLock { self?.requested = true } }
-            signalSource.resume()
-            source = signalSource
+            guard sources.isEmpty else { return }
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let signalSource = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+                signalSource.setEventHandler { [weak self] in self?.lock.withLock { self?.requested = true } }
+                signalSource.resume()
+                sources.append(signalSource)
+            }
         }
     }
 
@@ -33,4 +36,6 @@ final class Interruption: @unchecked Sendable {
 /// The user interrupted the run; exit code 130 like a shell's SIGINT.
 struct Interrupted: Error {
     let progress: String
+    /// 128 + SIGINT, as a shell reports a Ctrl-C; SIGTERM ends the same way.
+    static let exitCode: Int32 = 130
 }

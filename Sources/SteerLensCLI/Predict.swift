@@ -31,7 +31,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("predict") {
             let loaded = try modelOptions.load()
             let sidecar = try modelOptions.sidecar()
             let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
@@ -42,7 +42,7 @@ struct Predict: ParsableCommand {
             let units = loaded.model.outputShapes[outputIndex].reduce(1, *)
             let header = units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ",")
             var rows = [header]
-            if csv == nil { print(header) }
+            if csv == nil { try StandardOutput.line(header) }
             while true {
                 let frames = try reader.nextBatch(batchSize)
                 if frames.isEmpty { break }
@@ -51,7 +51,7 @@ struct Predict: ParsableCommand {
                 for (row, frame) in frames.enumerated() {
                     let predictions = values[(row * units)..<((row + 1) * units)].map { String(format: "%.9g", $0) }
                     let line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(predictions.joined(separator: ","))"
-                    if csv == nil { print(line) } else { rows.append(line) }
+                    if csv == nil { try StandardOutput.line(line) } else { rows.append(line) }
                 }
             }
             guard reader.deliveredFrameCount > 0 else {

@@ -19,7 +19,7 @@ struct Probe: ParsableCommand {
     var json = false
 
     func run() throws {
-        try reportingFailures {
+        try reportingFailures("probe") {
             let reader = try FrameSources.open(input)
             var report = ProbeReport(info: reader.info)
             if count {
@@ -33,7 +33,7 @@ struct Probe: ParsableCommand {
                 report.readErrors = reader.readErrorCount
                 if let declared = reader.info.declaredFrameCount { report.droppedFrames = max(declared - reader.decodedFrameCount, 0) }
             }
-            print(json ? try report.json() : report.text())
+            try StandardOutput.line(json ? try report.json() : report.text())
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `steerlens`: explains and regression-tests steering-angle CNNs on dashcam video.
 @main
@@ -11,9 +12,16 @@ struct SteerLens: ParsableCommand {
         discussion: """
         Exit codes: 0 ok, 1 regression found (compare, check), 64 usage, 65 bad input data (not a \
         video, corrupt, bad model), 66 input missing or unreadable, 73 cannot create output, 74 I/O \
-        error while writing, 130 interrupted.
+        error while writing, 70 internal error (a bug to report), 130 interrupted (Ctrl-C or SIGTERM).
         """,
         version: version,
         subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self]
     )
+
+    /// Ignores SIGPIPE, so that a closed standard output is a write error SteerLens reports (exit 74)
+    /// rather than a silent death, then runs the command line.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }

@@ -70,7 +70,7 @@ enum ComparisonOutput {
 
     /// Prints the result; exit code 1 (naming each failing threshold) when the candidate regressed.
     static func conclude(_ report: ComparisonReport, destination: URL, options: ComparisonOutputOptions) throws {
-        if options.json { print(String(decoding: try report.json(), as: UTF8.self)) }
+        if options.json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
         printError("report: \(destination.appendingPathComponent("index.html").path)")
         guard report.passed else {
             for clip in report.clips {

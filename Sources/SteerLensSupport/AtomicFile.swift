@@ -10,7 +10,7 @@ public enum AtomicFile {
         try OutputError.wrap(url.path, kind: .cannotCreateOutput) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        let temporary = RunLitter.url(besides: url, role: .partial)
         do {
             try data.write(to: temporary)
             if rename(temporary.path, url.path) != 0 {
@@ -21,14 +21,15 @@ public enum AtomicFile {
             throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw OutputError(path: url.path, kind: .cannotCreateOutput, reason: Self.reason(error, path: url.path))
+            let kind: FailureKind = (error as? CocoaError)?.code == .fileWriteOutOfSpace ? .ioError : .cannotCreateOutput
+            throw OutputError(path: url.path, kind: kind, reason: Self.reason(error, path: url.path))
         }
     }
 
     /// A temporary path beside `url` for writers that stream into a file (e.g. an MP4 muxer);
     /// call ``commit(_:to:)`` when complete.
     public static func temporaryURL(besides url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        RunLitter.url(besides: url, role: .partial)
     }
 
     /// Renames a completed temporary file into place.
@@ -45,6 +46,12 @@ public enum AtomicFile {
         let nsError = error as NSError
         if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))
+        }
+        // Foundation's own codes for what the kernel said, in the kernel's words.
+        switch (error as? CocoaError)?.code {
+        case .fileWriteOutOfSpace?: return String(cString: strerror(ENOSPC))
+        case .fileWriteVolumeReadOnly?: return String(cString: strerror(EROFS))
+        default: break
         }
         if let path, let blocker = nearestExistingAncestor(of: path) {
             var isDirectory: ObjCBool = false

@@ -13,6 +13,8 @@ public enum FailureKind: Int32, Sendable, CaseIterable {
     case cannotCreateOutput = 73
     /// Writing failed part-way (EX_IOERR).
     case ioError = 74
+    /// SteerLens itself failed in a way it does not foresee (EX_SOFTWARE): a bug to report.
+    case internalError = 70
 
     /// The process exit code for this kind of failure.
     public var exitCode: Int32 { rawValue }
@@ -30,4 +32,34 @@ public protocol SteerLensError: Error, CustomStringConvertible {
 
 extension SteerLensError {
     public var description: String { "\(message) (\(hint))" }
+}
+
+/// A failure SteerLens did not foresee (an error from Foundation, an encoder or a template engine),
+/// named by the step that failed. Exit code 70, never 1, which means "regression found".
+public struct UnexpectedFailure: SteerLensError {
+    /// What SteerLens was doing, e.g. `writing run.json`.
+    public let step: String
+    /// The underlying error's own description.
+    public let detail: String
+
+    public init(step: String, error: Error) {
+        self.step = step
+        detail = String(describing: error).replacingOccurrences(of: "\n", with: " ")
+    }
+
+    public var kind: FailureKind { .internalError }
+    public var message: String { "unexpected failure while \(step): \(detail)" }
+    public var hint: String { "this is a SteerLens bug: please report it with the command line; nothing was written" }
+}
+
+/// Runs `body`, turning any error that is not a ``SteerLensError`` into an ``UnexpectedFailure``
+/// that names `step`.
+public func during<T>(_ step: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as SteerLensError {
+        throw error
+    } catch {
+        throw UnexpectedFailure(step: step(), error: error)
+    }
 }

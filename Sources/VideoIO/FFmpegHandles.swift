@@ -5,7 +5,7 @@ final class Packet {
     let pointer: UnsafeMutablePointer<AVPacket>
 
     init() throws {
-        guard let packet = av_packet_alloc() else { throw VideoError.ffmpeg(function: "av_packet_alloc", code: -12, reason: "out of memory") }
+        guard let packet = av_packet_alloc() else { throw VideoError.outOfMemory(in: "av_packet_alloc") }
         pointer = packet
     }
 
@@ -23,7 +23,7 @@ final class AVFrameHandle {
     let pointer: UnsafeMutablePointer<AVFrame>
 
     init() throws {
-        guard let frame = av_frame_alloc() else { throw VideoError.ffmpeg(function: "av_frame_alloc", code: -12, reason: "out of memory") }
+        guard let frame = av_frame_alloc() else { throw VideoError.outOfMemory(in: "av_frame_alloc") }
         pointer = frame
     }
 
@@ -106,7 +106,7 @@ final class CodecContext {
 
     init(codec: UnsafePointer<AVCodec>) throws {
         guard let context = avcodec_alloc_context3(codec) else {
-            throw VideoError.ffmpeg(function: "avcodec_alloc_context3", code: -12, reason: "out of memory")
+            throw VideoError.outOfMemory(in: "avcodec_alloc_context3")
         }
         pointer = context
     }
@@ -129,7 +129,7 @@ final class Scaler {
                                            destinationWidth, destinationHeight, AVPixelFormat(rawValue: destinationFormat),
                                            flags, nil, nil, nil) else {
             let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: sourceFormat)).map { String(cString: $0) } ?? "\(sourceFormat)"
-            throw VideoError.ffmpeg(function: "sws_getContext", code: -22, reason: "cannot convert pixel format \(name) to the requested format")
+            throw VideoError.ffmpeg(function: "sws_getContext", code: averrorInvalidArgument, reason: "cannot convert pixel format \(name) to the requested format")
         }
         pointer = context
         source = (sourceWidth, sourceHeight, sourceFormat)

@@ -154,7 +154,9 @@ public final class FrameReader: FrameSource {
                     if consecutiveErrors <= 64 && formatContext.pointee.pb?.pointee.eof_reached == 0 { continue }
                 }
                 flushing = true
-                avcodec_send_packet(decoder.pointer, nil)
+                // Enter draining mode; AVERROR_EOF (already draining) is the only failure and harmless.
+                let drained = avcodec_send_packet(decoder.pointer, nil)
+                if drained < 0 && drained != averrorEOF { decodeErrorCount += 1 }
                 continue
             }
             defer { packet.unref() }

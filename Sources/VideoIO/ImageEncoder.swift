@@ -64,9 +64,7 @@ public final class ImageEncoder {
     /// Encodes RGB24 `pixels` and writes them atomically to `url` (temporary file + rename).
     public func write(_ pixels: [UInt8], width: Int, height: Int, to url: URL) throws {
         let data = try encode(pixels, width: width, height: height)
-        do { try AtomicFile.write(data, to: url) } catch let error as OutputError {
-            throw VideoError.cannotWrite(path: url.path, reason: error.reason)
-        }
+        try AtomicFile.write(data, to: url)
     }
 
     private func encoderContext(width: Int, height: Int) throws -> UnsafeMutablePointer<AVCodecContext> {
@@ -82,7 +80,7 @@ public final class ImageEncoder {
         case .png:
             context.pointer.pointee.pix_fmt = AV_PIX_FMT_RGB24
             context.pointer.pointee.compression_level = Int32(compressionLevel)
-            av_opt_set(context.pointer.pointee.priv_data, "pred", "sub", 0)
+            try check(av_opt_set(context.pointer.pointee.priv_data, "pred", "sub", 0), "av_opt_set(pred)")
         case .jpeg:
             context.pointer.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
             context.pointer.pointee.flags |= AV_CODEC_FLAG_QSCALE

@@ -18,8 +18,10 @@ public enum VideoError: SteerLensError, Equatable {
     case noDecodableFrames(path: String, decodeErrors: Int)
     /// An FFmpeg call failed; carries the C function's name and FFmpeg's own message.
     case ffmpeg(function: String, code: Int32, reason: String)
-    /// An output file could not be created or written.
+    /// An output file could not be created.
     case cannotWrite(path: String, reason: String)
+    /// Writing an output failed part-way (a full disk, an I/O error).
+    case writeFailed(path: String, reason: String)
     /// An option value is out of range (crop larger than the frame, zero-sized resize, …).
     case invalidOption(String)
 
@@ -28,6 +30,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .inputMissing, .inputUnreadable: .missingInput
         case .notAVideo, .noVideoStream, .unsupportedCodec, .noDecodableFrames, .ffmpeg: .badInput
         case .cannotWrite: .cannotCreateOutput
+        case .writeFailed: .ioError
         case .invalidOption: .usage
         }
     }
@@ -41,7 +44,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .unsupportedCodec(let path, let codec): "'\(path)' uses codec '\(codec)', which this FFmpeg build cannot decode"
         case .noDecodableFrames(let path, let errors): "no frame of '\(path)' could be decoded (\(errors) decode errors)"
         case .ffmpeg(let function, let code, let reason): "\(function) failed (\(code)): \(reason)"
-        case .cannotWrite(let path, let reason): "cannot write '\(path)': \(reason)"
+        case .cannotWrite(let path, let reason), .writeFailed(let path, let reason): "cannot write '\(path)': \(reason)"
         case .invalidOption(let text): text
         }
     }
@@ -55,7 +58,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .unsupportedCodec: "re-encode it, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`"
         case .noDecodableFrames: "the stream is corrupt or truncated; re-encode or re-export the clip"
         case .ffmpeg: "the file may be corrupt; `ffprobe FILE` shows what FFmpeg sees"
-        case .cannotWrite: "choose an output location you can write to and check free space"
+        case .cannotWrite, .writeFailed: "choose an output location you can write to and check free space"
         case .invalidOption: "run with --help to see the accepted values"
         }
     }
@@ -76,7 +79,16 @@ func check(_ code: Int32, _ function: String) throws -> Int32 {
     return code
 }
 
+extension VideoError {
+    /// An FFmpeg allocator returned NULL.
+    static func outOfMemory(in function: String) -> VideoError {
+        .ffmpeg(function: function, code: averrorOutOfMemory, reason: ffmpegErrorString(averrorOutOfMemory))
+    }
+}
+
 let averrorEAGAIN = steerlens_averror_eagain()
+let averrorOutOfMemory = steerlens_averror(ENOMEM)
+let averrorInvalidArgument = steerlens_averror(EINVAL)
 let averrorNoSuchFile = steerlens_averror(ENOENT)
 let averrorPermissionDenied = steerlens_averror(EACCES)
 let averrorIO = steerlens_averror(EIO)

@@ -139,11 +139,9 @@ public final class VideoWriter {
         guard !finished, let formatContext else { return }
         try check(avcodec_send_frame(encoder.pointer, nil), "avcodec_send_frame")
         try drainPackets()
-        try check(av_write_trailer(formatContext), "av_write_trailer")
-        if formatContext.pointee.pb != nil { avio_closep(&formatContext.pointee.pb) }
-        do { try AtomicFile.commit(temporaryURL, to: url) } catch let error as OutputError {
-            throw VideoError.cannotWrite(path: url.path, reason: error.reason)
-        }
+        try checkWrite(av_write_trailer(formatContext))
+        if formatContext.pointee.pb != nil { try checkWrite(avio_closep(&formatContext.pointee.pb)) }
+        try AtomicFile.commit(temporaryURL, to: url)
         finished = true
     }
 
@@ -154,14 +152,18 @@ public final class VideoWriter {
             try check(received, "avcodec_receive_packet")
             av_packet_rescale_ts(packet.pointer, encoder.pointer.pointee.time_base, stream.pointee.time_base)
             packet.pointer.pointee.stream_index = stream.pointee.index
-            let written = av_interleaved_write_frame(formatContext, packet.pointer)
-            if written < 0 { throw VideoError.cannotWrite(path: url.path, reason: ffmpegErrorString(written)) }
+            try checkWrite(av_interleaved_write_frame(formatContext, packet.pointer))
         }
+    }
+
+    /// A failed write into the file (ENOSPC, EIO…) is an I/O error of this output, not a bad input.
+    private func checkWrite(_ code: Int32) throws {
+        if code < 0 { throw VideoError.writeFailed(path: url.path, reason: ffmpegErrorString(code)) }
     }
 
     private static func recordRotation(_ degrees: Int, on stream: UnsafeMutablePointer<AVStream>) throws {
         guard let data = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * 4) else {
-            throw VideoError.ffmpeg(function: "av_stream_new_side_data", code: -12, reason: "out of memory")
+            throw VideoError.outOfMemory(in: "av_stream_new_side_data")
         }
         // av_display_rotation_set takes clockwise degrees; `degrees` is counter-clockwise like ffprobe's.
         data.withMemoryRebound(to: Int32.self, capacity: 9) { av_display_rotation_set($0, Double(-degrees)) }

@@ -1,6 +1,7 @@
 import XCTest
 import TestSupport
 @testable import VideoIO
+import SteerLensSupport
 
 /// PNG/JPEG/MP4 writers: files other tools can open, atomic writes, clear errors.
 final class WriterTests: XCTestCase {
@@ -39,7 +40,7 @@ final class WriterTests: XCTestCase {
         try Data("x".utf8).write(to: blocker)
         let target = blocker.appendingPathComponent("frame.png")  // a path below a regular file
         XCTAssertThrowsError(try ImageEncoder().write(TestClips.pattern(index: 0, width: 8, height: 8), to: target)) {
-            XCTAssertEqual(($0 as? VideoError)?.kind, .cannotCreateOutput)
+            XCTAssertEqual(($0 as? SteerLensError)?.kind, .cannotCreateOutput)
         }
         XCTAssertThrowsError(try VideoWriter(url: blocker.appendingPathComponent("out.mp4"), size: PixelSize(width: 32, height: 32))) {
             XCTAssertEqual(($0 as? VideoError)?.kind, .cannotCreateOutput)
