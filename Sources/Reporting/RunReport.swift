@@ -65,7 +65,34 @@ public struct RunReport: Codable, Sendable {
         }
     }
 
+    /// What the maps explain, in machine-readable form, so that `check` can recompute exactly the
+    /// same maps with another model. Absent in files written before SteerLens recorded it.
+    public struct Explanation: Codable, Sendable, Equatable {
+        public struct Map: Codable, Sendable, Equatable {
+            /// The map's name (`increase`, `decrease`, `maintain`, or a modifier name).
+            public var name: String
+            /// Its keras-vis gradient modifier (`default`, `negate`, `small_values`, …).
+            public var modifier: String
+            public init(name: String, modifier: String) { (self.name, self.modifier) = (name, modifier) }
+        }
+        public var maps: [Map]
+        /// Output objective: the output's name and unit.
+        public var output: String?
+        public var unit: Int?
+        /// Filter objective: the layer and filter whose mean activation is explained.
+        public var layer: String?
+        public var filter: Int?
+        /// `guided` or `rectified`, or nil for plain gradients.
+        public var backpropModifier: String?
+        public var keepChannels: Bool
+        public init(maps: [Map], output: String?, unit: Int?, layer: String?, filter: Int?, backpropModifier: String?, keepChannels: Bool) {
+            (self.maps, self.output, self.unit, self.layer, self.filter) = (maps, output, unit, layer, filter)
+            (self.backpropModifier, self.keepChannels) = (backpropModifier, keepChannels)
+        }
+    }
+
     public struct Settings: Codable, Sendable {
+        /// What the maps explain, for people (see ``explanation`` for machines).
         public var objective: String
         /// Map names with their gradient modifiers, e.g. `increase (default)`.
         public var maps: [String]
@@ -79,8 +106,10 @@ public struct RunReport: Codable, Sendable {
         public var pngWidth: Int?
         public var batchSize: Int
         public var labels: String?
+        public var explanation: Explanation?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
-                    alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?) {
+                    alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?) {
+            self.explanation = explanation
             (self.objective, self.maps, self.backpropModifier, self.keepChannels, self.preprocessing) = (objective, maps, backpropModifier, keepChannels, preprocessing)
             (self.colormap, self.alpha, self.maintainScale, self.pngEvery, self.pngWidth, self.batchSize, self.labels) = (colormap, alpha, maintainScale, pngEvery, pngWidth, batchSize, labels)
         }

@@ -16,6 +16,13 @@ extension BackpropModifier: ExpressibleByArgument {
         }
     }
     public static var allValueStrings: [String] { ["guided", "rectified"] }
+    /// The name `--backprop-modifier` takes and run.json records.
+    var argumentName: String {
+        switch self {
+        case .guided: "guided"
+        case .rectified: "rectified"
+        }
+    }
 }
 
 /// Output formats for raw maps.

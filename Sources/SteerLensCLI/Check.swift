@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reporting
+import NeuralNet
 import Saliency
 import SteerLensSupport
 import VideoIO
@@ -31,10 +32,14 @@ struct Check: ParsableCommand {
     func run() throws {
         try reportingFailures("check") {
             let recorded = try RecordedRun.load(baselineRun)
-            let kinds = try recorded.kinds.map(SaliencyMapKind.named)
+            var request = recorded.request
+            // The candidate may name its steering head differently: --output picks it; by default the
+            // output of the recorded name.
+            if let output = modelOptions.output { request.output = output }
+            let kinds = request.kinds
             let thresholds = try thresholdOptions.resolved()
             let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
-            let runner = try ModelRunner(path: modelOptions.model, loading: modelOptions.loading, preprocessing: preprocessing, kinds: kinds,
+            let runner = try ModelRunner(path: modelOptions.model, loading: modelOptions.loading, preprocessing: preprocessing, request: request,
                                          ignoreSidecar: modelOptions.ignoreSidecar)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/check-" + ClipNaming.stem(inputs[0]))
             Interruption.shared.install()
@@ -79,10 +84,12 @@ struct Check: ParsableCommand {
     }
 }
 
-/// A finished `analyze` run read back: its predictions and saliency grids by frame index.
+/// A finished `analyze` run read back: what it explained, its predictions and saliency grids by frame
+/// index.
 struct RecordedRun {
     let path: String
-    let kinds: [String]
+    /// The recorded maps and objective, to be recomputed exactly with the candidate.
+    let request: ExplanationRequest
     let gridSize: PixelSize
     let frames: [Int: (prediction: Double, grids: [[Float]])]
 
@@ -102,7 +109,8 @@ struct RecordedRun {
         do { grid = try NPYArray(contentsOf: gridURL) } catch {
             throw RecordedRunError(path: gridURL.path, detail: "cannot read the recorded saliency grid (\(error))")
         }
-        let kinds = report.settings.maps.map { String($0.split(separator: " ")[0]) }
+        let request = try explanationRequest(report.settings.explanation, runURL: runURL)
+        let kinds = request.kinds.map(\.name)
         guard grid.shape.count == 4, grid.shape[0] == report.frames.count, grid.shape[1] == kinds.count else {
             throw RecordedRunError(path: gridURL.path, detail: "its shape \(grid.shape) does not match \(report.frames.count) frames and \(kinds.count) maps in run.json")
         }
@@ -112,7 +120,41 @@ struct RecordedRun {
             let grids = kinds.indices.map { kind in Array(grid.values[((index * kinds.count + kind) * cells)..<((index * kinds.count + kind + 1) * cells)]) }
             frames[entry.frame] = (entry.prediction, grids)
         }
-        return RecordedRun(path: url.path, kinds: kinds, gridSize: PixelSize(width: columns, height: rows), frames: frames)
+        return RecordedRun(path: url.path, request: request, gridSize: PixelSize(width: columns, height: rows), frames: frames)
+    }
+
+    /// The recorded explanation as a request, or an error when `check` could not reproduce it.
+    private static func explanationRequest(_ explanation: RunReport.Explanation?, runURL: URL) throws -> ExplanationRequest {
+        guard let explanation else {
+            throw RecordedRunError(path: runURL.path, detail: "it does not record what its maps explain (written by an older SteerLens)",
+                                   hint: "record the baseline again with `steerlens analyze`")
+        }
+        var request = ExplanationRequest(kinds: [])
+        for map in explanation.maps {
+            guard let modifier = GradientModifier(rawValue: map.modifier) else {
+                throw RecordedRunError(path: runURL.path, detail: "its map '\(map.name)' uses an unknown gradient modifier '\(map.modifier)'")
+            }
+            request.kinds.append(SaliencyMapKind(name: map.name, modifier: modifier))
+        }
+        if let modifier = explanation.backpropModifier {
+            guard let parsed = BackpropModifier(argument: modifier) else {
+                throw RecordedRunError(path: runURL.path, detail: "it uses an unknown backprop modifier '\(modifier)'")
+            }
+            request.backpropModifier = parsed
+        }
+        if explanation.keepChannels {
+            throw RecordedRunError(path: runURL.path, detail: "its maps keep the colour channels (--keep-channels), which check cannot compare",
+                                   hint: "record the baseline without --keep-channels")
+        }
+        switch (explanation.output, explanation.layer, explanation.filter) {
+        case (let output?, nil, nil):
+            (request.output, request.unit) = (output, explanation.unit ?? 0)
+        case (nil, let layer?, let filter?):
+            request.filter = (layer, filter)
+        default:
+            throw RecordedRunError(path: runURL.path, detail: "its explanation names neither an output nor a layer filter")
+        }
+        return request
     }
 }
 
@@ -121,6 +163,11 @@ struct RecordedRunError: SteerLensError {
     let path: String
     let detail: String
     var kind: FailureKind = .badInput
+    var hint = "pass the output directory of `steerlens analyze` (it holds run.json and saliency-grid.npy)"
     var message: String { "recorded run '\(path)': \(detail)" }
-    var hint: String { "pass the output directory of `steerlens analyze` (it holds run.json and saliency-grid.npy)" }
+
+    init(path: String, detail: String, kind: FailureKind = .badInput, hint: String? = nil) {
+        (self.path, self.detail, self.kind) = (path, detail, kind)
+        if let hint { self.hint = hint }
+    }
 }

@@ -163,19 +163,26 @@ struct ClipAnalysis {
             layers: card.layers.map { RunReport.Layer(name: $0.name, className: $0.className, outputShape: $0.outputShape, parameters: $0.parameterCount) },
             lambdas: card.lambdaResolutions.map(\.description), sidecar: sidecar)
         let objective: String
+        var explanation = RunReport.Explanation(maps: engine.kinds.map { .init(name: $0.name, modifier: $0.modifier.rawValue) },
+                                                output: nil, unit: nil, layer: nil, filter: nil,
+                                                backpropModifier: engine.backpropModifier?.argumentName, keepChannels: engine.keepChannels)
         switch engine.objective {
-        case .output(let index, let unit): objective = "output \(card.outputs[index].name), unit \(unit)"
-        case .filter(let layer, let filter): objective = "mean activation of filter \(filter) of layer \(layer)"
+        case .output(let index, let unit):
+            objective = "output \(card.outputs[index].name), unit \(unit)"
+            (explanation.output, explanation.unit) = (card.outputs[index].name, unit)
+        case .filter(let layer, let filter):
+            objective = "mean activation of filter \(filter) of layer \(layer)"
+            (explanation.layer, explanation.filter) = (layer, filter)
         }
         let settings = RunReport.Settings(
             objective: objective, maps: engine.kinds.map { "\($0.name) (\($0.modifier.rawValue))" },
-            backpropModifier: engine.backpropModifier.map { "\($0)" }, keepChannels: engine.keepChannels,
+            backpropModifier: engine.backpropModifier?.argumentName, keepChannels: engine.keepChannels,
             preprocessing: RunReport.Preprocessing(
                 crop: [preprocess.crop.top, preprocess.crop.bottom, preprocess.crop.left, preprocess.crop.right].map(\.description),
                 cropRectangle: [geometry.cropX, geometry.cropY, geometry.cropSize.width, geometry.cropSize.height],
                 resize: geometry.outputSize.description, interpolation: preprocess.interpolation.rawValue, color: preprocess.colorSpace.rawValue),
             colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: maintainScale, pngEvery: pngEvery,
-            pngWidth: images.width, batchSize: batchSize, labels: labelsPath)
+            pngWidth: images.width, batchSize: batchSize, labels: labelsPath, explanation: explanation)
         return RunReport(steerlensVersion: SteerLens.version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
                          frames: entries, mapNames: engine.kinds.map(\.name))
     }

@@ -47,8 +47,9 @@ struct Compare: ParsableCommand {
             let kinds = try maps.split(separator: ",").map { try SaliencyMapKind.named($0.trimmingCharacters(in: .whitespaces)) }
             let thresholds = try thresholdOptions.resolved()
             let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
-            let baselineRunner = try ModelRunner(path: baseline, loading: loading, preprocessing: preprocessing, kinds: kinds, ignoreSidecar: ignoreSidecar)
-            let candidateRunner = try ModelRunner(path: candidate, loading: loading, preprocessing: preprocessing, kinds: kinds, ignoreSidecar: ignoreSidecar)
+            let request = ExplanationRequest(kinds: kinds)
+            let baselineRunner = try ModelRunner(path: baseline, loading: loading, preprocessing: preprocessing, request: request, ignoreSidecar: ignoreSidecar)
+            let candidateRunner = try ModelRunner(path: candidate, loading: loading, preprocessing: preprocessing, request: request, ignoreSidecar: ignoreSidecar)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/compare-" + ClipNaming.stem(inputs[0]))
             Interruption.shared.install()
             let report = try OutputDirectory.produce(destination, overwrite: output.overwrite) { staging -> ComparisonReport in

@@ -63,10 +63,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The index of the chosen output in `card.outputs`: `--output`, else the sidecar's, else the first.
     func outputIndex(in card: ModelCard, sidecar: ModelSidecar? = nil) throws -> Int {
-        guard let output = output ?? sidecar?.output else { return 0 }
-        if let index = card.outputIndex(output) { return index }
-        let choices = card.outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")
-        throw UsageError(message: "model has no output '\(output)'", hint: "choose one of: \(choices)")
+        try card.selectOutput(output ?? sidecar?.output)
     }
 }
 
@@ -75,5 +72,14 @@ extension ModelCard {
     func outputIndex(_ selector: String) -> Int? {
         if let index = Int(selector), outputs.indices.contains(index) { return index }
         return outputs.firstIndex { $0.name == selector }
+    }
+
+    /// The index of the output `selector` names (index or name); the first output when nil.
+    /// - Throws: ``UsageError`` listing the outputs when the model has no such output.
+    func selectOutput(_ selector: String?) throws -> Int {
+        guard let selector else { return 0 }
+        if let index = outputIndex(selector) { return index }
+        let choices = outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")
+        throw UsageError(message: "model has no output '\(selector)'", hint: "choose one of: \(choices)")
     }
 }

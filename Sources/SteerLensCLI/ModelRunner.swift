@@ -5,6 +5,19 @@ import Reporting
 import Saliency
 import VideoIO
 
+/// What a ``ModelRunner`` explains: the maps and the objective, as `analyze` flags or a recorded
+/// run's `explanation` give them.
+struct ExplanationRequest {
+    var kinds: [SaliencyMapKind]
+    /// Output by index or name; nil = the sidecar's, else the first.
+    var output: String?
+    var unit = 0
+    /// Explain the mean activation of this layer's filter instead of an output.
+    var filter: (layer: String, index: Int)?
+    var backpropModifier: BackpropModifier?
+    var keepChannels = false
+}
+
 /// One model ready to explain frames: its saliency engine, its preprocessing (sidecar + flags) and the
 /// output whose value is its prediction.
 struct ModelRunner {
@@ -13,22 +26,21 @@ struct ModelRunner {
     let engine: SaliencyEngine
     let modelInput: ModelInput
     let outputIndex: Int
+    /// The unit of `outputIndex` reported as the prediction.
+    let predictionUnit: Int
 
     /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults.
-    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, kinds: [SaliencyMapKind], ignoreSidecar: Bool) throws {
+    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, request: ExplanationRequest, ignoreSidecar: Bool) throws {
         self.path = path
         let loaded = try loading.load(path)
         self.loaded = loaded
         let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
-        if let output = sidecar?.output {
-            guard let index = loaded.card.outputIndex(output) else {
-                throw SidecarError(path: ModelSidecar.url(forModel: path).path, detail: "the model has no output '\(output)'")
-            }
-            outputIndex = index
-        } else {
-            outputIndex = 0
-        }
-        engine = try SaliencyEngine(model: loaded.model, objective: .output(index: outputIndex, unit: 0), kinds: kinds)
+        outputIndex = try loaded.card.selectOutput(request.output ?? sidecar?.output)
+        predictionUnit = request.filter == nil ? request.unit : 0
+        let objective: SaliencyObjective = request.filter.map { .filter(layer: $0.layer, filter: $0.index) }
+            ?? .output(index: outputIndex, unit: request.unit)
+        engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
+                                    kinds: request.kinds, keepChannels: request.keepChannels)
         modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
     }
 
@@ -45,7 +57,7 @@ struct ModelRunner {
         return (0..<input.batchSize).map { item in
             var maps: [String: [Float]] = [:]
             for kind in engine.kinds { maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)]) }
-            return (Double(predictions.scalars[item * predictions.itemCount]), engine.kinds.map { grid.sample(maps[$0.name]!) }, maps)
+            return (Double(predictions.scalars[item * predictions.itemCount + predictionUnit]), engine.kinds.map { grid.sample(maps[$0.name]!) }, maps)
         }
     }
 }

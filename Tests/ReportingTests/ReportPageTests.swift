@@ -21,7 +21,7 @@ final class ReportPageTests: XCTestCase {
                          lambdas: ["lambda_1 = x*0.5 (from bytecode: \"</script><script>alert(1)</script>\")"], sidecar: nil),
             settings: .init(objective: "output dense_4, unit 0", maps: ["increase (default)", "decrease (negate)"], backpropModifier: nil, keepChannels: false,
                             preprocessing: .init(crop: ["60", "25", "0", "0"], cropRectangle: [0, 60, 320, 75], resize: "200x66", interpolation: "area", color: "yuv"),
-                            colormap: "jet", alpha: 0.3, maintainScale: "percentile", pngEvery: 2, pngWidth: nil, batchSize: 32, labels: "labels.csv"),
+                            colormap: "jet", alpha: 0.3, maintainScale: "percentile", pngEvery: 2, pngWidth: nil, batchSize: 32, labels: "labels.csv", explanation: nil),
             frames: frames, mapNames: ["increase", "decrease"])
     }
 

@@ -94,6 +94,61 @@ final class CompareCommandTests: XCTestCase {
         try assertValidJUnit(path("check.xml"), failures: nil)
     }
 
+    /// `check` recomputes exactly what the recorded run explained — its output and unit, a layer
+    /// filter, a backprop modifier — so a model checked against its own recording shows no drift.
+    func testCheckReproducesTheRecordedExplanation() throws {
+        let twoOutputs = TestPaths.fixtures.appendingPathComponent("saliency/two_outputs/model.h5").path
+        let recordings: [(model: String, flags: [String])] = [
+            (twoOutputs, ["--output", "aux", "--unit", "2", "--maps", "increase,absolute"]),
+            (Self.relu, ["--backprop-modifier", "guided"]),
+            (Self.relu, ["--layer", "conv2", "--filter", "3", "--maps", "relu"]),
+        ]
+        for (index, recording) in recordings.enumerated() {
+            let recorded = path("recorded-explanation-\(index)")
+            let analysed = try SteerLensBinary.run(["analyze", Self.clip.path, "--model", recording.model, "--out", recorded, "--png-every", "0"] + recording.flags)
+            XCTAssertEqual(analysed.status, 0, analysed.stderr)
+            let same = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recorded, "--model", recording.model,
+                                                "--out", path("check-explanation-\(index)"), "--json"])
+            XCTAssertEqual(same.status, 0, "\(recording.flags): \(same.stderr)")
+            let output = try JSONDecoder().decode(Output.self, from: Data(same.stdout.utf8))
+            XCTAssertEqual(output.report.clips[0].frames.count, 40)
+            XCTAssertTrue(output.report.clips[0].frames.allSatisfy { $0.delta == 0 && $0.correlation.values.allSatisfy { $0 == 1 } },
+                          "\(recording.flags): the recomputed maps and predictions equal the recorded ones")
+        }
+        // --output picks the candidate's head (recorded: aux, unit 2): the one-unit steering head has no unit 2…
+        let narrow = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", path("recorded-explanation-0"), "--model", twoOutputs,
+                                              "--output", "steering", "--out", path("check-narrow-output")])
+        XCTAssertEqual(narrow.status, 64, narrow.stderr)
+        XCTAssertTrue(narrow.stderr.contains("output 'steering' has 1 units, unit 2 does not exist"), narrow.stderr)
+        // …and aux (unit 0, as recorded) checked against a recorded steering head is another prediction.
+        let steering = path("recorded-steering")
+        XCTAssertEqual(try SteerLensBinary.run(["analyze", Self.clip.path, "--model", twoOutputs, "--out", steering, "--png-every", "0"]).status, 0)
+        let other = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", steering, "--model", twoOutputs, "--output", "aux",
+                                             "--max-delta", "0.0001", "--out", path("check-other-output")])
+        XCTAssertEqual(other.status, 1, other.stderr)
+        let unknown = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", path("recorded-explanation-0"), "--model", Self.relu,
+                                               "--out", path("check-unknown-output")])
+        XCTAssertEqual(unknown.status, 64, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("no output 'aux'"), unknown.stderr)
+    }
+
+    /// A run.json without a machine-readable explanation (older SteerLens) is refused, not guessed.
+    func testCheckRefusesARecordingItCannotReproduce() throws {
+        let recorded = path("recorded-old")
+        XCTAssertEqual(try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.relu, "--out", recorded, "--png-every", "0"]).status, 0)
+        let runURL = URL(fileURLWithPath: recorded).appendingPathComponent("run.json")
+        var run = try JSONSerialization.jsonObject(with: Data(contentsOf: runURL)) as! [String: Any]
+        var settings = run["settings"] as! [String: Any]
+        settings.removeValue(forKey: "explanation")
+        run["settings"] = settings
+        try JSONSerialization.data(withJSONObject: run).write(to: runURL)
+        let refused = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recorded, "--model", Self.relu, "--out", path("check-old")])
+        XCTAssertEqual(refused.status, 65, refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("does not record what its maps explain"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("check-old")))
+    }
+
     func testBadThresholdsAndRecordedRuns() throws {
         try "{\"maxDelta\": 0.1, \"maxDleta\": 2}".write(toFile: path("typo.json"), atomically: true, encoding: .utf8)
         let typo = try SteerLensBinary.run(["compare", Self.clip.path, "--baseline", Self.relu, "--candidate", Self.relu, "--thresholds", path("typo.json"), "--out", path("typo")])
