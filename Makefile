@@ -1,16 +1,19 @@
 # SteerLens — setup, demo, tests, benchmarks. Every target installs what it needs (idempotently).
 #   make demo    set up, build, and run steerlens on the embedded demo (Reports/demo/index.html)
 #   make demo-compare  the regression gate on the demo models (exits 1: the candidate regresses)
-#   make test    set up and run the whole test suite
+#   make test    set up and run the whole test suite, then the memory checks (what CI runs)
+#   make unit-test     only the test suite (the quick loop while developing)
+#   make memcheck      valgrind memcheck over the decode sweep and the C writers
+#   make asan          the VideoIO, NeuralNet, ModelImport and CLI tests under AddressSanitizer
 #   make bench   set up and print the benchmark figures (never part of `make test`)
 
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libhdf5-dev ffmpeg libxml2-utils
+                libopenblas-dev libhdf5-dev ffmpeg libxml2-utils valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test bench clean
+.PHONY: setup build demo demo-compare test unit-test memcheck asan bench clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -36,8 +39,23 @@ demo-compare: build
 		--candidate Datasets/models/pilotnet-demo-candidate.h5 --labels Datasets/demo/labels.csv \
 		--out Reports/demo-compare --overwrite --junit Reports/demo-compare.xml
 
-test: setup
-	$(SWIFT) test --disable-swift-testing
+test: unit-test memcheck asan
+
+unit-test: setup
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-swift-testing
+
+# valgrind sees what AddressSanitizer cannot: writes inside the uninstrumented FFmpeg libraries.
+memcheck: setup
+	$(SWIFT) build --build-tests
+	Tests/Memcheck/memcheck.sh .build/debug
+
+# AddressSanitizer on every target that owns C-boundary code, in a build folder of its own.
+ASAN_TESTS := VideoIOTests|NeuralNetTests|ModelImportTests|SteerLensCLITests
+asan: setup
+	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address \
+		--scratch-path .build-asan --filter '$(ASAN_TESTS)'
 
 # Figures, never asserted. The TensorFlow peers run when their Python packages are installed (README).
 bench: setup
@@ -47,4 +65,4 @@ bench: setup
 	.build/release/steerlens-bench all
 
 clean:
-	rm -rf .build Reports/demo Reports/demo-compare Reports/demo-compare.xml
+	rm -rf .build .build-asan Reports/demo Reports/demo-compare Reports/demo-compare.xml

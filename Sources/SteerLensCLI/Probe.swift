@@ -6,11 +6,15 @@ import VideoIO
 struct Probe: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a clip's container, codec, size, frame rate, duration and frame count.",
-        discussion: "The input can be a video file, a still image, or an image-sequence pattern such as frames/%06d.png."
+        discussion: """
+        Each input can be a video file, a still image, or an image-sequence pattern such as \
+        frames/%06d.png. Several inputs are reported one after another (text separated by a blank \
+        line, JSON as an array); the first one that cannot be read ends the run with its exit code.
+        """
     )
 
-    @Argument(help: "Video file, image, or image-sequence pattern.")
-    var input: String
+    @Argument(help: "Video files, images, or image-sequence patterns.")
+    var inputs: [String]
 
     @Flag(help: "Decode every frame to report the exact frame count and decode errors.")
     var count = false
@@ -20,21 +24,30 @@ struct Probe: ParsableCommand {
 
     func run() throws {
         try reportingFailures("probe") {
-            let reader = try FrameSources.open(input)
-            var report = ProbeReport(info: reader.info)
-            if count {
-                var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
-                while try reader.read(into: &frame) {}
-                guard reader.decodedFrameCount > 0 else {
-                    throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
-                }
-                report.decodedFrames = reader.decodedFrameCount
-                report.decodeErrors = reader.decodeErrorCount
-                report.readErrors = reader.readErrorCount
-                if let declared = reader.info.declaredFrameCount { report.droppedFrames = max(declared - reader.decodedFrameCount, 0) }
+            let reports = try inputs.map(probe)
+            if json {
+                try StandardOutput.line(inputs.count == 1 ? try ProbeReport.json(reports[0]) : try ProbeReport.json(reports))
+            } else {
+                try StandardOutput.line(reports.map { $0.text() }.joined(separator: "\n\n"))
             }
-            try StandardOutput.line(json ? try report.json() : report.text())
         }
+    }
+
+    private func probe(_ input: String) throws -> ProbeReport {
+        let reader = try FrameSources.open(input)
+        var report = ProbeReport(info: reader.info)
+        if count {
+            var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
+            while try reader.read(into: &frame) {}
+            guard reader.decodedFrameCount > 0 else {
+                throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+            }
+            report.decodedFrames = reader.decodedFrameCount
+            report.decodeErrors = reader.decodeErrorCount
+            report.readErrors = reader.readErrorCount
+            if let declared = reader.info.declaredFrameCount { report.droppedFrames = max(declared - reader.decodedFrameCount, 0) }
+        }
+        return report
     }
 }
 
@@ -46,10 +59,11 @@ struct ProbeReport: Encodable {
     var readErrors: Int?
     var droppedFrames: Int?
 
-    func json() throws -> String {
+    /// One report, or an array of them, as pretty-printed JSON.
+    static func json<Value: Encodable>(_ value: Value) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     func text() -> String {

@@ -41,6 +41,14 @@ final class AVFrameHandle {
         pointer.pointee.height = Int32(height)
         pointer.pointee.format = format.rawValue
         try check(av_frame_get_buffer(pointer, 0), "av_frame_get_buffer")
+        // Zero everything, padding included: SIMD readers (libswscale's RGB input, encoders working in
+        // 16×16 blocks) look past the last column, and what they find must not be heap garbage.
+        withUnsafeBytes(of: pointer.pointee.buf) { references in
+            for reference in references.bindMemory(to: UnsafeMutablePointer<AVBufferRef>?.self) {
+                guard let buffer = reference?.pointee else { continue }
+                buffer.data.initialize(repeating: 0, count: Int(buffer.size))
+            }
+        }
     }
 
     var width: Int { Int(pointer.pointee.width) }

@@ -126,4 +126,28 @@ final class ProbeCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("frame rate: 25 fps"), result.stdout)
         XCTAssertTrue(result.stdout.contains("5 declared"), result.stdout)
     }
+
+    /// Several inputs: one report each, in order (a JSON array), and the first unreadable one ends the run.
+    func testSeveralInputsAreReportedInOrder() throws {
+        let sizes = [PixelSize(width: 64, height: 32), PixelSize(width: 97, height: 61)]
+        let urls = try sizes.enumerated().map { index, size -> URL in
+            let url = Self.directory.appendingPathComponent("several-\(index).mkv")
+            try TestClips.writeVideo(to: url, count: 3 + index, size: size,
+                                     encoding: VideoEncoding(encoder: "ffv1", pixelFormat: "yuv444p", frameRate: Rational(25, 1), options: [:]))
+            return url
+        }
+        let result = try SteerLensBinary.run(["probe", "--count", "--json"] + urls.map(\.path))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        struct Report: Decodable { struct Info: Decodable { let width: Int; let path: String }; let info: Info; let decodedFrames: Int }
+        let reports = try JSONDecoder().decode([Report].self, from: Data(result.stdout.utf8))
+        XCTAssertEqual(reports.map(\.info.path), urls.map(\.path))
+        XCTAssertEqual(reports.map(\.info.width), [64, 97])
+        XCTAssertEqual(reports.map(\.decodedFrames), [3, 4])
+
+        let text = try SteerLensBinary.run(["probe"] + urls.map(\.path))
+        XCTAssertEqual(text.stdout.components(separatedBy: "input:").count - 1, 2, text.stdout)
+        let missing = try SteerLensBinary.run(["probe", urls[0].path, Self.directory.appendingPathComponent("nope.mp4").path])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertEqual(missing.stdout, "", "nothing printed when an input fails")
+    }
 }

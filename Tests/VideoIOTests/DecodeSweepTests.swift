@@ -8,8 +8,8 @@ import XCTest
 ///
 /// The clips are tiny (two or three frames) and made by the `ffmpeg` CLI here. The reference is
 /// `ffmpeg -i CLIP -f rawvideo -pix_fmt rgb24`, which converts with the same libswscale and the same
-/// flags, so the comparison is exact, except where noted. `make memcheck` runs this class under
-/// valgrind: libswscale is not instrumented by AddressSanitizer, so only memcheck sees its writes.
+/// flags, so the comparison is exact, except where noted. `make memcheck` decodes the same clips again
+/// under valgrind: libswscale is not instrumented by AddressSanitizer, so only memcheck sees its writes.
 final class DecodeSweepTests: XCTestCase {
     /// One generated clip: size, encoder and pixel format, container extension, extra ffmpeg options.
     struct Clip: CustomStringConvertible {
@@ -28,7 +28,7 @@ final class DecodeSweepTests: XCTestCase {
     /// a multiple of libswscale's SIMD block), each with an odd and an even height.
     func testEveryWidthDecodesLikeFFmpeg() throws {
         let widths = Array(2...80) + [97, 121, 200, 202, 426, 642, 854, 1366, 1922]
-        let directory = try TestPaths.temporaryDirectory(self)
+        let directory = try clipDirectory()
         let clips = widths.flatMap { width in
             [width % 2 == 0 ? 9 : 17, width % 2 == 0 ? 18 : 66].map { Clip(width: width, height: $0) }
         }
@@ -37,7 +37,7 @@ final class DecodeSweepTests: XCTestCase {
 
     /// The pixel formats users' clips come in, at an odd size and at 426×240.
     func testEveryPixelFormatDecodesLikeFFmpeg() throws {
-        let directory = try TestPaths.temporaryDirectory(self)
+        let directory = try clipDirectory()
         for (width, height) in [(97, 61), (426, 240)] {
             let clips = [
                 Clip(width: width, height: height, pixelFormat: "yuv420p"),
@@ -58,7 +58,7 @@ final class DecodeSweepTests: XCTestCase {
     /// The codecs this machine's FFmpeg encodes, at an even awkward size and at an odd one where the
     /// codec allows it (H.264/HEVC/VP9/MPEG-4 4:2:0 need even sizes).
     func testEveryCodecDecodesLikeFFmpeg() throws {
-        let directory = try TestPaths.temporaryDirectory(self)
+        let directory = try clipDirectory()
         let quiet = ["-x265-params", "log-level=error"]
         for (width, height) in [(426, 240), (202, 66)] {
             let clips = [
@@ -81,7 +81,7 @@ final class DecodeSweepTests: XCTestCase {
     /// rotation while encoding). 4:4:4 is exact; in 4:2:0 `ffmpeg` turns the chroma planes before it
     /// converts, SteerLens after, so chroma is sampled at other places: a tolerance covers that.
     func testRotatedClipsDecodeLikeFFmpeg() throws {
-        let directory = try TestPaths.temporaryDirectory(self)
+        let directory = try clipDirectory()
         for rotation in [90, 180, -90] {
             for pixelFormat in ["yuv444p", "yuv420p"] {
                 let clip = Clip(width: 202, height: 66, encoder: "libx264", pixelFormat: pixelFormat, container: "mp4")
@@ -95,7 +95,7 @@ final class DecodeSweepTests: XCTestCase {
 
     /// A variable-frame-rate clip: every frame arrives, with its own time.
     func testVariableFrameRateClipDecodesEveryFrameAtItsTime() throws {
-        let directory = try TestPaths.temporaryDirectory(self)
+        let directory = try clipDirectory()
         let clip = Clip(width: 426, height: 240, encoder: "libx264", container: "mkv",
                         extraOptions: ["-preset", "ultrafast", "-vf", "setpts='(N+N*N)/30/TB'", "-fps_mode", "vfr"])
         let url = try generate([clip], frames: 4, in: directory)[0]
@@ -107,10 +107,19 @@ final class DecodeSweepTests: XCTestCase {
 
     // MARK: Helpers
 
+    /// Where the clips go: a temporary folder, or `STEERLENS_SWEEP_CLIPS` when set, where `make
+    /// memcheck` picks them up to decode them again under valgrind.
+    private func clipDirectory() throws -> URL {
+        guard let kept = ProcessInfo.processInfo.environment["STEERLENS_SWEEP_CLIPS"] else { return try TestPaths.temporaryDirectory(self) }
+        let url = URL(fileURLWithPath: kept)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
     /// Generates `clips` with one `ffmpeg` run and checks each against `ffmpeg`'s own RGB24 decode.
     private func assertDecodeLikeFFmpeg(_ clips: [Clip], in directory: URL) throws {
         let urls = try generate(clips, frames: 2, in: directory)
-        let references = try ffmpegRGB24(of: urls, in: directory)
+        let references = try ffmpegRGB24(of: urls)
         for (clip, (url, reference)) in zip(clips, zip(urls, references)) {
             try assertDecodesLikeFFmpeg(clip, at: url, reference: reference)
         }
@@ -118,7 +127,7 @@ final class DecodeSweepTests: XCTestCase {
 
     @discardableResult
     private func assertDecodesLikeFFmpeg(_ clip: Clip, at url: URL, rotated rotation: Int = 0, tolerance: Int = 0) throws -> [Frame] {
-        let reference = try ffmpegRGB24(of: [url], in: url.deletingLastPathComponent())[0]
+        let reference = try ffmpegRGB24(of: [url])[0]
         return try assertDecodesLikeFFmpeg(clip, at: url, reference: reference, rotated: rotation, tolerance: tolerance)
     }
 
@@ -149,10 +158,11 @@ final class DecodeSweepTests: XCTestCase {
     }
 
     /// `ffmpeg -i URL -f rawvideo -pix_fmt rgb24` of every clip (one run), one byte array per clip.
-    private func ffmpegRGB24(of urls: [URL], in directory: URL) throws -> [[UInt8]] {
+    private func ffmpegRGB24(of urls: [URL]) throws -> [[UInt8]] {
         var arguments = ["-v", "error", "-y"]
         for url in urls { arguments += ["-i", url.path] }
-        let outputs = urls.indices.map { directory.appendingPathComponent("reference-\($0)-\(UUID().uuidString.prefix(6)).rgb") }
+        let directory = try TestPaths.temporaryDirectory(self)
+        let outputs = urls.indices.map { directory.appendingPathComponent("reference-\($0).rgb") }
         for (index, output) in outputs.enumerated() {
             arguments += ["-map", "\(index):v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24", output.path]
         }
