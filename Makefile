@@ -5,6 +5,7 @@
 #   make unit-test     only the test suite (the quick loop while developing)
 #   make memcheck      valgrind memcheck over the decode sweep and the C writers
 #   make asan          the VideoIO, NeuralNet, ModelImport and CLI tests under AddressSanitizer
+#   make fuzz          every libFuzzer harness for FUZZ_SECONDS (default 60) each (Tests/Fuzz)
 #   make bench   set up and print the benchmark figures (never part of `make test`)
 
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test unit-test memcheck asan bench clean
+.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -56,6 +57,13 @@ asan: setup
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address \
 		--scratch-path .build-asan --filter '$(ASAN_TESTS)'
+
+# Coverage-guided fuzzing of every parser of untrusted bytes (never part of `make test`): a nested
+# package built with libFuzzer and AddressSanitizer; findings are under Tests/Fuzz/.build/fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	cd Tests/Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/fuzz.sh
 
 # Figures, never asserted. The TensorFlow peers run when their Python packages are installed (README).
 bench: setup

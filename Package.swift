@@ -10,6 +10,13 @@ let package = Package(
         .executable(name: "steerlens", targets: ["SteerLensCLI"]),
         .executable(name: "steerlens-bench", targets: ["SteerLensBench"]),
         .executable(name: "steerlens-datagen", targets: ["SteerLensDatagen"]),
+        // The modules as libraries, for the fuzz harnesses in Tests/Fuzz (a package of their own).
+        .library(name: "SteerLensSupport", targets: ["SteerLensSupport"]),
+        .library(name: "VideoIO", targets: ["VideoIO"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "ModelImport", targets: ["ModelImport"]),
+        .library(name: "Saliency", targets: ["Saliency"]),
+        .library(name: "Reporting", targets: ["Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

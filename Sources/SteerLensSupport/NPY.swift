@@ -69,12 +69,14 @@ public struct NPYArray: Sendable, Equatable {
         }
         guard let descr = field("descr").flatMap({ $0.split(separator: "'").first.map(String.init) }) else { throw NPYError("no descr in \(header)") }
         if let order = field("fortran_order"), order.hasPrefix("True") { throw NPYError("Fortran order is not supported") }
-        guard let shapeText = field("shape"), let open = shapeText.firstIndex(of: "("), let close = shapeText.firstIndex(of: ")") else {
-            throw NPYError("no shape in \(header)")
+        let shape = try Self.shape(in: field("shape"), header: header)
+        // The element count, checked for overflow: a crafted header can declare any dimensions.
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product <= bytes.count else { throw NPYError("shape \(shape) is larger than the file") }
+            count = product
         }
-        let shape = shapeText[shapeText.index(after: open)..<close].split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.compactMap { Int($0) }
-        let count = shape.reduce(1, *)
         let payload = bytes[(headerStart + headerLength)...]
         let base = payload.startIndex
         func little(_ offset: Int, _ width: Int) -> UInt64 {
@@ -95,6 +97,18 @@ public struct NPYArray: Sendable, Equatable {
             throw NPYError("unsupported dtype \(descr)")
         }
         self.init(shape: shape, values: values)
+    }
+
+    /// The dimensions of a header's `'shape': (a, b, …)` tuple; every one a non-negative integer.
+    private static func shape(in text: String?, header: String) throws -> [Int] {
+        guard let text, let open = text.firstIndex(of: "("), let close = text[open...].firstIndex(of: ")") else {
+            throw NPYError("no shape in \(header)")
+        }
+        let fields = text[text.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return try fields.map { field in
+            guard let extent = Int(field), extent >= 0 else { throw NPYError("shape dimension '\(field)' is not a non-negative integer") }
+            return extent
+        }
     }
 }
 
