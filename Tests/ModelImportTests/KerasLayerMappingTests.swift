@@ -29,11 +29,35 @@ final class KerasLayerMappingTests: XCTestCase {
         XCTAssertEqual((inference.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .moving)
         let perSample = try build(keras1BatchNormalization(mode: 2), weights: bnWeights)
         XCTAssertEqual((perSample.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .perSample)
-        XCTAssertThrowsError(try build(keras1BatchNormalization(mode: 1), weights: bnWeights)) { error in
+        let sampleWise = try build(keras1BatchNormalization(mode: 1), weights: bnWeights)
+        XCTAssertEqual((sampleWise.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .sampleWise)
+        XCTAssertThrowsError(try build(keras1BatchNormalization(mode: 3), weights: bnWeights)) { error in
             guard case ModelImportError.unsupportedConfig(let layer, let detail) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(layer, "bn")
-            XCTAssertTrue(detail.contains("mode=1"), detail)
+            XCTAssertTrue(detail.contains("mode=3"), detail)
         }
+    }
+
+    func testBatchNormalizationAxisIsReadWithTheBatchCounted() throws {
+        // Keras 1.2 BatchNormalization(mode=2, axis=1) on [N, 2, 4, 3]: gamma/beta (and the unused running
+        // statistics) have H = 2 entries and the layer normalises rows.
+        let json = #"{"class_name": "Sequential", "config": [{"class_name": "BatchNormalization", "config": {"name": "bn", "mode": 2, "axis": 1, "epsilon": 0.001, "momentum": 0.99, "batch_input_shape": [null, 2, 4, 3]}}]}"#
+        let rows: [String: [KerasWeight]] = ["bn": [
+            KerasWeight(name: "bn_gamma:0", shape: [2], values: [1, 2]), KerasWeight(name: "bn_beta:0", shape: [2], values: [0, 1]),
+            KerasWeight(name: "bn_running_mean:0", shape: [2], values: [0, 0]), KerasWeight(name: "bn_running_std:0", shape: [2], values: [1, 1]),
+        ]]
+        let layer = try XCTUnwrap(try build(json, weights: rows).model.layer(named: "bn") as? NeuralNet.BatchNormalization)
+        XCTAssertEqual(layer.axis, 0)
+        XCTAssertEqual(layer.statistics, .perSample)
+        XCTAssertEqual(layer.channels, 2)
+        // axis=3 and axis=-1 both mean the channels; a list of one axis is accepted; the batch axis is not.
+        for axis in ["3", "-1", "[3]"] {
+            let channels = json.replacingOccurrences(of: #""axis": 1"#, with: #""axis": \#(axis)"#)
+            let built = try build(channels, weights: bnWeights)
+            XCTAssertEqual((built.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.axis, -1, axis)
+        }
+        XCTAssertThrowsError(try build(json.replacingOccurrences(of: #""axis": 1"#, with: #""axis": 0"#), weights: rows))
+        XCTAssertThrowsError(try build(json.replacingOccurrences(of: #""axis": 1"#, with: #""axis": [1, 2]"#), weights: rows))
     }
 
     func testKeras1RunningStdIsTheVariance() throws {

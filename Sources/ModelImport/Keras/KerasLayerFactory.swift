@@ -122,23 +122,37 @@ struct KerasLayerFactory {
         return try NeuralNet.Dense(name: config.layer, kernel: kernel, bias: bias, activation: try activation(config, key: "activation", default: "linear"))
     }
 
-    /// Keras 2/3 BN, and Keras 1 BN `mode` 0 (moving statistics) / 2 (per-sample batch statistics).
+    /// Keras 2/3 BN on any one axis (`center`/`scale` optional), and Keras 1 BN `mode` 0 (moving
+    /// statistics), 1 (sample-wise over the last axis) and 2 (per-sample batch statistics). Keras 1 stores
+    /// running statistics for every mode; modes 1 and 2 do not use them.
     private func batchNormalization(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
-        try requireLastAxis(config, key: "axis", rank: input.count)
+        let axis = try itemAxis(config, key: "axis", rank: input.count)
         let statistics: NeuralNet.BatchNormalization.Statistics
         switch try config.int("mode", default: 0) {
         case 0: statistics = .moving
+        case 1: statistics = .sampleWise
         case 2: statistics = .perSample
-        case let mode: throw config.unsupported("BatchNormalization mode=\(mode) (supported: 0, 2)")
+        case let mode: throw config.unsupported("BatchNormalization mode=\(mode) (supported: 0, 1, 2)")
         }
-        let channels = [input.last ?? 0]
+        if statistics == .sampleWise, axis != -1 {
+            throw config.unsupported("BatchNormalization mode=1 normalises the last axis; axis=\(axis + 1) is not supported with it")
+        }
+        if try config.bool("renorm", default: false) { throw config.unsupported("renorm=True") }
+        let channels = [axis < 0 ? input[input.count + axis] : input[axis]]
         let gamma = try config.bool("scale", default: true) ? try weights.take(.gamma, shape: channels) : nil
         let beta = try config.bool("center", default: true) ? try weights.take(.beta, shape: channels) : nil
-        let mean = try weights.take(.movingMean, shape: channels)
-        let variance = try weights.take(.movingVariance, shape: channels)
+        let mean: Tensor?, variance: Tensor?
+        if statistics == .moving {
+            mean = try weights.take(.movingMean, shape: channels)
+            variance = try weights.take(.movingVariance, shape: channels)
+        } else {
+            mean = try weights.takeIfPresent(.movingMean, shape: channels)
+            variance = try weights.takeIfPresent(.movingVariance, shape: channels)
+        }
         return try NeuralNet.BatchNormalization(
-            name: config.layer, gamma: gamma, beta: beta, movingMean: mean, movingVariance: variance,
-            epsilon: try config.float("epsilon", default: 1e-3), statistics: statistics)
+            name: config.layer, gamma: gamma, beta: beta, movingMean: statistics == .moving ? mean : nil,
+            movingVariance: statistics == .moving ? variance : nil,
+            epsilon: try config.float("epsilon", default: 1e-3), statistics: statistics, axis: axis)
     }
 
     // MARK: Pooling
@@ -216,6 +230,25 @@ struct KerasLayerFactory {
         guard axis == -1 || axis == rank else {
             throw config.unsupported("\(key)=\(axis) (only the last, channel axis is supported)")
         }
+    }
+
+    /// A Keras axis setting (counting the batch as axis 0; negative from the end; a one-element list is
+    /// accepted) as an axis of the `rank`-dimensional item shape: `-1` for the last axis, else `0..<rank-1`.
+    func itemAxis(_ config: KerasLayerConfig, key: String, rank: Int) throws -> Int {
+        let value = config.raw([key]) ?? -1
+        let number: Int
+        if let list = value as? [Any], list.count == 1, let only = KerasLayerConfig.integer(list[0]) {
+            number = only
+        } else if let single = KerasLayerConfig.integer(value) {
+            number = single
+        } else {
+            throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value)) (one axis is supported)")
+        }
+        let resolved = number < 0 ? rank + number : number - 1
+        guard rank > 0, (0..<rank).contains(resolved) else {
+            throw config.unsupported("\(key)=\(number) is not an axis of an input with \(rank) axes besides the batch")
+        }
+        return resolved == rank - 1 ? -1 : resolved
     }
 
     /// `n`, `(sym_h, sym_w)` or `((top, bottom), (left, right))`.
