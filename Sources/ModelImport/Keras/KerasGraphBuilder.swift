@@ -18,11 +18,12 @@ struct KerasGraphBuilder {
     func build() throws -> Result {
         try checkWeightLayersExist()
         var resolutions: [LambdaLayerResolution] = []
-        let factory = KerasLayerFactory { layer in
+        var factory = KerasLayerFactory { layer in
             let resolution = try resolve(layer)
             resolutions.append(resolution)
             return resolution.operations
         }
+        factory.generation = description.generation
         // Each Keras layer's output is a NeuralNet node (or, for identity Lambdas, an alias of its input).
         var nodeOf: [String: String] = [:]
         var shapeOf: [String: [Int]] = [:]
