@@ -6,7 +6,7 @@
 
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libhdf5-dev ffmpeg libxml2-utils
+                libopenblas-dev libhdf5-dev zlib1g-dev ffmpeg libxml2-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 

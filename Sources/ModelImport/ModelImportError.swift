@@ -9,7 +9,7 @@ public enum ModelImportError: SteerLensError, Equatable {
     case fileNotFound(path: String)
     /// The file exists but cannot be read (permissions, a directory, I/O error).
     case unreadable(path: String, reason: String)
-    /// The file is not an HDF5 file (no HDF5 signature).
+    /// The file is neither an HDF5 file (no HDF5 signature) nor a ZIP archive (`.keras`).
     case notHDF5(path: String)
     /// The HDF5 file is shorter than its superblock says (an interrupted copy or download).
     case truncated(path: String, detail: String)
@@ -53,7 +53,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         switch self {
         case .fileNotFound(let path): "model file '\(path)' does not exist"
         case .unreadable(let path, let reason): "cannot read model file '\(path)': \(reason)"
-        case .notHDF5(let path): "'\(path)' is not an HDF5 file (no HDF5 signature), so not a Keras .h5 model"
+        case .notHDF5(let path): "'\(path)' is not an HDF5 file (no HDF5 signature) nor a .keras zip, so not a Keras model"
         case .truncated(let path, let detail): "model file '\(path)' is truncated: \(detail)"
         case .corrupt(let path, let detail): "model file '\(path)' is damaged: \(detail)"
         case .noModel(let path): "'\(path)' is an HDF5 file but holds no Keras model (no model_config, no layer_names)"
@@ -77,7 +77,7 @@ public enum ModelImportError: SteerLensError, Equatable {
     public var hint: String {
         switch self {
         case .fileNotFound, .unreadable: "check the --model path and its permissions"
-        case .notHDF5: "pass a Keras model saved with model.save('model.h5') or save_weights plus --architecture"
+        case .notHDF5: "pass a Keras model saved with model.save('model.h5') or model.save('model.keras'), or save_weights plus --architecture"
         case .truncated: "the file was cut short (interrupted copy or download); copy it again"
         case .corrupt: "the file is damaged; re-export it from Keras"
         case .noModel, .architectureRequired:

@@ -43,7 +43,7 @@ struct ModelLoadingOptions: ParsableArguments {
 
 /// `--model` plus how to load it and which output to use.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keras model file (.h5: full model, or weights with --architecture).", valueName: "file"))
+    @Option(help: ArgumentHelp("Keras model file (.h5 full model, .keras archive, or .h5 weights with --architecture).", valueName: "file"))
     var model: String
 
     @Option(help: ArgumentHelp("Model output to use: its index or name (default: the first).", valueName: "index|name"))

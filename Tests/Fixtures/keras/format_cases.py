@@ -1,6 +1,7 @@
 """Issue 12 fixtures for file formats and model kinds (imported by generate_fixtures.py as `g`'s helper):
 
-* `keras_zip`: a Keras 3 `.keras` file (zip: metadata.json, config.json, model.weights.h5);
+* `keras_zip`: a Keras 3 `.keras` file (zip: metadata.json, config.json, model.weights.h5, stored as Keras
+  writes it) and `model-deflated.keras`, the same entries deflated;
 * `tfkeras26_functional`: a tf-keras functional model whose keras_version attribute says "2.6.0", as
   tf.keras 2.4-2.15 wrote (the same writer layout as tf-keras 2.21; only the version string differs);
 * `categorical_head`: a DonkeyCar KerasCategorical-style model (15-bin softmax angle head beside a throttle
@@ -10,6 +11,7 @@
 """
 import json
 import os
+import zipfile
 
 import h5py
 import numpy as np
@@ -31,7 +33,12 @@ def format_cases(g):
 
     def save_zip(m, d):
         m.save(os.path.join(d, "model.keras"))
-        return ["model.keras"]
+        # The same entries re-compressed with deflate (what re-zipping tools produce), for the zip reader.
+        with zipfile.ZipFile(os.path.join(d, "model.keras")) as source, \
+                zipfile.ZipFile(os.path.join(d, "model-deflated.keras"), "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                target.writestr(item.filename, source.read(item.filename))
+        return ["model.keras", "model-deflated.keras"]
 
     g.write_case(name, model, x, "keras3-zip", "Keras 3 native .keras zip (stored entries metadata.json, "
                  "config.json, model.weights.h5 with layers/<path>/vars/<i> datasets): Conv2D 3x3 s2 elu -> "
