@@ -59,6 +59,8 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .noModel(let path): "'\(path)' is an HDF5 file but holds no Keras model (no model_config, no layer_names)"
         case .architectureRequired(let path): "'\(path)' holds weights only (Keras save_weights), no architecture"
         case .invalidArchitecture(let path, let detail): "cannot understand the model architecture in '\(path)': \(detail)"
+        case .unknownLayer(let layer, let className) where Self.isSequenceOrVolume(className):
+            "layer '\(layer)' has class '\(className)': recurrent and 3-D (video) models are not supported"
         case .unknownLayer(let layer, let className): "layer '\(layer)' has class '\(className)', which SteerLens does not support"
         case .unsupportedConfig(let layer, let detail): "layer '\(layer)': unsupported configuration: \(detail)"
         case .unresolvableLambda(let error): error.message
@@ -83,6 +85,8 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .noModel, .architectureRequired:
             "for a weights-only file pass the model's JSON with --architecture FILE (model.to_json())"
         case .invalidArchitecture: "pass the JSON written by model.to_json() or a full model saved with model.save()"
+        case .unknownLayer(_, let className) where Self.isSequenceOrVolume(className):
+            "SteerLens explains single-frame CNNs; recurrent (LSTM, GRU, TimeDistributed) and 3-D (Conv3D) pilots are out of scope for now"
         case .unknownLayer, .unsupportedConfig:
             "re-export the model with supported layers (see DESIGN.md, Models) or open an issue with the layer's config"
         case .unresolvableLambda(let error): error.hint
@@ -92,5 +96,20 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .invalidGraph: "check the layers' inbound connections in the model config"
         case .unknownLambdaOverride: "use the layer names shown by 'steerlens inspect MODEL'"
         }
+    }
+}
+
+extension ModelImportError {
+    /// Layer classes of recurrent and 3-D (video) models, e.g. DonkeyCar's RNN and 3D pilots; a wrapper
+    /// is written with its inner class, `TimeDistributed(Conv2D)`.
+    static let sequenceOrVolumeClasses: Set<String> = [
+        "LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+        "TimeDistributed", "Bidirectional", "Conv3D", "Convolution3D", "Conv3DTranspose", "DepthwiseConv3D",
+        "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "UpSampling3D",
+        "ZeroPadding3D", "Cropping3D",
+    ]
+
+    static func isSequenceOrVolume(_ className: String) -> Bool {
+        sequenceOrVolumeClasses.contains(String(className.prefix { $0 != "(" }))
     }
 }

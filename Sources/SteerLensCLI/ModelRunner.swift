@@ -17,17 +17,19 @@ struct ModelRunner {
     /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults.
     init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, kinds: [SaliencyMapKind], ignoreSidecar: Bool) throws {
         self.path = path
-        let loaded = try loading.load(path)
-        self.loaded = loaded
+        var loaded = try loading.load(path)
         let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
+        var outputIndex = 0
         if let output = sidecar?.output {
             guard let index = loaded.card.outputIndex(output) else {
                 throw SidecarError(path: ModelSidecar.url(forModel: path).path, detail: "the model has no output '\(output)'")
             }
             outputIndex = index
-        } else {
-            outputIndex = 0
         }
+        (loaded, outputIndex) = try ClassifierHead.apply(try sidecar?.angleBins(), source: .sidecar(path: ModelSidecar.url(forModel: path).path),
+                                                         to: loaded, output: outputIndex)
+        self.loaded = loaded
+        self.outputIndex = outputIndex
         engine = try SaliencyEngine(model: loaded.model, objective: .output(index: outputIndex, unit: 0), kinds: kinds)
         modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
     }

@@ -93,6 +93,25 @@ final class KerasLayerMappingTests: XCTestCase {
         XCTAssertEqual(result.model.outputShapes, [[60]])
     }
 
+    func testKeras1MergeModesAndAtrousConvolution() throws {
+        for (mode, operation) in [("mul", NeuralNet.ElementwiseMerge.Operation.multiply), ("ave", .average), ("max", .maximum)] {
+            let json = #"""
+            {"class_name": "Model", "config": {"name": "m", "layers": [
+              {"name": "a", "class_name": "InputLayer", "config": {"name": "a", "batch_input_shape": [null, 3]}, "inbound_nodes": []},
+              {"name": "b", "class_name": "InputLayer", "config": {"name": "b", "batch_input_shape": [null, 3]}, "inbound_nodes": []},
+              {"name": "merge", "class_name": "Merge", "config": {"name": "merge", "mode": "MODE"}, "inbound_nodes": [[["a", 0, 0], ["b", 0, 0]]]}],
+              "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["merge", 0, 0]]}}
+            """#.replacingOccurrences(of: "MODE", with: mode)
+            XCTAssertEqual((try build(json).model.layer(named: "merge") as? NeuralNet.ElementwiseMerge)?.operation, operation, mode)
+        }
+        // Keras 1 AtrousConvolution2D(atrous_rate=(2, 2)) with a 3x3 kernel runs as the 5x5 dilated kernel.
+        let atrous = #"{"class_name": "Sequential", "config": [{"class_name": "AtrousConvolution2D", "config": {"name": "c", "nb_filter": 1, "nb_row": 3, "nb_col": 3, "atrous_rate": [2, 2], "border_mode": "valid", "dim_ordering": "tf", "activation": "linear", "bias": false, "batch_input_shape": [null, 6, 6, 1]}}]}"#
+        let kernel = KerasWeight(name: "c_W:0", shape: [3, 3, 1, 1], values: (1...9).map(Float.init))
+        let conv = try XCTUnwrap(try build(atrous, weights: ["c": [kernel]]).model.layer(named: "c") as? NeuralNet.Conv2D)
+        XCTAssertEqual(conv.kernel.shape, [5, 5, 1, 1])
+        XCTAssertEqual(conv.kernel.scalars.enumerated().filter { $0.element != 0 }.map(\.offset), [0, 2, 4, 10, 12, 14, 20, 22, 24])
+    }
+
     func testKeras3LeakyReLUAndKeras2Alpha() throws {
         let keras3 = #"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "InputLayer", "config": {"name": "in", "batch_shape": [null, 2]}}, {"module": "keras.layers", "class_name": "LeakyReLU", "config": {"name": "l", "negative_slope": 0.1}, "registered_name": null}]}}"#
         XCTAssertEqual((try build(keras3).model.layer(named: "l") as? NeuralNet.LeakyReLU)?.alpha, 0.1)

@@ -85,4 +85,18 @@ final class MoreLayerTests: XCTestCase {
         assertClose(prelu.forward(Tensor(shape: [1, 1, 2, 2], scalars: [-2, -2, 3, 3])), [-1, 0.5, 3, 3])
         assertGradients(of: prelu, inputs: [randomTensor([2, 3, 4, 2], using: &generator)])
     }
+
+    func testExpectedValue() throws {
+        let layer = try ExpectedValue(values: [-1, 0, 1])
+        assertClose(layer.forward(Tensor(shape: [2, 3], scalars: [0.2, 0.3, 0.5, 1, 0, 0])), [0.3, -1], shape: [2, 1])
+        XCTAssertThrowsError(try layer.outputShape(forInputShape: [4]))
+        var generator = SeededRandom(seed: 45)
+        assertGradients(of: layer, inputs: [randomTensor([3, 3], using: &generator)])
+        // Appended after a model output, it becomes one more output of the same graph.
+        let dense = try Dense(kernel: randomTensor([2, 3], using: &generator), activation: .softmax)
+        let model = try Model(inputShape: [2], layers: [dense]).appending(try ExpectedValue(name: "angle", values: [-1, 0, 1]), afterOutput: 0)
+        XCTAssertEqual(model.outputNames, ["dense", "angle"])
+        let outputs = try model.forward(Tensor(shape: [1, 2], scalars: [0.5, -0.25]))
+        XCTAssertEqual(outputs[1].scalars[0], outputs[0].scalars[2] - outputs[0].scalars[0], accuracy: 1e-6)
+    }
 }

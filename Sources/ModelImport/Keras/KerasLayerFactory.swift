@@ -20,7 +20,7 @@ struct KerasLayerFactory {
         let config = layer.config
         let name = layer.name
         switch layer.className {
-        case "Conv2D", "Convolution2D":
+        case "Conv2D", "Convolution2D", "AtrousConvolution2D":
             return try convolution(config, input: try single(inputShapes, layer), weights: &weights)
         case "Dense":
             return try dense(config, input: try single(inputShapes, layer), weights: &weights)

@@ -79,7 +79,8 @@ def categorical_case(g):
     name = "categorical_head"
     rng = g.case_rng(name)
     inp = keras.Input((12, 16, 3), name="img_in")
-    h = L.Conv2D(4, 5, strides=2, activation="relu", name="conv1")(inp)
+    h = L.Rescaling(1.0 / 255, name="scale")(inp)
+    h = L.Conv2D(4, 5, strides=2, activation="relu", name="conv1")(h)
     h = L.Conv2D(6, 3, strides=2, activation="relu", name="conv2")(h)
     h = L.Flatten(name="flattened")(h)
     h = L.Dense(8, activation="relu", name="fc")(h)
@@ -87,9 +88,9 @@ def categorical_case(g):
     throttle = L.Dense(1, activation="relu", name="throttle_out")(h)
     model = keras.Model(inp, [angle, throttle], name=name)
     init_all(g, model, rng, kernel_gain=2.0)
-    x = g.pixels(rng, 12, 16) / np.float32(255.0)
+    x = g.pixels(rng, 12, 16)
     info = g.write_case(name, model, x, "keras3-legacy-h5",
-        "DonkeyCar KerasCategorical-style: two convolutions -> Dense 8 -> output 0 'angle_out' Dense(15, softmax) "
+        "DonkeyCar KerasCategorical-style on 0..255 pixels: Rescaling(1/255) -> two convolutions -> Dense 8 -> output 0 'angle_out' Dense(15, softmax) "
         "over angles c_i = -1 + 2i/14, output 1 'throttle_out' Dense(1, relu). expected_angle.npy = sum_i p_i c_i "
         "(N, 1); expected_angle_gradient.npy = d(sum_n angle_n)/dx (seed 1 per frame, as saliency uses).",
         rng, g.save_keras3, extra={"outputs": ["angle_out", "throttle_out"], "bins": [-1.0, 1.0, 15]})
