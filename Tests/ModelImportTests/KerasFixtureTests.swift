@@ -50,6 +50,7 @@ final class KerasFixtureTests: XCTestCase {
     func testDilatedConv2DWithoutBias() throws { try checkFixture("conv_dilated") }
     func testUpSampling2DNearestAndBilinear() throws { try checkFixture("upsampling") }
     func testGlobalMaxPooling() throws { try checkFixture("pool_global_max") }
+    func testGlobalPoolingKeepDimensions() throws { try checkFixture("pool_global_keepdims") }
     func testCroppingAndPaddingForms() throws { try checkFixture("crop_pad_forms") }
     func testNoiseAndDropoutLayersAreIdentity() throws { try checkFixture("noise_dropout") }
     func testPermute() throws { try checkFixture("permute") }
@@ -69,7 +70,7 @@ final class KerasFixtureTests: XCTestCase {
             "pool_avg_same", "pool_global_avg", "pool_max_same", "pool_max_valid", "rescaling", "resizing_area",
             "resizing_bilinear", "softmax_head", "weights_only", "zeropad",
             "bn_axis_rows", "keras1_bn_mode2_rows", "keras1_bn_mode1", "conv_separable", "conv_depthwise", "conv_dilated",
-            "upsampling", "pool_global_max", "crop_pad_forms", "noise_dropout", "permute", "merge_ops", "activations_keras3",
+            "upsampling", "pool_global_max", "pool_global_keepdims", "crop_pad_forms", "noise_dropout", "permute", "merge_ops", "activations_keras3",
             "activations_tfkeras", "keras_zip", "tfkeras26_functional", "categorical_head",
         ]
         let present = Set(try fixtureCases())

@@ -46,9 +46,7 @@ extension KerasLayerFactory {
             case let other: throw config.unsupported("interpolation '\(other)' (supported: nearest, bilinear)")
             }
         case "GlobalMaxPooling2D", "GlobalMaxPool2D":
-            try requireChannelsLast(config)
-            if try config.bool("keepdims", default: false) { throw config.unsupported("keepdims=True") }
-            return [NeuralNet.GlobalMaxPooling2D(name: name)]
+            return try globalPooling(config, input: try single(inputShapes, layer)) { NeuralNet.GlobalMaxPooling2D(name: $0) }
         case "Permute":
             guard let dims = try config.shape("dims"), dims.allSatisfy({ $0 != nil }) else { throw config.unsupported("'dims' must list axes") }
             return [try NeuralNet.Permute(name: name, order: dims.map { $0! - 1 })]
@@ -74,6 +72,17 @@ extension KerasLayerFactory {
         default:
             return nil
         }
+    }
+
+    /// A global pooling layer (`[N, H, W, C] → [N, C]`), followed for `keepdims=True` by a reshape to
+    /// `[N, 1, 1, C]` that carries the Keras name (the pooling node is then `<name>/pool`).
+    func globalPooling(
+        _ config: KerasLayerConfig, input: [Int], _ make: (String) -> any NeuralNet.Layer
+    ) throws -> [any NeuralNet.Layer] {
+        try requireChannelsLast(config)
+        guard try config.bool("keepdims", default: false) else { return [make(config.layer)] }
+        guard input.count == 3 else { throw config.unsupported("global pooling needs an image input [H, W, C], got \(input)") }
+        return [make("\(config.layer)/pool"), try NeuralNet.Reshape(name: config.layer, targetShape: [1, 1, input[2]])]
     }
 
     /// Layers for a linear operation `make(name, activation)` with a Keras activation: fused into its

@@ -48,9 +48,7 @@ struct KerasLayerFactory {
         case "MaxPooling2D", "AveragePooling2D":
             return [try pooling(config, className: layer.className)]
         case "GlobalAveragePooling2D":
-            try requireChannelsLast(config)
-            if try config.bool("keepdims", default: false) { throw config.unsupported("keepdims=True") }
-            return [NeuralNet.GlobalAveragePooling2D(name: name)]
+            return try globalPooling(config, input: try single(inputShapes, layer)) { NeuralNet.GlobalAveragePooling2D(name: $0) }
         case "BatchNormalization":
             return [try batchNormalization(config, input: try single(inputShapes, layer), weights: &weights)]
         case "Cropping2D":

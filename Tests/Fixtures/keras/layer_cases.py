@@ -217,6 +217,12 @@ def layer_cases(g):
         "bilinear, half-pixel centres).", nrm(4, 5))
     k3(g, "pool_global_max", (6, 7, 3), [L.Conv2D(4, 3, name="conv"), L.GlobalMaxPooling2D(name="gmp")],
         "Conv2D 3x3 -> GlobalMaxPooling2D -> (N, 4). Continuous random input: no ties.", nrm(6, 7))
+    k3(g, "pool_global_keepdims", (6, 7, 3), [
+        L.Conv2D(4, 3, name="conv"), L.GlobalMaxPooling2D(keepdims=True, name="gmp"),
+        L.Conv2D(3, 1, activation="tanh", name="pointwise"), L.GlobalAveragePooling2D(keepdims=True, name="gap"),
+        L.Flatten(name="flatten"), L.Dense(1, name="steering")],
+        "Conv2D -> GlobalMaxPooling2D(keepdims=True) (N,1,1,4) -> Conv2D 1x1 tanh -> "
+        "GlobalAveragePooling2D(keepdims=True) -> Flatten -> Dense 1.", nrm(6, 7))
     k3(g, "crop_pad_forms", (10, 12, 3), [
         L.Cropping2D(1, name="crop_int"), L.Cropping2D((2, 1), name="crop_pair"),
         L.ZeroPadding2D(((1, 0), (2, 1)), name="pad_pairs"), L.ZeroPadding2D(1, name="pad_int")],
