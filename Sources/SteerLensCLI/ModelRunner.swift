@@ -14,19 +14,27 @@ struct ModelRunner {
     let modelInput: ModelInput
     let outputIndex: Int
 
-    /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults.
-    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, kinds: [SaliencyMapKind], ignoreSidecar: Bool) throws {
+    /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults,
+    /// the output and classifier bins unless `output` / `bins` (`check --output`, `--bins`) override them.
+    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, kinds: [SaliencyMapKind], ignoreSidecar: Bool,
+         output: String? = nil, bins: String? = nil) throws {
         self.path = path
         var loaded = try loading.load(path)
         let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
+        let sidecarPath = ModelSidecar.url(forModel: path).path
         var outputIndex = 0
-        if let output = sidecar?.output {
-            guard let index = loaded.card.outputIndex(output) else {
-                throw SidecarError(path: ModelSidecar.url(forModel: path).path, detail: "the model has no output '\(output)'")
+        if let selector = output ?? sidecar?.output {
+            guard let index = loaded.card.outputIndex(selector) else {
+                if output != nil {
+                    let choices = loaded.card.outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")
+                    throw UsageError(message: "model has no output '\(selector)'", hint: "choose one of: \(choices)")
+                }
+                throw SidecarError(path: sidecarPath, detail: "the model has no output '\(selector)'")
             }
             outputIndex = index
         }
-        (loaded, outputIndex) = try ClassifierHead.apply(try sidecar?.angleBins(), source: .sidecar(path: ModelSidecar.url(forModel: path).path),
+        let flagBins = bins.flatMap(AngleBins.init(parsing:))
+        (loaded, outputIndex) = try ClassifierHead.apply(flagBins ?? (try sidecar?.angleBins()), source: flagBins != nil ? .flag : .sidecar(path: sidecarPath),
                                                          to: loaded, output: outputIndex)
         self.loaded = loaded
         self.outputIndex = outputIndex

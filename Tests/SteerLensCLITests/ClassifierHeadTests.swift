@@ -89,4 +89,18 @@ final class ClassifierHeadTests: XCTestCase {
         XCTAssertEqual(try String(contentsOf: bin.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
             .map { Float($0.split(separator: ",")[2])! }, recorded)
     }
+
+    func testCheckAgainstARecordedRunUsesTheBins() throws {
+        let recorded = Self.directory.appendingPathComponent("recorded")
+        let analysed = try SteerLensBinary.run(["analyze", Self.frames.path, "--model", Self.model, "--bins", "-1:1:15", "--out", recorded.path,
+                                                "--overwrite", "--png-every", "0", "--quiet"])
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+        let same = try SteerLensBinary.run(["check", Self.frames.path, "--baseline-run", recorded.path, "--model", Self.model, "--bins", "-1:1:15",
+                                            "--out", Self.directory.appendingPathComponent("check-same").path, "--overwrite", "--max-delta", "0"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        // Other bin centres give other angles: the recorded predictions no longer match.
+        let shifted = try SteerLensBinary.run(["check", Self.frames.path, "--baseline-run", recorded.path, "--model", Self.model, "--bins", "0:2:15",
+                                               "--out", Self.directory.appendingPathComponent("check-shifted").path, "--overwrite", "--max-delta", "0.5"])
+        XCTAssertEqual(shifted.status, 1, shifted.stderr)
+    }
 }
