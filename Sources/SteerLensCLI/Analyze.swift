@@ -73,7 +73,7 @@ struct Analyze: ParsableCommand {
             help: ArgumentHelp("Add a map for this keras-vis gradient modifier (repeatable).", valueName: "modifier"))
     var gradModifiers: [String] = []
 
-    @Option(name: .customLong("backprop-modifier"), help: ArgumentHelp("guided or rectified (deconv) backpropagation through ReLU, ELU and LeakyReLU.", valueName: "kind"))
+    @Option(name: .customLong("backprop-modifier"), help: ArgumentHelp("guided or rectified (deconv) backpropagation through ReLU, ELU and LeakyReLU (also ReLU6, SELU, PReLU).", valueName: "kind"))
     var backpropModifier: BackpropModifier?
 
     @Option(help: ArgumentHelp("Explain the mean activation of a filter of this layer instead of an output (with --filter).", valueName: "name"))
