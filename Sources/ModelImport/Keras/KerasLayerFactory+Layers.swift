@@ -65,7 +65,7 @@ extension KerasLayerFactory {
             guard try itemAxis(config, key: "axis", rank: rank) == -1 else { throw config.unsupported("softmax over an axis other than the last") }
             return [try NeuralNet.Activation(name: name, .softmax)]
         case "ThresholdedReLU":
-            // x > θ ? x : 0, which is Keras ReLU(threshold=θ) for θ ≥ 0 (they differ only at x = θ exactly).
+            // x > θ ? x : 0, which is exactly Keras ReLU(threshold=θ) for θ ≥ 0 (both give 0 at x = θ).
             let theta = try config.float("theta", default: 1)
             guard theta >= 0 else { throw config.unsupported("theta=\(theta) (must be >= 0)") }
             return [try NeuralNet.ReLU(name: name, threshold: theta)]
