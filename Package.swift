@@ -27,11 +27,12 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
-        .target(name: "ModelImport", dependencies: ["CHDF5", "NeuralNet", "SteerLensSupport"]),
+        .target(name: "ModelImport", dependencies: ["CHDF5", "CZlib", "NeuralNet", "SteerLensSupport"]),
         .target(name: "Saliency", dependencies: ["NeuralNet", "VideoIO", "SteerLensSupport"]),
         .target(name: "Reporting", dependencies: [
             "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),

@@ -9,8 +9,9 @@ public struct LoadedModel {
     public let inputShape: [Int]
 }
 
-/// Loads Keras HDF5 models: full models (`model.save('m.h5')`, Keras 1.x, 2.x, tf.keras 2.x, Keras 3
-/// legacy h5) and weights-only files (`save_weights`) with a JSON architecture (`model.to_json()`).
+/// Loads Keras models: HDF5 full models (`model.save('m.h5')`, Keras 1.x, 2.x, tf.keras 2.x, Keras 3
+/// legacy h5), weights-only files (`save_weights`) with a JSON architecture (`model.to_json()`), and
+/// Keras 3 `.keras` archives (a zip of `config.json` and `model.weights.h5`, read without `unzip`).
 ///
 /// Weights are matched by the file's `layer_names` and each layer's `weight_names`, every shape is checked,
 /// and missing or unused weights are errors; `optimizer_weights` are ignored. Lambda layers are resolved
@@ -32,9 +33,11 @@ public enum KerasModelLoader {
         defer { lock.unlock() }
         let path = url.path
         try checkReadable(url)
-        guard try readingFile(path, { try HDF5File.hasSignature(at: url) }) else { throw ModelImportError.notHDF5(path: path) }
+        let isArchive = ZipArchive.hasSignature(at: url)
+        guard try isArchive || readingFile(path, { try HDF5File.hasSignature(at: url) }) else { throw ModelImportError.notHDF5(path: path) }
 
         let (description, store, kerasVersion, backend) = try readingFile(path) { () throws -> (KerasModelDescription, KerasWeightStore, String?, String?) in
+            if isArchive { return try KerasArchive.read(url, architecture: architecture) }
             let file = try HDF5File(readingAt: path)
             let root = try file.rootGroup()
             let kerasVersion = try root.stringAttribute("keras_version")
@@ -84,7 +87,7 @@ public enum KerasModelLoader {
 
     // MARK: Files
 
-    private static func checkReadable(_ url: URL) throws {
+    static func checkReadable(_ url: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ModelImportError.fileNotFound(path: url.path)
@@ -95,7 +98,7 @@ public enum KerasModelLoader {
         }
     }
 
-    private static func readArchitecture(_ url: URL) throws -> String {
+    static func readArchitecture(_ url: URL) throws -> String {
         do {
             return String(decoding: try Data(contentsOf: url), as: UTF8.self)
         } catch {

@@ -9,7 +9,7 @@ public enum ModelImportError: SteerLensError, Equatable {
     case fileNotFound(path: String)
     /// The file exists but cannot be read (permissions, a directory, I/O error).
     case unreadable(path: String, reason: String)
-    /// The file is not an HDF5 file (no HDF5 signature).
+    /// The file is neither an HDF5 file (no HDF5 signature) nor a ZIP archive (`.keras`).
     case notHDF5(path: String)
     /// The HDF5 file is shorter than its superblock says (an interrupted copy or download).
     case truncated(path: String, detail: String)
@@ -53,12 +53,14 @@ public enum ModelImportError: SteerLensError, Equatable {
         switch self {
         case .fileNotFound(let path): "model file '\(path)' does not exist"
         case .unreadable(let path, let reason): "cannot read model file '\(path)': \(reason)"
-        case .notHDF5(let path): "'\(path)' is not an HDF5 file (no HDF5 signature), so not a Keras .h5 model"
+        case .notHDF5(let path): "'\(path)' is not an HDF5 file (no HDF5 signature) nor a .keras zip, so not a Keras model"
         case .truncated(let path, let detail): "model file '\(path)' is truncated: \(detail)"
         case .corrupt(let path, let detail): "model file '\(path)' is damaged: \(detail)"
         case .noModel(let path): "'\(path)' is an HDF5 file but holds no Keras model (no model_config, no layer_names)"
         case .architectureRequired(let path): "'\(path)' holds weights only (Keras save_weights), no architecture"
         case .invalidArchitecture(let path, let detail): "cannot understand the model architecture in '\(path)': \(detail)"
+        case .unknownLayer(let layer, let className) where Self.isSequenceOrVolume(className):
+            "layer '\(layer)' has class '\(className)': recurrent and 3-D (video) models are not supported"
         case .unknownLayer(let layer, let className): "layer '\(layer)' has class '\(className)', which SteerLens does not support"
         case .unsupportedConfig(let layer, let detail): "layer '\(layer)': unsupported configuration: \(detail)"
         case .unresolvableLambda(let error): error.message
@@ -77,12 +79,14 @@ public enum ModelImportError: SteerLensError, Equatable {
     public var hint: String {
         switch self {
         case .fileNotFound, .unreadable: "check the --model path and its permissions"
-        case .notHDF5: "pass a Keras model saved with model.save('model.h5') or save_weights plus --architecture"
+        case .notHDF5: "pass a Keras model saved with model.save('model.h5') or model.save('model.keras'), or save_weights plus --architecture"
         case .truncated: "the file was cut short (interrupted copy or download); copy it again"
         case .corrupt: "the file is damaged; re-export it from Keras"
         case .noModel, .architectureRequired:
             "for a weights-only file pass the model's JSON with --architecture FILE (model.to_json())"
         case .invalidArchitecture: "pass the JSON written by model.to_json() or a full model saved with model.save()"
+        case .unknownLayer(_, let className) where Self.isSequenceOrVolume(className):
+            "SteerLens explains single-frame CNNs; recurrent (LSTM, GRU, TimeDistributed) and 3-D (Conv3D) pilots are out of scope for now"
         case .unknownLayer, .unsupportedConfig:
             "re-export the model with supported layers (see DESIGN.md, Models) or open an issue with the layer's config"
         case .unresolvableLambda(let error): error.hint
@@ -92,5 +96,20 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .invalidGraph: "check the layers' inbound connections in the model config"
         case .unknownLambdaOverride: "use the layer names shown by 'steerlens inspect MODEL'"
         }
+    }
+}
+
+extension ModelImportError {
+    /// Layer classes of recurrent and 3-D (video) models, e.g. DonkeyCar's RNN and 3D pilots; a wrapper
+    /// is written with its inner class, `TimeDistributed(Conv2D)`.
+    static let sequenceOrVolumeClasses: Set<String> = [
+        "LSTM", "GRU", "SimpleRNN", "RNN", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+        "TimeDistributed", "Bidirectional", "Conv3D", "Convolution3D", "Conv3DTranspose", "DepthwiseConv3D",
+        "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D", "UpSampling3D",
+        "ZeroPadding3D", "Cropping3D",
+    ]
+
+    static func isSequenceOrVolume(_ className: String) -> Bool {
+        sequenceOrVolumeClasses.contains(String(className.prefix { $0 != "(" }))
     }
 }

@@ -21,9 +21,26 @@ public enum ActivationKind: Sendable, Hashable {
     case softmax
     /// `log(1 + eˣ)`, computed stably.
     case softplus
+    /// `clip(slope·x + 0.5, 0, 1)`: Keras 1/2 and tf-keras use `slope = 0.2`, Keras 3 `1/6` (`relu6(x + 3)/6`).
+    case hardSigmoid(slope: Float)
+    /// `x / (1 + |x|)`.
+    case softsign
+    /// `λ·(x > 0 ? x : α(eˣ − 1))` with Klambauer et al.'s `α ≈ 1.6733`, `λ ≈ 1.0507`.
+    case selu
+    /// `min(max(x, 0), 6)`.
+    case relu6
+    /// `x·σ(x)` (Keras `swish`, Keras 3 `silu`). Needs the input to differentiate.
+    case swish
+    /// `x·Φ(x) = x·(1 + erf(x/√2))/2`, the exact GELU (Keras' default `approximate=False`). Needs the input.
+    case gelu
+
+    /// SELU's constants (Klambauer et al. 2017, as Keras writes them).
+    static let seluAlpha: Float = 1.673_263_242_354_377_3
+    static let seluScale: Float = 1.050_700_987_355_480_5
 
     /// The activation for a Keras config string (`"relu"`, `"elu"`, ...); `nil` when unsupported.
-    public init?(kerasName: String) {
+    /// `hardSigmoidSlope` is 0.2 for Keras 1/2 and tf-keras, 1/6 for Keras 3.
+    public init?(kerasName: String, hardSigmoidSlope: Float = 0.2) {
         switch kerasName {
         case "linear", "None": self = .linear
         case "relu": self = .relu
@@ -33,6 +50,12 @@ public enum ActivationKind: Sendable, Hashable {
         case "sigmoid": self = .sigmoid
         case "softmax": self = .softmax
         case "softplus": self = .softplus
+        case "hard_sigmoid": self = .hardSigmoid(slope: hardSigmoidSlope)
+        case "softsign": self = .softsign
+        case "selu": self = .selu
+        case "relu6": self = .relu6
+        case "swish", "silu": self = .swish
+        case "gelu": self = .gelu
         default: return nil
         }
     }
@@ -40,9 +63,23 @@ public enum ActivationKind: Sendable, Hashable {
     /// Whether ``BackpropModifier`` rules apply at this activation.
     public var isRectifying: Bool {
         switch self {
-        case .relu, .elu, .leakyReLU: return true
+        case .relu, .elu, .leakyReLU, .selu, .relu6: return true
         default: return false
         }
+    }
+
+    /// Whether the derivative needs the input `x` (the output `y` does not determine it).
+    public var derivativeNeedsInput: Bool {
+        switch self {
+        case .swish, .gelu: return true
+        default: return false
+        }
+    }
+
+    /// Why this activation cannot be fused into a Conv2D/Dense epilogue (which keeps only the output), if so.
+    var fusionProblem: String? {
+        if let problem = configurationProblem { return problem }
+        return derivativeNeedsInput ? "\(self) needs its input for the gradient; apply it with a separate Activation layer" : nil
     }
 
     /// A configuration problem (`nil` when valid): derivatives from the output need positive slopes.
@@ -87,6 +124,23 @@ public enum ActivationKind: Sendable, Hashable {
         case .softplus:
             ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
                 x > 0 ? x + Foundation.log1p(Foundation.exp(-x)) : Foundation.log1p(Foundation.exp(x))
+            }
+        case .hardSigmoid(let slope):
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { min(max(slope * $0 + 0.5, 0), 1) }
+        case .softsign:
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { $0 / (1 + abs($0)) }
+        case .selu:
+            let (alpha, scale) = (ActivationKind.seluAlpha, ActivationKind.seluScale)
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
+                scale * (x > 0 ? x : alpha * Foundation.expm1(x))
+            }
+        case .relu6:
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { min(max($0, 0), 6) }
+        case .swish:
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { $0 / (1 + Foundation.exp(-$0)) }
+        case .gelu:
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
+                0.5 * x * (1 + Foundation.erf(x * 0.707_106_781_186_547_5))
             }
         case .softmax:
             precondition(featureCount > 0 && count % featureCount == 0)
@@ -200,6 +254,26 @@ public enum ActivationKind: Sendable, Hashable {
             for i in 0..<count { dx[i] = dy[i] * y[i] * (1 - y[i]) }
         case .softplus:
             for i in 0..<count { dx[i] = dy[i] * -Foundation.expm1(-y[i]) }
+        case .hardSigmoid(let slope):
+            for i in 0..<count { dx[i] = y[i] > 0 && y[i] < 1 ? dy[i] * slope : 0 }
+        case .softsign:
+            for i in 0..<count {
+                let d = 1 - abs(y[i])
+                dx[i] = dy[i] * d * d
+            }
+        case .selu:
+            let (alpha, scale) = (ActivationKind.seluAlpha, ActivationKind.seluScale)
+            for i in 0..<count {
+                let g = dy[i], v = y[i]
+                dx[i] = v > 0 ? g * scale : g * (v + scale * alpha)
+            }
+        case .relu6:
+            for i in 0..<count {
+                let g = dy[i], v = y[i]
+                dx[i] = v > 0 && v < 6 ? g : 0
+            }
+        case .swish, .gelu:
+            preconditionFailure("\(self): the derivative needs the input; use backward(input:outputGradient:inputGradient:count:)")
         case .softmax:
             var row = 0
             while row < count {
@@ -209,45 +283,5 @@ public enum ActivationKind: Sendable, Hashable {
                 row += featureCount
             }
         }
-    }
-}
-
-/// Applies an ``ActivationKind`` (Keras `Activation` layer). Any shape; softmax over the last axis.
-public final class Activation: UnaryLayer {
-    public let name: String
-    public let kind: ActivationKind
-    public var typeName: String { "Activation" }
-    public var parameterCount: Int { 0 }
-    private var output: Tensor?
-
-    public init(name: String = "activation", _ kind: ActivationKind) throws {
-        if let problem = kind.configurationProblem {
-            throw NeuralNetError.invalidConfiguration(layer: name, detail: problem)
-        }
-        self.name = name
-        self.kind = kind
-    }
-
-    public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
-
-    public func forward(_ input: Tensor) -> Tensor {
-        var result = input
-        let featureCount = input.shape.last ?? 1
-        result.scalars.withUnsafeMutableBufferPointer { kind.apply($0, featureCount: featureCount) }
-        output = result
-        return result
-    }
-
-    public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
-        guard let output else { preconditionFailure("\(name): backward before forward") }
-        precondition(outputGradient.shape == output.shape, "\(name): gradient shape \(outputGradient.shape) != \(output.shape)")
-        var gradient = outputGradient
-        gradient.scalars.withUnsafeMutableBufferPointer { dx in
-            output.scalars.withUnsafeBufferPointer { y in
-                kind.backward(output: y, outputGradient: UnsafeBufferPointer(dx), inputGradient: dx,
-                              featureCount: output.shape.last ?? 1, modifier: modifier)
-            }
-        }
-        return gradient
     }
 }

@@ -49,7 +49,7 @@ public final class Conv2D: UnaryLayer {
         guard strides.0 >= 1, strides.1 >= 1 else {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: "strides must be positive, got \(strides)")
         }
-        if let problem = activation.configurationProblem {
+        if let problem = activation.fusionProblem {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: problem)
         }
         self.name = name

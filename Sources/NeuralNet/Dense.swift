@@ -31,7 +31,7 @@ public final class Dense: UnaryLayer {
         if let bias, bias.count != kernel.shape[1] {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: "bias has \(bias.count) values for \(kernel.shape[1]) units")
         }
-        if let problem = activation.configurationProblem {
+        if let problem = activation.fusionProblem {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: problem)
         }
         self.name = name

@@ -55,13 +55,15 @@ extension UnaryLayer {
     }
 }
 
-/// How rectifying activations (ReLU, ELU, LeakyReLU and their layers) propagate gradients backwards.
+/// How rectifying activations (ReLU, ReLU6, ELU, SELU, LeakyReLU, PReLU and their layers) propagate
+/// gradients backwards.
 ///
 /// `nil` everywhere means the true gradient. With a modifier, a rectifying activation with output `y`
 /// replaces its local rule by:
 /// - ``guided``: `1[dy > 0] · 1[y > 0] · dy` (guided backpropagation, Springenberg et al. 2015);
 /// - ``rectified``: `1[dy > 0] · dy` (the "deconvnet" rule, Zeiler & Fergus 2014).
-/// Non-rectifying activations (tanh, sigmoid, softmax, softplus, linear) and all other layers ignore it.
+/// Non-rectifying activations (tanh, sigmoid, hard sigmoid, softsign, softmax, softplus, swish, GELU,
+/// linear) and all other layers ignore it.
 public enum BackpropModifier: Sendable, Hashable {
     case guided
     case rectified

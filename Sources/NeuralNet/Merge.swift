@@ -1,5 +1,5 @@
 /// Layers that combine several inputs: `Add` (Keras 2/3 `Add`, Keras 1 `Merge(mode="sum")`) and
-/// `Concatenate` along the last (channel) axis.
+/// `Concatenate` along any axis. The other element-wise merges are in `ElementwiseMerge.swift`.
 
 /// Element-wise sum of inputs of identical shape.
 public final class Add: Layer {
@@ -33,35 +33,60 @@ public final class Add: Layer {
     }
 }
 
-/// Concatenation along the last axis (Keras `Concatenate(axis=-1)`); all other extents must match.
+/// Concatenation along one axis (Keras `Concatenate(axis)`, Keras 1 `Merge(mode="concat")`); all other
+/// extents must match.
+///
+/// Layout: any `[N, ...]`; ``axis`` counts the item axes (batch excluded), `-1` = last. Each item is a
+/// sequence of `rows` runs where input `k` contributes a run of `width_k = extent_k(axis)·inner`
+/// consecutive elements (`inner` = product of the later axes); backward copies the runs back.
 public final class Concatenate: Layer {
     public let name: String
+    /// The concatenation axis in the item shape; negative counts from the end.
+    public let axis: Int
     public var typeName: String { "Concatenate" }
     public var parameterCount: Int { 0 }
-    /// Last-axis extents of the inputs of the latest forward call.
+    /// Elements per run of each input in the latest forward call.
     private var widths: [Int] = []
     private var inputShapes: [[Int]] = []
 
-    /// Only the last axis is supported (`axis=-1`, or its positive equivalent, which the importer maps).
-    public init(name: String = "concatenate") { self.name = name }
+    public init(name: String = "concatenate", axis: Int = -1) {
+        self.name = name
+        self.axis = axis
+    }
 
     public func outputShape(forInputShapes shapes: [[Int]]) throws -> [Int] {
-        guard shapes.count >= 1, let first = shapes.first, !first.isEmpty else {
+        guard let first = shapes.first, !first.isEmpty else {
             throw NeuralNetError.shapeMismatch(layer: name, detail: "Concatenate needs inputs with at least one axis")
         }
-        guard shapes.allSatisfy({ $0.count == first.count && Array($0.dropLast()) == Array(first.dropLast()) }) else {
-            throw NeuralNetError.shapeMismatch(layer: name, detail: "inputs differ outside the last axis: \(shapes.map(describe).joined(separator: " vs "))")
+        let resolved = axis < 0 ? first.count + axis : axis
+        guard first.indices.contains(resolved) else {
+            throw NeuralNetError.shapeMismatch(layer: name, detail: "axis \(axis) is not an axis of \(describe(first))")
         }
-        return first.dropLast() + [shapes.reduce(0) { $0 + $1.last! }]
+        func others(_ shape: [Int]) -> [Int] { shape.enumerated().filter { $0.offset != resolved }.map(\.element) }
+        guard shapes.allSatisfy({ $0.count == first.count && others($0) == others(first) }) else {
+            throw NeuralNetError.shapeMismatch(layer: name, detail: "inputs differ outside axis \(axis): \(shapes.map(describe).joined(separator: " vs "))")
+        }
+        var result = first
+        result[resolved] = shapes.reduce(0) { $0 + $1[resolved] }
+        return result
+    }
+
+    /// Elements of one run of an input of batch shape `shape`: the extents from the axis to the end.
+    private func runLength(_ shape: [Int]) -> Int {
+        let item = Array(shape.dropFirst())
+        let resolved = axis < 0 ? item.count + axis : axis
+        return item[resolved...].reduce(1, *)
     }
 
     public func forward(inputs: [Tensor]) -> Tensor {
         inputShapes = inputs.map(\.shape)
-        widths = inputs.map { $0.shape.last! }
+        guard let shape = try? outputShape(forInputShapes: inputs.map { Array($0.shape.dropFirst()) }) else {
+            preconditionFailure("\(name): inputs differ outside axis \(axis): \(inputs.map(\.shape))")
+        }
+        widths = inputs.map { runLength($0.shape) }
         let total = widths.reduce(0, +)
         let rows = inputs[0].count / widths[0]
-        precondition(inputs.allSatisfy { $0.count / $0.shape.last! == rows }, "\(name): inputs differ outside the last axis")
-        return Tensor(shape: inputs[0].shape.dropLast() + [total]) { out in
+        return Tensor(shape: [inputs[0].batchSize] + shape) { out in
             var offset = 0
             for (input, width) in zip(inputs, widths) {
                 input.scalars.withUnsafeBufferPointer { x in

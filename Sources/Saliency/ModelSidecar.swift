@@ -7,16 +7,18 @@ import VideoIO
 /// override it field by field:
 ///
 ///     {"crop": ["37.5%", "10%", "0", "0"], "resize": "200x66", "interpolation": "area",
-///      "color": "rgb", "output": 0}
+///      "color": "rgb", "output": 0, "bins": "-1:1:15"}
 ///
 /// `crop` is TOP, BOTTOM, LEFT, RIGHT, each pixels or a percentage (the `--crop` syntax); `resize` is
-/// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv; `output` an index or a name.
+/// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv; `output` an index or a name;
+/// `bins` MIN:MAX:N turns that (softmax) output into the expected angle (see ``AngleBins``).
 public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var crop: [String]?
     public var resize: String?
     public var interpolation: Interpolation?
     public var color: ColorSpace?
     public var output: String?
+    public var bins: String?
 
     /// Where the sidecar of `modelPath` lives.
     public static func url(forModel modelPath: String) -> URL {
@@ -32,6 +34,7 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
             let sidecar = try JSONDecoder().decode(ModelSidecar.self, from: Data(contentsOf: url))
             _ = try sidecar.cropInsets()
             _ = try sidecar.size()
+            _ = try sidecar.angleBins()
             return sidecar
         } catch let error as SidecarError {
             throw SidecarError(path: url.path, detail: error.detail)
@@ -55,9 +58,17 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
         } else {
             output = try container.decodeIfPresent(String.self, forKey: .output)
         }
+        bins = try container.decodeIfPresent(String.self, forKey: .bins)
     }
 
-    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output }
+    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins }
+
+    /// The classifier head's bins, if the sidecar declares them.
+    public func angleBins() throws -> AngleBins? {
+        guard let bins else { return nil }
+        guard let parsed = AngleBins(parsing: bins) else { throw SidecarError(path: "", detail: "bins must be \(AngleBins.syntax), got '\(bins)'") }
+        return parsed
+    }
 
     public func cropInsets() throws -> CropInsets? {
         guard let crop else { return nil }

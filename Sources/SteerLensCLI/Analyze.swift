@@ -70,8 +70,8 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: ArgumentHelp("Unit of the chosen output to explain (for vector outputs).", valueName: "K"))
-    var unit: Int = 0
+    @Option(help: ArgumentHelp("Unit of the chosen output to explain (for vector outputs; with --bins, the bin whose probability to explain instead of the expected angle). Default: 0.", valueName: "K"))
+    var unit: Int?
 
     @Option(help: ArgumentHelp("Maps to compute, comma-separated: increase, decrease, maintain, or modifier names (absolute, relu, invert, negate, small_values, default).", valueName: "list"))
     var maps: String = "increase,decrease,maintain"
@@ -80,7 +80,7 @@ struct Analyze: ParsableCommand {
             help: ArgumentHelp("Add a map for this keras-vis gradient modifier (repeatable).", valueName: "modifier"))
     var gradModifiers: [String] = []
 
-    @Option(name: .customLong("backprop-modifier"), help: ArgumentHelp("guided or rectified (deconv) backpropagation through ReLU, ELU and LeakyReLU.", valueName: "kind"))
+    @Option(name: .customLong("backprop-modifier"), help: ArgumentHelp("guided or rectified (deconv) backpropagation through ReLU, ELU and LeakyReLU (also ReLU6, SELU, PReLU).", valueName: "kind"))
     var backpropModifier: BackpropModifier?
 
     @Option(help: ArgumentHelp("Explain the mean activation of a filter of this layer instead of an output (with --filter).", valueName: "name"))
@@ -139,7 +139,7 @@ struct Analyze: ParsableCommand {
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard unit >= 0 else { throw ValidationError("--unit must not be negative") }
+        guard (unit ?? 0) >= 0 else { throw ValidationError("--unit must not be negative") }
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
         guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
         if let pngWidth, pngWidth < 16 { throw ValidationError("--png-width must be at least 16 pixels") }
@@ -163,10 +163,11 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         try reportingFailures("analyze") {
-            let loaded = try modelOptions.load()
             let sidecar = try modelOptions.sidecar()
-            let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
-            let objective: SaliencyObjective = layer.map { .filter(layer: $0, filter: filter!) } ?? .output(index: outputIndex, unit: unit)
+            let (loaded, outputIndex, chosen) = try modelOptions.head(try modelOptions.load(), sidecar: sidecar)
+            // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
+            let explained: (output: Int, unit: Int) = outputIndex != chosen && unit != nil ? (chosen, unit!) : (outputIndex, unit ?? 0)
+            let objective: SaliencyObjective = layer.map { .filter(layer: $0, filter: filter!) } ?? .output(index: explained.output, unit: explained.unit)
             let engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: backpropModifier,
                                             kinds: try mapKinds(), keepChannels: keepChannels)
             let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
@@ -179,7 +180,7 @@ struct Analyze: ParsableCommand {
             for (input, destination) in zip(inputs, destinations) {
                 try ClipAnalysis(input: input, destination: destination, engine: engine, modelInput: modelInput, card: loaded.card,
                                  sidecar: sidecar.map { _ in ModelSidecar.url(forModel: modelOptions.model).path },
-                                 predictionOutput: outputIndex, predictionUnit: layer == nil ? unit : 0, saveMaps: saveMaps != nil,
+                                 predictionOutput: outputIndex, predictionUnit: layer == nil && outputIndex == explained.output ? explained.unit : 0, saveMaps: saveMaps != nil,
                                  labels: labelTrack, labelsPath: labels, images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue,
                                  batchSize: batchSize, overwrite: overwrite, quiet: quiet, selection: selection.readOptions).run()
             }

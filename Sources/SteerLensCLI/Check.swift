@@ -40,7 +40,7 @@ struct Check: ParsableCommand {
             let thresholds = try thresholdOptions.resolved()
             let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let runner = try ModelRunner(path: modelOptions.model, loading: modelOptions.loading, preprocessing: preprocessing, request: request,
-                                         ignoreSidecar: modelOptions.ignoreSidecar)
+                                         ignoreSidecar: modelOptions.ignoreSidecar, bins: modelOptions.bins)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/check-" + ClipNaming.stem(inputs[0]))
             Interruption.shared.install()
             let report = try OutputDirectory.produce(destination, overwrite: output.overwrite) { staging -> ComparisonReport in

@@ -43,22 +43,41 @@ struct ModelLoadingOptions: ParsableArguments {
 
 /// `--model` plus how to load it and which output to use.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keras model file (.h5: full model, or weights with --architecture).", valueName: "file"))
+    @Option(help: ArgumentHelp("Keras model file (.h5 full model, .keras archive, or .h5 weights with --architecture).", valueName: "file"))
     var model: String
 
     @Option(help: ArgumentHelp("Model output to use: its index or name (default: the first).", valueName: "index|name"))
     var output: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Classifier steering head: the chosen output is a softmax over N angle bins evenly spaced from MIN to MAX (DonkeyCar: -1:1:15); predict and explain the expected angle (sum of p_i * c_i).", valueName: "min:max:n"))
+    var bins: String?
 
     @Flag(help: "Do not read the model's preprocessing sidecar (<model>.steerlens.json).")
     var ignoreSidecar = false
 
     @OptionGroup var loading: ModelLoadingOptions
 
+    func validate() throws {
+        if let bins, AngleBins(parsing: bins) == nil { throw ValidationError("--bins must be \(AngleBins.syntax), got '\(bins)'") }
+    }
+
     func load() throws -> LoadedModel { try loading.load(model) }
 
     /// The model's `.steerlens.json`, unless `--ignore-sidecar`.
     func sidecar() throws -> ModelSidecar? {
         ignoreSidecar ? nil : try ModelSidecar.load(forModel: model)
+    }
+
+    /// The model to run and the index of the output that is the prediction: the chosen output, or with
+    /// `--bins` (else the sidecar's `bins`) the expected angle appended after it. Also returns the chosen
+    /// output itself (the softmax, whose units `--unit` can pick).
+    func head(_ loaded: LoadedModel, sidecar: ModelSidecar?) throws -> (loaded: LoadedModel, prediction: Int, chosen: Int) {
+        let chosen = try outputIndex(in: loaded.card, sidecar: sidecar)
+        let flagBins = bins.flatMap(AngleBins.init(parsing:))
+        let sidecarBins = flagBins == nil ? try sidecar?.angleBins() : nil
+        let source: ClassifierHead.BinsSource = flagBins != nil ? .flag : .sidecar(path: ModelSidecar.url(forModel: model).path)
+        let (extended, prediction) = try ClassifierHead.apply(flagBins ?? sidecarBins, source: source, to: loaded, output: chosen)
+        return (extended, prediction, chosen)
     }
 
     /// The index of the chosen output in `card.outputs`: `--output`, else the sidecar's, else the first.

@@ -29,16 +29,36 @@ struct ModelRunner {
     /// The unit of `outputIndex` reported as the prediction.
     let predictionUnit: Int
 
-    /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults.
-    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, request: ExplanationRequest, ignoreSidecar: Bool) throws {
+    /// Loads the model at `path` with the shared flags; its own sidecar supplies preprocessing defaults
+    /// and the classifier bins unless `bins` (`--bins`) overrides them.
+    ///
+    /// The explained output is the request's (an index or name, looked up after bins are appended, so a
+    /// recorded expected angle is found again), else the sidecar's, else the first; with bins it is the
+    /// expected angle unless the request names the softmax itself (`--unit K` explains bin K). The
+    /// prediction is the expected angle with bins, else the explained unit.
+    init(path: String, loading: ModelLoadingOptions, preprocessing: PreprocessOptions, request: ExplanationRequest, ignoreSidecar: Bool,
+         bins: String? = nil) throws {
         self.path = path
-        let loaded = try loading.load(path)
-        self.loaded = loaded
+        var loaded = try loading.load(path)
         let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
-        outputIndex = try loaded.card.selectOutput(request.output ?? sidecar?.output)
-        predictionUnit = request.filter == nil ? request.unit : 0
+        let flagBins = bins.flatMap(AngleBins.init(parsing:))
+        let angleBins = try flagBins ?? sidecar?.angleBins()
+        let explained: Int
+        if let angleBins {
+            let namesSoftmax = request.output.flatMap(loaded.card.outputIndex) != nil
+            let softmax = try loaded.card.selectOutput(namesSoftmax ? request.output : sidecar?.output)
+            let source: ClassifierHead.BinsSource = flagBins != nil ? .flag : .sidecar(path: ModelSidecar.url(forModel: path).path)
+            (loaded, outputIndex) = try ClassifierHead.apply(angleBins, source: source, to: loaded, output: softmax)
+            explained = namesSoftmax ? softmax : try loaded.card.selectOutput(request.output ?? loaded.card.outputs[outputIndex].name)
+            predictionUnit = 0
+        } else {
+            explained = try loaded.card.selectOutput(request.output ?? sidecar?.output)
+            outputIndex = explained
+            predictionUnit = request.filter == nil ? request.unit : 0
+        }
+        self.loaded = loaded
         let objective: SaliencyObjective = request.filter.map { .filter(layer: $0.layer, filter: $0.index) }
-            ?? .output(index: outputIndex, unit: request.unit)
+            ?? .output(index: explained, unit: request.unit)
         engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
                                     kinds: request.kinds, keepChannels: request.keepChannels)
         modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))

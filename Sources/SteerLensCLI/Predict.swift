@@ -32,9 +32,8 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingFailures("predict") {
-            let loaded = try modelOptions.load()
             let sidecar = try modelOptions.sidecar()
-            let outputIndex = try modelOptions.outputIndex(in: loaded.card, sidecar: sidecar)
+            let (loaded, outputIndex, _) = try modelOptions.head(try modelOptions.load(), sidecar: sidecar)
             let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
             let reader = try FrameSources.open(input, options: selection.readOptions)
             _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))

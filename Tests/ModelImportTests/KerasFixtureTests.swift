@@ -40,6 +40,27 @@ final class KerasFixtureTests: XCTestCase {
     func testWeightsOnlyWithArchitecture() throws { try checkFixture("weights_only") }
     func testZeroPadding() throws { try checkFixture("zeropad") }
 
+
+    // Issue 12: BatchNormalization axes and modes, more layers, formats, classifier heads.
+    func testBatchNormalizationOnRowsColumnsAndWithoutCenterOrScale() throws { try checkFixture("bn_axis_rows") }
+    func testKeras1BatchNormalizationMode2OnRows() throws { try checkFixture("keras1_bn_mode2_rows") }
+    func testKeras1BatchNormalizationMode1() throws { try checkFixture("keras1_bn_mode1") }
+    func testSeparableConv2D() throws { try checkFixture("conv_separable") }
+    func testDepthwiseConv2D() throws { try checkFixture("conv_depthwise") }
+    func testDilatedConv2DWithoutBias() throws { try checkFixture("conv_dilated") }
+    func testUpSampling2DNearestAndBilinear() throws { try checkFixture("upsampling") }
+    func testGlobalMaxPooling() throws { try checkFixture("pool_global_max") }
+    func testGlobalPoolingKeepDimensions() throws { try checkFixture("pool_global_keepdims") }
+    func testCroppingAndPaddingForms() throws { try checkFixture("crop_pad_forms") }
+    func testNoiseAndDropoutLayersAreIdentity() throws { try checkFixture("noise_dropout") }
+    func testPermute() throws { try checkFixture("permute") }
+    func testMergeLayersAndConcatenateAxes() throws { try checkFixture("merge_ops") }
+    func testKeras3Activations() throws { try checkFixture("activations_keras3") }
+    func testTFKerasActivations() throws { try checkFixture("activations_tfkeras") }
+    func testKeras3ZipFile() throws { try checkFixture("keras_zip") }
+    func testTFKeras26Functional() throws { try checkFixture("tfkeras26_functional") }
+    func testCategoricalHead() throws { try checkFixture("categorical_head") }
+
     /// Every fixture folder has a test above, so a new fixture is never silently left out.
     func testEveryFixtureIsCovered() throws {
         let covered: Set<String> = [
@@ -48,6 +69,9 @@ final class KerasFixtureTests: XCTestCase {
             "lambda_crop", "lambda_norm127", "lambda_norm255", "lambda_resize", "merge_two_heads", "pilotnet_small",
             "pool_avg_same", "pool_global_avg", "pool_max_same", "pool_max_valid", "rescaling", "resizing_area",
             "resizing_bilinear", "softmax_head", "weights_only", "zeropad",
+            "bn_axis_rows", "keras1_bn_mode2_rows", "keras1_bn_mode1", "conv_separable", "conv_depthwise", "conv_dilated",
+            "upsampling", "pool_global_max", "pool_global_keepdims", "crop_pad_forms", "noise_dropout", "permute", "merge_ops", "activations_keras3",
+            "activations_tfkeras", "keras_zip", "tfkeras26_functional", "categorical_head",
         ]
         let present = Set(try fixtureCases())
         XCTAssertEqual(present.subtracting(covered), [], "fixture folders without a test")
@@ -71,9 +95,10 @@ final class KerasFixtureTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("case.json").path) else {
             throw XCTSkip("fixture \(name) not present")
         }
-        let fullModel = directory.appendingPathComponent("model.h5")
+        let fullModel = ["model.h5", "model.keras"].map { directory.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
         let loaded: LoadedModel
-        if FileManager.default.fileExists(atPath: fullModel.path) {
+        if let fullModel {
             loaded = try KerasModelLoader.load(from: fullModel)
         } else {
             loaded = try KerasModelLoader.load(

@@ -29,11 +29,35 @@ final class KerasLayerMappingTests: XCTestCase {
         XCTAssertEqual((inference.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .moving)
         let perSample = try build(keras1BatchNormalization(mode: 2), weights: bnWeights)
         XCTAssertEqual((perSample.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .perSample)
-        XCTAssertThrowsError(try build(keras1BatchNormalization(mode: 1), weights: bnWeights)) { error in
+        let sampleWise = try build(keras1BatchNormalization(mode: 1), weights: bnWeights)
+        XCTAssertEqual((sampleWise.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.statistics, .sampleWise)
+        XCTAssertThrowsError(try build(keras1BatchNormalization(mode: 3), weights: bnWeights)) { error in
             guard case ModelImportError.unsupportedConfig(let layer, let detail) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(layer, "bn")
-            XCTAssertTrue(detail.contains("mode=1"), detail)
+            XCTAssertTrue(detail.contains("mode=3"), detail)
         }
+    }
+
+    func testBatchNormalizationAxisIsReadWithTheBatchCounted() throws {
+        // Keras 1.2 BatchNormalization(mode=2, axis=1) on [N, 2, 4, 3]: gamma/beta (and the unused running
+        // statistics) have H = 2 entries and the layer normalises rows.
+        let json = #"{"class_name": "Sequential", "config": [{"class_name": "BatchNormalization", "config": {"name": "bn", "mode": 2, "axis": 1, "epsilon": 0.001, "momentum": 0.99, "batch_input_shape": [null, 2, 4, 3]}}]}"#
+        let rows: [String: [KerasWeight]] = ["bn": [
+            KerasWeight(name: "bn_gamma:0", shape: [2], values: [1, 2]), KerasWeight(name: "bn_beta:0", shape: [2], values: [0, 1]),
+            KerasWeight(name: "bn_running_mean:0", shape: [2], values: [0, 0]), KerasWeight(name: "bn_running_std:0", shape: [2], values: [1, 1]),
+        ]]
+        let layer = try XCTUnwrap(try build(json, weights: rows).model.layer(named: "bn") as? NeuralNet.BatchNormalization)
+        XCTAssertEqual(layer.axis, 0)
+        XCTAssertEqual(layer.statistics, .perSample)
+        XCTAssertEqual(layer.channels, 2)
+        // axis=3 and axis=-1 both mean the channels; a list of one axis is accepted; the batch axis is not.
+        for axis in ["3", "-1", "[3]"] {
+            let channels = json.replacingOccurrences(of: #""axis": 1"#, with: #""axis": \#(axis)"#)
+            let built = try build(channels, weights: bnWeights)
+            XCTAssertEqual((built.model.layer(named: "bn") as? NeuralNet.BatchNormalization)?.axis, -1, axis)
+        }
+        XCTAssertThrowsError(try build(json.replacingOccurrences(of: #""axis": 1"#, with: #""axis": 0"#), weights: rows))
+        XCTAssertThrowsError(try build(json.replacingOccurrences(of: #""axis": 1"#, with: #""axis": [1, 2]"#), weights: rows))
     }
 
     func testKeras1RunningStdIsTheVariance() throws {
@@ -67,6 +91,25 @@ final class KerasLayerMappingTests: XCTestCase {
         XCTAssertEqual(result.rows[2].outputShape, [4, 5, 3])
         XCTAssertEqual(result.lambdaResolutions.map(\.source), [.override, .override])
         XCTAssertEqual(result.model.outputShapes, [[60]])
+    }
+
+    func testKeras1MergeModesAndAtrousConvolution() throws {
+        for (mode, operation) in [("mul", NeuralNet.ElementwiseMerge.Operation.multiply), ("ave", .average), ("max", .maximum)] {
+            let json = #"""
+            {"class_name": "Model", "config": {"name": "m", "layers": [
+              {"name": "a", "class_name": "InputLayer", "config": {"name": "a", "batch_input_shape": [null, 3]}, "inbound_nodes": []},
+              {"name": "b", "class_name": "InputLayer", "config": {"name": "b", "batch_input_shape": [null, 3]}, "inbound_nodes": []},
+              {"name": "merge", "class_name": "Merge", "config": {"name": "merge", "mode": "MODE"}, "inbound_nodes": [[["a", 0, 0], ["b", 0, 0]]]}],
+              "input_layers": [["a", 0, 0], ["b", 0, 0]], "output_layers": [["merge", 0, 0]]}}
+            """#.replacingOccurrences(of: "MODE", with: mode)
+            XCTAssertEqual((try build(json).model.layer(named: "merge") as? NeuralNet.ElementwiseMerge)?.operation, operation, mode)
+        }
+        // Keras 1 AtrousConvolution2D(atrous_rate=(2, 2)) with a 3x3 kernel runs as the 5x5 dilated kernel.
+        let atrous = #"{"class_name": "Sequential", "config": [{"class_name": "AtrousConvolution2D", "config": {"name": "c", "nb_filter": 1, "nb_row": 3, "nb_col": 3, "atrous_rate": [2, 2], "border_mode": "valid", "dim_ordering": "tf", "activation": "linear", "bias": false, "batch_input_shape": [null, 6, 6, 1]}}]}"#
+        let kernel = KerasWeight(name: "c_W:0", shape: [3, 3, 1, 1], values: (1...9).map(Float.init))
+        let conv = try XCTUnwrap(try build(atrous, weights: ["c": [kernel]]).model.layer(named: "c") as? NeuralNet.Conv2D)
+        XCTAssertEqual(conv.kernel.shape, [5, 5, 1, 1])
+        XCTAssertEqual(conv.kernel.scalars.enumerated().filter { $0.element != 0 }.map(\.offset), [0, 2, 4, 10, 12, 14, 20, 22, 24])
     }
 
     func testKeras3LeakyReLUAndKeras2Alpha() throws {

@@ -45,6 +45,20 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertTrue(withoutArchitecture.stderr.contains("--architecture"), withoutArchitecture.stderr)
     }
 
+    func testKerasArchiveLoadsWithoutUnzip() throws {
+        // The .keras zip is read in-process: inspect and predict work with PATH emptied (no unzip to find).
+        let folder = TestPaths.kerasFixtures.appendingPathComponent("keras_zip")
+        let model = folder.appendingPathComponent("model-deflated.keras").path
+        let inspected = try Command.run(SteerLensBinary.url.path, ["inspect", model], environment: ["PATH": ""])
+        XCTAssertEqual(inspected.status, 0, inspected.stderr)
+        XCTAssertTrue(inspected.stdout.contains("Keras 3, keras_version 3."), inspected.stdout)
+        XCTAssertTrue(inspected.stdout.contains("SeparableConv2D"), inspected.stdout)
+        let frames = FixtureFrames.write(TestPaths.kerasFixtures.appendingPathComponent("pilotnet_small/input.npy"), as: "keras-zip")
+        let predicted = try Command.run(SteerLensBinary.url.path, ["predict", frames.path, "--model", model, "--resize", "10x8"], environment: ["PATH": ""])
+        XCTAssertEqual(predicted.status, 0, predicted.stderr)
+        XCTAssertEqual(predicted.stdout.split(separator: "\n").count, 3, predicted.stdout)
+    }
+
     func testInspectShowsLayersAndLambdaResolution() throws {
         let model = TestPaths.kerasFixtures.appendingPathComponent("lambda_resize/model.h5").path
         let text = try SteerLensBinary.run("inspect", model)

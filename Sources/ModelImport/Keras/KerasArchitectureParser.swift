@@ -217,6 +217,8 @@ enum KerasArchitectureParser {
         if let version = kerasVersion {
             if version.hasPrefix("1.") { return .keras1 }
             if version.hasPrefix("3.") { return .keras3 }
+            // tf-keras 2.13+ also writes Keras 3-style "registered_name" wrappers, but keeps Keras 2 semantics.
+            if version.hasPrefix("2.") { return .keras2 }
         }
         let text = (try? JSONSerialization.data(withJSONObject: top)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         if text.contains("\"registered_name\"") || text.contains("\"__keras_tensor__\"") { return .keras3 }

@@ -16,13 +16,15 @@ struct KerasGraphBuilder {
     }
 
     func build() throws -> Result {
+        try rejectSequenceAndVolumeLayers()
         try checkWeightLayersExist()
         var resolutions: [LambdaLayerResolution] = []
-        let factory = KerasLayerFactory { layer in
+        var factory = KerasLayerFactory { layer in
             let resolution = try resolve(layer)
             resolutions.append(resolution)
             return resolution.operations
         }
+        factory.generation = description.generation
         // Each Keras layer's output is a NeuralNet node (or, for identity Lambdas, an alias of its input).
         var nodeOf: [String: String] = [:]
         var shapeOf: [String: [Int]] = [:]
@@ -142,6 +144,18 @@ struct KerasGraphBuilder {
                 layer: layer.name, detail: "input shape \(shape.map { $0.map(String.init) ?? "None" }) has unknown extents (variable-size inputs are not supported)")
         }
         return shape.map { $0! }
+    }
+
+    /// Recurrent and 3-D models are rejected up front, naming the first such layer, before any earlier
+    /// layer can fail on the extra time/depth axis with a less telling shape error.
+    private func rejectSequenceAndVolumeLayers() throws {
+        for layer in description.layers where ModelImportError.isSequenceOrVolume(layer.className) {
+            var className = layer.className
+            if let inner = layer.config.values["layer"] as? [String: Any], let innerClass = inner["class_name"] as? String {
+                className += "(\(innerClass))"
+            }
+            throw ModelImportError.unknownLayer(layer: layer.name, className: className)
+        }
     }
 
     /// Every weight group the file lists must belong to a layer of the architecture (or hold nothing).

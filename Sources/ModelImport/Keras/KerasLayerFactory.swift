@@ -9,6 +9,8 @@ import NeuralNet
 struct KerasLayerFactory {
     /// Resolves a Lambda layer to operations; injected so the graph builder can record resolutions.
     var resolveLambda: (KerasLayerDescription) throws -> [LambdaOperation]
+    /// The Keras generation that wrote the config (settings whose meaning changed, e.g. `hard_sigmoid`).
+    var generation: KerasGeneration = .keras2
 
     /// The NeuralNet layers for `layer`, whose inputs have shapes `inputShapes` (without batch).
     /// Consumes the layer's weights from `weights`.
@@ -18,10 +20,10 @@ struct KerasLayerFactory {
         let config = layer.config
         let name = layer.name
         switch layer.className {
-        case "Conv2D", "Convolution2D":
-            return [try convolution(config, input: try single(inputShapes, layer), weights: &weights)]
+        case "Conv2D", "Convolution2D", "AtrousConvolution2D":
+            return try convolution(config, input: try single(inputShapes, layer), weights: &weights)
         case "Dense":
-            return [try dense(config, input: try single(inputShapes, layer), weights: &weights)]
+            return try dense(config, input: try single(inputShapes, layer), weights: &weights)
         case "Activation":
             return [try NeuralNet.Activation(name: name, try activation(config, key: "activation"))]
         case "ELU":
@@ -46,9 +48,7 @@ struct KerasLayerFactory {
         case "MaxPooling2D", "AveragePooling2D":
             return [try pooling(config, className: layer.className)]
         case "GlobalAveragePooling2D":
-            try requireChannelsLast(config)
-            if try config.bool("keepdims", default: false) { throw config.unsupported("keepdims=True") }
-            return [NeuralNet.GlobalAveragePooling2D(name: name)]
+            return try globalPooling(config, input: try single(inputShapes, layer)) { NeuralNet.GlobalAveragePooling2D(name: $0) }
         case "BatchNormalization":
             return [try batchNormalization(config, input: try single(inputShapes, layer), weights: &weights)]
         case "Cropping2D":
@@ -74,26 +74,29 @@ struct KerasLayerFactory {
         case "Add":
             return [NeuralNet.Add(name: name)]
         case "Concatenate":
-            try requireLastAxis(config, key: "axis", rank: inputShapes.first?.count ?? 0)
-            return [NeuralNet.Concatenate(name: name)]
+            return [NeuralNet.Concatenate(name: name, axis: try itemAxis(config, key: "axis", rank: inputShapes.first?.count ?? 0))]
         case "Merge":
             switch try config.string("mode", default: "sum") {
             case "sum": return [NeuralNet.Add(name: name)]
             case "concat":
-                try requireLastAxis(config, key: "concat_axis", rank: inputShapes.first?.count ?? 0)
-                return [NeuralNet.Concatenate(name: name)]
-            case let mode: throw config.unsupported("Merge mode '\(mode)' (supported: sum, concat)")
+                return [NeuralNet.Concatenate(name: name, axis: try itemAxis(config, key: "concat_axis", rank: inputShapes.first?.count ?? 0))]
+            case "mul": return [NeuralNet.ElementwiseMerge(name: name, operation: .multiply)]
+            case "ave": return [NeuralNet.ElementwiseMerge(name: name, operation: .average)]
+            case "max": return [NeuralNet.ElementwiseMerge(name: name, operation: .maximum)]
+            case let mode: throw config.unsupported("Merge mode '\(mode)' (supported: sum, mul, ave, max, concat)")
             }
         case "Lambda":
             return try lambdaLayers(for: layer, input: try single(inputShapes, layer))
         default:
+            if let made = try moreLayers(for: layer, inputShapes: inputShapes, weights: &weights) { return made }
             throw ModelImportError.unknownLayer(layer: name, className: layer.className)
         }
     }
 
     // MARK: Layers with weights
 
-    private func convolution(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
+    /// Conv2D with any dilation (run as the equivalent dense kernel, zeros between the taps).
+    private func convolution(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> [any NeuralNet.Layer] {
         try requireChannelsLast(config)
         guard input.count == 3 else { throw config.unsupported("Conv2D needs an image input [H, W, C], got \(input)") }
         let filters = try config.int("filters", "nb_filter")
@@ -101,17 +104,17 @@ struct KerasLayerFactory {
             ? try config.intPair("kernel_size") : (try config.int("nb_row"), try config.int("nb_col"))
         let strides = try config.intPair("strides", "subsample", default: (1, 1))
         let dilation = try config.intPair("dilation_rate", "atrous_rate", default: (1, 1))
-        guard dilation == (1, 1) else { throw config.unsupported("dilation_rate \(dilation) (only 1 is supported)") }
         guard try config.int("groups", default: 1) == 1 else { throw config.unsupported("grouped convolution (groups > 1)") }
         let useBias = try config.bool("use_bias", "bias", default: true)
-        let kernel = try weights.take(.kernel, shape: [kernelSize.0, kernelSize.1, input[2], filters])
+        let kernel = try Self.dilated(try weights.take(.kernel, shape: [kernelSize.0, kernelSize.1, input[2], filters]), by: dilation)
         let bias = useBias ? try weights.take(.bias, shape: [filters]) : nil
-        return try NeuralNet.Conv2D(
-            name: config.layer, kernel: kernel, bias: bias, strides: strides,
-            padding: try padding(config), activation: try activation(config, key: "activation", default: "linear"))
+        let padding = try padding(config)
+        return try fused(config.layer, try activation(config, key: "activation", default: "linear")) { name, activation in
+            try NeuralNet.Conv2D(name: name, kernel: kernel, bias: bias, strides: strides, padding: padding, activation: activation)
+        }
     }
 
-    private func dense(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
+    private func dense(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> [any NeuralNet.Layer] {
         guard input.count == 1 else {
             throw config.unsupported("Dense on an input of shape \(input) (only flat [features] inputs are supported; add Flatten)")
         }
@@ -119,26 +122,42 @@ struct KerasLayerFactory {
         let useBias = try config.bool("use_bias", "bias", default: true)
         let kernel = try weights.take(.kernel, shape: [input[0], units])
         let bias = useBias ? try weights.take(.bias, shape: [units]) : nil
-        return try NeuralNet.Dense(name: config.layer, kernel: kernel, bias: bias, activation: try activation(config, key: "activation", default: "linear"))
+        return try fused(config.layer, try activation(config, key: "activation", default: "linear")) { name, activation in
+            try NeuralNet.Dense(name: name, kernel: kernel, bias: bias, activation: activation)
+        }
     }
 
-    /// Keras 2/3 BN, and Keras 1 BN `mode` 0 (moving statistics) / 2 (per-sample batch statistics).
+    /// Keras 2/3 BN on any one axis (`center`/`scale` optional), and Keras 1 BN `mode` 0 (moving
+    /// statistics), 1 (sample-wise over the last axis) and 2 (per-sample batch statistics). Keras 1 stores
+    /// running statistics for every mode; modes 1 and 2 do not use them.
     private func batchNormalization(_ config: KerasLayerConfig, input: [Int], weights: inout KerasLayerWeights) throws -> any NeuralNet.Layer {
-        try requireLastAxis(config, key: "axis", rank: input.count)
+        let axis = try itemAxis(config, key: "axis", rank: input.count)
         let statistics: NeuralNet.BatchNormalization.Statistics
         switch try config.int("mode", default: 0) {
         case 0: statistics = .moving
+        case 1: statistics = .sampleWise
         case 2: statistics = .perSample
-        case let mode: throw config.unsupported("BatchNormalization mode=\(mode) (supported: 0, 2)")
+        case let mode: throw config.unsupported("BatchNormalization mode=\(mode) (supported: 0, 1, 2)")
         }
-        let channels = [input.last ?? 0]
+        if statistics == .sampleWise, axis != -1 {
+            throw config.unsupported("BatchNormalization mode=1 normalises the last axis; axis=\(axis + 1) is not supported with it")
+        }
+        if try config.bool("renorm", default: false) { throw config.unsupported("renorm=True") }
+        let channels = [axis < 0 ? input[input.count + axis] : input[axis]]
         let gamma = try config.bool("scale", default: true) ? try weights.take(.gamma, shape: channels) : nil
         let beta = try config.bool("center", default: true) ? try weights.take(.beta, shape: channels) : nil
-        let mean = try weights.take(.movingMean, shape: channels)
-        let variance = try weights.take(.movingVariance, shape: channels)
+        let mean: Tensor?, variance: Tensor?
+        if statistics == .moving {
+            mean = try weights.take(.movingMean, shape: channels)
+            variance = try weights.take(.movingVariance, shape: channels)
+        } else {
+            mean = try weights.takeIfPresent(.movingMean, shape: channels)
+            variance = try weights.takeIfPresent(.movingVariance, shape: channels)
+        }
         return try NeuralNet.BatchNormalization(
-            name: config.layer, gamma: gamma, beta: beta, movingMean: mean, movingVariance: variance,
-            epsilon: try config.float("epsilon", default: 1e-3), statistics: statistics)
+            name: config.layer, gamma: gamma, beta: beta, movingMean: statistics == .moving ? mean : nil,
+            movingVariance: statistics == .moving ? variance : nil,
+            epsilon: try config.float("epsilon", default: 1e-3), statistics: statistics, axis: axis)
     }
 
     // MARK: Pooling
@@ -171,7 +190,7 @@ struct KerasLayerFactory {
 
     // MARK: Settings
 
-    private func single(_ shapes: [[Int]], _ layer: KerasLayerDescription) throws -> [Int] {
+    func single(_ shapes: [[Int]], _ layer: KerasLayerDescription) throws -> [Int] {
         guard shapes.count == 1 else {
             throw ModelImportError.invalidGraph(detail: "layer '\(layer.name)' (\(layer.className)) takes one input, got \(shapes.count)")
         }
@@ -180,7 +199,7 @@ struct KerasLayerFactory {
 
     /// `data_format` must be channels_last (or absent/null = the default); Keras 1 `dim_ordering` must be
     /// `tf` (`default` is accepted and then checked by the kernel shape).
-    private func requireChannelsLast(_ config: KerasLayerConfig) throws {
+    func requireChannelsLast(_ config: KerasLayerConfig) throws {
         if let format = try config.optionalString("data_format"), format != "channels_last" {
             throw config.unsupported("data_format '\(format)' (only channels_last is supported; re-export the model channels_last)")
         }
@@ -189,7 +208,7 @@ struct KerasLayerFactory {
         }
     }
 
-    private func padding(_ config: KerasLayerConfig) throws -> NeuralNet.Padding {
+    func padding(_ config: KerasLayerConfig) throws -> NeuralNet.Padding {
         let value = try config.string("padding", "border_mode", default: "valid")
         guard let padding = NeuralNet.Padding(rawValue: value.lowercased()) else {
             throw config.unsupported("padding '\(value)' (supported: valid, same)")
@@ -197,29 +216,36 @@ struct KerasLayerFactory {
         return padding
     }
 
-    private func activation(_ config: KerasLayerConfig, key: String, default fallback: String? = nil) throws -> ActivationKind {
+    func activation(_ config: KerasLayerConfig, key: String, default fallback: String? = nil) throws -> ActivationKind {
         let name = try config.string(key, default: fallback)
-        guard let kind = ActivationKind(kerasName: name) else {
+        // Keras 3's hard_sigmoid is relu6(x + 3)/6; Keras 1/2 and tf-keras use clip(0.2x + 0.5, 0, 1).
+        guard let kind = ActivationKind(kerasName: name, hardSigmoidSlope: generation == .keras3 ? 1.0 / 6 : 0.2) else {
             throw config.unsupported("activation '\(name)'")
         }
         return kind
     }
 
-    /// An axis setting that must denote the last axis of a `rank`-dimensional input (batch excluded):
-    /// -1, or `rank` (Keras counts the batch axis as 0).
-    private func requireLastAxis(_ config: KerasLayerConfig, key: String, rank: Int) throws {
-        let axis = try config.raw([key]).map { value -> Int in
-            if let list = value as? [Any], list.count == 1, let only = KerasLayerConfig.integer(list[0]) { return only }
-            guard let number = KerasLayerConfig.integer(value) else { throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value))") }
-            return number
-        } ?? -1
-        guard axis == -1 || axis == rank else {
-            throw config.unsupported("\(key)=\(axis) (only the last, channel axis is supported)")
+    /// A Keras axis setting (counting the batch as axis 0; negative from the end; a one-element list is
+    /// accepted) as an axis of the `rank`-dimensional item shape: `-1` for the last axis, else `0..<rank-1`.
+    func itemAxis(_ config: KerasLayerConfig, key: String, rank: Int) throws -> Int {
+        let value = config.raw([key]) ?? -1
+        let number: Int
+        if let list = value as? [Any], list.count == 1, let only = KerasLayerConfig.integer(list[0]) {
+            number = only
+        } else if let single = KerasLayerConfig.integer(value) {
+            number = single
+        } else {
+            throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value)) (one axis is supported)")
         }
+        let resolved = number < 0 ? rank + number : number - 1
+        guard rank > 0, (0..<rank).contains(resolved) else {
+            throw config.unsupported("\(key)=\(number) is not an axis of an input with \(rank) axes besides the batch")
+        }
+        return resolved == rank - 1 ? -1 : resolved
     }
 
     /// `n`, `(sym_h, sym_w)` or `((top, bottom), (left, right))`.
-    private func borders(_ config: KerasLayerConfig, key: String) throws -> ((Int, Int), (Int, Int)) {
+    func borders(_ config: KerasLayerConfig, key: String) throws -> ((Int, Int), (Int, Int)) {
         guard let value = config.raw([key]) else { throw config.unsupported("missing '\(key)'") }
         if let n = KerasLayerConfig.integer(value) { return ((n, n), (n, n)) }
         if let pair = value as? [Any], pair.count == 2 {
@@ -234,7 +260,7 @@ struct KerasLayerFactory {
     }
 
     /// A number or a list of numbers.
-    private func floats(_ config: KerasLayerConfig, _ key: String, default fallback: [Float]? = nil) throws -> [Float] {
+    func floats(_ config: KerasLayerConfig, _ key: String, default fallback: [Float]? = nil) throws -> [Float] {
         guard let value = config.raw([key]) else {
             if let fallback { return fallback }
             throw config.unsupported("missing '\(key)'")

@@ -9,6 +9,9 @@ struct KerasWeight: Sendable {
 /// What a stored weight is for, recognised from the end of its name.
 enum KerasWeightRole: String, Sendable, CaseIterable {
     case kernel, bias, gamma, beta, movingMean = "moving_mean", movingVariance = "moving_variance"
+    /// Separable convolutions (`depthwise_kernel`, `pointwise_kernel`; Keras 3 names a DepthwiseConv2D's
+    /// kernel plain `kernel`) and PReLU slopes (`alpha`, Keras 1 `alphas`).
+    case depthwiseKernel = "depthwise_kernel", pointwiseKernel = "pointwise_kernel", alpha
 
     /// Recognises Keras 2/3 names (`.../kernel:0`, `moving_variance`) and Keras 1 names
     /// (`convolution2d_1_W:0`, `_b:0`, `_running_mean`, `_running_std`). Keras 1.2 stores the running
@@ -24,6 +27,8 @@ enum KerasWeightRole: String, Sendable, CaseIterable {
         let table: [(String, KerasWeightRole)] = [
             ("moving_variance", .movingVariance), ("running_std", .movingVariance), ("running_var", .movingVariance),
             ("moving_mean", .movingMean), ("running_mean", .movingMean),
+            ("depthwise_kernel", .depthwiseKernel), ("pointwise_kernel", .pointwiseKernel),
+            ("alphas", .alpha), ("alpha", .alpha),
             ("kernel", .kernel), ("gamma", .gamma), ("beta", .beta), ("bias", .bias),
         ]
         for (suffix, role) in table where leaf == suffix || leaf.hasSuffix("_\(suffix)") {

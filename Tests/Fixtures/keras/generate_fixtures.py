@@ -47,6 +47,10 @@ import tensorflow as tf
 import keras
 import tf_keras
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import format_cases  # noqa: E402  (issue 12: .keras zip, tf.keras 2.6, categorical head, unsupported models)
+import layer_cases  # noqa: E402  (issue 12: BatchNormalization axes/modes, layers, activations)
+
 warnings.filterwarnings("ignore")
 absl.logging.set_verbosity(absl.logging.ERROR)
 tf.get_logger().setLevel("ERROR")
@@ -183,7 +187,8 @@ def write_case(name, model, x, writer, description, rng, save, extra=None, grad_
         np.save(os.path.join(d, f"output{sfx}.npy"), y)
         np.save(os.path.join(d, f"seed{sfx}.npy"), r)
         np.save(os.path.join(d, f"gradient{sfx}.npy"), g)
-    keras_version = {"keras3-legacy-h5": keras.__version__, "tf-keras2": tf_keras.__version__}.get(writer)
+    keras_version = {"keras3-legacy-h5": keras.__version__, "keras3-zip": keras.__version__,
+                     "tf-keras2": tf_keras.__version__}.get(writer)
     info = {
         "keras": keras_version,
         "writer": writer,
@@ -805,8 +810,8 @@ def verify(case_names):
         ys = [load(d, "output.npy")] + [load(d, f"output_{k}.npy") for k in range(1, info["n_outputs"])]
         msg = []
         try:
-            if info["writer"] == "keras3-legacy-h5":
-                m = keras.models.load_model(os.path.join(d, "model.h5"), compile=False)
+            if info["writer"] in ("keras3-legacy-h5", "keras3-zip"):
+                m = keras.models.load_model(os.path.join(d, info["files"][0]), compile=False)
                 got = as_list(m(x, training=False))
                 diff = max(float(np.max(np.abs(np.asarray(a) - b))) for a, b in zip(got, ys))
                 msg.append(f"keras3 reload {diff:.2e}")
@@ -854,16 +859,27 @@ def size_report():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--verify-only", action="store_true")
+    ap.add_argument("--groups", default="all",
+                    help="comma-separated case groups to (re)generate: base, bn, layers, formats (default: all)")
     args = ap.parse_args()
+    groups = {"base", "bn", "layers", "formats"} if args.groups == "all" else set(args.groups.split(","))
     if args.verify_only:
         names = [c["name"] for c in json.load(open(os.path.join(HERE, "summary.json")))["cases"]]
         sys.exit(0 if verify(names) else 1)
     keras.utils.set_random_seed(0)
     print("generating:")
-    keras3_cases()
-    tfkeras_cases()
-    keras1_synth_case()
-    keras1_merge_case()
+    this = sys.modules[__name__]
+    if "base" in groups:
+        keras3_cases()
+        tfkeras_cases()
+        keras1_synth_case()
+        keras1_merge_case()
+    if "bn" in groups:
+        layer_cases.bn_cases(this)
+    if "layers" in groups:
+        layer_cases.layer_cases(this)
+    if "formats" in groups:
+        format_cases.format_cases(this)
     names = sorted(d for d in os.listdir(HERE) if os.path.isfile(os.path.join(HERE, d, "case.json")))
     cases = []
     for n in names:
