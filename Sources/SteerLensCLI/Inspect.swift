@@ -69,7 +69,7 @@ struct ModelCardReport: Encodable {
         lambdas = card.lambdaResolutions.map { resolution in
             let source: String
             switch resolution.source {
-            case .bytecode(let python): source = "bytecode: lambda x: \(python)"
+            case .bytecode(let python): source = "bytecode: \(python)"
             case .override: source = "--lambda"
             }
             return Lambda(layer: resolution.layer, resolvedAs: resolution.operations.map(\.description).joined(separator: "; "), source: source)

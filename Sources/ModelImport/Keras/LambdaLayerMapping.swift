@@ -5,7 +5,7 @@ public struct LambdaLayerResolution: Sendable, Equatable, CustomStringConvertibl
     /// Where the operations came from.
     public enum Source: Sendable, Equatable {
         /// Recovered from the marshalled Python bytecode in the model file; `python` is the decompiled
-        /// lambda body (e.g. `x / 127.5 - 1.0`).
+        /// function on one line (`lambda x: x / 127.5 - 1.0`, `def crop(x): import tensorflow as tf; return x[:, 60:134]`).
         case bytecode(python: String)
         /// Declared by the user (`--lambda NAME=EXPR`), taking priority over the file.
         case override
@@ -21,7 +21,7 @@ public struct LambdaLayerResolution: Sendable, Equatable, CustomStringConvertibl
         self.source = source
     }
 
-    /// `lambda_1 = x*0.007843138-1.0 (from bytecode: x / 127.5 - 1.0)`.
+    /// `lambda_1 = x*0.007843138-1.0 (from bytecode: lambda x: x / 127.5 - 1.0)`.
     public var description: String {
         let steps = operations.map(\.description).joined(separator: ";")
         switch source {

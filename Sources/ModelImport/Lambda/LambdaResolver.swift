@@ -33,7 +33,7 @@ public enum LambdaResolver {
     public static func resolution(layerName: String, function: LambdaFunction) throws(LambdaResolutionError) -> LambdaResolution {
         let decompiled = try decompile(layerName: layerName, function: function)
         do throws(LambdaMismatch) {
-            var operations = try LambdaMatcher().operations(decompiled.expression)
+            var operations = try LambdaMatcher().operations(decompiled.expression.substitutingLocals)
             if operations.isEmpty { operations = [.identity] }
             return LambdaResolution(layerName: layerName, operations: operations, decompiled: decompiled)
         } catch {
@@ -89,7 +89,9 @@ struct LambdaMatcher {
         case .binary(let op, _, _):
             throw LambdaMismatch(reason: "the operator \(op.rawValue) is not supported")
         default:
-            if let value = try number(expression) { throw LambdaMismatch(reason: "it returns the constant \(value), not a function of its input") }
+            if let value = try constantValue(expression) {
+                throw LambdaMismatch(reason: "it returns the constant \(value.pythonRepr), not a function of its input")
+            }
             throw LambdaMismatch(reason: "`\(expression.source)` is not an operation on the input")
         }
     }

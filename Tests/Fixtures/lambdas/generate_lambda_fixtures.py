@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes lambdas.json: Keras-style Lambda `function` values made by real CPython interpreters.
 
-Each case is a lambda written the way steering-model code writes them; every available CPython
-(3.6 ... 3.13) compiles it and stores it as Keras would:
+Each case is a lambda or a named function (`def`, with locals, imports, several statements) written
+the way steering-model code writes them; every available CPython (3.6 ... 3.13) compiles it and
+stores it as Keras would:
   - base64 of marshal.dumps(code)            (Keras >= 2.1.2, tf.keras; `func_dump`)
   - marshal bytes decoded as raw_unicode_escape (Keras 1.x - 2.1.1), for a few cases per version
 with the expected SteerLens operations (or the expected error) and the expected decompiled text.
@@ -10,7 +11,9 @@ The file also records each interpreter's opcode numbers and inline-cache sizes, 
 tables can be checked against the real `opcode` module.
 
 No TensorFlow or Keras is needed: the lambdas are only compiled, never called. Python 3.5 is not
-generally installable any more; its bytes are hand-assembled in the Swift tests instead.
+generally installable any more: its cases ("python_version": "3.5.0", "translated_from": "3.6") are the
+3.6 code objects rewritten into 3.5 bytecode by `python35_code`, with opcode numbers from xdis'
+`opcode_35` table (pip install xdis); that table is recorded as the 3.5 interpreter entry.
 
 Usage:
     python3 generate_lambda_fixtures.py                # finds python3.X on PATH and in ~/.pyenv
@@ -103,6 +106,80 @@ CASES = [
     ("error_conditional", "lambda x: x if x is not None else 0", None, "cannot follow", None, None),
 ]
 
+# Named functions (`def`) with local variables, imports, keyword/default arguments, closures and
+# several statements, as steering-model code writes them for Lambda layers:
+# (name, source, factory call or None, expected operations or None, expected error or None,
+#  expected decompiled body on one line).
+# Without a factory the function is the last `def` in the source; with one, the source defines a
+# factory and `factory call` (e.g. "make((66, 200), 'area')") returns the function, whose closure
+# cells Keras stores beside the code.
+DEF_CASES = [
+    ("def_normalize_area",
+     "def Normalize(img):\n"
+     "    img = K.tf.image.resize_images(img, (66, 200), method=K.tf.image.ResizeMethod.AREA)\n"
+     "    return img / 127.5 - 1.0\n",
+     None, [resize(66, 200, "area"), affine(1 / 127.5, -1.0)], None,
+     "img = K.tf.image.resize_images(img, (66, 200), method=K.tf.image.ResizeMethod.AREA); return img / 127.5 - 1.0"),
+    ("def_crop_import",
+     "def crop(x):\n"
+     "    import tensorflow as tf\n"
+     "    return x[:, 60:134, 0:320]\n",
+     None, [crop((60, 134), (0, 320))], None, "import tensorflow as tf; return x[:, 60:134, 0:320]"),
+    ("def_from_import_align_corners",
+     "def resize(image):\n"
+     "    from keras.backend import tf as ktf\n"
+     "    return ktf.image.resize_images(image, (66, 200), align_corners=True)\n",
+     None, [resize(66, 200, "bilinear_tf1_align_corners")], None,
+     "from keras.backend import tf as ktf; return ktf.image.resize_images(image, (66, 200), align_corners=True)"),
+    ("def_submodule_locals",
+     "def resize_normalize(x):\n"
+     "    import tensorflow.compat.v1 as tf1\n"
+     "    resized = tf1.image.resize_images(x, [33, 100], method=tf1.image.ResizeMethod.NEAREST_NEIGHBOR)\n"
+     "    scaled = resized / 255.0\n"
+     "    return scaled - 0.5\n",
+     None, [resize(33, 100, "nearest_tf1"), affine(1 / 255.0, -0.5)], None,
+     "from tensorflow.compat import v1 as tf1; "
+     "resized = tf1.image.resize_images(x, [33, 100], method=tf1.image.ResizeMethod.NEAREST_NEIGHBOR); "
+     "scaled = resized / 255.0; return scaled - 0.5"),
+    ("def_docstring_statements",
+     "def preprocess(x):\n"
+     "    \"\"\"Crop the sky and the bonnet, then centre the pixels.\"\"\"\n"
+     "    y = x[:, 50:-20, :, :]\n"
+     "    y = y / 255.0\n"
+     "    return y - 0.5\n",
+     None, [crop((50, -20), ALL), affine(1 / 255.0, -0.5)], None,
+     "y = x[:, 50:-20, :, :]; y = y / 255.0; return y - 0.5"),
+    ("def_defaults",
+     "def standardize(x, scale=127.5, offset=1.0):\n"
+     "    return x / scale - offset\n",
+     None, [affine(1 / 127.5, -1.0)], None, "x / scale - offset"),
+    ("def_closure_keywords",
+     "def make(size, method):\n"
+     "    def resize_fn(x):\n"
+     "        import tensorflow as tf\n"
+     "        out = tf.image.resize(x, size, method=method)\n"
+     "        return out\n"
+     "    return resize_fn\n",
+     "make((66, 200), 'area')", [resize(66, 200, "area")], None,
+     "import tensorflow as tf; out = tf.image.resize(x, size, method=method); return out"),
+    ("def_import_numpy_math_alias",
+     "def scale(x):\n"
+     "    import numpy as np, math\n"
+     "    from keras import backend as B\n"
+     "    return B.identity(x)[:, 10:] * 2.0 - 1.0\n",
+     None, [crop((10, None), ALL), affine(2.0, -1.0)], None,
+     "import numpy as np; import math; from keras import backend as B; return B.identity(x)[:, 10:] * 2.0 - 1.0"),
+    ("def_error_unknown_cv2",
+     "def to_yuv(x):\n"
+     "    import cv2\n"
+     "    return cv2.cvtColor(x, cv2.COLOR_RGB2YUV)\n",
+     None, None, "`cv2.cvtColor` is not a function", "import cv2; return cv2.cvtColor(x, cv2.COLOR_RGB2YUV)"),
+    ("def_error_no_return",
+     "def nothing(x):\n"
+     "    y = x / 255.0\n",
+     None, None, "the constant None", "y = x / 255.0; return None"),
+]
+
 # Cases also stored in the Keras 1 text form, per interpreter.
 RAW_TEXT_CASES = {"affine_127_5", "resize_then_normalize", "crop_rows"}
 
@@ -118,23 +195,17 @@ def emit():
             function = eval(source)
         else:
             function = eval("lambda s: " + source)(closure_argument)
-        code = marshal.dumps(function.__code__)
-        defaults = list(function.__defaults__) if function.__defaults__ else None
-        closure = [c.cell_contents for c in function.__closure__] if function.__closure__ else None
-        encodings = [("base64", base64.encodebytes(code).decode("ascii"))]
-        if name in RAW_TEXT_CASES:
-            encodings.append(("raw_unicode_escape", code.decode("raw_unicode_escape")))
-        for encoding, text in encodings:
-            out.append({
-                "name": name,
-                "python_version": version,
-                "encoding": encoding,
-                "lambda": source,
-                "function": [text, defaults, closure],
-                "expected_source": body,
-                "expected_operations": operations,
-                "expected_error": error,
-            })
+        out += keras_entries(name, source, function, operations, error, body, version)
+    for name, source, factory, operations, error, body in DEF_CASES:
+        namespace = {}
+        exec(compile(source, "<string>", "exec"), namespace)
+        if factory is None:
+            function = [v for v in namespace.values() if callable(v)][-1]
+        else:
+            function = eval(factory, namespace)
+        out += keras_entries(name, source, function, operations, error, body, version)
+    if sys.version_info[:2] == (3, 6):
+        out += python35_entries()
     caches = getattr(opcode, "_inline_cache_entries", None)
     if isinstance(caches, dict):  # 3.13: keyed by name
         cache_table = {k: v for k, v in caches.items() if v}
@@ -148,6 +219,115 @@ def emit():
         "cache_entries": cache_table,
         "cases": out,
     }, sys.stdout)
+
+
+def keras_entries(name, source, function, operations, error, body, version, code=None):
+    """The fixture entries of one function stored as Keras' func_dump stores it."""
+    code = marshal.dumps(code or function.__code__)
+    defaults = list(function.__defaults__) if function.__defaults__ else None
+    closure = [c.cell_contents for c in function.__closure__] if function.__closure__ else None
+    encodings = [("base64", base64.encodebytes(code).decode("ascii"))]
+    if name in RAW_TEXT_CASES or name.startswith("def_"):
+        encodings.append(("raw_unicode_escape", code.decode("raw_unicode_escape")))
+    return [{
+        "name": name,
+        "python_version": version,
+        "encoding": encoding,
+        "lambda": source,
+        "function": [text, defaults, closure],
+        "expected_source": body,
+        "expected_operations": operations,
+        "expected_error": error,
+    } for encoding, text in encodings]
+
+
+def python35_code(code, opmap35):
+    """Rewrites a Python 3.6 code object as the Python 3.5 compiler would have written it.
+
+    Python 3.5 is not installable any more, so its bytecode is derived here, inside Python 3.6, whose
+    code objects marshal in the same layout: 1-byte instructions, 3 bytes with a 16-bit argument from
+    HAVE_ARGUMENT (90) on, opcode numbers from xdis' `opcode_35` table (passed in by name), and calls
+    with keyword arguments as 3.5 makes them: the keyword NAME constant pushed before each value and
+    CALL_FUNCTION argc = positional | keywords << 8 (3.6 pushes a tuple of names and uses
+    CALL_FUNCTION_KW). Only straight-line code is rewritten (no jumps), which is all these cases hold.
+    """
+    import dis
+    import types
+    instructions = [i for i in dis.get_instructions(code) if i.opname != "EXTENDED_ARG"]
+    depth = [0]
+    for instruction in instructions:
+        effect = dis.stack_effect(instruction.opcode, instruction.arg) if instruction.opcode >= dis.HAVE_ARGUMENT \
+            else dis.stack_effect(instruction.opcode)
+        depth.append(depth[-1] + effect)
+    consts = list(code.co_consts)
+
+    def const_index(value):
+        for index, existing in enumerate(consts):
+            if type(existing) is type(value) and existing == value:
+                return index
+        consts.append(value)
+        return len(consts) - 1
+
+    inserts = {}   # instruction index -> keyword-name constant indices to load before it
+    dropped = set()
+    replaced = {}
+    for index, instruction in enumerate(instructions):
+        if instruction.opname in ("JUMP_FORWARD", "JUMP_ABSOLUTE", "POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE"):
+            raise ValueError("jumps are not rewritten")
+        if instruction.opname != "CALL_FUNCTION_KW":
+            continue
+        names_load = instructions[index - 1]
+        assert names_load.opname == "LOAD_CONST"
+        names = code.co_consts[names_load.arg]
+        count, keywords = instruction.arg, len(names)
+        base = depth[index - 1] - count        # stack depth with the callable pushed
+        for j in range(count - keywords, count):
+            start = max(s for s in range(index - 1) if depth[s] <= base + j)
+            inserts.setdefault(start, []).insert(0, const_index(names[j - (count - keywords)]))
+        dropped.add(index - 1)
+        replaced[index] = ("CALL_FUNCTION", (count - keywords) | keywords << 8)
+    out = bytearray()
+
+    def emit(opname, arg):
+        op = opmap35[opname]
+        if op >= 90:
+            assert 0 <= arg < 65536
+            out.extend([op, arg & 0xFF, arg >> 8])
+        else:
+            out.append(op)
+
+    for index, instruction in enumerate(instructions):
+        for constant in inserts.get(index, []):
+            emit("LOAD_CONST", constant)
+        if index in dropped:
+            continue
+        opname, arg = replaced.get(index, (instruction.opname, instruction.arg))
+        emit(opname, arg or 0)
+    return types.CodeType(code.co_argcount, code.co_kwonlyargcount, code.co_nlocals, code.co_stacksize + 2,
+                          code.co_flags, bytes(out), tuple(consts), code.co_names, code.co_varnames,
+                          code.co_filename, code.co_name, code.co_firstlineno, b"", code.co_freevars,
+                          code.co_cellvars)
+
+
+def python35_entries():
+    """Every case again as Python 3.5 bytecode (see python35_code), labelled 3.5.0."""
+    opmap35 = json.loads(os.environ["STEERLENS_OPMAP_35"])
+    out = []
+    for name, source, operations, error, body, closure_argument in CASES:
+        if error and "cannot follow" in error:
+            continue  # conditionals jump; 3.5 jumps are not rewritten
+        function = eval(source) if closure_argument is None else eval("lambda s: " + source)(closure_argument)
+        code = python35_code(function.__code__, opmap35)
+        out += [dict(e, translated_from="3.6") for e in
+                keras_entries(name, source, function, operations, error, body, "3.5.0", code)]
+    for name, source, factory, operations, error, body in DEF_CASES:
+        namespace = {}
+        exec(compile(source, "<string>", "exec"), namespace)
+        function = [v for v in namespace.values() if callable(v)][-1] if factory is None else eval(factory, namespace)
+        code = python35_code(function.__code__, opmap35)
+        out += [dict(e, translated_from="3.6") for e in
+                keras_entries(name, source, function, operations, error, body, "3.5.0", code)]
+    return out
 
 
 def find_interpreters():
@@ -170,10 +350,14 @@ def main():
     interpreters = sys.argv[1:] or find_interpreters()
     if not interpreters:
         sys.exit("no python3.X interpreters found")
-    versions = []
+    from xdis.opcodes import opcode_35  # pip install xdis: the Python 3.5 opcode table
+    opmap35 = {k: v for k, v in opcode_35.opmap.items() if v < 256}
+    environment = dict(os.environ, STEERLENS_OPMAP_35=json.dumps(opmap35))
+    versions = [{"python_version": "3.5.0", "opcodes": opmap35, "cache_entries": {},
+                 "source": "xdis.opcodes.opcode_35 (3.5 cases are 3.6 code rewritten by python35_code)"}]
     cases = []
     for interpreter in interpreters:
-        result = json.loads(subprocess.check_output([interpreter, os.path.abspath(__file__), "--emit"]))
+        result = json.loads(subprocess.check_output([interpreter, os.path.abspath(__file__), "--emit"], env=environment))
         print("%s: %d cases" % (result["python_version"], len(result["cases"])), file=sys.stderr)
         versions.append({k: result[k] for k in ("python_version", "opcodes", "cache_entries")})
         cases += result["cases"]
