@@ -44,14 +44,17 @@ enum LambdaLayerMapping {
             guard inputShape.count == 3 else {
                 throw ModelImportError.unsupportedConfig(layer: layerName, detail: "resize needs an image input [H, W, C], got \(inputShape)")
             }
-            let kernel: NeuralNet.ResizeMethod
-            switch method {
-            case .bilinearTF1: kernel = .bilinearLegacy
-            case .bilinearHalfPixel: kernel = .bilinearHalfPixel
-            case .area: kernel = .area
-            default:
-                throw ModelImportError.unsupportedConfig(
-                    layer: layerName, detail: "resize method '\(method.rawValue)' is not implemented (supported: bilinear, bilinear_tf1, area)")
+            let kernel: NeuralNet.ResizeMethod = switch method {
+            case .bilinearTF1: .bilinearLegacy
+            case .bilinearTF1AlignCorners: .bilinearAlignCorners
+            case .bilinearHalfPixel: .bilinearHalfPixel
+            case .nearestTF1: .nearestLegacy
+            case .nearestTF1AlignCorners: .nearestAlignCorners
+            case .nearestHalfPixel: .nearestHalfPixel
+            case .bicubicTF1: .bicubicLegacy
+            case .bicubicTF1AlignCorners: .bicubicAlignCorners
+            case .bicubicHalfPixel: .bicubicHalfPixel
+            case .area: .area
             }
             return try NeuralNet.Resizing(name: name, height: height, width: width, method: kernel)
         case .crop(let rows, let columns):
