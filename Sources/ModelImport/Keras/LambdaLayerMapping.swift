@@ -57,6 +57,8 @@ enum LambdaLayerMapping {
             case .area: .area
             }
             return try NeuralNet.Resizing(name: name, height: height, width: width, method: kernel)
+        case .tensor(let expression):
+            return try NeuralNet.TensorExpressionLayer(name: name, expression: expression)
         case .crop(let rows, let columns):
             guard inputShape.count == 3 else {
                 throw ModelImportError.unsupportedConfig(layer: layerName, detail: "crop needs an image input [H, W, C], got \(inputShape)")

@@ -1,3 +1,4 @@
+import NeuralNet
 import SteerLensSupport
 
 /// The `--lambda NAME=EXPR` language: how a user declares what a Lambda layer computes.
@@ -10,9 +11,11 @@ import SteerLensSupport
 /// | an arithmetic expression in `x` with numbers, `+ - * /` and parentheses that is affine: `x/127.5-1`, `x/255-0.5`, `2*x/255-1`, `(x-128)/128`, `x*0.0039`, `-x+1` | y = x·a + b |
 /// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
 /// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
+/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])` | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
 ///
 /// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
-/// Spaces are ignored. Expressions that are not affine in `x` (`x*x`, `1/x`) are rejected.
+/// Spaces are ignored. Arithmetic that is affine in `x` becomes one `x·a + b` step; anything else a
+/// tensor expression step.
 public enum LambdaExpression {
     /// Parses an expression into operations (`[.identity]` for the identity).
     public static func parse(_ text: String) throws(LambdaExpressionError) -> [LambdaOperation] {
@@ -103,10 +106,23 @@ private struct Parser {
         return operations
     }
 
+    /// A parsed arithmetic value: its tensor expression, and its affine form while it has one.
+    struct Value {
+        var tensor: TensorExpression
+        var affine: Affine?
+
+        static func constant(_ number: Double) -> Value {
+            Value(tensor: .scalar(Float(number)), affine: Affine(scale: 0, offset: number, hasX: false))
+        }
+    }
+
+    static let tensorFunctions: Set<String> = Set(TensorFunction.allCases.map(\.rawValue)).union(
+        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix"])
+
     mutating func parseStep() throws(LambdaExpressionError) -> [LambdaOperation] {
         skipSpaces()
         let start = position
-        if let word = peekWord(), word != "x" {
+        if let word = peekWord(), word != "x", !Self.tensorFunctions.contains(word) {
             position += word.count
             if word == "identity" { return [] }
             guard consume("(") else {
@@ -122,63 +138,63 @@ private struct Parser {
             }
         }
         let value = try parseSum()
-        guard value.hasX else {
+        guard let affine = value.affine else {
+            guard value.tensor.usesInput else { throw LambdaExpressionError.notAffine(expression: text, reason: "it does not use x") }
+            return [.tensor(value.tensor)]
+        }
+        guard affine.hasX else {
             throw LambdaExpressionError.notAffine(expression: text, reason: "it does not use x")
         }
-        guard value.scale != 0, Float(value.scale).isFinite, Float(value.offset).isFinite else {
+        guard affine.scale != 0, Float(affine.scale).isFinite, Float(affine.offset).isFinite else {
             throw LambdaExpressionError.notAffine(expression: text, reason: "its scale or offset is not a usable Float")
         }
-        if value.scale == 1, value.offset == 0 { return [] }
-        return [.affine(scale: Float(value.scale), offset: Float(value.offset))]
+        if affine.scale == 1, affine.offset == 0 { return [] }
+        return [.affine(scale: Float(affine.scale), offset: Float(affine.offset))]
     }
 
     // MARK: Arithmetic
 
-    mutating func parseSum() throws(LambdaExpressionError) -> Affine {
+    mutating func parseSum() throws(LambdaExpressionError) -> Value {
         var value = try parseProduct()
         while true {
-            if consume("+") {
-                let right = try parseProduct()
-                value = Affine(scale: value.scale + right.scale, offset: value.offset + right.offset, hasX: value.hasX || right.hasX)
-            } else if consume("-") {
-                let right = try parseProduct()
-                value = Affine(scale: value.scale - right.scale, offset: value.offset - right.offset, hasX: value.hasX || right.hasX)
-            } else {
-                return value
+            let sign: Double
+            if consume("+") { sign = 1 } else if consume("-") { sign = -1 } else { return value }
+            let right = try parseProduct()
+            var affine: Affine?
+            if let l = value.affine, let r = right.affine {
+                affine = Affine(scale: l.scale + sign * r.scale, offset: l.offset + sign * r.offset, hasX: l.hasX || r.hasX)
             }
+            value = Value(tensor: .binary(sign > 0 ? .add : .subtract, value.tensor, right.tensor), affine: affine)
         }
     }
 
-    mutating func parseProduct() throws(LambdaExpressionError) -> Affine {
+    mutating func parseProduct() throws(LambdaExpressionError) -> Value {
         var value = try parseUnary()
         while true {
-            if consume("*") {
-                let right = try parseUnary()
-                if value.hasX, right.hasX {
-                    throw LambdaExpressionError.notAffine(expression: text, reason: "it multiplies x by x")
+            let multiply: Bool
+            if consume("*") { multiply = true } else if consume("/") { multiply = false } else { return value }
+            let right = try parseUnary()
+            var affine: Affine?
+            if let l = value.affine, let r = right.affine {
+                if multiply, !(l.hasX && r.hasX) {
+                    affine = r.hasX ? Affine(scale: r.scale * l.offset, offset: r.offset * l.offset, hasX: true)
+                        : Affine(scale: l.scale * r.offset, offset: l.offset * r.offset, hasX: l.hasX)
+                } else if !multiply, !r.hasX {
+                    guard r.offset != 0 else { throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by zero") }
+                    affine = Affine(scale: l.scale / r.offset, offset: l.offset / r.offset, hasX: l.hasX)
                 }
-                value = right.hasX
-                    ? Affine(scale: right.scale * value.offset, offset: right.offset * value.offset, hasX: true)
-                    : Affine(scale: value.scale * right.offset, offset: value.offset * right.offset, hasX: value.hasX)
-            } else if consume("/") {
-                let right = try parseUnary()
-                if right.hasX {
-                    throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by x")
-                }
-                guard right.offset != 0 else {
-                    throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by zero")
-                }
-                value = Affine(scale: value.scale / right.offset, offset: value.offset / right.offset, hasX: value.hasX)
-            } else {
-                return value
             }
+            value = Value(tensor: .binary(multiply ? .multiply : .divide, value.tensor, right.tensor), affine: affine)
         }
     }
 
-    mutating func parseUnary() throws(LambdaExpressionError) -> Affine {
+    mutating func parseUnary() throws(LambdaExpressionError) -> Value {
         if consume("-") {
             let value = try parseUnary()
-            return Affine(scale: -value.scale, offset: -value.offset, hasX: value.hasX)
+            if case .constant(let values, let shape) = value.tensor {
+                return Value(tensor: .constant(values: values.map { -$0 }, shape: shape), affine: value.affine.map { Affine(scale: -$0.scale, offset: -$0.offset, hasX: $0.hasX) })
+            }
+            return Value(tensor: .unary(.negative, value.tensor), affine: value.affine.map { Affine(scale: -$0.scale, offset: -$0.offset, hasX: $0.hasX) })
         }
         if consume("+") { return try parseUnary() }
         if consume("(") {
@@ -186,12 +202,89 @@ private struct Parser {
             guard consume(")") else { throw expected("')'") }
             return value
         }
-        if peekWord() == "x" {
-            position += 1
-            return Affine(scale: 1, offset: 0, hasX: true)
+        if consume("[") {
+            let numbers = try parseNumberList()
+            return Value(tensor: .constant(values: numbers.map(Float.init), shape: [numbers.count]), affine: nil)
+        }
+        if let word = peekWord() {
+            if word == "x" {
+                position += 1
+                return Value(tensor: .input, affine: Affine(scale: 1, offset: 0, hasX: true))
+            }
+            if Self.tensorFunctions.contains(word) {
+                position += word.count
+                return Value(tensor: try parseFunction(word), affine: nil)
+            }
+            throw LambdaExpressionError.unknownFunction(expression: text, name: word)
         }
         guard let number = parseNumber() else { throw expected("a number, x or '('") }
-        return Affine(scale: 0, offset: number, hasX: false)
+        return .constant(number)
+    }
+
+    /// `NAME(…)` of the tensor language, after NAME.
+    mutating func parseFunction(_ name: String) throws(LambdaExpressionError) -> TensorExpression {
+        guard consume("(") else { throw expected("'('") }
+        let operand = try parseSum().tensor
+        var result: TensorExpression
+        if let function = TensorFunction(rawValue: name) {
+            result = .unary(function, operand)
+        } else if let reduction = TensorReduction(rawValue: name) {
+            var axes: [Int]?
+            var keep = false
+            while consume(",") {
+                if peekWord() == "keepdims" {
+                    position += "keepdims".count
+                    keep = true
+                } else if peekWord() == "axis" {
+                    position += "axis".count
+                    guard consume("=") else { throw expected("'='") }
+                    var list: [Int] = []
+                    repeat {
+                        guard let axis = parseInteger() else { throw expected("an axis") }
+                        list.append(axis)
+                    } while consume("|")
+                    axes = list
+                } else {
+                    throw expected("axis=… or keepdims")
+                }
+            }
+            result = .reduce(reduction, operand, axes: axes, keepDimensions: keep)
+        } else if name == "mix" {
+            guard consume(","), let inputs = parseInteger(), inputs > 0, consume(","), consume("[") else { throw expected("mix(E,INPUTS,[MATRIX])") }
+            let matrix = try parseNumberList()
+            guard matrix.count % inputs == 0 else {
+                throw LambdaExpressionError.badArguments(expression: text, function: "mix", reason: "needs INPUTS × OUTPUTS numbers")
+            }
+            result = .channelMix(operand, matrix: matrix.map(Float.init), inputs: inputs)
+        } else {
+            guard consume(",") else { throw expected("','") }
+            let other = try parseSum().tensor
+            result = .binary(name == "maximum" ? .maximum : .minimum, operand, other)
+        }
+        guard consume(")") else { throw expected("')'") }
+        return result
+    }
+
+    /// Numbers separated by commas up to `]` (after `[`).
+    mutating func parseNumberList() throws(LambdaExpressionError) -> [Double] {
+        var numbers: [Double] = []
+        repeat {
+            let negative = consume("-")
+            guard let number = parseNumber() else { throw expected("a number") }
+            numbers.append(negative ? -number : number)
+        } while consume(",")
+        guard consume("]") else { throw expected("']'") }
+        return numbers
+    }
+
+    mutating func parseInteger() -> Int? {
+        let negative = consume("-")
+        skipSpaces()
+        var end = position
+        while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 }
+        guard end > position, let value = Int(String(characters[position..<end])) else { return nil }
+        position = end
+        return negative ? -value : value
     }
 
     /// `12`, `127.5`, `.5`, `1e-3`.

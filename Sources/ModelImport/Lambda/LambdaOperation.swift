@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// One step of what a Keras Lambda layer computes, on an NHWC float32 batch.
 ///
 /// A Lambda resolves to a sequence of these, applied in order; `[.identity]` means it passes its
@@ -14,6 +16,10 @@ public enum LambdaOperation: Sendable, Equatable, CustomStringConvertible {
     case resize(height: Int, width: Int, method: ResizeMethod)
     /// `x[:, rows, columns, :]`: keep the given rows and columns (Python slice bounds, step 1).
     case crop(rows: PythonSlice, columns: PythonSlice)
+    /// Any other per-image computation: element-wise arithmetic with scalars or per-channel arrays,
+    /// `K.min`/`K.max`/`K.mean`/`K.sum`, activations, colour conversions, standardisation (see
+    /// ``NeuralNet/TensorExpression``), e.g. `(x-min(x))/(max(x)-min(x))`.
+    case tensor(TensorExpression)
 
     public var description: String {
         switch self {
@@ -28,6 +34,8 @@ public enum LambdaOperation: Sendable, Equatable, CustomStringConvertible {
         case .crop(let rows, let columns):
             func bound(_ value: Int?) -> String { value.map(String.init) ?? "" }
             return "crop(\(bound(rows.start)),\(bound(rows.stop)),\(bound(columns.start)),\(bound(columns.stop)))"
+        case .tensor(let expression):
+            return expression.description
         }
     }
 }

@@ -78,16 +78,20 @@ struct LambdaMatcher {
         switch expression {
         case .parameter(_, 0, _):
             return []
-        case .binary(let op, _, _) where Self.affineOperators.contains(op):
-            return try affineOperations(expression)
-        case .unary(let op, _) where op != .invert:
-            return try affineOperations(expression)
+        case .binary(.add, _, _), .binary(.subtract, _, _), .binary(.multiply, _, _), .binary(.trueDivide, _, _),
+             .unary(.negative, _), .unary(.positive, _):
+            // Affine arithmetic becomes one Rescaling; anything else element-wise a TensorExpression.
+            do throws(LambdaMismatch) {
+                return try affineOperations(expression)
+            } catch {
+                return try tensorOperations(expression)
+            }
         case .call(let function, let arguments, let keywords):
             return try callOperations(function, arguments, keywords)
         case .subscripted(let base, let index):
             return try operations(base) + cropOperations(index)
-        case .binary(let op, _, _):
-            throw LambdaMismatch(reason: "the operator \(op.rawValue) is not supported")
+        case .binary:
+            return try tensorOperations(expression)
         default:
             if let value = try constantValue(expression) {
                 throw LambdaMismatch(reason: "it returns the constant \(value.pythonRepr), not a function of its input")
@@ -256,6 +260,9 @@ struct LambdaMatcher {
         }
         if parts.count >= 2, parts[parts.count - 2] == "image", let resize = try resizeOperation(name, parts, arguments, keywords) {
             return resize
+        }
+        if Self.isTensorFunction(name) {
+            return try tensorOperations(.call(function, arguments: arguments, keywords: keywords))
         }
         throw LambdaMismatch(reason: "`\(name)` is not a function SteerLens knows")
     }

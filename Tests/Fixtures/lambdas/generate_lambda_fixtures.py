@@ -44,6 +44,11 @@ def crop(rows, columns):
     return {"op": "crop", "rows": list(rows), "columns": list(columns)}
 
 
+def tensor(expression):
+    """A TensorExpression step, written in the `--lambda` language as SteerLens prints it."""
+    return {"op": "tensor", "expression": expression}
+
+
 IDENTITY = {"op": "identity"}
 ALL = (None, None)
 
@@ -98,8 +103,32 @@ CASES = [
     ("error_global_size", "lambda x: tf.image.resize_images(x, (ROWS, COLS))", None, "global `ROWS`",
      "tf.image.resize_images(x, (ROWS, COLS))", None),
     ("error_global_scale", "lambda x: x / SCALE - 0.5", None, "global `SCALE`", "x / SCALE - 0.5", None),
-    ("error_square", "lambda x: x * x", None, "multiplies the input by itself", "x * x", None),
-    ("error_unknown_function", "lambda x: K.tanh(x) * 3", None, "`K.tanh` is not a function", "K.tanh(x) * 3", None),
+    ("error_square", "lambda x: x * x", [tensor("x*x")], None, "x * x", None),
+    ("error_unknown_function", "lambda x: K.softsign(x) * 3", None, "`K.softsign` is not a function", "K.softsign(x) * 3", None),
+    ("tanh_scaled", "lambda x: K.tanh(x) * 3", [tensor("tanh(x)"), affine(3.0, 0.0)], None, "K.tanh(x) * 3", None),
+    ("minmax_backend", "lambda x: (x - K.min(x)) / (K.max(x) - K.min(x))",
+     [tensor("(x-min(x))/(max(x)-min(x))")], None, "(x - K.min(x)) / (K.max(x) - K.min(x))", None),
+    ("minmax_epsilon", "lambda x: (x - K.min(x)) / (K.max(x) - K.min(x) + K.epsilon())",
+     [tensor("(x-min(x))/(max(x)-min(x)+1e-07)")], None, "(x - K.min(x)) / (K.max(x) - K.min(x) + K.epsilon())", None),
+    ("per_channel_mean", "lambda x: (x - np.array([123.68, 116.78, 103.94])) / 58.0",
+     [tensor("(x-[123.68,116.78,103.94])/58.0")], None, "(x - np.array([123.68, 116.78, 103.94])) / 58.0", None),
+    ("per_channel_list", "lambda x: x / [255.0, 255.0, 128.0] - 0.5",
+     [tensor("x/[255.0,255.0,128.0]-0.5")], None, "x / [255.0, 255.0, 128.0] - 0.5", None),
+    ("standardize", "lambda x: tf.image.per_image_standardization(x)",
+     [tensor("(x-mean(x,axis=-1|-2|-3,keepdims))/maximum(sqrt(mean(square(x-mean(x,axis=-1|-2|-3,keepdims)),axis=-1|-2|-3,keepdims)),1.0/sqrt(sum(x*0.0+1.0,axis=-1|-2|-3,keepdims)))")],
+     None, "tf.image.per_image_standardization(x)", None),
+    ("grayscale", "lambda x: tf.image.rgb_to_grayscale(x)", [tensor("mix(x,3,[0.2989,0.587,0.114])")], None,
+     "tf.image.rgb_to_grayscale(x)", None),
+    ("yuv_relu", "lambda x: tf.nn.relu(tf.image.rgb_to_yuv(x / 255.0))",
+     [tensor("relu(mix(x/255.0,3,[0.299,-0.14714119,0.61497538,0.587,-0.28886916,-0.51496512,0.114,0.43601035,-0.10001026]))")],
+     None, "tf.nn.relu(tf.image.rgb_to_yuv(x / 255.0))", None),
+    ("channel_mean", "lambda x: K.mean(x, axis=-1, keepdims=True)", [tensor("mean(x,axis=-1,keepdims)")], None,
+     "K.mean(x, axis=-1, keepdims=True)", None),
+    ("cast_sigmoid", "lambda x: tf.sigmoid(tf.cast(x, tf.float32) / 64.0)", [tensor("sigmoid(x/64.0)")], None,
+     "tf.sigmoid(tf.cast(x, tf.float32) / 64.0)", None),
+    ("error_cast_uint8", "lambda x: tf.cast(x, tf.uint8)", None, "only float32", "tf.cast(x, tf.uint8)", None),
+    ("error_two_values", "lambda x: tf.image.resize_images(x, (2, 2)) + x[:, :2, :2]", None, "two different values",
+     "tf.image.resize_images(x, (2, 2)) + x[:, :2, :2]", None),
     ("error_backend_resize", "lambda x: K.resize_images(x, 2, 2, 'channels_last')", None,
      "`K.resize_images` is not a function", "K.resize_images(x, 2, 2, 'channels_last')", None),
     ("error_channel_flip", "lambda x: x[..., ::-1]", None, "step", "x[..., ::-1]", None),
@@ -169,6 +198,24 @@ DEF_CASES = [
      "    return B.identity(x)[:, 10:] * 2.0 - 1.0\n",
      None, [crop((10, None), ALL), affine(2.0, -1.0)], None,
      "import numpy as np; import math; from keras import backend as B; return B.identity(x)[:, 10:] * 2.0 - 1.0"),
+    ("def_minmax_normalize",
+     "def normalize(x):\n"
+     "    from keras import backend as K\n"
+     "    low = K.min(x)\n"
+     "    high = K.max(x)\n"
+     "    return (x - low) / (high - low)\n",
+     None, [tensor("(x-min(x))/(max(x)-min(x))")], None,
+     "from keras import backend as K; low = K.min(x); high = K.max(x); return (x - low) / (high - low)"),
+    ("def_crop_resize_tf2_normalize",
+     "def preprocess(image):\n"
+     "    import tensorflow as tf\n"
+     "    image = image[:, 40:-20, :, :]\n"
+     "    image = tf.image.resize(image, (33, 100), method='bicubic')\n"
+     "    return tf.image.per_image_standardization(image)\n",
+     None, [crop((40, -20), ALL), resize(33, 100, "bicubic"),
+            tensor("(x-mean(x,axis=-1|-2|-3,keepdims))/maximum(sqrt(mean(square(x-mean(x,axis=-1|-2|-3,keepdims)),axis=-1|-2|-3,keepdims)),1.0/sqrt(sum(x*0.0+1.0,axis=-1|-2|-3,keepdims)))")],
+     None, "import tensorflow as tf; image = image[:, 40:-20, :, :]; "
+     "image = tf.image.resize(image, (33, 100), method='bicubic'); return tf.image.per_image_standardization(image)"),
     ("def_error_unknown_cv2",
      "def to_yuv(x):\n"
      "    import cv2\n"
