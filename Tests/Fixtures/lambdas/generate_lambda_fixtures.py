@@ -227,6 +227,67 @@ DEF_CASES = [
      None, None, "the constant None", "y = x / 255.0; return None"),
 ]
 
+# Small-input versions of the bodies above for the TensorFlow parity models that
+# generate_lambda_models.py builds around them (models/<case>/; each model uses one Python version).
+MODEL_CASES = [
+    ("model_normalize_area",
+     "def Normalize(img):\n"
+     "    img = K.tf.image.resize_images(img, (8, 10), method=K.tf.image.ResizeMethod.AREA)\n"
+     "    return img / 127.5 - 1.0\n",
+     None, [resize(8, 10, "area"), affine(1 / 127.5, -1.0)], None,
+     "img = K.tf.image.resize_images(img, (8, 10), method=K.tf.image.ResizeMethod.AREA); return img / 127.5 - 1.0"),
+    ("model_crop_import",
+     "def crop(x):\n"
+     "    import tensorflow as tf\n"
+     "    return x[:, 3:-2, 1:15]\n",
+     None, [crop((3, -2), (1, 15))], None, "import tensorflow as tf; return x[:, 3:-2, 1:15]"),
+    ("model_resize_align_corners",
+     "def resize(image):\n"
+     "    from keras.backend import tf as ktf\n"
+     "    image = ktf.image.resize_images(image, (9, 11), align_corners=True)\n"
+     "    return image / 255.0 - 0.5\n",
+     None, [resize(9, 11, "bilinear_tf1_align_corners"), affine(1 / 255.0, -0.5)], None,
+     "from keras.backend import tf as ktf; image = ktf.image.resize_images(image, (9, 11), align_corners=True); "
+     "return image / 255.0 - 0.5"),
+    ("model_minmax",
+     "def normalize(x):\n"
+     "    from keras import backend as K\n"
+     "    return (x - K.min(x)) / (K.max(x) - K.min(x))\n",
+     None, [tensor("(x-min(x))/(max(x)-min(x))")], None,
+     "from keras import backend as K; return (x - K.min(x)) / (K.max(x) - K.min(x))"),
+    ("model_bicubic_standardize",
+     "def preprocess(image):\n"
+     "    import tensorflow as tf\n"
+     "    image = image[:, 2:, :, :]\n"
+     "    image = tf.image.resize(image, (7, 9), method='bicubic')\n"
+     "    return tf.image.per_image_standardization(image)\n",
+     None, [crop((2, None), ALL), resize(7, 9, "bicubic"),
+            tensor("(x-mean(x,axis=-1|-2|-3,keepdims))/maximum(sqrt(mean(square(x-mean(x,axis=-1|-2|-3,keepdims)),axis=-1|-2|-3,keepdims)),1.0/sqrt(sum(x*0.0+1.0,axis=-1|-2|-3,keepdims)))")],
+     None, "import tensorflow as tf; image = image[:, 2:, :, :]; image = tf.image.resize(image, (7, 9), method='bicubic'); "
+     "return tf.image.per_image_standardization(image)"),
+    ("model_nearest_yuv",
+     "def to_yuv(x):\n"
+     "    import tensorflow.compat.v1 as tf\n"
+     "    small = tf.image.resize_images(x, (10, 12), method=tf.image.ResizeMethod.NEAREST_NEIGHBOR)\n"
+     "    return tf.image.rgb_to_yuv(small / 255.0)\n",
+     None, [resize(10, 12, "nearest_tf1"),
+            tensor("mix(x/255.0,3,[0.299,-0.14714119,0.61497538,0.587,-0.28886916,-0.51496512,0.114,0.43601035,-0.10001026])")],
+     None, "from tensorflow.compat import v1 as tf; "
+     "small = tf.image.resize_images(x, (10, 12), method=tf.image.ResizeMethod.NEAREST_NEIGHBOR); "
+     "return tf.image.rgb_to_yuv(small / 255.0)"),
+    ("model_per_channel",
+     "def center(x, mean=(123.68, 116.78, 103.94)):\n"
+     "    import numpy as np\n"
+     "    return (x - np.array(mean)) / 58.0\n",
+     None, [tensor("(x-[123.68,116.78,103.94])/58.0")], None,
+     "import numpy as np; return (x - np.array(mean)) / 58.0"),
+    ("model_gray_tanh",
+     "gray_tanh = lambda x: K.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)\n",
+     None, [tensor("tanh(mix(x,3,[0.2989,0.587,0.114])/127.5-1.0)")], None,
+     "K.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)"),
+]
+DEF_CASES += MODEL_CASES
+
 # Cases also stored in the Keras 1 text form, per interpreter.
 RAW_TEXT_CASES = {"affine_127_5", "resize_then_normalize", "crop_rows"}
 
@@ -274,7 +335,7 @@ def keras_entries(name, source, function, operations, error, body, version, code
     defaults = list(function.__defaults__) if function.__defaults__ else None
     closure = [c.cell_contents for c in function.__closure__] if function.__closure__ else None
     encodings = [("base64", base64.encodebytes(code).decode("ascii"))]
-    if name in RAW_TEXT_CASES or name.startswith("def_"):
+    if name in RAW_TEXT_CASES or name.startswith("def_") or name.startswith("model_"):
         encodings.append(("raw_unicode_escape", code.decode("raw_unicode_escape")))
     return [{
         "name": name,
