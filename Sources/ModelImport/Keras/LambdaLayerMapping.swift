@@ -14,11 +14,14 @@ public struct LambdaLayerResolution: Sendable, Equatable, CustomStringConvertibl
     public let layer: String
     public let operations: [LambdaOperation]
     public let source: Source
+    /// The decompiled function (statements, Python versions), when the operations came from bytecode.
+    public let decompiled: DecompiledLambda?
 
-    public init(layer: String, operations: [LambdaOperation], source: Source) {
+    public init(layer: String, operations: [LambdaOperation], source: Source, decompiled: DecompiledLambda? = nil) {
         self.layer = layer
         self.operations = operations
         self.source = source
+        self.decompiled = decompiled
     }
 
     /// `lambda_1 = x*0.007843138-1.0 (from bytecode: lambda x: x / 127.5 - 1.0)`.
@@ -57,6 +60,11 @@ enum LambdaLayerMapping {
             case .area: .area
             }
             return try NeuralNet.Resizing(name: name, height: height, width: width, method: kernel)
+        case .upsample(let rows, let columns):
+            guard inputShape.count == 3 else {
+                throw ModelImportError.unsupportedConfig(layer: layerName, detail: "upsample needs an image input [H, W, C], got \(inputShape)")
+            }
+            return try NeuralNet.Resizing(name: name, height: inputShape[0] * rows, width: inputShape[1] * columns, method: .nearestLegacy)
         case .tensor(let expression):
             return try NeuralNet.TensorExpressionLayer(name: name, expression: expression)
         case .crop(let rows, let columns):

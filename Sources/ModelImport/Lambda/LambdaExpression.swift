@@ -11,6 +11,7 @@ import SteerLensSupport
 /// | an arithmetic expression in `x` with numbers, `+ - * /` and parentheses that is affine: `x/127.5-1`, `x/255-0.5`, `2*x/255-1`, `(x-128)/128`, `x*0.0039`, `-x+1` | y = x·a + b |
 /// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
 /// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
+/// | `upsample(ROWS,COLUMNS)` | nearest-neighbour upscaling by whole factors (`K.resize_images`) |
 /// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])` | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
 ///
 /// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
@@ -132,6 +133,11 @@ private struct Parser {
             switch word {
             case "resize": return [try resize(arguments)]
             case "crop": return try crop(arguments)
+            case "upsample":
+                guard arguments.count == 2, let rows = Int(arguments[0]), let columns = Int(arguments[1]), rows > 0, columns > 0 else {
+                    throw LambdaExpressionError.badArguments(expression: text, function: "upsample", reason: "takes two positive integer factors (rows,columns)")
+                }
+                return [.upsample(rows: rows, columns: columns)]
             default:
                 position = start
                 throw LambdaExpressionError.unknownFunction(expression: text, name: word)

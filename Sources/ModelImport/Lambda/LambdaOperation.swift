@@ -16,6 +16,9 @@ public enum LambdaOperation: Sendable, Equatable, CustomStringConvertible {
     case resize(height: Int, width: Int, method: ResizeMethod)
     /// `x[:, rows, columns, :]`: keep the given rows and columns (Python slice bounds, step 1).
     case crop(rows: PythonSlice, columns: PythonSlice)
+    /// Nearest-neighbour upscaling by whole factors (`K.resize_images(x, rows, columns, 'channels_last')`):
+    /// every pixel repeated `rows` × `columns` times.
+    case upsample(rows: Int, columns: Int)
     /// Any other per-image computation: element-wise arithmetic with scalars or per-channel arrays,
     /// `K.min`/`K.max`/`K.mean`/`K.sum`, activations, colour conversions, standardisation (see
     /// ``NeuralNet/TensorExpression``), e.g. `(x-min(x))/(max(x)-min(x))`.
@@ -34,6 +37,8 @@ public enum LambdaOperation: Sendable, Equatable, CustomStringConvertible {
         case .crop(let rows, let columns):
             func bound(_ value: Int?) -> String { value.map(String.init) ?? "" }
             return "crop(\(bound(rows.start)),\(bound(rows.stop)),\(bound(columns.start)),\(bound(columns.stop)))"
+        case .upsample(let rows, let columns):
+            return "upsample(\(rows),\(columns))"
         case .tensor(let expression):
             return expression.description
         }

@@ -261,6 +261,9 @@ struct LambdaMatcher {
         if parts.count >= 2, parts[parts.count - 2] == "image", let resize = try resizeOperation(name, parts, arguments, keywords) {
             return resize
         }
+        if let geometry = try geometryOperations(name, arguments, keywords) {
+            return geometry
+        }
         if Self.isTensorFunction(name) {
             return try tensorOperations(.call(function, arguments: arguments, keywords: keywords))
         }
