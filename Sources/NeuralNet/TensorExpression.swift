@@ -20,6 +20,11 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
     /// `y[..., o] = Σ_i x[..., i] · matrix[i · outputs + o]` over the last axis (TensorFlow `tensordot`
     /// with a `[inputs, outputs]` kernel, e.g. `rgb_to_yuv`).
     case channelMix(TensorExpression, matrix: [Float], inputs: Int)
+    /// Operands joined along `axis` of the full tensor (negative from the end; not the batch axis),
+    /// `K.concatenate` / `tf.concat`.
+    case concatenate([TensorExpression], axis: Int)
+    /// A size-1 axis inserted at `axis` of the full tensor (`K.expand_dims`; negative: from the end of the result).
+    case expandDimensions(TensorExpression, axis: Int)
 
     /// A scalar constant.
     public static func scalar(_ value: Float) -> TensorExpression { .constant(values: [value], shape: []) }
@@ -29,8 +34,10 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
         switch self {
         case .input: true
         case .constant: false
-        case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _): operand.usesInput
+        case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _):
+            operand.usesInput
         case .binary(_, let left, let right): left.usesInput || right.usesInput
+        case .concatenate(let operands, _): operands.contains(where: \.usesInput)
         }
     }
 
@@ -60,6 +67,10 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
             return (text + ")", 3)
         case .channelMix(let operand, let matrix, let inputs):
             return ("mix(\(operand.description),\(inputs),[" + matrix.map { "\($0)" }.joined(separator: ",") + "])", 3)
+        case .concatenate(let operands, let axis):
+            return ("concatenate(" + operands.map(\.description).joined(separator: ",") + ",axis=\(axis))", 3)
+        case .expandDimensions(let operand, let axis):
+            return ("expand_dims(\(operand.description),axis=\(axis))", 3)
         }
     }
 
@@ -125,6 +136,32 @@ extension TensorExpression {
                     return .failure(ShapeError("a \(inputs)-channel mix applied to \(describe(shape))"))
                 }
                 return .success(shape.dropLast() + [matrix.count / inputs])
+            }
+        case .concatenate(let operands, let axis):
+            var shapes: [[Int]] = []
+            for operand in operands {
+                switch operand.shape(input: inputShape) {
+                case .success(let shape): shapes.append(shape)
+                case .failure(let error): return .failure(error)
+                }
+            }
+            guard let first = shapes.first else { return .failure(ShapeError("concatenate of nothing")) }
+            let positive = axis < 0 ? axis + first.count : axis
+            guard positive > 0, positive < first.count else { return .failure(ShapeError("concatenate axis \(axis) of a rank-\(first.count) tensor")) }
+            for shape in shapes where shape.count != first.count
+                || shape.enumerated().contains(where: { $0.offset != positive && $0.element != first[$0.offset] }) {
+                return .failure(ShapeError("cannot concatenate \(describe(shape)) to \(describe(first)) along axis \(axis)"))
+            }
+            var result = first
+            result[positive] = shapes.map { $0[positive] }.reduce(0, +)
+            return .success(result)
+        case .expandDimensions(let operand, let axis):
+            return operand.shape(input: inputShape).flatMap { shape in
+                let positive = axis < 0 ? axis + shape.count + 1 : axis
+                guard positive > 0, positive <= shape.count else { return .failure(ShapeError("expand_dims axis \(axis) of a rank-\(shape.count) tensor")) }
+                var result = shape
+                result.insert(1, at: positive)
+                return .success(result)
             }
         }
     }

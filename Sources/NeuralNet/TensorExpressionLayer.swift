@@ -38,8 +38,10 @@ public final class TensorExpressionLayer: UnaryLayer {
             let operands: [Int]
             switch expression {
             case .input, .constant: operands = []
-            case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _): operands = [add(operand)]
+            case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _):
+                operands = [add(operand)]
             case .binary(_, let left, let right): operands = [add(left), add(right)]
+            case .concatenate(let parts, _): operands = parts.map(add)
             }
             nodes.append(Node(expression: expression, operands: operands))
             indices[expression] = nodes.count - 1
@@ -74,6 +76,11 @@ public final class TensorExpressionLayer: UnaryLayer {
             case .binary(let op, _, _): values.append(Self.apply(op, operands[0], operands[1]))
             case .reduce(let reduction, _, let axes, let keep): values.append(Self.reduce(reduction, operands[0], axes: axes, keep: keep))
             case .channelMix(_, let matrix, let inputs): values.append(Self.mix(operands[0], matrix: matrix, inputs: inputs, transposed: false))
+            case .concatenate(_, let axis): values.append(Self.concatenate(operands, axis: axis))
+            case .expandDimensions(_, let axis):
+                var shape = operands[0].shape
+                shape.insert(1, at: axis < 0 ? axis + shape.count + 1 : axis)
+                values.append(operands[0].reshaped(to: shape))
             }
         }
         return values[values.count - 1]
@@ -109,6 +116,11 @@ public final class TensorExpressionLayer: UnaryLayer {
             case .channelMix(_, let matrix, let inputs):
                 let dy = Tensor(shape: y.shape, scalars: g)
                 accumulate(node.operands[0], Self.mix(dy, matrix: matrix, inputs: inputs, transposed: true).scalars)
+            case .concatenate(_, let axis):
+                let parts = Self.split(Tensor(shape: y.shape, scalars: g), like: node.operands.map { values[$0] }, axis: axis)
+                for (operand, part) in zip(node.operands, parts) { accumulate(operand, part) }
+            case .expandDimensions:
+                accumulate(node.operands[0], g)
             }
         }
         let inputShape = values[nodes.firstIndex { $0.expression == .input }!].shape
@@ -260,5 +272,42 @@ public final class TensorExpressionLayer: UnaryLayer {
             }
         }
         return Tensor(shape: Array(x.shape.dropLast()) + [to], scalars: out)
+    }
+
+    // MARK: Concatenation
+
+    /// Joins tensors along `axis`: each is `[outer, extent_k, inner]` around the axis.
+    static func concatenate(_ parts: [Tensor], axis: Int) -> Tensor {
+        let rank = parts[0].shape.count
+        let positive = axis < 0 ? axis + rank : axis
+        let outer = parts[0].shape[..<positive].reduce(1, *), inner = parts[0].shape[(positive + 1)...].reduce(1, *)
+        var shape = parts[0].shape
+        shape[positive] = parts.map { $0.shape[positive] }.reduce(0, +)
+        var out: [Float] = []
+        out.reserveCapacity(shape.reduce(1, *))
+        for o in 0..<outer {
+            for part in parts {
+                let block = part.shape[positive] * inner
+                out += part.scalars[(o * block)..<((o + 1) * block)]
+            }
+        }
+        return Tensor(shape: shape, scalars: out)
+    }
+
+    /// The inverse of ``concatenate(_:axis:)`` for a gradient: one slice per part, shaped like it.
+    static func split(_ whole: Tensor, like parts: [Tensor], axis: Int) -> [[Float]] {
+        let rank = whole.shape.count
+        let positive = axis < 0 ? axis + rank : axis
+        let outer = whole.shape[..<positive].reduce(1, *), inner = whole.shape[(positive + 1)...].reduce(1, *)
+        var result = parts.map { _ in [Float]() }
+        var offset = 0
+        for _ in 0..<outer {
+            for (k, part) in parts.enumerated() {
+                let block = part.shape[positive] * inner
+                result[k] += whole.scalars[offset..<(offset + block)]
+                offset += block
+            }
+        }
+        return result
     }
 }

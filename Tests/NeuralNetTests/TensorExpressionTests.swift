@@ -53,6 +53,16 @@ final class TensorExpressionTests: XCTestCase {
         XCTAssertEqual(layer.forward(Tensor(shape: [1, 1, 1, 3], scalars: [4, 8, 12])).scalars, [7])  // 2 + 2 + 3
     }
 
+    func testConcatenateAndExpandDimensions() throws {
+        let joined = try TensorExpressionLayer(expression: .concatenate([x, .binary(.multiply, x, .scalar(10))], axis: -1))
+        XCTAssertEqual(try joined.outputShape(forInputShape: [1, 2, 1]), [1, 2, 2])
+        XCTAssertEqual(joined.forward(Tensor(shape: [1, 1, 2, 1], scalars: [1, 2])).scalars, [1, 10, 2, 20])
+        XCTAssertEqual(joined.backward(Tensor(shape: [1, 1, 2, 2], scalars: [1, 2, 3, 4])).scalars, [21, 43])
+        let expanded = try TensorExpressionLayer(expression: .expandDimensions(.reduce(.max, x, axes: [-1], keepDimensions: false), axis: -1))
+        XCTAssertEqual(try expanded.outputShape(forInputShape: [4, 5, 3]), [4, 5, 1])
+        XCTAssertThrowsError(try TensorExpressionLayer(expression: .concatenate([x, x], axis: 0)).outputShape(forInputShape: [2, 2]))
+    }
+
     func testEveryNodeAgainstFiniteDifferences() throws {
         var generator = SeededRandom(seed: 12)
         let positive = randomTensor([2, 3, 4, 3], in: 0.5...2, using: &generator)
@@ -73,6 +83,10 @@ final class TensorExpressionTests: XCTestCase {
         }
         cases.append(("mix", .channelMix(.unary(.square, x), matrix: [1, 0.5, -1, 2, 0.25, 3], inputs: 3), signed))
         cases.append(("min-max", minMax(.unary(.sigmoid, x)), signed))
+        let gray = TensorExpression.channelMix(x, matrix: [0.3, 0.6, 0.1], inputs: 3)
+        cases.append(("concatenate", .concatenate([.unary(.tanh, x), .binary(.multiply, gray, gray)], axis: -1), signed))
+        cases.append(("concatenate rows", .concatenate([x, .unary(.square, x)], axis: 1), signed))
+        cases.append(("expand_dims", .binary(.multiply, .expandDimensions(.reduce(.sum, x, axes: [3], keepDimensions: false), axis: -1), x), signed))
         for (label, expression, input) in cases {
             let layer = try TensorExpressionLayer(name: label, expression: expression)
             let report = finiteDifferenceReport(inputs: [input], forward: { layer.forward(inputs: $0) },

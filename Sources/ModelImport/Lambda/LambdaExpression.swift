@@ -12,7 +12,7 @@ import SteerLensSupport
 /// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
 /// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
 /// | `upsample(ROWS,COLUMNS)` | nearest-neighbour upscaling by whole factors (`K.resize_images`) |
-/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])` | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
+/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])`, `concatenate(E,E…,axis=A)`, `expand_dims(E,axis=A)` | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
 ///
 /// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
 /// Spaces are ignored. Arithmetic that is affine in `x` becomes one `x·a + b` step; anything else a
@@ -118,7 +118,7 @@ private struct Parser {
     }
 
     static let tensorFunctions: Set<String> = Set(TensorFunction.allCases.map(\.rawValue)).union(
-        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix"])
+        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix", "concatenate", "expand_dims"])
 
     mutating func parseStep() throws(LambdaExpressionError) -> [LambdaOperation] {
         skipSpaces()
@@ -231,6 +231,19 @@ private struct Parser {
     mutating func parseFunction(_ name: String) throws(LambdaExpressionError) -> TensorExpression {
         guard consume("(") else { throw expected("'('") }
         let operand = try parseSum().tensor
+        if name == "concatenate" || name == "expand_dims" {
+            var operands = [operand]
+            while consume(",") {
+                if peekWord() == "axis" {
+                    position += "axis".count
+                    guard consume("="), let axis = parseInteger(), consume(")") else { throw expected("axis=INTEGER)") }
+                    return name == "concatenate" ? .concatenate(operands, axis: axis) : .expandDimensions(operands[0], axis: axis)
+                }
+                guard name == "concatenate" else { break }
+                operands.append(try parseSum().tensor)
+            }
+            throw expected("',axis=…)'")
+        }
         var result: TensorExpression
         if let function = TensorFunction(rawValue: name) {
             result = .unary(function, operand)

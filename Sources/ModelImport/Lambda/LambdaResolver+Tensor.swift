@@ -84,6 +84,7 @@ extension LambdaMatcher {
     static let tensorFunctionNames: Set<String> = [
         "relu", "tanh", "sigmoid", "sqrt", "square", "abs", "exp", "log", "maximum", "minimum", "cast",
         "rgb_to_grayscale", "rgb_to_yuv", "yuv_to_rgb", "per_image_standardization", "epsilon",
+        "concatenate", "concat", "expand_dims",
     ]
     static let constantFunctionNames: Set<String> = ["array", "asarray", "float32", "constant", "cast_to_floatx"]
     static let reductionNames: [String: TensorReduction] = [
@@ -164,6 +165,37 @@ extension LambdaMatcher {
             let bound = try bind(name, ["images", "name"], arguments, keywords)
             let matrix = function == "rgb_to_yuv" ? Self.rgbToYUV : function == "yuv_to_rgb" ? Self.yuvToRGB : Self.rgbToGray
             return .channelMix(try operand(bound, "images"), matrix: matrix, inputs: 3)
+        case "concatenate", "concat":
+            let listKey = function == "concat" ? "values" : "tensors"
+            let bound = try bind(name, [listKey, "axis", "name"], arguments, keywords)
+            let items: [PythonExpression]
+            switch bound[listKey] {
+            case .list(let values)?, .tuple(let values)?: items = values
+            default: throw LambdaMismatch(reason: "\(name) needs a literal list of tensors")
+            }
+            var axis = -1
+            if let axisExpression = bound["axis"] {
+                guard case .int(let value)? = try constantValue(axisExpression) else {
+                    throw LambdaMismatch(reason: "the axis `\(axisExpression.source)` of \(name) is not a constant integer")
+                }
+                axis = value
+            } else if function == "concat" {
+                throw LambdaMismatch(reason: "\(name) is called without an axis")
+            }
+            var parts: [TensorExpression] = []
+            for item in items { parts.append(try tensorExpression(item, base: &base)) }
+            return .concatenate(parts, axis: axis)
+        case "expand_dims":
+            let bound = try bind(name, [name.contains("backend") || name.hasPrefix("K.") ? "x" : "input", "axis", "name"], arguments, keywords)
+            guard let operandExpression = bound["x"] ?? bound["input"] else { throw LambdaMismatch(reason: "\(name) is called without a tensor") }
+            var axis = -1
+            if let axisExpression = bound["axis"] {
+                guard case .int(let value)? = try constantValue(axisExpression) else {
+                    throw LambdaMismatch(reason: "the axis `\(axisExpression.source)` of \(name) is not a constant integer")
+                }
+                axis = value
+            }
+            return .expandDimensions(try tensorExpression(operandExpression, base: &base), axis: axis)
         case "per_image_standardization":
             let bound = try bind(name, ["image"], arguments, keywords)
             return Self.standardization(try operand(bound, "image"))

@@ -126,6 +126,11 @@ CASES = [
      "K.mean(x, axis=-1, keepdims=True)", None),
     ("cast_sigmoid", "lambda x: tf.sigmoid(tf.cast(x, tf.float32) / 64.0)", [tensor("sigmoid(x/64.0)")], None,
      "tf.sigmoid(tf.cast(x, tf.float32) / 64.0)", None),
+    ("concat_gray", "lambda x: K.concatenate([x / 255.0, tf.image.rgb_to_grayscale(x) / 255.0], axis=-1)",
+     [tensor("concatenate(x/255.0,mix(x,3,[0.2989,0.587,0.114])/255.0,axis=-1)")], None,
+     "K.concatenate([x / 255.0, tf.image.rgb_to_grayscale(x) / 255.0], axis=-1)", None),
+    ("expand_max", "lambda x: tf.expand_dims(tf.reduce_max(x, axis=3), 3)",
+     [tensor("expand_dims(max(x,axis=3),axis=3)")], None, "tf.expand_dims(tf.reduce_max(x, axis=3), 3)", None),
     ("error_cast_uint8", "lambda x: tf.cast(x, tf.uint8)", None, "only float32", "tf.cast(x, tf.uint8)", None),
     ("error_two_values", "lambda x: tf.image.resize_images(x, (2, 2)) + x[:, :2, :2]", None, "two different values",
      "tf.image.resize_images(x, (2, 2)) + x[:, :2, :2]", None),
@@ -289,6 +294,14 @@ MODEL_CASES = [
      "    return (x - np.array(mean)) / 58.0\n",
      None, [tensor("(x-[123.68,116.78,103.94])/58.0")], None,
      "import numpy as np; return (x - np.array(mean)) / 58.0"),
+    ("model_concat_expand",
+     "def features(x):\n"
+     "    from keras import backend as K\n"
+     "    gray = K.expand_dims(K.mean(x, axis=-1), -1)\n"
+     "    return K.concatenate([x / 255.0, gray / 255.0 - 0.5], axis=-1)\n",
+     None, [tensor("concatenate(x/255.0,expand_dims(mean(x,axis=-1),axis=-1)/255.0-0.5,axis=-1)")], None,
+     "from keras import backend as K; gray = K.expand_dims(K.mean(x, axis=-1), -1); "
+     "return K.concatenate([x / 255.0, gray / 255.0 - 0.5], axis=-1)"),
     ("model_gray_tanh",
      "gray_tanh = lambda x: K.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)\n",
      None, [tensor("tanh(mix(x,3,[0.2989,0.587,0.114])/127.5-1.0)")], None,

@@ -71,6 +71,8 @@ CASES = {
                           lambda x: tf.image.rgb_to_yuv(v1.resize_images(x, (10, 12), method=v1.ResizeMethod.NEAREST_NEIGHBOR) / 255.0)),
     "model_per_channel": ("3.11.7", "base64", (10, 12),
                           lambda x: (x - tf.constant([123.68, 116.78, 103.94], tf.float32)) / 58.0),
+    "model_concat_expand": ("3.11.7", "raw_unicode_escape", (10, 12),
+                            lambda x: tf.concat([x / 255.0, tf.expand_dims(tf.reduce_mean(x, axis=-1), -1) / 255.0 - 0.5], axis=-1)),
     "model_gray_tanh": ("3.12.1", "base64", (10, 12),
                         lambda x: tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)),
 }
@@ -83,6 +85,7 @@ MEANING_TEXT = {
     "model_bicubic_standardize": "tf.image.per_image_standardization(tf.image.resize(x[:, 2:], (7, 9), method='bicubic'))",
     "model_nearest_yuv": "tf.image.rgb_to_yuv(tf.compat.v1.image.resize_images(x, (10, 12), method=NEAREST_NEIGHBOR) / 255.0)",
     "model_per_channel": "(x - [123.68, 116.78, 103.94]) / 58.0",
+    "model_concat_expand": "tf.concat([x / 255.0, tf.expand_dims(tf.reduce_mean(x, axis=-1), -1) / 255.0 - 0.5], axis=-1)",
     "model_gray_tanh": "tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)",
 }
 
