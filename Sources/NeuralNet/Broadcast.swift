@@ -31,21 +31,45 @@ enum Broadcast {
 
     /// Calls `body(outputIndex, offsets)` for every element of `outputShape` in row-major order, with
     /// the matching element offset in each operand (given by its ``strides(of:in:)``).
+    ///
+    /// Adjacent axes that every operand steps through contiguously (or repeats together) are merged
+    /// first, as NumPy's iterator does, so a per-image scalar against an `[N, H, W, C]` batch walks as
+    /// `[N, H·W·C]` and the odometer carries once per run instead of once per element.
     static func walk(_ outputShape: [Int], _ operandStrides: [[Int]], _ body: (Int, [Int]) -> Void) {
         let count = outputShape.reduce(1, *)
         guard count > 0 else { return }
-        let rank = outputShape.count
+        var shape: [Int] = []
+        var strides: [[Int]] = operandStrides.map { _ in [] }
+        for axis in outputShape.indices where outputShape[axis] != 1 {
+            if let last = shape.indices.last,
+               operandStrides.indices.allSatisfy({ strides[$0][last] == operandStrides[$0][axis] * outputShape[axis] }) {
+                shape[last] *= outputShape[axis]
+                for k in operandStrides.indices { strides[k][last] = operandStrides[k][axis] }
+            } else {
+                shape.append(outputShape[axis])
+                for k in operandStrides.indices { strides[k].append(operandStrides[k][axis]) }
+            }
+        }
+        if shape.isEmpty { shape = [1]; strides = operandStrides.map { _ in [0] } }
+        let rank = shape.count, inner = shape[rank - 1]
+        let innerStrides = strides.map { $0[rank - 1] }
         var index = [Int](repeating: 0, count: rank)
         var offsets = [Int](repeating: 0, count: operandStrides.count)
-        for element in 0..<count {
-            body(element, offsets)
-            // Odometer step: advance the last axis, carrying into earlier ones.
-            var axis = rank - 1
+        var element = 0
+        while element < count {
+            var running = offsets
+            for _ in 0..<inner {
+                body(element, running)
+                for k in running.indices { running[k] += innerStrides[k] }
+                element += 1
+            }
+            // Odometer step over the outer axes.
+            var axis = rank - 2
             while axis >= 0 {
                 index[axis] += 1
-                for k in operandStrides.indices { offsets[k] += operandStrides[k][axis] }
-                if index[axis] < outputShape[axis] { break }
-                for k in operandStrides.indices { offsets[k] -= operandStrides[k][axis] * outputShape[axis] }
+                for k in offsets.indices { offsets[k] += strides[k][axis] }
+                if index[axis] < shape[axis] { break }
+                for k in offsets.indices { offsets[k] -= strides[k][axis] * shape[axis] }
                 index[axis] = 0
                 axis -= 1
             }
