@@ -23,6 +23,9 @@ by the same conv/pool/dense layers in plain TensorFlow:
     pip install tensorflow-cpu==2.21.0 h5py==3.14.0 numpy==2.4.6
     python3 generate_lambda_fixtures.py   # first, if MODEL_CASES changed
     python3 generate_lambda_models.py
+
+It also writes resize_kernels.json: each of SteerLens' ten resize kernels (TF1 legacy / align_corners,
+TF2 half-pixel; bilinear, nearest, bicubic; area) against the TensorFlow op it stands for.
 """
 import os
 
@@ -110,7 +113,49 @@ def area_adjoint(size, x_shape, g):
     return np.stack([(jacobian @ g[i].reshape(-1).astype(np.float64)).reshape(h, w, c) for i in range(g.shape[0])]).astype(np.float32)
 
 
+# ModelImport ResizeMethod raw value -> the TensorFlow call it stands for (resize_kernels.json).
+RESIZE_KERNELS = {
+    "bilinear_tf1": lambda x, s: v1.resize_bilinear(x, s),
+    "bilinear_tf1_align_corners": lambda x, s: v1.resize_bilinear(x, s, align_corners=True),
+    "bilinear": lambda x, s: tf.image.resize(x, s, method="bilinear"),
+    "nearest_tf1": lambda x, s: v1.resize_nearest_neighbor(x, s),
+    "nearest_tf1_align_corners": lambda x, s: v1.resize_nearest_neighbor(x, s, align_corners=True),
+    "nearest": lambda x, s: tf.image.resize(x, s, method="nearest"),
+    "bicubic_tf1": lambda x, s: v1.resize_bicubic(x, s),
+    "bicubic_tf1_align_corners": lambda x, s: v1.resize_bicubic(x, s, align_corners=True),
+    "bicubic": lambda x, s: tf.image.resize(x, s, method="bicubic"),
+    "area": lambda x, s: v1.resize_area(x, s),
+}
+
+
+def resize_kernels():
+    """resize_kernels.json: every resize kernel on one small batch, down- and upscaling, with the input
+    gradient of sum(seed * output) (ResizeArea: its exact Jacobian transpose, see area_adjoint)."""
+    rng = np.random.default_rng(zlib.crc32(b"resize_kernels"))
+    x = rng.normal(0, 1, (1, 5, 7, 2)).astype(np.float32)
+    short = lambda a: [float("%.9g" % v) for v in np.asarray(a, np.float32).reshape(-1)]  # float32 round-trips
+    cases = []
+    for method, function in RESIZE_KERNELS.items():
+        for size in ((3, 4), (8, 11)):
+            xt = tf.constant(x)
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                y = function(xt, size)
+            seed = rng.normal(0, 1, y.shape).astype(np.float32)
+            if method == "area":
+                gradient = area_adjoint(size, x.shape, seed)
+            else:
+                gradient = np.asarray(tape.gradient(y, xt, output_gradients=tf.constant(seed)), np.float32)
+            cases.append({"method": method, "height": size[0], "width": size[1],
+                          "output": short(y), "seed": short(seed), "gradient": short(gradient)})
+    with open(os.path.join(HERE, "resize_kernels.json"), "w") as f:
+        json.dump({"generator": "Tests/Fixtures/lambdas/generate_lambda_models.py", "tensorflow": tf.__version__,
+                   "input_shape": list(x.shape), "input": short(x), "cases": cases}, f)
+        f.write("\n")
+
+
 def main():
+    resize_kernels()
     with open(os.path.join(HERE, "lambdas.json")) as f:
         fixtures = json.load(f)["cases"]
     if os.path.isdir(OUT):
