@@ -23,6 +23,9 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
     /// Operands joined along `axis` of the full tensor (negative from the end; not the batch axis),
     /// `K.concatenate` / `tf.concat`.
     case concatenate([TensorExpression], axis: Int)
+    /// TensorFlow's `rgb_to_hsv` over the last axis (3 channels), with TensorFlow's gradient
+    /// (see ``HSVConversion``).
+    case rgbToHSV(TensorExpression)
     /// A size-1 axis inserted at `axis` of the full tensor (`K.expand_dims`; negative: from the end of the result).
     case expandDimensions(TensorExpression, axis: Int)
 
@@ -34,7 +37,8 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
         switch self {
         case .input: true
         case .constant: false
-        case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _):
+        case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _),
+             .rgbToHSV(let operand):
             operand.usesInput
         case .binary(_, let left, let right): left.usesInput || right.usesInput
         case .concatenate(let operands, _): operands.contains(where: \.usesInput)
@@ -71,6 +75,8 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
             return ("concatenate(" + operands.map(\.description).joined(separator: ",") + ",axis=\(axis))", 3)
         case .expandDimensions(let operand, let axis):
             return ("expand_dims(\(operand.description),axis=\(axis))", 3)
+        case .rgbToHSV(let operand):
+            return ("rgb_to_hsv(\(operand.description))", 3)
         }
     }
 
@@ -155,6 +161,10 @@ extension TensorExpression {
             var result = first
             result[positive] = shapes.map { $0[positive] }.reduce(0, +)
             return .success(result)
+        case .rgbToHSV(let operand):
+            return operand.shape(input: inputShape).flatMap { shape in
+                shape.last == 3 ? .success(shape) : .failure(ShapeError("rgb_to_hsv of \(describe(shape)), which has no 3 channels"))
+            }
         case .expandDimensions(let operand, let axis):
             return operand.shape(input: inputShape).flatMap { shape in
                 let positive = axis < 0 ? axis + shape.count + 1 : axis

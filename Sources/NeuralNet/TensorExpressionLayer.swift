@@ -38,7 +38,8 @@ public final class TensorExpressionLayer: UnaryLayer {
             let operands: [Int]
             switch expression {
             case .input, .constant: operands = []
-            case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _):
+            case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _),
+                 .rgbToHSV(let operand):
                 operands = [add(operand)]
             case .binary(_, let left, let right): operands = [add(left), add(right)]
             case .concatenate(let parts, _): operands = parts.map(add)
@@ -77,6 +78,7 @@ public final class TensorExpressionLayer: UnaryLayer {
             case .reduce(let reduction, _, let axes, let keep): values.append(Self.reduce(reduction, operands[0], axes: axes, keep: keep))
             case .channelMix(_, let matrix, let inputs): values.append(Self.mix(operands[0], matrix: matrix, inputs: inputs, transposed: false))
             case .concatenate(_, let axis): values.append(Self.concatenate(operands, axis: axis))
+            case .rgbToHSV: values.append(Tensor(shape: operands[0].shape, scalars: HSVConversion.forward(operands[0].scalars)))
             case .expandDimensions(_, let axis):
                 var shape = operands[0].shape
                 shape.insert(1, at: axis < 0 ? axis + shape.count + 1 : axis)
@@ -121,6 +123,8 @@ public final class TensorExpressionLayer: UnaryLayer {
                 for (operand, part) in zip(node.operands, parts) { accumulate(operand, part) }
             case .expandDimensions:
                 accumulate(node.operands[0], g)
+            case .rgbToHSV:
+                accumulate(node.operands[0], HSVConversion.backward(x: values[node.operands[0]].scalars, y: y.scalars, dy: g))
             }
         }
         let inputShape = values[nodes.firstIndex { $0.expression == .input }!].shape

@@ -63,6 +63,15 @@ final class TensorExpressionTests: XCTestCase {
         XCTAssertThrowsError(try TensorExpressionLayer(expression: .concatenate([x, x], axis: 0)).outputShape(forInputShape: [2, 2]))
     }
 
+    func testRGBToHSVMatchesTheFormula() throws {
+        let layer = try TensorExpressionLayer(expression: .rgbToHSV(x))
+        // Orange (1, 0.5, 0): V 1, S 1, H 0.5/6; blue-ish (0.2, 0.4, 0.8): V 0.8, S 0.75, H (0.2−0.4)/(6·0.6) + 4/6;
+        // grey: H = S = 0; magenta-red (1, 0, 0.5): H wraps to 1 − 0.5/6.
+        let y = layer.forward(Tensor(shape: [1, 4, 3], scalars: [1, 0.5, 0, 0.2, 0.4, 0.8, 0.3, 0.3, 0.3, 1, 0, 0.5]))
+        let expected: [Float] = [0.5 / 6, 1, 1, -0.2 / 3.6 + 4.0 / 6, 0.75, 0.8, 0, 0, 0.3, 1 - 0.5 / 6, 1, 1]
+        for (a, b) in zip(y.scalars, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
     func testEveryNodeAgainstFiniteDifferences() throws {
         var generator = SeededRandom(seed: 12)
         let positive = randomTensor([2, 3, 4, 3], in: 0.5...2, using: &generator)
@@ -86,6 +95,7 @@ final class TensorExpressionTests: XCTestCase {
         let gray = TensorExpression.channelMix(x, matrix: [0.3, 0.6, 0.1], inputs: 3)
         cases.append(("concatenate", .concatenate([.unary(.tanh, x), .binary(.multiply, gray, gray)], axis: -1), signed))
         cases.append(("concatenate rows", .concatenate([x, .unary(.square, x)], axis: 1), signed))
+        cases.append(("rgb_to_hsv", .rgbToHSV(x), positive))
         cases.append(("expand_dims", .binary(.multiply, .expandDimensions(.reduce(.sum, x, axes: [3], keepDimensions: false), axis: -1), x), signed))
         for (label, expression, input) in cases {
             let layer = try TensorExpressionLayer(name: label, expression: expression)

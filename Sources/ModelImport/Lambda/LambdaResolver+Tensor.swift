@@ -8,7 +8,7 @@ import NeuralNet
 ///   (TF1 also `keep_dims`, `reduction_indices`), also under `tf.math` and NumPy's `np.min/max/mean/sum(a, axis=None, …, keepdims)`;
 /// - `relu` (`tf.nn.relu`, `K.relu` with default alpha/max_value), `tanh`, `sigmoid`, `sqrt`, `square`,
 ///   `abs`, `exp`, `log` under `tf`, `tf.math`, `tf.nn`, `K`, `np`; `tf.maximum/minimum`, `K.maximum/minimum`;
-/// - `tf.image.rgb_to_grayscale`, `rgb_to_yuv`, `yuv_to_rgb` (TensorFlow's kernels as channel mixes),
+/// - `tf.image.rgb_to_grayscale`, `rgb_to_yuv`, `yuv_to_rgb` (TensorFlow's kernels as channel mixes), `rgb_to_hsv`,
 ///   `tf.image.per_image_standardization`;
 /// - `tf.cast` / `K.cast` to float32 (identity), `K.epsilon()` (1e-7), constants from
 ///   `np.array/asarray/float32`, `K.constant`, `tf.constant`, numbers, tuples and lists (per channel).
@@ -84,7 +84,7 @@ extension LambdaMatcher {
     static let tensorFunctionNames: Set<String> = [
         "relu", "tanh", "sigmoid", "sqrt", "square", "abs", "exp", "log", "maximum", "minimum", "cast",
         "rgb_to_grayscale", "rgb_to_yuv", "yuv_to_rgb", "per_image_standardization", "epsilon",
-        "concatenate", "concat", "expand_dims",
+        "concatenate", "concat", "expand_dims", "rgb_to_hsv",
     ]
     static let constantFunctionNames: Set<String> = ["array", "asarray", "float32", "constant", "cast_to_floatx"]
     static let reductionNames: [String: TensorReduction] = [
@@ -196,6 +196,9 @@ extension LambdaMatcher {
                 axis = value
             }
             return .expandDimensions(try tensorExpression(operandExpression, base: &base), axis: axis)
+        case "rgb_to_hsv":
+            let bound = try bind(name, ["images", "name"], arguments, keywords)
+            return .rgbToHSV(try operand(bound, "images"))
         case "per_image_standardization":
             let bound = try bind(name, ["image"], arguments, keywords)
             return Self.standardization(try operand(bound, "image"))

@@ -302,6 +302,13 @@ MODEL_CASES = [
      None, [tensor("concatenate(x/255.0,expand_dims(mean(x,axis=-1),axis=-1)/255.0-0.5,axis=-1)")], None,
      "from keras import backend as K; gray = K.expand_dims(K.mean(x, axis=-1), -1); "
      "return K.concatenate([x / 255.0, gray / 255.0 - 0.5], axis=-1)"),
+    ("model_hsv",
+     "def to_hsv(x):\n"
+     "    import tensorflow as tf\n"
+     "    hsv = tf.image.rgb_to_hsv(x / 255.0)\n"
+     "    return hsv * 2.0 - 1.0\n",
+     None, [tensor("rgb_to_hsv(x/255.0)"), affine(2.0, -1.0)], None,
+     "import tensorflow as tf; hsv = tf.image.rgb_to_hsv(x / 255.0); return hsv * 2.0 - 1.0"),
     ("model_gray_tanh",
      "gray_tanh = lambda x: K.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)\n",
      None, [tensor("tanh(mix(x,3,[0.2989,0.587,0.114])/127.5-1.0)")], None,

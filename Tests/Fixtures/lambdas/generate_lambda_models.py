@@ -76,6 +76,7 @@ CASES = {
                           lambda x: (x - tf.constant([123.68, 116.78, 103.94], tf.float32)) / 58.0),
     "model_concat_expand": ("3.11.7", "raw_unicode_escape", (10, 12),
                             lambda x: tf.concat([x / 255.0, tf.expand_dims(tf.reduce_mean(x, axis=-1), -1) / 255.0 - 0.5], axis=-1)),
+    "model_hsv": ("3.9.18", "raw_unicode_escape", (10, 12), lambda x: tf.image.rgb_to_hsv(x / 255.0) * 2.0 - 1.0),
     "model_gray_tanh": ("3.12.1", "base64", (10, 12),
                         lambda x: tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)),
 }
@@ -89,6 +90,7 @@ MEANING_TEXT = {
     "model_nearest_yuv": "tf.image.rgb_to_yuv(tf.compat.v1.image.resize_images(x, (10, 12), method=NEAREST_NEIGHBOR) / 255.0)",
     "model_per_channel": "(x - [123.68, 116.78, 103.94]) / 58.0",
     "model_concat_expand": "tf.concat([x / 255.0, tf.expand_dims(tf.reduce_mean(x, axis=-1), -1) / 255.0 - 0.5], axis=-1)",
+    "model_hsv": "tf.image.rgb_to_hsv(x / 255.0) * 2.0 - 1.0 (TF's registered RGBToHSV gradient)",
     "model_gray_tanh": "tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)",
 }
 
@@ -166,6 +168,8 @@ def main():
         x = rng.integers(0, 256, size=(N, h, w, 3)).astype(np.float32)
         if name == "model_minmax":
             x = np.clip(x, 20, 230)  # a saturated frame: tied extremes share the min/max gradient
+        if name == "model_hsv":
+            x = np.floor(x / 32) * 32  # 8 levels per channel: many pixels with tied channels (TF's tie rules)
         z_shape = per_image(meaning, tf.constant(x[:1])).shape[1:]
         zc = z_shape[-1]
         conv_w = rng.normal(0, 1 / np.sqrt(9 * zc), (3, 3, zc, 4)).astype(np.float32)
