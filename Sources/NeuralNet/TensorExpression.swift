@@ -32,6 +32,19 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
     /// A scalar constant.
     public static func scalar(_ value: Float) -> TensorExpression { .constant(values: [value], shape: []) }
 
+    /// TF `per_image_standardization`: `(x − mean) / max(std, 1/√(H·W·C))` over each image's last three
+    /// axes, with `std = √mean((x − mean)²)` (`reduce_std`). The element count H·W·C is written as the
+    /// sum of `x·0 + 1`, so the expression does not depend on the input size. Prints as `standardize(x)`.
+    public static func perImageStandardization(_ image: TensorExpression) -> TensorExpression {
+        let axes = [-1, -2, -3]
+        let mean = TensorExpression.reduce(.mean, image, axes: axes, keepDimensions: true)
+        let centred = TensorExpression.binary(.subtract, image, mean)
+        let deviation = TensorExpression.unary(.sqrt, .reduce(.mean, .unary(.square, centred), axes: axes, keepDimensions: true))
+        let count = TensorExpression.reduce(.sum, .binary(.add, .binary(.multiply, image, .scalar(0)), .scalar(1)), axes: axes, keepDimensions: true)
+        let minimum = TensorExpression.binary(.divide, .scalar(1), .unary(.sqrt, count))
+        return .binary(.divide, centred, .binary(.maximum, deviation, minimum))
+    }
+
     /// Whether the expression reads the input at all.
     public var usesInput: Bool {
         switch self {
@@ -59,6 +72,8 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
             return ("-" + operand.operand(atLeast: 2), 2)
         case .unary(let function, let operand):
             return ("\(function.rawValue)(\(operand.description))", 3)
+        case .binary(.divide, .binary(.subtract, let image, _), _) where self == .perImageStandardization(image):
+            return ("standardize(\(image.description))", 3)
         case .binary(let op, let left, let right) where op.isInfix:
             let precedence = op == .add || op == .subtract ? 0 : 1
             return ("\(left.operand(atLeast: precedence))\(op.symbol)\(right.operand(atLeast: precedence + 1))", precedence)

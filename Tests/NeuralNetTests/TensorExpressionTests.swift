@@ -63,6 +63,16 @@ final class TensorExpressionTests: XCTestCase {
         XCTAssertThrowsError(try TensorExpressionLayer(expression: .concatenate([x, x], axis: 0)).outputShape(forInputShape: [2, 2]))
     }
 
+    /// `per_image_standardization`: zero mean and unit deviation per image, or divided by 1/√count when flat.
+    func testPerImageStandardization() throws {
+        let layer = try TensorExpressionLayer(expression: .perImageStandardization(x))
+        XCTAssertEqual(layer.expression.description, "standardize(x)")
+        let y = layer.forward(Tensor(shape: [2, 1, 2, 2], scalars: [1, 3, 5, 7, 2, 2, 2, 2]))
+        let deviation = Float(5).squareRoot()  // values 1, 3, 5, 7: mean 4, variance 5
+        let expected: [Float] = [-3 / deviation, -1 / deviation, 1 / deviation, 3 / deviation, 0, 0, 0, 0]
+        for (a, b) in zip(y.scalars, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+
     func testRGBToHSVMatchesTheFormula() throws {
         let layer = try TensorExpressionLayer(expression: .rgbToHSV(x))
         // Orange (1, 0.5, 0): V 1, S 1, H 0.5/6; blue-ish (0.2, 0.4, 0.8): V 0.8, S 0.75, H (0.2−0.4)/(6·0.6) + 4/6;
@@ -96,6 +106,7 @@ final class TensorExpressionTests: XCTestCase {
         cases.append(("concatenate", .concatenate([.unary(.tanh, x), .binary(.multiply, gray, gray)], axis: -1), signed))
         cases.append(("concatenate rows", .concatenate([x, .unary(.square, x)], axis: 1), signed))
         cases.append(("rgb_to_hsv", .rgbToHSV(x), positive))
+        cases.append(("standardize", .perImageStandardization(.unary(.tanh, x)), signed))
         cases.append(("expand_dims", .binary(.multiply, .expandDimensions(.reduce(.sum, x, axes: [3], keepDimensions: false), axis: -1), x), signed))
         for (label, expression, input) in cases {
             let layer = try TensorExpressionLayer(name: label, expression: expression)

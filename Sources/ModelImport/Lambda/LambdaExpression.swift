@@ -12,7 +12,7 @@ import SteerLensSupport
 /// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
 /// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
 /// | `upsample(ROWS,COLUMNS)` | nearest-neighbour upscaling by whole factors (`K.resize_images`) |
-/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])`, `concatenate(E,E…,axis=A)`, `expand_dims(E,axis=A)`, `rgb_to_hsv(E)` | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
+/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])`, `concatenate(E,E…,axis=A)`, `expand_dims(E,axis=A)`, `rgb_to_hsv(E)`, `standardize(E)` (`per_image_standardization`) | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
 ///
 /// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
 /// Spaces are ignored. Arithmetic that is affine in `x` becomes one `x·a + b` step; anything else a
@@ -118,7 +118,7 @@ private struct Parser {
     }
 
     static let tensorFunctions: Set<String> = Set(TensorFunction.allCases.map(\.rawValue)).union(
-        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix", "concatenate", "expand_dims", "rgb_to_hsv"])
+        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix", "concatenate", "expand_dims", "rgb_to_hsv", "standardize"])
 
     mutating func parseStep() throws(LambdaExpressionError) -> [LambdaOperation] {
         skipSpaces()
@@ -249,6 +249,8 @@ private struct Parser {
             result = .unary(function, operand)
         } else if name == "rgb_to_hsv" {
             result = .rgbToHSV(operand)
+        } else if name == "standardize" {
+            result = .perImageStandardization(operand)
         } else if let reduction = TensorReduction(rawValue: name) {
             var axes: [Int]?
             var keep = false

@@ -201,7 +201,7 @@ extension LambdaMatcher {
             return .rgbToHSV(try operand(bound, "images"))
         case "per_image_standardization":
             let bound = try bind(name, ["image"], arguments, keywords)
-            return Self.standardization(try operand(bound, "image"))
+            return .perImageStandardization(try operand(bound, "image"))
         default:
             let bound = try bind(name, ["x", "name"], arguments, keywords)
             guard let tensorFunction = TensorFunction(rawValue: function) else {
@@ -209,19 +209,6 @@ extension LambdaMatcher {
             }
             return .unary(tensorFunction, try operand(bound, "x"))
         }
-    }
-
-    /// TF `per_image_standardization`: `(x − mean) / max(std, 1/√(H·W·C))` over each image, with
-    /// `std = √mean((x − mean)²)` (`reduce_std`). The element count H·W·C is written as the sum of
-    /// `x·0 + 1` over the image, so the expression does not depend on the input size.
-    static func standardization(_ image: TensorExpression) -> TensorExpression {
-        let axes = [-1, -2, -3]
-        let mean = TensorExpression.reduce(.mean, image, axes: axes, keepDimensions: true)
-        let centred = TensorExpression.binary(.subtract, image, mean)
-        let deviation = TensorExpression.unary(.sqrt, .reduce(.mean, .unary(.square, centred), axes: axes, keepDimensions: true))
-        let count = TensorExpression.reduce(.sum, .binary(.add, .binary(.multiply, image, .scalar(0)), .scalar(1)), axes: axes, keepDimensions: true)
-        let minimum = TensorExpression.binary(.divide, .scalar(1), .unary(.sqrt, count))
-        return .binary(.divide, centred, .binary(.maximum, deviation, minimum))
     }
 
     /// `tf.float32`, `'float32'`, `np.float32`, `K.floatx()`.
