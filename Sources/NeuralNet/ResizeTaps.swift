@@ -31,11 +31,15 @@ public enum ResizeMethod: String, Sendable, Hashable, CaseIterable {
     case bicubicHalfPixel
     /// TF `resize_area` (`align_corners=False`): box filter with fractional coverage of input pixels.
     case area
+    /// TF1 `resize_area(align_corners=True)`: the same with the align-corners scale.
+    case areaAlignCorners
 
     /// Bilinear kernels run TF's lerp arithmetic; the others are separable weighted sums.
     var isBilinear: Bool { self == .bilinearLegacy || self == .bilinearAlignCorners || self == .bilinearHalfPixel }
 
-    private var alignsCorners: Bool { self == .bilinearAlignCorners || self == .nearestAlignCorners || self == .bicubicAlignCorners }
+    private var alignsCorners: Bool {
+        self == .bilinearAlignCorners || self == .nearestAlignCorners || self == .bicubicAlignCorners || self == .areaAlignCorners
+    }
 
     /// TF's scale along one axis.
     func scale(input: Int, output: Int) -> Float {
@@ -60,14 +64,14 @@ public enum ResizeMethod: String, Sendable, Hashable, CaseIterable {
             }
         case .bicubicLegacy, .bicubicAlignCorners, .bicubicHalfPixel:
             return Self.bicubicTaps(input: input, output: output, scale: scale, halfPixel: self == .bicubicHalfPixel)
-        case .area:
+        case .area, .areaAlignCorners:
             return Self.areaTaps(input: input, output: output, scale: scale)
         }
     }
 
     /// The factor separable kernels apply after the weighted sums (area: `1 / (hs·ws)`, others 1).
     func finalScale(inputHeight: Int, inputWidth: Int, height: Int, width: Int) -> Float {
-        guard self == .area else { return 1 }
+        guard self == .area || self == .areaAlignCorners else { return 1 }
         return Float(1.0 / Double(scale(input: inputHeight, output: height) * scale(input: inputWidth, output: width)))
     }
 

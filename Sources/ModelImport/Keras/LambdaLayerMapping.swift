@@ -58,6 +58,7 @@ enum LambdaLayerMapping {
             case .bicubicTF1AlignCorners: .bicubicAlignCorners
             case .bicubicHalfPixel: .bicubicHalfPixel
             case .area: .area
+            case .areaTF1AlignCorners: .areaAlignCorners
             }
             return try NeuralNet.Resizing(name: name, height: height, width: width, method: kernel)
         case .upsample(let rows, let columns):

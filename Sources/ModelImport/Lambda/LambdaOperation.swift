@@ -99,6 +99,8 @@ public enum ResizeMethod: String, Sendable, Equatable, CaseIterable {
     case nearestTF1AlignCorners = "nearest_tf1_align_corners"
     /// `ResizeMethod.AREA` (same arithmetic in TF1 and TF2).
     case area = "area"
+    /// TF1 `resize_area(align_corners=True)`: the same box filter with scale `(in − 1)/(out − 1)`.
+    case areaTF1AlignCorners = "area_tf1_align_corners"
     /// TF2 `method='bicubic'`: half-pixel centres, Keys cubic a = −0.5.
     case bicubicHalfPixel = "bicubic"
     /// TF1 `ResizeMethod.BICUBIC`: `align_corners=False`, `half_pixel_centers=False`, a = −0.75.

@@ -87,6 +87,8 @@ CASES = [
     ("resize_compat_v1", "lambda x: tf.compat.v1.image.resize(x, (66, 200), align_corners=True)",
      [resize(66, 200, "bilinear_tf1_align_corners")], None,
      "tf.compat.v1.image.resize(x, (66, 200), align_corners=True)", None),
+    ("resize_area_align_corners", "lambda x: tf.image.resize_area(x, (33, 100), align_corners=True)",
+     [resize(33, 100, "area_tf1_align_corners")], None, "tf.image.resize_area(x, (33, 100), align_corners=True)", None),
     ("resize_bilinear_half_pixel", "lambda x: tf.image.resize_bilinear(x, (66, 200), half_pixel_centers=True)",
      [resize(66, 200, "bilinear")], None, "tf.image.resize_bilinear(x, (66, 200), half_pixel_centers=True)", None),
     ("resize_then_normalize", "lambda x: tf.image.resize_images(x, (66, 200)) / 255.0 - 0.5",
@@ -229,6 +231,12 @@ DEF_CASES = [
             tensor("standardize(x)")],
      None, "import tensorflow as tf; image = image[:, 40:-20, :, :]; "
      "image = tf.image.resize(image, (33, 100), method='bicubic'); return tf.image.per_image_standardization(image)"),
+    ("def_from_import_function",
+     "def shrink(x):\n"
+     "    from tensorflow.image import resize\n"
+     "    return resize(x, (33, 100), method='area')\n",
+     None, [resize(33, 100, "area")], None,
+     "from tensorflow.image import resize; return resize(x, (33, 100), method='area')"),
     ("def_error_unknown_cv2",
      "def to_yuv(x):\n"
      "    import cv2\n"

@@ -24,7 +24,7 @@ by the same conv/pool/dense layers in plain TensorFlow:
     python3 generate_lambda_fixtures.py   # first, if MODEL_CASES changed
     python3 generate_lambda_models.py
 
-It also writes resize_kernels.json: each of SteerLens' ten resize kernels (TF1 legacy / align_corners,
+It also writes resize_kernels.json: each of SteerLens' eleven resize kernels (TF1 legacy / align_corners,
 TF2 half-pixel; bilinear, nearest, bicubic; area) against the TensorFlow op it stands for.
 """
 import os
@@ -107,11 +107,11 @@ def network(weights, z):
     return y @ dw + db
 
 
-def area_adjoint(size, x_shape, g):
+def area_adjoint(size, x_shape, g, align_corners=False):
     """J^T g for the (linear) AREA resize of one [H, W, C] image, per batch item."""
     _, h, w, c = x_shape
     basis = np.eye(h * w * c, dtype=np.float32).reshape(h * w * c, h, w, c)
-    jacobian = np.asarray(v1.resize_images(basis, size, method=v1.ResizeMethod.AREA), np.float64).reshape(h * w * c, -1)
+    jacobian = np.asarray(v1.resize_area(basis, size, align_corners=align_corners), np.float64).reshape(h * w * c, -1)
     return np.stack([(jacobian @ g[i].reshape(-1).astype(np.float64)).reshape(h, w, c) for i in range(g.shape[0])]).astype(np.float32)
 
 
@@ -127,6 +127,7 @@ RESIZE_KERNELS = {
     "bicubic_tf1_align_corners": lambda x, s: v1.resize_bicubic(x, s, align_corners=True),
     "bicubic": lambda x, s: tf.image.resize(x, s, method="bicubic"),
     "area": lambda x, s: v1.resize_area(x, s),
+    "area_tf1_align_corners": lambda x, s: v1.resize_area(x, s, align_corners=True),
 }
 
 
@@ -144,8 +145,8 @@ def resize_kernels():
                 tape.watch(xt)
                 y = function(xt, size)
             seed = rng.normal(0, 1, y.shape).astype(np.float32)
-            if method == "area":
-                gradient = area_adjoint(size, x.shape, seed)
+            if method.startswith("area"):
+                gradient = area_adjoint(size, x.shape, seed, align_corners=method != "area")
             else:
                 gradient = np.asarray(tape.gradient(y, xt, output_gradients=tf.constant(seed)), np.float32)
             cases.append({"method": method, "height": size[0], "width": size[1],
