@@ -23,6 +23,9 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
     /// Operands joined along `axis` of the full tensor (negative from the end; not the batch axis),
     /// `K.concatenate` / `tf.concat`.
     case concatenate([TensorExpression], axis: Int)
+    /// The elements in reverse order along `axis` of the full tensor (`x[..., ::-1]`, RGB ↔ BGR;
+    /// `x[:, :, ::-1]`, a horizontal flip).
+    case reverse(TensorExpression, axis: Int)
     /// TensorFlow's `rgb_to_hsv` over the last axis (3 channels), with TensorFlow's gradient
     /// (see ``HSVConversion``).
     case rgbToHSV(TensorExpression)
@@ -51,7 +54,7 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
         case .input: true
         case .constant: false
         case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _),
-             .rgbToHSV(let operand):
+             .rgbToHSV(let operand), .reverse(let operand, _):
             operand.usesInput
         case .binary(_, let left, let right): left.usesInput || right.usesInput
         case .concatenate(let operands, _): operands.contains(where: \.usesInput)
@@ -92,6 +95,8 @@ public indirect enum TensorExpression: Sendable, Hashable, CustomStringConvertib
             return ("expand_dims(\(operand.description),axis=\(axis))", 3)
         case .rgbToHSV(let operand):
             return ("rgb_to_hsv(\(operand.description))", 3)
+        case .reverse(let operand, let axis):
+            return ("reverse(\(operand.description),axis=\(axis))", 3)
         }
     }
 
@@ -176,6 +181,11 @@ extension TensorExpression {
             var result = first
             result[positive] = shapes.map { $0[positive] }.reduce(0, +)
             return .success(result)
+        case .reverse(let operand, let axis):
+            return operand.shape(input: inputShape).flatMap { shape in
+                let positive = axis < 0 ? axis + shape.count : axis
+                return positive > 0 && positive < shape.count ? .success(shape) : .failure(ShapeError("reverse axis \(axis) of a rank-\(shape.count) tensor"))
+            }
         case .rgbToHSV(let operand):
             return operand.shape(input: inputShape).flatMap { shape in
                 shape.last == 3 ? .success(shape) : .failure(ShapeError("rgb_to_hsv of \(describe(shape)), which has no 3 channels"))

@@ -39,7 +39,7 @@ public final class TensorExpressionLayer: UnaryLayer {
             switch expression {
             case .input, .constant: operands = []
             case .unary(_, let operand), .reduce(_, let operand, _, _), .channelMix(let operand, _, _), .expandDimensions(let operand, _),
-                 .rgbToHSV(let operand):
+                 .rgbToHSV(let operand), .reverse(let operand, _):
                 operands = [add(operand)]
             case .binary(_, let left, let right): operands = [add(left), add(right)]
             case .concatenate(let parts, _): operands = parts.map(add)
@@ -79,6 +79,7 @@ public final class TensorExpressionLayer: UnaryLayer {
             case .channelMix(_, let matrix, let inputs): values.append(Self.mix(operands[0], matrix: matrix, inputs: inputs, transposed: false))
             case .concatenate(_, let axis): values.append(Self.concatenate(operands, axis: axis))
             case .rgbToHSV: values.append(Tensor(shape: operands[0].shape, scalars: HSVConversion.forward(operands[0].scalars)))
+            case .reverse(_, let axis): values.append(Tensor(shape: operands[0].shape, scalars: Self.reverse(operands[0].scalars, shape: operands[0].shape, axis: axis)))
             case .expandDimensions(_, let axis):
                 var shape = operands[0].shape
                 shape.insert(1, at: axis < 0 ? axis + shape.count + 1 : axis)
@@ -125,6 +126,8 @@ public final class TensorExpressionLayer: UnaryLayer {
                 accumulate(node.operands[0], g)
             case .rgbToHSV:
                 accumulate(node.operands[0], HSVConversion.backward(x: values[node.operands[0]].scalars, y: y.scalars, dy: g))
+            case .reverse(_, let axis):
+                accumulate(node.operands[0], Self.reverse(g, shape: y.shape, axis: axis))
             }
         }
         let inputShape = values[nodes.firstIndex { $0.expression == .input }!].shape
@@ -313,5 +316,19 @@ public final class TensorExpressionLayer: UnaryLayer {
             }
         }
         return result
+    }
+
+    /// `values` (row-major `shape`) reversed along `axis`; its own inverse, so also its gradient.
+    static func reverse(_ values: [Float], shape: [Int], axis: Int) -> [Float] {
+        let positive = axis < 0 ? axis + shape.count : axis
+        let outer = shape[..<positive].reduce(1, *), extent = shape[positive], inner = shape[(positive + 1)...].reduce(1, *)
+        var out = [Float](repeating: 0, count: values.count)
+        for o in 0..<outer {
+            for k in 0..<extent {
+                let from = (o * extent + k) * inner, to = (o * extent + extent - 1 - k) * inner
+                for i in 0..<inner { out[to + i] = values[from + i] }
+            }
+        }
+        return out
     }
 }

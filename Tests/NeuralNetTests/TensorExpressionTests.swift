@@ -73,6 +73,15 @@ final class TensorExpressionTests: XCTestCase {
         for (a, b) in zip(y.scalars, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 
+    func testReverseFlipsOneAxis() throws {
+        let bgr = try TensorExpressionLayer(expression: .reverse(x, axis: -1))
+        XCTAssertEqual(bgr.forward(Tensor(shape: [1, 1, 2, 3], scalars: [1, 2, 3, 4, 5, 6])).scalars, [3, 2, 1, 6, 5, 4])
+        let mirror = try TensorExpressionLayer(expression: .reverse(x, axis: 2))
+        XCTAssertEqual(mirror.forward(Tensor(shape: [1, 1, 2, 3], scalars: [1, 2, 3, 4, 5, 6])).scalars, [4, 5, 6, 1, 2, 3])
+        XCTAssertEqual(mirror.backward(Tensor(shape: [1, 1, 2, 3], scalars: [1, 0, 0, 0, 0, 2])).scalars, [0, 0, 2, 1, 0, 0])
+        XCTAssertThrowsError(try TensorExpressionLayer(expression: .reverse(x, axis: 0)).outputShape(forInputShape: [2, 2, 3]))
+    }
+
     func testRGBToHSVMatchesTheFormula() throws {
         let layer = try TensorExpressionLayer(expression: .rgbToHSV(x))
         // Orange (1, 0.5, 0): V 1, S 1, H 0.5/6; blue-ish (0.2, 0.4, 0.8): V 0.8, S 0.75, H (0.2−0.4)/(6·0.6) + 4/6;
@@ -107,6 +116,7 @@ final class TensorExpressionTests: XCTestCase {
         cases.append(("concatenate rows", .concatenate([x, .unary(.square, x)], axis: 1), signed))
         cases.append(("rgb_to_hsv", .rgbToHSV(x), positive))
         cases.append(("standardize", .perImageStandardization(.unary(.tanh, x)), signed))
+        cases.append(("reverse", .binary(.multiply, .reverse(.reverse(x, axis: -1), axis: 2), .unary(.tanh, x)), signed))
         cases.append(("expand_dims", .binary(.multiply, .expandDimensions(.reduce(.sum, x, axes: [3], keepDimensions: false), axis: -1), x), signed))
         for (label, expression, input) in cases {
             let layer = try TensorExpressionLayer(name: label, expression: expression)

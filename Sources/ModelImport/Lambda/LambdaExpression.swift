@@ -12,7 +12,7 @@ import SteerLensSupport
 /// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
 /// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
 /// | `upsample(ROWS,COLUMNS)` | nearest-neighbour upscaling by whole factors (`K.resize_images`) |
-/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])`, `concatenate(E,E…,axis=A)`, `expand_dims(E,axis=A)`, `rgb_to_hsv(E)`, `standardize(E)` (`per_image_standardization`) | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
+/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])`, `concatenate(E,E…,axis=A)`, `expand_dims(E,axis=A)`, `rgb_to_hsv(E)`, `standardize(E)` (`per_image_standardization`), `reverse(E,axis=A)` (`x[..., ::-1]`) | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
 ///
 /// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
 /// Spaces are ignored. Arithmetic that is affine in `x` becomes one `x·a + b` step; anything else a
@@ -118,7 +118,7 @@ private struct Parser {
     }
 
     static let tensorFunctions: Set<String> = Set(TensorFunction.allCases.map(\.rawValue)).union(
-        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix", "concatenate", "expand_dims", "rgb_to_hsv", "standardize"])
+        TensorReduction.allCases.map(\.rawValue)).union(["maximum", "minimum", "mix", "concatenate", "expand_dims", "rgb_to_hsv", "standardize", "reverse"])
 
     mutating func parseStep() throws(LambdaExpressionError) -> [LambdaOperation] {
         skipSpaces()
@@ -231,13 +231,17 @@ private struct Parser {
     mutating func parseFunction(_ name: String) throws(LambdaExpressionError) -> TensorExpression {
         guard consume("(") else { throw expected("'('") }
         let operand = try parseSum().tensor
-        if name == "concatenate" || name == "expand_dims" {
+        if name == "concatenate" || name == "expand_dims" || name == "reverse" {
             var operands = [operand]
             while consume(",") {
                 if peekWord() == "axis" {
                     position += "axis".count
                     guard consume("="), let axis = parseInteger(), consume(")") else { throw expected("axis=INTEGER)") }
-                    return name == "concatenate" ? .concatenate(operands, axis: axis) : .expandDimensions(operands[0], axis: axis)
+                    switch name {
+                    case "concatenate": return .concatenate(operands, axis: axis)
+                    case "reverse": return .reverse(operands[0], axis: axis)
+                    default: return .expandDimensions(operands[0], axis: axis)
+                    }
                 }
                 guard name == "concatenate" else { break }
                 operands.append(try parseSum().tensor)
@@ -271,7 +275,7 @@ private struct Parser {
                     throw expected("axis=… or keepdims")
                 }
             }
-            result = .reduce(reduction, operand, axes: axes, keepDimensions: keep)
+            result = .reduce(reduction, operand, axes: axes, keepDimensions: keep && axes != nil)
         } else if name == "mix" {
             guard consume(","), let inputs = parseInteger(), inputs > 0, consume(","), consume("[") else { throw expected("mix(E,INPUTS,[MATRIX])") }
             let matrix = try parseNumberList()

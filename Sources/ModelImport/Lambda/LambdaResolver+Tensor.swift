@@ -4,9 +4,9 @@ import NeuralNet
 /// colour conversions and standardisation, into one ``NeuralNet/TensorExpression`` step.
 ///
 /// The function catalogue (signatures as in Keras 2 `backend`, TF 1.15/2.x):
-/// - `K.min/max/mean/sum(x, axis=None, keepdims=False)`, `tf.reduce_min/max/mean/sum(input_tensor, axis=None, keepdims=False)`
-///   (TF1 also `keep_dims`, `reduction_indices`), also under `tf.math` and NumPy's `np.min/max/mean/sum(a, axis=None, …, keepdims)`;
-/// - `relu` (`tf.nn.relu`, `K.relu` with default alpha/max_value), `tanh`, `sigmoid`, `sqrt`, `square`,
+/// - `K.min/max/mean/sum/std/var(x, axis=None, keepdims=False)`, `tf.reduce_min/max/mean/sum(input_tensor, axis=None, keepdims=False)`
+///   `tf.math.reduce_std/reduce_variance` (TF1 also `keep_dims`, `reduction_indices`), also under `tf.math` and NumPy's `np.min/max/mean/sum(a, axis=None, …, keepdims)`;
+/// - `tf.clip_by_value`, `K.clip`; `relu` (`tf.nn.relu`, `K.relu` with default alpha/max_value), `tanh`, `sigmoid`, `sqrt`, `square`,
 ///   `abs`, `exp`, `log` under `tf`, `tf.math`, `tf.nn`, `K`, `np`; `tf.maximum/minimum`, `K.maximum/minimum`;
 /// - `tf.image.rgb_to_grayscale`, `rgb_to_yuv`, `yuv_to_rgb` (TensorFlow's kernels as channel mixes), `rgb_to_hsv`,
 ///   `tf.image.per_image_standardization`;
@@ -78,19 +78,22 @@ extension LambdaMatcher {
     /// Whether `name` is a tensor function of the catalogue (for routing calls).
     static func isTensorFunction(_ name: String) -> Bool {
         let last = name.split(separator: ".").last.map(String.init) ?? name
-        return name.contains(".") && (tensorFunctionNames.contains(last) || reductionNames[last] != nil || constantFunctionNames.contains(last))
+        return name.contains(".") && (tensorFunctionNames.contains(last) || reductionNames[last] != nil || deviationNames[last] != nil
+            || constantFunctionNames.contains(last))
     }
 
     static let tensorFunctionNames: Set<String> = [
         "relu", "tanh", "sigmoid", "sqrt", "square", "abs", "exp", "log", "maximum", "minimum", "cast",
         "rgb_to_grayscale", "rgb_to_yuv", "yuv_to_rgb", "per_image_standardization", "epsilon",
-        "concatenate", "concat", "expand_dims", "rgb_to_hsv",
+        "concatenate", "concat", "expand_dims", "rgb_to_hsv", "clip_by_value", "clip",
     ]
     static let constantFunctionNames: Set<String> = ["array", "asarray", "float32", "constant", "cast_to_floatx"]
     static let reductionNames: [String: TensorReduction] = [
         "min": .min, "max": .max, "mean": .mean, "sum": .sum, "amin": .min, "amax": .max,
         "reduce_min": .min, "reduce_max": .max, "reduce_mean": .mean, "reduce_sum": .sum,
     ]
+    /// Deviation reductions, built from means as TensorFlow's `reduce_variance` / `reduce_std` are.
+    static let deviationNames: [String: Bool] = ["std": true, "reduce_std": true, "var": false, "reduce_variance": false]
 
     /// TensorFlow's colour kernels (`image_ops_impl.py`): `[input channel][output channel]`.
     static let rgbToYUV: [Float] = [0.299, -0.14714119, 0.61497538, 0.587, -0.28886916, -0.51496512, 0.114, 0.43601035, -0.10001026]
@@ -105,7 +108,7 @@ extension LambdaMatcher {
             guard let value = bound[key] else { throw LambdaMismatch(reason: "\(name) is called without `\(key)`") }
             return try tensorExpression(value, base: &base)
         }
-        if let reduction = Self.reductionNames[function] {
+        if Self.reductionNames[function] != nil || Self.deviationNames[function] != nil {
             let parameters = function.hasPrefix("reduce_")
                 ? ["input_tensor", "axis", "keepdims", "name", "reduction_indices", "keep_dims"]
                 : name.hasPrefix("numpy.") || name.hasPrefix("np.") ? ["x", "axis", "dtype", "out", "keepdims"] : ["x", "axis", "keepdims"]
@@ -132,7 +135,14 @@ extension LambdaMatcher {
                 }
             }
             let input = try operand(bound, parameters[0])
-            return .reduce(reduction, input, axes: axes, keepDimensions: keep)
+            if let isDeviation = Self.deviationNames[function] {
+                // reduce_variance: mean((x − mean(x, keepdims))², axes); reduce_std: its square root.
+                // (`axes == nil` reduces each image with its axes kept, so `keepDimensions` is false there by convention.)
+                let centred = TensorExpression.binary(.subtract, input, .reduce(.mean, input, axes: axes, keepDimensions: axes != nil))
+                let variance = TensorExpression.reduce(.mean, .unary(.square, centred), axes: axes, keepDimensions: keep && axes != nil)
+                return isDeviation ? .unary(.sqrt, variance) : variance
+            }
+            return .reduce(Self.reductionNames[function]!, input, axes: axes, keepDimensions: keep && axes != nil)
         }
         switch function {
         case "epsilon":
@@ -196,6 +206,12 @@ extension LambdaMatcher {
                 axis = value
             }
             return .expandDimensions(try tensorExpression(operandExpression, base: &base), axis: axis)
+        case "clip_by_value", "clip":
+            // tf.clip_by_value(t, clip_value_min, clip_value_max), K.clip(x, min_value, max_value): the gradient
+            // passes where min ≤ x ≤ max, as maximum/minimum with ties to x give it.
+            let keys = function == "clip" ? ["x", "min_value", "max_value"] : ["t", "clip_value_min", "clip_value_max", "name"]
+            let bound = try bind(name, keys, arguments, keywords)
+            return .binary(.minimum, .binary(.maximum, try operand(bound, keys[0]), try operand(bound, keys[1])), try operand(bound, keys[2]))
         case "rgb_to_hsv":
             let bound = try bind(name, ["images", "name"], arguments, keywords)
             return .rgbToHSV(try operand(bound, "images"))

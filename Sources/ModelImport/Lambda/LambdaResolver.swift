@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// A Lambda layer understood: what it computes, and the Python it was read from.
 public struct LambdaResolution: Sendable, Equatable {
     public let layerName: String
@@ -214,6 +216,7 @@ struct LambdaMatcher {
             throw LambdaMismatch(reason: "the subscript `[\(index.source)]` indexes the batch axis; crops look like x[:, top:bottom, left:right, :]")
         }
         var axes: [PythonSlice] = []
+        var reversed: [Int] = []
         let ellipsisCount = items.filter { $0 == .constant(.ellipsis) }.count
         guard ellipsisCount <= 1, items.count - ellipsisCount <= 4 else {
             throw LambdaMismatch(reason: "the subscript does not index an NHWC batch")
@@ -227,15 +230,24 @@ struct LambdaMatcher {
                 throw LambdaMismatch(reason: "the subscript item `\(item.source)` selects a single index; only slices are supported")
             }
             if let step, try constantValue(step) != PythonObject.none, try constantValue(step) != .int(1) {
-                throw LambdaMismatch(reason: "slices with a step (`\(step.source)`) are not supported")
+                // `::-1` reverses the whole axis (BGR ↔ RGB, mirror image); other steps resample.
+                guard try constantValue(step) == .int(-1), try sliceBound(start) == nil, try sliceBound(stop) == nil else {
+                    throw LambdaMismatch(reason: "slices with a step (`\(step.source)`) other than a whole `::-1` are not supported")
+                }
+                reversed.append(axes.count)
+                axes.append(.all)
+                continue
             }
             axes.append(PythonSlice(start: try sliceBound(start), stop: try sliceBound(stop)))
         }
         axes += Array(repeating: .all, count: 4 - axes.count)
-        guard axes[0] == .all else { throw LambdaMismatch(reason: "the subscript crops the batch axis") }
+        guard axes[0] == .all, !reversed.contains(0) else { throw LambdaMismatch(reason: "the subscript crops or reorders the batch axis") }
         guard axes[3] == .all else { throw LambdaMismatch(reason: "the subscript selects channels, which is not supported") }
-        if axes[1] == .all, axes[2] == .all { return [] }
-        return [.crop(rows: axes[1], columns: axes[2])]
+        var operations: [LambdaOperation] = axes[1] == .all && axes[2] == .all ? [] : [.crop(rows: axes[1], columns: axes[2])]
+        if !reversed.isEmpty {
+            operations.append(.tensor(reversed.reduce(TensorExpression.input) { .reverse($0, axis: $1) }))
+        }
+        return operations
     }
 
     func sliceBound(_ expression: PythonExpression) throws(LambdaMismatch) -> Int? {

@@ -146,7 +146,14 @@ CASES = [
      [crop((50, 130), (10, None))], None, "tf.slice(x, [0, 50, 10, 0], [-1, 80, -1, -1])", None),
     ("crop_none_bounds", "lambda x: x[:, None:-20, -300:None, :]", [crop((None, -20), (-300, None))], None,
      "x[:, :-20, -300:, :]", None),
-    ("error_channel_flip", "lambda x: x[..., ::-1]", None, "step", "x[..., ::-1]", None),
+    ("channel_flip", "lambda x: x[..., ::-1]", [tensor("reverse(x,axis=3)")], None, "x[..., ::-1]", None),
+    ("crop_mirror", "lambda x: x[:, 60:-25, ::-1, :]", [crop((60, -25), ALL), tensor("reverse(x,axis=2)")], None,
+     "x[:, 60:-25, ::-1, :]", None),
+    ("error_channel_step", "lambda x: x[:, ::2]", None, "step", "x[:, ::2]", None),
+    ("standard_score", "lambda x: (x - K.mean(x)) / K.std(x)", [tensor("(x-mean(x))/sqrt(mean(square(x-mean(x))))")], None,
+     "(x - K.mean(x)) / K.std(x)", None),
+    ("clip_pixels", "lambda x: K.clip(x / 255.0, 0.1, 0.9)", [tensor("minimum(maximum(x/255.0,0.1),0.9)")], None,
+     "K.clip(x / 255.0, 0.1, 0.9)", None),
     ("error_conditional", "lambda x: x if x is not None else 0", None, "cannot follow", None, None),
 ]
 
@@ -317,6 +324,14 @@ MODEL_CASES = [
      "    return hsv * 2.0 - 1.0\n",
      None, [tensor("rgb_to_hsv(x/255.0)"), affine(2.0, -1.0)], None,
      "import tensorflow as tf; hsv = tf.image.rgb_to_hsv(x / 255.0); return hsv * 2.0 - 1.0"),
+    ("model_bgr_std_clip",
+     "def bgr_standard(x):\n"
+     "    from keras import backend as K\n"
+     "    x = x[..., ::-1]\n"
+     "    x = (x - K.mean(x)) / K.std(x)\n"
+     "    return K.clip(x, -1.5, 1.5)\n",
+     None, [tensor("reverse(x,axis=3)"), tensor("minimum(maximum((x-mean(x))/sqrt(mean(square(x-mean(x)))),-1.5),1.5)")],
+     None, "from keras import backend as K; x = x[..., ::-1]; x = (x - K.mean(x)) / K.std(x); return K.clip(x, -1.5, 1.5)"),
     ("model_gray_tanh",
      "gray_tanh = lambda x: K.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)\n",
      None, [tensor("tanh(mix(x,3,[0.2989,0.587,0.114])/127.5-1.0)")], None,

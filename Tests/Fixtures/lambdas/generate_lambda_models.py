@@ -77,6 +77,8 @@ CASES = {
     "model_concat_expand": ("3.11.7", "raw_unicode_escape", (10, 12),
                             lambda x: tf.concat([x / 255.0, tf.expand_dims(tf.reduce_mean(x, axis=-1), -1) / 255.0 - 0.5], axis=-1)),
     "model_hsv": ("3.9.18", "raw_unicode_escape", (10, 12), lambda x: tf.image.rgb_to_hsv(x / 255.0) * 2.0 - 1.0),
+    "model_bgr_std_clip": ("3.10.13", "raw_unicode_escape", (10, 12),
+                           lambda x: tf.clip_by_value((x[..., ::-1] - tf.reduce_mean(x[..., ::-1])) / tf.math.reduce_std(x[..., ::-1]), -1.5, 1.5)),
     "model_gray_tanh": ("3.12.1", "base64", (10, 12),
                         lambda x: tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)),
 }
@@ -91,6 +93,7 @@ MEANING_TEXT = {
     "model_per_channel": "(x - [123.68, 116.78, 103.94]) / 58.0",
     "model_concat_expand": "tf.concat([x / 255.0, tf.expand_dims(tf.reduce_mean(x, axis=-1), -1) / 255.0 - 0.5], axis=-1)",
     "model_hsv": "tf.image.rgb_to_hsv(x / 255.0) * 2.0 - 1.0 (TF's registered RGBToHSV gradient)",
+    "model_bgr_std_clip": "tf.clip_by_value((x[..., ::-1] - reduce_mean) / reduce_std, -1.5, 1.5), per image",
     "model_gray_tanh": "tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)",
 }
 

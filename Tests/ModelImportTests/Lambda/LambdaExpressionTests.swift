@@ -89,7 +89,7 @@ final class LambdaExpressionTests: XCTestCase {
             "relu(x)*2.0", "tanh(sigmoid(x)-0.5)", "mean(x,axis=1|2,keepdims)", "sum(abs(x),axis=-1)",
             "maximum(x,0.5)-minimum(x*(-2.0),1.0)", "mix(x,3,[0.2989,0.587,0.114])", "sqrt(square(x)+exp(log(x)))",
             "concatenate(x,relu(x),x*2.0,axis=-1)", "expand_dims(max(x,axis=3),axis=3)", "standardize(tanh(x))",
-            "rgb_to_hsv(x/255.0)*2.0",
+            "rgb_to_hsv(x/255.0)*2.0", "reverse(reverse(x,axis=-1),axis=2)",
         ]
         for text in texts {
             let operations = try parse(text)

@@ -21,13 +21,14 @@ final class LambdaModelFixtureTests: XCTestCase {
     func testPerChannelMeanFromDefaultsPython311() throws { try check("model_per_channel") }
     func testConcatenateExpandDimsPython311Text() throws { try check("model_concat_expand") }
     func testRGBToHSVPython39Text() throws { try check("model_hsv") }
+    func testBGRStandardScoreClipPython310Text() throws { try check("model_bgr_std_clip") }
     func testGrayscaleTanhPython312() throws { try check("model_gray_tanh") }
 
     func testEveryModelFixtureIsCovered() throws {
         let present = try FileManager.default.contentsOfDirectory(atPath: Self.root.path).filter { !$0.hasPrefix(".") }
         XCTAssertEqual(Set(present), [
             "model_normalize_area", "model_crop_import", "model_resize_align_corners", "model_minmax",
-            "model_bicubic_standardize", "model_nearest_yuv", "model_per_channel", "model_concat_expand", "model_hsv", "model_gray_tanh",
+            "model_bicubic_standardize", "model_nearest_yuv", "model_per_channel", "model_concat_expand", "model_hsv", "model_bgr_std_clip", "model_gray_tanh",
         ])
     }
 
