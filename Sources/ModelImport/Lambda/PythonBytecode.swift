@@ -36,6 +36,7 @@ public enum PythonBytecodeDialect: String, Sendable, Equatable, CaseIterable {
                 "BUILD_LIST": 103, "LOAD_ATTR": 106, "LOAD_GLOBAL": 116, "LOAD_FAST": 124, "CALL_FUNCTION": 131,
                 "BUILD_SLICE": 133, "LOAD_DEREF": 136, "EXTENDED_ARG": 144,
                 "POP_TOP": 1, "ROT_TWO": 2, "DUP_TOP": 4, "IMPORT_NAME": 108, "IMPORT_FROM": 109, "STORE_FAST": 125,
+                "UNPACK_SEQUENCE": 92,
             ]
             if self != .python35 { table["CALL_FUNCTION_KW"] = 141 }
             if self != .python35 { table["LOAD_METHOD"] = 160; table["CALL_METHOD"] = 161 }
@@ -49,6 +50,7 @@ public enum PythonBytecodeDialect: String, Sendable, Equatable, CaseIterable {
                 "BUILD_SLICE": 133, "MAKE_CELL": 135, "EXTENDED_ARG": 144, "COPY_FREE_VARS": 149,
                 "RESUME": 151, "LIST_EXTEND": 162, "CALL": 171, "KW_NAMES": 172,
                 "POP_TOP": 1, "SWAP": 99, "COPY": 120, "IMPORT_NAME": 108, "IMPORT_FROM": 109, "STORE_FAST": 125,
+                "UNPACK_SEQUENCE": 92,
             ]
             if self == .python311 {
                 table["UNARY_POSITIVE"] = 10; table["LOAD_DEREF"] = 137
@@ -66,9 +68,10 @@ public enum PythonBytecodeDialect: String, Sendable, Equatable, CaseIterable {
         switch self {
         case .python35, .python36to37, .python38to310: [:]
         case .python311:
-            ["LOAD_GLOBAL": 5, "LOAD_ATTR": 4, "LOAD_METHOD": 10, "BINARY_OP": 1, "BINARY_SUBSCR": 4, "PRECALL": 1, "CALL": 4]
+            ["LOAD_GLOBAL": 5, "LOAD_ATTR": 4, "LOAD_METHOD": 10, "BINARY_OP": 1, "BINARY_SUBSCR": 4, "PRECALL": 1, "CALL": 4,
+             "UNPACK_SEQUENCE": 1]
         case .python312:
-            ["LOAD_GLOBAL": 4, "LOAD_ATTR": 9, "BINARY_OP": 1, "BINARY_SUBSCR": 1, "CALL": 3]
+            ["LOAD_GLOBAL": 4, "LOAD_ATTR": 9, "BINARY_OP": 1, "BINARY_SUBSCR": 1, "CALL": 3, "UNPACK_SEQUENCE": 1]
         }
     }
 

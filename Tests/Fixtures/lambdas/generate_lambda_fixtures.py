@@ -244,6 +244,15 @@ DEF_CASES = [
      "    return resize(x, (33, 100), method='area')\n",
      None, [resize(33, 100, "area")], None,
      "from tensorflow.image import resize; return resize(x, (33, 100), method='area')"),
+    ("def_unpack_sizes",
+     "def resize(x, size=(66, 200)):\n"
+     "    import tensorflow as tf\n"
+     "    height, width = size\n"
+     "    top, bottom = 60, -25\n"
+     "    return tf.image.resize_images(x[:, top:bottom], (height, width))\n",
+     None, [crop((60, -25), ALL), resize(66, 200, "bilinear_tf1")], None,
+     "import tensorflow as tf; height = size[0]; width = size[1]; top = 60; bottom = -25; "
+     "return tf.image.resize_images(x[:, top:bottom], (height, width))"),
     ("def_error_unknown_cv2",
      "def to_yuv(x):\n"
      "    import cv2\n"
