@@ -19,6 +19,8 @@ by the same conv/pool/dense layers in plain TensorFlow:
                 ResizeArea (no TF gradient) it is the area resize's exact Jacobian transpose, from
                 pushing unit images through tf.image.resize (linear map).
   case.json     python version, encoding, lambda source, meaning, shapes.
+  weights.h5 + architecture.json   for the WEIGHTS_ONLY cases: the same model as a Keras 1 save_weights
+                file and its model.to_json() text.
 
     pip install tensorflow-cpu==2.21.0 h5py==3.14.0 numpy==2.4.6
     python3 generate_lambda_fixtures.py   # first, if MODEL_CASES changed
@@ -96,6 +98,26 @@ MEANING_TEXT = {
     "model_bgr_std_clip": "tf.clip_by_value((x[..., ::-1] - reduce_mean) / reduce_std, -1.5, 1.5), per image",
     "model_gray_tanh": "tf.tanh(tf.image.rgb_to_grayscale(x) / 127.5 - 1.0)",
 }
+
+
+# Cases also written as a Keras 1 `save_weights` file plus the `model.to_json()` architecture.
+WEIGHTS_ONLY = {"model_crop_import"}
+
+
+def write_keras1_weights_only(d, config, layers):
+    """weights.h5 in Keras 1.2 `save_weights` layout (the model_weights group's content at the root)
+    and architecture.json = `model.to_json()` (the model_config with keras_version and backend)."""
+    import h5py
+    with h5py.File(os.path.join(d, "weights.h5"), "w") as f:
+        f.attrs["layer_names"] = np.array([n.encode("utf8") for n, _ in layers])
+        for lname, weights in layers:
+            g = f.create_group(lname)
+            g.attrs["weight_names"] = np.array([wn.encode("utf8") for wn, _ in weights]) if weights \
+                else np.array([], dtype=np.float64)
+            for wn, arr in weights:
+                g.create_dataset(wn, data=np.asarray(arr, np.float32))
+    with open(os.path.join(d, "architecture.json"), "w") as f:
+        json.dump(dict(config, keras_version="1.2.1", backend="tensorflow"), f)
 
 
 def per_image(meaning, x):
@@ -218,6 +240,8 @@ def main():
         d = os.path.join(OUT, name)
         os.makedirs(d)
         write_keras1_h5(os.path.join(d, "model.h5"), config, layers)
+        if name in WEIGHTS_ONLY:
+            write_keras1_weights_only(d, config, layers)
         for file, array in (("input", x), ("output", np.asarray(y, np.float32)), ("seed", seed), ("gradient", gradient)):
             np.save(os.path.join(d, file + ".npy"), array)
         with open(os.path.join(d, "case.json"), "w") as f:

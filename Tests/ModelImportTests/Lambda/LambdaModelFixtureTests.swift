@@ -14,6 +14,7 @@ final class LambdaModelFixtureTests: XCTestCase {
 
     func testAreaResizeThenNormalisePython35() throws { try check("model_normalize_area") }
     func testCropWithImportPython36() throws { try check("model_crop_import") }
+    func testCropWithImportWeightsOnlyWithArchitecture() throws { try check("model_crop_import", weightsOnly: true) }
     func testAlignCornersResizePython37() throws { try check("model_resize_align_corners") }
     func testMinMaxNormalisationPython38() throws { try check("model_minmax") }
     func testCropBicubicStandardisationPython39() throws { try check("model_bicubic_standardize") }
@@ -41,10 +42,13 @@ final class LambdaModelFixtureTests: XCTestCase {
         XCTAssertGreaterThan(tied, 2)
     }
 
-    private func check(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Loads `model.h5` (or `weights.h5` + `architecture.json`) and compares operations, output and gradient.
+    private func check(_ name: String, weightsOnly: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
         let directory = Self.root.appendingPathComponent(name)
         let caseInfo = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("case.json"))) as? [String: Any])
-        let loaded = try KerasModelLoader.load(from: directory.appendingPathComponent("model.h5"))
+        let loaded = weightsOnly
+            ? try KerasModelLoader.load(from: directory.appendingPathComponent("weights.h5"), architecture: directory.appendingPathComponent("architecture.json"))
+            : try KerasModelLoader.load(from: directory.appendingPathComponent("model.h5"))
 
         let expectedOperations = try XCTUnwrap(caseInfo["expected_operations"] as? [[String: Any]]).map(LambdaFixtureCase.operation)
         let resolution = try XCTUnwrap(loaded.card.lambdaResolutions.first, file: file, line: line)
