@@ -1,24 +1,14 @@
 import Foundation
 
-/// How ``Resizing`` maps output pixels to input pixels. All use `scale = Float(in) / Float(out)`.
-public enum ResizeMethod: String, Sendable, Hashable {
-    /// TF1 `tf.compat.v1.image.resize_bilinear(align_corners=False, half_pixel_centers=False)`:
-    /// `src = dst·scale`, lower `floor(src)`, upper `min(ceil(src), in − 1)`.
-    case bilinearLegacy
-    /// Keras `Resizing` / TF2 `tf.image.resize(method="bilinear")`: `src = (dst + 0.5)·scale − 0.5`,
-    /// lower `max(floor(src), 0)`, upper `min(ceil(src), in − 1)`.
-    case bilinearHalfPixel
-    /// TF `resize_area` (`align_corners=False`): box filter with fractional coverage of input pixels.
-    case area
-}
-
 /// Resizes images to `(height, width)` with TensorFlow's kernels (Keras `Resizing`, resolved resize
 /// `Lambda` layers).
 ///
 /// Layout: `[N, H, W, C] → [N, height, width, C]`. The arithmetic follows TensorFlow's CPU kernels
 /// (`resize_bilinear_op.cc`: `top = tl + (tr − tl)·xλ`, `bottom = bl + (br − bl)·xλ`,
-/// `out = top + (bottom − top)·yλ`; `resize_area_op.cc`: per-row weighted sums, then `· 1/(hs·ws)`),
-/// in Float32 and in the same order. Backward is the exact linear adjoint (scatter of the same weights).
+/// `out = top + (bottom − top)·yλ`; `resize_area_op.cc`: per-row weighted sums, then `· 1/(hs·ws)`;
+/// nearest and bicubic as separable weighted sums of the taps in ``ResizeMethod/taps(input:output:)``),
+/// in Float32. Backward is the exact linear adjoint (scatter of the same weights); TensorFlow registers
+/// no gradient for `ResizeArea`, and this adjoint is what its Jacobian transpose is.
 public final class Resizing: UnaryLayer {
     public let name: String
     public let height: Int
@@ -27,15 +17,11 @@ public final class Resizing: UnaryLayer {
     public var typeName: String { "Resizing" }
     public var parameterCount: Int { 0 }
 
-    /// One output coordinate's contributions along one axis: `(input index, weight)`. Bilinear taps are
-    /// `[lower, upper]` with the lerp fraction as the weight of both; area taps are TF's coverage weights.
-    typealias Taps = [(index: Int, weight: Float)]
-
     private var inputShape: [Int]?
     private var rowTaps: [Taps] = []
     private var columnTaps: [Taps] = []
-    /// Area: TF's final factor `1 / (heightScale · widthScale)`.
-    private var areaScale: Float = 1
+    /// Separable kernels: the factor applied last (area: TF's `1 / (heightScale · widthScale)`, else 1).
+    private var separableScale: Float = 1
 
     public init(name: String = "resizing", height: Int, width: Int, method: ResizeMethod) throws {
         guard height > 0, width > 0 else {
@@ -54,64 +40,20 @@ public final class Resizing: UnaryLayer {
         return [height, width, shape[2]]
     }
 
-    /// Bilinear taps along one axis: `[lower, upper]` with the lerp as weight of both (see forward).
-    static func bilinearTaps(input: Int, output: Int, halfPixel: Bool) -> [Taps] {
-        let scale = Float(input) / Float(output)
-        return (0..<output).map { i in
-            let source = halfPixel ? (Float(i) + 0.5) * scale - 0.5 : Float(i) * scale
-            let floorSource = source.rounded(.down)
-            let lower = max(Int(floorSource), 0)
-            let upper = min(Int(source.rounded(.up)), input - 1)
-            let lerp = source - floorSource
-            return [(lower, lerp), (upper, lerp)]
-        }
-    }
-
-    /// Area taps along one axis, as TF's `ResizeAreaOp` computes them (Float32, bounded indices).
-    static func areaTaps(input: Int, output: Int) -> [Taps] {
-        let scale = Float(input) / Float(output)
-        return (0..<output).map { o in
-            let start = Float(o) * scale
-            let end = Float(o + 1) * scale
-            let first = Int(start.rounded(.down))
-            let last = Int(end.rounded(.up))
-            var taps: Taps = []
-            for i in first..<max(last, first + 1) {
-                let weight: Float
-                if Float(i) < start {
-                    weight = Float(i + 1) > end ? scale : Float(i + 1) - start
-                } else {
-                    weight = Float(i + 1) > end ? end - Float(i) : 1
-                }
-                taps.append((min(max(i, 0), input - 1), weight))
-            }
-            return taps
-        }
-    }
-
     private func prepare(for shape: [Int]) {
         guard shape != inputShape else { return }
         inputShape = shape
-        let (inHeight, inWidth) = (shape[1], shape[2])
-        switch method {
-        case .bilinearLegacy, .bilinearHalfPixel:
-            let halfPixel = method == .bilinearHalfPixel
-            rowTaps = Resizing.bilinearTaps(input: inHeight, output: height, halfPixel: halfPixel)
-            columnTaps = Resizing.bilinearTaps(input: inWidth, output: width, halfPixel: halfPixel)
-        case .area:
-            rowTaps = Resizing.areaTaps(input: inHeight, output: height)
-            columnTaps = Resizing.areaTaps(input: inWidth, output: width)
-            let heightScale = Float(inHeight) / Float(height), widthScale = Float(inWidth) / Float(width)
-            areaScale = Float(1.0 / Double(heightScale * widthScale))
-        }
+        rowTaps = method.taps(input: shape[1], output: height)
+        columnTaps = method.taps(input: shape[2], output: width)
+        separableScale = method.finalScale(inputHeight: shape[1], inputWidth: shape[2], height: height, width: width)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.shape.count == 4, "\(name): expects [N, H, W, C], got \(input.shape)")
         prepare(for: input.shape)
         let (batch, inHeight, inWidth, channels) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let rowTaps = rowTaps, columnTaps = columnTaps, areaScale = areaScale
-        let bilinear = method != .area
+        let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
+        let bilinear = method.isBilinear
         let (height, width) = (height, width)
         return Tensor(shape: [batch, height, width, channels]) { out in
             input.scalars.withUnsafeBufferPointer { x in
@@ -144,7 +86,7 @@ public final class Resizing: UnaryLayer {
                                     }
                                     for c in 0..<channels { total[c] += rowSum[c] * wy }
                                 }
-                                for c in 0..<channels { out[o + c] = total[c] * areaScale }
+                                for c in 0..<channels { out[o + c] = total[c] * separableScale }
                             }
                             o += channels
                         }
@@ -158,8 +100,8 @@ public final class Resizing: UnaryLayer {
         guard let inputShape else { preconditionFailure("\(name): backward before forward") }
         let (batch, inHeight, inWidth, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         precondition(outputGradient.shape == [batch, height, width, channels], "\(name): gradient shape \(outputGradient.shape) does not match the output")
-        let rowTaps = rowTaps, columnTaps = columnTaps, areaScale = areaScale
-        let bilinear = method != .area
+        let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
+        let bilinear = method.isBilinear
         var result = Tensor(zeros: inputShape)
         result.scalars.withUnsafeMutableBufferPointer { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
@@ -187,7 +129,7 @@ public final class Resizing: UnaryLayer {
                             } else {
                                 for (iy, wy) in ys {
                                     for (ix, wx) in xs {
-                                        let w = areaScale * wy * wx
+                                        let w = separableScale * wy * wx
                                         let p = image + (iy * inWidth + ix) * channels
                                         for c in 0..<channels { dx[p + c] += dy[o + c] * w }
                                     }

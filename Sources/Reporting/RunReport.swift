@@ -42,7 +42,7 @@ public struct RunReport: Codable, Sendable {
         public var output: String
         public var unit: Int
         public var layers: [Layer]
-        /// How each Lambda layer was resolved, e.g. `lambda_1 = x*0.007843138-1.0 (from bytecode: x / 127.5 - 1.0)`.
+        /// How each Lambda layer was resolved, e.g. `lambda_1 = x*0.007843138-1.0 (from bytecode: lambda x: x / 127.5 - 1.0)`.
         public var lambdas: [String]
         /// The `.steerlens.json` that supplied preprocessing defaults, if any.
         public var sidecar: String?

@@ -41,6 +41,10 @@ struct ModelCardReport: Encodable {
         let layer: String
         let resolvedAs: String
         let source: String
+        /// The Python versions whose bytecode it was read as, e.g. `3.6–3.7`.
+        let python: String?
+        /// The decompiled function, one statement per line (absent for `--lambda` declarations).
+        let function: [String]?
     }
 
     let file: String
@@ -69,10 +73,12 @@ struct ModelCardReport: Encodable {
         lambdas = card.lambdaResolutions.map { resolution in
             let source: String
             switch resolution.source {
-            case .bytecode(let python): source = "bytecode: lambda x: \(python)"
+            case .bytecode(let python): source = "bytecode: \(python)"
             case .override: source = "--lambda"
             }
-            return Lambda(layer: resolution.layer, resolvedAs: resolution.operations.map(\.description).joined(separator: "; "), source: source)
+            return Lambda(layer: resolution.layer, resolvedAs: resolution.operations.map(\.description).joined(separator: "; "), source: source,
+                          python: resolution.decompiled?.pythonVersions,
+                          function: resolution.decompiled.map { $0.functionSource.split(separator: "\n").map(String.init) })
         }
     }
 
@@ -100,7 +106,14 @@ struct ModelCardReport: Encodable {
         lines.append("outputs:    " + outputs.enumerated().map { "\($0.offset): \($0.element.name) \(shape($0.element.shape))" }.joined(separator: ", "))
         lines.append("parameters: \(totalParameters)")
         for lambda in lambdas {
-            lines.append("lambda:     \(lambda.layer) = \(lambda.resolvedAs)   [\(lambda.source)]")
+            // A one-line lambda shows inline; a function body follows on its own indented lines.
+            guard let function = lambda.function, function.count > 1 else {
+                let python = lambda.python.map { ", Python \($0)" } ?? ""
+                lines.append("lambda:     \(lambda.layer) = \(lambda.resolvedAs)   [\(lambda.source)\(python)]")
+                continue
+            }
+            lines.append("lambda:     \(lambda.layer) = \(lambda.resolvedAs)   [bytecode, Python \(lambda.python ?? "?"):]")
+            lines += function.map { "              " + $0 }
         }
         return lines.joined(separator: "\n")
     }

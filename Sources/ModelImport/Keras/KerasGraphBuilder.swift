@@ -173,7 +173,8 @@ struct KerasGraphBuilder {
         }
         do {
             let resolved = try LambdaResolver.resolution(layerName: layer.name, config: layer.config.values)
-            return LambdaLayerResolution(layer: layer.name, operations: resolved.operations, source: .bytecode(python: resolved.source))
+            return LambdaLayerResolution(layer: layer.name, operations: resolved.operations, source: .bytecode(python: resolved.decompiled.lambdaSource),
+                                         decompiled: resolved.decompiled)
         } catch {
             throw ModelImportError.unresolvableLambda(error)
         }

@@ -5,7 +5,7 @@ public struct LambdaLayerResolution: Sendable, Equatable, CustomStringConvertibl
     /// Where the operations came from.
     public enum Source: Sendable, Equatable {
         /// Recovered from the marshalled Python bytecode in the model file; `python` is the decompiled
-        /// lambda body (e.g. `x / 127.5 - 1.0`).
+        /// function on one line (`lambda x: x / 127.5 - 1.0`, `def crop(x): import tensorflow as tf; return x[:, 60:134]`).
         case bytecode(python: String)
         /// Declared by the user (`--lambda NAME=EXPR`), taking priority over the file.
         case override
@@ -14,14 +14,17 @@ public struct LambdaLayerResolution: Sendable, Equatable, CustomStringConvertibl
     public let layer: String
     public let operations: [LambdaOperation]
     public let source: Source
+    /// The decompiled function (statements, Python versions), when the operations came from bytecode.
+    public let decompiled: DecompiledLambda?
 
-    public init(layer: String, operations: [LambdaOperation], source: Source) {
+    public init(layer: String, operations: [LambdaOperation], source: Source, decompiled: DecompiledLambda? = nil) {
         self.layer = layer
         self.operations = operations
         self.source = source
+        self.decompiled = decompiled
     }
 
-    /// `lambda_1 = x*0.007843138-1.0 (from bytecode: x / 127.5 - 1.0)`.
+    /// `lambda_1 = x*0.007843138-1.0 (from bytecode: lambda x: x / 127.5 - 1.0)`.
     public var description: String {
         let steps = operations.map(\.description).joined(separator: ";")
         switch source {
@@ -44,16 +47,27 @@ enum LambdaLayerMapping {
             guard inputShape.count == 3 else {
                 throw ModelImportError.unsupportedConfig(layer: layerName, detail: "resize needs an image input [H, W, C], got \(inputShape)")
             }
-            let kernel: NeuralNet.ResizeMethod
-            switch method {
-            case .bilinearTF1: kernel = .bilinearLegacy
-            case .bilinearHalfPixel: kernel = .bilinearHalfPixel
-            case .area: kernel = .area
-            default:
-                throw ModelImportError.unsupportedConfig(
-                    layer: layerName, detail: "resize method '\(method.rawValue)' is not implemented (supported: bilinear, bilinear_tf1, area)")
+            let kernel: NeuralNet.ResizeMethod = switch method {
+            case .bilinearTF1: .bilinearLegacy
+            case .bilinearTF1AlignCorners: .bilinearAlignCorners
+            case .bilinearHalfPixel: .bilinearHalfPixel
+            case .nearestTF1: .nearestLegacy
+            case .nearestTF1AlignCorners: .nearestAlignCorners
+            case .nearestHalfPixel: .nearestHalfPixel
+            case .bicubicTF1: .bicubicLegacy
+            case .bicubicTF1AlignCorners: .bicubicAlignCorners
+            case .bicubicHalfPixel: .bicubicHalfPixel
+            case .area: .area
+            case .areaTF1AlignCorners: .areaAlignCorners
             }
             return try NeuralNet.Resizing(name: name, height: height, width: width, method: kernel)
+        case .upsample(let rows, let columns):
+            guard inputShape.count == 3 else {
+                throw ModelImportError.unsupportedConfig(layer: layerName, detail: "upsample needs an image input [H, W, C], got \(inputShape)")
+            }
+            return try NeuralNet.Resizing(name: name, height: inputShape[0] * rows, width: inputShape[1] * columns, method: .nearestLegacy)
+        case .tensor(let expression):
+            return try NeuralNet.TensorExpressionLayer(name: name, expression: expression)
         case .crop(let rows, let columns):
             guard inputShape.count == 3 else {
                 throw ModelImportError.unsupportedConfig(layer: layerName, detail: "crop needs an image input [H, W, C], got \(inputShape)")

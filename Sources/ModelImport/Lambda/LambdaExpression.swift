@@ -1,3 +1,4 @@
+import NeuralNet
 import SteerLensSupport
 
 /// The `--lambda NAME=EXPR` language: how a user declares what a Lambda layer computes.
@@ -10,13 +11,16 @@ import SteerLensSupport
 /// | an arithmetic expression in `x` with numbers, `+ - * /` and parentheses that is affine: `x/127.5-1`, `x/255-0.5`, `2*x/255-1`, `(x-128)/128`, `x*0.0039`, `-x+1` | y = x·a + b |
 /// | `resize(H,W)` or `resize(H,W,METHOD)` | resize to H×W; METHOD is one of `bilinear` (TF2 `tf.image.resize`, half-pixel centres; the default), `bilinear_tf1` (TF1 `tf.image.resize_images`), `nearest`, `nearest_tf1`, `area`, `bicubic`, `bicubic_tf1`, and the `*_tf1_align_corners` forms (see ``ResizeMethod``) |
 /// | `crop(TOP,BOTTOM,LEFT,RIGHT)` | `x[:, TOP:BOTTOM, LEFT:RIGHT, :]` with Python slice bounds: negative counts from the end, empty (or `None`) means the edge, e.g. `crop(60,-25,,)` |
+/// | `upsample(ROWS,COLUMNS)` | nearest-neighbour upscaling by whole factors (`K.resize_images`) |
+/// | any other arithmetic in `x`: `+ - * /`, numbers, per-channel lists `[a,b,c]`, `min max mean sum(E[,axis=A\|B][,keepdims])` (per image), `relu tanh sigmoid sqrt square abs exp log(E)`, `maximum minimum(E,E)`, `mix(E,N,[N×M matrix])`, `concatenate(E,E…,axis=A)`, `expand_dims(E,axis=A)`, `rgb_to_hsv(E)`, `standardize(E)` (`per_image_standardization`), `reverse(E,axis=A)` (`x[..., ::-1]`) | one ``NeuralNet/TensorExpression`` step, e.g. `(x-min(x))/(max(x)-min(x))` |
 ///
 /// Examples: `--lambda lambda_1='x/127.5-1'`, `--lambda lambda_1='resize(66,200,bilinear_tf1);x/255-0.5'`.
-/// Spaces are ignored. Expressions that are not affine in `x` (`x*x`, `1/x`) are rejected.
+/// Spaces are ignored. Arithmetic that is affine in `x` becomes one `x·a + b` step; anything else a
+/// tensor expression step.
 public enum LambdaExpression {
     /// Parses an expression into operations (`[.identity]` for the identity).
     public static func parse(_ text: String) throws(LambdaExpressionError) -> [LambdaOperation] {
-        var parser = Parser(text: text)
+        var parser = LambdaExpressionParser(text: text)
         let operations = try parser.parseSequence()
         return operations.isEmpty ? [.identity] : operations
     }
@@ -74,10 +78,12 @@ private extension Substring {
 ///     step     := NAME '(' args ')' | 'identity' | sum
 ///     sum      := product (('+' | '-') product)*
 ///     product  := unary (('*' | '/') unary)*
-///     unary    := ('+' | '-') unary | NUMBER | 'x' | '(' sum ')'
+///     unary    := ('+' | '-') unary | NUMBER | 'x' | '(' sum ')' | '[' NUMBER (',' NUMBER)* ']'
+///               | FUNCTION '(' sum (',' argument)* ')'
 ///
-/// Arithmetic is evaluated while parsing as a pair (a, b) meaning x·a + b, or a constant.
-private struct Parser {
+/// Arithmetic builds a ``NeuralNet/TensorExpression`` and, while it stays affine, the pair (a, b)
+/// meaning x·a + b (`LambdaExpression+Arithmetic.swift`).
+struct LambdaExpressionParser {
     let text: String
     let characters: [Character]
     var position = 0
@@ -106,7 +112,7 @@ private struct Parser {
     mutating func parseStep() throws(LambdaExpressionError) -> [LambdaOperation] {
         skipSpaces()
         let start = position
-        if let word = peekWord(), word != "x" {
+        if let word = peekWord(), word != "x", !Self.tensorFunctions.contains(word) {
             position += word.count
             if word == "identity" { return [] }
             guard consume("(") else {
@@ -116,102 +122,29 @@ private struct Parser {
             switch word {
             case "resize": return [try resize(arguments)]
             case "crop": return try crop(arguments)
+            case "upsample":
+                guard arguments.count == 2, let rows = Int(arguments[0]), let columns = Int(arguments[1]), rows > 0, columns > 0 else {
+                    throw LambdaExpressionError.badArguments(expression: text, function: "upsample", reason: "takes two positive integer factors (rows,columns)")
+                }
+                return [.upsample(rows: rows, columns: columns)]
             default:
                 position = start
                 throw LambdaExpressionError.unknownFunction(expression: text, name: word)
             }
         }
         let value = try parseSum()
-        guard value.hasX else {
+        guard let affine = value.affine else {
+            guard value.tensor.usesInput else { throw LambdaExpressionError.notAffine(expression: text, reason: "it does not use x") }
+            return [.tensor(value.tensor)]
+        }
+        guard affine.hasX else {
             throw LambdaExpressionError.notAffine(expression: text, reason: "it does not use x")
         }
-        guard value.scale != 0, Float(value.scale).isFinite, Float(value.offset).isFinite else {
+        guard affine.scale != 0, Float(affine.scale).isFinite, Float(affine.offset).isFinite else {
             throw LambdaExpressionError.notAffine(expression: text, reason: "its scale or offset is not a usable Float")
         }
-        if value.scale == 1, value.offset == 0 { return [] }
-        return [.affine(scale: Float(value.scale), offset: Float(value.offset))]
-    }
-
-    // MARK: Arithmetic
-
-    mutating func parseSum() throws(LambdaExpressionError) -> Affine {
-        var value = try parseProduct()
-        while true {
-            if consume("+") {
-                let right = try parseProduct()
-                value = Affine(scale: value.scale + right.scale, offset: value.offset + right.offset, hasX: value.hasX || right.hasX)
-            } else if consume("-") {
-                let right = try parseProduct()
-                value = Affine(scale: value.scale - right.scale, offset: value.offset - right.offset, hasX: value.hasX || right.hasX)
-            } else {
-                return value
-            }
-        }
-    }
-
-    mutating func parseProduct() throws(LambdaExpressionError) -> Affine {
-        var value = try parseUnary()
-        while true {
-            if consume("*") {
-                let right = try parseUnary()
-                if value.hasX, right.hasX {
-                    throw LambdaExpressionError.notAffine(expression: text, reason: "it multiplies x by x")
-                }
-                value = right.hasX
-                    ? Affine(scale: right.scale * value.offset, offset: right.offset * value.offset, hasX: true)
-                    : Affine(scale: value.scale * right.offset, offset: value.offset * right.offset, hasX: value.hasX)
-            } else if consume("/") {
-                let right = try parseUnary()
-                if right.hasX {
-                    throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by x")
-                }
-                guard right.offset != 0 else {
-                    throw LambdaExpressionError.notAffine(expression: text, reason: "it divides by zero")
-                }
-                value = Affine(scale: value.scale / right.offset, offset: value.offset / right.offset, hasX: value.hasX)
-            } else {
-                return value
-            }
-        }
-    }
-
-    mutating func parseUnary() throws(LambdaExpressionError) -> Affine {
-        if consume("-") {
-            let value = try parseUnary()
-            return Affine(scale: -value.scale, offset: -value.offset, hasX: value.hasX)
-        }
-        if consume("+") { return try parseUnary() }
-        if consume("(") {
-            let value = try parseSum()
-            guard consume(")") else { throw expected("')'") }
-            return value
-        }
-        if peekWord() == "x" {
-            position += 1
-            return Affine(scale: 1, offset: 0, hasX: true)
-        }
-        guard let number = parseNumber() else { throw expected("a number, x or '('") }
-        return Affine(scale: 0, offset: number, hasX: false)
-    }
-
-    /// `12`, `127.5`, `.5`, `1e-3`.
-    mutating func parseNumber() -> Double? {
-        skipSpaces()
-        var end = position
-        func digits() { while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 } }
-        digits()
-        if end < characters.count, characters[end] == "." { end += 1; digits() }
-        guard end > position, characters[position..<end] != ["."] else { return nil }
-        if end < characters.count, characters[end] == "e" || characters[end] == "E" {
-            var exponentEnd = end + 1
-            if exponentEnd < characters.count, characters[exponentEnd] == "+" || characters[exponentEnd] == "-" { exponentEnd += 1 }
-            let digitsStart = exponentEnd
-            while exponentEnd < characters.count, characters[exponentEnd].isASCII, characters[exponentEnd].isNumber { exponentEnd += 1 }
-            if exponentEnd > digitsStart { end = exponentEnd }
-        }
-        guard let value = Double(String(characters[position..<end])) else { return nil }
-        position = end
-        return value
+        if affine.scale == 1, affine.offset == 0 { return [] }
+        return [.affine(scale: Float(affine.scale), offset: Float(affine.offset))]
     }
 
     // MARK: Steps

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// One step of what a Keras Lambda layer computes, on an NHWC float32 batch.
 ///
 /// A Lambda resolves to a sequence of these, applied in order; `[.identity]` means it passes its
@@ -14,6 +16,13 @@ public enum LambdaOperation: Sendable, Equatable, CustomStringConvertible {
     case resize(height: Int, width: Int, method: ResizeMethod)
     /// `x[:, rows, columns, :]`: keep the given rows and columns (Python slice bounds, step 1).
     case crop(rows: PythonSlice, columns: PythonSlice)
+    /// Nearest-neighbour upscaling by whole factors (`K.resize_images(x, rows, columns, 'channels_last')`):
+    /// every pixel repeated `rows` × `columns` times.
+    case upsample(rows: Int, columns: Int)
+    /// Any other per-image computation: element-wise arithmetic with scalars or per-channel arrays,
+    /// `K.min`/`K.max`/`K.mean`/`K.sum`, activations, colour conversions, standardisation (see
+    /// ``NeuralNet/TensorExpression``), e.g. `(x-min(x))/(max(x)-min(x))`.
+    case tensor(TensorExpression)
 
     public var description: String {
         switch self {
@@ -28,6 +37,10 @@ public enum LambdaOperation: Sendable, Equatable, CustomStringConvertible {
         case .crop(let rows, let columns):
             func bound(_ value: Int?) -> String { value.map(String.init) ?? "" }
             return "crop(\(bound(rows.start)),\(bound(rows.stop)),\(bound(columns.start)),\(bound(columns.stop)))"
+        case .upsample(let rows, let columns):
+            return "upsample(\(rows),\(columns))"
+        case .tensor(let expression):
+            return expression.description
         }
     }
 }
@@ -86,6 +99,8 @@ public enum ResizeMethod: String, Sendable, Equatable, CaseIterable {
     case nearestTF1AlignCorners = "nearest_tf1_align_corners"
     /// `ResizeMethod.AREA` (same arithmetic in TF1 and TF2).
     case area = "area"
+    /// TF1 `resize_area(align_corners=True)`: the same box filter with scale `(in − 1)/(out − 1)`.
+    case areaTF1AlignCorners = "area_tf1_align_corners"
     /// TF2 `method='bicubic'`: half-pixel centres, Keys cubic a = −0.5.
     case bicubicHalfPixel = "bicubic"
     /// TF1 `ResizeMethod.BICUBIC`: `align_corners=False`, `half_pixel_centers=False`, a = −0.75.

@@ -40,6 +40,7 @@ public enum LambdaResolutionError: SteerLensError, Equatable {
 
     public var hint: String {
         "declare what it computes, e.g. --lambda \(layer)='x/127.5-1' "
-            + "(affine in x, resize(h,w[,method]), crop(top,bottom,left,right), steps joined by ';')"
+            + "(arithmetic in x with min/max/mean/sum/relu/tanh/sigmoid/…, resize(h,w[,method]), "
+            + "crop(top,bottom,left,right), upsample(rows,columns); steps joined by ';')"
     }
 }

@@ -62,8 +62,7 @@ extension LambdaMatcher {
         case .nearest: return alignCorners ? .nearestTF1AlignCorners : halfPixelCenters ? .nearestHalfPixel : .nearestTF1
         case .bicubic: return alignCorners ? .bicubicTF1AlignCorners : halfPixelCenters ? .bicubicHalfPixel : .bicubicTF1
         case .area:
-            guard !alignCorners else { throw LambdaMismatch(reason: "area resizing with align_corners=True is not supported") }
-            return .area
+            return alignCorners ? .areaTF1AlignCorners : .area
         }
     }
 

@@ -1,3 +1,5 @@
+import NeuralNet
+
 /// A Lambda layer understood: what it computes, and the Python it was read from.
 public struct LambdaResolution: Sendable, Equatable {
     public let layerName: String
@@ -33,7 +35,7 @@ public enum LambdaResolver {
     public static func resolution(layerName: String, function: LambdaFunction) throws(LambdaResolutionError) -> LambdaResolution {
         let decompiled = try decompile(layerName: layerName, function: function)
         do throws(LambdaMismatch) {
-            var operations = try LambdaMatcher().operations(decompiled.expression)
+            var operations = try LambdaMatcher().operations(decompiled.expression.substitutingLocals)
             if operations.isEmpty { operations = [.identity] }
             return LambdaResolution(layerName: layerName, operations: operations, decompiled: decompiled)
         } catch {
@@ -78,18 +80,24 @@ struct LambdaMatcher {
         switch expression {
         case .parameter(_, 0, _):
             return []
-        case .binary(let op, _, _) where Self.affineOperators.contains(op):
-            return try affineOperations(expression)
-        case .unary(let op, _) where op != .invert:
-            return try affineOperations(expression)
+        case .binary(.add, _, _), .binary(.subtract, _, _), .binary(.multiply, _, _), .binary(.trueDivide, _, _),
+             .unary(.negative, _), .unary(.positive, _):
+            // Affine arithmetic becomes one Rescaling; anything else element-wise a TensorExpression.
+            do throws(LambdaMismatch) {
+                return try affineOperations(expression)
+            } catch {
+                return try tensorOperations(expression)
+            }
         case .call(let function, let arguments, let keywords):
             return try callOperations(function, arguments, keywords)
         case .subscripted(let base, let index):
             return try operations(base) + cropOperations(index)
-        case .binary(let op, _, _):
-            throw LambdaMismatch(reason: "the operator \(op.rawValue) is not supported")
+        case .binary:
+            return try tensorOperations(expression)
         default:
-            if let value = try number(expression) { throw LambdaMismatch(reason: "it returns the constant \(value), not a function of its input") }
+            if let value = try constantValue(expression) {
+                throw LambdaMismatch(reason: "it returns the constant \(value.pythonRepr), not a function of its input")
+            }
             throw LambdaMismatch(reason: "`\(expression.source)` is not an operation on the input")
         }
     }
@@ -208,6 +216,7 @@ struct LambdaMatcher {
             throw LambdaMismatch(reason: "the subscript `[\(index.source)]` indexes the batch axis; crops look like x[:, top:bottom, left:right, :]")
         }
         var axes: [PythonSlice] = []
+        var reversed: [Int] = []
         let ellipsisCount = items.filter { $0 == .constant(.ellipsis) }.count
         guard ellipsisCount <= 1, items.count - ellipsisCount <= 4 else {
             throw LambdaMismatch(reason: "the subscript does not index an NHWC batch")
@@ -221,15 +230,24 @@ struct LambdaMatcher {
                 throw LambdaMismatch(reason: "the subscript item `\(item.source)` selects a single index; only slices are supported")
             }
             if let step, try constantValue(step) != PythonObject.none, try constantValue(step) != .int(1) {
-                throw LambdaMismatch(reason: "slices with a step (`\(step.source)`) are not supported")
+                // `::-1` reverses the whole axis (BGR ↔ RGB, mirror image); other steps resample.
+                guard try constantValue(step) == .int(-1), try sliceBound(start) == nil, try sliceBound(stop) == nil else {
+                    throw LambdaMismatch(reason: "slices with a step (`\(step.source)`) other than a whole `::-1` are not supported")
+                }
+                reversed.append(axes.count)
+                axes.append(.all)
+                continue
             }
             axes.append(PythonSlice(start: try sliceBound(start), stop: try sliceBound(stop)))
         }
         axes += Array(repeating: .all, count: 4 - axes.count)
-        guard axes[0] == .all else { throw LambdaMismatch(reason: "the subscript crops the batch axis") }
+        guard axes[0] == .all, !reversed.contains(0) else { throw LambdaMismatch(reason: "the subscript crops or reorders the batch axis") }
         guard axes[3] == .all else { throw LambdaMismatch(reason: "the subscript selects channels, which is not supported") }
-        if axes[1] == .all, axes[2] == .all { return [] }
-        return [.crop(rows: axes[1], columns: axes[2])]
+        var operations: [LambdaOperation] = axes[1] == .all && axes[2] == .all ? [] : [.crop(rows: axes[1], columns: axes[2])]
+        if !reversed.isEmpty {
+            operations.append(.tensor(reversed.reduce(TensorExpression.input) { .reverse($0, axis: $1) }))
+        }
+        return operations
     }
 
     func sliceBound(_ expression: PythonExpression) throws(LambdaMismatch) -> Int? {
@@ -254,6 +272,12 @@ struct LambdaMatcher {
         }
         if parts.count >= 2, parts[parts.count - 2] == "image", let resize = try resizeOperation(name, parts, arguments, keywords) {
             return resize
+        }
+        if let geometry = try geometryOperations(name, arguments, keywords) {
+            return geometry
+        }
+        if Self.isTensorFunction(name) {
+            return try tensorOperations(.call(function, arguments: arguments, keywords: keywords))
         }
         throw LambdaMismatch(reason: "`\(name)` is not a function SteerLens knows")
     }

@@ -35,6 +35,8 @@ public enum PythonBytecodeDialect: String, Sendable, Equatable, CaseIterable {
                 "BINARY_XOR": 65, "BINARY_OR": 66, "RETURN_VALUE": 83, "LOAD_CONST": 100, "BUILD_TUPLE": 102,
                 "BUILD_LIST": 103, "LOAD_ATTR": 106, "LOAD_GLOBAL": 116, "LOAD_FAST": 124, "CALL_FUNCTION": 131,
                 "BUILD_SLICE": 133, "LOAD_DEREF": 136, "EXTENDED_ARG": 144,
+                "POP_TOP": 1, "ROT_TWO": 2, "DUP_TOP": 4, "IMPORT_NAME": 108, "IMPORT_FROM": 109, "STORE_FAST": 125,
+                "UNPACK_SEQUENCE": 92,
             ]
             if self != .python35 { table["CALL_FUNCTION_KW"] = 141 }
             if self != .python35 { table["LOAD_METHOD"] = 160; table["CALL_METHOD"] = 161 }
@@ -47,6 +49,8 @@ public enum PythonBytecodeDialect: String, Sendable, Equatable, CaseIterable {
                 "BUILD_LIST": 103, "LOAD_ATTR": 106, "LOAD_GLOBAL": 116, "BINARY_OP": 122, "LOAD_FAST": 124,
                 "BUILD_SLICE": 133, "MAKE_CELL": 135, "EXTENDED_ARG": 144, "COPY_FREE_VARS": 149,
                 "RESUME": 151, "LIST_EXTEND": 162, "CALL": 171, "KW_NAMES": 172,
+                "POP_TOP": 1, "SWAP": 99, "COPY": 120, "IMPORT_NAME": 108, "IMPORT_FROM": 109, "STORE_FAST": 125,
+                "UNPACK_SEQUENCE": 92,
             ]
             if self == .python311 {
                 table["UNARY_POSITIVE"] = 10; table["LOAD_DEREF"] = 137
@@ -64,9 +68,10 @@ public enum PythonBytecodeDialect: String, Sendable, Equatable, CaseIterable {
         switch self {
         case .python35, .python36to37, .python38to310: [:]
         case .python311:
-            ["LOAD_GLOBAL": 5, "LOAD_ATTR": 4, "LOAD_METHOD": 10, "BINARY_OP": 1, "BINARY_SUBSCR": 4, "PRECALL": 1, "CALL": 4]
+            ["LOAD_GLOBAL": 5, "LOAD_ATTR": 4, "LOAD_METHOD": 10, "BINARY_OP": 1, "BINARY_SUBSCR": 4, "PRECALL": 1, "CALL": 4,
+             "UNPACK_SEQUENCE": 1]
         case .python312:
-            ["LOAD_GLOBAL": 4, "LOAD_ATTR": 9, "BINARY_OP": 1, "BINARY_SUBSCR": 1, "CALL": 3]
+            ["LOAD_GLOBAL": 4, "LOAD_ATTR": 9, "BINARY_OP": 1, "BINARY_SUBSCR": 1, "CALL": 3, "UNPACK_SEQUENCE": 1]
         }
     }
 
@@ -126,7 +131,8 @@ enum PythonBytecode {
             guard let name = names[opcode] else {
                 throw PythonBytecodeError(
                     reason: "opcode \(opcode) is outside what SteerLens follows in Python \(dialect.rawValue) bytecode "
-                        + "(arithmetic, calls, attributes, slicing; not conditionals, comparisons or comprehensions)",
+                        + "(arithmetic, calls, attributes, slicing, local variables, imports; not conditionals, loops, "
+                        + "comparisons or comprehensions)",
                     offset: offset)
             }
             var argument: Int

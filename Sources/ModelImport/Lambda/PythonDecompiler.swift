@@ -1,30 +1,13 @@
-/// A lambda's code object turned back into one Python expression.
-public struct DecompiledLambda: Sendable, Equatable {
-    /// Parameter names; the first receives the layer input.
-    public let parameters: [String]
-    /// The body as Python text, e.g. `x / 127.5 - 1.0`.
-    public let source: String
-    /// The bytecode dialects that read the code consistently (usually one; 3.11 and 3.12 write
-    /// identical bytes for plain arithmetic).
-    public let dialects: [PythonBytecodeDialect]
-    let expression: PythonExpression
-
-    /// `lambda x: x / 127.5 - 1.0`.
-    public var lambdaSource: String { "lambda \(parameters.joined(separator: ", ")): \(source)" }
-
-    /// The Python versions that could have written the code, e.g. `3.6–3.7` or `3.11 or 3.12`.
-    public var pythonVersions: String {
-        dialects.sorted { PythonBytecodeDialect.allCases.firstIndex(of: $0)! < PythonBytecodeDialect.allCases.firstIndex(of: $1)! }
-            .map(\.rawValue).joined(separator: " or ")
-    }
-}
-
-/// Evaluates straight-line lambda bytecode on a symbolic stack, yielding an expression tree.
+/// Evaluates straight-line function bytecode on a symbolic stack, yielding statements and the
+/// returned expression tree.
 ///
 /// Stack entries are expressions, plus a NULL marker for the slot below a callable that CPython's
 /// method-call protocol keeps (LOAD_METHOD, LOAD_GLOBAL/LOAD_ATTR with the low bit in 3.11+,
-/// PUSH_NULL). Jumps, stores and anything else a single-expression lambda over an image does not
-/// need are rejected, so evaluation always ends after one pass over the instructions.
+/// PUSH_NULL). Local variables (STORE_FAST/LOAD_FAST) hold expressions; `import` and
+/// `from … import` (IMPORT_NAME/IMPORT_FROM) bind ``PythonExpression/module(_:)`` values, so
+/// `K.tf.image.…` after `from keras import backend as K` reads as `keras.backend.tf.image.…`. Nothing
+/// is executed. Jumps and anything else straight-line code over an image does not need are rejected,
+/// so evaluation always ends after one pass over the instructions.
 /// Reference: CPython `Python/ceval.c` / `Python/bytecodes.c` for each instruction's stack effect.
 enum PythonDecompiler {
     /// Values the Keras config stores beside the code: positional defaults, closure cells, and the
@@ -49,7 +32,7 @@ enum PythonDecompiler {
         if code.layout == .python311to312, resumeAt(0) || resumeAt(2) {
             throw PythonBytecodeError(reason: "the code was compiled by Python 3.13 or newer, whose bytecode SteerLens does not read yet", offset: 0)
         }
-        var successes: [(PythonBytecodeDialect, PythonExpression)] = []
+        var successes: [(PythonBytecodeDialect, [PythonStatement])] = []
         var furthestFailure: PythonBytecodeError?
         for dialect in PythonBytecodeDialect.candidates(for: code.layout) {
             do {
@@ -65,7 +48,11 @@ enum PythonDecompiler {
         }
         // Dialects that agree are all reported; if they disagree the first (most likely) one wins.
         let agreeing = successes.filter { $0.1 == first.1 }.map(\.0)
-        return DecompiledLambda(parameters: code.parameterNames, source: first.1.source, dialects: agreeing, expression: first.1)
+        guard case .return(let returned) = first.1.last else {
+            throw PythonBytecodeError(reason: "the function does not end with a return", offset: code.bytecode.count)
+        }
+        return DecompiledLambda(functionName: code.name, parameters: code.parameterNames, dialects: agreeing,
+                                statements: first.1, expression: returned)
     }
 
     private enum StackEntry: Equatable {
@@ -80,6 +67,9 @@ enum PythonDecompiler {
         var stack: [StackEntry] = []
         var pendingKeywordNames: [String]?
         var offset = 0
+        /// Values assigned to local variables so far, by local index.
+        var locals: [Int: PythonExpression] = [:]
+        var statements: [PythonStatement] = []
 
         static let maximumStackDepth = 1_000
 
@@ -89,13 +79,14 @@ enum PythonDecompiler {
             self.context = context
         }
 
-        mutating func run(_ instructions: [PythonInstruction]) throws(PythonBytecodeError) -> PythonExpression {
+        /// The body's statements, ending with its `return`.
+        mutating func run(_ instructions: [PythonInstruction]) throws(PythonBytecodeError) -> [PythonStatement] {
             for (index, instruction) in instructions.enumerated() {
                 offset = instruction.offset
                 if let result = try step(instruction) {
                     guard index == instructions.count - 1 else { throw fail("code continues after the return") }
                     guard stack.isEmpty else { throw fail("values left on the stack at return") }
-                    return result
+                    return statements + [.return(result)]
                 }
                 guard stack.count <= Self.maximumStackDepth else { throw fail("stack deeper than \(Self.maximumStackDepth)") }
             }
@@ -110,7 +101,64 @@ enum PythonDecompiler {
             case "NOP", "RESUME", "COPY_FREE_VARS", "MAKE_CELL", "PRECALL":
                 break
             case "LOAD_FAST", "LOAD_FAST_CHECK":
-                push(try local(argument))
+                if let value = locals[argument] {
+                    push(.local(name: try localName(argument), value: value))
+                } else {
+                    push(try local(argument))
+                }
+            case "STORE_FAST":
+                let value = try pop()
+                let name = try localName(argument)
+                locals[argument] = value
+                statements.append(Self.assignment(name, value))
+            case "POP_TOP":
+                // The module left below `from m import a` and constant statements leave no trace.
+                let value = try pop()
+                if case .constant = value {} else if !value.isImportedName { statements.append(.expression(value)) }
+            case "DUP_TOP":
+                let value = try pop()
+                push(value)
+                push(value)
+            case "COPY":
+                guard argument >= 1, argument <= stack.count, case .value(let value) = stack[stack.count - argument] else {
+                    throw fail("COPY \(argument)")
+                }
+                push(value)
+            case "ROT_TWO", "SWAP":
+                let depth = instruction.name == "ROT_TWO" ? 2 : argument
+                guard depth >= 2, depth <= stack.count else { throw fail("\(instruction.name) \(argument)") }
+                stack.swapAt(stack.count - 1, stack.count - depth)
+            case "UNPACK_SEQUENCE":
+                // `h, w = size`: the items go on the stack last first, so the first is stored first. Items of
+                // a named sequence print as `size[0]`; those of a literal print as themselves.
+                let sequence = try pop()
+                var items: [PythonExpression]
+                switch sequence.substitutingLocals {
+                case .constant(.tuple(let values)), .constant(.list(let values)),
+                     .parameter(_, _, .tuple(let values)?), .parameter(_, _, .list(let values)?),
+                     .freeVariable(_, .tuple(let values)?), .freeVariable(_, .list(let values)?):
+                    items = values.map { .constant($0) }
+                case .tuple(let values), .list(let values): items = values
+                default: throw fail("unpacks `\(sequence.source)`, which is not a tuple or list whose values are known")
+                }
+                guard items.count == argument else { throw fail("unpacks \(items.count) values into \(argument) names") }
+                if case .constant = sequence {} else {
+                    items = items.enumerated().map { .local(name: "\(sequence.source)[\($0.offset)]", value: $0.element) }
+                }
+                for item in items.reversed() { push(item) }
+            case "IMPORT_NAME":
+                let fromList = try pop(), level = try pop()
+                guard level == .constant(.int(0)) else { throw fail("relative imports are not followed") }
+                let module = try name(argument)
+                // `import a.b` binds the top package `a`; `from a.b import c` loads `a.b` itself.
+                if fromList == .constant(.none) {
+                    push(.module(String(module.prefix { $0 != "." })))
+                } else {
+                    push(.module(module))
+                }
+            case "IMPORT_FROM":
+                guard case .value(let module) = stack.last, module.isImportedName else { throw fail("IMPORT_FROM without a module") }
+                push(.attribute(module, try name(argument)))
             case "LOAD_CONST":
                 push(.constant(try constant(argument)))
             case "LOAD_GLOBAL":
@@ -224,10 +272,29 @@ enum PythonDecompiler {
             return names
         }
 
+        /// `import …` / `from … import …` for a store of an imported name, otherwise `name = value`.
+        static func assignment(_ name: String, _ value: PythonExpression) -> PythonStatement {
+            switch value {
+            case .module(let module):
+                return .importModule(module: module, alias: module == name ? nil : name)
+            case .attribute(let base, let attribute) where base.isImportedName:
+                if let module = base.dottedName { return .importFrom(module: module, name: attribute, alias: attribute == name ? nil : name) }
+            default:
+                break
+            }
+            return .assign(name: name, value: value)
+        }
+
+        func localName(_ index: Int) throws(PythonBytecodeError) -> String {
+            guard index >= 0, index < code.localNames.count else { throw fail("local variable #\(index) out of range") }
+            return code.localNames[index]
+        }
+
         func local(_ index: Int) throws(PythonBytecodeError) -> PythonExpression {
             let parameterCount = code.argumentCount + code.keywordOnlyArgumentCount
             guard index >= 0, index < parameterCount, index < code.localNames.count else {
-                throw fail("reads local variable #\(index), which is not a parameter")
+                let name = index >= 0 && index < code.localNames.count ? "`\(code.localNames[index])`" : "#\(index)"
+                throw fail("reads the local variable \(name) before any assignment")
             }
             var defaultValue: PythonObject?
             if let defaults = context.defaults, index < code.argumentCount {
@@ -285,6 +352,17 @@ enum PythonDecompiler {
 
         func fail(_ reason: String) -> PythonBytecodeError {
             PythonBytecodeError(reason: reason, offset: offset)
+        }
+    }
+}
+
+extension PythonExpression {
+    /// A module an import loaded, or an attribute chain on one (`from keras import backend`).
+    var isImportedName: Bool {
+        switch self {
+        case .module: true
+        case .attribute(let base, _): base.isImportedName
+        default: false
         }
     }
 }

@@ -21,13 +21,64 @@ indirect enum PythonExpression: Sendable, Equatable {
     case tuple([PythonExpression])
     case list([PythonExpression])
     case call(PythonExpression, arguments: [PythonExpression], keywords: [PythonKeywordArgument])
+    /// A local variable of a function body (`img` after `img = …`, `tf` after `import tensorflow as tf`):
+    /// prints as its name, means `value`.
+    case local(name: String, value: PythonExpression)
+    /// A module an `import` statement in the body loaded, by its full dotted path (`keras.backend`).
+    case module(String)
 
-    /// The dotted name of an attribute chain on a global, e.g. `tf.image.resize_images`.
+    /// The dotted name of an attribute chain on a global or an imported module, e.g.
+    /// `tf.image.resize_images` or, for `from keras import backend as K; K.min`, `keras.backend.min`.
     var dottedName: String? {
         switch self {
-        case .global(let name): name
+        case .global(let name), .module(let name): name
+        case .local(_, let value): value.dottedName
         case .attribute(let base, let name): base.dottedName.map { "\($0).\(name)" }
         default: nil
+        }
+    }
+
+    /// The expression with every local variable replaced by the value it was assigned.
+    var substitutingLocals: PythonExpression {
+        switch self {
+        case .local(_, let value): value.substitutingLocals
+        case .parameter, .constant, .global, .freeVariable, .module: self
+        case .attribute(let base, let name): .attribute(base.substitutingLocals, name)
+        case .binary(let op, let left, let right): .binary(op, left.substitutingLocals, right.substitutingLocals)
+        case .unary(let op, let operand): .unary(op, operand.substitutingLocals)
+        case .subscripted(let base, let index): .subscripted(base.substitutingLocals, index.substitutingLocals)
+        case .slice(let start, let stop, let step): .slice(start: start.substitutingLocals, stop: stop.substitutingLocals, step: step?.substitutingLocals)
+        case .tuple(let items): .tuple(items.map(\.substitutingLocals))
+        case .list(let items): .list(items.map(\.substitutingLocals))
+        case .call(let function, let arguments, let keywords):
+            .call(function.substitutingLocals, arguments: arguments.map(\.substitutingLocals),
+                  keywords: keywords.map { PythonKeywordArgument(name: $0.name, value: $0.value.substitutingLocals) })
+        }
+    }
+}
+
+/// One statement of a function body, as far as SteerLens follows them (straight-line code only).
+enum PythonStatement: Sendable, Equatable {
+    /// `import tensorflow` / `import tensorflow as tf` (`alias` nil when the name is the module's own).
+    case importModule(module: String, alias: String?)
+    /// `from keras import backend as K`.
+    case importFrom(module: String, name: String, alias: String?)
+    /// `img = …`.
+    case assign(name: String, value: PythonExpression)
+    /// An expression evaluated for nothing (its value is discarded), e.g. a docstring-less call.
+    case expression(PythonExpression)
+    case `return`(PythonExpression)
+
+    /// The statement as one line of Python.
+    var source: String {
+        switch self {
+        case .importModule(let module, let alias):
+            alias.map { "import \(module) as \($0)" } ?? "import \(module)"
+        case .importFrom(let module, let name, let alias):
+            "from \(module) import \(name)" + (alias.map { " as \($0)" } ?? "")
+        case .assign(let name, let value): "\(name) = \(value.source)"
+        case .expression(let value): value.source
+        case .return(let value): "return \(value.source)"
         }
     }
 }
@@ -70,7 +121,7 @@ extension PythonExpression {
 
     private func render() -> (text: String, precedence: Int) {
         switch self {
-        case .parameter(let name, _, _), .freeVariable(let name, _), .global(let name):
+        case .parameter(let name, _, _), .freeVariable(let name, _), .global(let name), .local(let name, _), .module(let name):
             return (name, Self.atomPrecedence)
         case .constant(let value):
             let text = value.pythonRepr

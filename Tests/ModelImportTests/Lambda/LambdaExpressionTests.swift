@@ -1,4 +1,5 @@
 import XCTest
+import NeuralNet
 @testable import ModelImport
 
 /// The `--lambda NAME=EXPR` language.
@@ -43,14 +44,14 @@ final class LambdaExpressionTests: XCTestCase {
                 XCTAssertEqual((error as? LambdaExpressionError)?.kind, .usage, file: file, line: line)
             }
         }
-        assertError("x*x", .notAffine(expression: "x*x", reason: "it multiplies x by x"))
-        assertError("1/x", .notAffine(expression: "1/x", reason: "it divides by x"))
         assertError("x/0", .notAffine(expression: "x/0", reason: "it divides by zero"))
+        assertError("max(3)+1", .notAffine(expression: "max(3)+1", reason: "it does not use x"))
+        assertError("sin(x)", .unknownFunction(expression: "sin(x)", name: "sin"))
+        assertError("min(x,axis)", .syntax(expression: "min(x,axis)", column: 11, expected: "'='"))
         assertError("42", .notAffine(expression: "42", reason: "it does not use x"))
         assertError("x/127.5-", .syntax(expression: "x/127.5-", column: 9, expected: "a number, x or '('"))
         assertError("(x", .syntax(expression: "(x", column: 3, expected: "')'"))
         assertError("x 2", .syntax(expression: "x 2", column: 3, expected: "';' or the end"))
-        assertError("tanh(x)", .unknownFunction(expression: "tanh(x)", name: "tanh"))
         assertError("resize(66)", .badArguments(expression: "resize(66)", function: "resize", reason: "takes (height,width) or (height,width,method)"))
         assertError("crop(1,2,3)", .badArguments(expression: "crop(1,2,3)", function: "crop", reason: "takes (top,bottom,left,right); leave a bound empty for the edge"))
         XCTAssertThrowsError(try LambdaExpression.parse("resize(66,200,lanczos)")) { error in
@@ -73,6 +74,30 @@ final class LambdaExpressionTests: XCTestCase {
         }
         XCTAssertEqual(LambdaOperation.affine(scale: 0.5, offset: -1).description, "x*0.5-1.0")
         XCTAssertEqual(LambdaOperation.crop(rows: PythonSlice(start: 60, stop: -25), columns: .all).description, "crop(60,-25,,)")
+    }
+
+    /// Arithmetic that is not affine is one tensor-expression step, and prints back the same way.
+    func testTensorExpressions() throws {
+        let x = TensorExpression.input
+        XCTAssertEqual(try parse("x*x"), [.tensor(.binary(.multiply, x, x))])
+        XCTAssertEqual(try parse("1/x"), [.tensor(.binary(.divide, .scalar(1), x))])
+        let minMax = "(x-min(x))/(max(x)-min(x)+1e-07)"
+        XCTAssertEqual(try parse(minMax).map(\.description), [minMax])
+        XCTAssertEqual(try parse("x - [123.68, 116.78, 103.94]"),
+                       [.tensor(.binary(.subtract, x, .constant(values: [123.68, 116.78, 103.94], shape: [3])))])
+        let texts = [
+            "relu(x)*2.0", "tanh(sigmoid(x)-0.5)", "mean(x,axis=1|2,keepdims)", "sum(abs(x),axis=-1)",
+            "maximum(x,0.5)-minimum(x*(-2.0),1.0)", "mix(x,3,[0.2989,0.587,0.114])", "sqrt(square(x)+exp(log(x)))",
+            "concatenate(x,relu(x),x*2.0,axis=-1)", "expand_dims(max(x,axis=3),axis=3)", "standardize(tanh(x))",
+            "rgb_to_hsv(x/255.0)*2.0", "reverse(reverse(x,axis=-1),axis=2)",
+        ]
+        for text in texts {
+            let operations = try parse(text)
+            XCTAssertEqual(operations.count, 1, text)
+            XCTAssertEqual(operations.map(\.description), [text], text)
+            XCTAssertEqual(try parse(operations[0].description), operations, text)
+        }
+        XCTAssertEqual(try parse("crop(60,-25,,); x/127.5-1; (x-min(x))/(max(x)-min(x))").count, 3)
     }
 
     func testPythonSliceRanges() {

@@ -11,12 +11,12 @@ final class LambdaResolverTests: XCTestCase {
     }
 
     func testUnrecognisedLambdaNamesLayerShowsSourceAndHint() throws {
-        let tanh = try fixture("error_unknown_function")
-        XCTAssertThrowsError(try LambdaResolver.resolution(layerName: "lambda_3", config: ["function": tanh.function, "function_type": "lambda"])) { error in
+        let softsign = try fixture("error_unknown_function")
+        XCTAssertThrowsError(try LambdaResolver.resolution(layerName: "lambda_3", config: ["function": softsign.function, "function_type": "lambda"])) { error in
             guard let error = error as? LambdaResolutionError else { return XCTFail("\(error)") }
             XCTAssertEqual(error.kind, .badInput)
             XCTAssertEqual(error.layer, "lambda_3")
-            XCTAssertEqual(error.message, "Lambda layer 'lambda_3' computes `lambda x: K.tanh(x) * 3`, which SteerLens cannot translate: `K.tanh` is not a function SteerLens knows")
+            XCTAssertEqual(error.message, "Lambda layer 'lambda_3' computes `lambda x: K.softsign(x) * 3`, which SteerLens cannot translate: `K.softsign` is not a function SteerLens knows")
             XCTAssertTrue(error.hint.hasPrefix("declare what it computes, e.g. --lambda lambda_3='x/127.5-1'"), error.hint)
         }
         let rows = try fixture("error_global_size")

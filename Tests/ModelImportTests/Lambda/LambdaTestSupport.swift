@@ -50,6 +50,12 @@ struct LambdaFixtureCase {
             let rows = json["rows"] as! [Any], columns = json["columns"] as! [Any]
             return .crop(rows: PythonSlice(start: bound(rows[0]), stop: bound(rows[1])),
                          columns: PythonSlice(start: bound(columns[0]), stop: bound(columns[1])))
+        case "upsample":
+            return .upsample(rows: json["rows"] as! Int, columns: json["columns"] as! Int)
+        case "tensor":
+            let parsed = try! LambdaExpression.parse(json["expression"] as! String)
+            precondition(parsed.count == 1, "fixture tensor expression \(json) is one step")
+            return parsed[0]
         default: fatalError("unknown fixture op \(json)")
         }
     }
