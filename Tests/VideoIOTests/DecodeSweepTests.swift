@@ -105,6 +105,32 @@ final class DecodeSweepTests: XCTestCase {
         for (frame, expected) in zip(frames, [0, 2.0 / 30, 6.0 / 30, 12.0 / 30]) { XCTAssertEqual(frame.time, expected, accuracy: 0.0015) }
     }
 
+    /// A stream whose frame size changes half-way (two H.264 transport streams joined byte by byte, as a
+    /// recorder that switches resolution writes): every frame is delivered at the one size the reader
+    /// declares (the other part is scaled to it), the part of that size exactly as `ffmpeg` decodes
+    /// it on its own, and nothing overruns a buffer.
+    func testResolutionChangeMidStreamKeepsTheDeclaredSize() throws {
+        let directory = try clipDirectory()
+        let parts = [Clip(width: 202, height: 66, encoder: "libx264", container: "ts", extraOptions: ["-preset", "ultrafast"]),
+                     Clip(width: 426, height: 240, encoder: "libx264", container: "ts", extraOptions: ["-preset", "ultrafast"])]
+        let urls = try generate(parts, frames: 3, in: directory)
+        let joined = directory.appendingPathComponent("resolution-change-\(UUID().uuidString.prefix(6)).ts")
+        try Data(urls.map { try Data(contentsOf: $0) }.joined()).write(to: joined)
+        let reader = try FrameReader(path: joined.path)
+        let declared = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
+        var frames: [Frame] = []
+        while let frame = try reader.next() { frames.append(frame) }
+        XCTAssertEqual(frames.count, 6)
+        XCTAssertEqual(reader.decodeErrorCount, 0)
+        XCTAssertTrue(frames.allSatisfy { PixelSize(width: $0.width, height: $0.height) == declared && $0.pixels.count == declared.width * declared.height * 3 })
+        guard let native = parts.firstIndex(where: { $0.width == declared.width && $0.height == declared.height }) else {
+            return XCTFail("declared size \(declared) is neither part's")
+        }
+        let reference = try ffmpegRGB24(of: [urls[native]])[0]
+        let delivered = Array(frames[(native * 3)..<(native * 3 + 3)].map(\.pixels).joined())
+        XCTAssertTrue(delivered == reference, "the \(declared) part differs from ffmpeg's own decode of it")
+    }
+
     // MARK: Helpers
 
     /// Where the clips go: a temporary folder, or `STEERLENS_SWEEP_CLIPS` when set, where `make
