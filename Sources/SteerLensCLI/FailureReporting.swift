@@ -11,15 +11,20 @@ func reportingFailures<T>(_ command: String, _ body: () throws -> T) throws -> T
         let result = try body()
         try StandardOutput.flush()
         return result
-    } catch let interrupted as Interrupted {
-        printError("steerlens: interrupted \(interrupted.progress); nothing was written (hint: run again, with --overwrite if the output exists)")
-        throw ExitCode(Interrupted.exitCode)
-    } catch let exit as ExitCode {
-        throw exit
     } catch {
-        let failure = error as? SteerLensError ?? UnexpectedFailure(step: "running \(command)", error: error)
-        printError("steerlens: \(failure.message) (hint: \(failure.hint))")
-        throw ExitCode(failure.kind.exitCode)
+        // Results already printed (predict's rows before a failure) still reach the reader.
+        try? StandardOutput.flush()
+        switch error {
+        case let exit as ExitCode:
+            throw exit
+        case let interrupted as Interrupted:
+            printError("steerlens: interrupted \(interrupted.progress); nothing was written (hint: run again, with --overwrite if the output exists)")
+            throw ExitCode(Interrupted.exitCode)
+        default:
+            let failure = error as? SteerLensError ?? UnexpectedFailure(step: "running \(command)", error: error)
+            printError("steerlens: \(failure.message) (hint: \(failure.hint))")
+            throw ExitCode(failure.kind.exitCode)
+        }
     }
 }
 
