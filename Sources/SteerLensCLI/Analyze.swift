@@ -143,7 +143,6 @@ struct Analyze: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard (unit ?? 0) >= 0 else { throw ValidationError("--unit must not be negative") }
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
-        if labels != nil && datasetLabels.labelField != nil { throw ValidationError("--label-field picks a field recorded in the input; it cannot be combined with --labels") }
         guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
         if let pngWidth, pngWidth < 16 { throw ValidationError("--png-width must be at least 16 pixels") }
         guard (0...9).contains(pngCompression) else { throw ValidationError("--png-compression must be between 0 and 9") }

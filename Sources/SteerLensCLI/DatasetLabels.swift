@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Reporting
 import VideoIO
@@ -12,11 +11,14 @@ struct InputLabels {
     /// The dataset field, when the labels were recorded in the input.
     let field: String?
 
-    /// - Throws: `ValidationError` for `--labels` together with `--label-field`;
+    /// - Throws: ``UsageError`` for `--labels` together with `--label-field`;
     ///   ``LabelError/unknownField(path:field:available:)`` for a field the input does not record.
     static func resolve(file: LabelTrack?, filePath: String?, field: String?, reader: any FrameSource) throws -> InputLabels {
         if let file {
-            if field != nil { throw ValidationError("--label-field picks a field recorded in the input; it cannot be combined with --labels") }
+            if field != nil {
+                throw UsageError(message: "--label-field picks a field recorded in the input; it cannot be combined with --labels",
+                                 hint: "drop one of them: --labels FILE for labels from a file, --label-field FIELD for a field of a tub or driving_log.csv")
+            }
             return InputLabels(track: file, source: filePath, field: nil)
         }
         guard let dataset = reader.dataset else {
