@@ -81,6 +81,25 @@ final class DatasetCommandTests: XCTestCase {
         XCTAssertTrue(page.contains("1 records skipped"))
     }
 
+    /// `compare` reads the tub's angles too: its MAE against them equals the hand computation, and
+    /// `--label-field` switches the field.
+    func testCompareUsesTheRecordedLabels() throws {
+        let (folder, records) = Self.tub
+        let (predictions, _) = try predict([folder.path])
+        for (field, value) in [("user/angle", \TestDatasets.Record.angle), ("user/throttle", \TestDatasets.Record.throttle)] {
+            let out = Self.directory.appendingPathComponent("compare-\(field.replacingOccurrences(of: "/", with: "-"))")
+            let result = try SteerLensBinary.run(["compare", folder.path, "--baseline", Self.model, "--candidate", Self.model, "--out", out.path,
+                                                  "--label-field", field])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("comparison.json"))) as? [String: Any])
+            let report = try XCTUnwrap(json["report"] as? [String: Any])
+            let metrics = try XCTUnwrap(((report["clips"] as? [[String: Any]])?.first)?["metrics"] as? [String: Any])
+            let recorded = Dictionary(uniqueKeysWithValues: records.map { ($0.index, $0[keyPath: value]) })
+            let expected = predictions.map { abs($0.value[1] - recorded[$0.key]!) }.reduce(0, +) / Double(predictions.count)
+            XCTAssertEqual(try XCTUnwrap(metrics["baselineMAE"] as? Double), expected, accuracy: 1e-6, field)
+        }
+    }
+
     func testLabelsFileWinsOverTheRecordedAngles() throws {
         let labels = Self.directory.appendingPathComponent("tub-labels.csv")
         try "frame,steering\n0,0.5\n1,0.25\n".write(to: labels, atomically: true, encoding: .utf8)
