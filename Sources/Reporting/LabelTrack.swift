@@ -1,5 +1,6 @@
 import Foundation
 import SteerLensSupport
+import VideoIO
 
 /// Ground-truth steering for a clip, read from a CSV file:
 /// - `frame,steering` (the Datasets/ `labels.csv` format `frame,time_s,steering` works too): by frame index;
@@ -19,6 +20,21 @@ public struct LabelTrack: Sendable, Equatable {
     public init(key: Key, entries: [(key: Double, steering: Double)]) {
         self.key = key
         self.entries = entries.sorted { $0.key < $1.key }
+    }
+
+    /// Labels recorded in a dataset (a tub's `user/angle`, a driving log's `steering`), by frame number.
+    public init(recorded values: [(frame: Int, value: Double)]) {
+        self.init(key: .frame, entries: values.map { (Double($0.frame), $0.value) })
+    }
+
+    /// The labels a dataset records in `field` (default: the dataset's own label field).
+    /// - Throws: ``LabelError/unknownField(path:field:available:)`` when no image records `field`;
+    ///   returns `nil` when no field was asked for and the dataset records none.
+    public static func recorded(in dataset: RecordedDataset, field requested: String?) throws -> (track: LabelTrack, field: String)? {
+        guard let field = requested ?? dataset.labelField else { return nil }
+        let values = dataset.values(of: field)
+        guard !values.isEmpty else { throw LabelError.unknownField(path: dataset.path, field: field, available: dataset.fields) }
+        return (LabelTrack(recorded: values), field)
     }
 
     /// Parses a labels file.
@@ -86,11 +102,14 @@ public struct LabelTrack: Sendable, Equatable {
 public enum LabelError: SteerLensError, Equatable {
     case missing(path: String)
     case invalid(path: String, detail: String)
+    /// `--label-field` names a field the dataset does not record (or the input records none).
+    case unknownField(path: String, field: String, available: [String])
 
     public var kind: FailureKind {
         switch self {
         case .missing: .missingInput
         case .invalid: .badInput
+        case .unknownField: .usage
         }
     }
 
@@ -98,10 +117,15 @@ public enum LabelError: SteerLensError, Equatable {
         switch self {
         case .missing(let path): "labels file '\(path)' does not exist or cannot be read"
         case .invalid(let path, let detail): "labels file '\(path)' is not valid: \(detail)"
+        case .unknownField(let path, let field, let available):
+            "--label-field '\(field)': no record of '\(path)' has it" + (available.isEmpty ? " (it records no numeric fields)" : "; recorded fields: " + available.joined(separator: ", "))
         }
     }
 
     public var hint: String {
-        "use a CSV with a header 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv"
+        switch self {
+        case .unknownField: "--label-field takes a numeric field a DonkeyCar tub or driving_log.csv records, e.g. user/angle or user/throttle; pass --labels FILE for other inputs"
+        default: "use a CSV with a header 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv"
+        }
     }
 }

@@ -114,20 +114,23 @@ struct PageView {
             Setting(name: "clip format", value: "\(clip.container), \(clip.codec), \(clip.width)×\(clip.height), "
                     + String(format: "%.3f fps", clip.framesPerSecond) + (clip.duration.map { String(format: ", %.2f s", $0) } ?? "")
                     + (clip.declaredFrames.map { ", \($0) frames declared" } ?? "")),
-            Setting(name: "decode problems", value: "\(clip.decodeErrors) decode errors, \(clip.readErrors) read errors"),
+            Setting(name: "decode problems", value: "\(clip.decodeErrors) decode errors, \(clip.readErrors) read errors"
+                    + (clip.skippedRecords.map { ", \($0) records skipped" + (clip.warnings?.first.map { " (first: \($0))" } ?? "") } ?? "")),
+            clip.timing.map { Setting(name: "frame times", value: $0) },
             Setting(name: "model", value: model.file),
             Setting(name: "model format", value: "\(model.format), keras_version \(model.kerasVersion ?? "unknown"), backend \(model.backend ?? "unknown"), \(model.parameters) parameters"),
             Setting(name: "model input", value: "(" + model.inputShape.map(String.init).joined(separator: ", ") + ")"),
             Setting(name: "explained", value: report.settings.objective),
             Setting(name: "preprocessing", value: "crop \(preprocessing.crop.joined(separator: ",")) = rectangle x \(preprocessing.cropRectangle[0]), y \(preprocessing.cropRectangle[1]), "
-                    + "\(preprocessing.cropRectangle[2])×\(preprocessing.cropRectangle[3]); resize \(preprocessing.resize) (\(preprocessing.interpolation)); colour \(preprocessing.color)"),
+                    + "\(preprocessing.cropRectangle[2])×\(preprocessing.cropRectangle[3]); resize \(preprocessing.resize) (\(preprocessing.interpolation)); colour \(preprocessing.color)"
+                    + (preprocessing.scale != nil || preprocessing.offset != nil ? String(format: "; values ×%.9g %+.9g", preprocessing.scale ?? 1, preprocessing.offset ?? 0) : "")),
             Setting(name: "sidecar", value: model.sidecar ?? "none"),
             Setting(name: "maps", value: report.settings.maps.joined(separator: ", ") + (report.settings.backpropModifier.map { "; backprop \($0)" } ?? "")),
             Setting(name: "overlays", value: "\(report.settings.colormap), alpha \(report.settings.alpha); maintain display scale \(report.settings.maintainScale); PNG every \(report.settings.pngEvery) frame(s)"
                     + (report.settings.pngWidth.map { ", width \($0)" } ?? "")),
             Setting(name: "labels", value: report.settings.labels ?? "none"),
             Setting(name: "SteerLens", value: "\(report.steerlensVersion), " + String(format: "%.1f s elapsed", report.elapsedSeconds)),
-        ]
+        ].compactMap { $0 }
 
         struct Data: Encodable {
             struct Entry: Encodable { let frame: Int; let time: Double; let prediction: Double; let label: Double?; let error: Double?; let hasImages: Bool }

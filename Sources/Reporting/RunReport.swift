@@ -15,10 +15,20 @@ public struct RunReport: Codable, Sendable {
         public var declaredFrames: Int?
         public var decodeErrors: Int
         public var readErrors: Int
+        /// Recorded datasets (tubs, image folders and sequences, driving logs): how frame times were
+        /// found, e.g. `recorded _timestamp_ms (mean 20 fps)` or `default 30 fps (image folder; --fps sets it)`.
+        public var timing: String?
+        /// Records or images of a dataset that were skipped (each has a line in ``warnings``).
+        public var skippedRecords: Int?
+        /// The skip warnings, first 100.
+        public var warnings: [String]?
         public init(path: String, container: String, codec: String, width: Int, height: Int, framesPerSecond: Double,
-                    duration: Double?, declaredFrames: Int?, decodeErrors: Int, readErrors: Int) {
+                    duration: Double?, declaredFrames: Int?, decodeErrors: Int, readErrors: Int,
+                    timing: String? = nil, skippedRecords: Int? = nil, warnings: [String]? = nil) {
             (self.path, self.container, self.codec, self.width, self.height) = (path, container, codec, width, height)
             (self.framesPerSecond, self.duration, self.declaredFrames, self.decodeErrors, self.readErrors) = (framesPerSecond, duration, declaredFrames, decodeErrors, readErrors)
+            (self.timing, self.skippedRecords) = (timing, skippedRecords)
+            self.warnings = warnings.map { Array($0.prefix(100)) }
         }
     }
 
@@ -60,8 +70,12 @@ public struct RunReport: Codable, Sendable {
         public var resize: String
         public var interpolation: String
         public var color: String
-        public init(crop: [String], cropRectangle: [Int], resize: String, interpolation: String, color: String) {
+        /// `value × scale + offset` after colour conversion; nil when 1 and 0 (values 0…255).
+        public var scale: Double?
+        public var offset: Double?
+        public init(crop: [String], cropRectangle: [Int], resize: String, interpolation: String, color: String, scale: Double? = nil, offset: Double? = nil) {
             (self.crop, self.cropRectangle, self.resize, self.interpolation, self.color) = (crop, cropRectangle, resize, interpolation, color)
+            (self.scale, self.offset) = (scale, offset)
         }
     }
 
@@ -105,11 +119,15 @@ public struct RunReport: Codable, Sendable {
         public var pngEvery: Int
         public var pngWidth: Int?
         public var batchSize: Int
+        /// The labels file, or for labels recorded in the input itself, `<field> recorded in <input>`.
         public var labels: String?
+        /// The dataset field the labels came from (`user/angle`, `steering`, …), when recorded in the input.
+        public var labelField: String?
         public var explanation: Explanation?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
-                    alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?) {
-            self.explanation = explanation
+                    alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?,
+                    labelField: String? = nil) {
+            (self.explanation, self.labelField) = (explanation, labelField)
             (self.objective, self.maps, self.backpropModifier, self.keepChannels, self.preprocessing) = (objective, maps, backpropModifier, keepChannels, preprocessing)
             (self.colormap, self.alpha, self.maintainScale, self.pngEvery, self.pngWidth, self.batchSize, self.labels) = (colormap, alpha, maintainScale, pngEvery, pngWidth, batchSize, labels)
         }

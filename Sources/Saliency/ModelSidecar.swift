@@ -11,7 +11,10 @@ import VideoIO
 ///
 /// `crop` is TOP, BOTTOM, LEFT, RIGHT, each pixels or a percentage (the `--crop` syntax); `resize` is
 /// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv; `output` an index or a name;
-/// `bins` MIN:MAX:N turns that (softmax) output into the expected angle (see ``AngleBins``).
+/// `bins` MIN:MAX:N turns that (softmax) output into the expected angle (see ``AngleBins``); `scale`
+/// and `offset` (numbers, or fractions such as `"1/255"`) map the 0…255 pixel values the way a
+/// training script did outside the network — a DonkeyCar pilot: `{"scale": "1/255"}`, with
+/// `ROI_CROP_TOP`/`ROI_CROP_BOTTOM` as `"crop": ["40", "0", "0", "0"]`.
 public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var crop: [String]?
     public var resize: String?
@@ -19,6 +22,8 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var color: ColorSpace?
     public var output: String?
     public var bins: String?
+    public var scale: String?
+    public var offset: String?
 
     /// Where the sidecar of `modelPath` lives.
     public static func url(forModel modelPath: String) -> URL {
@@ -35,6 +40,7 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
             _ = try sidecar.cropInsets()
             _ = try sidecar.size()
             _ = try sidecar.angleBins()
+            _ = try sidecar.factors()
             return sidecar
         } catch let error as SidecarError {
             throw SidecarError(path: url.path, detail: error.detail)
@@ -59,9 +65,25 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
             output = try container.decodeIfPresent(String.self, forKey: .output)
         }
         bins = try container.decodeIfPresent(String.self, forKey: .bins)
+        func factor(_ key: CodingKeys) throws -> String? {
+            if let value = try? container.decodeIfPresent(Double.self, forKey: key) { return String(value) }
+            return try container.decodeIfPresent(String.self, forKey: key)
+        }
+        scale = try factor(.scale)
+        offset = try factor(.offset)
     }
 
-    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins }
+    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins, scale, offset }
+
+    /// The sidecar's `scale` and `offset`, when given.
+    public func factors() throws -> (scale: Float?, offset: Float?) {
+        func parse(_ text: String?, _ name: String) throws -> Float? {
+            guard let text else { return nil }
+            guard let value = Preprocess.parseFactor(text) else { throw SidecarError(path: "", detail: "\(name) must be a number or a fraction such as \"1/255\", got '\(text)'") }
+            return value
+        }
+        return (try parse(scale, "scale"), try parse(offset, "offset"))
+    }
 
     /// The classifier head's bins, if the sidecar declares them.
     public func angleBins() throws -> AngleBins? {
@@ -86,9 +108,11 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
     }
 
     /// The sidecar's preprocessing on its own, with the defaults for absent fields (no crop, the
-    /// model's input size, area, RGB).
+    /// model's input size, area, RGB, values 0…255).
     public func preprocess() throws -> Preprocess {
-        Preprocess(crop: try cropInsets() ?? .none, size: try size(), interpolation: interpolation ?? .area, colorSpace: color ?? .rgb)
+        let (scale, offset) = try factors()
+        return Preprocess(crop: try cropInsets() ?? .none, size: try size(), interpolation: interpolation ?? .area, colorSpace: color ?? .rgb,
+                          scale: scale ?? 1, offset: offset ?? 0)
     }
 }
 

@@ -65,7 +65,7 @@ struct Analyze: ParsableCommand {
         """
     )
 
-    @Argument(help: "Video files, images, or image-sequence patterns.")
+    @Argument(help: "Video files, images, image-sequence patterns, folders of images, DonkeyCar tubs or driving_log.csv files.")
     var inputs: [String]
 
     @OptionGroup var modelOptions: ModelOptions
@@ -104,8 +104,10 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Frames per forward/backward pass.", valueName: "N"))
     var batchSize: Int = 32
 
-    @Option(help: ArgumentHelp("Steering labels: CSV with 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv.", valueName: "file"))
+    @Option(help: ArgumentHelp("Steering labels: CSV with 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv (default: the labels a tub or driving log input records).", valueName: "file"))
     var labels: String?
+
+    @OptionGroup var datasetLabels: DatasetLabelOptions
 
     @Option(help: ArgumentHelp("Write overlay PNGs for every N-th analysed frame; 0 writes none (maps, statistics and the report are still computed).", valueName: "N"))
     var pngEvery: Int = 1
@@ -181,7 +183,7 @@ struct Analyze: ParsableCommand {
                 try ClipAnalysis(input: input, destination: destination, engine: engine, modelInput: modelInput, card: loaded.card,
                                  sidecar: sidecar.map { _ in ModelSidecar.url(forModel: modelOptions.model).path },
                                  predictionOutput: outputIndex, predictionUnit: layer == nil && outputIndex == explained.output ? explained.unit : 0, saveMaps: saveMaps != nil,
-                                 labels: labelTrack, labelsPath: labels, images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue,
+                                 labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue,
                                  batchSize: batchSize, overwrite: overwrite, quiet: quiet, selection: selection.readOptions).run()
             }
         }

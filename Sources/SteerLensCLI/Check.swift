@@ -28,6 +28,7 @@ struct Check: ParsableCommand {
     @OptionGroup var output: ComparisonOutputOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
+    @OptionGroup var datasetLabels: DatasetLabelOptions
 
     func run() throws {
         try reportingFailures("check") {
@@ -58,6 +59,8 @@ struct Check: ParsableCommand {
     func check(_ input: String, recorded: RecordedRun, runner: ModelRunner, labels: LabelTrack?, kinds: [SaliencyMapKind],
                thresholds: ComparisonThresholds) throws -> ClipComparison {
         let reader = try FrameSources.open(input, options: selection.readOptions)
+        let labels = try InputLabels.resolve(file: labels, filePath: output.labels, field: datasetLabels.labelField, reader: reader).track
+        defer { reader.printWarnings() }
         let grid = SaliencyGrid(geometry: try runner.modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)))
         guard grid.size == recorded.gridSize else {
             throw RecordedRunError(path: recorded.path, detail: "its saliency grid is \(recorded.gridSize), this clip's is \(grid.size): was it made from another clip?")

@@ -22,6 +22,8 @@ struct ClipAnalysis {
     let saveMaps: Bool
     let labels: LabelTrack?
     let labelsPath: String?
+    /// `--label-field`: the recorded field of a dataset input used as labels when no file is given.
+    let labelField: String?
     let images: OverlaySequence.Settings
     let pngEvery: Int
     let maintainScale: String
@@ -40,6 +42,7 @@ struct ClipAnalysis {
         let reader = try FrameSources.open(input, options: selection)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
+        let labels = try InputLabels.resolve(file: labels, filePath: labelsPath, field: labelField, reader: reader)
         let (report, frames) = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> (RunReport, Int) in
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
             let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
@@ -49,12 +52,13 @@ struct ClipAnalysis {
             let grid = SaliencyGrid(geometry: geometry)
             let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
                                             rowShape: [engine.kinds.count, grid.size.height, grid.size.width])
-            let entries = try analyse(reader, overlays: imageWriter, grid: grid, grids: grids, into: staging)
+            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids, into: staging)
+            reader.printWarnings()
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
             try grids.finish()
-            let report = makeReport(entries, reader: reader, geometry: geometry, elapsed: Date().timeIntervalSince(started))
+            let report = makeReport(entries, reader: reader, labels: labels, geometry: geometry, elapsed: Date().timeIntervalSince(started))
             try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))
             let page = try ReportPage.render(report, kinds: imageWriter == nil ? [] : engine.kinds.map(\.name), video: images.video && imageWriter != nil ? "panel.mp4" : nil)
@@ -71,7 +75,7 @@ struct ClipAnalysis {
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
-    private func analyse(_ reader: any FrameSource, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid, grids: NPYStreamWriter,
+    private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid, grids: NPYStreamWriter,
                          into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
@@ -152,11 +156,12 @@ struct ClipAnalysis {
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
     }
 
-    private func makeReport(_ entries: [RunReport.FrameEntry], reader: any FrameSource, geometry: PreprocessGeometry, elapsed: Double) -> RunReport {
-        let info = reader.info, preprocess = modelInput.preprocess
+    private func makeReport(_ entries: [RunReport.FrameEntry], reader: any FrameSource, labels: InputLabels, geometry: PreprocessGeometry, elapsed: Double) -> RunReport {
+        let info = reader.info, preprocess = modelInput.preprocess, facts = reader.datasetFacts
         let clip = RunReport.Clip(path: input, container: info.container, codec: info.codec, width: info.displayWidth, height: info.displayHeight,
                                   framesPerSecond: info.framesPerSecond, duration: info.duration, declaredFrames: info.declaredFrameCount,
-                                  decodeErrors: reader.decodeErrorCount, readErrors: reader.readErrorCount)
+                                  decodeErrors: reader.decodeErrorCount, readErrors: reader.readErrorCount,
+                                  timing: facts.timing, skippedRecords: facts.skipped, warnings: facts.warnings)
         let model = RunReport.Model(
             file: card.file, format: card.format, kerasVersion: card.kerasVersion, backend: card.backend, parameters: card.totalParameters,
             inputShape: card.inputs.first?.shape ?? [], output: card.outputs[predictionOutput].name, unit: predictionUnit,
@@ -180,9 +185,10 @@ struct ClipAnalysis {
             preprocessing: RunReport.Preprocessing(
                 crop: [preprocess.crop.top, preprocess.crop.bottom, preprocess.crop.left, preprocess.crop.right].map(\.description),
                 cropRectangle: [geometry.cropX, geometry.cropY, geometry.cropSize.width, geometry.cropSize.height],
-                resize: geometry.outputSize.description, interpolation: preprocess.interpolation.rawValue, color: preprocess.colorSpace.rawValue),
+                resize: geometry.outputSize.description, interpolation: preprocess.interpolation.rawValue, color: preprocess.colorSpace.rawValue,
+                scale: preprocess.scale == 1 ? nil : Double(preprocess.scale), offset: preprocess.offset == 0 ? nil : Double(preprocess.offset)),
             colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: maintainScale, pngEvery: pngEvery,
-            pngWidth: images.width, batchSize: batchSize, labels: labelsPath, explanation: explanation)
+            pngWidth: images.width, batchSize: batchSize, labels: labels.source, explanation: explanation, labelField: labels.field)
         return RunReport(steerlensVersion: SteerLens.version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
                          frames: entries, mapNames: engine.kinds.map(\.name))
     }

@@ -41,6 +41,7 @@ struct Compare: ParsableCommand {
     @OptionGroup var loading: ModelLoadingOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
+    @OptionGroup var datasetLabels: DatasetLabelOptions
 
     func run() throws {
         try reportingFailures("compare") {
@@ -77,6 +78,8 @@ struct Compare: ParsableCommand {
     func compare(_ input: String, baseline: ModelRunner, candidate: ModelRunner, labels: LabelTrack?, kinds: [SaliencyMapKind],
                  thresholds: ComparisonThresholds) throws -> ClipComparison {
         let reader = try FrameSources.open(input, options: selection.readOptions)
+        let labels = try InputLabels.resolve(file: labels, filePath: output.labels, field: datasetLabels.labelField, reader: reader).track
+        defer { reader.printWarnings() }
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         // Both maps go onto one frame grid, so models with different crops or input sizes compare.
         let grid = SaliencyGrid(geometry: try baseline.modelInput.preprocess.geometry(for: frameSize))

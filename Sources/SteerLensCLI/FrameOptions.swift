@@ -16,6 +16,9 @@ struct FrameSelectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Use every N-th frame.", valueName: "N"))
     var every: Int = 1
 
+    @Option(help: ArgumentHelp("Frame rate of image sequences, image folders, driving logs and DonkeyCar tubs (default: a tub's recorded timestamps, else 20 for tubs and 30 for the others).", valueName: "rate"))
+    var fps: Double?
+
     @Option(help: ArgumentHelp("Stop after N frames.", valueName: "N"))
     var maxFrames: Int?
 
@@ -24,9 +27,16 @@ struct FrameSelectionOptions: ParsableArguments {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         guard every >= 1 else { throw ValidationError("--every must be at least 1") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1") }
+        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be above 0 and at most 1000") }
     }
 
-    var readOptions: ReadOptions { ReadOptions(start: start, duration: duration, every: every, maxFrames: maxFrames) }
+    var readOptions: ReadOptions { ReadOptions(start: start, duration: duration, every: every, maxFrames: maxFrames, framesPerSecond: fps) }
+}
+
+/// Which recorded field labels the frames of a dataset input (DonkeyCar tub, driving_log.csv).
+struct DatasetLabelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Field of a DonkeyCar tub or driving_log.csv used as labels when --labels is not given (default user/angle, or steering; e.g. user/throttle).", valueName: "field"))
+    var labelField: String?
 }
 
 /// How frames become model input: crop, resize, colour (shared by every command that feeds a model).
@@ -43,9 +53,25 @@ struct PreprocessOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Colour the model expects: rgb (default), bgr or yuv (OpenCV COLOR_RGB2YUV).", valueName: "space"))
     var color: ColorSpace?
 
+    @Option(help: ArgumentHelp("Multiply model-input values (0–255) by this, a number or a fraction (DonkeyCar: 1/255).", valueName: "factor"))
+    var scale: String?
+
+    @Option(help: ArgumentHelp("Add this to model-input values after --scale.", valueName: "value"))
+    var offset: String?
+
     func validate() throws {
         _ = try parsedCrop()
         _ = try parsedSize()
+        _ = try parsedFactors()
+    }
+
+    func parsedFactors() throws -> (scale: Float?, offset: Float?) {
+        func parse(_ text: String?, _ name: String) throws -> Float? {
+            guard let text else { return nil }
+            guard let value = Preprocess.parseFactor(text) else { throw ValidationError("--\(name) takes a number or a fraction such as 1/255; got '\(text)'") }
+            return value
+        }
+        return (try parse(scale, "scale"), try parse(offset, "offset"))
     }
 
     func parsedCrop() throws -> CropInsets {
@@ -67,10 +93,13 @@ struct PreprocessOptions: ParsableArguments {
 
     /// The preprocessing: each flag given on the command line, else the model's sidecar value, else the default.
     func preprocess(defaults sidecar: ModelSidecar? = nil) throws -> Preprocess {
-        Preprocess(crop: try crop.map { _ in try parsedCrop() } ?? sidecar?.cropInsets() ?? .none,
-                   size: try parsedSize() ?? sidecar?.size(),
-                   interpolation: interpolation ?? sidecar?.interpolation ?? .area,
-                   colorSpace: color ?? sidecar?.color ?? .rgb)
+        let (flagScale, flagOffset) = try parsedFactors()
+        let (sidecarScale, sidecarOffset) = try sidecar?.factors() ?? (nil, nil)
+        return Preprocess(crop: try crop.map { _ in try parsedCrop() } ?? sidecar?.cropInsets() ?? .none,
+                          size: try parsedSize() ?? sidecar?.size(),
+                          interpolation: interpolation ?? sidecar?.interpolation ?? .area,
+                          colorSpace: color ?? sidecar?.color ?? .rgb,
+                          scale: flagScale ?? sidecarScale ?? 1, offset: flagOffset ?? sidecarOffset ?? 0)
     }
 }
 

@@ -12,7 +12,7 @@ struct Predict: ParsableCommand {
         discussion: "Frames are cropped, resized to the model's input size and colour-converted as the options say; the model's own layers (Lambda, Rescaling, Cropping2D...) do the rest."
     )
 
-    @Argument(help: "Video file, image, or image-sequence pattern.")
+    @Argument(help: "Video file, image, image-sequence pattern, folder of images, DonkeyCar tub or driving_log.csv.")
     var input: String
 
     @OptionGroup var modelOptions: ModelOptions
@@ -25,6 +25,7 @@ struct Predict: ParsableCommand {
 
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
+    @OptionGroup var datasetLabels: DatasetLabelOptions
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -38,8 +39,11 @@ struct Predict: ParsableCommand {
             let reader = try FrameSources.open(input, options: selection.readOptions)
             _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
 
+            // A tub or driving log prints its recorded labels beside the predictions.
+            let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
             let units = loaded.model.outputShapes[outputIndex].reduce(1, *)
-            let header = units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ",")
+            let header = (units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ","))
+                + (labels == nil ? "" : ",label")
             var rows = [header]
             if csv == nil { try StandardOutput.line(header) }
             while true {
@@ -49,10 +53,12 @@ struct Predict: ParsableCommand {
                 let values = outputs[outputIndex].scalars
                 for (row, frame) in frames.enumerated() {
                     let predictions = values[(row * units)..<((row + 1) * units)].map { String(format: "%.9g", $0) }
-                    let line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(predictions.joined(separator: ","))"
+                    var line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(predictions.joined(separator: ","))"
+                    if let labels { line += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond).map { String(format: "%.9g", $0) } ?? "") }
                     if csv == nil { try StandardOutput.line(line) } else { rows.append(line) }
                 }
             }
+            reader.printWarnings()
             guard reader.deliveredFrameCount > 0 else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }

@@ -99,9 +99,15 @@ final class AVFrameHandle {
 final class InputContext {
     private(set) var pointer: UnsafeMutablePointer<AVFormatContext>?
 
-    /// Opens `path` with `avformat_open_input`; a negative return code becomes `openError(code)`.
-    init(path: String, openError: (Int32) -> VideoError) throws {
-        let result = avformat_open_input(&pointer, path, nil, nil)
+    /// Opens `path` with `avformat_open_input` and demuxer `options` (e.g. image2's `start_number`,
+    /// `framerate`); a negative return code becomes `openError(code)`.
+    init(path: String, options: [String: String] = [:], openError: (Int32) -> VideoError) throws {
+        var dictionary: OpaquePointer?
+        defer { av_dict_free(&dictionary) }
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) {
+            try check(av_dict_set(&dictionary, key, value, 0), "av_dict_set")
+        }
+        let result = avformat_open_input(&pointer, path, nil, &dictionary)
         guard result >= 0, pointer != nil else { throw openError(result) }
     }
 

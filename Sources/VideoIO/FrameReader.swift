@@ -13,13 +13,29 @@ public struct ReadOptions: Sendable, Equatable {
     public var maxFrames: Int?
     /// Decoder threads; 0 lets libavcodec pick one per core.
     public var decoderThreads: Int = 0
+    /// Frame rate of inputs that do not record one (`--fps`): image sequences and folders, DonkeyCar
+    /// tubs without timestamps, driving logs; `nil` = their default (20 for tubs, else 30).
+    public var framesPerSecond: Double?
 
-    public init(start: Double = 0, duration: Double? = nil, every: Int = 1, maxFrames: Int? = nil, decoderThreads: Int = 0) {
+    public init(start: Double = 0, duration: Double? = nil, every: Int = 1, maxFrames: Int? = nil, decoderThreads: Int = 0,
+                framesPerSecond: Double? = nil) {
         self.start = start
         self.duration = duration
         self.every = every
         self.maxFrames = maxFrames
         self.decoderThreads = decoderThreads
+        self.framesPerSecond = framesPerSecond
+    }
+
+    /// - Throws: ``VideoError/invalidOption(_:)`` for values out of range.
+    public func validate() throws {
+        guard every >= 1 else { throw VideoError.invalidOption("--every must be at least 1, got \(every)") }
+        guard start >= 0 else { throw VideoError.invalidOption("--start must not be negative, got \(start)") }
+        if let duration, duration <= 0 { throw VideoError.invalidOption("--duration must be positive, got \(duration)") }
+        if let maxFrames, maxFrames < 1 { throw VideoError.invalidOption("--max-frames must be at least 1, got \(maxFrames)") }
+        if let framesPerSecond, !(framesPerSecond > 0 && framesPerSecond <= 1000) {
+            throw VideoError.invalidOption("--fps must be above 0 and at most 1000, got \(framesPerSecond)")
+        }
     }
 }
 
@@ -42,6 +58,8 @@ public final class FrameReader: FrameSource {
     public private(set) var decodedFrameCount = 0
     /// Frames delivered so far.
     public private(set) var deliveredFrameCount = 0
+    /// For an image-sequence pattern: its frame rate and first number (see ``ImageSequence``).
+    public let timing: String?
 
     private let input: InputContext
     private var formatContext: UnsafeMutablePointer<AVFormatContext>? { input.pointer }
@@ -66,15 +84,14 @@ public final class FrameReader: FrameSource {
     /// - Throws: ``VideoError`` with `.missingInput` or `.badInput` kinds for missing, unreadable or
     ///   non-video inputs.
     public init(path: String, options: ReadOptions = ReadOptions()) throws {
-        guard options.every >= 1 else { throw VideoError.invalidOption("--every must be at least 1, got \(options.every)") }
-        guard options.start >= 0 else { throw VideoError.invalidOption("--start must not be negative, got \(options.start)") }
-        if let duration = options.duration, duration <= 0 { throw VideoError.invalidOption("--duration must be positive, got \(duration)") }
-        if let maxFrames = options.maxFrames, maxFrames < 1 { throw VideoError.invalidOption("--max-frames must be at least 1, got \(maxFrames)") }
+        try options.validate()
         FFmpegLog.silence()
         try Self.checkReadable(path)
         self.options = options
 
-        input = try InputContext(path: path) { Self.openError(path: path, code: $0) }
+        let demuxerOptions = try ImageSequence.demuxerOptions(for: path, framesPerSecond: options.framesPerSecond)
+        timing = ImageSequence.timing(of: demuxerOptions, requested: options.framesPerSecond)
+        input = try InputContext(path: path, options: demuxerOptions) { Self.openError(path: path, code: $0) }
         let context = input.pointer!
         packet = try Packet()
         decoded = try AVFrameHandle()

@@ -1,5 +1,8 @@
+import Foundation
+
 /// Anything that delivers a clip's frames in order: a video/image file or sequence decoded by FFmpeg
-/// (``FrameReader``) or the centre-camera images of a Udacity `driving_log.csv` (``ImageListReader``).
+/// (``FrameReader``) or the images of a recorded dataset — a DonkeyCar tub, a Udacity
+/// `driving_log.csv`, a folder of images (``ImageListReader``).
 public protocol FrameSource: AnyObject {
     /// What the clip is.
     var info: VideoStreamInfo { get }
@@ -15,9 +18,20 @@ public protocol FrameSource: AnyObject {
     var deliveredFrameCount: Int { get }
     /// Decodes the next selected frame into `frame`; `false` at the end of the selection.
     func read(into frame: inout Frame) throws -> Bool
+    /// The recorded dataset behind the frames (images, timing, recorded values), if any.
+    var dataset: RecordedDataset? { get }
+    /// One line per record or image skipped so far (datasets only).
+    var warnings: [String] { get }
+    /// How frame times were found when the input records none of its own (datasets, image
+    /// sequences), e.g. `default 30 fps (image sequence from number 5801; --fps sets it)`; nil for videos.
+    var timing: String? { get }
 }
 
 extension FrameSource {
+    public var dataset: RecordedDataset? { nil }
+    public var warnings: [String] { [] }
+    public var timing: String? { dataset?.timing }
+
     /// The next selected frame, or `nil` at the end of the selection.
     public func next() throws -> Frame? {
         var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
@@ -35,8 +49,17 @@ extension FrameSource {
 
 /// Opens the right ``FrameSource`` for an input.
 public enum FrameSources {
-    /// A Udacity `driving_log.csv` opens as an image list; everything else goes to FFmpeg.
+    /// A folder is a DonkeyCar tub (`manifest.json` or `meta.json`), else a folder of images; a `.csv`
+    /// is a Udacity `driving_log.csv`; everything else (videos, images, `%06d.png` sequences) goes to
+    /// FFmpeg.
     public static func open(_ path: String, options: ReadOptions = ReadOptions()) throws -> any FrameSource {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            try options.validate()
+            let dataset = DonkeyTub.isTub(path) ? try DonkeyTub.load(path, framesPerSecond: options.framesPerSecond)
+                                                : try ImageFolder.load(path, framesPerSecond: options.framesPerSecond)
+            return try ImageListReader(dataset: dataset, options: options)
+        }
         if path.lowercased().hasSuffix(".csv") { return try ImageListReader(path: path, options: options) }
         return try FrameReader(path: path, options: options)
     }

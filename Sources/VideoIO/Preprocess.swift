@@ -97,8 +97,9 @@ public enum ColorSpace: String, Sendable, Codable, CaseIterable {
 }
 
 /// The model-input transformation of a frame: crop, resize, colour conversion — in that order, each
-/// step on 8-bit pixels the way an OpenCV training pipeline produced them — then conversion to Float
-/// (values 0…255; any scaling belongs to the model's own layers).
+/// step on 8-bit pixels the way an OpenCV training pipeline produced them — then conversion to Float,
+/// `value × scale + offset` (values 0…255 by default: most models scale inside their own layers;
+/// DonkeyCar pilots take `x / 255` computed outside the network, `scale` 1/255).
 ///
 /// The geometry is invertible: ``PreprocessGeometry`` maps points and rectangles of the model input back
 /// to the original frame, so maps can be drawn on full frames.
@@ -108,12 +109,27 @@ public struct Preprocess: Sendable, Codable, Equatable {
     public var size: PixelSize?
     public var interpolation: Interpolation
     public var colorSpace: ColorSpace
+    /// Factor applied to every 8-bit value after colour conversion (1 keeps 0…255).
+    public var scale: Float
+    /// Added after `scale`.
+    public var offset: Float
 
-    public init(crop: CropInsets = .none, size: PixelSize? = nil, interpolation: Interpolation = .area, colorSpace: ColorSpace = .rgb) {
+    public init(crop: CropInsets = .none, size: PixelSize? = nil, interpolation: Interpolation = .area, colorSpace: ColorSpace = .rgb,
+                scale: Float = 1, offset: Float = 0) {
         self.crop = crop
         self.size = size
         self.interpolation = interpolation
         self.colorSpace = colorSpace
+        self.scale = scale
+        self.offset = offset
+    }
+
+    /// Parses a scale or offset: a number (`0.00392156862745098`, `-0.5`) or a fraction (`1/255`).
+    public static func parseFactor(_ text: String) -> Float? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), parts.allSatisfy({ $0?.isFinite == true }) else { return nil }
+        let value = parts.count == 2 ? parts[0]! / parts[1]! : parts[0]!
+        return value.isFinite ? Float(value) : nil
     }
 
     /// The crop rectangle and output size for frames of `frameSize`.
@@ -145,12 +161,16 @@ public struct Preprocess: Sendable, Codable, Equatable {
         return resized
     }
 
-    /// Writes the model input for `frame` as Float32 HWC (values 0…255) into `output`, which must hold
-    /// `height × width × 3` elements.
+    /// Writes the model input for `frame` as Float32 HWC (`value × scale + offset`, values 0…255 by
+    /// default) into `output`, which must hold `height × width × 3` elements.
     public func apply(to frame: Frame, into output: UnsafeMutableBufferPointer<Float>) throws {
         let pixels = try apply(to: frame)
         precondition(output.count == pixels.count, "output buffer holds \(output.count) floats, the model input needs \(pixels.count)")
-        for index in pixels.indices { output[index] = Float(pixels[index]) }
+        if scale == 1 && offset == 0 {
+            for index in pixels.indices { output[index] = Float(pixels[index]) }
+        } else {
+            for index in pixels.indices { output[index] = Float(pixels[index]) * scale + offset }
+        }
     }
 }
 

@@ -22,13 +22,15 @@ public enum VideoError: SteerLensError, Equatable {
     case cannotWrite(path: String, reason: String)
     /// Writing an output failed part-way (a full disk, an I/O error).
     case writeFailed(path: String, reason: String)
+    /// A recorded dataset (DonkeyCar tub, image folder) has nothing SteerLens can read.
+    case badDataset(path: String, reason: String)
     /// An option value is out of range (crop larger than the frame, zero-sized resize, …).
     case invalidOption(String)
 
     public var kind: FailureKind {
         switch self {
         case .inputMissing, .inputUnreadable: .missingInput
-        case .notAVideo, .noVideoStream, .unsupportedCodec, .noDecodableFrames, .ffmpeg: .badInput
+        case .notAVideo, .noVideoStream, .unsupportedCodec, .noDecodableFrames, .ffmpeg, .badDataset: .badInput
         case .cannotWrite: .cannotCreateOutput
         case .writeFailed: .ioError
         case .invalidOption: .usage
@@ -45,6 +47,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .noDecodableFrames(let path, let errors): "no frame of '\(path)' could be decoded (\(errors) decode errors)"
         case .ffmpeg(let function, let code, let reason): "\(function) failed (\(code)): \(reason)"
         case .cannotWrite(let path, let reason), .writeFailed(let path, let reason): "cannot write '\(path)': \(reason)"
+        case .badDataset(let path, let reason): "'\(path)' cannot be read as a dataset: \(reason)"
         case .invalidOption(let text): text
         }
     }
@@ -59,6 +62,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .noDecodableFrames: "the stream is corrupt or truncated; re-encode or re-export the clip"
         case .ffmpeg: "the file may be corrupt; `ffprobe FILE` shows what FFmpeg sees"
         case .cannotWrite, .writeFailed: "choose an output location you can write to and check free space"
+        case .badDataset: "a folder input is a DonkeyCar tub (manifest.json + catalogs, or meta.json + record_<n>.json) or a folder of images; see README, 'DonkeyCar'"
         case .invalidOption: "run with --help to see the accepted values"
         }
     }

@@ -147,9 +147,24 @@ final class DrivingLogAnalysisTests: XCTestCase {
         let out = folder.appendingPathComponent("report")
         let result = try SteerLensBinary.run(["analyze", log.path, "--model", model, "--labels", log.path, "--out", out.path, "--png-every", "0"])
         XCTAssertEqual(result.status, 0, result.stderr)
-        struct Run: Decodable { struct Summary: Decodable { let frames: Int; let labelledFrames: Int }; let summary: Summary }
+        struct Run: Decodable {
+            struct Summary: Decodable { let frames: Int; let labelledFrames: Int; let meanAbsoluteError: Double? }
+            struct Settings: Decodable { let labels: String?; let labelField: String? }
+            let summary: Summary
+            let settings: Settings
+        }
         let run = try JSONDecoder().decode(Run.self, from: Data(contentsOf: out.appendingPathComponent("run.json")))
         XCTAssertEqual(run.summary.frames, 6)
         XCTAssertEqual(run.summary.labelledFrames, 6)
+
+        // Without --labels the log's own steering column labels its frames: the same MAE.
+        let own = folder.appendingPathComponent("report-own-labels")
+        let second = try SteerLensBinary.run(["analyze", log.path, "--model", model, "--out", own.path, "--png-every", "0"])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let ownRun = try JSONDecoder().decode(Run.self, from: Data(contentsOf: own.appendingPathComponent("run.json")))
+        XCTAssertEqual(ownRun.summary.labelledFrames, 6)
+        XCTAssertEqual(try XCTUnwrap(ownRun.summary.meanAbsoluteError), try XCTUnwrap(run.summary.meanAbsoluteError), accuracy: 1e-12)
+        XCTAssertEqual(ownRun.settings.labelField, "steering")
+        XCTAssertEqual(ownRun.settings.labels, "steering recorded in \(log.path)")
     }
 }

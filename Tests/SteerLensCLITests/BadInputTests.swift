@@ -37,8 +37,12 @@ final class BadInputTests: XCTestCase {
         try assertFails(["probe", path("nope.mp4")], exitCode: 66, mentioning: "does not exist")
     }
 
-    func testDirectory() throws {
-        try assertFails(["probe", Self.directory.path], exitCode: 66, mentioning: "is a directory")
+    /// A folder is read as a DonkeyCar tub or a folder of images; one with neither is bad input.
+    func testDirectoryWithoutImages() throws {
+        let folder = Self.directory.appendingPathComponent("no-images")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("notes".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        try assertFails(["probe", folder.path], exitCode: 65, mentioning: "holds no images")
     }
 
     func testEmptyFile() throws {

@@ -33,9 +33,10 @@ final class ProbeCommandTests: XCTestCase {
     }
 
     /// Probes `path` with both tools and compares size, rates and the decoded frame count.
-    func assertMatchesFFprobe(_ path: String, frames expectedFrames: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertMatchesFFprobe(_ path: String, frames expectedFrames: Int? = nil, ffprobeOptions: [String] = [],
+                              file: StaticString = #filePath, line: UInt = #line) throws {
         let ours = try probe(path, file: file, line: line)
-        let reference = try FFprobeStream.probe(path)
+        let reference = try FFprobeStream.probe(path, inputOptions: ffprobeOptions)
         XCTAssertEqual(ours.info.width, reference.width, "width", file: file, line: line)
         XCTAssertEqual(ours.info.height, reference.height, "height", file: file, line: line)
         XCTAssertEqual(ours.info.frameRate.description, reference.r_frame_rate, "r_frame_rate", file: file, line: line)
@@ -108,7 +109,15 @@ final class ProbeCommandTests: XCTestCase {
         for index in 0..<12 {
             try encoder.write(TestClips.pattern(index: index, width: 40, height: 30), to: sequence.appendingPathComponent(String(format: "%06d.png", index)))
         }
-        try assertMatchesFFprobe(sequence.appendingPathComponent("%06d.png").path, frames: 12)
+        // Image sequences run at 30 frames per second unless --fps says otherwise (FFmpeg's default is 25).
+        try assertMatchesFFprobe(sequence.appendingPathComponent("%06d.png").path, frames: 12, ffprobeOptions: ["-framerate", "30"])
+        // Numbered from 5801: FFmpeg needs -start_number, SteerLens finds it.
+        let late = Self.directory.appendingPathComponent("late-sequence")
+        for index in 0..<7 {
+            try encoder.write(TestClips.pattern(index: index, width: 40, height: 30), to: late.appendingPathComponent("\(5801 + index)_cam-image_array_.png"))
+        }
+        try assertMatchesFFprobe(late.appendingPathComponent("%d_cam-image_array_.png").path, frames: 7,
+                                 ffprobeOptions: ["-framerate", "30", "-start_number", "5801"])
     }
 
     func testRealDashcamClips() throws {

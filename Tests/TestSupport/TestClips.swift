@@ -129,11 +129,12 @@ public struct FFprobeStream: Decodable {
     public let avg_frame_rate: String
     public let nb_read_frames: String?
 
-    public static func probe(_ path: String) throws -> FFprobeStream {
+    /// `inputOptions` go before the input, e.g. `-framerate 30 -start_number 5801` for an image sequence.
+    public static func probe(_ path: String, inputOptions: [String] = []) throws -> FFprobeStream {
         struct Output: Decodable { let streams: [FFprobeStream] }
         let json = try TestClips.run("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0",
                                                  "-show_entries", "stream=width,height,r_frame_rate,avg_frame_rate,nb_read_frames",
-                                                 "-of", "json", path])
+                                                 "-of", "json"] + inputOptions + [path])
         let output = try JSONDecoder().decode(Output.self, from: Data(json.utf8))
         guard let stream = output.streams.first else { throw CommandFailure(command: "ffprobe \(path)", output: "no video stream") }
         return stream
