@@ -61,8 +61,11 @@ asan: setup
 # Coverage-guided fuzzing of every parser of untrusted bytes (never part of `make test`): a nested
 # package built with libFuzzer and AddressSanitizer; findings are under Tests/Fuzz/.build/fuzz/.
 FUZZ_SECONDS ?= 60
+# SwiftPM passes -sanitize=fuzzer to the link only; this instruments every module, the main package's
+# included, with the coverage libFuzzer reads (inline 8-bit counters, PC tables, comparisons).
+FUZZ_COVERAGE := -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 fuzz: setup
-	cd Tests/Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address
+	cd Tests/Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address $(FUZZ_COVERAGE)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/fuzz.sh
 
 # Figures, never asserted. The TensorFlow peers run when their Python packages are installed (README).

@@ -2,7 +2,7 @@
 # Runs every libFuzzer harness for FUZZ_SECONDS (default 60) from its committed seed corpus.
 # Corpus growth and crash inputs go to .build/fuzz/ (never into the committed seeds); a crash input
 # becomes a regression test by copying it into the matching test fixture folder.
-#   Tests/Fuzz/fuzz.sh [harness…]      (after `swift build --sanitize=fuzzer --sanitize=address` here)
+#   Tests/Fuzz/fuzz.sh [harness…]      (after `make fuzz` has built the harnesses once)
 set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
