@@ -63,7 +63,7 @@ public struct ClipAnalysis {
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
             let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
                 try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
-                                    kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
+                                    kinds: engine.kinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
             } : nil
             let grid = SaliencyGrid(geometry: geometry)
             let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
@@ -109,26 +109,27 @@ public struct ClipAnalysis {
                 let predictions = result.outputs[predictionOutput]
                 let units = predictions.itemCount
                 for (item, frame) in frames.enumerated() {
-                    var maps: [String: [Float]] = [:]
+                    var maps: [SaliencyMapKind: [Float]] = [:]
                     for kind in engine.kinds {
-                        maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
+                        maps[kind] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
                     }
                     // Statistics on the channel maximum when channels are kept.
                     let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
-                    let first = flat[engine.kinds[0].name]!
+                    let first = flat[engine.kinds[0]]!
                     let entry = RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        maps: flat.mapValues { MapStatistics(map: $0, width: width, height: height) },
+                        maps: Dictionary(flat.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
+                                         uniquingKeysWith: { first, _ in first }),
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0)
                     previousMap = first
-                    try grids.append(engine.kinds.flatMap { grid.sample(flat[$0.name]!) })
+                    try grids.append(engine.kinds.flatMap { grid.sample(flat[$0]!) })
                     if entry.hasImages { try imageWriter?.submit(frame, maps: flat) }
                     if saveMaps {
                         let name = String(format: "%06d.npy", frame.index)
                         for kind in engine.kinds {
-                            try NPYArray(shape: mapShape, values: maps[kind.name]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                            try NPYArray(shape: mapShape, values: maps[kind]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
                         }
                         let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
                         try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))

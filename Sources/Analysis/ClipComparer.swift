@@ -59,8 +59,8 @@ public struct ClipComparer {
         for (name, runner) in runners {
             let geometry = try runner.modelInput.preprocess.geometry(for: frameSize)
             let sequence = try OverlaySequence(directory: folder.appendingPathComponent(name),
-                                               settings: OverlaySequence.Settings(displayScales: [SaliencyMapKind.maintain.name: .percentile(99)], width: min(480, first.width)),
-                                               projection: MapProjection(geometry: geometry), kinds: runner.explainer.kinds.map(\.name), framesPerSecond: 0)
+                                               settings: OverlaySequence.Settings(displayScales: [.maintain: .percentile(99)], width: min(480, first.width)),
+                                               projection: MapProjection(geometry: geometry), kinds: runner.explainer.kinds, framesPerSecond: 0)
             for (frame, result) in zip(frames, try runner.explain(frames, grid: SaliencyGrid(geometry: geometry))) {
                 try sequence.write(frame: frame, maps: result.maps)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Reporting
+import Saliency
 import SteerLensSupport
 import VideoIO
 
@@ -8,7 +9,7 @@ import VideoIO
 /// over them; a panel video needs frames in order, so it gets exactly one worker. A bounded queue keeps
 /// memory flat; each written frame's pixel bytes go back to `pixelBudget` (see ``BatchPrefetcher``).
 public final class ImageWriterStage: @unchecked Sendable {
-    private let queue = BoundedQueue<(Frame, [String: [Float]])>(capacity: 4)
+    private let queue = BoundedQueue<(Frame, [SaliencyMapKind: [Float]])>(capacity: 4)
     private let lock = NSLock()
     private var failure: Error?
     private var stages: [BackgroundStage] = []
@@ -32,7 +33,7 @@ public final class ImageWriterStage: @unchecked Sendable {
     }
 
     /// Queues one frame's images; rethrows an earlier writing failure.
-    public func submit(_ frame: Frame, maps: [String: [Float]]) throws {
+    public func submit(_ frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
         if let failure = lock.withLock({ failure }) { throw failure }
         queue.put((frame, maps))
     }

@@ -102,8 +102,8 @@ public struct ModelSession {
     }
 
     /// One frame's explanation: the prediction, the maps sampled on the frame grid (in kind order) and
-    /// the maps themselves by name.
-    public typealias Explained = (prediction: Double, grids: [[Float]], maps: [String: [Float]])
+    /// the maps themselves by kind.
+    public typealias Explained = (prediction: Double, grids: [[Float]], maps: [SaliencyMapKind: [Float]])
 
     /// Predictions and frame-grid maps (one per kind, in kind order) for a batch of frames.
     public func explain(_ frames: [Frame], grid: SaliencyGrid) throws -> [Explained] {
@@ -117,9 +117,9 @@ public struct ModelSession {
         let predictions = result.outputs[outputIndex]
         let mapCount = modelInput.shape[0] * modelInput.shape[1]
         return (0..<input.batchSize).map { item in
-            var maps: [String: [Float]] = [:]
-            for kind in engine.kinds { maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)]) }
-            return (Double(predictions.scalars[item * predictions.itemCount + predictionUnit]), engine.kinds.map { grid.sample(maps[$0.name]!) }, maps)
+            var maps: [SaliencyMapKind: [Float]] = [:]
+            for kind in engine.kinds { maps[kind] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)]) }
+            return (Double(predictions.scalars[item * predictions.itemCount + predictionUnit]), engine.kinds.map { grid.sample(maps[$0]!) }, maps)
         }
     }
 }

@@ -159,7 +159,7 @@ struct Analyze: ParsableCommand {
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let destinations = try inputs.map(destination(for:))
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
-                                                  displayScales: [SaliencyMapKind.maintain.name: maintainScale.displayScale],
+                                                  displayScales: [.maintain: maintainScale.displayScale],
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {

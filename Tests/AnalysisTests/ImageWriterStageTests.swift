@@ -21,7 +21,7 @@ final class ImageWriterStageTests: XCTestCase {
     private func makeSequence() throws -> OverlaySequence {
         let geometry = try Preprocess(size: PixelSize(width: 4, height: 2)).geometry(for: PixelSize(width: 8, height: 4))
         return try OverlaySequence(directory: directory, settings: OverlaySequence.Settings(), projection: MapProjection(geometry: geometry),
-                                   kinds: ["increase"], framesPerSecond: 10)
+                                   kinds: [.increase], framesPerSecond: 10)
     }
 
     private func frame(_ index: Int) -> Frame {
@@ -34,7 +34,7 @@ final class ImageWriterStageTests: XCTestCase {
         for _ in 0..<20 { XCTAssertTrue(budget.tryTake(96)) }
         XCTAssertFalse(budget.tryTake(1))
         let stage = try ImageWriterStage(workers: 2, pixelBudget: budget, makeSequence: makeSequence)
-        for index in 0..<20 { try stage.submit(frame(index), maps: ["increase": (0..<8).map(Float.init)]) }
+        for index in 0..<20 { try stage.submit(frame(index), maps: [.increase: (0..<8).map(Float.init)]) }
         try stage.finish()
         for folder in ["frames", "increase"] {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path).sorted()
@@ -50,7 +50,7 @@ final class ImageWriterStageTests: XCTestCase {
         let stage = try ImageWriterStage(workers: 2, makeSequence: makeSequence)
         var failure: Error?
         do {
-            for index in 0..<50 { try stage.submit(frame(index), maps: ["increase": [Float](repeating: 0, count: 8)]) }
+            for index in 0..<50 { try stage.submit(frame(index), maps: [.increase: [Float](repeating: 0, count: 8)]) }
             try stage.finish()
         } catch {
             failure = error
@@ -62,7 +62,7 @@ final class ImageWriterStageTests: XCTestCase {
     /// `cancel()` after an error elsewhere stops the workers without waiting for more frames.
     func testCancelReturnsWithWorkersIdle() throws {
         let stage = try ImageWriterStage(workers: 2, makeSequence: makeSequence)
-        try stage.submit(frame(0), maps: ["increase": [Float](repeating: 0, count: 8)])
+        try stage.submit(frame(0), maps: [.increase: [Float](repeating: 0, count: 8)])
         let started = Date()
         stage.cancel()
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
