@@ -7,6 +7,7 @@
 #   make asan          the VideoIO, NeuralNet, ModelImport and CLI tests under AddressSanitizer
 #   make fuzz          every libFuzzer harness for FUZZ_SECONDS (default 60) each (Tests/Fuzz)
 #   make bench   set up and print the benchmark figures (never part of `make test`)
+#   make help-fixtures  re-pin every subcommand's --help text (Tests/Fixtures/help, checked by HelpTextTests)
 
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
@@ -14,7 +15,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench clean
+.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench help-fixtures clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -74,6 +75,13 @@ bench: setup
 	$(SWIFT) build -c release --product steerlens
 	$(SWIFT) build -c release --product steerlens-bench
 	.build/release/steerlens-bench all
+
+# The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
+HELP_COMMANDS := probe frames inspect predict analyze compare check
+help-fixtures: build
+	@mkdir -p Tests/Fixtures/help
+	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt
+	@for command in $(HELP_COMMANDS); do COLUMNS=80 .build/release/steerlens $$command --help > Tests/Fixtures/help/$$command.txt; done
 
 clean:
 	rm -rf .build .build-asan Reports/demo Reports/demo-compare Reports/demo-compare.xml

@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "Saliency", targets: ["Saliency"]),
         .library(name: "Reporting", targets: ["Reporting"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,14 +34,16 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: ["CHDF5", "CZlib", "NeuralNet", "SteerLensSupport"]),
-        .target(name: "Saliency", dependencies: ["NeuralNet", "VideoIO", "SteerLensSupport"]),
+        .target(name: "Saliency", dependencies: ["NeuralNet", "SteerLensSupport"]),
         .target(name: "Reporting", dependencies: [
             "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        // The analysis pipeline as a library: model sessions, frame stages, clip analysis and comparison.
+        .target(name: "Analysis", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport"]),
         .executableTarget(
             name: "SteerLensCLI",
             dependencies: [
-                "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport",
+                "Analysis", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,7 +58,8 @@ let package = Package(
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
-        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
-        .testTarget(name: "SteerLensCLITests", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
+        .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Reporting", "Saliency", "NeuralNet", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "SteerLensCLITests", dependencies: ["Analysis", "VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

@@ -88,7 +88,7 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .unknownLayer(_, let className) where Self.isSequenceOrVolume(className):
             "SteerLens explains single-frame CNNs; recurrent (LSTM, GRU, TimeDistributed) and 3-D (Conv3D) pilots are out of scope for now"
         case .unknownLayer, .unsupportedConfig:
-            "re-export the model with supported layers (see DESIGN.md, Models) or open an issue with the layer's config"
+            "re-export the model with supported layers (see README.md, Models) or open an issue with the layer's config"
         case .unresolvableLambda(let error): error.hint
         case .nonFiniteWeight: "the file is damaged or the model diverged in training; re-export a good checkpoint"
         case .weightShapeMismatch, .missingWeights, .unusedWeights:

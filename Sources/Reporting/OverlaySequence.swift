@@ -9,8 +9,8 @@ import VideoIO
 public final class OverlaySequence {
     public struct Settings: Sendable {
         public var overlay: Overlay
-        /// Display scale per map kind name (kinds not listed use `.exact`).
-        public var displayScales: [String: DisplayScale]
+        /// Display scale per map kind (kinds not listed use `.exact`).
+        public var displayScales: [SaliencyMapKind: DisplayScale]
         /// Output width in pixels (height keeps the aspect ratio, rounded to even); `nil` = frame size.
         public var width: Int?
         public var panel: Bool
@@ -18,7 +18,7 @@ public final class OverlaySequence {
         /// zlib level of the PNGs (0–9): lower is faster, higher is smaller.
         public var pngCompression: Int
 
-        public init(overlay: Overlay = Overlay(), displayScales: [String: DisplayScale] = [:], width: Int? = nil,
+        public init(overlay: Overlay = Overlay(), displayScales: [SaliencyMapKind: DisplayScale] = [:], width: Int? = nil,
                     panel: Bool = false, video: Bool = false, pngCompression: Int = 1) {
             (self.overlay, self.displayScales, self.width, self.panel, self.video, self.pngCompression) = (overlay, displayScales, width, panel, video, pngCompression)
         }
@@ -27,14 +27,14 @@ public final class OverlaySequence {
     public let directory: URL
     public let settings: Settings
     public let projection: MapProjection
-    public let kinds: [String]
+    public let kinds: [SaliencyMapKind]
     /// Size of every written image.
     public let imageSize: PixelSize
     private let encoder: ImageEncoder
     private let scaling: Preprocess?
     private var videoWriter: VideoWriter?
 
-    public init(directory: URL, settings: Settings, projection: MapProjection, kinds: [String], framesPerSecond: Double) throws {
+    public init(directory: URL, settings: Settings, projection: MapProjection, kinds: [SaliencyMapKind], framesPerSecond: Double) throws {
         self.directory = directory
         self.settings = settings
         self.projection = projection
@@ -58,7 +58,7 @@ public final class OverlaySequence {
     }
 
     /// Draws and writes every image of one frame. `maps` holds one model-resolution map per kind.
-    public func write(frame: Frame, maps: [String: [Float]]) throws {
+    public func write(frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
         let name = String(format: "%06d.png", frame.index)
         let keepsImages = settings.panel || settings.video
         var images: [Frame] = []
@@ -70,7 +70,7 @@ public final class OverlaySequence {
         try emit(scaled(frame), folder: "frames")
         for kind in kinds {
             let scale = settings.displayScales[kind] ?? .exact
-            try emit(scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)), folder: kind)
+            try emit(scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)), folder: kind.name)
         }
         guard keepsImages else { return }
         let panel = Self.sideBySide(images)

@@ -20,19 +20,41 @@ public enum GradientModifier: String, Sendable, CaseIterable, Hashable {
     /// keras-vis' `K.epsilon()`.
     public static let epsilon: Float = 1e-7
 
-    /// The modified value of one gradient element.
+    /// The modified value of one gradient element: ``formula`` behind ``guarded(_:)``, and 0 for a NaN
+    /// gradient.
     @inline(__always)
     public func apply(_ gradient: Float) -> Float {
         guard !gradient.isNaN else { return 0 }
-        let value: Float
+        return Self.guarded(formula(gradient))
+    }
+
+    /// The modifier's formula, unguarded; ``SaliencyReduction`` passes the same ``Formula`` functions
+    /// to its specialised loops, so each formula exists exactly once.
+    @inline(__always)
+    public func formula(_ gradient: Float) -> Float {
         switch self {
-        case .identity: value = gradient
-        case .negate: value = -gradient
-        case .smallValues: value = abs(1 / (gradient + Self.epsilon))
-        case .absolute: value = abs(gradient)
-        case .relu: value = max(gradient, 0)
-        case .invert: value = 1 / (gradient + Self.epsilon)
+        case .identity: Formula.identity(gradient)
+        case .negate: Formula.negate(gradient)
+        case .smallValues: Formula.smallValues(gradient)
+        case .absolute: Formula.absolute(gradient)
+        case .relu: Formula.relu(gradient)
+        case .invert: Formula.invert(gradient)
         }
-        return value.isFinite ? value : (value > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
+    }
+
+    /// Keeps non-finite values out of maps: NaN → 0, ±∞ → ±`Float.greatestFiniteMagnitude`.
+    @inline(__always)
+    public static func guarded(_ value: Float) -> Float {
+        value.isNaN ? 0 : min(max(value, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
+    }
+
+    /// The keras-vis formulas, one function per modifier (Float32, `ε` = ``epsilon``).
+    public enum Formula {
+        @inline(__always) public static func identity(_ g: Float) -> Float { g }
+        @inline(__always) public static func negate(_ g: Float) -> Float { -g }
+        @inline(__always) public static func smallValues(_ g: Float) -> Float { abs(1 / (g + epsilon)) }
+        @inline(__always) public static func absolute(_ g: Float) -> Float { abs(g) }
+        @inline(__always) public static func relu(_ g: Float) -> Float { max(g, 0) }
+        @inline(__always) public static func invert(_ g: Float) -> Float { 1 / (g + epsilon) }
     }
 }

@@ -13,7 +13,7 @@ public struct SaliencyBatch {
 /// Computes saliency maps the keras-vis way for batches of model inputs: ONE forward and ONE backward
 /// pass per batch, whatever the number of maps — the gradient modifiers only post-process `g`.
 ///
-/// Semantics (see DESIGN.md, "Saliency semantics"): `g = ∂y/∂x` with a seed of 1 per sample on the
+/// Semantics (see README.md, "Saliency semantics"): `g = ∂y/∂x` with a seed of 1 per sample on the
 /// objective; each map kind applies its ``GradientModifier`` element-wise, reduces channels by signed
 /// maximum and normalises each image to [0, 1]. Input pixels the network never sees (e.g. removed by
 /// a `Cropping2D` layer) have `g = 0` exactly. Not thread-safe: one engine per thread.

@@ -33,18 +33,19 @@ enum SaliencyReduction {
     private static func itemMap(_ g: UnsafePointer<Float>, into map: UnsafeMutablePointer<Float>, pixels: Int, channels: Int,
                                 keepChannels: Bool, modifier: GradientModifier) {
         switch modifier {
-        case .identity: reduce(g, map, pixels, channels, keepChannels) { $0 }
-        case .negate: reduce(g, map, pixels, channels, keepChannels) { -$0 }
-        case .smallValues: reduce(g, map, pixels, channels, keepChannels) { abs(1 / ($0 + GradientModifier.epsilon)) }
-        case .absolute: reduce(g, map, pixels, channels, keepChannels) { abs($0) }
-        case .relu: reduce(g, map, pixels, channels, keepChannels) { max($0, 0) }
-        case .invert: reduce(g, map, pixels, channels, keepChannels) { 1 / ($0 + GradientModifier.epsilon) }
+        case .identity: reduce(g, map, pixels, channels, keepChannels, GradientModifier.Formula.identity)
+        case .negate: reduce(g, map, pixels, channels, keepChannels, GradientModifier.Formula.negate)
+        case .smallValues: reduce(g, map, pixels, channels, keepChannels, GradientModifier.Formula.smallValues)
+        case .absolute: reduce(g, map, pixels, channels, keepChannels, GradientModifier.Formula.absolute)
+        case .relu: reduce(g, map, pixels, channels, keepChannels, GradientModifier.Formula.relu)
+        case .invert: reduce(g, map, pixels, channels, keepChannels, GradientModifier.Formula.invert)
         }
     }
 
-    /// Applies `modify` element-wise, takes the channel maximum, guards non-finite values like
-    /// ``GradientModifier/apply(_:)`` (±∞ → ±greatest finite, NaN → 0) and normalises the item; the
-    /// first pass also finds the map's range.
+    /// Applies `modify` (one of ``GradientModifier/Formula``) element-wise, takes the channel maximum,
+    /// passes it through ``GradientModifier/guarded(_:)`` (±∞ → ±greatest finite, NaN → 0) and
+    /// normalises the item; the first pass also finds the map's range. For finite gradients each value
+    /// before normalisation is therefore exactly the channel maximum of ``GradientModifier/apply(_:)``.
     @inline(__always)
     private static func reduce(_ g: UnsafePointer<Float>, _ map: UnsafeMutablePointer<Float>, _ pixels: Int, _ channels: Int,
                                _ keepChannels: Bool, _ modify: (Float) -> Float) {
@@ -52,7 +53,7 @@ enum SaliencyReduction {
         guard count > 0 else { return }
         var minimum = Float.greatestFiniteMagnitude, maximum = -Float.greatestFiniteMagnitude
         @inline(__always) func store(_ value: Float, at index: Int) {
-            let guarded = value.isNaN ? 0 : min(max(value, -.greatestFiniteMagnitude), .greatestFiniteMagnitude)
+            let guarded = GradientModifier.guarded(value)
             map[index] = guarded
             minimum = min(minimum, guarded)
             maximum = max(maximum, guarded)

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import ModelImport
@@ -8,21 +9,8 @@ import SteerLensSupport
 import VideoIO
 
 extension BackpropModifier: ExpressibleByArgument {
-    public init?(argument: String) {
-        switch argument {
-        case "guided": self = .guided
-        case "rectified", "deconv": self = .rectified
-        default: return nil
-        }
-    }
+    public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { ["guided", "rectified"] }
-    /// The name `--backprop-modifier` takes and run.json records.
-    var argumentName: String {
-        switch self {
-        case .guided: "guided"
-        case .rectified: "rectified"
-        }
-    }
 }
 
 /// Output formats for raw maps.
@@ -165,26 +153,24 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         try reportingFailures("analyze") {
-            let sidecar = try modelOptions.sidecar()
-            let (loaded, outputIndex, chosen) = try modelOptions.head(try modelOptions.load(), sidecar: sidecar)
             // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
-            let explained: (output: Int, unit: Int) = outputIndex != chosen && unit != nil ? (chosen, unit!) : (outputIndex, unit ?? 0)
-            let objective: SaliencyObjective = layer.map { .filter(layer: $0, filter: filter!) } ?? .output(index: explained.output, unit: explained.unit)
-            let engine = try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: backpropModifier,
-                                            kinds: try mapKinds(), keepChannels: keepChannels)
-            let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
+            let request = ExplanationRequest(kinds: try mapKinds(), output: modelOptions.output, unit: unit ?? 0,
+                                             filter: layer.map { ($0, filter!) }, backpropModifier: backpropModifier,
+                                             keepChannels: keepChannels, explainsBin: unit != nil)
+            let session = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let destinations = try inputs.map(destination(for:))
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
-                                                  displayScales: [SaliencyMapKind.maintain.name: maintainScale.displayScale],
+                                                  displayScales: [.maintain: maintainScale.displayScale],
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                try ClipAnalysis(input: input, destination: destination, engine: engine, modelInput: modelInput, card: loaded.card,
-                                 sidecar: sidecar.map { _ in ModelSidecar.url(forModel: modelOptions.model).path },
-                                 predictionOutput: outputIndex, predictionUnit: layer == nil && outputIndex == explained.output ? explained.unit : 0, saveMaps: saveMaps != nil,
-                                 labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue,
-                                 batchSize: batchSize, overwrite: overwrite, quiet: quiet, selection: selection.readOptions).run()
+                let outcome = try ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
+                                               labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images,
+                                               pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize, overwrite: overwrite,
+                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version).run()
+                printError(outcome.summary)
+                try StandardOutput.line(outcome.index.path)
             }
         }
     }

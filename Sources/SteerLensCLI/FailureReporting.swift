@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Analysis
 import SteerLensSupport
 
 /// The CLI's one choke point for failures: a ``SteerLensError`` becomes one line on stderr
@@ -31,11 +32,4 @@ func reportingFailures<T>(_ command: String, _ body: () throws -> T) throws -> T
 /// Writes one line to standard error.
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
-/// Usage errors found after parsing (exit 64).
-struct UsageError: SteerLensError {
-    let message: String
-    let hint: String
-    var kind: FailureKind { .usage }
 }

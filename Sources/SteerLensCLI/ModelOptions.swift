@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Saliency
 import Foundation
@@ -30,6 +31,16 @@ struct ModelLoadingOptions: ParsableArguments {
             }
         }
         return overrides
+    }
+
+    /// The model session for `compare` and `check`: the model at `path` is loaded first, then its own
+    /// sidecar supplies preprocessing defaults and the classifier bins unless `bins` (`--bins`) overrides them.
+    func session(path: String, request: ExplanationRequest, ignoreSidecar: Bool, bins: String? = nil,
+                 preprocessing: PreprocessOptions) throws -> ModelSession {
+        let loaded = try load(path)
+        let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
+        return try ModelSession(path: path, loaded: loaded, sidecar: sidecar, bins: bins.flatMap(AngleBins.init(parsing:)), request: request,
+                                preprocess: preprocessing.preprocess(defaults:))
     }
 
     func load(_ path: String) throws -> LoadedModel {
@@ -68,37 +79,12 @@ struct ModelOptions: ParsableArguments {
         ignoreSidecar ? nil : try ModelSidecar.load(forModel: model)
     }
 
-    /// The model to run and the index of the output that is the prediction: the chosen output, or with
-    /// `--bins` (else the sidecar's `bins`) the expected angle appended after it. Also returns the chosen
-    /// output itself (the softmax, whose units `--unit` can pick).
-    func head(_ loaded: LoadedModel, sidecar: ModelSidecar?) throws -> (loaded: LoadedModel, prediction: Int, chosen: Int) {
-        let chosen = try outputIndex(in: loaded.card, sidecar: sidecar)
-        let flagBins = bins.flatMap(AngleBins.init(parsing:))
-        let sidecarBins = flagBins == nil ? try sidecar?.angleBins() : nil
-        let source: ClassifierHead.BinsSource = flagBins != nil ? .flag : .sidecar(path: ModelSidecar.url(forModel: model).path)
-        let (extended, prediction) = try ClassifierHead.apply(flagBins ?? sidecarBins, source: source, to: loaded, output: chosen)
-        return (extended, prediction, chosen)
-    }
-
-    /// The index of the chosen output in `card.outputs`: `--output`, else the sidecar's, else the first.
-    func outputIndex(in card: ModelCard, sidecar: ModelSidecar? = nil) throws -> Int {
-        try card.selectOutput(output ?? sidecar?.output)
-    }
-}
-
-extension ModelCard {
-    /// The index of an output given by index or name, if the model has it.
-    func outputIndex(_ selector: String) -> Int? {
-        if let index = Int(selector), outputs.indices.contains(index) { return index }
-        return outputs.firstIndex { $0.name == selector }
-    }
-
-    /// The index of the output `selector` names (index or name); the first output when nil.
-    /// - Throws: ``UsageError`` listing the outputs when the model has no such output.
-    func selectOutput(_ selector: String?) throws -> Int {
-        guard let selector else { return 0 }
-        if let index = outputIndex(selector) { return index }
-        let choices = outputs.enumerated().map { "\($0.offset)=\($0.element.name)" }.joined(separator: ", ")
-        throw UsageError(message: "model has no output '\(selector)'", hint: "choose one of: \(choices)")
+    /// The model session for `analyze` and `predict`: the sidecar is read first, then the model;
+    /// `--bins` overrides the sidecar's bins.
+    func session(request: ExplanationRequest, explains: Bool, preprocessing: PreprocessOptions) throws -> ModelSession {
+        let sidecar = try sidecar()
+        let loaded = try load()
+        return try ModelSession(path: model, loaded: loaded, sidecar: sidecar, bins: bins.flatMap(AngleBins.init(parsing:)), request: request,
+                                explains: explains, preprocess: preprocessing.preprocess(defaults:))
     }
 }

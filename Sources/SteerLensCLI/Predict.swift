@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import ModelImport
@@ -33,34 +34,23 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         try reportingFailures("predict") {
-            let sidecar = try modelOptions.sidecar()
-            let (loaded, outputIndex, _) = try modelOptions.head(try modelOptions.load(), sidecar: sidecar)
-            let modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocessing.preprocess(defaults: sidecar))
+            let session = try modelOptions.session(request: ExplanationRequest(kinds: [], output: modelOptions.output, explainsBin: false),
+                                                   explains: false, preprocessing: preprocessing)
             let reader = try FrameSources.open(input, options: selection.readOptions)
-            _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
-
+            defer { reader.printWarnings() }
             // A tub or driving log prints its recorded labels beside the predictions.
             let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
-            let units = loaded.model.outputShapes[outputIndex].reduce(1, *)
+            let units = session.predictionUnits
             let header = (units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ","))
                 + (labels == nil ? "" : ",label")
             var rows = [header]
             if csv == nil { try StandardOutput.line(header) }
-            while true {
-                let frames = try reader.nextBatch(batchSize)
-                if frames.isEmpty { break }
-                let outputs = try loaded.model.forward(try modelInput.batch(frames))
-                let values = outputs[outputIndex].scalars
-                for (row, frame) in frames.enumerated() {
-                    let predictions = values[(row * units)..<((row + 1) * units)].map { String(format: "%.9g", $0) }
-                    var line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(predictions.joined(separator: ","))"
-                    if let labels { line += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond).map { String(format: "%.9g", $0) } ?? "") }
-                    if csv == nil { try StandardOutput.line(line) } else { rows.append(line) }
+            try session.predict(reader, input: input, batchSize: batchSize) { frame, values in
+                var line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(values.map { String(format: "%.9g", $0) }.joined(separator: ","))"
+                if let labels {
+                    line += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond).map { String(format: "%.9g", $0) } ?? "")
                 }
-            }
-            reader.printWarnings()
-            guard reader.deliveredFrameCount > 0 else {
-                throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+                if csv == nil { try StandardOutput.line(line) } else { rows.append(line) }
             }
             if let csv {
                 try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: csv))

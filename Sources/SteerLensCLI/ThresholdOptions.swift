@@ -55,19 +55,8 @@ struct ComparisonOutputOptions: ParsableArguments {
     var labels: String?
 }
 
-/// Writes a finished comparison and turns its verdict into the exit code.
+/// Prints a finished comparison and turns its verdict into the exit code.
 enum ComparisonOutput {
-    /// Writes `comparison.json` and `index.html` into the staging directory and the JUnit file.
-    static func write(_ report: ComparisonReport, into staging: URL, options: ComparisonOutputOptions,
-                      images: [String: String], highlighted: [String: [Int]]) throws {
-        try AtomicFile.write(try report.json(), to: staging.appendingPathComponent("comparison.json"))
-        let page = try ComparisonPage.render(report, images: images, highlighted: highlighted)
-        try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
-        if let junit = options.junit {
-            try AtomicFile.write(Data(JUnitReport.xml(report).utf8), to: URL(fileURLWithPath: junit))
-        }
-    }
-
     /// Prints the result; exit code 1 (naming each failing threshold) when the candidate regressed.
     static func conclude(_ report: ComparisonReport, destination: URL, options: ComparisonOutputOptions) throws {
         if options.json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }

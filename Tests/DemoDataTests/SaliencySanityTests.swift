@@ -1,5 +1,7 @@
+import Analysis
 import Foundation
 import NeuralNet
+import Reporting
 import Saliency
 import VideoIO
 import XCTest

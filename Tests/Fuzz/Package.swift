@@ -14,8 +14,8 @@ let package = Package(
         harness("FuzzMarshal", ["ModelImport"]),
         harness("FuzzNPY", ["SteerLensSupport"]),
         harness("FuzzLabels", ["Reporting", "VideoIO"]),
-        harness("FuzzSettingsJSON", ["Saliency", "Reporting"]),
-        harness("FuzzVideo", ["VideoIO", "Saliency"]),
+        harness("FuzzSettingsJSON", ["Analysis", "Saliency", "Reporting"]),
+        harness("FuzzVideo", ["Analysis", "VideoIO", "Saliency"]),
     ]
 )
 

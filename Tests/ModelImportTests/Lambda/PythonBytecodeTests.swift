@@ -15,7 +15,7 @@ final class PythonBytecodeTests: XCTestCase {
         return try LambdaResolver.resolution(layerName: "lambda_1", function: function)
     }
 
-    /// The DESIGN.md example: `|\x00\x00 d\x01\x00 \x1b d\x02\x00 \x18 S`, consts (None, 127.5, 1.0).
+    /// The lambda of a real Keras 1.2 file: `|\x00\x00 d\x01\x00 \x1b d\x02\x00 \x18 S`, consts (None, 127.5, 1.0).
     func testPython35Normalisation() throws {
         let code = PythonCodeObject.lambda(
             layout: .python35to37,

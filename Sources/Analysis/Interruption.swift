@@ -5,14 +5,14 @@ import SteerLensSupport
 /// Turns SIGINT (Ctrl-C) and SIGTERM (`kill`, a scheduler's pre-emption) into a flag that long runs
 /// check between batches, so they can discard their staging output and exit 130 instead of dying
 /// half-way with partial files.
-final class Interruption: @unchecked Sendable {
-    static let shared = Interruption()
+public final class Interruption: @unchecked Sendable {
+    public static let shared = Interruption()
     private let lock = NSLock()
     private var requested = false
     private var sources: [DispatchSourceSignal] = []
 
     /// Starts listening for SIGINT and SIGTERM (idempotent).
-    func install() {
+    public func install() {
         lock.withLock {
             guard sources.isEmpty else { return }
             for signalNumber in [SIGINT, SIGTERM] {
@@ -25,17 +25,18 @@ final class Interruption: @unchecked Sendable {
         }
     }
 
-    var isRequested: Bool { lock.withLock { requested } }
+    public var isRequested: Bool { lock.withLock { requested } }
 
     /// Throws ``Interrupted`` once SIGINT has arrived.
-    func check(progress: String) throws {
+    public func check(progress: String) throws {
         if isRequested { throw Interrupted(progress: progress) }
     }
 }
 
 /// The user interrupted the run; exit code 130 like a shell's SIGINT.
-struct Interrupted: Error {
-    let progress: String
+public struct Interrupted: Error {
+    public let progress: String
+    public init(progress: String) { self.progress = progress }
     /// 128 + SIGINT, as a shell reports a Ctrl-C; SIGTERM ends the same way.
-    static let exitCode: Int32 = 130
+    public static let exitCode: Int32 = 130
 }

@@ -9,8 +9,8 @@ import Glibc
 /// (SIGSEGV/SIGBUS) or spin for ever inside `H5HG_read`. While a model loads, a fault or a load that
 /// takes longer than the limit (`STEERLENS_MODEL_LOAD_TIMEOUT` seconds, default 60) ends the process with
 /// the usual one-line error and exit code 65 instead of a backtrace or a hang.
-enum ModelLoadingGuard {
-    static func run<T>(path: String, _ body: () throws -> T) rethrows -> T {
+public enum ModelLoadingGuard {
+    public static func run<T>(path: String, _ body: () throws -> T) rethrows -> T {
         let message = "steerlens: model file '\(path)' is damaged: libhdf5 could not read it (hint: re-export it from Keras or copy it again)\n"
         let text = strdup(message)!
         defer { free(text) }

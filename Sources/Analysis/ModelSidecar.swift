@@ -1,4 +1,5 @@
 import Foundation
+import Saliency
 import SteerLensSupport
 import VideoIO
 

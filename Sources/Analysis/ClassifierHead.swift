@@ -1,14 +1,15 @@
 import ModelImport
 import Saliency
+import SteerLensSupport
 
 /// Classifier steering heads (`--bins MIN:MAX:N` or the sidecar's `"bins"`): the chosen output is a
 /// softmax over angle bins, and the prediction is the expected angle `Σ pᵢ·cᵢ`, computed by an
 /// ``NeuralNet/ExpectedValue`` layer appended to the graph so that saliency explains the angle in the
 /// same single backward pass (or, with `--unit K` in `analyze`, the probability of bin K).
-enum ClassifierHead {
+public enum ClassifierHead {
     /// The model to run and the output that is the prediction: `output` itself without bins, else the
     /// expected angle appended after it. `source` names where the bins came from, for errors.
-    static func apply(_ bins: AngleBins?, source: BinsSource, to loaded: LoadedModel, output: Int) throws -> (loaded: LoadedModel, output: Int) {
+    public static func apply(_ bins: AngleBins?, source: BinsSource, to loaded: LoadedModel, output: Int) throws -> (loaded: LoadedModel, output: Int) {
         guard let bins else { return (loaded, output) }
         let shape = loaded.card.outputs[output].shape
         guard shape == [bins.count] else {
@@ -23,7 +24,7 @@ enum ClassifierHead {
         return (extended, extended.card.outputs.count - 1)
     }
 
-    enum BinsSource {
+    public enum BinsSource {
         case flag
         case sidecar(path: String)
     }

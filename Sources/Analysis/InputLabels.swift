@@ -4,16 +4,16 @@ import VideoIO
 
 /// The labels of one input: a `--labels` file when given, else the field a recorded dataset carries
 /// (a tub's `user/angle`, a driving log's `steering`, or `--label-field`), else none.
-struct InputLabels {
-    let track: LabelTrack?
+public struct InputLabels {
+    public let track: LabelTrack?
     /// What run.json records as `labels`: the file, or `<field> recorded in <input>`.
-    let source: String?
+    public let source: String?
     /// The dataset field, when the labels were recorded in the input.
-    let field: String?
+    public let field: String?
 
     /// - Throws: ``UsageError`` for `--labels` together with `--label-field`;
     ///   ``LabelError/unknownField(path:field:available:)`` for a field the input does not record.
-    static func resolve(file: LabelTrack?, filePath: String?, field: String?, reader: any FrameSource) throws -> InputLabels {
+    public static func resolve(file: LabelTrack?, filePath: String?, field: String?, reader: any FrameSource) throws -> InputLabels {
         if let file {
             if field != nil {
                 throw UsageError(message: "--label-field picks a field recorded in the input; it cannot be combined with --labels",
@@ -33,15 +33,16 @@ struct InputLabels {
 extension FrameSource {
     /// Prints the skipped-record warnings of a dataset input on stderr, one line each (the first 20,
     /// then a count of the rest; run.json keeps the first 100).
-    func printWarnings() {
+    public func printWarnings() {
         let warnings = self.warnings
-        for line in warnings.prefix(20) { printError("steerlens: warning: \(info.path): \(line)") }
-        if warnings.count > 20 { printError("steerlens: warning: \(info.path): … and \(warnings.count - 20) more skipped records") }
+        var lines = warnings.prefix(20).map { "steerlens: warning: \(info.path): \($0)" }
+        if warnings.count > 20 { lines.append("steerlens: warning: \(info.path): … and \(warnings.count - 20) more skipped records") }
+        for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
     /// run.json's `timing`, `skippedRecords` and `warnings`: set for datasets, only `timing` for image
     /// sequences, nils for a video.
-    var datasetFacts: (timing: String?, skipped: Int?, warnings: [String]?) {
+    public var datasetFacts: (timing: String?, skipped: Int?, warnings: [String]?) {
         guard dataset != nil else { return (timing, nil, nil) }
         return (timing, warnings.count, warnings)
     }

@@ -2,17 +2,17 @@ import Foundation
 
 /// Progress on standard error — `frames done/total, frames/s, ETA` — only when stderr is a terminal and
 /// `--quiet` is not given; rewritten in place with `\r`, cleared when done.
-struct Progress {
+public struct Progress {
     let enabled: Bool
     let total: Int?
     let started = Date()
 
-    init(total: Int?, quiet: Bool) {
+    public init(total: Int?, quiet: Bool) {
         self.total = total
         enabled = !quiet && isatty(STDERR_FILENO) == 1
     }
 
-    func update(done: Int) {
+    public func update(done: Int) {
         guard enabled else { return }
         let elapsed = Date().timeIntervalSince(started)
         let rate = Double(done) / max(elapsed, 1e-9)
@@ -26,7 +26,7 @@ struct Progress {
         FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
     }
 
-    func clear() {
+    public func clear() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }

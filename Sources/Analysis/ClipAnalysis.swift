@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 import ModelImport
 import Reporting
 import Saliency
@@ -9,35 +10,54 @@ import VideoIO
 /// `run.json`, `saliency-grid.npy` (every map on a coarse frame grid, for `compare`/`check`) and
 /// `index.html`, written atomically — everything goes to a staging directory that
 /// replaces the destination only when the run completes.
-struct ClipAnalysis {
-    let input: String
-    let destination: URL
-    let engine: SaliencyEngine
-    let modelInput: ModelInput
-    let card: ModelCard
-    /// Path of the model sidecar that supplied preprocessing defaults, if any.
-    let sidecar: String?
-    let predictionOutput: Int
-    let predictionUnit: Int
-    let saveMaps: Bool
-    let labels: LabelTrack?
-    let labelsPath: String?
+public struct ClipAnalysis {
+    public let input: String
+    public let destination: URL
+    /// The model, its preprocessing, prediction output and engine (built with `explains: true`).
+    public let session: ModelSession
+    public let saveMaps: Bool
+    public let labels: LabelTrack?
+    public let labelsPath: String?
     /// `--label-field`: the recorded field of a dataset input used as labels when no file is given.
-    let labelField: String?
-    let images: OverlaySequence.Settings
-    let pngEvery: Int
-    let maintainScale: String
-    let batchSize: Int
-    let overwrite: Bool
-    let quiet: Bool
-    let selection: ReadOptions
+    public let labelField: String?
+    public let images: OverlaySequence.Settings
+    public let pngEvery: Int
+    public let maintainScale: String
+    public let batchSize: Int
+    public let overwrite: Bool
+    public let quiet: Bool
+    public let selection: ReadOptions
+    /// The SteerLens version recorded in run.json.
+    public let version: String
+
+    private var engine: SaliencyEngine { session.explainer }
+    private var modelInput: ModelInput { session.modelInput }
+    private var card: ModelCard { session.loaded.card }
+    private var predictionOutput: Int { session.outputIndex }
+    private var predictionUnit: Int { session.predictionUnit }
+
+    public init(input: String, destination: URL, session: ModelSession, saveMaps: Bool, labels: LabelTrack?, labelsPath: String?,
+                labelField: String?, images: OverlaySequence.Settings, pngEvery: Int, maintainScale: String, batchSize: Int, overwrite: Bool, quiet: Bool,
+                selection: ReadOptions, version: String) {
+        (self.input, self.destination, self.session, self.saveMaps, self.labels, self.labelsPath) = (input, destination, session, saveMaps, labels, labelsPath)
+        self.labelField = labelField
+        (self.images, self.pngEvery, self.maintainScale, self.batchSize) = (images, pngEvery, maintainScale, batchSize)
+        (self.overwrite, self.quiet, self.selection, self.version) = (overwrite, quiet, selection, version)
+    }
+
+    /// What a finished run tells the user: a one-line summary (for standard error) and the report page.
+    public struct Outcome {
+        public let summary: String
+        public let index: URL
+    }
 
     /// Full-size frames in flight between the decoder and the image writers (48 MiB: 17 frames of
     /// 720p, 2 of 4K); with images for every frame these would otherwise be three whole batches.
-    static let pixelBudgetBytes = 48 << 20
+    public static let pixelBudgetBytes = 48 << 20
     private let pixelBudget = ByteBudget(capacity: ClipAnalysis.pixelBudgetBytes)
 
-    func run() throws {
+    /// Runs the clip through the model into `destination`; nothing is printed.
+    public func run() throws -> Outcome {
         let started = Date()
         let reader = try FrameSources.open(input, options: selection)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
@@ -47,7 +67,7 @@ struct ClipAnalysis {
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
             let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
                 try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
-                                    kinds: engine.kinds.map(\.name), framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
+                                    kinds: engine.kinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
             } : nil
             let grid = SaliencyGrid(geometry: geometry)
             let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
@@ -70,8 +90,7 @@ struct ClipAnalysis {
         if reader.decodeErrorCount + reader.readErrorCount > 0 {
             summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
         }
-        printError(summary)
-        try StandardOutput.line(destination.appendingPathComponent("index.html").path)
+        return Outcome(summary: summary, index: destination.appendingPathComponent("index.html"))
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
@@ -95,26 +114,27 @@ struct ClipAnalysis {
                 let predictions = result.outputs[predictionOutput]
                 let units = predictions.itemCount
                 for (item, frame) in frames.enumerated() {
-                    var maps: [String: [Float]] = [:]
+                    var maps: [SaliencyMapKind: [Float]] = [:]
                     for kind in engine.kinds {
-                        maps[kind.name] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
+                        maps[kind] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
                     }
                     // Statistics on the channel maximum when channels are kept.
                     let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
-                    let first = flat[engine.kinds[0].name]!
+                    let first = flat[engine.kinds[0]]!
                     let entry = RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        maps: flat.mapValues { MapStatistics(map: $0, width: width, height: height) },
+                        maps: Dictionary(flat.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
+                                         uniquingKeysWith: { first, _ in first }),
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0)
                     previousMap = first
-                    try grids.append(engine.kinds.flatMap { grid.sample(flat[$0.name]!) })
+                    try grids.append(engine.kinds.flatMap { grid.sample(flat[$0]!) })
                     if entry.hasImages { try imageWriter?.submit(frame, maps: flat) }
                     if saveMaps {
                         let name = String(format: "%06d.npy", frame.index)
                         for kind in engine.kinds {
-                            try NPYArray(shape: mapShape, values: maps[kind.name]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                            try NPYArray(shape: mapShape, values: maps[kind]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
                         }
                         let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
                         try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))
@@ -133,7 +153,7 @@ struct ClipAnalysis {
         return entries
     }
 
-    static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
+    public static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
         stride(from: 0, to: map.count, by: channels).map { map[$0..<($0 + channels)].max()! }
     }
 
@@ -166,7 +186,7 @@ struct ClipAnalysis {
             file: card.file, format: card.format, kerasVersion: card.kerasVersion, backend: card.backend, parameters: card.totalParameters,
             inputShape: card.inputs.first?.shape ?? [], output: card.outputs[predictionOutput].name, unit: predictionUnit,
             layers: card.layers.map { RunReport.Layer(name: $0.name, className: $0.className, outputShape: $0.outputShape, parameters: $0.parameterCount) },
-            lambdas: card.lambdaResolutions.map(\.description), sidecar: sidecar)
+            lambdas: card.lambdaResolutions.map(\.description), sidecar: session.sidecarPath)
         let objective: String
         var explanation = RunReport.Explanation(maps: engine.kinds.map { .init(name: $0.name, modifier: $0.modifier.rawValue) },
                                                 output: nil, unit: nil, layer: nil, filter: nil,
@@ -189,7 +209,7 @@ struct ClipAnalysis {
                 scale: preprocess.scale == 1 ? nil : Double(preprocess.scale), offset: preprocess.offset == 0 ? nil : Double(preprocess.offset)),
             colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: maintainScale, pngEvery: pngEvery,
             pngWidth: images.width, batchSize: batchSize, labels: labels.source, explanation: explanation, labelField: labels.field)
-        return RunReport(steerlensVersion: SteerLens.version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
+        return RunReport(steerlensVersion: version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
                          frames: entries, mapNames: engine.kinds.map(\.name))
     }
 }

@@ -1,6 +1,6 @@
 import VideoIO
 import XCTest
-@testable import Saliency
+@testable import Reporting
 
 /// Maps drawn back on the original frame through the inverse crop + resize.
 final class MapProjectionTests: XCTestCase {

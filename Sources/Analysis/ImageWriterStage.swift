@@ -1,0 +1,60 @@
+import Foundation
+import Reporting
+import Saliency
+import SteerLensSupport
+import VideoIO
+
+/// Draws overlays and encodes PNGs on background threads while the model works on the next batch.
+/// With several workers each owns an ``OverlaySequence`` (its own PNG encoder) and frames are spread
+/// over them; a panel video needs frames in order, so it gets exactly one worker. A bounded queue keeps
+/// memory flat; each written frame's pixel bytes go back to `pixelBudget` (see ``BatchPrefetcher``).
+public final class ImageWriterStage: @unchecked Sendable {
+    private let queue = BoundedQueue<(Frame, [SaliencyMapKind: [Float]])>(capacity: 4)
+    private let lock = NSLock()
+    private var failure: Error?
+    private var stages: [BackgroundStage] = []
+    private let sequences: [UncheckedBox<OverlaySequence>]
+
+    /// - Parameter makeSequence: builds one worker's sequence; called `workers` times.
+    public init(workers: Int, pixelBudget: ByteBudget? = nil, makeSequence: () throws -> OverlaySequence) rethrows {
+        sequences = try (0..<max(workers, 1)).map { _ in UncheckedBox(try makeSequence()) }
+        let queue = queue
+        stages = sequences.enumerated().map { index, sequence in
+            BackgroundStage(name: "steerlens-images-\(index)") { [weak self] in
+                while let (frame, maps) = queue.take() {
+                    do { try sequence.value.write(frame: frame, maps: maps) } catch {
+                        self?.lock.withLock { self?.failure = self?.failure ?? error }
+                        queue.close()
+                    }
+                    pixelBudget?.giveBack(frame.pixels.count)
+                }
+            }
+        }
+    }
+
+    /// Queues one frame's images; rethrows an earlier writing failure.
+    public func submit(_ frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
+        if let failure = lock.withLock({ failure }) { throw failure }
+        queue.put((frame, maps))
+    }
+
+    /// Writes what is queued, finishes the video, and rethrows any failure.
+    public func finish() throws {
+        cancel()
+        if let failure = lock.withLock({ failure }) { throw failure }
+        for sequence in sequences { try sequence.value.finish() }
+    }
+
+    /// Stops the workers after what is queued (used after an error elsewhere, without finishing the video).
+    public func cancel() {
+        queue.close()
+        for stage in stages { stage.wait() }
+        stages = []
+    }
+}
+
+/// Hands a value to another thread when the code guarantees only one thread uses it at a time.
+public final class UncheckedBox<Value>: @unchecked Sendable {
+    public let value: Value
+    public init(_ value: Value) { self.value = value }
+}

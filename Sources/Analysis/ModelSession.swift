@@ -1,0 +1,125 @@
+import Foundation
+import ModelImport
+import NeuralNet
+import Reporting
+import Saliency
+import VideoIO
+
+/// What a ``ModelSession`` explains: the maps and the objective, as `analyze` flags or a recorded
+/// run's `explanation` give them.
+public struct ExplanationRequest {
+    public var kinds: [SaliencyMapKind]
+    /// Output by index or name; nil = the sidecar's, else the first.
+    public var output: String?
+    public var unit = 0
+    /// Explain the mean activation of this layer's filter instead of an output.
+    public var filter: (layer: String, index: Int)?
+    public var backpropModifier: BackpropModifier?
+    public var keepChannels = false
+    /// With a classifier head: whether the softmax itself is explained (`unit` = a bin's probability)
+    /// rather than the expected angle. `nil` (a recorded run) decides by whether `output` names the
+    /// softmax; `analyze` says `true` when `--unit` is given.
+    public var explainsBin: Bool?
+
+    public init(kinds: [SaliencyMapKind], output: String? = nil, unit: Int = 0, filter: (layer: String, index: Int)? = nil,
+                backpropModifier: BackpropModifier? = nil, keepChannels: Bool = false, explainsBin: Bool? = nil) {
+        (self.kinds, self.output, self.unit, self.filter) = (kinds, output, unit, filter)
+        (self.backpropModifier, self.keepChannels, self.explainsBin) = (backpropModifier, keepChannels, explainsBin)
+    }
+}
+
+/// One model ready to run on frames: the loaded model (with its classifier head, if any), its
+/// preprocessing (sidecar + flags), the output whose value is its prediction and, when asked for, the
+/// saliency engine that explains it. `analyze`, `predict`, `compare` and `check` all build theirs here.
+public struct ModelSession {
+    public let path: String
+    public let loaded: LoadedModel
+    /// Path of the sidecar that supplied defaults, if one was read.
+    public let sidecarPath: String?
+    /// `nil` for a session that only predicts.
+    public let engine: SaliencyEngine?
+    public let modelInput: ModelInput
+    public let outputIndex: Int
+    /// The unit of `outputIndex` reported as the prediction.
+    public let predictionUnit: Int
+
+    /// - Parameters:
+    ///   - sidecar: the model's own sidecar, already read (nil with `--ignore-sidecar`).
+    ///   - bins: `--bins`, which overrides the sidecar's `bins`.
+    ///   - explains: build the saliency engine (false for `predict`).
+    ///   - preprocess: the preprocessing from the flags over the sidecar's defaults.
+    ///
+    /// The explained output is the request's (an index or name; for a recorded run looked up after bins
+    /// are appended, so a recorded expected angle is found again), else the sidecar's, else the first;
+    /// with bins it is the expected angle unless the request explains the softmax itself. The
+    /// prediction is the expected angle with bins, else the explained unit.
+    public init(path: String, loaded: LoadedModel, sidecar: ModelSidecar?, bins: AngleBins?, request: ExplanationRequest,
+                explains: Bool = true, preprocess: (ModelSidecar?) throws -> Preprocess) throws {
+        self.path = path
+        sidecarPath = sidecar.map { _ in ModelSidecar.url(forModel: path).path }
+        var loaded = loaded
+        let angleBins = try bins ?? sidecar?.angleBins()
+        let explained: Int
+        if let angleBins {
+            let softmax: Int, explainsSoftmax: Bool
+            if let explainsBin = request.explainsBin {
+                softmax = try loaded.card.selectOutput(request.output ?? sidecar?.output)
+                explainsSoftmax = explainsBin
+            } else {
+                explainsSoftmax = request.output.flatMap(loaded.card.outputIndex) != nil
+                softmax = try loaded.card.selectOutput(explainsSoftmax ? request.output : sidecar?.output)
+            }
+            let source: ClassifierHead.BinsSource = bins != nil ? .flag : .sidecar(path: ModelSidecar.url(forModel: path).path)
+            (loaded, outputIndex) = try ClassifierHead.apply(angleBins, source: source, to: loaded, output: softmax)
+            if explainsSoftmax || request.explainsBin != nil {
+                explained = explainsSoftmax ? softmax : outputIndex
+            } else {
+                explained = try loaded.card.selectOutput(request.output ?? loaded.card.outputs[outputIndex].name)
+            }
+            predictionUnit = 0
+        } else {
+            explained = try loaded.card.selectOutput(request.output ?? sidecar?.output)
+            outputIndex = explained
+            predictionUnit = request.filter == nil ? request.unit : 0
+        }
+        self.loaded = loaded
+        let objective: SaliencyObjective = request.filter.map { .filter(layer: $0.layer, filter: $0.index) }
+            ?? .output(index: explained, unit: request.unit)
+        engine = explains ? try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
+                                               kinds: request.kinds, keepChannels: request.keepChannels) : nil
+        modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocess(sidecar))
+    }
+
+    /// The explaining engine; a session built with `explains: false` has none.
+    public var explainer: SaliencyEngine {
+        guard let engine else { preconditionFailure("ModelSession built without an engine cannot explain") }
+        return engine
+    }
+
+    /// The prediction output's values, `[N, units]`, for a preprocessed batch `[N, H, W, C]` (forward only).
+    public func predict(_ input: Tensor) throws -> Tensor {
+        try loaded.model.forward(input)[outputIndex]
+    }
+
+    /// One frame's explanation: the prediction, the maps sampled on the frame grid (in kind order) and
+    /// the maps themselves by kind.
+    public typealias Explained = (prediction: Double, grids: [[Float]], maps: [SaliencyMapKind: [Float]])
+
+    /// Predictions and frame-grid maps (one per kind, in kind order) for a batch of frames.
+    public func explain(_ frames: [Frame], grid: SaliencyGrid) throws -> [Explained] {
+        try explain(modelInput.batch(frames), grid: grid)
+    }
+
+    /// Predictions and frame-grid maps (one per kind, in kind order) for a preprocessed batch `[N, H, W, C]`.
+    public func explain(_ input: Tensor, grid: SaliencyGrid) throws -> [Explained] {
+        let engine = explainer
+        let result = try engine.run(input)
+        let predictions = result.outputs[outputIndex]
+        let mapCount = modelInput.shape[0] * modelInput.shape[1]
+        return (0..<input.batchSize).map { item in
+            var maps: [SaliencyMapKind: [Float]] = [:]
+            for kind in engine.kinds { maps[kind] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)]) }
+            return (Double(predictions.scalars[item * predictions.itemCount + predictionUnit]), engine.kinds.map { grid.sample(maps[$0]!) }, maps)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Reporting
+import Saliency
+import SteerLensSupport
+import VideoIO
+import XCTest
+@testable import Analysis
+
+final class ImageWriterStageTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("steerlens-images-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    private func makeSequence() throws -> OverlaySequence {
+        let geometry = try Preprocess(size: PixelSize(width: 4, height: 2)).geometry(for: PixelSize(width: 8, height: 4))
+        return try OverlaySequence(directory: directory, settings: OverlaySequence.Settings(), projection: MapProjection(geometry: geometry),
+                                   kinds: [.increase], framesPerSecond: 10)
+    }
+
+    private func frame(_ index: Int) -> Frame {
+        Frame(index: index, time: Double(index), width: 8, height: 4, pixels: [UInt8](repeating: UInt8(index), count: 8 * 4 * 3))
+    }
+
+    /// Two workers write every submitted frame's images, and every frame's pixel bytes go back to the budget.
+    func testWorkersWriteEveryFrameAndGiveBytesBack() throws {
+        let budget = ByteBudget(capacity: 20 * 96)
+        for _ in 0..<20 { XCTAssertTrue(budget.tryTake(96)) }
+        XCTAssertFalse(budget.tryTake(1))
+        let stage = try ImageWriterStage(workers: 2, pixelBudget: budget, makeSequence: makeSequence)
+        for index in 0..<20 { try stage.submit(frame(index), maps: [.increase: (0..<8).map(Float.init)]) }
+        try stage.finish()
+        for folder in ["frames", "increase"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent(folder).path).sorted()
+            XCTAssertEqual(names, (0..<20).map { String(format: "%06d.png", $0) })
+        }
+        XCTAssertTrue(budget.tryTake(20 * 96), "every written frame gave its bytes back")
+    }
+
+    /// A worker's failure (here: `frames` is a file, not a folder) reaches the producer on a later submit
+    /// or at the latest from `finish()`, and the queue no longer blocks the producer.
+    func testWriterFailureReachesTheProducer() throws {
+        try Data("in the way".utf8).write(to: directory.appendingPathComponent("frames"))
+        let stage = try ImageWriterStage(workers: 2, makeSequence: makeSequence)
+        var failure: Error?
+        do {
+            for index in 0..<50 { try stage.submit(frame(index), maps: [.increase: [Float](repeating: 0, count: 8)]) }
+            try stage.finish()
+        } catch {
+            failure = error
+        }
+        XCTAssertNotNil(failure)
+        stage.cancel()
+    }
+
+    /// `cancel()` after an error elsewhere stops the workers without waiting for more frames.
+    func testCancelReturnsWithWorkersIdle() throws {
+        let stage = try ImageWriterStage(workers: 2, makeSequence: makeSequence)
+        try stage.submit(frame(0), maps: [.increase: [Float](repeating: 0, count: 8)])
+        let started = Date()
+        stage.cancel()
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+    }
+}

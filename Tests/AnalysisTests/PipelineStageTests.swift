@@ -1,0 +1,141 @@
+import Foundation
+import Saliency
+import SteerLensSupport
+import VideoIO
+import XCTest
+@testable import Analysis
+
+/// A clip made in memory: `count` frames of `width`×`height` whose pixels all equal the frame index
+/// (mod 256); fails with `failure` when asked for frame `failsAt`. Counts the frames handed out, so
+/// tests can see how far ahead the decoding thread ran.
+private final class FakeSource: FrameSource, @unchecked Sendable {
+    let count: Int, width: Int, height: Int
+    let failsAt: Int?
+    private let lock = NSLock()
+    private var delivered = 0
+    var info: VideoStreamInfo { preconditionFailure("the stages never ask the source for its info") }
+    let options = ReadOptions()
+    var decodeErrorCount: Int { 0 }
+    var readErrorCount: Int { 0 }
+    var decodedFrameCount: Int { deliveredFrameCount }
+    var deliveredFrameCount: Int { lock.withLock { delivered } }
+
+    init(count: Int, width: Int = 4, height: Int = 2, failsAt: Int? = nil) {
+        (self.count, self.width, self.height, self.failsAt) = (count, width, height, failsAt)
+    }
+
+    func read(into frame: inout Frame) throws -> Bool {
+        let index = deliveredFrameCount
+        if index == failsAt { throw FakeFailure(index: index) }
+        guard index < count else { return false }
+        frame = Frame(index: index, time: Double(index) / 10, width: width, height: height,
+                      pixels: [UInt8](repeating: UInt8(index % 256), count: width * height * 3))
+        lock.withLock { delivered += 1 }
+        return true
+    }
+}
+
+private struct FakeFailure: Error, Equatable {
+    let index: Int
+}
+
+final class PipelineStageTests: XCTestCase {
+    private func modelInput(width: Int = 4, height: Int = 2) throws -> ModelInput {
+        try ModelInput(inputShape: [height, width, 3], preprocess: Preprocess())
+    }
+
+    /// Every frame arrives once, in order, in batches of `batchSize` (the last one shorter), and each
+    /// frame's preprocessed values sit in its own slot of every model input's batch.
+    func testBatchesKeepFrameOrderForEveryModelInput() throws {
+        let prefetcher = BatchPrefetcher(reader: FakeSource(count: 10), modelInputs: [try modelInput(), try modelInput()], batchSize: 4,
+                                         keepsPixels: { $0 % 3 == 0 })
+        defer { prefetcher.stop() }
+        var indices: [Int] = [], sizes: [Int] = []
+        while let (frames, inputs) = try prefetcher.next() {
+            sizes.append(frames.count)
+            XCTAssertEqual(inputs.count, 2)
+            for (slot, frame) in frames.enumerated() {
+                indices.append(frame.index)
+                XCTAssertEqual(frame.pixels.isEmpty, frame.index % 3 != 0, "only the frames keepsPixels selects keep their pixels")
+                for input in inputs {
+                    XCTAssertEqual(input.shape, [frames.count, 2, 4, 3])
+                    XCTAssertEqual(Set(input.scalars[(slot * 24)..<((slot + 1) * 24)]), [Float(frame.index)])
+                }
+            }
+        }
+        XCTAssertEqual(indices, Array(0..<10))
+        XCTAssertEqual(sizes, [4, 4, 2])
+    }
+
+    /// The decoder runs at most one batch ahead: with nobody taking batches it stops decoding.
+    func testDecodingWaitsForTheConsumer() throws {
+        let source = FakeSource(count: 100)
+        let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 5, keepsPixels: { _ in false })
+        Thread.sleep(forTimeInterval: 0.2)
+        // One batch queued, one being filled (blocked on the full queue): never more than 10 frames.
+        XCTAssertLessThanOrEqual(source.deliveredFrameCount, 10)
+        _ = try prefetcher.next()
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertLessThanOrEqual(source.deliveredFrameCount, 15)
+        prefetcher.stop()
+    }
+
+    /// Kept pixels take bytes from the budget: when it is spent, batches come early and shorter, and the
+    /// decoder waits until someone gives bytes back.
+    func testByteBudgetShortensBatchesAndHoldsTheDecoder() throws {
+        let frameBytes = 4 * 2 * 3
+        let budget = ByteBudget(capacity: 3 * frameBytes)
+        let source = FakeSource(count: 12)
+        let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 8, pixelBudget: budget,
+                                         keepsPixels: { _ in true })
+        defer { prefetcher.stop() }
+        let first = try XCTUnwrap(try prefetcher.next())
+        XCTAssertEqual(first.frames.map(\.index), [0, 1, 2], "the batch ends where the budget does")
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertLessThanOrEqual(source.deliveredFrameCount, 4, "no bytes given back: the decoder holds the next frame and waits")
+        var seen = first.frames.map(\.index)
+        budget.giveBack(first.frames.count * frameBytes)
+        while let (frames, _) = try prefetcher.next() {
+            seen += frames.map(\.index)
+            XCTAssertLessThanOrEqual(frames.count, 3)
+            budget.giveBack(frames.count * frameBytes)
+        }
+        XCTAssertEqual(seen, Array(0..<12), "a frame held back by the budget is delivered later, not lost")
+    }
+
+    /// A decoding error reaches the consumer after the batches before it, and ends the stream.
+    func testDecodingErrorPropagatesAfterEarlierBatches() throws {
+        let prefetcher = BatchPrefetcher(reader: FakeSource(count: 20, failsAt: 6), modelInputs: [try modelInput()], batchSize: 4,
+                                         keepsPixels: { _ in false })
+        defer { prefetcher.stop() }
+        XCTAssertEqual(try prefetcher.next()?.frames.map(\.index), [0, 1, 2, 3])
+        XCTAssertThrowsError(try prefetcher.next()) { XCTAssertEqual($0 as? FakeFailure, FakeFailure(index: 6)) }
+        XCTAssertNil(try prefetcher.next())
+    }
+
+    /// Stopping early (cancellation) ends the decoding thread even while it waits on a full queue or a
+    /// spent budget, and returns promptly.
+    func testStopEndsABlockedDecoder() throws {
+        for budget in [nil, ByteBudget(capacity: 24)] {
+            let source = FakeSource(count: 1_000)
+            let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 4, pixelBudget: budget,
+                                             keepsPixels: { _ in true })
+            _ = try prefetcher.next()
+            let started = Date()
+            prefetcher.stop()
+            XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+            let decoded = source.deliveredFrameCount
+            Thread.sleep(forTimeInterval: 0.05)
+            XCTAssertEqual(source.deliveredFrameCount, decoded, "nothing is decoded after stop()")
+            XCTAssertLessThan(decoded, 20)
+        }
+    }
+
+    /// Interruption is a flag the frame loops check between batches: once requested, `check` throws
+    /// ``Interrupted`` carrying the progress text, and `reportingFailures` turns that into exit 130.
+    func testInterruptedCarriesProgressAndExitCode() {
+        XCTAssertEqual(Interrupted.exitCode, 130)
+        XCTAssertEqual(Interrupted(progress: "after 3 frames").progress, "after 3 frames")
+        XCTAssertNoThrow(try Interruption().check(progress: "never requested"))
+    }
+}

@@ -1,0 +1,45 @@
+import XCTest
+@testable import Saliency
+
+/// The fast reduction and the element-wise ``GradientModifier/apply(_:)`` share one formula per
+/// modifier: for every modifier, with and without the channel maximum, the reduction equals keras-vis
+/// `normalize(max_c apply(g))` computed here the slow way, bit for bit.
+final class ModifierReductionTests: XCTestCase {
+    func testReductionEqualsApplyThenNormalise() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1e6
+        }
+        let (items, pixels, channels) = (3, 17, 3)
+        // Random gradients plus the edge cases: g = 0 and g = −ε (1/(g+ε) = ±∞, clamped).
+        var gradient = (0..<(items * pixels * channels)).map { _ in random() * 1e-3 }
+        gradient[4] = 0
+        gradient[9] = -GradientModifier.epsilon
+        for modifier in GradientModifier.allCases {
+            for keepChannels in [false, true] {
+                let fast = gradient.withUnsafeBufferPointer {
+                    SaliencyReduction.maps(gradient: $0, items: items, pixels: pixels, channels: channels, modifier: modifier, keepChannels: keepChannels)
+                }
+                var slow: [Float] = []
+                for item in 0..<items {
+                    let values = gradient[(item * pixels * channels)..<((item + 1) * pixels * channels)].map(modifier.apply)
+                    let map = keepChannels ? values : stride(from: 0, to: values.count, by: channels).map { values[$0..<($0 + channels)].max()! }
+                    let low = Double(map.min()!), scale = 1 / (Double(map.max()!) - low + Double(GradientModifier.epsilon))
+                    slow += map.map { Float((Double($0) - low) * scale) }
+                }
+                XCTAssertEqual(fast, slow, "\(modifier.rawValue), keepChannels \(keepChannels)")
+            }
+        }
+    }
+
+    /// Each case's formula is the function of ``GradientModifier/Formula`` it names.
+    func testApplyIsTheGuardedFormula() {
+        for modifier in GradientModifier.allCases {
+            for g: Float in [-2, -1e-7, 0, 1e-9, 0.5, 3] {
+                XCTAssertEqual(modifier.apply(g), GradientModifier.guarded(modifier.formula(g)), "\(modifier.rawValue)(\(g))")
+            }
+            XCTAssertEqual(modifier.apply(.nan), 0)
+        }
+    }
+}
