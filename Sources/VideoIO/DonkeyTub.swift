@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 
 /// A DonkeyCar tub — the folder `donkey drive` records — as a dataset of its camera images, in both
 /// formats DonkeyCar has written:
@@ -28,7 +29,7 @@ public enum DonkeyTub {
 
     /// Whether `directory` holds a tub (`manifest.json` or `meta.json`).
     public static func isTub(_ directory: String) -> Bool {
-        ["manifest.json", "meta.json"].contains { FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent($0)) }
+        ["manifest.json", "meta.json"].contains { FileManager.default.fileExists(atPath: PathText.appending($0, to: directory)) }
     }
 
     /// Reads the tub in `directory` (v2 when it has `manifest.json`, else v1).

@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 internal import CFFmpeg
 
 /// Which frames of a clip to deliver.
@@ -247,7 +248,7 @@ public final class FrameReader: FrameSource {
         let isPattern = path.contains("%")
         var isDirectory: ObjCBool = false
         if isPattern {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = PathText.parent(of: path)
             if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) { throw VideoError.inputMissing(path: path) }
             return
         }

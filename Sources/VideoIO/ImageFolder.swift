@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 
 /// A folder of images read as a clip: every PNG, JPEG, BMP, TIFF or WebP file directly inside it, in
 /// natural order (``NaturalOrder``: `frame_2` before `frame_10`), frame k at `k / fps` seconds (`--fps`,
@@ -13,7 +14,7 @@ public enum ImageFolder {
     /// - Throws: ``VideoError/inputUnreadable(path:reason:)`` when the folder cannot be listed,
     ///   ``VideoError/badDataset(path:reason:)`` when it holds no images.
     public static func load(_ directory: String, framesPerSecond requested: Double?) throws -> RecordedDataset {
-        let names = try listing(directory).filter { imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+        let names = try listing(directory).filter { imageExtensions.contains(PathText.pathExtension(of: $0).lowercased()) }
             .sorted(by: NaturalOrder.precedes)
         guard !names.isEmpty else {
             throw VideoError.badDataset(path: directory, reason: "it holds no images (.png, .jpg, …), no DonkeyCar tub (manifest.json or meta.json) and no driving_log.csv")
@@ -77,7 +78,7 @@ public enum ImageSequence {
         let width: Int
 
         init?(_ path: String) {
-            let name = (path as NSString).lastPathComponent
+            let name = PathText.lastComponent(of: path)
             guard name.contains("%") else { return nil }
             var prefix = "", suffix = "", width: Int?
             var characters = Array(name)[...]
@@ -98,7 +99,7 @@ public enum ImageSequence {
             }
             guard let width else { return nil }
             (self.prefix, self.suffix, self.width) = (prefix, suffix, width)
-            directory = (path as NSString).deletingLastPathComponent
+            directory = PathText.parent(of: path)
         }
 
         /// Numbers whose file exists in the folder, ascending; the file name must be exactly what

@@ -48,4 +48,17 @@ final class ImageListReaderTests: XCTestCase {
         try "frame,steering\n0,0.1\n".write(to: csv, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try FrameSources.open(csv.path)) { XCTAssertEqual(($0 as? VideoError)?.kind, .badInput) }
     }
+
+    /// Driving logs the FuzzLabels harness found (Tests/Fixtures/fuzz/FuzzLabels): image paths of
+    /// separators, NULs and invalid UTF-8 that made Foundation's path code trap. Each is a bad input now.
+    func testFuzzFindingsAreBadInputs() throws {
+        let folder = TestPaths.fixtures.appendingPathComponent("fuzz/FuzzLabels")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssertFalse(files.isEmpty)
+        for file in files {
+            XCTAssertThrowsError(try FrameSources.open(folder.appendingPathComponent(file).path), file) {
+                XCTAssertEqual(($0 as? VideoError)?.kind, .badInput, "\($0)")
+            }
+        }
+    }
 }
