@@ -2,7 +2,7 @@
 # Runs every libFuzzer harness for FUZZ_SECONDS (default 60) from its committed seed corpus.
 # Corpus growth and crash inputs go to .build/fuzz/ (never into the committed seeds); a crash input
 # becomes a regression test by copying it into the matching test fixture folder.
-#   Tests/Fuzz/fuzz.sh [harness…]      (after `make fuzz` has built the harnesses once)
+#   Tests/Fuzz/fuzz.sh [harness…]      (after `make fuzz` has built the harnesses once; FUZZ_TIMEOUT s per input, 120)
 set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
@@ -20,7 +20,7 @@ for harness in "${harnesses[@]}"; do
     cp -n Corpus/$harness/* "$corpus"/ 2>/dev/null
     log=$work/$harness.log
     max_len=65536; [ "$harness" = FuzzVideo ] || max_len=16384
-    .build/debug/$harness "$corpus" -max_total_time="$seconds" -max_len=$max_len -timeout=20 -rss_limit_mb=4096 \
+    .build/debug/$harness "$corpus" -max_total_time="$seconds" -max_len=$max_len -timeout=${FUZZ_TIMEOUT:-120} -rss_limit_mb=4096 \
         -print_final_stats=1 -artifact_prefix="$work/crashes/$harness-" > "$log" 2>&1
     status=$?
     executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')
