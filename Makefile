@@ -65,7 +65,10 @@ FUZZ_SECONDS ?= 60
 # SwiftPM passes -sanitize=fuzzer to the link only; this instruments every module, the main package's
 # included, with the coverage libFuzzer reads (inline 8-bit counters, PC tables, comparisons).
 FUZZ_COVERAGE := -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+# The nested package's incremental build misses files added to the main package, so it builds afresh
+# each time (about a minute), keeping .build/fuzz (grown corpora, logs, crash inputs).
 fuzz: setup
+	find Tests/Fuzz/.build -mindepth 1 -maxdepth 1 ! -name fuzz -exec rm -rf {} + 2>/dev/null || true
 	cd Tests/Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address $(FUZZ_COVERAGE)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/fuzz.sh
 
