@@ -14,10 +14,7 @@ public final class GlobalMaxPooling2D: UnaryLayer {
     public init(name: String = "global_max_pooling2d") { self.name = name }
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] {
-        guard shape.count == 3 else {
-            throw NeuralNetError.shapeMismatch(layer: name, detail: "expects an image [H, W, C], got \(describe(shape))")
-        }
-        return [shape[2]]
+        try globalPoolingOutputShape(layer: name, inputShape: shape)
     }
 
     public func forward(_ input: Tensor) -> Tensor {

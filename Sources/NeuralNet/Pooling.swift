@@ -179,10 +179,7 @@ public final class GlobalAveragePooling2D: UnaryLayer {
     public init(name: String = "global_average_pooling2d") { self.name = name }
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] {
-        guard shape.count == 3 else {
-            throw NeuralNetError.shapeMismatch(layer: name, detail: "expects an image [H, W, C], got \(describe(shape))")
-        }
-        return [shape[2]]
+        try globalPoolingOutputShape(layer: name, inputShape: shape)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -221,6 +218,14 @@ public final class GlobalAveragePooling2D: UnaryLayer {
 }
 
 // MARK: Window shared by the pooling layers
+
+/// The output shape `[C]` of a global pooling layer over an image `[H, W, C]`.
+func globalPoolingOutputShape(layer: String, inputShape shape: [Int]) throws -> [Int] {
+    guard shape.count == 3 else {
+        throw NeuralNetError.shapeMismatch(layer: layer, detail: "expects an image [H, W, C], got \(describe(shape))")
+    }
+    return [shape[2]]
+}
 
 /// Validated pool size and strides (`strides` defaults to `poolSize`, as in Keras).
 private func poolingWindow(layer: String, poolSize: (Int, Int), strides: (Int, Int)?) throws
