@@ -22,10 +22,7 @@ public struct RecordedRun {
         }
         if !isDirectory.boolValue { url = url.deletingLastPathComponent() }
         let runURL = url.appendingPathComponent("run.json"), gridURL = url.appendingPathComponent("saliency-grid.npy")
-        let report: RunReport
-        do { report = try JSONDecoder().decode(RunReport.self, from: Data(contentsOf: runURL)) } catch {
-            throw RecordedRunError(path: runURL.path, detail: "cannot read it as an analyze run.json (\(error.localizedDescription))")
-        }
+        let report = try readReport(runURL)
         let grid: NPYArray
         do { grid = try NPYArray(contentsOf: gridURL) } catch {
             throw RecordedRunError(path: gridURL.path, detail: "cannot read the recorded saliency grid (\(error))")
@@ -42,6 +39,31 @@ public struct RecordedRun {
             frames[entry.frame] = (entry.prediction, grids)
         }
         return RecordedRun(path: url.path, request: request, gridSize: PixelSize(width: columns, height: rows), frames: frames)
+    }
+
+    /// run.json as a report, after checking its layout version: a file of another version is refused by
+    /// name rather than misread or reported as a decoding error.
+    static func readReport(_ runURL: URL) throws -> RunReport {
+        struct Versioned: Decodable { let schemaVersion: Int? }
+        let data: Data
+        do { data = try Data(contentsOf: runURL) } catch {
+            throw RecordedRunError(path: runURL.path, detail: "cannot read it (\(error.localizedDescription))", kind: .missingInput)
+        }
+        let version: Int?
+        do { version = try JSONDecoder().decode(Versioned.self, from: data).schemaVersion } catch {
+            throw RecordedRunError(path: runURL.path, detail: "it is not an analyze run.json (\(error.localizedDescription))")
+        }
+        guard let version else {
+            throw RecordedRunError(path: runURL.path, detail: "it has no schemaVersion (written by a SteerLens from before run.json was versioned)",
+                                   hint: "record the baseline again with `steerlens analyze`")
+        }
+        guard version == RunReport.currentSchemaVersion else {
+            throw RecordedRunError(path: runURL.path, detail: "its schemaVersion \(version) is not one this SteerLens reads (\(RunReport.currentSchemaVersion))",
+                                   hint: "check it with the SteerLens version that wrote it, or record the baseline again with this one")
+        }
+        do { return try JSONDecoder().decode(RunReport.self, from: data) } catch {
+            throw RecordedRunError(path: runURL.path, detail: "cannot read it as an analyze run.json of schemaVersion \(version) (\(error.localizedDescription))")
+        }
     }
 
     /// The recorded explanation as a request, or an error when `check` could not reproduce it.

@@ -169,6 +169,10 @@ public struct ClipComparison: Codable, Sendable {
 
 /// A whole `compare` / `check` run: what was compared, the limits, and each clip's result.
 public struct ComparisonReport: Codable, Sendable {
+    /// The version of comparison.json's layout (`docs/schemas/comparison.schema.json`).
+    public static let currentSchemaVersion = 1
+
+    public var schemaVersion = ComparisonReport.currentSchemaVersion
     public var steerlensVersion: String
     /// The baseline model file or recorded run.
     public var baseline: String

@@ -172,6 +172,11 @@ public struct RunReport: Codable, Sendable {
         public var massShares: [String: MapStatistics]
     }
 
+    /// The version of this file's layout (`docs/schemas/run.schema.json`); readers refuse others.
+    public static let currentSchemaVersion = 1
+
+    /// The layout version this report was written in: ``currentSchemaVersion`` for new reports.
+    public var schemaVersion: Int
     public var steerlensVersion: String
     public var elapsedSeconds: Double
     public var clip: Clip
@@ -183,6 +188,7 @@ public struct RunReport: Codable, Sendable {
     /// Assembles a report and computes its summary from `frames`.
     public init(steerlensVersion: String, elapsedSeconds: Double, clip: Clip, model: Model, settings: Settings, frames: [FrameEntry], mapNames: [String]) {
         (self.steerlensVersion, self.elapsedSeconds, self.clip, self.model, self.settings, self.frames) = (steerlensVersion, elapsedSeconds, clip, model, settings, frames)
+        schemaVersion = Self.currentSchemaVersion
         summary = Self.summarise(frames, mapNames: mapNames)
     }
 

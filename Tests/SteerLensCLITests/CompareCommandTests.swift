@@ -149,6 +149,26 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("check-old")))
     }
 
+    /// run.json carries its layout version; `check` refuses one it does not know (a future or an unversioned
+    /// file) by name, before reading anything else.
+    func testCheckRefusesAnUnknownRunJSONVersion() throws {
+        let recorded = path("recorded-versions")
+        XCTAssertEqual(try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.relu, "--out", recorded, "--png-every", "0"]).status, 0)
+        let runURL = URL(fileURLWithPath: recorded).appendingPathComponent("run.json")
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: runURL)) as! [String: Any]
+        XCTAssertEqual(original["schemaVersion"] as? Int, 1)
+        for (version, expected) in [(2 as Int?, "schemaVersion 2 is not one this SteerLens reads (1)"), (nil, "has no schemaVersion")] {
+            var run = original
+            run["schemaVersion"] = version
+            try JSONSerialization.data(withJSONObject: run).write(to: runURL)
+            let refused = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recorded, "--model", Self.relu, "--out", path("check-version")])
+            XCTAssertEqual(refused.status, 65, refused.stderr)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+            XCTAssertTrue(refused.stderr.contains(expected), refused.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("check-version")))
+        }
+    }
+
     func testBadThresholdsAndRecordedRuns() throws {
         try "{\"maxDelta\": 0.1, \"maxDleta\": 2}".write(toFile: path("typo.json"), atomically: true, encoding: .utf8)
         let typo = try SteerLensBinary.run(["compare", Self.clip.path, "--baseline", Self.relu, "--candidate", Self.relu, "--thresholds", path("typo.json"), "--out", path("typo")])

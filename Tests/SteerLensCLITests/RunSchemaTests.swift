@@ -34,17 +34,24 @@ final class RunSchemaTests: XCTestCase {
 
     func testTheCheckerFindsMissingAndUnknownKeys() throws {
         let schema: [String: Any] = ["type": "object", "required": ["a"], "additionalProperties": false,
-                                     "properties": ["a": ["type": "integer"], "b": ["enum": ["x", "y"]]]]
-        XCTAssertEqual(SchemaCheck.problems(["a": 1, "b": "x"], schema: schema), [])
+                                     "properties": ["a": ["type": "integer"], "b": ["enum": ["x", "y"]], "v": ["const": 1]]]
+        XCTAssertEqual(SchemaCheck.problems(["a": 1, "b": "x", "v": 1], schema: schema), [])
+        XCTAssertEqual(SchemaCheck.problems(["a": 1, "v": 2], schema: schema), ["$.v: 2 is not 1"])
         XCTAssertEqual(SchemaCheck.problems(["b": "z", "c": true], schema: schema), ["$: missing a", "$.b: \"z\" is not one of the allowed values", "$: unexpected key c"])
         XCTAssertEqual(SchemaCheck.problems(["a": "1"], schema: schema), ["$.a: not integer"])
     }
 }
 
 /// The subset of JSON Schema the project's schemas use: type, properties, required,
-/// additionalProperties (false or a schema), items, enum.
+/// additionalProperties (false or a schema), items, enum, integer const.
 enum SchemaCheck {
     static func problems(_ value: Any, schema: [String: Any], path: String = "$") -> [String] {
+        if let constant = schema["const"] as? Int {
+            guard !(value is String), let number = value as? NSNumber, number.intValue == constant, number.doubleValue == Double(constant) else {
+                return ["\(path): \(value) is not \(constant)"]
+            }
+            return []
+        }
         if let allowed = schema["enum"] as? [String] {
             guard let string = value as? String, allowed.contains(string) else { return ["\(path): \"\(value)\" is not one of the allowed values"] }
             return []

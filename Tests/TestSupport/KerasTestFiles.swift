@@ -1,5 +1,5 @@
 import Foundation
-@testable import ModelImport
+@_spi(Testing) import ModelImport
 
 /// Small Keras `.h5` files written in tests through the importer's own HDF5 layer, in the Keras 2 layout:
 /// `model_config` at the root and `model_weights/<layer>/<weight name>` with `layer_names` /
@@ -25,26 +25,26 @@ public enum KerasTestFiles {
     /// Writes a model file with `config` and `weights` (layer name → weights) to `url`.
     @discardableResult
     public static func writeModel(to url: URL, config: String, weights: [String: [StoredWeight]], weightsOnly: Bool = false) throws -> URL {
-        let root = try HDF5File(creatingAt: url.path).rootGroup()
+        let root = try HDF5WritableGroup.creatingFile(at: url.path)
         try root.writeStringAttribute("keras_version", ["2.2.4"])
-        let group: HDF5Group
+        let group: HDF5WritableGroup
         if weightsOnly {
             group = root
         } else {
             try root.writeStringAttribute("model_config", [config])
-            group = try root.createGroup("model_weights")
+            group = try root.subgroup("model_weights")
         }
         let layerNames = weights.keys.sorted()
         try group.writeStringAttribute("layer_names", layerNames, fixedLength: true)
         for layerName in layerNames {
-            let layer = try group.createGroup(layerName)
+            let layer = try group.subgroup(layerName)
             let stored = weights[layerName]!
             try layer.writeStringAttribute("weight_names", stored.map(\.name), fixedLength: true)
             for weight in stored {
                 var parent = layer
                 let parts = weight.name.split(separator: "/").map(String.init)
                 for part in parts.dropLast() {
-                    parent = parent.isGroup(part) ? try parent.group(part) : try parent.createGroup(part)
+                    parent = try parent.subgroup(part)
                 }
                 try parent.writeDataset(parts.last!, shape: weight.shape, values: weight.values)
             }
@@ -54,7 +54,7 @@ public enum KerasTestFiles {
 
     /// An HDF5 file that holds data but no Keras model.
     public static func writeNonModel(to url: URL) throws {
-        let root = try HDF5File(creatingAt: url.path).rootGroup()
+        let root = try HDF5WritableGroup.creatingFile(at: url.path)
         try root.writeDataset("frames", shape: [2, 2], values: [1, 2, 3, 4])
         try root.writeStringAttribute("note", ["not a model"])
     }

@@ -44,3 +44,32 @@ extension HDF5Group {
         return dataset
     }
 }
+
+/// A group of an HDF5 file being written, for the test helpers and fixture tools that make Keras-layout
+/// files without Python (`@_spi(Testing) import ModelImport`: not a stable API, and no `@testable`
+/// import, so release builds of every target work). The file stays open while any group of it lives.
+@_spi(Testing) public final class HDF5WritableGroup {
+    private let group: HDF5Group
+
+    private init(_ group: HDF5Group) { self.group = group }
+
+    /// Creates (truncates) the file at `path` and returns its root group.
+    public static func creatingFile(at path: String) throws -> HDF5WritableGroup {
+        HDF5WritableGroup(try HDF5File(creatingAt: path).rootGroup())
+    }
+
+    /// See ``HDF5AttributeOwner/writeStringAttribute(_:_:fixedLength:utf8:)``.
+    public func writeStringAttribute(_ name: String, _ strings: [String], fixedLength: Bool = false, utf8: Bool = false) throws {
+        try group.writeStringAttribute(name, strings, fixedLength: fixedLength, utf8: utf8)
+    }
+
+    /// A float32 dataset at `name` with `shape`, filled with `values` (row-major).
+    public func writeDataset(_ name: String, shape: [Int], values: [Float]) throws {
+        try group.writeDataset(name, shape: shape, values: values)
+    }
+
+    /// The subgroup `name`, created when it does not exist yet.
+    public func subgroup(_ name: String) throws -> HDF5WritableGroup {
+        HDF5WritableGroup(group.isGroup(name) ? try group.group(name) : try group.createGroup(name))
+    }
+}
