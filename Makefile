@@ -8,6 +8,7 @@
 #   make fuzz          every libFuzzer harness for FUZZ_SECONDS (default 60) each (Tests/Fuzz)
 #   make bench   set up and print the benchmark figures (never part of `make test`)
 #   make help-fixtures  re-pin every subcommand's --help text (Tests/Fixtures/help, checked by HelpTextTests)
+#   make readme-check  re-run every README transcript with the release binary (the test skips the slow ones)
 
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
@@ -15,7 +16,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench help-fixtures clean
+.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench help-fixtures readme-check clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -81,6 +82,12 @@ bench: setup
 
 # The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
 HELP_COMMANDS := probe frames inspect predict analyze compare check
+# ReadmeTranscriptTests with every block, the analyze/compare ones included, run by the release binary.
+readme-check: build
+	$(SWIFT) build --build-tests
+	STEERLENS_README_ALL=1 STEERLENS_README_BINARY=$(CURDIR)/.build/release/steerlens \
+		$(SWIFT) test --skip-build --disable-swift-testing --filter ReadmeTranscriptTests
+
 help-fixtures: build
 	@mkdir -p Tests/Fixtures/help
 	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt
