@@ -12,7 +12,7 @@
 
 SHELL := /bin/bash
 APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavutil-dev \
-                libopenblas-dev libhdf5-dev zlib1g-dev ffmpeg libxml2-utils valgrind
+                libopenblas-dev libhdf5-dev zlib1g-dev libdeflate-dev ffmpeg libxml2-utils valgrind
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 

@@ -29,9 +29,10 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
         .target(name: "SteerLensSupport"),
-        .target(name: "VideoIO", dependencies: ["CFFmpeg", "SteerLensSupport"]),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: ["CHDF5", "CZlib", "NeuralNet", "SteerLensSupport"]),
         .target(name: "Saliency", dependencies: ["NeuralNet", "SteerLensSupport"]),

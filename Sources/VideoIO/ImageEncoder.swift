@@ -2,23 +2,23 @@ import Foundation
 internal import CFFmpeg
 import SteerLensSupport
 
-/// Still-image formats SteerLens writes with libavcodec's encoders.
+/// Still-image formats SteerLens writes.
 public enum ImageFormat: String, Sendable, CaseIterable {
-    /// Lossless PNG (libavcodec `png`, RGB24).
+    /// Lossless PNG (RGB24, `sub` row filter, libdeflate; ``PNGEncoder``).
     case png
     /// Baseline JPEG (libavcodec `mjpeg`, full-range YUV 4:2:0).
     case jpeg
 }
 
-/// Encodes RGB24 frames into PNG or JPEG files with libavcodec (no hand-written compression).
+/// Encodes RGB24 frames into PNG files (libdeflate, see ``PNGEncoder``) or JPEG files (libavcodec).
 ///
 /// Keeps one encoder per frame size, so writing a sequence of equal-sized frames reuses it. Not
 /// thread-safe: use one encoder per thread.
 public final class ImageEncoder {
     public let format: ImageFormat
-    /// zlib level for PNG (0 = store … 9 = smallest); speed/size trade-off. PNGs use the `sub` row
-    /// filter, which measured fastest for its size on dashcam overlays (level 1: ~20 % smaller than no
-    /// filter at the same speed).
+    /// Deflate level for PNG (0 = store … 9 = smaller; zlib's scale, libdeflate's levels); speed/size
+    /// trade-off. PNGs use the `sub` row filter, which measured fastest for its size on dashcam
+    /// overlays (level 1: ~20 % smaller than no filter at the same speed).
     public let compressionLevel: Int
     /// JPEG quality scale (2 = best … 31 = worst), libavcodec's qscale.
     public let jpegQuality: Int
@@ -28,6 +28,7 @@ public final class ImageEncoder {
     /// Padded RGB24 copy of the input for libswscale, which reads whole SIMD blocks past a row's end.
     private var rgbSource: AVFrameHandle?
     private let packet: Packet
+    private var png: PNGEncoder?
 
     public init(format: ImageFormat = .png, compressionLevel: Int = 1, jpegQuality: Int = 2) throws {
         self.format = format
@@ -40,6 +41,10 @@ public final class ImageEncoder {
     /// The encoded file bytes of `pixels` (packed RGB24, `width × height`).
     public func encode(_ pixels: [UInt8], width: Int, height: Int) throws -> Data {
         precondition(pixels.count == width * height * 3, "RGB24 image \(width)x\(height) needs \(width * height * 3) bytes")
+        if format == .png {
+            if png == nil { png = try PNGEncoder(level: compressionLevel) }
+            return png!.encode(pixels, width: width, height: height)
+        }
         let context = try encoderContext(width: width, height: height)
         let picture = try AVFrameHandle(width: width, height: height, format: context.pointee.pix_fmt)
         try fill(picture, from: pixels, width: width, height: height)
@@ -52,7 +57,7 @@ public final class ImageEncoder {
             data.append(packet.pointer.pointee.data, count: Int(packet.pointer.pointee.size))
             packet.unref()
         }
-        // Image encoders emit one packet per frame; the PNG/MJPEG encoders keep no state between frames.
+        // The MJPEG encoder emits one packet per frame and keeps no state between frames.
         return data
     }
 
@@ -70,24 +75,16 @@ public final class ImageEncoder {
     private func encoderContext(width: Int, height: Int) throws -> UnsafeMutablePointer<AVCodecContext> {
         let size = PixelSize(width: width, height: height)
         if let encoder, encoderSize == size { return encoder.pointer }
-        let codecID = format == .png ? AV_CODEC_ID_PNG : AV_CODEC_ID_MJPEG
-        guard let codec = avcodec_find_encoder(codecID) else { throw VideoError.cannotWrite(path: "", reason: "this FFmpeg build has no \(format.rawValue) encoder") }
+        guard let codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG) else { throw VideoError.cannotWrite(path: "", reason: "this FFmpeg build has no \(format.rawValue) encoder") }
         let context = try CodecContext(codec: codec)
         context.pointer.pointee.width = Int32(width)
         context.pointer.pointee.height = Int32(height)
         context.pointer.pointee.time_base = AVRational(num: 1, den: 25)
-        switch format {
-        case .png:
-            context.pointer.pointee.pix_fmt = AV_PIX_FMT_RGB24
-            context.pointer.pointee.compression_level = Int32(compressionLevel)
-            try check(av_opt_set(context.pointer.pointee.priv_data, "pred", "sub", 0), "av_opt_set(pred)")
-        case .jpeg:
-            context.pointer.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
-            context.pointer.pointee.flags |= AV_CODEC_FLAG_QSCALE
-            context.pointer.pointee.global_quality = Int32(jpegQuality) * FF_QP2LAMBDA
-            context.pointer.pointee.qmin = Int32(jpegQuality)
-            context.pointer.pointee.qmax = Int32(jpegQuality)
-        }
+        context.pointer.pointee.pix_fmt = AV_PIX_FMT_YUVJ420P
+        context.pointer.pointee.flags |= AV_CODEC_FLAG_QSCALE
+        context.pointer.pointee.global_quality = Int32(jpegQuality) * FF_QP2LAMBDA
+        context.pointer.pointee.qmin = Int32(jpegQuality)
+        context.pointer.pointee.qmax = Int32(jpegQuality)
         try check(avcodec_open2(context.pointer, codec, nil), "avcodec_open2(\(format.rawValue))")
         encoder = context
         encoderSize = size
@@ -97,7 +94,6 @@ public final class ImageEncoder {
     }
 
     private func fill(_ picture: AVFrameHandle, from pixels: [UInt8], width: Int, height: Int) throws {
-        if picture.pointer.pointee.format == AV_PIX_FMT_RGB24.rawValue { return picture.fillPackedRGB(from: pixels) }
         if scaler == nil {
             scaler = try Scaler(sourceWidth: Int32(width), sourceHeight: Int32(height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
                                 destinationWidth: Int32(width), destinationHeight: Int32(height), destinationFormat: picture.pointer.pointee.format,
