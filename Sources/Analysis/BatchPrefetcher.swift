@@ -11,9 +11,12 @@ import VideoIO
 ///
 /// Memory stays flat: frames that `keepsPixels` does not select (no images will be drawn for them) drop
 /// their full-size pixels once preprocessed, and the kept ones take their bytes from `pixelBudget`
-/// (given back by whoever drops them, e.g. ``ImageWriterStage``). When the budget is spent a batch is
-/// delivered early, shorter than `batchSize`: with images for every frame the image writers are the
-/// bottleneck anyway, and a 4K clip cannot pile up gigabytes of frames. Owns the reader until ``stop()``.
+/// (given back by whoever drops them, e.g. ``ImageWriterStage``). A batch whose kept frames would not
+/// fit in the whole budget is delivered early, shorter than `batchSize` (a 4K clip cannot pile up
+/// gigabytes of frames); when the budget is merely spent by earlier batches, the decoder waits — with
+/// images for every frame the image writers are the bottleneck anyway. So batch boundaries depend on
+/// the clip, never on timing, and a run's numbers are reproducible bit for bit (the network's sums
+/// depend slightly on how many items share a batch). Owns the reader until ``stop()``.
 public final class BatchPrefetcher: @unchecked Sendable {
     /// The frames and, per model input, their batch `[N, H, W, C]`.
     public typealias Batch = (frames: [Frame], inputs: [Tensor])
@@ -39,16 +42,21 @@ public final class BatchPrefetcher: @unchecked Sendable {
             do {
                 while true {
                     var frames: [Frame] = [], batches = itemCounts.map { [Float](repeating: 0, count: batchSize * $0) }
+                    var keptBytes = 0  // pixel bytes this batch holds
                     while frames.count < batchSize {
                         if !carried { guard try reader.read(into: &decoded) else { break } }
                         carried = false
                         let keeps = keepsPixels(delivered + frames.count)
-                        if keeps, let pixelBudget, !pixelBudget.tryTake(decoded.pixels.count) {
-                            if !frames.isEmpty {
+                        if keeps, let pixelBudget {
+                            // A batch ends early only where its own frames would overfill the budget, never
+                            // because of how fast others give bytes back: batch boundaries, and so every
+                            // result to the last bit, depend on the clip alone. Otherwise the decoder waits.
+                            if !frames.isEmpty && keptBytes + decoded.pixels.count > pixelBudget.capacity {
                                 carried = true
                                 break
                             }
                             guard pixelBudget.take(decoded.pixels.count) else { return }
+                            keptBytes += decoded.pixels.count
                         }
                         // Preprocess each frame as it is decoded, so at most one full-size frame is alive
                         // besides the kept ones.

@@ -142,7 +142,9 @@ struct PageView {
         let data = Data(kinds: kinds, duration: plot.duration, left: plot.left, right: plot.right, frames: frames.map {
             Data.Entry(frame: $0.frame, time: $0.time, prediction: $0.prediction, label: $0.label, error: $0.error, hasImages: $0.hasImages)
         })
-        let json = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same page for the same run, byte for byte
+        let json = String(decoding: try encoder.encode(data), as: UTF8.self)
         dataJSON = json.replacingOccurrences(of: "&", with: "\\u0026").replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
         markers = reviews.first.map { review in
             review.items.compactMap { item in frames.first { $0.frame == item.frame }.map { entry in

@@ -12,6 +12,13 @@ enum Resampler {
     }
 
     static func resample(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
+        // Every interpolation maps a pixel onto itself at scale 1 (weight 1 on one tap): a crop is a copy.
+        if geometry.cropSize == geometry.outputSize { return crop(pixels, frameWidth: frameWidth, geometry: geometry) }
+        return interpolate(pixels, frameWidth: frameWidth, geometry: geometry, interpolation: interpolation)
+    }
+
+    /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1).
+    static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
         let cropRowLength = geometry.cropSize.width * 3
@@ -56,6 +63,18 @@ enum Resampler {
     @inline(__always)
     static func saturate(_ value: Float) -> UInt8 {
         UInt8(min(max(value.rounded(.toNearestOrEven), 0), 255))
+    }
+
+    /// The crop rectangle's rows, copied.
+    private static func crop(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry) -> [UInt8] {
+        if geometry.cropSize == geometry.frameSize { return pixels }
+        let rowLength = geometry.cropSize.width * 3
+        var output = [UInt8](); output.reserveCapacity(rowLength * geometry.cropSize.height)
+        for y in geometry.cropY..<(geometry.cropY + geometry.cropSize.height) {
+            let start = (y * frameWidth + geometry.cropX) * 3
+            output.append(contentsOf: pixels[start..<(start + rowLength)])
+        }
+        return output
     }
 
     /// The source taps of every destination coordinate along one axis.

@@ -103,6 +103,29 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(seen, Array(0..<12), "a frame held back by the budget is delivered later, not lost")
     }
 
+    /// Batch boundaries depend on the clip and the budget's size, never on when bytes come back: a
+    /// consumer that returns them one frame at a time, late, sees the same batches as one that returns
+    /// them at once (results to the last bit depend on how many items share a batch).
+    func testBatchBoundariesDoNotDependOnTiming() throws {
+        let frameBytes = 4 * 2 * 3
+        for trickles in [false, true] {
+            let budget = ByteBudget(capacity: 5 * frameBytes)
+            let prefetcher = BatchPrefetcher(reader: FakeSource(count: 12), modelInputs: [try modelInput()], batchSize: 8, pixelBudget: budget,
+                                             keepsPixels: { _ in true })
+            defer { prefetcher.stop() }
+            var sizes: [Int] = []
+            while let (frames, _) = try prefetcher.next() {
+                sizes.append(frames.count)
+                for _ in frames {
+                    if trickles { Thread.sleep(forTimeInterval: 0.01) }
+                    budget.giveBack(trickles ? frameBytes : 0)
+                }
+                if !trickles { budget.giveBack(frames.count * frameBytes) }
+            }
+            XCTAssertEqual(sizes, [5, 5, 2], trickles ? "bytes returned one frame at a time" : "bytes returned at once")
+        }
+    }
+
     /// A decoding error reaches the consumer after the batches before it, and ends the stream.
     func testDecodingErrorPropagatesAfterEarlierBatches() throws {
         let prefetcher = BatchPrefetcher(reader: FakeSource(count: 20, failsAt: 6), modelInputs: [try modelInput()], batchSize: 4,

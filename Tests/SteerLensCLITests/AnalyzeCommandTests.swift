@@ -12,6 +12,40 @@ final class AnalyzeCommandTests: XCTestCase {
 
     func out(_ name: String) -> URL { Self.directory.appendingPathComponent(name) }
 
+    /// Two runs of the same clip write the same files, byte for byte, but for the timing figures (batch
+    /// boundaries never depend on timing: PipelineStageTests.testBatchBoundariesDoNotDependOnTiming).
+    func testTwoRunsWriteTheSameFiles() throws {
+        let clip = out("repeat.mp4")
+        _ = try TestClips.writeVideo(to: clip, count: 24, size: PixelSize(width: 320, height: 180), encoding: .h264(frameRate: Rational(30, 1)))
+        var runs: [[String: Data]] = []
+        for name in ["repeat-a", "repeat-b"] {
+            let destination = out(name)
+            let result = try SteerLensBinary.run(["analyze", clip.path, "--model", Self.pilotnetModel, "--out", destination.path,
+                                                  "--save-maps", "npy", "--overwrite", "--batch-size", "5"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            var files: [String: Data] = [:]
+            for path in try FileManager.default.subpathsOfDirectory(atPath: destination.path).sorted() {
+                var isDirectory: ObjCBool = false
+                let url = destination.appendingPathComponent(path)
+                guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+                var text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
+                if path == "run.json" || path == "index.html" {
+                    text = text.replacingOccurrences(of: #""elapsedSeconds" : [0-9.e+-]+"#, with: "", options: .regularExpression)
+                        .replacingOccurrences(of: #"[0-9.]+ (frames/s|s elapsed)"#, with: "", options: .regularExpression)
+                    files[path] = Data(text.utf8)
+                } else {
+                    files[path] = try Data(contentsOf: url)
+                }
+            }
+            runs.append(files)
+        }
+        XCTAssertEqual(runs[0].keys.sorted(), runs[1].keys.sorted())
+        XCTAssertGreaterThan(runs[0].count, 24 * 4, "maps and images of 24 frames")
+        for (path, data) in runs[0] where runs[1][path] != data {
+            XCTFail("\(path) differs between two runs of the same clip")
+        }
+    }
+
     func testWritesTheStableOutputLayout() throws {
         let destination = out("layout")
         let result = try SteerLensBinary.run(["analyze", FixtureFrames.pilotnet.path, "--model", Self.pilotnetModel,

@@ -64,6 +64,16 @@ final class PreprocessTests: XCTestCase {
         }
     }
 
+    /// At scale 1 a crop is copied instead of interpolated; every interpolation's taps give the same bytes.
+    func testACropAtScaleOneIsTheInterpolatedCrop() throws {
+        for interpolation in Interpolation.allCases {
+            let preprocess = Preprocess(crop: CropInsets(top: 2, bottom: 1, left: 3, right: 2), size: PixelSize(width: 4, height: 4), interpolation: interpolation)
+            let geometry = try preprocess.geometry(for: PixelSize(width: 9, height: 7))
+            let interpolated = Resampler.interpolate(ramp.pixels, frameWidth: 9, geometry: geometry, interpolation: interpolation)
+            XCTAssertEqual(try preprocess.apply(to: ramp), interpolated, "\(interpolation)")
+        }
+    }
+
     func testFloatOutputHoldsTheEightBitValues() throws {
         let preprocess = Preprocess(crop: CropInsets(top: 1), size: PixelSize(width: 3, height: 2), colorSpace: .yuv)
         let bytes = try preprocess.apply(to: ramp)
