@@ -9,30 +9,35 @@ public struct Overlay: Sendable {
     public let colormap: Colormap
     /// Weight of the heat map (0…1).
     public let alpha: Double
+    /// `uint8((1 − α)·p + α·c)` for every frame value `p` (high byte) and colormap value `c` (low byte),
+    /// computed once in Double exactly as the formula says, so drawing is three table reads per pixel.
+    private let blend: [UInt8]
 
     public init(colormap: Colormap = .jet, alpha: Double = 0.3) {
         precondition((0...1).contains(alpha), "alpha must lie in [0, 1]")
         self.colormap = colormap
         self.alpha = alpha
+        let keep = 1 - alpha
+        blend = (0..<65_536).map { UInt8(keep * Double($0 >> 8) + alpha * Double($0 & 0xFF)) }  // truncation, like np.uint8
     }
 
     /// `frame` with `map` (model-input resolution, values in [0, 1]) drawn over the crop.
     public func draw(_ map: [Float], on frame: Frame, projection: MapProjection) -> Frame {
         precondition(frame.width == projection.geometry.frameSize.width && frame.height == projection.geometry.frameSize.height,
                      "frame \(frame.width)x\(frame.height) does not match the projection's \(projection.geometry.frameSize)")
-        let frameMap = projection.toFrame(map)
-        let geometry = projection.geometry
+        let cropX = projection.geometry.cropX
         var output = frame
-        let table = colormap.table
-        let keep = 1 - alpha, tint = alpha
-        output.pixels.withUnsafeMutableBufferPointer { pixels in
-            for y in geometry.cropY..<(geometry.cropY + geometry.cropSize.height) {
-                for x in geometry.cropX..<(geometry.cropX + geometry.cropSize.width) {
-                    let pixel = y * frame.width + x
-                    let entry = Colormap.index(of: frameMap[pixel]) * 3
-                    for channel in 0..<3 {
-                        let blended = keep * Double(pixels[pixel * 3 + channel]) + tint * Double(table[entry + channel])
-                        pixels[pixel * 3 + channel] = UInt8(blended)  // truncation, like np.uint8
+        colormap.table.withUnsafeBufferPointer { table in
+            blend.withUnsafeBufferPointer { blend in
+                output.pixels.withUnsafeMutableBufferPointer { pixels in
+                    projection.forEachCropRow(of: map) { y, values in
+                        let row = pixels.baseAddress! + (y * frame.width + cropX) * 3
+                        for x in 0..<values.count {
+                            let entry = Colormap.index(of: values[x]) * 3, pixel = row + x * 3
+                            pixel[0] = blend[Int(pixel[0]) << 8 | Int(table[entry])]
+                            pixel[1] = blend[Int(pixel[1]) << 8 | Int(table[entry + 1])]
+                            pixel[2] = blend[Int(pixel[2]) << 8 | Int(table[entry + 2])]
+                        }
                     }
                 }
             }

@@ -4,7 +4,7 @@ import SteerLensSupport
 
 /// Still-image formats SteerLens writes.
 public enum ImageFormat: String, Sendable, CaseIterable {
-    /// Lossless PNG (RGB24, `sub` row filter, libdeflate; ``PNGEncoder``).
+    /// Lossless PNG (RGB24, `up` row filter, libdeflate; ``PNGEncoder``).
     case png
     /// Baseline JPEG (libavcodec `mjpeg`, full-range YUV 4:2:0).
     case jpeg
@@ -17,8 +17,7 @@ public enum ImageFormat: String, Sendable, CaseIterable {
 public final class ImageEncoder {
     public let format: ImageFormat
     /// Deflate level for PNG (0 = store … 9 = smaller; zlib's scale, libdeflate's levels); speed/size
-    /// trade-off. PNGs use the `sub` row filter, which measured fastest for its size on dashcam
-    /// overlays (level 1: ~20 % smaller than no filter at the same speed).
+    /// trade-off. PNGs use the `up` row filter (see ``PNGEncoder``).
     public let compressionLevel: Int
     /// JPEG quality scale (2 = best … 31 = worst), libavcodec's qscale.
     public let jpegQuality: Int

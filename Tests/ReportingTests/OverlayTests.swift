@@ -1,4 +1,5 @@
 import Saliency
+import SteerLensSupport
 import VideoIO
 import XCTest
 @testable import Reporting
@@ -27,6 +28,41 @@ final class OverlayTests: XCTestCase {
         let map: [Float] = [0.0, 0.25, 0.5, 0.999, 1.0, 0.1234]
         let drawn = Overlay().draw(map, on: frame, projection: MapProjection(geometry: geometry))
         XCTAssertEqual(drawn.pixels, [7, 140, 59, 178, 216, 255, 37, 76, 36, 127, 44, 22, 43, 4, 4, 69, 105, 217])
+    }
+
+    /// The row-wise projection and the blend table give exactly what the formulas give pixel by pixel:
+    /// each frame pixel's map value interpolated horizontally then vertically, then
+    /// `uint8(0.7·p + 0.3·c)` in Double — on a cropped, resized frame with random content.
+    func testDrawingEqualsTheFormulaPixelByPixel() throws {
+        var random = SeededRandom(seed: 11)
+        let (width, height) = (97, 61)
+        let frame = Frame(index: 0, time: 0, width: width, height: height, pixels: (0..<(width * height * 3)).map { _ in UInt8(random.next() & 0xFF) })
+        let geometry = try Preprocess(crop: CropInsets(top: 5, bottom: 7, left: 10, right: 3), size: PixelSize(width: 20, height: 9))
+            .geometry(for: PixelSize(width: width, height: height))
+        let map = (0..<(20 * 9)).map { _ in Float(random.next() % 10_000) / 9_999 }
+        for alpha in [0.3, 0.55] {
+            let drawn = Overlay(colormap: .turbo, alpha: alpha).draw(map, on: frame, projection: MapProjection(geometry: geometry))
+            func tap(_ frameCoordinate: Int, _ cropStart: Int, _ scale: Double, _ length: Int) -> (Int, Int, Float) {
+                let position = min(max((Double(frameCoordinate - cropStart) + 0.5) / scale - 0.5, 0), Double(length - 1))
+                let first = Int(position.rounded(.down))
+                return (first, min(first + 1, length - 1), Float(position - Double(first)))
+            }
+            var expected = frame.pixels
+            for y in geometry.cropY..<(geometry.cropY + geometry.cropSize.height) {
+                let (top, bottom, fy) = tap(y, geometry.cropY, geometry.scaleY, 9)
+                for x in geometry.cropX..<(geometry.cropX + geometry.cropSize.width) {
+                    let (left, right, fx) = tap(x, geometry.cropX, geometry.scaleX, 20)
+                    let upper = map[top * 20 + left] * (1 - fx) + map[top * 20 + right] * fx
+                    let lower = map[bottom * 20 + left] * (1 - fx) + map[bottom * 20 + right] * fx
+                    let color = Colormap.turbo.color(of: upper * (1 - fy) + lower * fy)
+                    for (channel, tint) in [color.red, color.green, color.blue].enumerated() {
+                        let index = (y * width + x) * 3 + channel
+                        expected[index] = UInt8((1 - alpha) * Double(frame.pixels[index]) + alpha * Double(tint))
+                    }
+                }
+            }
+            XCTAssertEqual(drawn.pixels, expected, "alpha \(alpha)")
+        }
     }
 
     func testNoTintOutsideTheCrop() throws {
