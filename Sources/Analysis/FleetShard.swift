@@ -7,7 +7,8 @@ import VideoIO
 /// Chosen by `--shard K/N`; without it, by the scheduler's environment: a Slurm job array's
 /// `SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` of `SLURM_ARRAY_TASK_COUNT` (a contiguous `--array=A-B`),
 /// or a Kubernetes Indexed Job's `JOB_COMPLETION_INDEX` of `--shards N` (the Job's `completions`).
-/// `--shards N` also overrides Slurm's count. With neither, one worker takes the whole fleet.
+/// Under Slurm, `--shards N` makes `SLURM_ARRAY_TASK_ID` itself the shard (arrays numbered 0…N−1), so a
+/// single task can be re-submitted alone (`--array=3`). With neither, one worker takes the whole fleet.
 public struct FleetShard: Sendable, Equatable, CustomStringConvertible {
     public let index: Int
     public let count: Int
@@ -43,8 +44,10 @@ public struct FleetShard: Sendable, Equatable, CustomStringConvertible {
             if let step = try integer("SLURM_ARRAY_TASK_STEP"), step != 1 {
                 throw FleetShardError(problem: "the Slurm array has step \(step)", hint: "submit a contiguous array (--array=0-N) or pass --shard K/N")
             }
+            // With --shards the task id is the shard itself, so one task can be re-submitted alone (--array=3).
+            if let shards { return try checked(index: task, count: shards, source: "SLURM_ARRAY_TASK_ID \(task)") }
             let minimum = try integer("SLURM_ARRAY_TASK_MIN") ?? 0
-            guard let count = try shards ?? integer("SLURM_ARRAY_TASK_COUNT") else {
+            guard let count = try integer("SLURM_ARRAY_TASK_COUNT") else {
                 throw FleetShardError(problem: "SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not", hint: "pass --shards N (the array's size)")
             }
             return try checked(index: task - minimum, count: count, source: "SLURM_ARRAY_TASK_ID \(task) − SLURM_ARRAY_TASK_MIN \(minimum)")

@@ -11,7 +11,7 @@ struct FleetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("This worker's share of the manifest, K of N counted from 0 (default: SLURM_ARRAY_TASK_ID of SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX of --shards).", valueName: "K/N"))
     var shard: String?
 
-    @Option(help: ArgumentHelp("Number of workers, for a Kubernetes Indexed Job's JOB_COMPLETION_INDEX (its completions).", valueName: "N"))
+    @Option(help: ArgumentHelp("Number of workers: a Kubernetes Indexed Job's completions (with JOB_COMPLETION_INDEX), or a Slurm array numbered 0…N−1 (SLURM_ARRAY_TASK_ID is then the shard, so one task can be re-submitted alone).", valueName: "N"))
     var shards: Int?
 
     /// Usage checks shared by `analyze`, `predict` and `compare`.

@@ -15,6 +15,8 @@ final class FleetShardTests: XCTestCase {
         XCTAssertEqual(try resolve(nil, shards: nil, ["SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_COUNT": "4"]), FleetShard(index: 2, count: 4))
         XCTAssertEqual(try resolve(nil, shards: nil, ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"]), FleetShard(index: 1, count: 2))
         XCTAssertEqual(try resolve(shards: 6, ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "2"]), FleetShard(index: 5, count: 6))
+        // A task re-submitted alone (--array=3) keeps its shard when --shards is given.
+        XCTAssertEqual(try resolve(shards: 4, ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_COUNT": "1"]), FleetShard(index: 3, count: 4))
         XCTAssertEqual(try resolve(shards: 3, ["JOB_COMPLETION_INDEX": "2"]), FleetShard(index: 2, count: 3))
         XCTAssertEqual(try resolve(), .whole)
     }
