@@ -48,7 +48,7 @@ public struct FleetRun {
         try writeManifestCopy()
         let models = try modelFiles.map { FleetRecord.FileHash(path: $0, sha256: try SHA256.hex(file: URL(fileURLWithPath: $0))) }
         var summary = Summary()
-        let mine = shard.entries(of: manifest)
+        let mine = shard.entries(of: manifest, durations: FleetDurations(out: out).seconds)
         summary.assigned = mine.map(\.id)
         for (number, entry) in mine.enumerated() {
             try Interruption.shared.check(progress: "before clip \(entry.id)")

@@ -101,10 +101,10 @@ public struct FleetShard: Sendable, Equatable, CustomStringConvertible {
         return 0
     }
 
-    /// This shard's clips of `manifest`, in manifest order.
-    public func entries(of manifest: FleetManifest) -> [FleetManifest.Entry] {
+    /// This shard's clips of `manifest`, in manifest order; `durations(entries)` gives each clip's seconds.
+    public func entries(of manifest: FleetManifest, durations: ([FleetManifest.Entry]) -> [Double]) -> [FleetManifest.Entry] {
         guard count > 1 else { return manifest.entries }
-        let table = Self.assign(durations: manifest.entries.map { ($0.id, Self.duration(of: $0.clip)) }, shards: count)
+        let table = Self.assign(durations: zip(manifest.entries, durations(manifest.entries)).map { ($0.id, $1) }, shards: count)
         return zip(manifest.entries, table).filter { $0.1 == index }.map(\.0)
     }
 }

@@ -3,6 +3,7 @@
 #
 #   Tests/Cluster/slurm.sh [BUILD_DIR]     (default .build/debug: steerlens and steerlens-datagen)
 #
+# CLIPS (default 6) clips of CLIP_SECONDS (default 2) to CLIP_SECONDS+2 seconds, 320×180 at 30 fps.
 # Installs slurm-wlm and munge when missing (idempotent; root or sudo), writes a munge key and a
 # slurm.conf for this host (2 CPUs) in a scratch folder, starts munged, slurmctld and slurmd there, and:
 #  1. renders CLIPS clips with steerlens-datagen and runs the manifest in one process (the reference);
@@ -96,7 +97,7 @@ echo "slurm.sh: cluster up: $(sinfo -h -o '%P %D node(s) %c CPUs %t')"
 mkdir -p "$work/data"
 : > "$work/data/manifest.csv"
 for seed in $(seq 1 "$clips"); do
-    seconds=$(( 2 + seed % 3 ))
+    seconds=$(( ${CLIP_SECONDS:-2} + seed % 3 ))
     "$datagen" clip --seed "$seed" --seconds "$seconds" --width 320 --height 180 --masks-every 0 --out "$work/data/drive$seed" >/dev/null
     echo "drive$seed/drive.mp4,drive$seed/labels.csv,drive$seed" >> "$work/data/manifest.csv"
 done
@@ -155,7 +156,7 @@ wait_work() { # OUT TASK → waits until the task is mid-clip, prints its work f
     local name=""
     for _ in $(seq 1 1200); do
         name=$(task_work "$1" "$2")
-        [ -n "$name" ] && { sleep 1; echo "$name"; return; }
+        [ -n "$name" ] && { sleep 0.3; echo "$name"; return; }
         sleep 0.1
     done
     fail "array task $2 never started a clip in $1"
@@ -181,8 +182,11 @@ echo "slurm.sh: scancel ${array}_1 while in $killed: merge job $merge exit 66, $
 # (b) a hard kill of the re-submitted task mid-clip (SIGKILL: an OOM kill, a lost node) leaves a
 # half-written clip; merge names it; the next re-submission cleans it up and redoes it.
 job=$(resubmit "$work/resume")
-killed=$(wait_work "$work/resume" 1)
-kill -KILL "$(echo "$killed" | awk -F- '{ print $(NF-1) }')"
+for attempt in 1 2 3; do
+    killed=$(wait_work "$work/resume" 1)
+    kill -KILL "$(echo "$killed" | awk -F- '{ print $(NF-1) }')" 2>/dev/null && break
+    [ "$attempt" = 3 ] && fail "the clips are too short to catch task 1 mid-clip: raise CLIP_SECONDS"
+done
 wait_for "$job"
 if "$steerlens" merge "$work/resume" 2>"$work/killed-merge.err"; then fail "merge passed with a half-written clip"; else status=$?; fi
 [ "$status" = 66 ] && grep -q "^incomplete: .*half-written: clips/$killed" "$work/killed-merge.err" \

@@ -71,13 +71,19 @@ final class FleetCommandTests: XCTestCase {
         var result = try analyze(single)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, single + "\n")
-        var assigned: [String] = []
+        var assigned: [[String]] = []
         for shard in ["0/2", "1/2"] {
             result = try analyze(sharded, ["--shard", shard])
             XCTAssertEqual(result.status, 0, result.stderr)
-            assigned += result.stderr.split(separator: "\n").compactMap { line in Self.ids.first { line.hasSuffix("] \($0): done in") || line.contains("] \($0): done in") } }
+            assigned.append(result.stderr.split(separator: "\n").compactMap { line in Self.ids.first { line.contains("] \($0): done in") } })
         }
-        XCTAssertEqual(assigned.sorted(), Self.ids.sorted(), "every clip in exactly one shard")
+        XCTAssertEqual(assigned.flatMap { $0 }.sorted(), Self.ids.sorted(), "every clip in exactly one shard")
+        XCTAssertEqual(assigned, [["the-long-one"], ["short", "middle"]], "longest first: 3 s against 2 s + 1 s")
+        // Longest first: the 3 s clip alone in shard 0, the 2 s and 1 s clips together in shard 1.
+        struct Duration: Decodable { let seconds: Double }
+        let durations = try JSONDecoder().decode([String: Duration].self, from: Data(contentsOf: URL(fileURLWithPath: sharded + "/fleet-durations.json")))
+        XCTAssertEqual(durations.keys.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted(), ["long.mp4", "middle.mp4", "short.mp4"])
+        XCTAssertEqual(durations.values.map(\.seconds).sorted(), [1, 2, 3], "durations from the containers")
         for id in Self.ids {
             XCTAssertEqual(try text("\(single)/clips/\(id)/frames.csv"), try text("\(sharded)/clips/\(id)/frames.csv"), id)
             XCTAssertNotNil(FileManager.default.contents(atPath: "\(sharded)/clips/\(id)/fleet-record.json"))
