@@ -2,8 +2,9 @@ import Foundation
 import SteerLensSupport
 
 /// Clip durations for the shard table, cached in `OUT/fleet-durations.json` (clip path → size,
-/// modification time and seconds): probing a container costs about 12 ms, which every worker would
-/// otherwise pay for every clip of the manifest (a minute per task for 5 000 clips). A stale entry
+/// modification time and seconds): probing a container costs a few milliseconds (3.2 ms per MP4 measured
+/// on a busy 2-core machine), which every worker would otherwise pay for every clip of the manifest
+/// (16 s per task for 5 000 clips). A stale entry
 /// (the file changed) is probed again; every worker that probed something writes the whole table back
 /// atomically, and all of them probe the same files to the same values, so the last write loses nothing.
 struct FleetDurations {
