@@ -6,7 +6,8 @@ import SteerLensSupport
 ///
 /// Reads `OUT/fleet-manifest.json` (the clips expected) and each `OUT/clips/<id>/`: a folder with its
 /// ``FleetRecord`` is complete; one without, or only a worker's `.<id>.work-…` folder, is half-written
-/// (`incomplete`); `.<id>.failed` holds a bad input's error; nothing at all is `missing`. `compare`
+/// (`incomplete`); a complete one from another run (other models or options) is `stale`; `.<id>.failed`
+/// holds a bad input's error; nothing at all is `missing`. `compare`
 /// clips are re-checked with the merge's thresholds, and the fleet's own metrics are computed over
 /// every frame of every complete clip, as if the fleet were one clip.
 public struct FleetMerge {
@@ -44,7 +45,11 @@ public struct FleetMerge {
             if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue {
                 if let record = FleetRecord.read(in: folder) {
                     (clip.host, clip.elapsedSeconds) = (record.host, record.elapsedSeconds)
-                    if let loaded = load(folder, command: copy.command) {
+                    let run = FleetManifestCopy.Run(command: record.key.command, models: record.key.models, options: record.key.options,
+                                                    steerlensVersion: record.key.steerlensVersion)
+                    if run != copy.run {
+                        (clip.status, clip.detail) = ("stale", "computed with other models, options or SteerLens version than the latest workers (re-run its shard)")
+                    } else if let loaded = load(folder, command: copy.command) {
                         clip.status = "complete"
                         frames[entry.id] = loaded
                         summarise(&clip, loaded)

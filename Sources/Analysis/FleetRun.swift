@@ -45,8 +45,8 @@ public struct FleetRun {
         try OutputError.wrap(clipsFolder.path, kind: .cannotCreateOutput) {
             try FileManager.default.createDirectory(at: clipsFolder, withIntermediateDirectories: true)
         }
-        try writeManifestCopy()
         let models = try modelFiles.map { FleetRecord.FileHash(path: $0, sha256: try SHA256.hex(file: URL(fileURLWithPath: $0))) }
+        try writeManifestCopy(run: FleetManifestCopy.Run(command: command, models: models, options: options, steerlensVersion: version))
         var summary = Summary()
         let mine = shard.entries(of: manifest, durations: FleetDurations(out: out).seconds)
         summary.assigned = mine.map(\.id)
@@ -55,7 +55,9 @@ public struct FleetRun {
             let position = "[\(number + 1)/\(mine.count)] \(entry.id)"
             let key: FleetRecord.Key
             do {
-                key = FleetRecord.Key(command: command, models: models, clip: try .of(entry.clip), labels: try entry.labels.map(FleetRecord.FileStamp.of),
+                // An image-sequence pattern (frames/%06d.png) is stamped by its folder.
+                let clipFile = entry.clip.contains("%") ? PathText.parent(of: entry.clip) : entry.clip
+                key = FleetRecord.Key(command: command, models: models, clip: try .of(clipFile), labels: try entry.labels.map(FleetRecord.FileStamp.of),
                                       options: options, steerlensVersion: version)
             } catch let error as SteerLensError {
                 try recordFailure(entry, error)
@@ -123,19 +125,30 @@ public struct FleetRun {
     }
 
     /// `OUT/fleet-manifest.json`: every worker writes the same bytes, atomically.
-    private func writeManifestCopy() throws {
+    private func writeManifestCopy(run: FleetManifestCopy.Run) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let copy = FleetManifestCopy(manifest: manifest.path, command: command, shards: shard.count, clips: manifest.entries)
+        let copy = FleetManifestCopy(manifest: manifest.path, command: command, shards: shard.count, run: run, clips: manifest.entries)
         try AtomicFile.write(try during("encoding the manifest copy") { try encoder.encode(copy) }, to: out.appendingPathComponent(Self.manifestCopyName))
     }
 }
 
-/// `OUT/fleet-manifest.json`: the clips `merge` expects.
+/// `OUT/fleet-manifest.json`: the clips `merge` expects, and the run they belong to (written by every
+/// worker; the latest wins). `merge` calls a clip whose record names other models, options or another
+/// version `stale`: a fleet never mixes results of two candidates.
 public struct FleetManifestCopy: Codable, Sendable {
+    /// The parts of ``FleetRecord/Key`` every clip of one fleet run shares.
+    public struct Run: Codable, Sendable, Equatable {
+        public var command: String
+        public var models: [FleetRecord.FileHash]
+        public var options: [String]
+        public var steerlensVersion: String
+    }
+
     public var manifest: String
     public var command: String
     public var shards: Int
+    public var run: Run
     public var clips: [FleetManifest.Entry]
 }
 

@@ -41,7 +41,7 @@ struct FleetView {
         let compares = report.command == "compare"
         metricName = compares ? "max |Δ|" : "MAE"
         func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "—" }
-        var rows = [Row(name: "clips", value: "\(report.clips.count) (\(report.count("complete")) complete, \(report.count("missing")) missing, \(report.count("incomplete")) incomplete, \(report.count("failed")) failed)"),
+        var rows = [Row(name: "clips", value: "\(report.clips.count) (\(report.count("complete")) complete, \(report.count("missing")) missing, \(report.count("incomplete")) incomplete, \(report.count("failed")) failed, \(report.count("stale")) stale)"),
                     Row(name: "frames", value: "\(report.frames)")]
         if let metrics = report.metrics {
             rows += [Row(name: "max |candidate − baseline|", value: number(metrics.maxAbsoluteDelta)),

@@ -7,7 +7,8 @@ public struct FleetReport: Codable, Sendable {
     /// One clip of the manifest and what became of it.
     public struct Clip: Codable, Sendable {
         /// `complete`, `missing` (no result), `incomplete` (half-written: a work folder or a result without
-        /// its completion record) or `failed` (the worker recorded a bad input).
+        /// its completion record), `stale` (a complete result of other models or options than the latest
+        /// workers') or `failed` (the worker recorded a bad input).
         public var status: String
         public var id: String
         public var clip: String

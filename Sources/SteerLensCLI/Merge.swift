@@ -34,9 +34,10 @@ struct Merge: ParsableCommand {
             let report = try merge.merge()
             try merge.write(report, junit: junit)
             if json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
-            printError(String(format: "merged %d clips (%d complete, %d missing, %d incomplete, %d failed), %d frames",
-                              report.clips.count, report.count("complete"), report.count("missing"), report.count("incomplete"),
-                              report.count("failed"), report.frames))
+            var counts = String(format: "%d complete, %d missing, %d incomplete, %d failed", report.count("complete"), report.count("missing"),
+                                report.count("incomplete"), report.count("failed"))
+            if report.count("stale") > 0 { counts += ", \(report.count("stale")) stale" }
+            printError("merged \(report.clips.count) clips (\(counts)), \(report.frames) frames")
             printError("report: \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path)")
             for clip in report.clips where !clip.isComplete {
                 printError("\(clip.status): \(clip.id) (\(clip.clip)): \(clip.detail ?? "")")

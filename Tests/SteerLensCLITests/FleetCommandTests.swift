@@ -137,6 +137,19 @@ final class FleetCommandTests: XCTestCase {
         XCTAssertEqual(try SteerLensBinary.run(["merge", path("nowhere")]).status, 66)
     }
 
+    /// One shard re-run with other options: the other shards' clips are stale, never merged with it.
+    func testMergeRefusesToMixRunsWithOtherOptions() throws {
+        let out = path("mixed")
+        XCTAssertEqual(try analyze(out).status, 0)
+        XCTAssertEqual(try analyze(out, ["--shard", "0/2", "--png-every", "8"]).status, 0)
+        let result = try SteerLensBinary.run(["merge", out])
+        XCTAssertEqual(result.status, 66, result.stderr)
+        XCTAssertTrue(result.stderr.contains("(1 complete, 0 missing, 0 incomplete, 0 failed, 2 stale)"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("stale: short") && result.stderr.contains("stale: middle"), result.stderr)
+        XCTAssertEqual(try analyze(out, ["--shard", "1/2", "--png-every", "8"]).status, 0)
+        XCTAssertEqual(try SteerLensBinary.run(["merge", out]).status, 0, "consistent again once every shard ran with the same options")
+    }
+
     /// Two processes given the same clips at the same moment: both finish, one result per clip, whole.
     func testTwoWorkersOnTheSameClipsNeverCorruptEachOther() throws {
         let reference = path("reference"), shared = path("shared")
