@@ -13,7 +13,8 @@ struct Merge: ParsableCommand {
         OUT/index.html (fleet metrics, the worst clips and frames, links to each clip's page), and with \
         --junit one test case per clip. compare fleets are checked with the thresholds below over every \
         frame of the fleet. Exit 0 when every clip is complete and every threshold holds, 1 when a \
-        threshold fails, 66 when a clip is missing, half-written or failed (each is named on standard error).
+        threshold fails, 66 when a clip is missing, half-written, failed or stale (computed \
+        with other models or options than the latest workers); each is named on standard error.
         """
     )
 
