@@ -36,6 +36,7 @@ struct Predict: ParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         try fleet.validate(inputs: input.map { [$0] } ?? [], out: out)
         if out != nil && fleet.manifest == nil { throw ValidationError("--out goes with --manifest; use --csv FILE for one input") }
+        if csv != nil && fleet.manifest != nil { throw ValidationError("--csv is for one input; with --manifest each clip gets OUT/clips/<id>/predictions.csv") }
     }
 
     func run() throws {

@@ -56,7 +56,8 @@ final class FleetCommandTests: XCTestCase {
                           ["analyze", "x.mp4", "--manifest", Self.manifest.path, "--model", Self.relu, "--out", path("bad-out")],
                           ["analyze", "--manifest", Self.manifest.path, "--model", Self.relu, "--out", path("bad-out"), "--shard", "2/2"],
                           ["compare", "--manifest", Self.manifest.path, "--baseline", Self.relu, "--candidate", Self.elu],
-                          ["predict", "--model", Self.relu, "--shard", "0/2"]] {
+                          ["predict", "--model", Self.relu, "--shard", "0/2"],
+                          ["predict", "--manifest", Self.manifest.path, "--model", Self.relu, "--out", path("bad-out"), "--csv", path("p.csv")]] {
             result = try SteerLensBinary.run(arguments)
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
         }
