@@ -1,7 +1,8 @@
 # SteerLens — setup, demo, tests, benchmarks. Every target installs what it needs (idempotently).
 #   make demo    set up, build, and run steerlens on the embedded demo (Reports/demo/index.html)
 #   make demo-compare  the regression gate on the demo models (exits 1: the candidate regresses)
-#   make test    set up and run the whole test suite, then the memory checks (what CI runs)
+#   make test    set up and run the whole test suite, the memory checks and the Slurm cluster test (what CI runs)
+#   make cluster-test  a single-node Slurm cluster running the fleet job files (Tests/Cluster/slurm.sh)
 #   make unit-test     only the test suite (the quick loop while developing)
 #   make memcheck      valgrind memcheck over the decode sweep and the C writers
 #   make asan          the VideoIO, NeuralNet, ModelImport and CLI tests under AddressSanitizer
@@ -16,7 +17,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench help-fixtures readme-check clean
+.PHONY: setup build demo demo-compare test unit-test memcheck asan cluster-test fuzz bench help-fixtures readme-check clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -42,7 +43,7 @@ demo-compare: build
 		--candidate Datasets/models/pilotnet-demo-candidate.h5 --labels Datasets/demo/labels.csv \
 		--out Reports/demo-compare --overwrite --junit Reports/demo-compare.xml
 
-test: unit-test memcheck asan
+test: unit-test memcheck asan cluster-test
 
 unit-test: setup
 	$(SWIFT) build --build-tests
@@ -52,6 +53,12 @@ unit-test: setup
 memcheck: setup
 	$(SWIFT) build --build-tests
 	Tests/Memcheck/memcheck.sh .build/debug
+
+# Slurm (slurm-wlm, munge: installed by the script when missing) on this machine: the array job file,
+# a killed and re-submitted task, merge; about 4 minutes on 2 busy cores with the debug build.
+cluster-test: setup
+	$(SWIFT) build --build-tests
+	Tests/Cluster/slurm.sh .build/debug
 
 # AddressSanitizer on every target that owns C-boundary code, in a build folder of its own.
 ASAN_TESTS := VideoIOTests|NeuralNetTests|ModelImportTests|SteerLensCLITests
@@ -80,14 +87,14 @@ bench: setup
 	$(SWIFT) build -c release --product steerlens-bench
 	.build/release/steerlens-bench all
 
-# The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
-HELP_COMMANDS := probe frames inspect predict analyze compare check
 # ReadmeTranscriptTests with every block, the analyze/compare ones included, run by the release binary.
 readme-check: build
 	$(SWIFT) build --build-tests
 	STEERLENS_README_ALL=1 STEERLENS_README_BINARY=$(CURDIR)/.build/release/steerlens \
 		$(SWIFT) test --skip-build --disable-swift-testing --filter ReadmeTranscriptTests
 
+# The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
+HELP_COMMANDS := probe frames inspect predict analyze compare check merge
 help-fixtures: build
 	@mkdir -p Tests/Fixtures/help
 	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt

@@ -54,8 +54,9 @@ struct Analyze: ParsableCommand {
     )
 
     @Argument(help: "Video files, images, image-sequence patterns, folders of images, DonkeyCar tubs or driving_log.csv files.")
-    var inputs: [String]
+    var inputs: [String] = []
 
+    @OptionGroup var fleet: FleetOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: ArgumentHelp("Unit of the chosen output to explain (for vector outputs; with --bins, the bin whose probability to explain instead of the expected angle). Default: 0.", valueName: "K"))
@@ -136,6 +137,7 @@ struct Analyze: ParsableCommand {
         guard (0...9).contains(pngCompression) else { throw ValidationError("--png-compression must be between 0 and 9") }
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         _ = try mapKinds()
+        try fleet.validate(inputs: inputs, out: out)
     }
 
     func mapKinds() throws -> [SaliencyMapKind] {
@@ -163,6 +165,17 @@ struct Analyze: ParsableCommand {
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
                                                   displayScales: [.maintain: maintainScale.displayScale],
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
+            if let out, fleet.manifest != nil {
+                let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
+                return try fleet.run(command: "analyze", out: out, modelFiles: models) { entry, destination in
+                    let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labelTrack
+                    let outcome = try ClipAnalysis(input: entry.clip, destination: destination, session: session, saveMaps: saveMaps != nil,
+                                                   labels: clipLabels, labelsPath: entry.labels ?? labels, labelField: datasetLabels.labelField,
+                                                   images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize,
+                                                   overwrite: false, quiet: true, selection: selection.readOptions, version: SteerLens.version).run()
+                    if !quiet { printError(outcome.summary) }
+                }
+            }
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
                 let outcome = try ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,

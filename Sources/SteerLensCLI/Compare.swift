@@ -20,7 +20,9 @@ struct Compare: ParsableCommand {
     )
 
     @Argument(help: "Video files, images, or image-sequence patterns.")
-    var inputs: [String]
+    var inputs: [String] = []
+
+    @OptionGroup var fleet: FleetOptions
 
     @Option(help: ArgumentHelp("The model in production.", valueName: "file"))
     var baseline: String
@@ -44,6 +46,10 @@ struct Compare: ParsableCommand {
     @OptionGroup var preprocessing: PreprocessOptions
     @OptionGroup var datasetLabels: DatasetLabelOptions
 
+    func validate() throws {
+        try fleet.validate(inputs: inputs, out: output.out)
+    }
+
     func run() throws {
         try reportingFailures("compare") {
             let kinds = try maps.split(separator: ",").map { try SaliencyMapKind.named($0.trimmingCharacters(in: .whitespaces)) }
@@ -52,6 +58,16 @@ struct Compare: ParsableCommand {
             let request = ExplanationRequest(kinds: kinds)
             let baselineRunner = try loading.session(path: baseline, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
             let candidateRunner = try loading.session(path: candidate, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
+            if let out = output.out, fleet.manifest != nil {
+                let models = [baseline, candidate] + [baselineRunner.sidecarPath, candidateRunner.sidecarPath, loading.architecture].compactMap { $0 }
+                return try fleet.run(command: "compare", out: out, modelFiles: models) { entry, destination in
+                    let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labels
+                    let comparer = ClipComparer(selection: selection.readOptions, batchSize: batchSize, labelsPath: entry.labels ?? output.labels,
+                                                labelField: datasetLabels.labelField)
+                    _ = try ComparisonRun(comparer: comparer, labels: clipLabels, kinds: kinds, thresholds: thresholds, version: SteerLens.version, junit: nil)
+                        .compare([entry.clip], baseline: (baseline, baselineRunner), candidate: (candidate, candidateRunner), destination: destination, overwrite: false)
+                }
+            }
             let run = ComparisonRun(comparer: ClipComparer(selection: selection.readOptions, batchSize: batchSize, labelsPath: output.labels, labelField: datasetLabels.labelField), labels: labels, kinds: kinds,
                                     thresholds: thresholds, version: SteerLens.version, junit: output.junit)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/compare-" + ClipNaming.stem(inputs[0]))

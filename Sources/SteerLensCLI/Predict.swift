@@ -14,12 +14,16 @@ struct Predict: ParsableCommand {
     )
 
     @Argument(help: "Video file, image, image-sequence pattern, folder of images, DonkeyCar tub or driving_log.csv.")
-    var input: String
+    var input: String?
 
+    @OptionGroup var fleet: FleetOptions
     @OptionGroup var modelOptions: ModelOptions
 
     @Option(help: ArgumentHelp("Write the CSV to this file instead of standard output.", valueName: "file"))
     var csv: String?
+
+    @Option(help: ArgumentHelp("With --manifest: the fleet's output folder (OUT/clips/<id>/predictions.csv).", valueName: "dir"))
+    var out: String?
 
     @Option(help: ArgumentHelp("Frames per forward pass.", valueName: "N"))
     var batchSize: Int = 32
@@ -30,12 +34,23 @@ struct Predict: ParsableCommand {
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        try fleet.validate(inputs: input.map { [$0] } ?? [], out: out)
+        if out != nil && fleet.manifest == nil { throw ValidationError("--out goes with --manifest; use --csv FILE for one input") }
+        if csv != nil && fleet.manifest != nil { throw ValidationError("--csv is for one input; with --manifest each clip gets OUT/clips/<id>/predictions.csv") }
     }
 
     func run() throws {
         try reportingFailures("predict") {
             let session = try modelOptions.session(request: ExplanationRequest(kinds: [], output: modelOptions.output, explainsBin: false),
                                                    explains: false, preprocessing: preprocessing)
+            if let out, fleet.manifest != nil {
+                let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
+                return try fleet.run(command: "predict", out: out, modelFiles: models) { entry, destination in
+                    try FleetPredictions.write(entry.clip, labels: entry.labels, labelField: datasetLabels.labelField, session: session,
+                                               selection: selection.readOptions, batchSize: batchSize, to: destination)
+                }
+            }
+            guard let input else { throw ValidationError("give an input") }
             let reader = try FrameSources.open(input, options: selection.readOptions)
             defer { reader.printWarnings() }
             // A tub or driving log prints its recorded labels beside the predictions.

@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 
 /// The run.json `analyze` writes and the comparison.json of `compare` match their written schemas,
-/// `docs/schemas/run.schema.json` and `comparison.schema.json`: every required key present, no key the
+/// `docs/schemas/run.schema.json` and `comparison.schema.json` (and merge's fleet.json, `fleet.schema.json`): every required key present, no key the
 /// schema does not name, types and enums as documented. A change to `RunReport` or `ComparisonReport`
 /// must change the schema with it (and `check`, which reads run.json).
 final class RunSchemaTests: XCTestCase {
@@ -30,6 +30,32 @@ final class RunSchemaTests: XCTestCase {
         let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/schemas/comparison.schema.json")))
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("comparison.json")))
         XCTAssertEqual(Array(SchemaCheck.problems(document, schema: try XCTUnwrap(schema as? [String: Any])).prefix(10)), [])
+    }
+
+    /// fleet.json of an analyze fleet with a missing clip and of a complete compare fleet.
+    func testFleetJSONMatchesTheSchema() throws {
+        let schema = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/schemas/fleet.schema.json"))) as? [String: Any])
+        let folder = AnalyzeReportTests.directory.appendingPathComponent("schema-fleet")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let manifest = folder.appendingPathComponent("fleet.csv")
+        try Data("\(AnalyzeReportTests.hostileClip.path),\(AnalyzeReportTests.labels.path),one\n\(AnalyzeReportTests.hostileClip.path),,two\n".utf8).write(to: manifest)
+        let analyzed = folder.appendingPathComponent("analyze"), compared = folder.appendingPathComponent("compare")
+        var result = try SteerLensBinary.run(["analyze", "--manifest", manifest.path, "--model", AnalyzeReportTests.model, "--out", analyzed.path, "--png-every", "0", "--quiet"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try FileManager.default.removeItem(at: analyzed.appendingPathComponent("clips/two"))
+        XCTAssertEqual(try SteerLensBinary.run(["merge", analyzed.path]).status, 66)
+        result = try SteerLensBinary.run(["compare", "--manifest", manifest.path, "--baseline", AnalyzeReportTests.model, "--candidate", AnalyzeReportTests.model,
+                                          "--out", compared.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try SteerLensBinary.run(["merge", compared.path]).status, 0)
+        for out in [analyzed, compared] {
+            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("fleet.json")))
+            XCTAssertEqual(Array(SchemaCheck.problems(document, schema: schema).prefix(10)), [], out.lastPathComponent)
+            let html = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+            XCTAssertFalse(html.contains("<img src=x"), "the clip's hostile name is escaped on the fleet page")
+            XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;.mp4"))
+            XCTAssertEqual(HTMLStructure(html).problems, [])
+        }
     }
 
     func testTheCheckerFindsMissingAndUnknownKeys() throws {

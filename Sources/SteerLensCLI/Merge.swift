@@ -1,0 +1,58 @@
+import Analysis
+import ArgumentParser
+import Foundation
+import Reporting
+import SteerLensSupport
+
+/// `steerlens merge`: the per-clip results of a fleet run into one report and one verdict.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the per-clip results of a fleet run (--manifest … --out OUT) into one report and CI verdict.",
+        discussion: """
+        Reads OUT/fleet-manifest.json and OUT/clips/<id>/; writes OUT/fleet.json, OUT/fleet.csv and \
+        OUT/index.html (fleet metrics, the worst clips and frames, links to each clip's page), and with \
+        --junit one test case per clip. compare fleets are checked with the thresholds below over every \
+        frame of the fleet. Exit 0 when every clip is complete and every threshold holds, 1 when a \
+        threshold fails, 66 when a clip is missing, half-written, failed or stale (computed \
+        with other models or options than the latest workers); each is named on standard error.
+        """
+    )
+
+    @Argument(help: "The fleet's output folder (the --out of its workers).")
+    var out: String
+
+    @Option(help: ArgumentHelp("Also write JUnit XML (one test case per clip and per fleet threshold) to this file.", valueName: "file"))
+    var junit: String?
+
+    @Flag(help: "Print fleet.json on standard output.")
+    var json = false
+
+    @OptionGroup var thresholdOptions: ThresholdOptions
+
+    func run() throws {
+        try reportingFailures("merge") {
+            let merge = FleetMerge(out: URL(fileURLWithPath: out), thresholds: try thresholdOptions.resolved(), version: SteerLens.version)
+            let report = try merge.merge()
+            try merge.write(report, junit: junit)
+            if json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
+            var counts = String(format: "%d complete, %d missing, %d incomplete, %d failed", report.count("complete"), report.count("missing"),
+                                report.count("incomplete"), report.count("failed"))
+            if report.count("stale") > 0 { counts += ", \(report.count("stale")) stale" }
+            printError("merged \(report.clips.count) clips (\(counts)), \(report.frames) frames")
+            printError("report: \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path)")
+            for clip in report.clips where !clip.isComplete {
+                printError("\(clip.status): \(clip.id) (\(clip.clip)): \(clip.detail ?? "")")
+            }
+            for name in report.litter { printError("warning: left by a worker that died: \(name)") }
+            for check in report.checks where !check.passed {
+                printError(String(format: "regression: fleet: %@ = %.4g, limit %@ %.4g", check.name, check.value, check.comparison, check.limit))
+            }
+            guard report.isComplete else {
+                printError("steerlens: \(report.clips.count - report.count("complete")) of \(report.clips.count) clips have no complete result (hint: re-submit the workers; complete clips are skipped)")
+                throw ExitCode(FailureKind.missingInput.exitCode)
+            }
+            guard report.passed else { throw ExitCode(1) }
+            if report.command == "compare" { printError("pass: the fleet stays within every threshold") }
+        }
+    }
+}
