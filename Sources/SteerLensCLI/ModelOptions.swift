@@ -61,14 +61,15 @@ struct ModelLoadingOptions: ParsableArguments {
                                 preprocess: preprocessing.preprocess(defaults:))
     }
 
-    func load(_ path: String) throws -> LoadedModel {
+    /// - Parameter inspecting: extra ONNX inputs without `--input` are shown, not refused.
+    func load(_ path: String, inspecting: Bool = false) throws -> LoadedModel {
         let overrides = try lambdaOverrides()
         let values = try inputValues()
         if ONNXModelLoader.isONNX(URL(fileURLWithPath: path)) {
             guard architecture == nil, overrides.isEmpty else {
                 throw UsageError(message: "--architecture and --lambda apply to Keras models, not to the ONNX model '\(path)'", hint: "drop them for ONNX models")
             }
-            return try ONNXModelLoader.load(from: URL(fileURLWithPath: path), inputValues: values)
+            return try ONNXModelLoader.load(from: URL(fileURLWithPath: path), inputValues: values, unsetInputValue: inspecting ? 0 : nil)
         }
         return try ModelLoadingGuard.run(path: path) {
             try KerasModelLoader.load(from: URL(fileURLWithPath: path), architecture: architecture.map { URL(fileURLWithPath: $0) },

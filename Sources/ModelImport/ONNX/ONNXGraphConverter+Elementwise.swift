@@ -168,7 +168,25 @@ extension ONNXGraphConverter {
         default:
             throw unsupported(constantOnLeft ? "a constant divided by a run-time tensor is not supported" : "division by a constant that varies within a channel is not supported")
         }
+        // `x / 127.5 - 1` is two ONNX nodes: one affine layer, as Keras' resolved Lambda.
+        if isSingleUse(index), let previous = rescalings[x.node], let combined = Self.compose(previous, (scale, offset)) {
+            let layer = try Rescaling(name: x.node, scale: combined.scale, offset: combined.offset)
+            try replaceLayer(x.node, with: layer)
+            rescalings[x.node] = combined
+            return output(x)
+        }
         let layer = try Rescaling(name: uniqueName(), scale: scale, offset: offset)
+        rescalings[layer.name] = (scale, offset)
         output(RuntimeValue(node: append(layer, inputs: [x.node]), shape: x.shape, layout: x.layout))
+    }
+
+    /// `(x·s₁ + o₁)·s₂ + o₂ = x·(s₁s₂) + (o₁s₂ + o₂)` when every vector is a scalar or of one length.
+    static func compose(_ first: (scale: [Float], offset: [Float]), _ second: (scale: [Float], offset: [Float])) -> (scale: [Float], offset: [Float])? {
+        let lengths = Set([first.scale, first.offset, second.scale, second.offset].map(\.count)).subtracting([1])
+        guard lengths.count <= 1 else { return nil }
+        let n = lengths.first ?? 1
+        func at(_ v: [Float], _ i: Int) -> Float { v.count == 1 ? v[0] : v[i] }
+        return ((0..<n).map { at(first.scale, $0) * at(second.scale, $0) },
+                (0..<n).map { at(first.offset, $0) * at(second.scale, $0) + at(second.offset, $0) })
     }
 }

@@ -55,6 +55,8 @@ final class ONNXGraphConverter {
     /// Engine layer name → the ONNX operator it came from, for the model card.
     private(set) var operatorOfLayer: [String: String] = [:]
     var fusable: [String: Fusable] = [:]
+    /// Affine layers this converter made, by node: a following affine node folds into them.
+    var rescalings: [String: (scale: [Float], offset: [Float])] = [:]
     /// How many nodes (and graph outputs) read each ONNX value.
     let consumers: [String: Int]
     /// The first image input's engine node, which constant layers read for the batch size.
@@ -101,6 +103,12 @@ final class ONNXGraphConverter {
         let layer = try entry.make(name, entry.bias.map { Tensor(shape: [$0.count], scalars: $0) }, entry.activation)
         nodes[entry.nodeIndex] = Model.Node(layer, inputs: nodes[entry.nodeIndex].inputs)
         fusable[name] = entry
+    }
+
+    /// Replaces the layer of node `name` (same name, same inputs).
+    func replaceLayer(_ name: String, with layer: any Layer) throws {
+        guard let index = nodes.firstIndex(where: { $0.layer.name == name }) else { return }
+        nodes[index] = Model.Node(layer, inputs: nodes[index].inputs)
     }
 
     /// Records a layer that may absorb a following bias or activation.

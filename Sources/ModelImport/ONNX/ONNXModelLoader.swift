@@ -20,9 +20,12 @@ public enum ONNXModelLoader {
     public static func isONNX(_ url: URL) -> Bool { url.pathExtension.lowercased() == "onnx" }
 
     /// Loads the model at `url`.
-    /// - Parameter inputValues: extra input name → the value every element of it takes for every frame.
+    /// - Parameters:
+    ///   - inputValues: extra input name → the value every element of it takes for every frame.
+    ///   - unsetInputValue: the value of extra inputs `inputValues` leaves out (`inspect` shows a model
+    ///     without values); nil makes them an error.
     /// - Throws: ``ModelImportError`` (one-line message + hint).
-    public static func load(from url: URL, inputValues: [String: Float] = [:]) throws -> LoadedModel {
+    public static func load(from url: URL, inputValues: [String: Float] = [:], unsetInputValue: Float? = nil) throws -> LoadedModel {
         let path = url.path
         try KerasModelLoader.checkReadable(url)
         let data: Data
@@ -55,7 +58,9 @@ public enum ONNXModelLoader {
         }
         for extra in extras {
             let shape = extra.type.tensorType.shape.dim.map { $0.dimValue > 0 ? Int($0.dimValue) : 1 }
-            guard let value = inputValues[extra.name] else { throw ModelImportError.missingInputValue(name: extra.name, shape: shape) }
+            guard let value = inputValues[extra.name] ?? unsetInputValue else {
+                throw ModelImportError.missingInputValue(name: extra.name, shape: Array(shape.dropFirst()))
+            }
             guard let count = ONNXConstant.elementCount(shape), count <= 1 << 20 else {
                 throw ModelImportError.invalidONNX(path: path, detail: "extra input '\(extra.name)' \(shape) is too large")
             }
