@@ -30,6 +30,12 @@ public enum ONNXModelLoader {
         try KerasModelLoader.checkReadable(url)
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw ModelImportError.unreadable(path: path, reason: error.localizedDescription) }
+        return try load(data: data, path: path, folder: url.deletingLastPathComponent(), inputValues: inputValues, unsetInputValue: unsetInputValue)
+    }
+
+    /// Loads a model from its bytes; `path` names it in messages, external data is read from `folder`.
+    public static func load(data: Data, path: String, folder: URL, inputValues: [String: Float] = [:],
+                            unsetInputValue: Float? = nil) throws -> LoadedModel {
         let proto: Onnx_ModelProto
         do {
             proto = try Onnx_ModelProto(serializedBytes: data)
@@ -42,7 +48,7 @@ public enum ONNXModelLoader {
         guard supportedOpsets.contains(opset) else {
             throw ModelImportError.unsupportedConfig(layer: "(model)", detail: "opset \(opset) is outside the supported opsets \(supportedOpsets.lowerBound)–\(supportedOpsets.upperBound); re-export with opset_version=17")
         }
-        let reader = ONNXTensorReader(modelPath: path, folder: url.deletingLastPathComponent())
+        let reader = ONNXTensorReader(modelPath: path, folder: folder)
         let graph = proto.graph
 
         var constants: [String: ONNXConstant] = [:]
