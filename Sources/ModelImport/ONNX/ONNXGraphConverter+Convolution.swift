@@ -95,8 +95,12 @@ extension ONNXGraphConverter {
     /// `Gemm` (`alpha·A·B' + beta·C`, A `[N, K]` at run time, B and C constants) and 2-D `MatMul` with a
     /// constant right operand: a ``Dense`` layer whose kernel rows follow the input's engine feature order.
     func convertDense() throws {
-        let input = try runtime(0)
-        guard input.shape.count == 2 else { throw unsupported("run-time operand of shape \(input.shape): only [N, K] is supported") }
+        var input = try runtime(0)
+        // MatMul applies to the last axis of any [N, …, K] (Dense does the same); Gemm takes [N, K].
+        if input.shape.count > 2 && current.opType == "MatMul" { input = try inONNXOrder(input) }
+        guard input.shape.count == 2 || (current.opType == "MatMul" && input.layout == .onnx) else {
+            throw unsupported("run-time operand of shape \(input.shape): only [N, K] is supported")
+        }
         var weight = try constant(1, "weight")
         guard weight.shape.count == 2 else { throw unsupported("weight of shape \(weight.shape): a 2-D constant is expected") }
         var bias: [Float]?
@@ -111,7 +115,7 @@ extension ONNXGraphConverter {
             }
         }
         let (features, units) = (weight.shape[0], weight.shape[1])
-        guard features == input.shape[1] else { throw unsupported("weight expects \(features) features, the input has \(input.shape[1])") }
+        guard features == input.shape.last else { throw unsupported("weight expects \(features) features, the input has shape \(input.shape)") }
         var rows = weight.values
         if case .permuted(let order) = input.layout {
             rows = [Double](repeating: 0, count: weight.count)
@@ -126,7 +130,7 @@ extension ONNXGraphConverter {
         let name = uniqueName()
         append(try make(name, bias.map { Tensor(shape: [$0.count], scalars: $0) }, .linear), inputs: [input.node])
         markFusable(name, bias: bias, make: make)
-        output(RuntimeValue(node: name, shape: [1, units], layout: .onnx))
+        output(RuntimeValue(node: name, shape: input.shape.dropLast() + [units], layout: .onnx))
     }
 
     /// `MaxPool` / `AveragePool` (2-D, dilation 1, `ceil_mode` 0).

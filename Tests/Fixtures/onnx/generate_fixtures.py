@@ -8,7 +8,8 @@ opsets 11 and 17. Per case folder:
   input.npy                     a batch of 2 inputs in the model's own layout (NCHW, or NHWC for the
                                 NHWC-input case), values 0..255
   output_<k>.npy                output k from onnxruntime (CPU) on input.npy
-  gradient_<k>.npy              d(sum of output k)/d input from PyTorch autograd, same layout as input.npy
+  gradient_<k>.npy              d(sum over the batch of output k, unit 0)/d input from PyTorch autograd,
+                                same layout as input.npy
   case.json                     inputs fixed with --input, outputs, what the case covers
 Also gray/rgb2gray.npy: RGB triples and cv2.cvtColor(COLOR_RGB2GRAY) of them (OpenCV's fixed point).
 
@@ -116,6 +117,36 @@ class ResBlockNet(nn.Module):
         return torch.tanh(self.head(torch.flatten(pooled, 1)))
 
 
+class OperatorMix(nn.Module):
+    """The remaining operators on a small 3x24x40 input: zero Pad, PReLU (per channel), nearest Upsample,
+    bilinear Resize (half-pixel), Selu, Softplus, Hardsigmoid, Sigmoid, Tanh, max pooling with SAME-like
+    pads, a channel-axis Transpose round trip, Mul/Sub by per-channel constants, GlobalMaxPool,
+    Squeeze/Unsqueeze, MatMul + bias, Softmax over 5 bins."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 3)
+        self.prelu = nn.PReLU(6)
+        self.conv2 = nn.Conv2d(6, 6, 3, stride=2, padding=1)
+        self.gain = nn.Parameter(torch.rand(1, 6, 1, 1) + 0.5)
+        self.weight = nn.Parameter(torch.randn(6, 5) * 0.5)
+        self.bias = nn.Parameter(torch.randn(5) * 0.1)
+
+    def forward(self, x):
+        x = F.pad(x / 255.0, (1, 2, 0, 1))
+        x = self.prelu(self.conv1(x))
+        x = F.interpolate(x, scale_factor=2, mode="nearest")
+        x = F.selu(self.conv2(x))
+        x = F.interpolate(x, size=(20, 30), mode="bilinear", align_corners=False)
+        x = F.softplus(x) * self.gain - 0.25
+        x = F.hardsigmoid(x) + torch.sigmoid(x) * torch.tanh(x)
+        x = F.max_pool2d(x, 3, stride=1, padding=1)
+        x = x.permute(0, 2, 3, 1).permute(0, 3, 1, 2)
+        x = F.adaptive_max_pool2d(x, 1).squeeze(-1).squeeze(-1)
+        x = torch.matmul(x.unsqueeze(1), self.weight).squeeze(1) + self.bias
+        return torch.softmax(x, dim=1)
+
+
 def randomize_batchnorm(model, generator):
     for module in model.modules():
         if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -137,6 +168,8 @@ CASES = {
                                covers="DonkeyCar-style portrait input, extra speed input fixed with --input speed=0.7, two outputs"),
     "resnet_gray": dict(make=ResBlockNet, shape=(1, 72, 64),
                         covers="greyscale; Slice crop; Conv+BN; Clip (ReLU6); depthwise (multiplier 1 and 2); residual Add; pooling; global pooling; Concat"),
+    "ops_mix": dict(make=OperatorMix, shape=(3, 24, 40),
+                    covers="Pad, PRelu, Upsample/Resize nearest and bilinear, Selu, Softplus, HardSigmoid, Sigmoid, Tanh, SAME max pooling, Transpose, per-channel Mul/Sub, GlobalMaxPool, Squeeze/Unsqueeze, MatMul, Softmax"),
 }
 
 
@@ -173,7 +206,7 @@ def export(name, spec, opset, seed):
         result = model(x, *tensors[1:])
         result = result[k] if isinstance(result, tuple) else result
         assert np.allclose(result.detach().numpy(), out, rtol=1e-4, atol=1e-5), f"{name}: torch and onnxruntime disagree"
-        (gradient,) = torch.autograd.grad(result.sum(), x)
+        (gradient,) = torch.autograd.grad(result[:, 0].sum(), x)
         np.save(os.path.join(folder, f"gradient_{k}.npy"), gradient.numpy().astype(np.float32))
     ops = sorted({n.op_type for n in onnx.load(path, load_external_data=False).graph.node})
     with open(os.path.join(folder, "case.json"), "w") as f:
@@ -196,8 +229,15 @@ def gray_fixture():
 
 
 def main():
-    summary = {"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__, "cases": {}}
+    """`python3 generate_fixtures.py [CASE ...]` rewrites the named cases only (all by default)."""
+    import sys
+    only = set(sys.argv[1:])
+    path = os.path.join(HERE, "summary.json")
+    summary = json.load(open(path)) if only and os.path.exists(path) else {"cases": {}}
+    summary.update({"torch": torch.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__})
     for index, (name, spec) in enumerate(CASES.items()):
+        if only and name not in only:
+            continue
         for opset in OPSETS:
             summary["cases"][f"{name}_opset{opset}"] = export(name, spec, opset, seed=100 + index)
     import cv2

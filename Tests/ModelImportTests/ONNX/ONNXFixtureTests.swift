@@ -7,11 +7,12 @@ import XCTest
 
 /// Loads every ONNX fixture (Tests/Fixtures/onnx/<case>_opset<N>/, exported by real PyTorch, see
 /// generate_fixtures.py) and compares each output with onnxruntime's and each input gradient
-/// `∂(Σ output_k)/∂input` with PyTorch autograd's, element-wise with atol 1e-5 / rtol 1e-4 (the Keras
-/// fixtures' tolerances). Inputs and gradients are stored in the model's own layout (NCHW, or NHWC for
+/// `∂(Σₙ output_k[n, 0])/∂input` with PyTorch autograd's, element-wise with rtol 1e-4 and atol 1e-5 (the Keras
+/// fixtures' tolerances; for gradients at most 1e-4 of the largest reference value, since input gradients
+/// are often far below 1e-5). Inputs and gradients are stored in the model's own layout (NCHW, or NHWC for
 /// the NHWC-input case) and transposed here to the engine's NHWC.
 final class ONNXFixtureTests: XCTestCase {
-    static let cases = ["pilotnet_elu", "pilotnet_relu_nhwc", "pilotnet_bn", "donkey_two_outputs", "resnet_gray"]
+    static let cases = ["pilotnet_elu", "pilotnet_relu_nhwc", "pilotnet_bn", "donkey_two_outputs", "resnet_gray", "ops_mix"]
 
     func testPilotNetELUOpset11() throws { try checkFixture("pilotnet_elu_opset11") }
     func testPilotNetELUOpset17WithExternalData() throws { try checkFixture("pilotnet_elu_opset17") }
@@ -23,6 +24,8 @@ final class ONNXFixtureTests: XCTestCase {
     func testDonkeyCarTwoOutputsWithSpeedInputOpset17() throws { try checkFixture("donkey_two_outputs_opset17") }
     func testGreyscaleResidualDepthwiseOpset11() throws { try checkFixture("resnet_gray_opset11") }
     func testGreyscaleResidualDepthwiseOpset17() throws { try checkFixture("resnet_gray_opset17") }
+    func testOperatorMixOpset11() throws { try checkFixture("ops_mix_opset11") }
+    func testOperatorMixOpset17() throws { try checkFixture("ops_mix_opset17") }
 
     /// Every fixture folder has a test above.
     func testEveryFixtureIsCovered() throws {
@@ -72,10 +75,14 @@ final class ONNXFixtureTests: XCTestCase {
             let forward = TensorComparison("\(name) output \(k)", actual: output.scalars, expected: expected.values, shape: expected.shape)
             XCTAssertTrue(forward.passed, forward.description, file: file, line: line)
 
-            let gradient = loaded.model.backward(output: k, seed: Tensor(repeating: 1, shape: output.shape))
+            let gradient = loaded.model.backward(output: k, unit: 0)
             let expectedGradient = try NPYArray(contentsOf: directory.appendingPathComponent("gradient_\(k).npy"))
             let reference = channelsFirst ? Self.toNHWC(expectedGradient) : expectedGradient.values
-            let backward = TensorComparison("\(name) gradient \(k)", actual: gradient.scalars, expected: reference, shape: [batch] + loaded.inputShape)
+            // Input gradients can be far below 1e-5 everywhere: the absolute tolerance scales with the reference.
+            let scale = reference.map(abs).max() ?? 0
+            XCTAssertGreaterThan(scale, 0, "\(name): the reference gradient is not all zeros", file: file, line: line)
+            let backward = TensorComparison("\(name) gradient \(k)", actual: gradient.scalars, expected: reference, shape: [batch] + loaded.inputShape,
+                                            atol: min(1e-5, 1e-4 * scale), rtol: 1e-4)
             XCTAssertTrue(backward.passed, backward.description, file: file, line: line)
             print("fixture \(forward) | \(backward)")
         }
