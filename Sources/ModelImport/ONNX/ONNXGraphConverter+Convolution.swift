@@ -7,7 +7,7 @@ extension ONNXGraphConverter {
         switch current.string("auto_pad") ?? "NOTSET" {
         case "NOTSET":
             let pads = current.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw unsupported("pads \(pads): four non-negative values expected") }
+            guard pads.count == 4, pads.allSatisfy({ (0...(1 << 16)).contains($0) }) else { throw unsupported("pads \(pads): four non-negative values expected") }
             return pads
         case "VALID": return [0, 0, 0, 0]
         case let mode where mode == "SAME_UPPER" || mode == "SAME_LOWER":
@@ -41,7 +41,9 @@ extension ONNXGraphConverter {
 
     private func pair(_ key: String, default value: Int) throws -> (Int, Int) {
         let values = current.ints(key) ?? [value, value]
-        guard values.count == 2 else { throw unsupported("\(key) \(values): 2-D windows only") }
+        guard values.count == 2, values.allSatisfy({ (1...(1 << 16)).contains($0) }) else {
+            throw unsupported("\(key) \(values): two values in 1…65536 expected (2-D windows only)")
+        }
         return (values[0], values[1])
     }
 
@@ -177,7 +179,7 @@ extension ONNXGraphConverter {
         let mode = current.string("mode") ?? "constant"
         let value = try current.float("value") ?? optionalConstant(2, "constant_value")?.values.first ?? 0
         guard mode == "constant", value == 0 else { throw unsupported("mode \(mode) value \(value): only zero padding is supported") }
-        guard pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
+        guard pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ (0...(1 << 16)).contains($0) }) else {
             throw unsupported("pads \(pads): only non-negative padding of the height and width axes is supported")
         }
         let layer = try ZeroPadding2D(name: uniqueName(), top: pads[2], bottom: pads[6], left: pads[3], right: pads[7])

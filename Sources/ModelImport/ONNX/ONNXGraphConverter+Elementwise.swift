@@ -33,7 +33,7 @@ extension ONNXGraphConverter {
     private func applyActivation(_ kind: ActivationKind) throws {
         let input = try runtime(0)
         if isSingleUse(0), let entry = fusable[input.node], entry.activation == .linear, kind != .softmax {
-            try refuse(input.node) { $0.activation = kind }
+            try updateFused(input.node) { $0.activation = kind }
             output(input)
             return
         }
@@ -96,7 +96,7 @@ extension ONNXGraphConverter {
     /// else an element-wise merge with equal shapes (a constant operand becomes a ``BatchConstant``).
     func convertArithmetic() throws {
         let op = current.opType
-        let left = try value(current.inputs[0]), right = try value(current.inputs[1])
+        let left = try value(input(0)), right = try value(input(1))
         if case .constant(let a) = left, case .constant(let b) = right {
             let integer = a.isInteger && b.isInteger
             let result: ONNXConstant? = switch op {
@@ -139,7 +139,7 @@ extension ONNXGraphConverter {
             case .item: nil
             }
             if let bias {
-                try refuse(x.node) { $0.bias = bias }
+                try updateFused(x.node) { $0.bias = bias }
                 return output(x)
             }
         }

@@ -23,7 +23,7 @@ extension ONNXGraphConverter {
         case "Concat": try convertConcat()
         case "Slice": try convertSlice()
         case "Resize", "Upsample": try convertResize()
-        case "Identity", "Dropout": output(try value(current.inputs[0]))
+        case "Identity", "Dropout": output(try value(input(0)))
         case "Cast": try convertCast()
         case "Constant": try convertConstant()
         case "Shape": try convertShape()
@@ -52,7 +52,7 @@ extension ONNXGraphConverter {
     private func convertCast() throws {
         let to = current.int("to") ?? 1
         let toInteger = [2, 3, 4, 5, 6, 7, 9, 12, 13].contains(to)
-        switch try value(current.inputs[0]) {
+        switch try value(input(0)) {
         case .constant(let c):
             output(.constant(ONNXConstant(shape: c.shape, values: toInteger ? c.values.map { $0.rounded(.towardZero) } : c.values, isInteger: toInteger)))
         case .runtime(let r):
@@ -64,7 +64,7 @@ extension ONNXGraphConverter {
     /// `Shape` (with opset-15 `start`/`end`): the ONNX shape, batch counted as 1.
     private func convertShape() throws {
         let shape: [Int]
-        switch try value(current.inputs[0]) {
+        switch try value(input(0)) {
         case .constant(let c): shape = c.shape
         case .runtime(let r): shape = r.shape
         }
@@ -98,7 +98,7 @@ extension ONNXGraphConverter {
     /// `Slice` (opset 10+: starts/ends/axes/steps inputs; opset 9: attributes): folded on constants;
     /// on a run-time image, a crop of the height/width axes with step 1 (``Cropping2D``).
     private func convertSlice() throws {
-        let source = try value(current.inputs[0])
+        let source = try value(input(0))
         let shape: [Int]
         switch source {
         case .constant(let c): shape = c.shape

@@ -6,7 +6,7 @@ import NeuralNet
 extension ONNXGraphConverter {
     /// `Flatten`, `Reshape`, `Squeeze`, `Unsqueeze`: the ONNX target shape, then the cheapest engine form.
     func convertReshape() throws {
-        let source = try value(current.inputs[0])
+        let source = try value(input(0))
         let inputShape: [Int]
         switch source {
         case .constant(let c): inputShape = c.shape
@@ -78,7 +78,7 @@ extension ONNXGraphConverter {
     /// `Transpose`: folded on constants; on run time, a layout change (often free: an NHWC-input graph's
     /// `[0, 3, 1, 2]` is exactly the channels-last layout) or a ``Permute``.
     func convertTranspose() throws {
-        let source = try value(current.inputs[0])
+        let source = try value(input(0))
         if case .constant(let c) = source {
             let perm = current.ints("perm") ?? Array((0..<c.shape.count).reversed())
             guard perm.sorted() == Array(0..<c.shape.count) else { throw unsupported("perm \(perm) is not a permutation of the \(c.shape.count) axes") }
@@ -106,6 +106,7 @@ extension ONNXGraphConverter {
     /// operands, e.g. a fixed speed input, become ``BatchConstant``s).
     func convertConcat() throws {
         let sources = try current.inputs.filter { !$0.isEmpty }.map { try value($0) }
+        guard !sources.isEmpty else { throw unsupported("has no input") }
         let constants = sources.compactMap { if case .constant(let c) = $0 { return c } else { return nil } }
         let rank = constants.first?.shape.count ?? sources.compactMap { if case .runtime(let r) = $0 { return r.shape.count } else { return nil } }[0]
         guard let rawAxis = current.int("axis") else { throw unsupported("axis is required") }

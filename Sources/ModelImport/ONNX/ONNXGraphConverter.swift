@@ -97,7 +97,7 @@ final class ONNXGraphConverter {
     }
 
     /// Replaces a fusable layer by its rebuilt version (same name, same inputs).
-    func refuse(_ name: String, _ update: (inout Fusable) -> Void) throws {
+    func updateFused(_ name: String, _ update: (inout Fusable) -> Void) throws {
         guard var entry = fusable[name] else { return }
         update(&entry)
         let layer = try entry.make(name, entry.bias.map { Tensor(shape: [$0.count], scalars: $0) }, entry.activation)
@@ -124,6 +124,12 @@ final class ONNXGraphConverter {
             throw ModelImportError.invalidGraph(detail: "ONNX node '\(current.name)' reads '\(name)', which no node or initializer produces")
         }
         return value
+    }
+
+    /// The name of the required input at `index`.
+    func input(_ index: Int) throws -> String {
+        guard let name = current.input(index) else { throw unsupported("input \(index) is missing") }
+        return name
     }
 
     /// The input at `index` as a load-time constant.
