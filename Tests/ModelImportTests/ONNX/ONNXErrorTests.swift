@@ -58,6 +58,33 @@ final class ONNXErrorTests: XCTestCase {
         }
     }
 
+    /// Mutated real models (seeded byte flips in every part of the file): each loads, runs, or throws —
+    /// a cheap in-suite version of `FuzzONNX`.
+    func testMutatedModelsLoadOrThrowButNeverTrap() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let fixture = environment["STEERLENS_ONNX_MUTATION_CASE"] ?? "ops_mix_opset11"
+        let original = try Data(contentsOf: ONNXFixtureTests.root.appendingPathComponent("\(fixture)/model.onnx"))
+        var generator = SeededRandom(seed: UInt64(environment["STEERLENS_ONNX_MUTATION_SEED"] ?? "18") ?? 18)
+        var loaded = 0, refused = 0
+        for _ in 0..<(Int(environment["STEERLENS_ONNX_MUTATIONS"] ?? "") ?? 150) {
+            var bytes = [UInt8](original)
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            do {
+                let model = try ONNXModelLoader.load(data: Data(bytes), path: "mutated.onnx", folder: ONNXFixtureTests.root, unsetInputValue: 0)
+                if model.inputShape.reduce(1, *) <= 1 << 16, let output = try model.model.forward(Tensor(zeros: [1] + model.inputShape)).first, output.count > 0 {
+                    _ = model.model.backward(output: 0, unit: 0)
+                }
+                loaded += 1
+            } catch {
+                refused += 1
+            }
+        }
+        XCTAssertGreaterThan(refused, 0)
+        print("mutated models: \(loaded) loaded, \(refused) refused")
+    }
+
     func testExtraInputNeedsAValueAndUnknownNamesAreRefused() throws {
         let donkey = ONNXFixtureTests.root.appendingPathComponent("donkey_two_outputs_opset17/model.onnx")
         XCTAssertThrowsError(try ONNXModelLoader.load(from: donkey)) { error in
