@@ -1,0 +1,30 @@
+import SteerLensSupport
+import XCTest
+@testable import NeuralNet
+
+/// The two layers imported ONNX graphs add: ``FeaturePermutation`` (an NCHW flatten order restored on
+/// an NHWC feature vector) and ``BatchConstant`` (a constant operand repeated per item).
+final class ImportedGraphLayerTests: XCTestCase {
+    func testFeaturePermutationForwardAndFiniteDifferences() throws {
+        let layer = try FeaturePermutation(name: "order", order: [2, 0, 3, 1])
+        let output = layer.forward(Tensor(shape: [2, 4], scalars: [10, 11, 12, 13, 20, 21, 22, 23]))
+        XCTAssertEqual(output.scalars, [12, 10, 13, 11, 22, 20, 23, 21])
+        var generator = SeededRandom(seed: 3)
+        assertGradients(of: layer, inputs: [randomTensor([3, 4], using: &generator)])
+        XCTAssertThrowsError(try FeaturePermutation(order: [0, 0, 1]))
+        XCTAssertThrowsError(try layer.outputShape(forInputShape: [5]))
+    }
+
+    func testBatchConstantRepeatsItsValueAndPassesNoGradient() throws {
+        let layer = try BatchConstant(name: "speed", value: Tensor(shape: [1, 2], scalars: [0.7, -1]))
+        XCTAssertEqual(try layer.outputShape(forInputShape: [6, 4, 3]), [1, 2])
+        let output = layer.forward(Tensor(zeros: [3, 6, 4, 3]))
+        XCTAssertEqual(output.shape, [3, 1, 2])
+        XCTAssertEqual(output.scalars, [0.7, -1, 0.7, -1, 0.7, -1])
+        let gradient = layer.backward(Tensor(repeating: 1, shape: [3, 1, 2]))
+        XCTAssertEqual(gradient.shape, [3, 6, 4, 3])
+        XCTAssertTrue(gradient.scalars.allSatisfy { $0 == 0 })
+        var generator = SeededRandom(seed: 4)
+        assertGradients(of: layer, inputs: [randomTensor([2, 3], using: &generator)])
+    }
+}
