@@ -28,3 +28,23 @@ final class ImportedGraphLayerTests: XCTestCase {
         assertGradients(of: layer, inputs: [randomTensor([2, 3], using: &generator)])
     }
 }
+
+/// ``Conv2DTranspose`` against a hand-computed output and finite differences.
+final class TransposedConvolutionTests: XCTestCase {
+    func testForwardScattersEachInputCellThroughTheKernel() throws {
+        // 1x2 input, 2x2 kernel of ones, stride 2: each input cell fills its own 2x2 block.
+        let layer = try Conv2DTranspose(kernel: Tensor(repeating: 1, shape: [2, 2, 1, 1]), bias: Tensor(shape: [1], scalars: [0.5]),
+                                        strides: (2, 2), crop: (0, 0), inputSize: (1, 2), outputSize: (2, 4))
+        let output = layer.forward(Tensor(shape: [1, 1, 2, 1], scalars: [1, 3]))
+        XCTAssertEqual(output.shape, [1, 2, 4, 1])
+        XCTAssertEqual(output.scalars, [1.5, 1.5, 3.5, 3.5, 1.5, 1.5, 3.5, 3.5])
+    }
+
+    func testBackwardMatchesFiniteDifferencesWithCropAndOverlap() throws {
+        var generator = SeededRandom(seed: 9)
+        let layer = try Conv2DTranspose(kernel: randomTensor([3, 3, 2, 4], using: &generator), bias: randomTensor([4], using: &generator),
+                                        strides: (2, 1), crop: (1, 1), inputSize: (3, 4), outputSize: (6, 5))
+        XCTAssertEqual(try layer.outputShape(forInputShape: [3, 4, 2]), [6, 5, 4])
+        assertGradients(of: layer, inputs: [randomTensor([2, 3, 4, 2], using: &generator)])
+    }
+}

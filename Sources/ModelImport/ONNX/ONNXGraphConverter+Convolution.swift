@@ -94,6 +94,37 @@ extension ONNXGraphConverter {
         output(RuntimeValue(node: name, shape: shape, layout: .channelsLast))
     }
 
+    /// `ConvTranspose` (group 1, dilation 1): weight `[C, M, kH, kW]` → ``Conv2DTranspose`` kernel
+    /// `[kH, kW, C, M]`; pads and `output_padding` (or `output_shape`) fix the crop and the output size.
+    func convertConvTranspose() throws {
+        let input = try channelsLast(try runtime(0))
+        let weight = try constant(1, "weight"), bias = try optionalConstant(2, "bias")
+        guard weight.shape.count == 4, weight.shape[0] == input.shape[1] else { throw unsupported("weight of shape \(weight.shape) does not fit the input \(input.shape)") }
+        guard current.int("group") ?? 1 == 1 else { throw unsupported("group \(current.int("group") ?? 1): only group 1 is supported") }
+        guard (current.ints("dilations") ?? [1, 1]) == [1, 1] else { throw unsupported("dilations are not supported") }
+        let (channels, filters, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
+        let strides = try pair("strides", default: 1)
+        let extra = current.ints("output_padding") ?? [0, 0]
+        guard extra.count == 2, extra.allSatisfy({ (0...(1 << 16)).contains($0) }) else { throw unsupported("output_padding \(extra) is invalid") }
+        let (h, w) = (input.shape[2], input.shape[3])
+        let full = ((h - 1) * strides.0 + kh + extra[0], (w - 1) * strides.1 + kw + extra[1])
+        var pads = current.ints("pads") ?? [0, 0, 0, 0]
+        if let shape = current.ints("output_shape"), shape.count >= 2 {
+            let target = (shape[shape.count - 2], shape[shape.count - 1])
+            let total = (full.0 - target.0, full.1 - target.1)
+            guard total.0 >= 0, total.1 >= 0 else { throw unsupported("output_shape \(shape) is larger than the full output") }
+            let upper = (current.string("auto_pad") ?? "NOTSET") != "SAME_LOWER"
+            pads = upper ? [total.0 / 2, total.1 / 2, total.0 - total.0 / 2, total.1 - total.1 / 2]
+                         : [total.0 - total.0 / 2, total.1 - total.1 / 2, total.0 / 2, total.1 / 2]
+        }
+        guard pads.count == 4, pads.allSatisfy({ (0...(1 << 16)).contains($0) }) else { throw unsupported("pads \(pads) are invalid") }
+        let size = (full.0 - pads[0] - pads[2], full.1 - pads[1] - pads[3])
+        let kernel = Tensor(shape: [kh, kw, channels, filters], scalars: weight.transposed([2, 3, 0, 1]).floats)
+        let layer = try Conv2DTranspose(name: uniqueName(), kernel: kernel, bias: bias.map { Tensor(shape: [$0.count], scalars: $0.floats) },
+                                        strides: strides, crop: (pads[0], pads[1]), inputSize: (h, w), outputSize: size)
+        output(RuntimeValue(node: append(layer, inputs: [input.node]), shape: [1, filters, size.0, size.1], layout: .channelsLast))
+    }
+
     /// `Gemm` (`alpha·A·B' + beta·C`, A `[N, K]` at run time, B and C constants) and 2-D `MatMul` with a
     /// constant right operand: a ``Dense`` layer whose kernel rows follow the input's engine feature order.
     func convertDense() throws {

@@ -9,6 +9,7 @@ extension ONNXGraphConverter {
         }
         switch current.opType {
         case "Conv": try convertConv()
+        case "ConvTranspose": try convertConvTranspose()
         case "Gemm", "MatMul": try convertDense()
         case "MaxPool", "AveragePool": try convertPool()
         case "GlobalAveragePool", "GlobalMaxPool": try convertGlobalPool()

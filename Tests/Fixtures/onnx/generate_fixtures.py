@@ -147,6 +147,24 @@ class OperatorMix(nn.Module):
         return torch.softmax(x, dim=1)
 
 
+class TransposedDecoder(nn.Module):
+    """ConvTranspose: a strided conv encoder, then two transposed convolutions (pads, output_padding,
+    kernel 4 stride 2), global average pooling and a dense head."""
+
+    def __init__(self):
+        super().__init__()
+        self.encode = nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1)
+        self.head = nn.Linear(2, 1)
+
+    def forward(self, x):
+        x = F.relu(self.encode(x / 255.0))
+        x = F.relu(self.up1(x))
+        x = torch.tanh(self.up2(x))
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def randomize_batchnorm(model, generator):
     for module in model.modules():
         if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -170,6 +188,8 @@ CASES = {
                         covers="greyscale; Slice crop; Conv+BN; Clip (ReLU6); depthwise (multiplier 1 and 2); residual Add; pooling; global pooling; Concat"),
     "ops_mix": dict(make=OperatorMix, shape=(3, 24, 40),
                     covers="Pad, PRelu, Upsample/Resize nearest and bilinear, Selu, Softplus, HardSigmoid, Sigmoid, Tanh, SAME max pooling, Transpose, per-channel Mul/Sub, GlobalMaxPool, Squeeze/Unsqueeze, MatMul, Softmax"),
+    "transposed_decoder": dict(make=TransposedDecoder, shape=(3, 16, 24),
+                               covers="ConvTranspose with pads, output_padding, kernel 4 stride 2"),
 }
 
 

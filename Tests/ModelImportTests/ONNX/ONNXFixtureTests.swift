@@ -12,7 +12,7 @@ import XCTest
 /// are often far below 1e-5). Inputs and gradients are stored in the model's own layout (NCHW, or NHWC for
 /// the NHWC-input case) and transposed here to the engine's NHWC.
 final class ONNXFixtureTests: XCTestCase {
-    static let cases = ["pilotnet_elu", "pilotnet_relu_nhwc", "pilotnet_bn", "donkey_two_outputs", "resnet_gray", "ops_mix"]
+    static let cases = ["pilotnet_elu", "pilotnet_relu_nhwc", "pilotnet_bn", "donkey_two_outputs", "resnet_gray", "ops_mix", "transposed_decoder"]
 
     func testPilotNetELUOpset11() throws { try checkFixture("pilotnet_elu_opset11") }
     func testPilotNetELUOpset17WithExternalData() throws { try checkFixture("pilotnet_elu_opset17") }
@@ -26,6 +26,8 @@ final class ONNXFixtureTests: XCTestCase {
     func testGreyscaleResidualDepthwiseOpset17() throws { try checkFixture("resnet_gray_opset17") }
     func testOperatorMixOpset11() throws { try checkFixture("ops_mix_opset11") }
     func testOperatorMixOpset17() throws { try checkFixture("ops_mix_opset17") }
+    func testTransposedConvolutionOpset11() throws { try checkFixture("transposed_decoder_opset11") }
+    func testTransposedConvolutionOpset17() throws { try checkFixture("transposed_decoder_opset17") }
 
     /// Every fixture folder has a test above.
     func testEveryFixtureIsCovered() throws {
