@@ -52,7 +52,10 @@ final class ONNXCommandTests: XCTestCase {
         let recorded = path("recorded")
         let analysed = try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.onnx, "--out", recorded, "--png-every", "0", "--quiet"])
         XCTAssertEqual(analysed.status, 0, analysed.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: recorded + "/run.json"))
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: recorded + "/run.json")))
+        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/schemas/run.schema.json")))
+        XCTAssertEqual(Array(SchemaCheck.problems(document, schema: try XCTUnwrap(schema as? [String: Any])).prefix(10)), [], "an ONNX run.json matches the schema")
+        XCTAssertEqual(((document as? [String: Any])?["model"] as? [String: Any])?["format"] as? String, "ONNX opset 17")
         let checked = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recorded, "--model", Self.onnx, "--out", path("check")])
         XCTAssertEqual(checked.status, 0, checked.stderr)
     }
