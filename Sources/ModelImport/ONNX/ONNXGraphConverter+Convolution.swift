@@ -67,8 +67,12 @@ extension ONNXGraphConverter {
         let biasValues = bias?.floats
         if group == 1 {
             guard perGroup == channels else { throw unsupported("weight expects \(perGroup) input channels, the input has \(channels)") }
-            guard dilations == (1, 1) else { throw unsupported("dilations \(dilations) with group 1 are not supported") }
-            let kernel = Tensor(shape: [kh, kw, channels, filters], scalars: weight.transposed([2, 3, 1, 0]).floats)
+            // Dilation as Keras imports it: the kernel spread out with zeros between the taps.
+            guard ONNXConstant.elementCount([extent.0, extent.1, channels, filters]).map({ $0 <= 1 << 26 }) == true else {
+                throw unsupported("dilations \(dilations) make the kernel too large")
+            }
+            let kernel = try KerasLayerFactory.dilated(Tensor(shape: [kh, kw, channels, filters], scalars: weight.transposed([2, 3, 1, 0]).floats),
+                                                       by: dilations)
             let make: (String, Tensor?, ActivationKind) throws -> any Layer = { name, bias, activation in
                 try Conv2D(name: name, kernel: kernel, bias: bias, strides: strides, padding: padding, activation: activation)
             }

@@ -148,12 +148,12 @@ class OperatorMix(nn.Module):
 
 
 class TransposedDecoder(nn.Module):
-    """ConvTranspose: a strided conv encoder, then two transposed convolutions (pads, output_padding,
+    """ConvTranspose: a strided, dilated conv encoder, then two transposed convolutions (pads, output_padding,
     kernel 4 stride 2), global average pooling and a dense head."""
 
     def __init__(self):
         super().__init__()
-        self.encode = nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.encode = nn.Conv2d(3, 6, 3, stride=2, padding=2, dilation=2)
         self.up1 = nn.ConvTranspose2d(6, 4, 3, stride=2, padding=1, output_padding=1)
         self.up2 = nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1)
         self.head = nn.Linear(2, 1)
@@ -189,7 +189,7 @@ CASES = {
     "ops_mix": dict(make=OperatorMix, shape=(3, 24, 40),
                     covers="Pad, PRelu, Upsample/Resize nearest and bilinear, Selu, Softplus, HardSigmoid, Sigmoid, Tanh, SAME max pooling, Transpose, per-channel Mul/Sub, GlobalMaxPool, Squeeze/Unsqueeze, MatMul, Softmax"),
     "transposed_decoder": dict(make=TransposedDecoder, shape=(3, 16, 24),
-                               covers="ConvTranspose with pads, output_padding, kernel 4 stride 2"),
+                               covers="dilated Conv; ConvTranspose with pads, output_padding, kernel 4 stride 2"),
 }
 
 
