@@ -6,14 +6,15 @@
 #     onnx project's own gen_proto.convert_to_proto3 (the function that writes the onnx.proto3 in the onnx
 #     repository), so the field numbers are the official ones;
 #   - protoc from Debian (`apt-get install protobuf-compiler`, libprotoc 3.21.12);
-#   - protoc-gen-swift built from the swift-protobuf 1.39.0 checkout SwiftPM resolves for this package:
-#       git clone --branch 1.39.0 https://github.com/apple/swift-protobuf /tmp/swift-protobuf-1.39.0
-#       (cd /tmp/swift-protobuf-1.39.0 && swift build --product protoc-gen-swift)
+#   - protoc-gen-swift built from the swift-protobuf 1.39.0 package checkout SwiftPM resolves for this
+#     package (the generated code must match the SwiftProtobuf runtime it is compiled against):
+#       swift package resolve
+#       (cd .build/checkouts/swift-protobuf && swift build --product protoc-gen-swift)   # ~4-10 min
 #
 # Usage: Tools/generate-onnx-proto.sh [/path/to/protoc-gen-swift]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-plugin="${1:-/tmp/swift-protobuf-1.39.0/.build/debug/protoc-gen-swift}"
+plugin="${1:-.build/checkouts/swift-protobuf/.build/debug/protoc-gen-swift}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 python3 - "$work" <<'PY'
