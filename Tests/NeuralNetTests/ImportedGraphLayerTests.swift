@@ -48,3 +48,18 @@ final class TransposedConvolutionTests: XCTestCase {
         assertGradients(of: layer, inputs: [randomTensor([2, 3, 4, 2], using: &generator)])
     }
 }
+
+/// ``ZeroPadding2D`` with a constant other than 0 (an ONNX MaxPool's border that never wins).
+final class ConstantPaddingTests: XCTestCase {
+    func testConstantPaddingFillsTheBorderAndCropsTheGradient() throws {
+        let layer = try ZeroPadding2D(top: 1, bottom: 0, left: 0, right: 1, value: -.greatestFiniteMagnitude)
+        XCTAssertEqual(layer.typeName, "ConstantPadding2D")
+        let output = layer.forward(Tensor(shape: [1, 1, 2, 1], scalars: [3, 4]))
+        XCTAssertEqual(output.shape, [1, 2, 3, 1])
+        XCTAssertEqual(output.scalars, [-.greatestFiniteMagnitude, -.greatestFiniteMagnitude, -.greatestFiniteMagnitude, 3, 4, -.greatestFiniteMagnitude])
+        let pooled = try MaxPooling2D(poolSize: (2, 2), strides: (1, 1)).forward(output)
+        XCTAssertEqual(pooled.scalars, [4, 4], "the border never wins")
+        var generator = SeededRandom(seed: 5)
+        assertGradients(of: try ZeroPadding2D(top: 2, bottom: 1, left: 0, right: 3, value: 7), inputs: [randomTensor([2, 3, 2, 2], using: &generator)])
+    }
+}

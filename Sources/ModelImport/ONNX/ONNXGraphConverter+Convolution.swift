@@ -30,12 +30,14 @@ extension ONNXGraphConverter {
 
     /// The engine padding for `pads`: TF `valid`/`same` when they match, else a ``ZeroPadding2D`` before
     /// a `valid` window (when `zeroPadAllowed`). Returns the node to read and the padding mode.
-    private func padded(_ input: RuntimeValue, pads: [Int], extent: (Int, Int), strides: (Int, Int), zeroPadAllowed: Bool, sameAllowed: Bool = true) throws -> (String, Padding) {
+    /// `padValue` fills the added cells (the lowest Float for max pooling, whose padding never wins).
+    private func padded(_ input: RuntimeValue, pads: [Int], extent: (Int, Int), strides: (Int, Int), zeroPadAllowed: Bool, sameAllowed: Bool = true,
+                        padValue: Float = 0) throws -> (String, Padding) {
         if pads.allSatisfy({ $0 == 0 }) { return (input.node, .valid) }
         let size = (input.shape[2], input.shape[3])
         if sameAllowed, pads == Self.samePads(input: size, extent: extent, strides: strides) { return (input.node, .same) }
         guard zeroPadAllowed else { throw unsupported("pads \(pads) are neither 0 nor TensorFlow SAME for this input; re-export with padding that is") }
-        let padding = try ZeroPadding2D(name: uniqueName("pad"), top: pads[0], bottom: pads[2], left: pads[1], right: pads[3])
+        let padding = try ZeroPadding2D(name: uniqueName("pad"), top: pads[0], bottom: pads[2], left: pads[1], right: pads[3], value: padValue)
         return (append(padding, inputs: [input.node]), .valid)
     }
 
@@ -186,8 +188,10 @@ extension ONNXGraphConverter {
         let isMax = current.opType == "MaxPool"
         // Max pooling ignores padding cells (as TF SAME does); average pooling counts them only with count_include_pad.
         let includePad = current.int("count_include_pad") ?? 0 != 0
-        let (source, padding) = try padded(input, pads: pads, extent: kernel, strides: strides, zeroPadAllowed: !isMax && includePad,
-                                          sameAllowed: isMax || !includePad)
+        // Max pooling: SAME when the pads match it, else padding cells that never win (every window keeps a real cell).
+        let maxPadsFit = isMax && pads[0] < kernel.0 && pads[2] < kernel.0 && pads[1] < kernel.1 && pads[3] < kernel.1
+        let (source, padding) = try padded(input, pads: pads, extent: kernel, strides: strides, zeroPadAllowed: maxPadsFit || (!isMax && includePad),
+                                          sameAllowed: isMax || !includePad, padValue: isMax ? -.greatestFiniteMagnitude : 0)
         let name = uniqueName()
         let layer: any Layer = isMax
             ? try MaxPooling2D(name: name, poolSize: kernel, strides: strides, padding: padding)

@@ -148,7 +148,7 @@ class OperatorMix(nn.Module):
 
 
 class TransposedDecoder(nn.Module):
-    """ConvTranspose: a strided, dilated conv encoder, then two transposed convolutions (pads, output_padding,
+    """ConvTranspose: a strided, dilated conv encoder and ResNet's max pooling, then two transposed convolutions (pads, output_padding,
     kernel 4 stride 2), global average pooling and a dense head."""
 
     def __init__(self):
@@ -159,7 +159,8 @@ class TransposedDecoder(nn.Module):
         self.head = nn.Linear(2, 1)
 
     def forward(self, x):
-        x = F.relu(self.encode(x / 255.0))
+        x = self.encode(x / 255.0)
+        x = F.relu(F.max_pool2d(x, 3, stride=2, padding=1))  # ResNet's stem pooling: pads (1, 1), not SAME's (0, 1)
         x = F.relu(self.up1(x))
         x = torch.tanh(self.up2(x))
         return self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
@@ -189,7 +190,7 @@ CASES = {
     "ops_mix": dict(make=OperatorMix, shape=(3, 24, 40),
                     covers="Pad, PRelu, Upsample/Resize nearest and bilinear, Selu, Softplus, HardSigmoid, Sigmoid, Tanh, SAME max pooling, Transpose, per-channel Mul/Sub, GlobalMaxPool, Squeeze/Unsqueeze, MatMul, Softmax"),
     "transposed_decoder": dict(make=TransposedDecoder, shape=(3, 16, 24),
-                               covers="dilated Conv; ConvTranspose with pads, output_padding, kernel 4 stride 2"),
+                               covers="dilated Conv; MaxPool 3x3 stride 2 pads 1 on an even size (before the ReLU); ConvTranspose with pads, output_padding, kernel 4 stride 2"),
 }
 
 
