@@ -22,6 +22,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+        // ONNX models: the runtime library only; ONNX/Generated/onnx.pb.swift is committed (Tools/generate-onnx-proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries from Debian, found with pkg-config; shim headers wrap macros Swift cannot import.
@@ -34,7 +36,9 @@ let package = Package(
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
-        .target(name: "ModelImport", dependencies: ["CHDF5", "CZlib", "NeuralNet", "SteerLensSupport"]),
+        .target(name: "ModelImport", dependencies: [
+            "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .target(name: "Saliency", dependencies: ["NeuralNet", "SteerLensSupport"]),
         .target(name: "Reporting", dependencies: [
             "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
@@ -48,7 +52,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "Saliency"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "ModelImport", "Saliency"]),
         .target(name: "DemoData", dependencies: ["VideoIO", "SteerLensSupport"]),
         .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

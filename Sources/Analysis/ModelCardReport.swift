@@ -68,7 +68,9 @@ public struct ModelCardReport: Encodable {
     public func text() -> String {
         func shape(_ dimensions: [Int]) -> String { "(" + dimensions.map(String.init).joined(separator: ", ") + ")" }
         var lines = ["model:      \(file)" + (architectureFile.map { " (architecture \($0))" } ?? ""),
-                     "format:     \(format), keras_version \(kerasVersion ?? "unknown"), backend \(backend ?? "unknown"), \(modelClass)"]
+                     format.hasPrefix("ONNX")
+                        ? "format:     \(format), producer \(backend ?? "unknown"), \(modelClass)"
+                        : "format:     \(format), keras_version \(kerasVersion ?? "unknown"), backend \(backend ?? "unknown"), \(modelClass)"]
         let nameWidth = max(layers.map(\.name.count).max() ?? 0, 5), classWidth = max(layers.map(\.className.count).max() ?? 0, 5)
         lines.append("")
         lines.append("Layer".padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)

@@ -9,14 +9,21 @@ public struct ModelInput: Sendable {
     public let preprocess: Preprocess
     /// Model input `[H, W, C]`.
     public let shape: [Int]
+    /// Per-channel `(value − mean) / std` after the preprocessing (a sidecar's `mean`/`std`), if any.
+    public let normalization: ChannelNormalization?
 
     /// Combines the requested preprocessing with the model's input shape `[H, W, C]`.
     /// - Throws: ``InputShapeMismatch`` when the model does not take 3-channel images or a requested
     ///   resize contradicts its fixed input size.
-    public init(inputShape shape: [Int], preprocess requested: Preprocess) throws {
-        guard shape.count == 3, shape[2] == 3 else {
-            throw InputShapeMismatch(message: "model input has shape \(shape), SteerLens feeds 3-channel images (height, width, 3)",
-                                     hint: "use a model whose first input takes RGB/BGR/YUV frames")
+    public init(inputShape shape: [Int], preprocess requested: Preprocess, normalization: ChannelNormalization? = nil) throws {
+        guard shape.count == 3, shape[2] == 3 || shape[2] == 1 else {
+            throw InputShapeMismatch(message: "model input has shape \(shape), SteerLens feeds 3-channel or greyscale images (height, width, 3 or 1)",
+                                     hint: "use a model whose first input takes RGB/BGR/YUV or greyscale frames")
+        }
+        guard shape[2] == requested.colorSpace.channels else {
+            throw InputShapeMismatch(
+                message: "model input has \(shape[2]) channel\(shape[2] == 1 ? "" : "s") but --color \(requested.colorSpace.rawValue) gives \(requested.colorSpace.channels)",
+                hint: shape[2] == 1 ? "pass --color gray (or \"color\": \"gray\" in the model's sidecar) for a greyscale model" : "pass --color rgb, bgr or yuv")
         }
         var preprocess = requested
         let modelSize = PixelSize(width: shape[1], height: shape[0])
@@ -24,12 +31,17 @@ public struct ModelInput: Sendable {
             throw InputShapeMismatch(message: "--resize \(size) does not match the model input \(modelSize) (width x height)",
                                      hint: "drop --resize to use the model's input size, or pass --resize \(modelSize)")
         }
+        if let normalization, ![1, shape[2]].contains(normalization.mean.count) || ![1, shape[2]].contains(normalization.std.count) {
+            throw InputShapeMismatch(message: "the sidecar's mean/std have \(normalization.mean.count)/\(normalization.std.count) values for a \(shape[2])-channel model input",
+                                     hint: "give one value, or one per channel")
+        }
         preprocess.size = modelSize
         self.preprocess = preprocess
         self.shape = shape
+        self.normalization = normalization
     }
 
-    /// The frames as one `[N, H, W, 3]` tensor of 0…255 values.
+    /// The frames as one `[N, H, W, C]` tensor of 0…255 values (C = 3, or 1 for grey).
     public func batch(_ frames: [Frame]) throws -> Tensor {
         let itemCount = shape.reduce(1, *)
         var scalars = [Float](repeating: 0, count: frames.count * itemCount)
@@ -38,7 +50,26 @@ public struct ModelInput: Sendable {
                 try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(index * itemCount)..<((index + 1) * itemCount)]))
             }
         }
+        if let normalization {
+            let channels = shape[2]
+            for index in scalars.indices {
+                let c = index % channels
+                scalars[index] = (scalars[index] - normalization.mean[normalization.mean.count == 1 ? 0 : c])
+                    / normalization.std[normalization.std.count == 1 ? 0 : c]
+            }
+        }
         return Tensor(shape: [frames.count] + shape, scalars: scalars)
+    }
+}
+
+/// torchvision-style normalisation done outside the graph: `(value − mean[c]) / std[c]` per channel
+/// (one value applies to every channel).
+public struct ChannelNormalization: Sendable, Equatable {
+    public let mean: [Float]
+    public let std: [Float]
+    public init(mean: [Float], std: [Float]) {
+        self.mean = mean
+        self.std = std
     }
 }
 

@@ -87,7 +87,7 @@ public struct ModelSession {
             ?? .output(index: explained, unit: request.unit)
         engine = explains ? try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
                                                kinds: request.kinds, keepChannels: request.keepChannels) : nil
-        modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocess(sidecar))
+        modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocess(sidecar), normalization: try sidecar?.normalization())
     }
 
     /// The explaining engine; a session built with `explains: false` has none.

@@ -11,11 +11,13 @@ import VideoIO
 ///      "color": "rgb", "output": 0, "bins": "-1:1:15"}
 ///
 /// `crop` is TOP, BOTTOM, LEFT, RIGHT, each pixels or a percentage (the `--crop` syntax); `resize` is
-/// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv; `output` an index or a name;
+/// WIDTHxHEIGHT; `interpolation` area|bilinear|nearest; `color` rgb|bgr|yuv|gray; `output` an index or a name;
 /// `bins` MIN:MAX:N turns that (softmax) output into the expected angle (see ``AngleBins``); `scale`
 /// and `offset` (numbers, or fractions such as `"1/255"`) map the 0…255 pixel values the way a
 /// training script did outside the network — a DonkeyCar pilot: `{"scale": "1/255"}`, with
-/// `ROI_CROP_TOP`/`ROI_CROP_BOTTOM` as `"crop": ["40", "0", "0", "0"]`.
+/// `ROI_CROP_TOP`/`ROI_CROP_BOTTOM` as `"crop": ["40", "0", "0", "0"]`. `mean` and `std` (one number, or
+/// one per channel) then normalise each channel, `(value − mean) / std`, as torchvision's
+/// `Normalize` after `ToTensor` does: `{"scale": "1/255", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}`.
 public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var crop: [String]?
     public var resize: String?
@@ -25,6 +27,8 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var bins: String?
     public var scale: String?
     public var offset: String?
+    public var mean: [Double]?
+    public var std: [Double]?
 
     /// Where the sidecar of `modelPath` lives.
     public static func url(forModel modelPath: String) -> URL {
@@ -42,6 +46,7 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
             _ = try sidecar.size()
             _ = try sidecar.angleBins()
             _ = try sidecar.factors()
+            _ = try sidecar.normalization()
             return sidecar
         } catch let error as SidecarError {
             throw SidecarError(path: url.path, detail: error.detail)
@@ -72,9 +77,25 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
         }
         scale = try factor(.scale)
         offset = try factor(.offset)
+        func numbers(_ key: CodingKeys) throws -> [Double]? {
+            if let value = try? container.decodeIfPresent(Double.self, forKey: key) { return [value] }
+            return try container.decodeIfPresent([Double].self, forKey: key)
+        }
+        mean = try numbers(.mean)
+        std = try numbers(.std)
     }
 
-    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins, scale, offset }
+    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins, scale, offset, mean, std }
+
+    /// The sidecar's per-channel normalisation, when `mean` or `std` is given.
+    public func normalization() throws -> ChannelNormalization? {
+        guard mean != nil || std != nil else { return nil }
+        let mean = self.mean ?? [0], std = self.std ?? [1]
+        guard (1...3).contains(mean.count), (1...3).contains(std.count), mean.allSatisfy(\.isFinite), std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw SidecarError(path: "", detail: "mean and std must be a number or one per channel (std > 0), got mean \(mean) std \(std)")
+        }
+        return ChannelNormalization(mean: mean.map { Float($0) }, std: std.map { Float($0) })
+    }
 
     /// The sidecar's `scale` and `offset`, when given.
     public func factors() throws -> (scale: Float?, offset: Float?) {

@@ -40,11 +40,19 @@ public enum ModelImportError: SteerLensError, Equatable {
     case invalidGraph(detail: String)
     /// `--lambda NAME=...` names no Lambda layer of the model.
     case unknownLambdaOverride(name: String, lambdaLayers: [String])
+    /// The file is not a parseable ONNX `ModelProto` (malformed protobuf, no graph, bad tensor data).
+    case invalidONNX(path: String, detail: String)
+    /// An ONNX node whose operator SteerLens does not implement.
+    case unsupportedOperator(node: String, op: String)
+    /// An extra (non-image) ONNX input was not given a value with `--input NAME=VALUE`.
+    case missingInputValue(name: String, shape: [Int])
+    /// `--input NAME=VALUE` names no extra input of the model.
+    case unknownInputValue(name: String, inputs: [String])
 
     public var kind: FailureKind {
         switch self {
         case .fileNotFound, .unreadable: .missingInput
-        case .unknownLambdaOverride: .usage
+        case .unknownLambdaOverride, .missingInputValue, .unknownInputValue: .usage
         default: .badInput
         }
     }
@@ -73,6 +81,12 @@ public enum ModelImportError: SteerLensError, Equatable {
         case .unknownLambdaOverride(let name, let lambdaLayers):
             "--lambda names '\(name)', which is not a Lambda layer of the model"
                 + (lambdaLayers.isEmpty ? " (it has none)" : " (its Lambda layers: \(lambdaLayers.joined(separator: ", ")))")
+        case .invalidONNX(let path, let detail): "'\(path)' is not a valid ONNX model: \(detail)"
+        case .unsupportedOperator(let node, let op): "ONNX node '\(node)' uses operator '\(op)', which SteerLens does not support"
+        case .missingInputValue(let name, let shape): "the model has an extra input '\(name)' \(shape) that needs a value"
+        case .unknownInputValue(let name, let inputs):
+            "--input names '\(name)', which is not an extra input of the model"
+                + (inputs.isEmpty ? " (it has none)" : " (its extra inputs: \(inputs.joined(separator: ", ")))")
         }
     }
 
@@ -95,6 +109,10 @@ public enum ModelImportError: SteerLensError, Equatable {
             "the weights do not match the architecture; check that --architecture belongs to this weights file"
         case .invalidGraph: "check the layers' inbound connections in the model config"
         case .unknownLambdaOverride: "use the layer names shown by 'steerlens inspect MODEL'"
+        case .invalidONNX: "re-export the model with torch.onnx.export (see README.md, ONNX models)"
+        case .unsupportedOperator: "re-export with supported operators (see README.md, ONNX models) or open an issue naming the operator"
+        case .missingInputValue(let name, _): "fix it for every frame with --input \(name)=VALUE (e.g. the speed in the units the model was trained on)"
+        case .unknownInputValue: "use the input names shown by 'steerlens inspect MODEL'"
         }
     }
 }

@@ -75,20 +75,24 @@ public final class Cropping2D: UnaryLayer {
     }
 }
 
-/// Keras `ZeroPadding2D(padding=((top, bottom), (left, right)))`.
+/// Keras `ZeroPadding2D(padding=((top, bottom), (left, right)))`; with a `value` other than 0, constant
+/// padding (an ONNX `MaxPool`'s implicit −∞ border, as the lowest finite Float). Backward crops.
 public final class ZeroPadding2D: UnaryLayer {
     public let name: String
     public let top: Int, bottom: Int, left: Int, right: Int
-    public var typeName: String { "ZeroPadding2D" }
+    /// The value of the added cells.
+    public let value: Float
+    public var typeName: String { value == 0 ? "ZeroPadding2D" : "ConstantPadding2D" }
     public var parameterCount: Int { 0 }
     private var inputShape: [Int]?
 
-    public init(name: String = "zero_padding2d", top: Int = 1, bottom: Int = 1, left: Int = 1, right: Int = 1) throws {
+    public init(name: String = "zero_padding2d", top: Int = 1, bottom: Int = 1, left: Int = 1, right: Int = 1, value: Float = 0) throws {
         guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: "negative padding \(((top, bottom), (left, right)))")
         }
         self.name = name
         self.top = top; self.bottom = bottom; self.left = left; self.right = right
+        self.value = value
     }
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] {
@@ -102,7 +106,7 @@ public final class ZeroPadding2D: UnaryLayer {
         precondition(input.shape.count == 4, "\(name): expects [N, H, W, C], got \(input.shape)")
         inputShape = input.shape
         let (batch, height, width, channels) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        var result = Tensor(zeros: [batch, height + top + bottom, width + left + right, channels])
+        var result = Tensor(repeating: value, shape: [batch, height + top + bottom, width + left + right, channels])
         result.scalars.withUnsafeMutableBufferPointer { y in
             input.scalars.withUnsafeBufferPointer { x in
                 copyWindow(batch: batch, outerHeight: height + top + bottom, outerWidth: width + left + right, channels: channels,

@@ -9,6 +9,7 @@ import VideoIO
 ///     steerlens-bench memory                    peak RSS for a 5 s and a 60 s 720p clip
 ///     steerlens-bench engine [--repetitions R] [--batch B] [--lanes L --blas-threads T]
 ///                                               PilotNet forward + backward vs the same sgemm calls alone
+///     steerlens-bench onnx [--repetitions R]     PilotNet-ONNX vs PilotNet-Keras frames/s (same network, same weights)
 ///     steerlens-bench saliency [--repetitions R] three keras-vis maps for PilotNet vs tf-keras-vis and GradientTape
 ///     steerlens-bench analyze [--peer-frames N]  end-to-end analyze (PNG streams, --png-every 10, RSS) vs the Python peers
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
@@ -36,6 +37,8 @@ do {
                 ? [.init(lanes: max(lanes, 1), blasThreads: max(threads, 1))] : EngineBenchmark.Configuration.all)
     case "saliency":
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+    case "onnx":
+        try ONNXBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
     case "analyze":
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     case "clip":
@@ -48,10 +51,11 @@ do {
         try DecodeBenchmark.run(seconds: option("--seconds", default: 20), directory: workDirectory)
         try MemoryBenchmark.run(directory: workDirectory)
         try EngineBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+        try ONNXBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | onnx [--repetitions R] | all]")
         exit(64)
     }
 } catch {

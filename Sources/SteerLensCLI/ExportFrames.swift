@@ -8,7 +8,7 @@ struct ExportFrames: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "Write the frames as the model will see them (after crop, resize and colour conversion).",
-        discussion: "Images go to OUT/<frame:06d>.png. With --color yuv or bgr the stored bytes are the converted channels, shown as if RGB."
+        discussion: "Images go to OUT/<frame:06d>.png. With --color yuv or bgr the stored bytes are the converted channels, shown as if RGB; gray is stored as grey RGB."
     )
 
     @Argument(help: "Video file, image, or image-sequence pattern.")
@@ -37,7 +37,9 @@ struct ExportFrames: ParsableCommand {
                 var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
                 var written = 0
                 while try reader.read(into: &frame) {
-                    let pixels = try preprocess.apply(to: frame)
+                    var pixels = try preprocess.apply(to: frame)
+                    // Grey model inputs are stored as grey RGB images.
+                    if preprocess.colorSpace.channels == 1 { pixels = pixels.flatMap { [$0, $0, $0] } }
                     let name = String(format: "%06d.%@", frame.index, format == .png ? "png" : "jpg")
                     try encoder.write(pixels, width: geometry.outputSize.width, height: geometry.outputSize.height,
                                       to: staging.appendingPathComponent(name))

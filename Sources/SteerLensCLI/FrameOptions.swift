@@ -51,7 +51,7 @@ struct PreprocessOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Resampling: area (OpenCV INTER_AREA, default), bilinear (INTER_LINEAR) or nearest.", valueName: "method"))
     var interpolation: Interpolation?
 
-    @Option(help: ArgumentHelp("Colour the model expects: rgb (default), bgr or yuv (OpenCV COLOR_RGB2YUV).", valueName: "space"))
+    @Option(help: ArgumentHelp("Colour the model expects: rgb (default), bgr, yuv (OpenCV COLOR_RGB2YUV) or gray (COLOR_RGB2GRAY, one channel).", valueName: "space"))
     var color: ColorSpace?
 
     @Option(help: ArgumentHelp("Multiply model-input values (0–255) by this, a number or a fraction (DonkeyCar: 1/255).", valueName: "factor"))

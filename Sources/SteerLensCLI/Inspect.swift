@@ -6,10 +6,10 @@ import ModelImport
 /// `steerlens inspect`: what a model file holds and how SteerLens will run it.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a Keras model's layers, shapes, parameters, inputs/outputs and how its Lambda layers were resolved."
+        abstract: "Show a Keras or ONNX model's layers, shapes, parameters, inputs/outputs and how its Lambda layers were resolved."
     )
 
-    @Argument(help: "Keras model file (.h5).")
+    @Argument(help: "Keras model file (.h5, .keras) or ONNX model (.onnx).")
     var model: String
 
     @OptionGroup var loading: ModelLoadingOptions
@@ -19,7 +19,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingFailures("inspect") {
-            let card = try loading.load(model).card
+            let card = try loading.load(model, inspecting: true).card
             try StandardOutput.line(json ? try ModelCardReport(card).json() : ModelCardReport(card).text())
         }
     }

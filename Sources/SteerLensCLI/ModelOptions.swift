@@ -5,7 +5,7 @@ import Foundation
 import ModelImport
 import SteerLensSupport
 
-/// How to load a Keras model (shared by every command that takes one).
+/// How to load a Keras or ONNX model (shared by every command that takes one).
 struct ModelLoadingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("JSON architecture (model.to_json()) for a weights-only .h5 file.", valueName: "file"))
     var architecture: String?
@@ -16,8 +16,26 @@ struct ModelLoadingOptions: ParsableArguments {
                                valueName: "name=expr"))
     var lambdas: [String] = []
 
+    @Option(name: .customLong("input"), parsing: .singleValue,
+            help: ArgumentHelp("Fix an extra ONNX model input for every frame: NAME=VALUE, e.g. speed=0.5. Repeatable.", valueName: "name=value"))
+    var inputs: [String] = []
+
     func validate() throws {
         _ = try lambdaOverrides()
+        _ = try inputValues()
+    }
+
+    /// `--input NAME=VALUE` pairs.
+    func inputValues() throws -> [String: Float] {
+        var values: [String: Float] = [:]
+        for declaration in inputs {
+            let parts = declaration.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let value = Float(parts[1]), value.isFinite else {
+                throw ValidationError("--input must be NAME=VALUE with a number, e.g. speed=0.5, got '\(declaration)'")
+            }
+            values[parts[0]] = value
+        }
+        return values
     }
 
     func lambdaOverrides() throws -> [String: [LambdaOperation]] {
@@ -43,8 +61,16 @@ struct ModelLoadingOptions: ParsableArguments {
                                 preprocess: preprocessing.preprocess(defaults:))
     }
 
-    func load(_ path: String) throws -> LoadedModel {
+    /// - Parameter inspecting: extra ONNX inputs without `--input` are shown, not refused.
+    func load(_ path: String, inspecting: Bool = false) throws -> LoadedModel {
         let overrides = try lambdaOverrides()
+        let values = try inputValues()
+        if ONNXModelLoader.isONNX(URL(fileURLWithPath: path)) {
+            guard architecture == nil, overrides.isEmpty else {
+                throw UsageError(message: "--architecture and --lambda apply to Keras models, not to the ONNX model '\(path)'", hint: "drop them for ONNX models")
+            }
+            return try ONNXModelLoader.load(from: URL(fileURLWithPath: path), inputValues: values, unsetInputValue: inspecting ? 0 : nil)
+        }
         return try ModelLoadingGuard.run(path: path) {
             try KerasModelLoader.load(from: URL(fileURLWithPath: path), architecture: architecture.map { URL(fileURLWithPath: $0) },
                                       lambdaOverrides: overrides)
@@ -54,7 +80,7 @@ struct ModelLoadingOptions: ParsableArguments {
 
 /// `--model` plus how to load it and which output to use.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Keras model file (.h5 full model, .keras archive, or .h5 weights with --architecture).", valueName: "file"))
+    @Option(help: ArgumentHelp("Keras model file (.h5 full model, .keras archive, or .h5 weights with --architecture) or ONNX model (.onnx).", valueName: "file"))
     var model: String
 
     @Option(help: ArgumentHelp("Model output to use: its index or name (default: the first).", valueName: "index|name"))

@@ -5,6 +5,24 @@ enum ColorConversion {
         case .rgb: return
         case .bgr: swapRedBlue(&pixels)
         case .yuv: rgbToYUV(&pixels)
+        case .gray: pixels = rgbToGray(pixels)
+        }
+    }
+
+    /// OpenCV `cv::COLOR_RGB2GRAY` for 8-bit images, one byte per pixel: OpenCV 4/5 compute it in 15-bit
+    /// fixed point, `Y = (R·9798 + G·19235 + B·3735 + 2^14) >> 15` (0.299, 0.587, 0.114 rounded to 2^-15;
+    /// checked against cv2.cvtColor on all 2^24 colours, see Tests/Fixtures/onnx/gray). It differs from
+    /// the 14-bit luma of ``rgbToYUV(_:)`` on a few colours.
+    static func rgbToGray(_ pixels: [UInt8]) -> [UInt8] {
+        let count = pixels.count / 3
+        return [UInt8](unsafeUninitializedCapacity: count) { gray, initialized in
+            pixels.withUnsafeBufferPointer { rgb in
+                for index in 0..<count {
+                    let red = Int(rgb[3 * index]), green = Int(rgb[3 * index + 1]), blue = Int(rgb[3 * index + 2])
+                    gray[index] = UInt8(truncatingIfNeeded: (red * 9798 + green * 19235 + blue * 3735 + (1 << 14)) >> 15)
+                }
+            }
+            initialized = count
         }
     }
 

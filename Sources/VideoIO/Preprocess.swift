@@ -94,6 +94,12 @@ public enum ColorSpace: String, Sendable, Codable, CaseIterable {
     /// OpenCV `COLOR_RGB2YUV` on 8-bit images: Y = 0.299R + 0.587G + 0.114B, U = 0.492(B − Y) + 128,
     /// V = 0.877(R − Y) + 128, in OpenCV's 14-bit fixed point with rounding and saturation.
     case yuv
+    /// One channel: OpenCV `COLOR_RGB2GRAY` on 8-bit images, Y = 0.299R + 0.587G + 0.114B in its 15-bit
+    /// fixed point, for single-channel (greyscale) models.
+    case gray
+
+    /// Channels per pixel after conversion.
+    public var channels: Int { self == .gray ? 1 : 3 }
 }
 
 /// The model-input transformation of a frame: crop, resize, colour conversion — in that order, each
@@ -153,7 +159,8 @@ public struct Preprocess: Sendable, Codable, Equatable {
                                   outputSize: output)
     }
 
-    /// Crop, resize and colour-convert `frame` to 8-bit pixels of the output size (packed, 3 channels).
+    /// Crop, resize and colour-convert `frame` to 8-bit pixels of the output size (packed, 3 channels;
+    /// 1 for ``ColorSpace/gray``).
     public func apply(to frame: Frame) throws -> [UInt8] {
         let geometry = try geometry(for: PixelSize(width: frame.width, height: frame.height))
         var resized = Resampler.resample(frame.pixels, frameWidth: frame.width, geometry: geometry, interpolation: interpolation)
@@ -162,7 +169,7 @@ public struct Preprocess: Sendable, Codable, Equatable {
     }
 
     /// Writes the model input for `frame` as Float32 HWC (`value × scale + offset`, values 0…255 by
-    /// default) into `output`, which must hold `height × width × 3` elements.
+    /// default) into `output`, which must hold `height × width × channels` elements.
     public func apply(to frame: Frame, into output: UnsafeMutableBufferPointer<Float>) throws {
         let pixels = try apply(to: frame)
         precondition(output.count == pixels.count, "output buffer holds \(output.count) floats, the model input needs \(pixels.count)")

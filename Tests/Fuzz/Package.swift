@@ -16,6 +16,7 @@ let package = Package(
         harness("FuzzLabels", ["Reporting", "VideoIO"]),
         harness("FuzzSettingsJSON", ["Analysis", "Saliency", "Reporting"]),
         harness("FuzzVideo", ["Analysis", "VideoIO", "Saliency"]),
+        harness("FuzzONNX", ["ModelImport", "NeuralNet"]),
     ]
 )
 

@@ -151,7 +151,7 @@ final class ModelCommandTests: XCTestCase {
     func testInputShapeMismatch() throws {
         // A model on 3 features cannot take images.
         try KerasTestFiles.writeModel(to: model("dense.h5"), config: KerasTestFiles.denseConfig(), weights: KerasTestFiles.denseWeights())
-        try assertModelFails(["predict", Self.pilotnetFrames.path, "--model", model("dense.h5").path], mentioning: ["3-channel images"])
+        try assertModelFails(["predict", Self.pilotnetFrames.path, "--model", model("dense.h5").path], mentioning: ["3-channel or greyscale images"])
         // An explicit --resize that contradicts the model's input size.
         try assertModelFails(["predict", Self.pilotnetFrames.path, "--model", Self.pilotnet.appendingPathComponent("model.h5").path, "--resize", "200x66"],
                              mentioning: ["does not match the model input 64x32"])

@@ -6,7 +6,7 @@ import XCTest
 /// with the built binary and must still print what the README says, so the README cannot drift from
 /// the program.
 ///
-/// How a block is run: in a scratch folder that links `Datasets/` and every file of `../shared/data`
+/// How a block is run: in a scratch folder that links `Datasets/`, `Tests/` and every file of `../shared/data`
 /// under its bare name (the README names shared files that way); `/tmp/…` outputs go to the scratch
 /// folder. Timing figures (`in 12.6 s (106.7 frames/s`) are compared as `#`; `…` in the README stands
 /// for omitted lines (then the shown lines must all appear), otherwise the output lines must be exactly
@@ -190,12 +190,14 @@ enum Transcript {
         return TestPaths.sharedData.appendingPathComponent(name)
     }
 
-    /// A folder with `Datasets/`, every shared clip and model under its bare name, and `tmp/`.
+    /// A folder with `Datasets/`, `Tests/`, every shared clip and model under its bare name, and `tmp/`.
     static func scratchFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID().uuidString)")
         let manager = FileManager.default
         try manager.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
-        try manager.createSymbolicLink(at: folder.appendingPathComponent("Datasets"), withDestinationURL: TestPaths.repository.appendingPathComponent("Datasets"))
+        for linked in ["Datasets", "Tests"] {
+            try manager.createSymbolicLink(at: folder.appendingPathComponent(linked), withDestinationURL: TestPaths.repository.appendingPathComponent(linked))
+        }
         for sub in ["clips", "models"] {
             let source = TestPaths.sharedData.appendingPathComponent(sub)
             for name in (try? manager.contentsOfDirectory(atPath: source.path)) ?? [] {

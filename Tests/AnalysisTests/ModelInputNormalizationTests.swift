@@ -1,0 +1,42 @@
+import Foundation
+import SteerLensSupport
+import VideoIO
+import XCTest
+@testable import Analysis
+
+/// Sidecar `mean`/`std` (torchvision `Normalize` after `ToTensor`) and greyscale model inputs.
+final class ModelInputNormalizationTests: XCTestCase {
+    func sidecar(_ json: String) throws -> ModelSidecar? {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let model = folder.appendingPathComponent("pilot.onnx").path
+        try Data(json.utf8).write(to: ModelSidecar.url(forModel: model))
+        return try ModelSidecar.load(forModel: model)
+    }
+
+    func testMeanAndStdNormaliseEachChannelAfterTheScale() throws {
+        let loaded = try XCTUnwrap(try sidecar(#"{"scale": "1/255", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}"#))
+        let input = try ModelInput(inputShape: [1, 2, 3], preprocess: try loaded.preprocess(), normalization: try loaded.normalization())
+        let frame = Frame(index: 0, time: 0, width: 2, height: 1, pixels: [255, 0, 51, 0, 255, 102])
+        let batch = try input.batch([frame])
+        let expected: [Float] = [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (0.2 - 0.406) / 0.225,
+                                 (0 - 0.485) / 0.229, (1 - 0.456) / 0.224, (0.4 - 0.406) / 0.225]
+        for (actual, wanted) in zip(batch.scalars, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
+    }
+
+    func testInvalidNormalisationIsASidecarError() {
+        XCTAssertThrowsError(try sidecar(#"{"std": [0.2, 0]}"#)) { error in
+            XCTAssertTrue((error as? SidecarError)?.detail.contains("std") == true, "\(error)")
+        }
+    }
+
+    func testGreyscaleModelsNeedColorGray() throws {
+        XCTAssertThrowsError(try ModelInput(inputShape: [4, 4, 1], preprocess: Preprocess())) { error in
+            XCTAssertTrue((error as? InputShapeMismatch)?.hint.contains("--color gray") == true, "\(error)")
+        }
+        let input = try ModelInput(inputShape: [1, 1, 1], preprocess: Preprocess(colorSpace: .gray))
+        let batch = try input.batch([Frame(index: 0, time: 0, width: 1, height: 1, pixels: [255, 255, 255])])
+        XCTAssertEqual(batch.shape, [1, 1, 1, 1])
+        XCTAssertEqual(batch.scalars, [255])
+    }
+}
