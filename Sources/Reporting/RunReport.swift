@@ -147,10 +147,14 @@ public struct RunReport: Codable, Sendable {
         public var saliencyChange: Double?
         /// Overlay PNGs were written for this frame.
         public var hasImages: Bool
-        public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool) {
+        /// What the methods measured about themselves on this frame, e.g.
+        /// `integrated-gradients_completeness_error`; absent when no method reports anything.
+        public var diagnostics: [String: Double]?
+        public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool,
+                    diagnostics: [String: Double]? = nil) {
             (self.frame, self.time, self.prediction, self.label) = (frame, time, prediction, label)
             error = label.map { prediction - $0 }
-            (self.maps, self.saliencyChange, self.hasImages) = (maps, saliencyChange, hasImages)
+            (self.maps, self.saliencyChange, self.hasImages, self.diagnostics) = (maps, saliencyChange, hasImages, diagnostics)
         }
     }
 

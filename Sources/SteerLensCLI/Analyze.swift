@@ -165,10 +165,12 @@ struct Analyze: ParsableCommand {
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                let outcome = try ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
-                                               labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images,
-                                               pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize, overwrite: overwrite,
-                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version).run()
+                let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
+                                                         pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
+                let outcome = try ClipAnalysis(input: input, session: session, output: output,
+                                               labels: .init(track: labelTrack, path: labels, field: datasetLabels.labelField),
+                                               reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet),
+                                               version: SteerLens.version).run()
                 printError(outcome.summary)
                 try StandardOutput.line(outcome.index.path)
             }
