@@ -112,7 +112,8 @@ public struct ClipAnalysis {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
             try grids?.finish()
-            let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version)
+            let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version,
+                                               methodSettings: session.methodSettings)
             let report = assembler.report(entries, reader: reader, labels: labels, geometry: geometry, maps: maps, elapsed: Date().timeIntervalSince(started))
             try FramesTable(maps: maps.map(\.name), diagnostics: Self.diagnosticNames(entries)).write(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))

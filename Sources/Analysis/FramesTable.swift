@@ -4,7 +4,7 @@ import SteerLensSupport
 
 /// `frames.csv`: one row per analysed frame — `frame,time_s,prediction,label,error`, five region
 /// shares per map (`<map>_upper`, `_middle`, `_lower`, `_left`, `_right`; a qualified map name such as
-/// `gradcam/increase` becomes the prefix `gradcam_increase`), per-method diagnostics columns and
+/// `gradcam/increase` becomes the prefix `gradcam_increase`), per-method diagnostics columns (`integrated-gradients_completeness_error`) and
 /// `saliency_change`. Written atomically.
 public struct FramesTable {
     /// Map names in column order (`increase`, `gradcam/increase`, …).
@@ -23,7 +23,7 @@ public struct FramesTable {
             let prefix = name.replacingOccurrences(of: "/", with: "_")
             header += ["upper", "middle", "lower", "left", "right"].map { "\(prefix)_\($0)" }
         }
-        header += diagnostics.map { $0.replacingOccurrences(of: "-", with: "_") }
+        header += diagnostics
         header.append("saliency_change")
         return header
     }
