@@ -75,15 +75,20 @@ public final class VisualBackPropExplainer: Explainer {
         return placed
     }
 
-    /// `max(mean_c A[item], 0)`, `[h, w]`.
+    /// `max(mean_c A[item], 0)`, `[h, w]` (channel sums in Float, the mean in Double).
     static func clippedChannelMean(_ activation: Tensor, item: Int) -> [Double] {
         let channels = activation.shape[3], positions = activation.shape[1] * activation.shape[2]
-        let base = item * positions * channels
-        return activation.scalars.withUnsafeBufferPointer { a in
-            (0..<positions).map { position in
-                var sum = 0.0
-                for channel in 0..<channels { sum += Double(a[base + position * channels + channel]) }
-                return max(sum / Double(channels), 0)
+        let base = item * positions * channels, scale = 1 / Double(channels)
+        return activation.scalars.withUnsafeBufferPointer { buffer in
+            [Double](unsafeUninitializedCapacity: positions) { result, initialized in
+                let a = buffer.baseAddress! + base
+                for position in 0..<positions {
+                    let row = a + position * channels
+                    var sum: Float = 0
+                    for channel in 0..<channels { sum += row[channel] }
+                    result[position] = max(Double(sum) * scale, 0)
+                }
+                initialized = positions
             }
         }
     }
