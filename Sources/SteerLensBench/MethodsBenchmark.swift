@@ -23,12 +23,28 @@ enum MethodsBenchmark {
             ("occlusion (16 px, stride 8)", try OcclusionExplainer(model: model, objective: objective, kinds: kinds, patch: 16, stride: 8), 1),
         ]
         var gradient = 0.0
+        defer {
+            // The floor of every method: the forward pass alone (VisualBackProp's ceiling).
+            let forward = (try? forwardFramesPerSecond(model, input: input, repetitions: repetitions)) ?? 0
+            print(String(format: "  %@ %8.2f frames/s  %5.2fx gradient", "forward pass alone".padding(toLength: 32, withPad: " ", startingAt: 0), forward, forward / gradient))
+        }
         for (name, explainer, runs) in methods {
             let suite = ExplanationSuite(model: model, objective: objective, explainers: [explainer])
             let rate = try framesPerSecond(suite, input: input, repetitions: runs)
             if name == "gradient" { gradient = rate }
             print(String(format: "  %@ %8.2f frames/s  %5.2fx gradient", name.padding(toLength: 32, withPad: " ", startingAt: 0), rate, rate / gradient))
         }
+    }
+
+    static func forwardFramesPerSecond(_ model: Model, input: Tensor, repetitions: Int) throws -> Double {
+        _ = try model.forward(input)
+        var best = Double.infinity
+        for _ in 0..<repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try model.forward(input)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return Double(input.batchSize) / best
     }
 
     static func framesPerSecond(_ suite: ExplanationSuite, input: Tensor, repetitions: Int) throws -> Double {
