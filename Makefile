@@ -1,5 +1,6 @@
 # SteerLens — setup, demo, tests, benchmarks. Every target installs what it needs (idempotently).
 #   make demo    set up, build, and run steerlens on the embedded demo (Reports/demo/index.html)
+#   make demo-methods  every explanation method (--method) on every 10th demo frame (Reports/demo-methods/)
 #   make demo-compare  the regression gate on the demo models (exits 1: the candidate regresses)
 #   make test    set up and run the whole test suite, the memory checks and the Slurm cluster test (what CI runs)
 #   make cluster-test  a single-node Slurm cluster running the fleet job files (Tests/Cluster/slurm.sh)
@@ -17,7 +18,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test unit-test memcheck asan cluster-test fuzz bench help-fixtures readme-check clean
+.PHONY: setup build demo demo-methods demo-compare test unit-test memcheck asan cluster-test fuzz bench help-fixtures readme-check clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -36,6 +37,13 @@ build: setup
 demo: build
 	.build/release/steerlens analyze Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo.h5 \
 		--labels Datasets/demo/labels.csv --out Reports/demo --overwrite --png-every 2
+
+# Every explanation method on every 10th demo frame, side by side in one report (Reports/demo-methods/index.html).
+demo-methods: build
+	.build/release/steerlens analyze Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo.h5 \
+		--labels Datasets/demo/labels.csv --out Reports/demo-methods --overwrite --every 10 \
+		--method gradient --method gradcam --method visualbackprop --method smoothgrad \
+		--method integrated-gradients --method occlusion
 
 # The regression gate on the demo: the candidate model was starved of left curves, so this exits 1.
 demo-compare: build

@@ -105,6 +105,21 @@ public struct RunReport: Codable, Sendable {
         }
     }
 
+    /// One explanation method of a run (`--method`).
+    public struct Method: Codable, Sendable, Equatable {
+        /// `gradient`, `gradcam`, `smoothgrad`, `integrated-gradients`, `visualbackprop` or `occlusion`.
+        public var name: String
+        /// Its map names, which are also its folders (`increase`, `gradcam/increase`, `visualbackprop/mask`).
+        public var maps: [String]
+        /// The settings that shape its maps (`steps`, `baseline`, `camLayer`, …), as text.
+        public var parameters: [String: String]?
+        /// Per-frame diagnostics it reports (names of `frames[].diagnostics` keys).
+        public var diagnostics: [String]?
+        public init(name: String, maps: [String], parameters: [String: String]? = nil, diagnostics: [String]? = nil) {
+            (self.name, self.maps, self.parameters, self.diagnostics) = (name, maps, parameters, diagnostics)
+        }
+    }
+
     public struct Settings: Codable, Sendable {
         /// What the maps explain, for people (see ``explanation`` for machines).
         public var objective: String
@@ -124,6 +139,8 @@ public struct RunReport: Codable, Sendable {
         /// The dataset field the labels came from (`user/angle`, `steering`, …), when recorded in the input.
         public var labelField: String?
         public var explanation: Explanation?
+        /// The explanation methods and their maps; absent when the gradient method ran alone.
+        public var methods: [Method]?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
                     alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?,
                     labelField: String? = nil) {
@@ -147,10 +164,14 @@ public struct RunReport: Codable, Sendable {
         public var saliencyChange: Double?
         /// Overlay PNGs were written for this frame.
         public var hasImages: Bool
-        public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool) {
+        /// What the methods measured about themselves on this frame, e.g.
+        /// `integrated-gradients_completeness_error`; absent when no method reports anything.
+        public var diagnostics: [String: Double]?
+        public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool,
+                    diagnostics: [String: Double]? = nil) {
             (self.frame, self.time, self.prediction, self.label) = (frame, time, prediction, label)
             error = label.map { prediction - $0 }
-            (self.maps, self.saliencyChange, self.hasImages) = (maps, saliencyChange, hasImages)
+            (self.maps, self.saliencyChange, self.hasImages, self.diagnostics) = (maps, saliencyChange, hasImages, diagnostics)
         }
     }
 

@@ -78,4 +78,37 @@ enum SaliencyReduction {
         let low = Double(minimum), scale = 1 / (Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon))
         for index in 0..<count { map[index] = Float((Double(map[index]) - low) * scale) }
     }
+
+    /// The importance of each pixel: `max(maxᶜ m(g), 0)` with ``GradientModifier/apply(_:)`` (NaN → 0,
+    /// ±∞ clamped), not normalised: the positive part of the modified gradient, the method's own
+    /// attribution magnitude. `gradient` is `pixels × channels` values; returns `pixels` values.
+    static func importance(gradient: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, modifier: GradientModifier) -> [Float] {
+        precondition(gradient.count == pixels * channels, "gradient has \(gradient.count) values, expected \(pixels)×\(channels)")
+        return [Float](unsafeUninitializedCapacity: pixels) { result, initialized in
+            let g = gradient.baseAddress!, out = result.baseAddress!
+            switch modifier {
+            case .identity: positivePart(g, out, pixels, channels, GradientModifier.Formula.identity)
+            case .negate: positivePart(g, out, pixels, channels, GradientModifier.Formula.negate)
+            case .smallValues: positivePart(g, out, pixels, channels, GradientModifier.Formula.smallValues)
+            case .absolute: positivePart(g, out, pixels, channels, GradientModifier.Formula.absolute)
+            case .relu: positivePart(g, out, pixels, channels, GradientModifier.Formula.relu)
+            case .invert: positivePart(g, out, pixels, channels, GradientModifier.Formula.invert)
+            }
+            initialized = pixels
+        }
+    }
+
+    /// `max(maxᶜ guarded(modify(g)), 0)` per pixel (NaN gradients count as 0, like ``GradientModifier/apply(_:)``).
+    @inline(__always)
+    private static func positivePart(_ g: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pixels: Int, _ channels: Int,
+                                     _ modify: (Float) -> Float) {
+        for pixel in 0..<pixels {
+            var best: Float = 0
+            for channel in 0..<channels {
+                let value = g[pixel * channels + channel]
+                best = max(best, value.isNaN ? 0 : GradientModifier.guarded(modify(value)))
+            }
+            out[pixel] = best
+        }
+    }
 }

@@ -11,6 +11,7 @@ import VideoIO
 ///                                               PilotNet forward + backward vs the same sgemm calls alone
 ///     steerlens-bench onnx [--repetitions R]     PilotNet-ONNX vs PilotNet-Keras frames/s (same network, same weights)
 ///     steerlens-bench saliency [--repetitions R] three keras-vis maps for PilotNet vs tf-keras-vis and GradientTape
+///     steerlens-bench methods [--repetitions R] [--batch B]  frames/s per explanation method beside the gradient method's
 ///     steerlens-bench analyze [--peer-frames N]  end-to-end analyze (PNG streams, --png-every 10, RSS) vs the Python peers
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -39,6 +40,8 @@ do {
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
     case "onnx":
         try ONNXBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+    case "methods":
+        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)), batch: Int(option("--batch", default: 32)))
     case "analyze":
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     case "clip":
@@ -53,9 +56,10 @@ do {
         try EngineBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try ONNXBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)))
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | onnx [--repetitions R] | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | analyze | all]")
         exit(64)
     }
 } catch {

@@ -41,13 +41,14 @@ enum MaintainScale: String, ExpressibleByArgument, CaseIterable {
 /// `steerlens analyze`: saliency maps for every frame of one or more clips.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics) for every selected frame and write overlays and an HTML review report.",
+        abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics, or other --method) for every selected frame and write overlays and an HTML review report.",
         discussion: """
         One forward and one backward pass per batch serve every map. Writes DIR/index.html (the review \
         page), DIR/frames.csv (frame,time_s,prediction,label,error and map statistics), DIR/run.json, \
         DIR/frames/<frame>.png and DIR/<kind>/<frame>.png overlays (every --png-every frames); with \
         --save-maps npy also DIR/maps/<kind>/<frame>.npy (float32 H×W at model-input resolution, values \
-        in [0, 1]) and DIR/gradients/<frame>.npy (∂y/∂x, float32 H×W×C). DIR defaults to \
+        in [0, 1]) and DIR/gradients/<frame>.npy (∂y/∂x, float32 H×W×C). Other methods write \
+        DIR/<method>/<kind>/<frame>.png and DIR/maps/<method>/<kind>/<frame>.npy. DIR defaults to \
         Reports/<input-stem>/; with several inputs and --out, DIR is OUT/<input-stem>/. The directory \
         appears only when the run completes; Ctrl-C exits 130 and leaves nothing.
         """
@@ -125,6 +126,7 @@ struct Analyze: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @OptionGroup var methodOptions: MethodOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
 
@@ -158,30 +160,31 @@ struct Analyze: ParsableCommand {
             // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
             let request = ExplanationRequest(kinds: try mapKinds(), output: modelOptions.output, unit: unit ?? 0,
                                              filter: layer.map { ($0, filter!) }, backpropModifier: backpropModifier,
-                                             keepChannels: keepChannels, explainsBin: unit != nil)
+                                             keepChannels: keepChannels, explainsBin: unit != nil,
+                                             methods: methodOptions.selected, methodSettings: methodOptions.settings)
             let session = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let destinations = try inputs.map(destination(for:))
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
                                                   displayScales: [.maintain: maintainScale.displayScale],
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
+            func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) -> ClipAnalysis {
+                let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
+                                                         pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
+                return ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: datasetLabels.labelField),
+                                    reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet), version: SteerLens.version)
+            }
             if let out, fleet.manifest != nil {
                 let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
                 return try fleet.run(command: "analyze", out: out, modelFiles: models) { entry, destination in
                     let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labelTrack
-                    let outcome = try ClipAnalysis(input: entry.clip, destination: destination, session: session, saveMaps: saveMaps != nil,
-                                                   labels: clipLabels, labelsPath: entry.labels ?? labels, labelField: datasetLabels.labelField,
-                                                   images: images, pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize,
-                                                   overwrite: false, quiet: true, selection: selection.readOptions, version: SteerLens.version).run()
+                    let outcome = try analysis(of: entry.clip, into: destination, labels: clipLabels, from: entry.labels ?? labels, overwrite: false, quiet: true).run()
                     if !quiet { printError(outcome.summary) }
                 }
             }
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                let outcome = try ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
-                                               labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images,
-                                               pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize, overwrite: overwrite,
-                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version).run()
+                let outcome = try analysis(of: input, into: destination, labels: labelTrack, from: labels, overwrite: overwrite, quiet: quiet).run()
                 printError(outcome.summary)
                 try StandardOutput.line(outcome.index.path)
             }
