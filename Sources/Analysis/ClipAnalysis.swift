@@ -29,6 +29,8 @@ public struct ClipAnalysis {
     public let selection: ReadOptions
     /// The SteerLens version recorded in run.json.
     public let version: String
+    /// `--faithfulness-every`: score every N-th analysed frame's maps by deletion/insertion (0 = off).
+    public var faithfulnessEvery = 0
 
     private var engine: SaliencyEngine { session.explainer }
     private var modelInput: ModelInput { session.modelInput }
@@ -72,13 +74,15 @@ public struct ClipAnalysis {
             let grid = SaliencyGrid(geometry: geometry)
             let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
                                             rowShape: [engine.kinds.count, grid.size.height, grid.size.width])
-            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids, into: staging)
+            let scorer = try FaithfulnessScorer(every: faithfulnessEvery, session: session, frameSize: frameSize)
+            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids, scorer: scorer, into: staging)
             reader.printWarnings()
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
             try grids.finish()
-            let report = makeReport(entries, reader: reader, labels: labels, geometry: geometry, elapsed: Date().timeIntervalSince(started))
+            var report = makeReport(entries, reader: reader, labels: labels, geometry: geometry, elapsed: Date().timeIntervalSince(started))
+            report.summary.faithfulness = scorer.summary(mapNames: engine.kinds.map(\.name))
             try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))
             let page = try ReportPage.render(report, kinds: imageWriter == nil ? [] : engine.kinds.map(\.name), video: images.video && imageWriter != nil ? "panel.mp4" : nil)
@@ -95,10 +99,10 @@ public struct ClipAnalysis {
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
     private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid, grids: NPYStreamWriter,
-                         into directory: URL) throws -> [RunReport.FrameEntry] {
+                         scorer: FaithfulnessScorer, into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
-        let mapCount = mapShape.reduce(1, *), gradientCount = height * width * channels
+        let mapCount = mapShape.reduce(1, *), gradientCount = height * width * channels, itemCount = height * width * channels
         let progress = Progress(total: selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / selection.every }, quiet: quiet)
         defer { progress.clear() }
         var entries: [RunReport.FrameEntry] = []
@@ -121,7 +125,7 @@ public struct ClipAnalysis {
                     // Statistics on the channel maximum when channels are kept.
                     let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
                     let first = flat[engine.kinds[0]]!
-                    let entry = RunReport.FrameEntry(
+                    var entry = RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
                         maps: Dictionary(flat.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
@@ -129,6 +133,10 @@ public struct ClipAnalysis {
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0)
                     previousMap = first
+                    if scorer.scores(position: entries.count) {
+                        entry.faithfulness = try scorer.score(item: Array(inputs[0].scalars[(item * itemCount)..<((item + 1) * itemCount)]),
+                                                              maps: engine.kinds.map { ($0.name, flat[$0]!) }, frame: frame.index)
+                    }
                     try grids.append(engine.kinds.flatMap { grid.sample(flat[$0]!) })
                     if entry.hasImages { try imageWriter?.submit(frame, maps: flat) }
                     if saveMaps {
@@ -162,6 +170,9 @@ public struct ClipAnalysis {
         var header = ["frame", "time_s", "prediction", "label", "error"]
         for name in names { header += ["upper", "middle", "lower", "left", "right"].map { "\(name)_\($0)" } }
         header.append("saliency_change")
+        if faithfulnessEvery > 0 {
+            for name in names + ["random"] { header += ["\(name)_deletion_auc", "\(name)_insertion_auc"] }
+        }
         var lines = [header.joined(separator: ",")]
         func number(_ value: Double?) -> String { value.map { String(format: "%.9g", $0) } ?? "" }
         for entry in entries {
@@ -171,6 +182,10 @@ public struct ClipAnalysis {
                 fields += [statistics.upper, statistics.middle, statistics.lower, statistics.left, statistics.right].map { String(format: "%.6f", $0) }
             }
             fields.append(number(entry.saliencyChange))
+            if faithfulnessEvery > 0 {
+                let scores = entry.faithfulness
+                for areas in names.map({ scores?.maps[$0] }) + [scores?.random] { fields += [number(areas?.deletion), number(areas?.insertion)] }
+            }
             lines.append(fields.joined(separator: ","))
         }
         try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
@@ -199,7 +214,7 @@ public struct ClipAnalysis {
             objective = "mean activation of filter \(filter) of layer \(layer)"
             (explanation.layer, explanation.filter) = (layer, filter)
         }
-        let settings = RunReport.Settings(
+        var settings = RunReport.Settings(
             objective: objective, maps: engine.kinds.map { "\($0.name) (\($0.modifier.rawValue))" },
             backpropModifier: engine.backpropModifier?.argumentName, keepChannels: engine.keepChannels,
             preprocessing: RunReport.Preprocessing(
@@ -209,6 +224,7 @@ public struct ClipAnalysis {
                 scale: preprocess.scale == 1 ? nil : Double(preprocess.scale), offset: preprocess.offset == 0 ? nil : Double(preprocess.offset)),
             colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: maintainScale, pngEvery: pngEvery,
             pngWidth: images.width, batchSize: batchSize, labels: labels.source, explanation: explanation, labelField: labels.field)
+        settings.faithfulnessEvery = faithfulnessEvery
         return RunReport(steerlensVersion: version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
                          frames: entries, mapNames: engine.kinds.map(\.name))
     }

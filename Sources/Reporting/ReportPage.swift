@@ -11,7 +11,7 @@ public enum ReportPage {
     ///   - kinds: map folders with overlay PNGs, in display order (e.g. increase, decrease, maintain).
     ///   - video: file name of the panel video next to the page, if one was written.
     public static func render(_ report: RunReport, kinds: [String], video: String? = nil) throws -> String {
-        let template = try MustacheTemplate(string: ReportTemplate.html)
+        let template = try MustacheTemplate(string: ReportTemplate.html.replacingOccurrences(of: "FAITHFULNESS_SECTION", with: FaithfulnessSection.template))
         return template.render(try PageView(report, kinds: kinds, video: video))
     }
 
@@ -48,6 +48,7 @@ struct PageView {
     let reviews: [Review]
     let perSecond: [Row]
     let massShares: [Row]
+    let faithfulness: FaithfulnessSection?
     let layers: [Row]
     let lambdas: [String]
     let settings: [Setting]
@@ -106,6 +107,7 @@ struct PageView {
             let share = summary.massShares[name]!
             return Row(cells: [name] + [share.upper, share.middle, share.lower, share.left, share.right].map { String(format: "%.1f %%", 100 * $0) })
         }
+        faithfulness = FaithfulnessSection(summary.faithfulness, order: kinds.isEmpty ? report.settings.explanation?.maps.map(\.name) ?? [] : kinds)
         layers = report.model.layers.map { Row(cells: [$0.name, $0.className, "(" + $0.outputShape.map(String.init).joined(separator: ", ") + ")", "\($0.parameters)"]) }
         lambdas = report.model.lambdas
         let model = report.model, clip = report.clip, preprocessing = report.settings.preprocessing

@@ -96,6 +96,10 @@ enum ReportTemplate {
   </div>
 </section>
 
+{{#faithfulness}}
+FAITHFULNESS_SECTION
+{{/faithfulness}}
+
 <section id="model-section">
   <h2>Model card and run</h2>
   <dl>{{#settings}}<dt>{{name}}</dt><dd>{{value}}</dd>{{/settings}}{{#lambdas}}<dt>lambda</dt><dd>{{.}}</dd>{{/lambdas}}</dl>

@@ -124,6 +124,8 @@ public struct RunReport: Codable, Sendable {
         /// The dataset field the labels came from (`user/angle`, `steering`, …), when recorded in the input.
         public var labelField: String?
         public var explanation: Explanation?
+        /// `--faithfulness-every` (0 = off; absent in files written before SteerLens scored faithfulness).
+        public var faithfulnessEvery: Int?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
                     alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?,
                     labelField: String? = nil) {
@@ -147,6 +149,8 @@ public struct RunReport: Codable, Sendable {
         public var saliencyChange: Double?
         /// Overlay PNGs were written for this frame.
         public var hasImages: Bool
+        /// Deletion/insertion areas per map, on frames scored with `--faithfulness-every` (absent otherwise).
+        public var faithfulness: FrameFaithfulness?
         public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool) {
             (self.frame, self.time, self.prediction, self.label) = (frame, time, prediction, label)
             error = label.map { prediction - $0 }
@@ -170,6 +174,8 @@ public struct RunReport: Codable, Sendable {
         public var perSecond: [SecondSummary]
         /// Map name → mean mass shares over all frames.
         public var massShares: [String: MapStatistics]
+        /// Mean faithfulness areas and curves per map (absent when `--faithfulness-every 0`).
+        public var faithfulness: FaithfulnessSummary?
     }
 
     public var steerlensVersion: String

@@ -121,6 +121,9 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Also write the panels as an H.264 video, panel.mp4, which the report plays.")
     var video = false
 
+    @Option(help: ArgumentHelp("Score the maps of every N-th analysed frame by deletion and insertion curves (42 forward passes per map, plus 42 for a random ranking); 0 = off.", valueName: "N"))
+    var faithfulnessEvery: Int = 30
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -132,6 +135,7 @@ struct Analyze: ParsableCommand {
         guard (unit ?? 0) >= 0 else { throw ValidationError("--unit must not be negative") }
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
         guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
+        guard faithfulnessEvery >= 0 else { throw ValidationError("--faithfulness-every must be 0 (off) or positive") }
         if let pngWidth, pngWidth < 16 { throw ValidationError("--png-width must be at least 16 pixels") }
         guard (0...9).contains(pngCompression) else { throw ValidationError("--png-compression must be between 0 and 9") }
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
@@ -165,10 +169,12 @@ struct Analyze: ParsableCommand {
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                let outcome = try ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
+                var analysis = ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
                                                labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images,
                                                pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize, overwrite: overwrite,
-                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version).run()
+                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version)
+                analysis.faithfulnessEvery = faithfulnessEvery
+                let outcome = try analysis.run()
                 printError(outcome.summary)
                 try StandardOutput.line(outcome.index.path)
             }
