@@ -80,7 +80,7 @@ bench: setup
 	.build/release/steerlens-bench all
 
 # The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
-HELP_COMMANDS := probe frames inspect predict analyze compare check
+HELP_COMMANDS := probe frames inspect predict analyze compare check sanity
 help-fixtures: build
 	@mkdir -p Tests/Fixtures/help
 	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt

@@ -36,7 +36,8 @@ final class AnalyzeReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<img src=x onerror=alert(1)>"), "the clip name is escaped")
         XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;.mp4"))
         XCTAssertTrue(structure.hasElement(id: "timeline") && structure.hasElement(id: "viewer-section"))
-        XCTAssertEqual(structure.all("polyline").count, 2, "predictions and labels")
+        XCTAssertEqual(structure.all("polyline").count, 2 + 2 * 4, "predictions and labels; deletion and insertion curves of 3 maps and the random ranking")
+        XCTAssertTrue(structure.hasElement(id: "faithfulness-section"))
         XCTAssertEqual(structure.all("video").count, 1)
 
         // Every 3rd of 60 frames: 20 images per stream, 120 px wide, height keeps 160:96 → 72.
