@@ -128,8 +128,8 @@ public struct ClipAnalysis {
                     var entry = RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        maps: Dictionary(flat.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
-                                         uniquingKeysWith: { first, _ in first }),
+                        regionShares: regionShares(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)],
+                                                   width: width, height: height, channels: channels),
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0)
                     previousMap = first
@@ -161,6 +161,13 @@ public struct ClipAnalysis {
         return entries
     }
 
+    /// Region shares of every map's own importance (``GradientImportance``), by map name.
+    private func regionShares(_ gradient: ArraySlice<Float>, width: Int, height: Int, channels: Int) -> [String: MapStatistics] {
+        Dictionary(engine.kinds.map { kind in
+            (kind.name, MapStatistics(map: GradientImportance.importance(gradient: gradient, channels: channels, modifier: kind.modifier), width: width, height: height))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
     public static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
         stride(from: 0, to: map.count, by: channels).map { map[$0..<($0 + channels)].max()! }
     }
@@ -168,7 +175,7 @@ public struct ClipAnalysis {
     private func writeCSV(_ entries: [RunReport.FrameEntry], to url: URL) throws {
         let names = engine.kinds.map(\.name)
         var header = ["frame", "time_s", "prediction", "label", "error"]
-        for name in names { header += ["upper", "middle", "lower", "left", "right"].map { "\(name)_\($0)" } }
+        for name in names { header += ["upper", "middle", "lower", "left", "right"].map { "\(name)_importance_\($0)" } }
         header.append("saliency_change")
         if faithfulnessEvery > 0 {
             for name in names + ["random"] { header += ["\(name)_deletion_auc", "\(name)_insertion_auc"] }
@@ -178,7 +185,7 @@ public struct ClipAnalysis {
         for entry in entries {
             var fields = [String(entry.frame), String(format: "%.6f", entry.time), number(entry.prediction), number(entry.label), number(entry.error)]
             for name in names {
-                let statistics = entry.maps[name]!
+                let statistics = entry.regionShares![name]!
                 fields += [statistics.upper, statistics.middle, statistics.lower, statistics.left, statistics.right].map { String(format: "%.6f", $0) }
             }
             fields.append(number(entry.saliencyChange))

@@ -47,7 +47,7 @@ struct PageView {
     // Sections.
     let reviews: [Review]
     let perSecond: [Row]
-    let massShares: [Row]
+    let regionShares: [Row]
     let faithfulness: FaithfulnessSection?
     let layers: [Row]
     let lambdas: [String]
@@ -103,8 +103,9 @@ struct PageView {
         ].compactMap { $0 }
 
         perSecond = summary.perSecond.map { Row(cells: ["\($0.second)", "\($0.frames)", number($0.meanPrediction), number($0.meanAbsoluteError)]) }
-        massShares = summary.massShares.keys.sorted { (kinds.firstIndex(of: $0) ?? 99, $0) < (kinds.firstIndex(of: $1) ?? 99, $1) }.map { name in
-            let share = summary.massShares[name]!
+        let shares = summary.regionShares ?? [:]
+        regionShares = shares.keys.sorted { (kinds.firstIndex(of: $0) ?? 99, $0) < (kinds.firstIndex(of: $1) ?? 99, $1) }.map { name in
+            let share = shares[name]!
             return Row(cells: [name] + [share.upper, share.middle, share.lower, share.left, share.right].map { String(format: "%.1f %%", 100 * $0) })
         }
         faithfulness = FaithfulnessSection(summary.faithfulness, order: kinds.isEmpty ? report.settings.explanation?.maps.map(\.name) ?? [] : kinds)

@@ -53,7 +53,7 @@ final class AnalyzeReportTests: XCTestCase {
         XCTAssertEqual(try FFprobeStream.probe(out.appendingPathComponent("panel.mp4").path).nb_read_frames, "20")
 
         let csv = try String(contentsOf: out.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(csv[0].hasPrefix("frame,time_s,prediction,label,error,increase_upper"))
+        XCTAssertTrue(csv[0].hasPrefix("frame,time_s,prediction,label,error,increase_importance_upper"))
         XCTAssertEqual(csv.count, 61)
         struct Run: Decodable {
             struct Summary: Decodable { let labelledFrames: Int; let meanAbsoluteError: Double? }
