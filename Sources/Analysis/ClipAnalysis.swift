@@ -1,50 +1,77 @@
 import Foundation
 import NeuralNet
-import ModelImport
 import Reporting
 import Saliency
 import SteerLensSupport
 import VideoIO
 
-/// One clip through the saliency engine into one output directory: overlays, raw maps, `frames.csv`,
-/// `run.json`, `saliency-grid.npy` (every map on a coarse frame grid, for `compare`/`check`) and
-/// `index.html`, written atomically — everything goes to a staging directory that
-/// replaces the destination only when the run completes.
+/// One clip through the explanation methods into one output directory: overlays, raw maps,
+/// `frames.csv`, `run.json`, `saliency-grid.npy` (every gradient map on a coarse frame grid, for
+/// `compare`/`check`) and `index.html`, written atomically — everything goes to a staging directory
+/// that replaces the destination only when the run completes.
 public struct ClipAnalysis {
+    /// Where and what to write.
+    public struct OutputSettings {
+        public var destination: URL
+        /// Replace a non-empty destination.
+        public var overwrite: Bool
+        /// `--save-maps npy`: raw maps and gradients as `.npy`.
+        public var saveMaps: Bool
+        public var images: OverlaySequence.Settings
+        /// Overlays for every N-th analysed frame; 0 writes none.
+        public var pngEvery: Int
+        /// The maintain display scale's name, for run.json.
+        public var maintainScale: String
+
+        public init(destination: URL, overwrite: Bool = false, saveMaps: Bool = false, images: OverlaySequence.Settings = .init(), pngEvery: Int = 1,
+                    maintainScale: String = "percentile") {
+            (self.destination, self.overwrite, self.saveMaps, self.images, self.pngEvery, self.maintainScale) = (destination, overwrite, saveMaps, images, pngEvery, maintainScale)
+        }
+    }
+
+    /// Where the steering labels come from.
+    public struct LabelSettings {
+        /// A labels file, already read.
+        public var track: LabelTrack?
+        /// Its path, for run.json.
+        public var path: String?
+        /// `--label-field`: the recorded field of a dataset input used as labels when no file is given.
+        public var field: String?
+
+        public init(track: LabelTrack? = nil, path: String? = nil, field: String? = nil) {
+            (self.track, self.path, self.field) = (track, path, field)
+        }
+    }
+
+    /// How frames are read and batched.
+    public struct ReadSettings {
+        public var selection: ReadOptions
+        /// Frames per forward pass.
+        public var batchSize: Int
+        /// No progress output.
+        public var quiet: Bool
+
+        public init(selection: ReadOptions = ReadOptions(), batchSize: Int = 32, quiet: Bool = true) {
+            (self.selection, self.batchSize, self.quiet) = (selection, batchSize, quiet)
+        }
+    }
+
     public let input: String
-    public let destination: URL
-    /// The model, its preprocessing, prediction output and engine (built with `explains: true`).
+    /// The model, its preprocessing, prediction output and explainers (built with `explains: true`).
     public let session: ModelSession
-    public let saveMaps: Bool
-    public let labels: LabelTrack?
-    public let labelsPath: String?
-    /// `--label-field`: the recorded field of a dataset input used as labels when no file is given.
-    public let labelField: String?
-    public let images: OverlaySequence.Settings
-    public let pngEvery: Int
-    public let maintainScale: String
-    public let batchSize: Int
-    public let overwrite: Bool
-    public let quiet: Bool
-    public let selection: ReadOptions
+    public let output: OutputSettings
+    public let labels: LabelSettings
+    public let reading: ReadSettings
     /// The SteerLens version recorded in run.json.
     public let version: String
     /// `--faithfulness-every`: score every N-th analysed frame's maps by deletion/insertion (0 = off).
     public var faithfulnessEvery = 0
 
-    private var engine: SaliencyEngine { session.explainer }
+    private var suite: ExplanationSuite { session.explainers }
     private var modelInput: ModelInput { session.modelInput }
-    private var card: ModelCard { session.loaded.card }
-    private var predictionOutput: Int { session.outputIndex }
-    private var predictionUnit: Int { session.predictionUnit }
 
-    public init(input: String, destination: URL, session: ModelSession, saveMaps: Bool, labels: LabelTrack?, labelsPath: String?,
-                labelField: String?, images: OverlaySequence.Settings, pngEvery: Int, maintainScale: String, batchSize: Int, overwrite: Bool, quiet: Bool,
-                selection: ReadOptions, version: String) {
-        (self.input, self.destination, self.session, self.saveMaps, self.labels, self.labelsPath) = (input, destination, session, saveMaps, labels, labelsPath)
-        self.labelField = labelField
-        (self.images, self.pngEvery, self.maintainScale, self.batchSize) = (images, pngEvery, maintainScale, batchSize)
-        (self.overwrite, self.quiet, self.selection, self.version) = (overwrite, quiet, selection, version)
+    public init(input: String, session: ModelSession, output: OutputSettings, labels: LabelSettings = .init(), reading: ReadSettings = .init(), version: String) {
+        (self.input, self.session, self.output, self.labels, self.reading, self.version) = (input, session, output, labels, reading, version)
     }
 
     /// What a finished run tells the user: a one-line summary (for standard error) and the report page.
@@ -58,94 +85,128 @@ public struct ClipAnalysis {
     public static let pixelBudgetBytes = 48 << 20
     private let pixelBudget = ByteBudget(capacity: ClipAnalysis.pixelBudgetBytes)
 
-    /// Runs the clip through the model into `destination`; nothing is printed.
+    /// Runs the clip through the model into the destination; nothing is printed.
     public func run() throws -> Outcome {
         let started = Date()
-        let reader = try FrameSources.open(input, options: selection)
+        let reader = try FrameSources.open(input, options: reading.selection)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
-        let labels = try InputLabels.resolve(file: labels, filePath: labelsPath, field: labelField, reader: reader)
-        let (report, frames) = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> (RunReport, Int) in
+        let labels = try InputLabels.resolve(file: labels.track, filePath: labels.path, field: labels.field, reader: reader)
+        let maps = suite.maps, overlayKinds = maps.map(Self.overlayKind)
+        let (report, frames) = try OutputDirectory.produce(output.destination, overwrite: output.overwrite) { staging -> (RunReport, Int) in
+            let images = output.images, pngEvery = output.pngEvery
+            var overlaySettings = images
+            overlaySettings.displayScales = Dictionary(uniqueKeysWithValues: zip(maps, overlayKinds).compactMap { map, kind in
+                images.displayScales[map.kind].map { (kind, $0) }
+            })
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
             let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
-                try OverlaySequence(directory: staging, settings: images, projection: MapProjection(geometry: geometry),
-                                    kinds: engine.kinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
+                try OverlaySequence(directory: staging, settings: overlaySettings, projection: MapProjection(geometry: geometry),
+                                    kinds: overlayKinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
             } : nil
             let grid = SaliencyGrid(geometry: geometry)
-            let grids = try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
-                                            rowShape: [engine.kinds.count, grid.size.height, grid.size.width])
+            let gridMaps = maps.filter { $0.method == .gradient }
+            let grids = gridMaps.isEmpty ? nil : try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
+                                                                     rowShape: [gridMaps.count, grid.size.height, grid.size.width])
             let scorer = try FaithfulnessScorer(every: faithfulnessEvery, session: session, frameSize: frameSize)
-            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids, scorer: scorer, into: staging)
+            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids.map { ($0, gridMaps) },
+                                      scorer: scorer, into: staging)
             reader.printWarnings()
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
-            try grids.finish()
-            var report = makeReport(entries, reader: reader, labels: labels, geometry: geometry, elapsed: Date().timeIntervalSince(started))
-            report.summary.faithfulness = scorer.summary(mapNames: engine.kinds.map(\.name))
-            try writeCSV(entries, to: staging.appendingPathComponent("frames.csv"))
+            try grids?.finish()
+            let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version)
+            var report = assembler.report(entries, reader: reader, labels: labels, geometry: geometry, maps: maps, elapsed: Date().timeIntervalSince(started))
+            report.summary.faithfulness = scorer.summary(mapNames: maps.map(\.name))
+            report.settings.faithfulnessEvery = faithfulnessEvery
+            try FramesTable(maps: maps.map(\.name), diagnostics: Self.diagnosticNames(entries), faithfulness: faithfulnessEvery > 0)
+                .write(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))
-            let page = try ReportPage.render(report, kinds: imageWriter == nil ? [] : engine.kinds.map(\.name), video: images.video && imageWriter != nil ? "panel.mp4" : nil)
+            let page = try ReportPage.render(report, kinds: imageWriter == nil ? [] : maps.map(\.name),
+                                             video: images.video && imageWriter != nil ? "panel.mp4" : nil)
             try AtomicFile.write(Data(page.utf8), to: staging.appendingPathComponent("index.html"))
             return (report, entries.count)
         }
         var summary = String(format: "analysed %d frames of %@ in %.1f s (%.1f frames/s, maps: %@)", frames, input, report.elapsedSeconds,
-                             Double(frames) / max(report.elapsedSeconds, 1e-9), engine.kinds.map(\.name).joined(separator: ","))
+                             Double(frames) / max(report.elapsedSeconds, 1e-9), maps.map(\.name).joined(separator: ","))
         if reader.decodeErrorCount + reader.readErrorCount > 0 {
             summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
         }
-        return Outcome(summary: summary, index: destination.appendingPathComponent("index.html"))
+        return Outcome(summary: summary, index: output.destination.appendingPathComponent("index.html"))
+    }
+
+    /// The overlay folder of a map: a kind named after the map (`increase`, `gradcam/increase`).
+    static func overlayKind(_ map: MethodMap) -> SaliencyMapKind {
+        SaliencyMapKind(name: map.name, modifier: map.kind.modifier)
+    }
+
+    /// Every diagnostic any frame has, sorted.
+    static func diagnosticNames(_ entries: [RunReport.FrameEntry]) -> [String] {
+        Set(entries.flatMap { $0.diagnostics?.keys.map { $0 } ?? [] }).sorted()
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
-    private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid, grids: NPYStreamWriter,
-                         scorer: FaithfulnessScorer, into directory: URL) throws -> [RunReport.FrameEntry] {
+    private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid,
+                         grids: (writer: NPYStreamWriter, maps: [MethodMap])?, scorer: FaithfulnessScorer, into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
-        let mapShape = engine.keepChannels ? [height, width, channels] : [height, width]
-        let mapCount = mapShape.reduce(1, *), gradientCount = height * width * channels, itemCount = height * width * channels
-        let progress = Progress(total: selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / selection.every }, quiet: quiet)
+        let maps = suite.maps
+        let keepChannels = session.explainer.keepChannels
+        func keepsChannels(_ map: MethodMap) -> Bool { keepChannels && map.method == .gradient }
+        let progress = Progress(total: reading.selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / reading.selection.every }, quiet: reading.quiet)
         defer { progress.clear() }
         var entries: [RunReport.FrameEntry] = []
         var previousMap: [Float]?
         // Three stages overlap: decoding (background) → model (this thread) → images (background).
-        let pngEvery = pngEvery, drawsImages = imageWriter != nil
-        let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: batchSize, pixelBudget: pixelBudget,
+        let pngEvery = output.pngEvery, drawsImages = imageWriter != nil
+        let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: reading.batchSize, pixelBudget: pixelBudget,
                                       keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
         do {
             while let (frames, inputs) = try batches.next() {
                 try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
-                let result = try engine.run(inputs[0])
-                let predictions = result.outputs[predictionOutput]
+                let result = try suite.run(inputs[0])
+                let predictions = result.outputs[session.outputIndex]
                 let units = predictions.itemCount
                 for (item, frame) in frames.enumerated() {
-                    var maps: [SaliencyMapKind: [Float]] = [:]
-                    for kind in engine.kinds {
-                        maps[kind] = Array(result.maps[kind]!.scalars[(item * mapCount)..<((item + 1) * mapCount)])
-                    }
+                    let frameMaps = FrameMaps(result, item: item, maps: maps)
                     // Statistics on the channel maximum when channels are kept.
-                    let flat = maps.mapValues { engine.keepChannels ? Self.channelMaximum($0, channels: channels) : $0 }
-                    let first = flat[engine.kinds[0]]!
+                    let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
+                        (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
+                    })
+                    let first = flat[maps[0]]!
                     var entry = RunReport.FrameEntry(
-                        frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + predictionUnit]),
+                        frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        regionShares: regionShares(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)],
-                                                   width: width, height: height, channels: channels),
+                        // Region shares from each method's own importance, never from the min-max display map.
+                        regionShares: Dictionary(frameMaps.importance.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
+                                                 uniquingKeysWith: { first, _ in first }),
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
-                        hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0)
+                        hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
+                        diagnostics: frameMaps.diagnostics)
                     previousMap = first
                     if scorer.scores(position: entries.count) {
-                        entry.faithfulness = try scorer.score(item: Array(inputs[0].scalars[(item * itemCount)..<((item + 1) * itemCount)]),
-                                                              maps: engine.kinds.map { ($0.name, flat[$0]!) }, frame: frame.index)
+                        // Pixels ranked by importance (the display map of a gradient map ranks negative
+                        // gradients too; its importance ties them at 0).
+                        let count = height * width * channels
+                        entry.faithfulness = try scorer.score(item: Array(inputs[0].scalars[(item * count)..<((item + 1) * count)]),
+                                                              maps: maps.map { ($0.name, frameMaps.importance[$0]!) }, frame: frame.index)
                     }
-                    try grids.append(engine.kinds.flatMap { grid.sample(flat[$0]!) })
-                    if entry.hasImages { try imageWriter?.submit(frame, maps: flat) }
-                    if saveMaps {
+                    if let grids { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) }
+                    if entry.hasImages {
+                        try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (Self.overlayKind($0.key), $0.value) }))
+                    }
+                    if output.saveMaps {
                         let name = String(format: "%06d.npy", frame.index)
-                        for kind in engine.kinds {
-                            try NPYArray(shape: mapShape, values: maps[kind]!).write(to: directory.appendingPathComponent("maps/\(kind.name)/\(name)"))
+                        for map in maps {
+                            let values = frameMaps.display[map]!
+                            let shape = keepsChannels(map) ? [height, width, channels] : [height, width]
+                            try NPYArray(shape: shape, values: values).write(to: directory.appendingPathComponent("maps/\(map.name)/\(name)"))
                         }
-                        let gradient = Array(result.gradient.scalars[(item * gradientCount)..<((item + 1) * gradientCount)])
-                        try NPYArray(shape: [height, width, channels], values: gradient).write(to: directory.appendingPathComponent("gradients/\(name)"))
+                        if let gradient = result.gradient {
+                            let count = height * width * channels
+                            try NPYArray(shape: [height, width, channels], values: Array(gradient.scalars[(item * count)..<((item + 1) * count)]))
+                                .write(to: directory.appendingPathComponent("gradients/\(name)"))
+                        }
                     }
                     entries.append(entry)
                 }
@@ -161,78 +222,31 @@ public struct ClipAnalysis {
         return entries
     }
 
-    /// Region shares of every map's own importance (``GradientImportance``), by map name.
-    private func regionShares(_ gradient: ArraySlice<Float>, width: Int, height: Int, channels: Int) -> [String: MapStatistics] {
-        Dictionary(engine.kinds.map { kind in
-            (kind.name, MapStatistics(map: GradientImportance.importance(gradient: gradient, channels: channels, modifier: kind.modifier), width: width, height: height))
-        }, uniquingKeysWith: { first, _ in first })
-    }
-
     public static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
         stride(from: 0, to: map.count, by: channels).map { map[$0..<($0 + channels)].max()! }
     }
+}
 
-    private func writeCSV(_ entries: [RunReport.FrameEntry], to url: URL) throws {
-        let names = engine.kinds.map(\.name)
-        var header = ["frame", "time_s", "prediction", "label", "error"]
-        for name in names { header += ["upper", "middle", "lower", "left", "right"].map { "\(name)_importance_\($0)" } }
-        header.append("saliency_change")
-        if faithfulnessEvery > 0 {
-            for name in names + ["random"] { header += ["\(name)_deletion_auc", "\(name)_insertion_auc"] }
-        }
-        var lines = [header.joined(separator: ",")]
-        func number(_ value: Double?) -> String { value.map { String(format: "%.9g", $0) } ?? "" }
-        for entry in entries {
-            var fields = [String(entry.frame), String(format: "%.6f", entry.time), number(entry.prediction), number(entry.label), number(entry.error)]
-            for name in names {
-                let statistics = entry.regionShares![name]!
-                fields += [statistics.upper, statistics.middle, statistics.lower, statistics.left, statistics.right].map { String(format: "%.6f", $0) }
-            }
-            fields.append(number(entry.saliencyChange))
-            if faithfulnessEvery > 0 {
-                let scores = entry.faithfulness
-                for areas in names.map({ scores?.maps[$0] }) + [scores?.random] { fields += [number(areas?.deletion), number(areas?.insertion)] }
-            }
-            lines.append(fields.joined(separator: ","))
-        }
-        try AtomicFile.write(Data((lines.joined(separator: "\n") + "\n").utf8), to: url)
-    }
+/// One frame's maps from every method: the display map (`[H, W]`, or `[H, W, C]` for gradient maps
+/// with channels kept) and the importance map (`[H, W]`, the method's raw attribution magnitude) per
+/// method map, and the methods' diagnostics (`<method>_<name>`).
+struct FrameMaps {
+    var display: [MethodMap: [Float]] = [:]
+    var importance: [MethodMap: [Float]] = [:]
+    var diagnostics: [String: Double]?
 
-    private func makeReport(_ entries: [RunReport.FrameEntry], reader: any FrameSource, labels: InputLabels, geometry: PreprocessGeometry, elapsed: Double) -> RunReport {
-        let info = reader.info, preprocess = modelInput.preprocess, facts = reader.datasetFacts
-        let clip = RunReport.Clip(path: input, container: info.container, codec: info.codec, width: info.displayWidth, height: info.displayHeight,
-                                  framesPerSecond: info.framesPerSecond, duration: info.duration, declaredFrames: info.declaredFrameCount,
-                                  decodeErrors: reader.decodeErrorCount, readErrors: reader.readErrorCount,
-                                  timing: facts.timing, skippedRecords: facts.skipped, warnings: facts.warnings)
-        let model = RunReport.Model(
-            file: card.file, format: card.format, kerasVersion: card.kerasVersion, backend: card.backend, parameters: card.totalParameters,
-            inputShape: card.inputs.first?.shape ?? [], output: card.outputs[predictionOutput].name, unit: predictionUnit,
-            layers: card.layers.map { RunReport.Layer(name: $0.name, className: $0.className, outputShape: $0.outputShape, parameters: $0.parameterCount) },
-            lambdas: card.lambdaResolutions.map(\.description), sidecar: session.sidecarPath)
-        let objective: String
-        var explanation = RunReport.Explanation(maps: engine.kinds.map { .init(name: $0.name, modifier: $0.modifier.rawValue) },
-                                                output: nil, unit: nil, layer: nil, filter: nil,
-                                                backpropModifier: engine.backpropModifier?.argumentName, keepChannels: engine.keepChannels)
-        switch engine.objective {
-        case .output(let index, let unit):
-            objective = "output \(card.outputs[index].name), unit \(unit)"
-            (explanation.output, explanation.unit) = (card.outputs[index].name, unit)
-        case .filter(let layer, let filter):
-            objective = "mean activation of filter \(filter) of layer \(layer)"
-            (explanation.layer, explanation.filter) = (layer, filter)
+    init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap]) {
+        for map in maps {
+            let kindMaps = batch[map]!
+            let displayCount = kindMaps.display.itemCount, importanceCount = kindMaps.importance.itemCount
+            display[map] = Array(kindMaps.display.scalars[(item * displayCount)..<((item + 1) * displayCount)])
+            importance[map] = Array(kindMaps.importance.scalars[(item * importanceCount)..<((item + 1) * importanceCount)])
         }
-        var settings = RunReport.Settings(
-            objective: objective, maps: engine.kinds.map { "\($0.name) (\($0.modifier.rawValue))" },
-            backpropModifier: engine.backpropModifier?.argumentName, keepChannels: engine.keepChannels,
-            preprocessing: RunReport.Preprocessing(
-                crop: [preprocess.crop.top, preprocess.crop.bottom, preprocess.crop.left, preprocess.crop.right].map(\.description),
-                cropRectangle: [geometry.cropX, geometry.cropY, geometry.cropSize.width, geometry.cropSize.height],
-                resize: geometry.outputSize.description, interpolation: preprocess.interpolation.rawValue, color: preprocess.colorSpace.rawValue,
-                scale: preprocess.scale == 1 ? nil : Double(preprocess.scale), offset: preprocess.offset == 0 ? nil : Double(preprocess.offset)),
-            colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: maintainScale, pngEvery: pngEvery,
-            pngWidth: images.width, batchSize: batchSize, labels: labels.source, explanation: explanation, labelField: labels.field)
-        settings.faithfulnessEvery = faithfulnessEvery
-        return RunReport(steerlensVersion: version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
-                         frames: entries, mapNames: engine.kinds.map(\.name))
+        for explanation in batch.explanations {
+            for (name, values) in explanation.diagnostics {
+                diagnostics = diagnostics ?? [:]
+                diagnostics!["\(explanation.method.rawValue)_\(name)"] = values[item]
+            }
+        }
     }
 }

@@ -20,11 +20,17 @@ public struct ExplanationRequest {
     /// rather than the expected angle. `nil` (a recorded run) decides by whether `output` names the
     /// softmax; `analyze` says `true` when `--unit` is given.
     public var explainsBin: Bool?
+    /// `--method`: the explanation methods, in order (default: the gradient method alone).
+    public var methods: [ExplanationMethod] = [.default]
+    /// The settings of the methods other than `gradient`.
+    public var methodSettings = MethodSettings()
 
     public init(kinds: [SaliencyMapKind], output: String? = nil, unit: Int = 0, filter: (layer: String, index: Int)? = nil,
-                backpropModifier: BackpropModifier? = nil, keepChannels: Bool = false, explainsBin: Bool? = nil) {
+                backpropModifier: BackpropModifier? = nil, keepChannels: Bool = false, explainsBin: Bool? = nil,
+                methods: [ExplanationMethod] = [.default], methodSettings: MethodSettings = MethodSettings()) {
         (self.kinds, self.output, self.unit, self.filter) = (kinds, output, unit, filter)
         (self.backpropModifier, self.keepChannels, self.explainsBin) = (backpropModifier, keepChannels, explainsBin)
+        (self.methods, self.methodSettings) = (methods, methodSettings)
     }
 }
 
@@ -38,6 +44,8 @@ public struct ModelSession {
     public let sidecarPath: String?
     /// `nil` for a session that only predicts.
     public let engine: SaliencyEngine?
+    /// Every requested method on one shared forward pass (`analyze`); `nil` for a session that only predicts.
+    public let suite: ExplanationSuite?
     public let modelInput: ModelInput
     public let outputIndex: Int
     /// The unit of `outputIndex` reported as the prediction.
@@ -85,9 +93,17 @@ public struct ModelSession {
         self.loaded = loaded
         let objective: SaliencyObjective = request.filter.map { .filter(layer: $0.layer, filter: $0.index) }
             ?? .output(index: explained, unit: request.unit)
-        engine = explains ? try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
-                                               kinds: request.kinds, keepChannels: request.keepChannels) : nil
+        let engine = explains ? try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
+                                                   kinds: request.kinds, keepChannels: request.keepChannels) : nil
+        self.engine = engine
+        suite = try engine.map { try ExplainerFactory.suite(engine: $0, methods: request.methods, settings: request.methodSettings) }
         modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocess(sidecar))
+    }
+
+    /// The explanation methods; a session built with `explains: false` has none.
+    public var explainers: ExplanationSuite {
+        guard let suite else { preconditionFailure("ModelSession built without an engine cannot explain") }
+        return suite
     }
 
     /// The explaining engine; a session built with `explains: false` has none.

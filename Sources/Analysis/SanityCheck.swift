@@ -14,23 +14,37 @@ public protocol SanityMethod {
     func maps(model: Model, batch: Tensor) throws -> [String: [[Float]]]
 }
 
-/// The gradient maps of ``SaliencyEngine`` (keras-vis semantics) for one output unit.
-public struct GradientSanityMethod: SanityMethod {
+/// The explanation methods of `analyze` (``ExplanationSuite``, built by ``ExplainerFactory`` around a
+/// saliency engine for whichever model is given): one map per method and kind, named like `analyze`'s
+/// (`increase`, `gradcam/increase`), compared on the display maps (`[H, W]` in [0, 1]; the channel
+/// maximum when a gradient map keeps its channels).
+public struct ExplainerSanityMethod: SanityMethod {
     public let objective: SaliencyObjective
     public let kinds: [SaliencyMapKind]
     public let backpropModifier: BackpropModifier?
-    public var mapNames: [String] { kinds.map(\.name) }
+    public let methods: [ExplanationMethod]
+    public let settings: MethodSettings
 
-    public init(objective: SaliencyObjective, kinds: [SaliencyMapKind], backpropModifier: BackpropModifier? = nil) {
-        (self.objective, self.kinds, self.backpropModifier) = (objective, kinds, backpropModifier)
+    public init(objective: SaliencyObjective, kinds: [SaliencyMapKind], backpropModifier: BackpropModifier? = nil,
+                methods: [ExplanationMethod] = [.gradient], settings: MethodSettings = MethodSettings()) {
+        (self.objective, self.kinds, self.backpropModifier, self.methods, self.settings) = (objective, kinds, backpropModifier, methods, settings)
     }
 
+    private var methodMaps: [MethodMap] { methods.flatMap { method in kinds.map { MethodMap(method: method, kind: $0) } } }
+    public var mapNames: [String] { methodMaps.map(\.name) }
+
     public func maps(model: Model, batch: Tensor) throws -> [String: [[Float]]] {
-        let result = try SaliencyEngine(model: model, objective: objective, backpropModifier: backpropModifier, kinds: kinds).run(batch)
-        let pixels = batch.shape[1] * batch.shape[2]
-        return Dictionary(uniqueKeysWithValues: kinds.map { kind in
-            (kind.name, (0..<batch.batchSize).map { Array(result.maps[kind]!.scalars[($0 * pixels)..<(($0 + 1) * pixels)]) })
-        })
+        let engine = try SaliencyEngine(model: model, objective: objective, backpropModifier: backpropModifier, kinds: kinds)
+        let result = try ExplainerFactory.suite(engine: engine, methods: methods, settings: settings).run(batch)
+        var maps: [String: [[Float]]] = [:]
+        for map in methodMaps {
+            let display = result[map]!.display, count = display.itemCount, pixels = batch.shape[1] * batch.shape[2]
+            maps[map.name] = (0..<batch.batchSize).map { item in
+                let values = Array(display.scalars[(item * count)..<((item + 1) * count)])
+                return count == pixels ? values : ClipAnalysis.channelMaximum(values, channels: count / pixels)
+            }
+        }
+        return maps
     }
 }
 

@@ -154,10 +154,14 @@ public struct RunReport: Codable, Sendable {
         public var hasImages: Bool
         /// Deletion/insertion areas per map, on frames scored with `--faithfulness-every` (absent otherwise).
         public var faithfulness: FrameFaithfulness?
-        public init(frame: Int, time: Double, prediction: Double, label: Double?, regionShares: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool) {
+        /// What the methods measured about themselves on this frame, e.g.
+        /// `integrated-gradients_completeness_error`; absent when no method reports anything.
+        public var diagnostics: [String: Double]?
+        public init(frame: Int, time: Double, prediction: Double, label: Double?, regionShares: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool,
+                    diagnostics: [String: Double]? = nil) {
             (self.frame, self.time, self.prediction, self.label) = (frame, time, prediction, label)
             error = label.map { prediction - $0 }
-            (self.regionShares, self.saliencyChange, self.hasImages) = (regionShares, saliencyChange, hasImages)
+            (self.regionShares, self.saliencyChange, self.hasImages, self.diagnostics) = (regionShares, saliencyChange, hasImages, diagnostics)
         }
     }
 

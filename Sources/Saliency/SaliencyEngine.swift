@@ -8,6 +8,8 @@ public struct SaliencyBatch {
     public let gradient: Tensor
     /// One map tensor per kind: `[N, H, W]` values in [0, 1] (`[N, H, W, C]` when channels are kept).
     public let maps: [SaliencyMapKind: Tensor]
+    /// One importance tensor per kind, `[N, H, W]`: `max(maxᶜ m(g), 0)`, not normalised.
+    public let importance: [SaliencyMapKind: Tensor]
 }
 
 /// Computes saliency maps the keras-vis way for batches of model inputs: ONE forward and ONE backward
@@ -46,19 +48,28 @@ public final class SaliencyEngine {
         if case .output(let index, _) = objective, !outputs[index].scalars.allSatisfy(\.isFinite) {
             throw SaliencyError.nonFiniteOutput(output: model.outputNames[index])
         }
+        return try maps(afterForward: outputs)
+    }
+
+    /// The backward pass and every map for the batch whose forward pass `model` has just run
+    /// (`outputs` are that pass's outputs).
+    public func maps(afterForward outputs: [Tensor]) throws -> SaliencyBatch {
         let gradient = try objective.inputGradient(of: model, modifier: backpropModifier)
         backwardPassCount += 1
         let items = gradient.batchSize, channels = gradient.shape.last ?? 1
         let pixels = gradient.itemCount / channels
         let mapShape = keepChannels ? gradient.shape : Array(gradient.shape.dropLast())
-        var maps: [SaliencyMapKind: Tensor] = [:]
+        let importanceShape = Array(gradient.shape.dropLast())
+        var maps: [SaliencyMapKind: Tensor] = [:], importance: [SaliencyMapKind: Tensor] = [:]
         gradient.scalars.withUnsafeBufferPointer { g in
             for kind in kinds {
                 let values = SaliencyReduction.maps(gradient: g, items: items, pixels: pixels, channels: channels,
                                                     modifier: kind.modifier, keepChannels: keepChannels)
                 maps[kind] = Tensor(shape: mapShape, scalars: values)
+                importance[kind] = Tensor(shape: importanceShape, scalars: SaliencyReduction.importance(gradient: g, pixels: items * pixels, channels: channels,
+                                                                                                        modifier: kind.modifier))
             }
         }
-        return SaliencyBatch(outputs: outputs, gradient: gradient, maps: maps)
+        return SaliencyBatch(outputs: outputs, gradient: gradient, maps: maps, importance: importance)
     }
 }

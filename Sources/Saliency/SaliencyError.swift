@@ -12,6 +12,12 @@ public enum SaliencyError: SteerLensError, Equatable {
     case invalidFilter(layer: String, filter: Int, shape: [Int])
     /// The model's output overflowed to inf or NaN on the frames given: there is nothing to explain.
     case nonFiniteOutput(output: String)
+    /// Grad-CAM found no convolution or pooling layer before the objective, or `--cam-layer` is not a feature map.
+    case noCamLayer(detail: String)
+    /// VisualBackProp is not defined on this model's convolution stack.
+    case visualBackPropUnsupported(detail: String)
+    /// A method setting out of range (e.g. `--ig-steps 0`).
+    case invalidMethodSetting(detail: String, hint: String)
 
     public var kind: FailureKind {
         if case .nonFiniteOutput = self { return .badInput }
@@ -27,6 +33,9 @@ public enum SaliencyError: SteerLensError, Equatable {
             shape.count == 3 ? "layer '\(layer)' has \(shape[2]) filters, filter \(filter) does not exist"
                              : "layer '\(layer)' has output shape \(shape), not a feature map (height, width, filters)"
         case .nonFiniteOutput(let output): "the model's output '\(output)' is infinite or NaN on these frames: its weights overflow float32"
+        case .noCamLayer(let detail): "gradcam: \(detail)"
+        case .visualBackPropUnsupported(let detail): "visualbackprop is not defined for this model: \(detail)"
+        case .invalidMethodSetting(let detail, _): detail
         }
     }
 
@@ -36,6 +45,9 @@ public enum SaliencyError: SteerLensError, Equatable {
         case .unknownUnit: "choose --unit between 0 and units-1"
         case .unknownLayer(_, let available): "choose a layer shown by `steerlens inspect`: " + available.prefix(12).joined(separator: ", ")
         case .invalidFilter: "choose a convolution or pooling layer and a --filter below its filter count"
+        case .noCamLayer: "name a convolution or pooling layer with --cam-layer (see `steerlens inspect`)"
+        case .visualBackPropUnsupported: "VisualBackProp needs a plain chain of convolutions (no merges, no pooling or resizing between them); use --method gradcam or gradient"
+        case .invalidMethodSetting(_, let hint): hint
         case .nonFiniteOutput: "check the model file and the preprocessing it gets (sidecar, --crop, --color); `steerlens predict` prints the raw outputs"
         }
     }

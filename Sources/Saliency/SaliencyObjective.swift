@@ -43,4 +43,33 @@ public enum SaliencyObjective: Sendable, Equatable {
             return try model.gradients(seeds: [layer: seed], at: [input], modifier: modifier)[input]!
         }
     }
+
+    /// `∂objective/∂A` at node `target` (e.g. Grad-CAM's penultimate layer) for the latest forward
+    /// pass; the backward walk stops at `target`.
+    func gradient(of model: Model, at target: String, modifier: BackpropModifier?) throws -> Tensor {
+        switch self {
+        case .output(let index, let unit):
+            guard let value = model.activation(of: model.outputNames[index]) else { preconditionFailure("gradient before forward") }
+            var seed = Tensor(zeros: value.shape)
+            for item in 0..<value.batchSize { seed.scalars[item * value.itemCount + unit] = 1 }
+            return try model.gradients(seeds: [model.outputNames[index]: seed], at: [target], modifier: modifier)[target]!
+        case .filter(let layer, let filter):
+            guard let activation = model.activation(of: layer) else { throw SaliencyError.unknownLayer(layer, available: model.nodeNames) }
+            let (items, channels) = (activation.batchSize, activation.shape[3])
+            let positions = activation.shape[1] * activation.shape[2]
+            var seed = Tensor(zeros: activation.shape)
+            for item in 0..<items {
+                for position in 0..<positions { seed.scalars[(item * positions + position) * channels + filter] = 1 / Float(positions) }
+            }
+            return try model.gradients(seeds: [layer: seed], at: [target], modifier: modifier)[target]!
+        }
+    }
+
+    /// The node whose activation holds the objective (the output node or the filter's layer).
+    func node(in model: Model) -> String {
+        switch self {
+        case .output(let index, _): model.outputNames[index]
+        case .filter(let layer, _): layer
+        }
+    }
 }

@@ -78,4 +78,16 @@ enum SaliencyReduction {
         let low = Double(minimum), scale = 1 / (Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon))
         for index in 0..<count { map[index] = Float((Double(map[index]) - low) * scale) }
     }
+
+    /// The importance of each pixel: `max(maxᶜ m(g), 0)` with ``GradientModifier/apply(_:)`` (NaN → 0,
+    /// ±∞ clamped), not normalised: the positive part of the modified gradient, the method's own
+    /// attribution magnitude. `gradient` is `pixels × channels` values; returns `pixels` values.
+    static func importance(gradient: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, modifier: GradientModifier) -> [Float] {
+        precondition(gradient.count == pixels * channels, "gradient has \(gradient.count) values, expected \(pixels)×\(channels)")
+        return (0..<pixels).map { pixel in
+            var best: Float = 0
+            for channel in 0..<channels { best = max(best, modifier.apply(gradient[pixel * channels + channel])) }
+            return best
+        }
+    }
 }

@@ -169,10 +169,12 @@ struct Analyze: ParsableCommand {
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                var analysis = ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
-                                               labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images,
-                                               pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize, overwrite: overwrite,
-                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version)
+                let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
+                                                         pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
+                var analysis = ClipAnalysis(input: input, session: session, output: output,
+                                            labels: .init(track: labelTrack, path: labels, field: datasetLabels.labelField),
+                                            reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet),
+                                            version: SteerLens.version)
                 analysis.faithfulnessEvery = faithfulnessEvery
                 let outcome = try analysis.run()
                 printError(outcome.summary)

@@ -25,6 +25,10 @@ struct Sanity: ParsableCommand {
     @Option(help: ArgumentHelp("Maps to check, comma-separated (as analyze --maps).", valueName: "list"))
     var maps: String = "increase,decrease,maintain"
 
+    @Option(name: .customLong("method"), parsing: .singleValue,
+            help: ArgumentHelp("Explanation method to check (repeatable): gradient (default), gradcam or visualbackprop.", valueName: "name"))
+    var methodNames: [String] = []
+
     @Option(help: ArgumentHelp("Model output to explain: its index or name (default: the sidecar's, else the first).", valueName: "index|name"))
     var output: String?
 
@@ -54,6 +58,17 @@ struct Sanity: ParsableCommand {
         guard frames >= 1 else { throw ValidationError("--frames must be at least 1") }
         guard (-1...1).contains(threshold) else { throw ValidationError("--threshold must be between -1 and 1") }
         _ = try kinds()
+        _ = try methods()
+    }
+
+    func methods() throws -> [ExplanationMethod] {
+        let methods = try methodNames.map { name in
+            guard let method = ExplanationMethod(rawValue: name) else {
+                throw ValidationError("--method \(name) is not a method (\(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return method
+        }
+        return methods.isEmpty ? [.gradient] : methods
     }
 
     func kinds() throws -> [SaliencyMapKind] {
@@ -69,8 +84,8 @@ struct Sanity: ParsableCommand {
         let flagged = try reportingFailures("sanity") { () -> Bool in
             let request = ExplanationRequest(kinds: try kinds(), output: output)
             let session = try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
-            let engine = session.explainer
-            let check = SanityCheck(model: session.loaded.model, method: GradientSanityMethod(objective: engine.objective, kinds: engine.kinds),
+            let engine = session.explainer, methods = try methods()
+            let check = SanityCheck(model: session.loaded.model, method: ExplainerSanityMethod(objective: engine.objective, kinds: engine.kinds, methods: methods),
                                     seed: seed, threshold: threshold)
             Interruption.shared.install()
             let destination = URL(fileURLWithPath: out ?? "Reports/sanity-" + ClipNaming.stem(input))

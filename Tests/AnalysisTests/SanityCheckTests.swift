@@ -47,7 +47,7 @@ final class SanityCheckTests: XCTestCase {
     func testGradientPassesAndAnEdgeDetectorIsFlagged() throws {
         let (model, batch) = try fixture()
         XCTAssertEqual(model.reinitialisableLayerNames, ["conv1", "conv2", "conv3", "fc1", "steering"])
-        let gradient = SanityCheck(model: model, method: GradientSanityMethod(objective: .output(index: 0, unit: 0), kinds: [.increase, .decrease]), seed: 3)
+        let gradient = SanityCheck(model: model, method: ExplainerSanityMethod(objective: .output(index: 0, unit: 0), kinds: [.increase, .decrease]), seed: 3)
         let steps = try gradient.cascade(batch)
         XCTAssertEqual(steps.map(\.layer), ["steering", "fc1", "conv3", "conv2", "conv1"], "from the output down")
         XCTAssertEqual(steps.last?.randomised.count, 5)
