@@ -86,6 +86,10 @@ enum ReportTemplate {
   </div>
 </section>
 
+{{#faithfulness}}
+FAITHFULNESS_SECTION
+{{/faithfulness}}
+
 <section id="statistics-section">
   <h2>Statistics</h2>
   <div class="reviews">
@@ -96,10 +100,6 @@ enum ReportTemplate {
       <p id="region-definition" style="color:var(--muted);font-size:12px;max-width:520px">Shares of each map's own attribution magnitude, summed over the model-input pixels of each region and averaged over frames: for the gradient maps the positive part of the modified gradient's channel maximum, max(0, max<sub>c</sub> modifier(∂y/∂x)) — where the prediction would rise (increase) or fall (decrease); maintain is 1/|∂y/∂x|, dominated by the flattest pixels. Not the display maps, whose min-max scaling puts a zero gradient mid-scale. A middle column of an odd width counts half to each side.</p></div>
   </div>
 </section>
-
-{{#faithfulness}}
-FAITHFULNESS_SECTION
-{{/faithfulness}}
 
 <section id="model-section">
   <h2>Model card and run</h2>
