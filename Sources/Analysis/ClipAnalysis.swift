@@ -116,7 +116,8 @@ public struct ClipAnalysis {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
             }
             try grids?.finish()
-            let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version)
+            let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version,
+                                               methodSettings: session.methodSettings)
             var report = assembler.report(entries, reader: reader, labels: labels, geometry: geometry, maps: maps, elapsed: Date().timeIntervalSince(started))
             report.summary.faithfulness = scorer.summary(mapNames: maps.map(\.name))
             report.settings.faithfulnessEvery = faithfulnessEvery

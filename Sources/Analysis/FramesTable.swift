@@ -5,9 +5,9 @@ import SteerLensSupport
 /// `frames.csv`: one row per analysed frame — `frame,time_s,prediction,label,error`, five region
 /// shares of each map's importance (`<map>_importance_upper`, `_middle`, `_lower`, `_left`, `_right`; a
 /// qualified map name such as `gradcam/increase` becomes the prefix `gradcam_increase`), per-method
-/// diagnostics columns, `saliency_change` and, with faithfulness scoring, `<map>_deletion_auc`,
-/// `<map>_insertion_auc` per map and `random_deletion_auc`, `random_insertion_auc` (empty on frames not
-/// scored). Written atomically.
+/// diagnostics columns (`integrated-gradients_completeness_error`), `saliency_change` and, with
+/// faithfulness scoring, `<map>_deletion_auc`, `<map>_insertion_auc` per map and `random_deletion_auc`,
+/// `random_insertion_auc` (empty on frames not scored). Written atomically.
 public struct FramesTable {
     /// Map names in column order (`increase`, `gradcam/increase`, …).
     public let maps: [String]
@@ -28,7 +28,7 @@ public struct FramesTable {
         for name in maps {
             header += ["upper", "middle", "lower", "left", "right"].map { "\(prefix(name))_importance_\($0)" }
         }
-        header += diagnostics.map { $0.replacingOccurrences(of: "-", with: "_") }
+        header += diagnostics
         header.append("saliency_change")
         if faithfulness {
             for name in maps.map(prefix) + ["random"] { header += ["\(name)_deletion_auc", "\(name)_insertion_auc"] }

@@ -46,6 +46,8 @@ public struct ModelSession {
     public let engine: SaliencyEngine?
     /// Every requested method on one shared forward pass (`analyze`); `nil` for a session that only predicts.
     public let suite: ExplanationSuite?
+    /// The settings the suite's methods were built with.
+    public let methodSettings: MethodSettings
     public let modelInput: ModelInput
     public let outputIndex: Int
     /// The unit of `outputIndex` reported as the prediction.
@@ -96,6 +98,7 @@ public struct ModelSession {
         let engine = explains ? try SaliencyEngine(model: loaded.model, objective: objective, backpropModifier: request.backpropModifier,
                                                    kinds: request.kinds, keepChannels: request.keepChannels) : nil
         self.engine = engine
+        methodSettings = request.methodSettings
         suite = try engine.map { try ExplainerFactory.suite(engine: $0, methods: request.methods, settings: request.methodSettings) }
         modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocess(sidecar))
     }

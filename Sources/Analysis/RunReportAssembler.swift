@@ -12,6 +12,7 @@ struct RunReportAssembler {
     let output: ClipAnalysis.OutputSettings
     let batchSize: Int
     let version: String
+    let methodSettings: MethodSettings
 
     func report(_ entries: [RunReport.FrameEntry], reader: any FrameSource, labels: InputLabels, geometry: PreprocessGeometry,
                 maps: [MethodMap], elapsed: Double) -> RunReport {
@@ -39,7 +40,7 @@ struct RunReportAssembler {
             (explanation.layer, explanation.filter) = (layer, filter)
         }
         let images = output.images
-        let settings = RunReport.Settings(
+        var settings = RunReport.Settings(
             objective: objective, maps: engine.kinds.map { "\($0.name) (\($0.modifier.rawValue))" },
             backpropModifier: engine.backpropModifier?.argumentName, keepChannels: engine.keepChannels,
             preprocessing: RunReport.Preprocessing(
@@ -49,6 +50,14 @@ struct RunReportAssembler {
                 scale: preprocess.scale == 1 ? nil : Double(preprocess.scale), offset: preprocess.offset == 0 ? nil : Double(preprocess.offset)),
             colormap: images.overlay.colormap.rawValue, alpha: images.overlay.alpha, maintainScale: output.maintainScale, pngEvery: output.pngEvery,
             pngWidth: images.width, batchSize: batchSize, labels: labels.source, explanation: explanation, labelField: labels.field)
+        let suite = session.explainers
+        if suite.methods != [.default] {
+            settings.methods = suite.methods.map { method in
+                let diagnostics = method == .integratedGradients ? ["\(method.rawValue)_completeness_error"] : nil
+                return RunReport.Method(name: method.rawValue, maps: maps.filter { $0.method == method }.map(\.name),
+                                        parameters: methodSettings.parameters(of: method), diagnostics: diagnostics)
+            }
+        }
         return RunReport(steerlensVersion: version, elapsedSeconds: elapsed, clip: clip, model: model, settings: settings,
                          frames: entries, mapNames: maps.map(\.name))
     }

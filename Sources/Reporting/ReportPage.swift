@@ -22,7 +22,9 @@ public enum ReportPage {
 /// What the template shows, preformatted.
 struct PageView {
     struct Card { let label: String; let value: String }
-    struct Kind { let name: String }
+    struct Kind { let name: String; let method: String? }
+    /// A method of the viewer's switcher.
+    struct Method { let name: String }
     struct Point { let x: String; let y: String; let frame: Int; let title: String }
     typealias Tick = TimelinePlot.Tick
     struct ReviewItem { let frame: Int; let caption: String; let thumbnail: String? }
@@ -34,6 +36,9 @@ struct PageView {
     let clipName: String
     let cards: [Card]
     let kinds: [Kind]
+    /// The viewer's method switcher; empty when a single method ran (the page is then as before).
+    let methods: [Method]
+    let hasMethods: Bool
     let hasImages: Bool
     let video: String?
     // Timeline.
@@ -54,10 +59,33 @@ struct PageView {
     let settings: [Setting]
     let dataJSON: String
 
+    /// `gradient; gradcam; integrated-gradients (baseline black, rule trapezoid, steps 50)`.
+    static func describe(_ methods: [RunReport.Method]) -> String {
+        methods.map { method -> String in
+            guard let parameters = method.parameters else { return method.name }
+            let text: [String] = parameters.keys.sorted().map { key in "\(key) \(parameters[key]!)" }
+            return method.name + " (" + text.joined(separator: ", ") + ")"
+        }.joined(separator: "; ")
+    }
+
+    /// The mean and maximum integrated-gradients completeness error, if the method ran.
+    static func completenessNote(_ frames: [RunReport.FrameEntry]) -> String {
+        let errors = frames.compactMap { $0.diagnostics?["integrated-gradients_completeness_error"] }
+        guard !errors.isEmpty else { return "" }
+        return String(format: "; integrated-gradients completeness error |Σ attributions − (f(x) − f(baseline))|: mean %.3g, max %.3g",
+                      errors.reduce(0, +) / Double(errors.count), errors.max()!)
+    }
+
     init(_ report: RunReport, kinds: [String], video: String?) throws {
         clipName = URL(fileURLWithPath: report.clip.path).lastPathComponent
         title = "SteerLens — \(clipName)"
-        self.kinds = kinds.map(Kind.init)
+        // A map named `gradcam/increase` belongs to gradcam; unqualified names to the default method.
+        let methodNames = report.settings.methods?.map(\.name) ?? []
+        func method(of kind: String) -> String { kind.contains("/") ? String(kind.split(separator: "/")[0]) : "gradient" }
+        let switches = methodNames.count > 1 && !kinds.isEmpty
+        self.kinds = kinds.map { Kind(name: $0, method: switches ? method(of: $0) : nil) }
+        methods = switches ? methodNames.filter { name in kinds.contains { method(of: $0) == name } }.map(Method.init) : []
+        hasMethods = !methods.isEmpty
         self.video = video
         hasImages = report.frames.contains(where: \.hasImages)
         let summary = report.summary
@@ -131,6 +159,7 @@ struct PageView {
             Setting(name: "maps", value: report.settings.maps.joined(separator: ", ") + (report.settings.backpropModifier.map { "; backprop \($0)" } ?? "")),
             Setting(name: "overlays", value: "\(report.settings.colormap), alpha \(report.settings.alpha); maintain display scale \(report.settings.maintainScale); PNG every \(report.settings.pngEvery) frame(s)"
                     + (report.settings.pngWidth.map { ", width \($0)" } ?? "")),
+            report.settings.methods.map { Setting(name: "methods", value: Self.describe($0) + Self.completenessNote(report.frames)) },
             Setting(name: "labels", value: report.settings.labels ?? "none"),
             Setting(name: "SteerLens", value: "\(report.steerlensVersion), " + String(format: "%.1f s elapsed", report.elapsedSeconds)),
         ].compactMap { $0 }

@@ -66,9 +66,10 @@ enum ReportTemplate {
   <h2>Frame viewer</h2>
   <div class="panel">
     <div class="controls"><button id="previous" type="button">◀ previous</button><button id="next" type="button">next ▶</button><span id="frame-info"></span><span style="color:var(--muted)">(← → keys)</span></div>
+    {{#hasMethods}}<div class="controls" id="method-switch"><span>method:</span>{{#methods}}<button type="button" class="method-button" data-method="{{name}}">{{name}}</button>{{/methods}}<span style="color:var(--muted)">(m key: next method)</span></div>{{/hasMethods}}
     <div class="viewer">
       <figure><img id="view-frame" alt="original frame"><figcaption>frame</figcaption></figure>
-      {{#kinds}}<figure><img class="view-map" data-kind="{{name}}" alt="{{name}} overlay"><figcaption>{{name}}</figcaption></figure>{{/kinds}}
+      {{#kinds}}<figure{{#method}} data-method="{{.}}"{{/method}}><img class="view-map" data-kind="{{name}}" alt="{{name}} overlay"><figcaption>{{name}}</figcaption></figure>{{/kinds}}
     </div>
   </div>
 </section>
@@ -109,6 +110,21 @@ FAITHFULNESS_SECTION
 </section>
 
 <script type="application/json" id="steerlens-data">{{{dataJSON}}}</script>
+{{#hasMethods}}<script>
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll(".method-button"), figures = document.querySelectorAll("figure[data-method]"), chosen = 0;
+  function choose(index) {
+    chosen = (index + buttons.length) % buttons.length;
+    var name = buttons[chosen].getAttribute("data-method");
+    for (var i = 0; i < figures.length; i++) { figures[i].style.display = figures[i].getAttribute("data-method") === name ? "" : "none"; }
+    for (var j = 0; j < buttons.length; j++) { buttons[j].style.fontWeight = j === chosen ? "bold" : "normal"; buttons[j].style.borderColor = j === chosen ? "#1f6feb" : ""; }
+  }
+  for (var k = 0; k < buttons.length; k++) { buttons[k].addEventListener("click", (function (index) { return function () { choose(index); }; })(k)); }
+  document.addEventListener("keydown", function (event) { if (event.key === "m") { choose(chosen + 1); } });
+  choose(0);
+})();
+</script>{{/hasMethods}}
 <script>
 (function () {
   "use strict";

@@ -105,6 +105,21 @@ public struct RunReport: Codable, Sendable {
         }
     }
 
+    /// One explanation method of a run (`--method`).
+    public struct Method: Codable, Sendable, Equatable {
+        /// `gradient`, `gradcam`, `smoothgrad`, `integrated-gradients`, `visualbackprop` or `occlusion`.
+        public var name: String
+        /// Its map names, which are also its folders (`increase`, `gradcam/increase`, `visualbackprop/mask`).
+        public var maps: [String]
+        /// The settings that shape its maps (`steps`, `baseline`, `camLayer`, …), as text.
+        public var parameters: [String: String]?
+        /// Per-frame diagnostics it reports (names of `frames[].diagnostics` keys).
+        public var diagnostics: [String]?
+        public init(name: String, maps: [String], parameters: [String: String]? = nil, diagnostics: [String]? = nil) {
+            (self.name, self.maps, self.parameters, self.diagnostics) = (name, maps, parameters, diagnostics)
+        }
+    }
+
     public struct Settings: Codable, Sendable {
         /// What the maps explain, for people (see ``explanation`` for machines).
         public var objective: String
@@ -126,6 +141,8 @@ public struct RunReport: Codable, Sendable {
         public var explanation: Explanation?
         /// `--faithfulness-every` (0 = off; absent in files written before SteerLens scored faithfulness).
         public var faithfulnessEvery: Int?
+        /// The explanation methods and their maps; absent when the gradient method ran alone.
+        public var methods: [Method]?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
                     alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?,
                     labelField: String? = nil) {

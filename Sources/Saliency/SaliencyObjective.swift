@@ -72,4 +72,19 @@ public enum SaliencyObjective: Sendable, Equatable {
         case .filter(let layer, _): layer
         }
     }
+
+    /// The objective's value per item for the latest forward pass (`outputs` are its outputs).
+    func values(of model: Model, outputs: [Tensor]) -> [Double] {
+        switch self {
+        case .output(let index, let unit):
+            let output = outputs[index]
+            return (0..<output.batchSize).map { Double(output.scalars[$0 * output.itemCount + unit]) }
+        case .filter(let layer, let filter):
+            let activation = model.activation(of: layer)!
+            let (channels, positions) = (activation.shape[3], activation.shape[1] * activation.shape[2])
+            return (0..<activation.batchSize).map { item in
+                (0..<positions).reduce(0.0) { $0 + Double(activation.scalars[(item * positions + $1) * channels + filter]) } / Double(positions)
+            }
+        }
+    }
 }

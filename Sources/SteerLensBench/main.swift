@@ -10,6 +10,7 @@ import VideoIO
 ///     steerlens-bench engine [--repetitions R] [--batch B] [--lanes L --blas-threads T]
 ///                                               PilotNet forward + backward vs the same sgemm calls alone
 ///     steerlens-bench saliency [--repetitions R] three keras-vis maps for PilotNet vs tf-keras-vis and GradientTape
+///     steerlens-bench methods [--repetitions R] [--batch B]  frames/s per explanation method beside the gradient method's
 ///     steerlens-bench analyze [--peer-frames N]  end-to-end analyze (PNG streams, --png-every 10, RSS) vs the Python peers
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -36,6 +37,8 @@ do {
                 ? [.init(lanes: max(lanes, 1), blasThreads: max(threads, 1))] : EngineBenchmark.Configuration.all)
     case "saliency":
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+    case "methods":
+        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)), batch: Int(option("--batch", default: 32)))
     case "analyze":
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     case "clip":
@@ -49,9 +52,10 @@ do {
         try MemoryBenchmark.run(directory: workDirectory)
         try EngineBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
+        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)))
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | analyze | all]")
         exit(64)
     }
 } catch {

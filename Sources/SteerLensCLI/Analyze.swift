@@ -41,13 +41,14 @@ enum MaintainScale: String, ExpressibleByArgument, CaseIterable {
 /// `steerlens analyze`: saliency maps for every frame of one or more clips.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics) for every selected frame and write overlays and an HTML review report.",
+        abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics, or other --method) for every selected frame and write overlays and an HTML review report.",
         discussion: """
         One forward and one backward pass per batch serve every map. Writes DIR/index.html (the review \
         page), DIR/frames.csv (frame,time_s,prediction,label,error and map statistics), DIR/run.json, \
         DIR/frames/<frame>.png and DIR/<kind>/<frame>.png overlays (every --png-every frames); with \
         --save-maps npy also DIR/maps/<kind>/<frame>.npy (float32 H×W at model-input resolution, values \
-        in [0, 1]) and DIR/gradients/<frame>.npy (∂y/∂x, float32 H×W×C). DIR defaults to \
+        in [0, 1]) and DIR/gradients/<frame>.npy (∂y/∂x, float32 H×W×C). Other methods write \
+        DIR/<method>/<kind>/<frame>.png and DIR/maps/<method>/<kind>/<frame>.npy. DIR defaults to \
         Reports/<input-stem>/; with several inputs and --out, DIR is OUT/<input-stem>/. The directory \
         appears only when the run completes; Ctrl-C exits 130 and leaves nothing.
         """
@@ -127,6 +128,7 @@ struct Analyze: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @OptionGroup var methodOptions: MethodOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
 
@@ -160,7 +162,8 @@ struct Analyze: ParsableCommand {
             // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
             let request = ExplanationRequest(kinds: try mapKinds(), output: modelOptions.output, unit: unit ?? 0,
                                              filter: layer.map { ($0, filter!) }, backpropModifier: backpropModifier,
-                                             keepChannels: keepChannels, explainsBin: unit != nil)
+                                             keepChannels: keepChannels, explainsBin: unit != nil,
+                                             methods: methodOptions.selected, methodSettings: methodOptions.settings)
             let session = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let destinations = try inputs.map(destination(for:))

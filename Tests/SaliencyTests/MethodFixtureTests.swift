@@ -143,6 +143,99 @@ final class MethodFixtureTests: XCTestCase {
         }
     }
 
+    // MARK: SmoothGrad
+
+    /// tf-keras-vis Saliency(smooth_samples=4, smooth_noise=0.2) with the fixture's noise supplied.
+    func testSmoothGradMatchesTfKerasVisWithSuppliedNoise() throws {
+        for name in Self.cases {
+            let (model, input) = try load(name)
+            let noise = try reference(name, "smoothgrad_noise")  // (S, N, H, W, C)
+            let (samples, items, perItem) = (noise.shape[0], noise.shape[1], input.itemCount)
+            let supplied: SmoothGradExplainer.NoiseSource = { item, count in
+                precondition(count == samples * perItem)
+                var values: [Float] = []
+                for sample in 0..<samples {
+                    let start: Int = (sample * items + item) * perItem
+                    values += noise.values[start..<(start + perItem)]
+                }
+                return values
+            }
+            let explainer = try SmoothGradExplainer(model: model, objective: .output(index: 0, unit: 0), kinds: SaliencyMapKind.steering,
+                                                    samples: samples, noiseLevel: 0.2, noise: supplied)
+            let result = try explainer.explain(input, outputs: try model.forward(input))
+            for kind in [SaliencyMapKind.increase, .decrease] {
+                assertClose(result.maps[kind]!.display.scalars, try reference(name, "smoothgrad_\(kind.name)"), atol: 2e-4, "\(name) smoothgrad \(kind)")
+            }
+        }
+    }
+
+    func testNoiseGeneratorIsSeededPerImageAndStandardNormal() {
+        var first = NoiseGenerator(seed: 7, item: 3), again = NoiseGenerator(seed: 7, item: 3), other = NoiseGenerator(seed: 7, item: 4)
+        let values = first.normals(20_000)
+        XCTAssertEqual(values, again.normals(20_000))
+        XCTAssertNotEqual(Array(values.prefix(10)), other.normals(10))
+        let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(values.count)
+        XCTAssertEqual(mean, 0, accuracy: 0.03)
+        XCTAssertEqual(variance, 1, accuracy: 0.05)
+    }
+
+    // MARK: Integrated gradients
+
+    func testIntegratedGradientsMatchTensorFlowAndCompleteness() throws {
+        for name in Self.cases {
+            let (model, input) = try load(name)
+            let explainer = try IntegratedGradientsExplainer(model: model, objective: .output(index: 0, unit: 0), kinds: [.increase], steps: 16, baseline: .black)
+            let result = try explainer.explain(input, outputs: try model.forward(input))
+            let expected = try reference(name, "ig_attribution")
+            let scale = expected.values.map(abs).max()!
+            assertClose(explainer.lastAttribution!.scalars, expected, atol: 1e-3 * scale, "\(name) integrated gradients")
+            // Completeness: the same error TensorFlow's attribution has (the rule's, not ours).
+            let outputs = try reference(name, "ig_outputs")
+            let errors = try XCTUnwrap(result.diagnostics["completeness_error"])
+            let perItem = input.itemCount
+            for item in 0..<input.shape[0] {
+                let tfSum = expected.values[(item * perItem)..<((item + 1) * perItem)].reduce(0.0) { $0 + Double($1) }
+                let tfError = abs(tfSum - Double(outputs.values[item * 2] - outputs.values[item * 2 + 1]))
+                XCTAssertEqual(errors[item], tfError, accuracy: 1e-3 * max(1, abs(tfSum)), "\(name) item \(item)")
+            }
+        }
+    }
+
+    /// Completeness improves with steps: the trapezoid error shrinks as the path is sampled finer.
+    func testIntegratedGradientsCompletenessErrorShrinksWithSteps() throws {
+        let (model, input) = try load("pilotnet_elu")
+        func error(_ steps: Int, _ baseline: IntegratedGradientsExplainer.Baseline) throws -> Double {
+            let explainer = try IntegratedGradientsExplainer(model: model, objective: .output(index: 0, unit: 0), kinds: [.increase], steps: steps, baseline: baseline)
+            return try explainer.explain(input, outputs: try model.forward(input)).diagnostics["completeness_error"]!.reduce(0, +)
+        }
+        for baseline in IntegratedGradientsExplainer.Baseline.allCases {
+            let coarse = try error(2, baseline), fine = try error(64, baseline)
+            XCTAssertLessThan(fine, coarse, "\(baseline)")
+            XCTAssertLessThan(fine, 1e-3, "\(baseline)")
+        }
+    }
+
+    // MARK: Occlusion
+
+    /// Occluding a pixel the model never reads (a zero first-layer kernel column) changes nothing;
+    /// the map equals the drop measured by hand for a patch covering the whole image.
+    func testOcclusionOfTheWholeImageIsTheOutputDrop() throws {
+        let (model, input) = try load("pilotnet_relu")
+        let explainer = try OcclusionExplainer(model: model, objective: .output(index: 0, unit: 0), kinds: [.increase, .decrease], patch: 64, stride: 64)
+        let outputs = try model.forward(input)
+        let result = try explainer.explain(input, outputs: outputs)
+        let original = outputs[0].scalars
+        let filled = try model.forward(IntegratedGradientsExplainer.baseline(.mean, for: input))[0].scalars
+        let count = input.shape[1] * input.shape[2]
+        for item in 0..<input.shape[0] {
+            let drop = original[item] - filled[item]
+            XCTAssertEqual(result.maps[.increase]!.importance.scalars[item * count], max(drop, 0), accuracy: 1e-5)
+            XCTAssertEqual(result.maps[.decrease]!.importance.scalars[item * count + count - 1], max(-drop, 0), accuracy: 1e-5)
+        }
+        XCTAssertEqual(OcclusionExplainer.positions(size: 66, patch: 16, stride: 8), [0, 8, 16, 24, 32, 40, 48, 50])
+    }
+
     // MARK: Real third-party models (skipped without ../shared/data)
 
     func testVisualBackPropAndGradCAMOnRealPilotNet() throws {

@@ -9,7 +9,8 @@ import XCTest
 final class RunSchemaTests: XCTestCase {
     func testRunJSONMatchesTheSchema() throws {
         let out = AnalyzeReportTests.directory.appendingPathComponent("schema")
-        for (name, extra) in [("plain", [String]()), ("guided", ["--maps", "increase,absolute", "--backprop-modifier", "guided", "--labels", AnalyzeReportTests.labels.path])] {
+        for (name, extra) in [("plain", [String]()), ("guided", ["--maps", "increase,absolute", "--backprop-modifier", "guided", "--labels", AnalyzeReportTests.labels.path]),
+                              ("methods", ["--method", "gradcam", "--method", "integrated-gradients", "--ig-steps", "2", "--max-frames", "3"])] {
             let run = out.appendingPathComponent(name)
             let result = try SteerLensBinary.run(["analyze", AnalyzeReportTests.hostileClip.path, "--model", AnalyzeReportTests.model, "--out", run.path,
                                                   "--png-every", "0", "--quiet", "--overwrite"] + extra)
