@@ -25,12 +25,18 @@ public struct ExplainerSanityMethod: SanityMethod {
     public let methods: [ExplanationMethod]
     public let settings: MethodSettings
 
-    public init(objective: SaliencyObjective, kinds: [SaliencyMapKind], backpropModifier: BackpropModifier? = nil,
-                methods: [ExplanationMethod] = [.gradient], settings: MethodSettings = MethodSettings()) {
+    /// The maps every suite makes (some methods have their own kinds: VisualBackProp's `mask`).
+    private let methodMaps: [MethodMap]
+
+    /// - Parameter model: the trained model, to find the maps the methods make (and to fail early on a
+    ///   method the model does not support).
+    public init(model: Model, objective: SaliencyObjective, kinds: [SaliencyMapKind], backpropModifier: BackpropModifier? = nil,
+                methods: [ExplanationMethod] = [.gradient], settings: MethodSettings = MethodSettings()) throws {
         (self.objective, self.kinds, self.backpropModifier, self.methods, self.settings) = (objective, kinds, backpropModifier, methods, settings)
+        let engine = try SaliencyEngine(model: model, objective: objective, backpropModifier: backpropModifier, kinds: kinds)
+        methodMaps = try ExplainerFactory.suite(engine: engine, methods: methods, settings: settings).maps
     }
 
-    private var methodMaps: [MethodMap] { methods.flatMap { method in kinds.map { MethodMap(method: method, kind: $0) } } }
     public var mapNames: [String] { methodMaps.map(\.name) }
 
     public func maps(model: Model, batch: Tensor) throws -> [String: [[Float]]] {

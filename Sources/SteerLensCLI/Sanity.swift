@@ -26,7 +26,7 @@ struct Sanity: ParsableCommand {
     var maps: String = "increase,decrease,maintain"
 
     @Option(name: .customLong("method"), parsing: .singleValue,
-            help: ArgumentHelp("Explanation method to check (repeatable): gradient (default), gradcam or visualbackprop.", valueName: "name"))
+            help: ArgumentHelp("Explanation method to check (repeatable, analyze's default settings): gradient (default), gradcam, smoothgrad, integrated-gradients, visualbackprop or occlusion.", valueName: "name"))
     var methodNames: [String] = []
 
     @Option(help: ArgumentHelp("Model output to explain: its index or name (default: the sidecar's, else the first).", valueName: "index|name"))
@@ -85,7 +85,8 @@ struct Sanity: ParsableCommand {
             let request = ExplanationRequest(kinds: try kinds(), output: output)
             let session = try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
             let engine = session.explainer, methods = try methods()
-            let check = SanityCheck(model: session.loaded.model, method: ExplainerSanityMethod(objective: engine.objective, kinds: engine.kinds, methods: methods),
+            let check = SanityCheck(model: session.loaded.model, method: try ExplainerSanityMethod(model: session.loaded.model, objective: engine.objective,
+                                                                                                      kinds: engine.kinds, methods: methods),
                                     seed: seed, threshold: threshold)
             Interruption.shared.install()
             let destination = URL(fileURLWithPath: out ?? "Reports/sanity-" + ClipNaming.stem(input))

@@ -47,7 +47,7 @@ final class SanityCheckTests: XCTestCase {
     func testGradientPassesAndAnEdgeDetectorIsFlagged() throws {
         let (model, batch) = try fixture()
         XCTAssertEqual(model.reinitialisableLayerNames, ["conv1", "conv2", "conv3", "fc1", "steering"])
-        let gradient = SanityCheck(model: model, method: ExplainerSanityMethod(objective: .output(index: 0, unit: 0), kinds: [.increase, .decrease]), seed: 3)
+        let gradient = SanityCheck(model: model, method: try ExplainerSanityMethod(model: model, objective: .output(index: 0, unit: 0), kinds: [.increase, .decrease]), seed: 3)
         let steps = try gradient.cascade(batch)
         XCTAssertEqual(steps.map(\.layer), ["steering", "fc1", "conv3", "conv2", "conv1"], "from the output down")
         XCTAssertEqual(steps.last?.randomised.count, 5)
@@ -69,6 +69,17 @@ final class SanityCheckTests: XCTestCase {
         let page = try flagged.renderPage()
         XCTAssertTrue(page.contains("FLAGGED"))
         XCTAssertEqual(HTMLStructure(page).problems, [])
+    }
+
+    /// Methods with kinds of their own (VisualBackProp's `mask`) name their maps like `analyze`.
+    func testEveryMethodRunsThroughTheCascade() throws {
+        let (model, batch) = try fixture()
+        let method = try ExplainerSanityMethod(model: model, objective: .output(index: 0, unit: 0), kinds: [.increase],
+                                               methods: [.gradient, .gradcam, .visualbackprop])
+        XCTAssertEqual(method.mapNames, ["increase", "gradcam/increase", "visualbackprop/mask"])
+        let steps = try SanityCheck(model: model, method: method, seed: 3).cascade(batch)
+        XCTAssertEqual(Set(steps[0].maps.keys), Set(method.mapNames))
+        XCTAssertTrue(steps.allSatisfy { $0.maps.values.allSatisfy { $0.spearman.isFinite && $0.ssim.isFinite } })
     }
 
     /// Re-initialisation is seeded, keeps the graph, touches only the named layers and follows Glorot's limit.
