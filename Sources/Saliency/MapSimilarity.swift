@@ -2,9 +2,11 @@
 /// for Saliency Maps", arXiv 1810.03292) measure it: Spearman rank correlation and SSIM.
 public enum MapSimilarity {
     /// Spearman's rank correlation: the Pearson correlation of the ranks, ties given their average rank
-    /// (as `scipy.stats.spearmanr`). 1 for identical orderings; 0 when either map is constant.
+    /// (as `scipy.stats.spearmanr`). 1 for identical maps (also identical constant ones, e.g. two empty
+    /// VisualBackProp masks, where SciPy returns NaN); 0 when one map is constant and the other is not.
     public static func spearman(_ first: [Float], _ second: [Float]) -> Double {
         precondition(first.count == second.count, "maps differ in size")
+        if first == second { return 1 }
         return pearson(ranks(first), ranks(second))
     }
 

@@ -153,5 +153,7 @@ final class FaithfulnessTests: XCTestCase {
             XCTAssertEqual(MapSimilarity.ssim(first, second, height: height, width: width), reference.ssim[pair], accuracy: 1e-6, "ssim \(pair)")
         }
         XCTAssertEqual(MapSimilarity.ranks([3, 1, 3, 2]), [3.5, 1, 3.5, 2])
+        XCTAssertEqual(MapSimilarity.spearman([0, 0, 0], [0, 0, 0]), 1, "an unchanged empty map is unchanged")
+        XCTAssertEqual(MapSimilarity.spearman([0, 0, 0], [0, 1, 2]), 0)
     }
 }
