@@ -14,7 +14,7 @@ struct FaithfulnessSection {
     let rows: [Row]
     let plots: [Plot]
     static let width = 460.0, height = 240.0
-    static let left = 44.0, right = 450.0, top = 10.0, bottom = 210.0
+    static let left = 44.0, right = 430.0, top = 10.0, bottom = 210.0
     static let palette = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0a7c86", "#cf222e", "#57606a"]
 
     init?(_ summary: FaithfulnessSummary?, order: [String]) {
@@ -59,11 +59,11 @@ struct FaithfulnessSection {
 <section id="faithfulness-section">
   <h2>Faithfulness (deletion / insertion)</h2>
   <p style="color:var(--muted);max-width:900px">Every {{every}}-th analysed frame ({{framesScored}} frames): the top-ranked pixels of each map are replaced by the baseline, {{baseline}}, in 5 % steps (deletion), or revealed from it (insertion), and the prediction is recomputed. Curves are normalised as |f(x<sub>k</sub>) − f(baseline)| / |f(x) − f(baseline)| (1 = the frame's own prediction, 0 = the baseline's; values above 1 mean the perturbed frame moved further from the baseline than the frame itself) and averaged over frames. Area under the deletion curve: lower is more faithful (★ = lowest); insertion: higher is better. A map should beat the seeded random ranking.</p>
-  <div class="reviews">
-    <div><table><tr><th>map</th><th>deletion AUC</th><th>insertion AUC</th><th>frames beating random (deletion)</th><th>frames</th></tr>{{#rows}}<tr>{{#cells}}<td>{{.}}</td>{{/cells}}</tr>{{/rows}}</table></div>
+  <table id="faithfulness-table"><tr><th>map</th><th>deletion AUC ↓</th><th>insertion AUC ↑</th><th>frames beating random (deletion)</th><th>frames</th></tr>{{#rows}}<tr>{{#cells}}<td>{{.}}</td>{{/cells}}</tr>{{/rows}}</table>
+  <div class="reviews" style="margin-top:10px">
     {{#plots}}<div class="panel"><h3 style="font-size:14px;margin:0 0 6px">{{title}}</h3>
       <svg class="faithfulness-plot" viewBox="0 0 460 240" role="img" aria-label="{{title}}" style="width:100%;height:auto">
-        {{#yTicks}}<line x1="44" x2="450" y1="{{position}}" y2="{{position}}" stroke="#eef1f5"/><text x="4" y="{{position}}" dy="4">{{label}}</text>{{/yTicks}}
+        {{#yTicks}}<line x1="44" x2="430" y1="{{position}}" y2="{{position}}" stroke="#eef1f5"/><text x="4" y="{{position}}" dy="4">{{label}}</text>{{/yTicks}}
         {{#xTicks}}<text x="{{position}}" y="232" text-anchor="middle">{{label}}</text>{{/xTicks}}
         {{#lines}}<polyline points="{{points}}" fill="none" stroke="{{colour}}" stroke-width="1.6" stroke-dasharray="{{dash}}"><title>{{name}}</title></polyline>{{/lines}}
       </svg>

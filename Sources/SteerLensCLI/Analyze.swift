@@ -123,7 +123,7 @@ struct Analyze: ParsableCommand {
     var video = false
 
     @Option(help: ArgumentHelp("Score the maps of every N-th analysed frame by deletion and insertion curves (42 forward passes per map, plus 42 for a random ranking); 0 = off.", valueName: "N"))
-    var faithfulnessEvery: Int = 30
+    var faithfulnessEvery: Int = 60
 
     @Flag(help: "No progress output.")
     var quiet = false
