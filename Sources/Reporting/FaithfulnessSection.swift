@@ -15,7 +15,7 @@ struct FaithfulnessSection {
     let plots: [Plot]
     static let width = 460.0, height = 240.0
     static let left = 44.0, right = 430.0, top = 10.0, bottom = 210.0
-    static let palette = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0a7c86", "#cf222e", "#57606a"]
+    static let palette = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf8700", "#0a7c86", "#e85aad", "#953800"]
 
     init?(_ summary: FaithfulnessSummary?, order: [String]) {
         guard let summary else { return nil }

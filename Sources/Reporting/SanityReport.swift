@@ -80,7 +80,7 @@ public struct SanityReport: Codable, Sendable {
             let flagged = self.flagged.contains(name)
             return Verdict(name: name, text: flagged
                 ? String(format: "FLAGGED: maps barely change when every layer is randomised (Spearman %.3f ≥ %.2f)", last?.spearman ?? 0, threshold)
-                : String(format: "passes: fully randomised Spearman %.3f, SSIM %.3f (< %.2f)", last?.spearman ?? 0, last?.ssim ?? 0, threshold), flagged: flagged)
+                : String(format: "passes: fully randomised Spearman %.3f (< %.2f), SSIM %.3f", last?.spearman ?? 0, threshold, last?.ssim ?? 0), flagged: flagged)
         }
         let view = View(title: "SteerLens sanity check — \(URL(fileURLWithPath: model).lastPathComponent)", model: model, clip: clip,
                         frames: frames.map(String.init).joined(separator: ", "), initialiser: initialiser, threshold: String(format: "%.2f", threshold),
