@@ -55,6 +55,19 @@ final class AnalyzeReportTests: XCTestCase {
         let csv = try String(contentsOf: out.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertTrue(csv[0].hasPrefix("frame,time_s,prediction,label,error,increase_importance_upper"))
         XCTAssertEqual(csv.count, 61)
+        // Faithfulness (default every 60th frame): frame 0 scored, frame 1 not; areas are finite numbers or empty.
+        let columns = csv[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let auc = columns.indices.filter { columns[$0].hasSuffix("_auc") }
+        XCTAssertEqual(auc.map { columns[$0] }, ["increase_deletion_auc", "increase_insertion_auc", "decrease_deletion_auc", "decrease_insertion_auc",
+                                                "maintain_deletion_auc", "maintain_insertion_auc", "random_deletion_auc", "random_insertion_auc"])
+        let (scored, unscored) = (csv[1].split(separator: ",", omittingEmptySubsequences: false), csv[2].split(separator: ",", omittingEmptySubsequences: false))
+        XCTAssertTrue(auc.allSatisfy { unscored[$0].isEmpty }, String(csv[2]))
+        XCTAssertTrue(auc.allSatisfy { scored[$0].isEmpty || Double(scored[$0])?.isFinite == true }, String(csv[1]))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any]
+        let frames = try XCTUnwrap(json?["frames"] as? [[String: Any]])
+        XCTAssertNotNil(frames[0]["faithfulness"])
+        XCTAssertNil(frames[1]["faithfulness"])
+        XCTAssertEqual(((json?["summary"] as? [String: Any])?["faithfulness"] as? [String: Any])?["framesScored"] as? Int, 1)
         struct Run: Decodable {
             struct Summary: Decodable { let labelledFrames: Int; let meanAbsoluteError: Double? }
             let summary: Summary
