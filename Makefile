@@ -102,7 +102,7 @@ readme-check: build
 		$(SWIFT) test --skip-build --disable-swift-testing --filter ReadmeTranscriptTests
 
 # The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
-HELP_COMMANDS := probe frames inspect predict analyze compare check merge
+HELP_COMMANDS := probe frames inspect predict analyze compare check merge sanity
 help-fixtures: build
 	@mkdir -p Tests/Fixtures/help
 	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt

@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Reporting", "Saliency", "NeuralNet", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Reporting", "Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["Analysis", "VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

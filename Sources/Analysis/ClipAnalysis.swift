@@ -64,6 +64,8 @@ public struct ClipAnalysis {
     public let reading: ReadSettings
     /// The SteerLens version recorded in run.json.
     public let version: String
+    /// `--faithfulness-every`: score every N-th analysed frame's maps by deletion/insertion (0 = off).
+    public var faithfulnessEvery = 0
 
     private var suite: ExplanationSuite { session.explainers }
     private var modelInput: ModelInput { session.modelInput }
@@ -106,7 +108,9 @@ public struct ClipAnalysis {
             let gridMaps = maps.filter { $0.method == .gradient }
             let grids = gridMaps.isEmpty ? nil : try NPYStreamWriter(url: staging.appendingPathComponent("saliency-grid.npy"),
                                                                      rowShape: [gridMaps.count, grid.size.height, grid.size.width])
-            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids.map { ($0, gridMaps) }, into: staging)
+            let scorer = try FaithfulnessScorer(every: faithfulnessEvery, session: session, frameSize: frameSize)
+            let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids.map { ($0, gridMaps) },
+                                      scorer: scorer, into: staging)
             reader.printWarnings()
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
@@ -114,8 +118,11 @@ public struct ClipAnalysis {
             try grids?.finish()
             let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version,
                                                methodSettings: session.methodSettings)
-            let report = assembler.report(entries, reader: reader, labels: labels, geometry: geometry, maps: maps, elapsed: Date().timeIntervalSince(started))
-            try FramesTable(maps: maps.map(\.name), diagnostics: Self.diagnosticNames(entries)).write(entries, to: staging.appendingPathComponent("frames.csv"))
+            var report = assembler.report(entries, reader: reader, labels: labels, geometry: geometry, maps: maps, elapsed: Date().timeIntervalSince(started))
+            report.summary.faithfulness = scorer.summary(mapNames: maps.map(\.name))
+            report.settings.faithfulnessEvery = faithfulnessEvery
+            try FramesTable(maps: maps.map(\.name), diagnostics: Self.diagnosticNames(entries), faithfulness: faithfulnessEvery > 0)
+                .write(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))
             let page = try ReportPage.render(report, kinds: imageWriter == nil ? [] : maps.map(\.name),
                                              video: images.video && imageWriter != nil ? "panel.mp4" : nil)
@@ -142,7 +149,7 @@ public struct ClipAnalysis {
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
     private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid,
-                         grids: (writer: NPYStreamWriter, maps: [MethodMap])?, into directory: URL) throws -> [RunReport.FrameEntry] {
+                         grids: (writer: NPYStreamWriter, maps: [MethodMap])?, scorer: FaithfulnessScorer, into directory: URL) throws -> [RunReport.FrameEntry] {
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let maps = suite.maps
         let keepChannels = session.explainer.keepChannels
@@ -168,15 +175,23 @@ public struct ClipAnalysis {
                         (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
                     })
                     let first = flat[maps[0]]!
-                    let entry = RunReport.FrameEntry(
+                    var entry = RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        maps: Dictionary(flat.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
-                                         uniquingKeysWith: { first, _ in first }),
+                        // Region shares from each method's own importance, never from the min-max display map.
+                        regionShares: Dictionary(frameMaps.importance.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
+                                                 uniquingKeysWith: { first, _ in first }),
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
                         diagnostics: frameMaps.diagnostics)
                     previousMap = first
+                    if scorer.scores(position: entries.count) {
+                        // Pixels ranked by importance (the display map of a gradient map ranks negative
+                        // gradients too; its importance ties them at 0).
+                        let count = height * width * channels
+                        entry.faithfulness = try scorer.score(item: Array(inputs[0].scalars[(item * count)..<((item + 1) * count)]),
+                                                              maps: maps.map { ($0.name, frameMaps.importance[$0]!) }, frame: frame.index)
+                    }
                     if let grids { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) }
                     if entry.hasImages {
                         try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (Self.overlayKind($0.key), $0.value) }))

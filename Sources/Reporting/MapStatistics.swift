@@ -1,5 +1,8 @@
 /// Where a map's mass lies, at model-input resolution: shares of the total in the upper/middle/lower
 /// thirds and left/right halves of the crop (each group sums to 1; all zeros for an empty map).
+/// `analyze` computes them from each map's own importance (attribution magnitude), never from the
+/// min-max-normalised display maps, where a zero gradient sits mid-scale and every share reads close to
+/// the area share.
 public struct MapStatistics: Sendable, Codable, Equatable {
     public var upper: Double
     public var middle: Double

@@ -11,7 +11,7 @@ public enum ReportPage {
     ///   - kinds: map folders with overlay PNGs, in display order (e.g. increase, decrease, maintain).
     ///   - video: file name of the panel video next to the page, if one was written.
     public static func render(_ report: RunReport, kinds: [String], video: String? = nil) throws -> String {
-        let template = try MustacheTemplate(string: ReportTemplate.html)
+        let template = try MustacheTemplate(string: ReportTemplate.html.replacingOccurrences(of: "FAITHFULNESS_SECTION", with: FaithfulnessSection.template))
         return template.render(try PageView(report, kinds: kinds, video: video))
     }
 
@@ -52,7 +52,8 @@ struct PageView {
     // Sections.
     let reviews: [Review]
     let perSecond: [Row]
-    let massShares: [Row]
+    let regionShares: [Row]
+    let faithfulness: FaithfulnessSection?
     let layers: [Row]
     let lambdas: [String]
     let settings: [Setting]
@@ -130,10 +131,12 @@ struct PageView {
         ].compactMap { $0 }
 
         perSecond = summary.perSecond.map { Row(cells: ["\($0.second)", "\($0.frames)", number($0.meanPrediction), number($0.meanAbsoluteError)]) }
-        massShares = summary.massShares.keys.sorted { (kinds.firstIndex(of: $0) ?? 99, $0) < (kinds.firstIndex(of: $1) ?? 99, $1) }.map { name in
-            let share = summary.massShares[name]!
+        let shares = summary.regionShares ?? [:]
+        regionShares = shares.keys.sorted { (kinds.firstIndex(of: $0) ?? 99, $0) < (kinds.firstIndex(of: $1) ?? 99, $1) }.map { name in
+            let share = shares[name]!
             return Row(cells: [name] + [share.upper, share.middle, share.lower, share.left, share.right].map { String(format: "%.1f %%", 100 * $0) })
         }
+        faithfulness = FaithfulnessSection(summary.faithfulness, order: kinds.isEmpty ? report.settings.explanation?.maps.map(\.name) ?? [] : kinds)
         layers = report.model.layers.map { Row(cells: [$0.name, $0.className, "(" + $0.outputShape.map(String.init).joined(separator: ", ") + ")", "\($0.parameters)"]) }
         lambdas = report.model.lambdas
         let model = report.model, clip = report.clip, preprocessing = report.settings.preprocessing

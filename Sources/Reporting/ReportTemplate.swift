@@ -87,13 +87,18 @@ enum ReportTemplate {
   </div>
 </section>
 
+{{#faithfulness}}
+FAITHFULNESS_SECTION
+{{/faithfulness}}
+
 <section id="statistics-section">
   <h2>Statistics</h2>
   <div class="reviews">
     <div><h3 style="font-size:14px">Per second</h3>
       <table><tr><th>second</th><th>frames</th><th>mean prediction</th><th>MAE</th></tr>{{#perSecond}}<tr>{{#cells}}<td>{{.}}</td>{{/cells}}</tr>{{/perSecond}}</table></div>
-    <div><h3 style="font-size:14px">Saliency mass share (model input)</h3>
-      <table><tr><th>map</th><th>upper ⅓</th><th>middle ⅓</th><th>lower ⅓</th><th>left ½</th><th>right ½</th></tr>{{#massShares}}<tr>{{#cells}}<td>{{.}}</td>{{/cells}}</tr>{{/massShares}}</table></div>
+    <div><h3 style="font-size:14px">Where the importance lies (model input)</h3>
+      <table><tr><th>map</th><th>upper ⅓</th><th>middle ⅓</th><th>lower ⅓</th><th>left ½</th><th>right ½</th></tr>{{#regionShares}}<tr>{{#cells}}<td>{{.}}</td>{{/cells}}</tr>{{/regionShares}}</table>
+      <p id="region-definition" style="color:var(--muted);font-size:12px;max-width:520px">Shares of each map's own attribution magnitude, summed over the model-input pixels of each region and averaged over frames: for the gradient maps the positive part of the modified gradient's channel maximum, max(0, max<sub>c</sub> modifier(∂y/∂x)) — where the prediction would rise (increase) or fall (decrease); maintain is 1/|∂y/∂x|, dominated by the flattest pixels. Not the display maps, whose min-max scaling puts a zero gradient mid-scale. A middle column of an odd width counts half to each side.</p></div>
   </div>
 </section>
 

@@ -139,6 +139,8 @@ public struct RunReport: Codable, Sendable {
         /// The dataset field the labels came from (`user/angle`, `steering`, …), when recorded in the input.
         public var labelField: String?
         public var explanation: Explanation?
+        /// `--faithfulness-every` (0 = off; absent in files written before SteerLens scored faithfulness).
+        public var faithfulnessEvery: Int?
         /// The explanation methods and their maps; absent when the gradient method ran alone.
         public var methods: [Method]?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
@@ -158,20 +160,25 @@ public struct RunReport: Codable, Sendable {
         public var label: Double?
         /// prediction − label.
         public var error: Double?
-        /// Map name → where its mass lies.
-        public var maps: [String: MapStatistics]
+        /// Map name → where its importance lies: shares of the map's own attribution magnitude (for the
+        /// gradient maps `max(0, max_c modifier(g))`, see `GradientImportance`), not of the display map.
+        /// Absent in files written before SteerLens 0.1 computed it (they had `maps`, shares of the
+        /// min-max-normalised maps, which no longer exist).
+        public var regionShares: [String: MapStatistics]?
         /// 1 − Pearson correlation with the previous analysed frame's first map (nil for the first frame).
         public var saliencyChange: Double?
         /// Overlay PNGs were written for this frame.
         public var hasImages: Bool
+        /// Deletion/insertion areas per map, on frames scored with `--faithfulness-every` (absent otherwise).
+        public var faithfulness: FrameFaithfulness?
         /// What the methods measured about themselves on this frame, e.g.
         /// `integrated-gradients_completeness_error`; absent when no method reports anything.
         public var diagnostics: [String: Double]?
-        public init(frame: Int, time: Double, prediction: Double, label: Double?, maps: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool,
+        public init(frame: Int, time: Double, prediction: Double, label: Double?, regionShares: [String: MapStatistics], saliencyChange: Double?, hasImages: Bool,
                     diagnostics: [String: Double]? = nil) {
             (self.frame, self.time, self.prediction, self.label) = (frame, time, prediction, label)
             error = label.map { prediction - $0 }
-            (self.maps, self.saliencyChange, self.hasImages, self.diagnostics) = (maps, saliencyChange, hasImages, diagnostics)
+            (self.regionShares, self.saliencyChange, self.hasImages, self.diagnostics) = (regionShares, saliencyChange, hasImages, diagnostics)
         }
     }
 
@@ -189,8 +196,10 @@ public struct RunReport: Codable, Sendable {
         public var rootMeanSquareError: Double?
         public var maxAbsoluteError: Double?
         public var perSecond: [SecondSummary]
-        /// Map name → mean mass shares over all frames.
-        public var massShares: [String: MapStatistics]
+        /// Map name → mean importance shares over all frames (see ``FrameEntry/regionShares``).
+        public var regionShares: [String: MapStatistics]?
+        /// Mean faithfulness areas and curves per map (absent when `--faithfulness-every 0`).
+        public var faithfulness: FaithfulnessSummary?
     }
 
     /// The version of this file's layout (`docs/schemas/run.schema.json`); readers refuse others.
@@ -226,14 +235,14 @@ public struct RunReport: Codable, Sendable {
         }
         var shares: [String: MapStatistics] = [:]
         for name in mapNames {
-            let statistics = frames.compactMap { $0.maps[name] }
+            let statistics = frames.compactMap { $0.regionShares?[name] }
             guard !statistics.isEmpty else { continue }
             let count = Double(statistics.count)
             func mean(_ field: KeyPath<MapStatistics, Double>) -> Double { statistics.reduce(0) { $0 + $1[keyPath: field] } / count }
             shares[name] = MapStatistics(upper: mean(\.upper), middle: mean(\.middle), lower: mean(\.lower), left: mean(\.left), right: mean(\.right))
         }
         return Summary(frames: frames.count, labelledFrames: errors.count, meanAbsoluteError: mae, rootMeanSquareError: rmse,
-                       maxAbsoluteError: errors.map(abs).max(), perSecond: perSecond, massShares: shares)
+                       maxAbsoluteError: errors.map(abs).max(), perSecond: perSecond, regionShares: shares)
     }
 
     /// `run.json`, written atomically.

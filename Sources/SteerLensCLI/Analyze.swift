@@ -123,6 +123,9 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Also write the panels as an H.264 video, panel.mp4, which the report plays.")
     var video = false
 
+    @Option(help: ArgumentHelp("Score the maps of every N-th analysed frame by deletion and insertion curves (42 forward passes per map, plus 42 for a random ranking); 0 = off.", valueName: "N"))
+    var faithfulnessEvery: Int = 60
+
     @Flag(help: "No progress output.")
     var quiet = false
 
@@ -135,6 +138,7 @@ struct Analyze: ParsableCommand {
         guard (unit ?? 0) >= 0 else { throw ValidationError("--unit must not be negative") }
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
         guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
+        guard faithfulnessEvery >= 0 else { throw ValidationError("--faithfulness-every must be 0 (off) or positive") }
         if let pngWidth, pngWidth < 16 { throw ValidationError("--png-width must be at least 16 pixels") }
         guard (0...9).contains(pngCompression) else { throw ValidationError("--png-compression must be between 0 and 9") }
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
@@ -171,8 +175,10 @@ struct Analyze: ParsableCommand {
             func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) -> ClipAnalysis {
                 let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
                                                          pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
-                return ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: datasetLabels.labelField),
-                                    reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet), version: SteerLens.version)
+                var analysis = ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: datasetLabels.labelField),
+                                            reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet), version: SteerLens.version)
+                analysis.faithfulnessEvery = faithfulnessEvery
+                return analysis
             }
             if let out, fleet.manifest != nil {
                 let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+import Saliency
 @testable import Reporting
 
 /// The HTML page: well-formed structure, every untrusted value escaped, embedded data parseable.
@@ -10,7 +11,7 @@ final class ReportPageTests: XCTestCase {
             let prediction = sin(Double(index) / 5) * 0.4
             let statistics = MapStatistics(upper: 0.2, middle: 0.3, lower: 0.5, left: 0.4, right: 0.6)
             return RunReport.FrameEntry(frame: index, time: Double(index) / 30, prediction: prediction, label: labels ? prediction + 0.01 * Double(index % 3) : nil,
-                                        maps: ["increase": statistics, "decrease": statistics], saliencyChange: index == 0 ? nil : Double(index % 7) / 10,
+                                        regionShares: ["increase": statistics, "decrease": statistics], saliencyChange: index == 0 ? nil : Double(index % 7) / 10,
                                         hasImages: index % 2 == 0)
         }
         return RunReport(
@@ -39,6 +40,50 @@ final class ReportPageTests: XCTestCase {
         XCTAssertEqual(thumbnails.count, 4 * 8)
         XCTAssertTrue(html.contains("increase/000028.png") || html.contains("increase/000000.png"))
         XCTAssertFalse(html.contains("http://") || html.contains("https://"), "self-contained: no network")
+        XCTAssertTrue(structure.hasElement(id: "region-definition"), "the page states how region shares are defined")
+        XCTAssertFalse(structure.hasElement(id: "faithfulness-section"), "no faithfulness section without scores")
+    }
+
+    /// A run.json written before region shares replaced the display-map `maps`/`massShares` still decodes
+    /// (`check` reads recorded runs), with no region shares.
+    func testOlderRunJSONStillDecodes() throws {
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(report(clip: "a.mp4"))) as? [String: Any])
+        var frames = try XCTUnwrap(object["frames"] as? [[String: Any]])
+        for index in frames.indices { frames[index]["maps"] = frames[index].removeValue(forKey: "regionShares") }
+        var summary = try XCTUnwrap(object["summary"] as? [String: Any])
+        summary["massShares"] = summary.removeValue(forKey: "regionShares")
+        (object["frames"], object["summary"]) = (frames, summary)
+        let old = try JSONDecoder().decode(RunReport.self, from: JSONSerialization.data(withJSONObject: object))
+        XCTAssertEqual(old.frames.count, 30)
+        XCTAssertNil(old.frames[0].regionShares)
+        XCTAssertNil(old.summary.regionShares)
+        XCTAssertEqual(HTMLStructure(try ReportPage.render(old, kinds: ["increase"])).problems, [])
+    }
+
+    /// The faithfulness table and curves: one row per map plus the random ranking, the lowest deletion
+    /// area starred, two plots with one line per map and one for random, names escaped.
+    func testFaithfulnessSection() throws {
+        var run = report(clip: "a.mp4")
+        var accumulator = FaithfulnessAccumulator()
+        let falling = (0...20).map { 1 - Double($0) / 20 }, rising = (0...20).map { Double($0) / 20 }
+        accumulator.add(maps: ["increase": (falling.map { $0 * $0 }, rising), "<b>x</b>": (falling, rising.map { $0 * $0 })], random: (falling, rising))
+        accumulator.add(maps: ["increase": (falling.map { $0 * $0 }, rising), "<b>x</b>": nil], random: (falling, rising))
+        run.summary.faithfulness = accumulator.summary(every: 5, baseline: "black", mapNames: ["increase", "<b>x</b>"])
+        let faithfulness = try XCTUnwrap(run.summary.faithfulness)
+        XCTAssertEqual(faithfulness.framesScored, 2)
+        XCTAssertEqual(faithfulness.maps["increase"]?.frames, 2)
+        XCTAssertEqual(faithfulness.maps["<b>x</b>"]?.frames, 1, "an undefined frame is left out")
+        XCTAssertEqual(faithfulness.maps["increase"]?.meanDeletion ?? 0, Faithfulness.area(falling.map { $0 * $0 }), accuracy: 1e-12)
+        XCTAssertEqual(faithfulness.random.meanDeletion ?? 0, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(faithfulness.maps["increase"]?.beatsRandom, 2)
+        XCTAssertEqual(faithfulness.maps["<b>x</b>"]?.beatsRandom, 0)
+        let html = try ReportPage.render(run, kinds: ["increase", "decrease"])
+        let structure = HTMLStructure(html)
+        XCTAssertEqual(structure.problems, [])
+        XCTAssertTrue(structure.hasElement(id: "faithfulness-section"))
+        XCTAssertFalse(html.contains("<b>x</b>"))
+        XCTAssertEqual(structure.all("polyline").count, 2 + 2 * 3)
+        XCTAssertTrue(html.contains("<td>increase ★</td>"), "the most faithful map by deletion is starred")
     }
 
     func testHostileNamesAreEscapedEverywhere() throws {
@@ -75,7 +120,7 @@ final class ReportPageTests: XCTestCase {
         XCTAssertEqual(summary.rootMeanSquareError!, (5e-4 / 3).squareRoot(), accuracy: 1e-12)
         XCTAssertEqual(summary.maxAbsoluteError!, 0.02, accuracy: 1e-12)
         XCTAssertEqual(summary.perSecond.map(\.second), [0])
-        XCTAssertEqual(summary.massShares["increase"]?.lower ?? 0, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(summary.regionShares?["increase"]?.lower ?? 0, 0.5, accuracy: 1e-12)
         XCTAssertNil(report(clip: "a.mp4", labels: false).summary.meanAbsoluteError)
     }
 

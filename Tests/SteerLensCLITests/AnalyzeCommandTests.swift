@@ -52,7 +52,7 @@ final class AnalyzeCommandTests: XCTestCase {
                                               "--out", destination.path, "--save-maps", "npy"])
         XCTAssertEqual(result.status, 0, result.stderr)
         let csv = try String(contentsOf: destination.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(csv.first?.hasPrefix("frame,time_s,prediction,label,error,increase_upper") == true, "\(csv.first ?? "")")
+        XCTAssertTrue(csv.first?.hasPrefix("frame,time_s,prediction,label,error,increase_importance_upper") == true, "\(csv.first ?? "")")
         XCTAssertEqual(csv.count, 3)
         for kind in ["increase", "decrease", "maintain"] {
             for frame in ["000000", "000001"] {

@@ -36,7 +36,8 @@ final class AnalyzeReportTests: XCTestCase {
         XCTAssertFalse(html.contains("<img src=x onerror=alert(1)>"), "the clip name is escaped")
         XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(1)&gt;.mp4"))
         XCTAssertTrue(structure.hasElement(id: "timeline") && structure.hasElement(id: "viewer-section"))
-        XCTAssertEqual(structure.all("polyline").count, 2, "predictions and labels")
+        XCTAssertEqual(structure.all("polyline").count, 2 + 2 * 4, "predictions and labels; deletion and insertion curves of 3 maps and the random ranking")
+        XCTAssertTrue(structure.hasElement(id: "faithfulness-section"))
         XCTAssertEqual(structure.all("video").count, 1)
 
         // Every 3rd of 60 frames: 20 images per stream, 120 px wide, height keeps 160:96 → 72.
@@ -52,8 +53,21 @@ final class AnalyzeReportTests: XCTestCase {
         XCTAssertEqual(try FFprobeStream.probe(out.appendingPathComponent("panel.mp4").path).nb_read_frames, "20")
 
         let csv = try String(contentsOf: out.appendingPathComponent("frames.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertTrue(csv[0].hasPrefix("frame,time_s,prediction,label,error,increase_upper"))
+        XCTAssertTrue(csv[0].hasPrefix("frame,time_s,prediction,label,error,increase_importance_upper"))
         XCTAssertEqual(csv.count, 61)
+        // Faithfulness (default every 60th frame): frame 0 scored, frame 1 not; areas are finite numbers or empty.
+        let columns = csv[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let auc = columns.indices.filter { columns[$0].hasSuffix("_auc") }
+        XCTAssertEqual(auc.map { columns[$0] }, ["increase_deletion_auc", "increase_insertion_auc", "decrease_deletion_auc", "decrease_insertion_auc",
+                                                "maintain_deletion_auc", "maintain_insertion_auc", "random_deletion_auc", "random_insertion_auc"])
+        let (scored, unscored) = (csv[1].split(separator: ",", omittingEmptySubsequences: false), csv[2].split(separator: ",", omittingEmptySubsequences: false))
+        XCTAssertTrue(auc.allSatisfy { unscored[$0].isEmpty }, String(csv[2]))
+        XCTAssertTrue(auc.allSatisfy { scored[$0].isEmpty || Double(scored[$0])?.isFinite == true }, String(csv[1]))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as? [String: Any]
+        let frames = try XCTUnwrap(json?["frames"] as? [[String: Any]])
+        XCTAssertNotNil(frames[0]["faithfulness"])
+        XCTAssertNil(frames[1]["faithfulness"])
+        XCTAssertEqual(((json?["summary"] as? [String: Any])?["faithfulness"] as? [String: Any])?["framesScored"] as? Int, 1)
         struct Run: Decodable {
             struct Summary: Decodable { let labelledFrames: Int; let meanAbsoluteError: Double? }
             let summary: Summary

@@ -28,8 +28,8 @@ final class MethodCommandTests: XCTestCase {
         }
         let csv = try String(contentsOf: out.appendingPathComponent("frames.csv"), encoding: .utf8)
         let header = csv.split(separator: "\n")[0].split(separator: ",").map(String.init)
-        XCTAssertTrue(header.contains("gradcam_increase_upper"))
-        XCTAssertTrue(header.contains("visualbackprop_mask_left"))
+        XCTAssertTrue(header.contains("gradcam_increase_importance_upper"))
+        XCTAssertTrue(header.contains("visualbackprop_mask_importance_left"))
         XCTAssertTrue(header.contains("integrated-gradients_completeness_error"))
         let run = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("run.json"))) as! [String: Any]
         let methods = (run["settings"] as! [String: Any])["methods"] as! [[String: Any]]
