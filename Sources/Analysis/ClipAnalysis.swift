@@ -4,6 +4,7 @@ import ModelImport
 import Reporting
 import Saliency
 import SteerLensSupport
+import Transforms
 import VideoIO
 
 /// One clip through the saliency engine into one output directory: overlays, raw maps, `frames.csv`,
@@ -29,6 +30,8 @@ public struct ClipAnalysis {
     public let selection: ReadOptions
     /// The SteerLens version recorded in run.json.
     public let version: String
+    /// `--transform`: applied to every decoded frame before the preprocessing (nil: the frames as decoded).
+    public var transform: (any FrameTransform)?
 
     private var engine: SaliencyEngine { session.explainer }
     private var modelInput: ModelInput { session.modelInput }
@@ -59,7 +62,8 @@ public struct ClipAnalysis {
     /// Runs the clip through the model into `destination`; nothing is printed.
     public func run() throws -> Outcome {
         let started = Date()
-        let reader = try FrameSources.open(input, options: selection)
+        let decoded = try FrameSources.open(input, options: selection)
+        let reader = try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let labels = try InputLabels.resolve(file: labels, filePath: labelsPath, field: labelField, reader: reader)

@@ -126,6 +126,7 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
+    @OptionGroup var transformOptions: TransformOptions
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -165,10 +166,12 @@ struct Analyze: ParsableCommand {
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                let outcome = try ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
+                var analysis = ClipAnalysis(input: input, destination: destination, session: session, saveMaps: saveMaps != nil,
                                                labels: labelTrack, labelsPath: labels, labelField: datasetLabels.labelField, images: images,
                                                pngEvery: pngEvery, maintainScale: maintainScale.rawValue, batchSize: batchSize, overwrite: overwrite,
-                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version).run()
+                                               quiet: quiet, selection: selection.readOptions, version: SteerLens.version)
+                analysis.transform = try transformOptions.chain()
+                let outcome = try analysis.run()
                 printError(outcome.summary)
                 try StandardOutput.line(outcome.index.path)
             }

@@ -27,6 +27,7 @@ struct Predict: ParsableCommand {
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
     @OptionGroup var datasetLabels: DatasetLabelOptions
+    @OptionGroup var transformOptions: TransformOptions
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -36,7 +37,7 @@ struct Predict: ParsableCommand {
         try reportingFailures("predict") {
             let session = try modelOptions.session(request: ExplanationRequest(kinds: [], output: modelOptions.output, explainsBin: false),
                                                    explains: false, preprocessing: preprocessing)
-            let reader = try FrameSources.open(input, options: selection.readOptions)
+            let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
             defer { reader.printWarnings() }
             // A tub or driving log prints its recorded labels beside the predictions.
             let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track

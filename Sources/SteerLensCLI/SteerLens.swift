@@ -16,7 +16,7 @@ struct SteerLens: ParsableCommand {
         SIGTERM).
         """,
         version: version,
-        subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self]
+        subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self, Stress.self]
     )
 
     /// Ignores SIGPIPE, so that a closed standard output is a write error SteerLens reports (exit 74)
