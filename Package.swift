@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["Analysis", "Transforms", "ModelImport", "VideoIO", "SteerLensSupport", "NeuralNet", "Saliency"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "Saliency"]),
         .target(name: "DemoData", dependencies: ["VideoIO", "SteerLensSupport"]),
         .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Reporting", "Saliency", "NeuralNet", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transforms", "Reporting", "Saliency", "NeuralNet", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "TransformsTests", dependencies: ["Transforms", "VideoIO", "SteerLensSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["Analysis", "VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]

@@ -93,10 +93,18 @@ public struct StressClipPredictions: Sendable {
         public let time: Double
         public let original: Double
         public let label: Double?
+
+        public init(index: Int, time: Double, original: Double, label: Double?) {
+            (self.index, self.time, self.original, self.label) = (index, time, original, label)
+        }
     }
 
     public let clip: String
     public let frames: [FrameRecord]
     /// `[setting][frame]`.
     public let transformed: [[Double]]
+
+    public init(clip: String, frames: [FrameRecord], transformed: [[Double]]) {
+        (self.clip, self.frames, self.transformed) = (clip, frames, transformed)
+    }
 }
