@@ -1,6 +1,7 @@
 # SteerLens — setup, demo, tests, benchmarks. Every target installs what it needs (idempotently).
 #   make demo    set up, build, and run steerlens on the embedded demo (Reports/demo/index.html)
 #   make demo-compare  the regression gate on the demo models (exits 1: the candidate regresses)
+#   make demo-stress   DeepTest's 70 transform settings on the demo clip, baseline and candidate model
 #   make test    set up and run the whole test suite, then the memory checks (what CI runs)
 #   make unit-test     only the test suite (the quick loop while developing)
 #   make memcheck      valgrind memcheck over the decode sweep and the C writers
@@ -15,7 +16,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-compare test unit-test memcheck asan fuzz bench help-fixtures clean
+.PHONY: setup build demo demo-compare demo-stress test unit-test memcheck asan fuzz bench help-fixtures clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -40,6 +41,17 @@ demo-compare: build
 	.build/release/steerlens compare Datasets/demo/drive.mp4 --baseline Datasets/models/pilotnet-demo.h5 \
 		--candidate Datasets/models/pilotnet-demo-candidate.h5 --labels Datasets/demo/labels.csv \
 		--out Reports/demo-compare --overwrite --junit Reports/demo-compare.xml
+
+# Metamorphic stress test of both demo models (DeepTest's suite, every 10th frame, labels: DeepTest's
+# λ·MSE relation); the reports are Reports/demo-stress-{baseline,candidate}/index.html. Both exceed the
+# default 20 % violation limit on this synthetic model, so the exit codes are shown, not propagated.
+demo-stress: build
+	-.build/release/steerlens stress Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo.h5 \
+		--labels Datasets/demo/labels.csv --suite deeptest --every 10 --out Reports/demo-stress-baseline --overwrite \
+		--junit Reports/demo-stress-baseline.xml
+	-.build/release/steerlens stress Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo-candidate.h5 \
+		--labels Datasets/demo/labels.csv --suite deeptest --every 10 --out Reports/demo-stress-candidate --overwrite \
+		--junit Reports/demo-stress-candidate.xml
 
 test: unit-test memcheck asan
 
@@ -80,11 +92,11 @@ bench: setup
 	.build/release/steerlens-bench all
 
 # The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
-HELP_COMMANDS := probe frames inspect predict analyze compare check
+HELP_COMMANDS := probe frames inspect predict analyze compare check stress
 help-fixtures: build
 	@mkdir -p Tests/Fixtures/help
 	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt
 	@for command in $(HELP_COMMANDS); do COLUMNS=80 .build/release/steerlens $$command --help > Tests/Fixtures/help/$$command.txt; done
 
 clean:
-	rm -rf .build .build-asan Reports/demo Reports/demo-compare Reports/demo-compare.xml
+	rm -rf .build .build-asan Reports/demo Reports/demo-compare Reports/demo-compare.xml Reports/demo-stress-*

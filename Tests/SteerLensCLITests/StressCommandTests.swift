@@ -108,3 +108,41 @@ final class StressCommandTests: XCTestCase {
         XCTAssertEqual(size.width, 1280); XCTAssertEqual(size.height, 720)
     }
 }
+
+/// `compare --stress`: the same grid on both demo models.
+final class CompareStressTests: XCTestCase {
+    let datasets = TestPaths.repository.appendingPathComponent("Datasets")
+
+    func testCompareRunsTheSuiteOnBothModels() throws {
+        let folder = try TestPaths.temporaryDirectory(self)
+        let suite = folder.appendingPathComponent("suite.json")
+        try Data(#"{"transforms": ["brightness:60", "rotation:9"]}"#.utf8).write(to: suite)
+        let out = folder.appendingPathComponent("report")
+        let arguments = ["compare", datasets.appendingPathComponent("demo/drive.mp4").path,
+                         "--baseline", datasets.appendingPathComponent("models/pilotnet-demo.h5").path,
+                         "--candidate", datasets.appendingPathComponent("models/pilotnet-demo-candidate.h5").path,
+                         "--every", "150", "--max-frames", "6", "--out", out.path]
+        let result = try SteerLensBinary.run(arguments + ["--stress", suite.path])
+        XCTAssertTrue([0, 1].contains(result.status), result.stderr)
+        XCTAssertTrue(result.stderr.contains("stress (suite): violation rate baseline "), result.stderr)
+        struct Robustness: Decodable {
+            struct Setting: Decodable { let specification: String; let baselineViolationRate: Double; let candidateViolationRate: Double }
+            let settings: [Setting]; let passed: Bool; let baselineViolationRate: Double; let candidateViolationRate: Double
+        }
+        let robustness = try JSONDecoder().decode(Robustness.self, from: Data(contentsOf: out.appendingPathComponent("stress-comparison.json")))
+        XCTAssertEqual(robustness.settings.map(\.specification), ["brightness:60", "rotation:9"])
+        // Without labels both models are judged by δ = 0.1 on the same 6 frames.
+        let mean = (robustness.settings.map(\.candidateViolationRate).reduce(0, +)) / 2
+        XCTAssertEqual(robustness.candidateViolationRate, mean, accuracy: 1e-12)
+        if !robustness.passed { XCTAssertEqual(result.status, 1) }
+
+        // A bad suite fails before anything is compared or written.
+        let broken = folder.appendingPathComponent("broken.json")
+        try Data("[]".utf8).write(to: broken)
+        let other = folder.appendingPathComponent("other")
+        let failed = try SteerLensBinary.run(Array(arguments.dropLast(2)) + ["--out", other.path, "--stress", broken.path])
+        XCTAssertEqual(failed.status, 65, failed.stderr)
+        XCTAssertEqual(failed.stderr.split(separator: "\n").count, 1, failed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: other.path))
+    }
+}
