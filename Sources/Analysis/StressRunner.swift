@@ -71,7 +71,7 @@ public struct StressRunner {
                 Parallelism.forEachLane(lanes) { lane in
                     do {
                         for item in stride(from: lane, to: frames.count, by: lanes) {
-                            let frame = try transform?.apply(frames[item]) ?? frames[item]
+                            let frame = try Self.transformForModel(frames[item], transform: transform, preprocess: modelInput.preprocess)
                             try modelInput.preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }
                     } catch {
@@ -82,6 +82,19 @@ public struct StressRunner {
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
         return Tensor(shape: [frames.count] + modelInput.shape, scalars: scalars)
+    }
+}
+
+extension StressRunner {
+    /// `transform` applied to `frame` for the model: a ``CubicScale`` computes only the rows the
+    /// preprocessing's crop keeps (the model input is the same bytes as from the whole scaled frame).
+    static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> Frame {
+        guard let transform else { return frame }
+        guard let scale = transform as? CubicScale else { return try transform.apply(frame) }
+        let size = scale.outputSize(width: frame.width, height: frame.height)
+        let geometry = try preprocess.geometry(for: PixelSize(width: size.width, height: size.height))
+        // Two rows of margin: the crop is all the resampler reads, the margin only guards that.
+        return try scale.apply(frame, rows: (geometry.cropY - 2)..<(geometry.cropY + geometry.cropSize.height + 2))
     }
 }
 

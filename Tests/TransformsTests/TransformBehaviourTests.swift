@@ -92,3 +92,23 @@ final class TransformBehaviourTests: XCTestCase {
 extension Frame {
     var specificationSize: String { "\(width)x\(height)" }
 }
+
+/// The row-restricted scale (what `stress` feeds a cropping model) equals the full scale on those rows.
+final class CubicScaleRowsTests: XCTestCase {
+    func testRowsEqualTheFullScaleAndTheRestIsBlack() throws {
+        var pixels = [UInt8](repeating: 0, count: 40 * 30 * 3)
+        for index in pixels.indices { pixels[index] = UInt8((index * 37 + index / 7) % 256) }
+        let frame = Frame(index: 0, time: 0, width: 40, height: 30, pixels: pixels)
+        for factor in [1.5, 2.5, 6] {
+            let scale = CubicScale(factor: factor)
+            let full = try scale.apply(frame)
+            let rows = (full.height * 3 / 8)..<(full.height * 9 / 10)
+            let partial = try scale.apply(frame, rows: rows)
+            let rowLength: Int = full.width * 3
+            let kept: Range<Int> = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
+            XCTAssertEqual(Array(partial.pixels[kept]), Array(full.pixels[kept]), "scale \(factor)")
+            let above: Range<Int> = 0..<kept.lowerBound
+            XCTAssertTrue(partial.pixels[above].allSatisfy { $0 == 0 })
+        }
+    }
+}
