@@ -10,7 +10,7 @@ struct SteerLens: ParsableCommand {
         commandName: "steerlens",
         abstract: "Explain and regression-test steering-angle CNNs on dashcam video.",
         discussion: """
-        Exit codes: 0 ok, 1 regression found (compare, check), 64 usage, 65 bad input data (not a \
+        Exit codes: 0 ok, 1 regression found (compare, check, stress), 64 usage, 65 bad input data (not a \
         video, corrupt, bad model), 66 input missing or unreadable, 70 internal error (a bug to \
         report), 73 cannot create output, 74 I/O error while writing, 130 interrupted (Ctrl-C or \
         SIGTERM).
