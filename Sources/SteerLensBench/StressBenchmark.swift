@@ -24,10 +24,12 @@ enum StressBenchmark {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         let start = DispatchTime.now().uptimeNanoseconds
+        let cpuBefore = childrenCPUSeconds()
         try process.run()
         let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let cpu = childrenCPUSeconds() - cpuBefore
         guard [0, 1].contains(process.terminationStatus) else { throw BenchError("steerlens stress failed: \(output)") }
         // "stressed <clip>: N frames × 70 settings = M transformed frames in T s (R transformed frames/s)"
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("stressed ") }),
@@ -37,14 +39,28 @@ enum StressBenchmark {
         }
         let endToEnd = count / seconds
         print(String(format: "  steerlens stress loop:  %8.1f transformed frames/s (%.0f transformed frames)", loop, count))
-        print(String(format: "  steerlens end to end:   %8.1f transformed frames/s (%.1f s with worst-case maps and report)", endToEnd, seconds))
+        print(String(format: "  steerlens end to end:   %8.1f transformed frames/s (%.1f s with worst-case maps and report); %.1f per CPU second (%.1f s user+sys)",
+                     endToEnd, seconds, count / cpu, cpu))
         guard peerFrames > 0 else { return }
+        let peerCPUBefore = childrenCPUSeconds()
         guard let peer = peer(clip: clip, model: model, frames: peerFrames) else {
             print("  peer: unavailable (pip install tensorflow-cpu tf-keras opencv-python-headless)")
             return
         }
+        let peerCPU = childrenCPUSeconds() - peerCPUBefore
+        let peerPerCPU = Double(peerFrames * 70) / peerCPU
         print(String(format: "  python OpenCV + TensorFlow peer (first %d frames x 70): %8.1f transformed frames/s; steerlens loop is %.1fx, end to end %.1fx",
                      peerFrames, peer, loop / peer, endToEnd / peer))
+        print(String(format: "  per CPU second (user+sys, the machine's load aside): steerlens %.1f, peer %.1f (whole process, TensorFlow start-up included): %.1fx",
+                     count / cpu, peerPerCPU, count / cpu / peerPerCPU))
+    }
+
+    /// CPU seconds (user + system) of every finished child process so far.
+    static func childrenCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func peer(clip: String, model: String, frames: Int) -> Double? {
