@@ -210,7 +210,7 @@ public struct StressEvaluation: Sendable {
         return (settingSummaries, clipSummaries, rate, flipRate, checks)
     }
 
-    /// The `count` worst (clip, frame, setting) cases by change, at most one per setting, violating ones first.
+    /// The `count` worst (clip, frame, setting) cases by change, at most one per transform, violating ones first.
     public func worstCases(count: Int) -> [(clip: Int, row: Int, setting: Int)] {
         let mses = clips.map(Self.originalMSE)
         var best: [(clip: Int, row: Int, setting: Int, violated: Bool, change: Double)] = []
@@ -224,7 +224,11 @@ public struct StressEvaluation: Sendable {
             }
             if let top { best.append(top) }
         }
-        return best.sorted { ($0.violated ? 1 : 0, $0.change) > ($1.violated ? 1 : 0, $1.change) }.prefix(count).map { ($0.clip, $0.row, $0.setting) }
+        // One per transform (the worst of its settings), so one transform does not fill the page.
+        var seen = Set<String>()
+        return best.sorted { ($0.violated ? 1 : 0, $0.change) > ($1.violated ? 1 : 0, $1.change) }
+            .filter { seen.insert(suite.settings[$0.setting].group).inserted }
+            .prefix(count).map { ($0.clip, $0.row, $0.setting) }
     }
 
     /// `stress.csv`: one row per frame and setting.

@@ -43,11 +43,10 @@ public struct AffineWarp: Sendable {
         let mi = inverse
         let m0 = Float(mi[0]), m3 = Float(mi[3])
         var output = [UInt8](repeating: 0, count: frame.pixels.count)
-        frame.pixels.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { destination in
-                @inline(__always) func tap(_ x: Int, _ y: Int, _ channel: Int) -> Float {
-                    (x >= 0 && x < width && y >= 0 && y < height) ? Float(source[(y * width + x) * 3 + channel]) : 0
-                }
+        frame.pixels.withUnsafeBufferPointer { sourceBuffer in
+            output.withUnsafeMutableBufferPointer { destinationBuffer in
+                let source = sourceBuffer.baseAddress!, destination = destinationBuffer.baseAddress!
+                let stride = width * 3
                 for y in 0..<height {
                     let rowX = Float(Double(y) * mi[1] + mi[2]), rowY = Float(Double(y) * mi[4] + mi[5])
                     for x in 0..<width {
@@ -57,12 +56,26 @@ public struct AffineWarp: Sendable {
                         let x0 = Int(floorX), y0 = Int(floorY)
                         if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { continue }
                         let alpha = sourceX - floorX, beta = sourceY - floorY
-                        let out = (y * width + x) * 3
+                        let out = destination + (y * width + x) * 3
+                        if x0 >= 0 && x0 + 1 < width && y0 >= 0 && y0 + 1 < height {
+                            // All four taps inside: no border checks.
+                            let top = source + y0 * stride + x0 * 3, bottom = top + stride
+                            for channel in 0..<3 {
+                                let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
+                                let p10 = Float(bottom[channel]), p11 = Float(bottom[channel + 3])
+                                let upper = p00.addingProduct(alpha, p01 - p00), lower = p10.addingProduct(alpha, p11 - p10)
+                                out[channel] = saturatedByte(upper.addingProduct(beta, lower - upper))
+                            }
+                            continue
+                        }
+                        @inline(__always) func tap(_ x: Int, _ y: Int, _ channel: Int) -> Float {
+                            (x >= 0 && x < width && y >= 0 && y < height) ? Float(source[(y * width + x) * 3 + channel]) : 0
+                        }
                         for channel in 0..<3 {
                             let p00 = tap(x0, y0, channel), p01 = tap(x0 + 1, y0, channel)
                             let p10 = tap(x0, y0 + 1, channel), p11 = tap(x0 + 1, y0 + 1, channel)
-                            let top = p00.addingProduct(alpha, p01 - p00), bottom = p10.addingProduct(alpha, p11 - p10)
-                            destination[out + channel] = saturatedByte(top.addingProduct(beta, bottom - top))
+                            let upper = p00.addingProduct(alpha, p01 - p00), lower = p10.addingProduct(alpha, p11 - p10)
+                            out[channel] = saturatedByte(upper.addingProduct(beta, lower - upper))
                         }
                     }
                 }
