@@ -82,18 +82,20 @@ public struct CubicScale: FrameTransform {
         // Vertical pass: four horizontal rows per output row, weights × 2048, then >> 22 rounding half up.
         let rowLength = outputWidth * 3
         var output = [UInt8](repeating: 0, count: outputHeight * rowLength)
-        horizontal.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
+        // Int32 throughout: |Σ| ≤ 255 · (Σ|wx|) · (Σ|wy|) ≈ 255 · 2600² < 2³¹, and Int32 lanes vectorise.
+        horizontal.withUnsafeBufferPointer { sourceBuffer in
+            output.withUnsafeMutableBufferPointer { targetBuffer in
+                let source = sourceBuffer.baseAddress!, target = targetBuffer.baseAddress!
                 for y in outputRows {
                     let t = y * 4
-                    let r0 = rows.index[t] * rowLength, r1 = rows.index[t + 1] * rowLength
-                    let r2 = rows.index[t + 2] * rowLength, r3 = rows.index[t + 3] * rowLength
-                    let w0 = rows.weight[t], w1 = rows.weight[t + 1], w2 = rows.weight[t + 2], w3 = rows.weight[t + 3]
-                    let out = y * rowLength
+                    let r0 = source + rows.index[t] * rowLength, r1 = source + rows.index[t + 1] * rowLength
+                    let r2 = source + rows.index[t + 2] * rowLength, r3 = source + rows.index[t + 3] * rowLength
+                    let w0 = Int32(rows.weight[t]), w1 = Int32(rows.weight[t + 1]), w2 = Int32(rows.weight[t + 2]), w3 = Int32(rows.weight[t + 3])
+                    let out = target + y * rowLength
                     for i in 0..<rowLength {
-                        let sum = Int(source[r0 + i]) * w0 + Int(source[r1 + i]) * w1 + Int(source[r2 + i]) * w2 + Int(source[r3 + i]) * w3
-                        let value = (sum + (1 << 21)) >> 22
-                        target[out + i] = UInt8(clamping: value)
+                        let sum = r0[i] &* w0 &+ r1[i] &* w1 &+ r2[i] &* w2 &+ r3[i] &* w3
+                        let value = (sum &+ (1 << 21)) >> 22
+                        out[i] = UInt8(truncatingIfNeeded: min(max(value, 0), 255))
                     }
                 }
             }
