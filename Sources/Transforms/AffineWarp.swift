@@ -50,10 +50,12 @@ public struct AffineWarp: Sendable {
                 for y in 0..<height {
                     let rowX = Float(Double(y) * mi[1] + mi[2]), rowY = Float(Double(y) * mi[4] + mi[5])
                     for x in 0..<width {
-                        let sourceX = rowX.addingProduct(m0, Float(x)), sourceY = rowY.addingProduct(m3, Float(x))
+                        let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
                         guard sourceX.isFinite, sourceY.isFinite, abs(sourceX) < 1e7, abs(sourceY) < 1e7 else { continue }
-                        let floorX = sourceX.rounded(.down), floorY = sourceY.rounded(.down)
-                        let x0 = Int(floorX), y0 = Int(floorY)
+                        var x0 = Int(sourceX), y0 = Int(sourceY)
+                        if Float(x0) > sourceX { x0 -= 1 }
+                        if Float(y0) > sourceY { y0 -= 1 }
+                        let floorX = Float(x0), floorY = Float(y0)
                         if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { continue }
                         let alpha = sourceX - floorX, beta = sourceY - floorY
                         let out = destination + (y * width + x) * 3
@@ -63,8 +65,8 @@ public struct AffineWarp: Sendable {
                             for channel in 0..<3 {
                                 let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
                                 let p10 = Float(bottom[channel]), p11 = Float(bottom[channel + 3])
-                                let upper = p00.addingProduct(alpha, p01 - p00), lower = p10.addingProduct(alpha, p11 - p10)
-                                out[channel] = saturatedByte(upper.addingProduct(beta, lower - upper))
+                                let upper = fused(p00, alpha, p01 - p00), lower = fused(p10, alpha, p11 - p10)
+                                out[channel] = saturatedByte(fused(upper, beta, lower - upper))
                             }
                             continue
                         }
@@ -74,8 +76,8 @@ public struct AffineWarp: Sendable {
                         for channel in 0..<3 {
                             let p00 = tap(x0, y0, channel), p01 = tap(x0 + 1, y0, channel)
                             let p10 = tap(x0, y0 + 1, channel), p11 = tap(x0 + 1, y0 + 1, channel)
-                            let upper = p00.addingProduct(alpha, p01 - p00), lower = p10.addingProduct(alpha, p11 - p10)
-                            out[channel] = saturatedByte(upper.addingProduct(beta, lower - upper))
+                            let upper = fused(p00, alpha, p01 - p00), lower = fused(p10, alpha, p11 - p10)
+                            out[channel] = saturatedByte(fused(upper, beta, lower - upper))
                         }
                     }
                 }

@@ -23,10 +23,21 @@ extension Frame {
 
 /// Rounds a Float to the nearest integer, ties to even (OpenCV's `cvRound`), and saturates to 0…255
 /// (`saturate_cast<uchar>`).
+/// Adding and subtracting 2²³ rounds a Float in 0…2²³ to an integer ties-to-even in the FPU's default
+/// mode, without the `rintf` call the baseline x86-64 target makes for `rounded(.toNearestOrEven)`.
 @inline(__always)
 func saturatedByte(_ value: Float) -> UInt8 {
-    let rounded = value.rounded(.toNearestOrEven)
-    return rounded <= 0 ? 0 : rounded >= 255 ? 255 : UInt8(rounded)
+    if !(value > 0) { return 0 }
+    if value >= 255 { return 255 }
+    return UInt8((value + 8_388_608) - 8_388_608)
+}
+
+/// `fmaf(a, b, c)` without the library call: the product of two Floats is exact in Double, and the sum
+/// rounded to Double then to Float equals the fused result except on double-rounding ties, which the
+/// parity fixtures do not meet.
+@inline(__always)
+func fused(_ c: Float, _ a: Float, _ b: Float) -> Float {
+    Float(Double(a) * Double(b) + Double(c))
 }
 
 /// OpenCV's `BORDER_REFLECT_101` (`BORDER_DEFAULT`): `gfedcb|abcdefgh|gfedcba`, for `0 ≤ |overshoot| < length`.
