@@ -2,6 +2,7 @@
 #   make demo    set up, build, and run steerlens on the embedded demo (Reports/demo/index.html)
 #   make demo-methods  every explanation method (--method) on every 10th demo frame (Reports/demo-methods/)
 #   make demo-compare  the regression gate on the demo models (exits 1: the candidate regresses)
+#   make demo-stress   DeepTest's 70 transform settings on the demo clip, baseline and candidate model
 #   make test    set up and run the whole test suite, the memory checks and the Slurm cluster test (what CI runs)
 #   make cluster-test  a single-node Slurm cluster running the fleet job files (Tests/Cluster/slurm.sh)
 #   make unit-test     only the test suite (the quick loop while developing)
@@ -18,7 +19,7 @@ APT_PACKAGES := pkg-config libavformat-dev libavcodec-dev libswscale-dev libavut
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: setup build demo demo-methods demo-compare test unit-test memcheck asan cluster-test fuzz bench help-fixtures readme-check clean
+.PHONY: setup build demo demo-methods demo-compare demo-stress test unit-test memcheck asan cluster-test fuzz bench help-fixtures readme-check clean
 
 # Installs the Debian packages that are missing; runs `apt-get update` only when something is.
 setup:
@@ -50,6 +51,17 @@ demo-compare: build
 	.build/release/steerlens compare Datasets/demo/drive.mp4 --baseline Datasets/models/pilotnet-demo.h5 \
 		--candidate Datasets/models/pilotnet-demo-candidate.h5 --labels Datasets/demo/labels.csv \
 		--out Reports/demo-compare --overwrite --junit Reports/demo-compare.xml
+
+# Metamorphic stress test of both demo models (DeepTest's suite, every 10th frame, labels: DeepTest's
+# λ·MSE relation); the reports are Reports/demo-stress-{baseline,candidate}/index.html. Both exceed the
+# default 20 % violation limit on this synthetic model, so the exit codes are shown, not propagated.
+demo-stress: build
+	-.build/release/steerlens stress Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo.h5 \
+		--labels Datasets/demo/labels.csv --suite deeptest --every 10 --out Reports/demo-stress-baseline --overwrite \
+		--junit Reports/demo-stress-baseline.xml
+	-.build/release/steerlens stress Datasets/demo/drive.mp4 --model Datasets/models/pilotnet-demo-candidate.h5 \
+		--labels Datasets/demo/labels.csv --suite deeptest --every 10 --out Reports/demo-stress-candidate --overwrite \
+		--junit Reports/demo-stress-candidate.xml
 
 test: unit-test memcheck asan cluster-test
 
@@ -102,11 +114,11 @@ readme-check: build
 		$(SWIFT) test --skip-build --disable-swift-testing --filter ReadmeTranscriptTests
 
 # The pinned --help texts: regenerate after a deliberate change to an option or its help, review the diff.
-HELP_COMMANDS := probe frames inspect predict analyze compare check merge sanity
+HELP_COMMANDS := probe frames inspect predict analyze compare check merge sanity stress
 help-fixtures: build
 	@mkdir -p Tests/Fixtures/help
 	COLUMNS=80 .build/release/steerlens --help > Tests/Fixtures/help/steerlens.txt
 	@for command in $(HELP_COMMANDS); do COLUMNS=80 .build/release/steerlens $$command --help > Tests/Fixtures/help/$$command.txt; done
 
 clean:
-	rm -rf .build .build-asan Reports/demo Reports/demo-compare Reports/demo-compare.xml
+	rm -rf .build .build-asan Reports/demo Reports/demo-compare Reports/demo-compare.xml Reports/demo-stress-*

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Saliency", targets: ["Saliency"]),
         .library(name: "Reporting", targets: ["Reporting"]),
         .library(name: "Analysis", targets: ["Analysis"]),
+        .library(name: "Transforms", targets: ["Transforms"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,12 +44,14 @@ let package = Package(
         .target(name: "Reporting", dependencies: [
             "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
         ]),
+        // Metamorphic image transformations of decoded frames (DeepTest's, weather, re-compression).
+        .target(name: "Transforms", dependencies: ["VideoIO", "SteerLensSupport"]),
         // The analysis pipeline as a library: model sessions, frame stages, clip analysis and comparison.
-        .target(name: "Analysis", dependencies: ["VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport"]),
+        .target(name: "Analysis", dependencies: ["Transforms", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport"]),
         .executableTarget(
             name: "SteerLensCLI",
             dependencies: [
-                "Analysis", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport",
+                "Analysis", "Transforms", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,7 +67,8 @@ let package = Package(
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Reporting", "Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transforms", "Reporting", "Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "VideoIO", "SteerLensSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["Analysis", "VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

@@ -3,6 +3,7 @@ import NeuralNet
 import Reporting
 import Saliency
 import SteerLensSupport
+import Transforms
 import VideoIO
 
 /// One clip through the explanation methods into one output directory: overlays, raw maps,
@@ -66,6 +67,8 @@ public struct ClipAnalysis {
     public let version: String
     /// `--faithfulness-every`: score every N-th analysed frame's maps by deletion/insertion (0 = off).
     public var faithfulnessEvery = 0
+    /// `--transform`: applied to every decoded frame before the preprocessing (nil: the frames as decoded).
+    public var transform: (any FrameTransform)?
 
     private var suite: ExplanationSuite { session.explainers }
     private var modelInput: ModelInput { session.modelInput }
@@ -88,7 +91,8 @@ public struct ClipAnalysis {
     /// Runs the clip through the model into the destination; nothing is printed.
     public func run() throws -> Outcome {
         let started = Date()
-        let reader = try FrameSources.open(input, options: reading.selection)
+        let decoded = try FrameSources.open(input, options: reading.selection)
+        let reader = try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let labels = try InputLabels.resolve(file: labels.track, filePath: labels.path, field: labels.field, reader: reader)

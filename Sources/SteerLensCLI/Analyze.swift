@@ -132,6 +132,7 @@ struct Analyze: ParsableCommand {
     @OptionGroup var methodOptions: MethodOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
+    @OptionGroup var transformOptions: TransformOptions
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -172,12 +173,13 @@ struct Analyze: ParsableCommand {
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
                                                   displayScales: [.maintain: maintainScale.displayScale],
                                                   width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
-            func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) -> ClipAnalysis {
+            func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) throws -> ClipAnalysis {
                 let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
                                                          pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
                 var analysis = ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: datasetLabels.labelField),
                                             reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet), version: SteerLens.version)
                 analysis.faithfulnessEvery = faithfulnessEvery
+                analysis.transform = try transformOptions.chain()
                 return analysis
             }
             if let out, fleet.manifest != nil {

@@ -39,6 +39,9 @@ struct Compare: ParsableCommand {
     @Option(help: ArgumentHelp("Frames per forward/backward pass.", valueName: "N"))
     var batchSize: Int = 32
 
+    @Option(help: ArgumentHelp("Also run this stress suite (default, deeptest or a JSON file) on both models and fail when the candidate's violation rate rises (see stress).", valueName: "suite"))
+    var stress: String?
+
     @OptionGroup var thresholdOptions: ThresholdOptions
     @OptionGroup var output: ComparisonOutputOptions
     @OptionGroup var loading: ModelLoadingOptions
@@ -72,9 +75,23 @@ struct Compare: ParsableCommand {
                                     thresholds: thresholds, version: SteerLens.version, junit: output.junit)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/compare-" + ClipNaming.stem(inputs[0]))
             Interruption.shared.install()
+            // A stress suite is read before the long comparison, so a bad file fails at once.
+            let suite = try stress.map { try StressSuite.named($0) }
             let report = try run.compare(inputs, baseline: (baseline, baselineRunner), candidate: (candidate, candidateRunner),
                                          destination: destination, overwrite: output.overwrite)
+            guard let suite else { return try ComparisonOutput.conclude(report, destination: destination, options: output) }
+            let robustness = try StressComparison.run(inputs, suite: suite, baseline: baselineRunner, candidate: candidateRunner,
+                                                      selection: selection.readOptions, batchSize: batchSize, labels: labels,
+                                                      labelsPath: output.labels, labelField: datasetLabels.labelField, lambda: suite.lambda,
+                                                      delta: suite.delta ?? 0.1, thresholds: suite.thresholds)
+            try AtomicFile.write(try robustness.json(), to: destination.appendingPathComponent("stress-comparison.json"))
+            printError(String(format: "stress (%@): violation rate baseline %.4f, candidate %.4f", suite.name,
+                              robustness.baselineViolationRate, robustness.candidateViolationRate))
+            for check in robustness.checks where !check.passed {
+                printError(String(format: "regression: %@ = %.4g, limit %@ %.4g", check.name, check.value, check.comparison, check.limit))
+            }
             try ComparisonOutput.conclude(report, destination: destination, options: output)
+            if !robustness.passed { throw ExitCode(1) }
         }
     }
 }

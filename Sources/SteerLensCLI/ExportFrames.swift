@@ -25,11 +25,12 @@ struct ExportFrames: ParsableCommand {
 
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
+    @OptionGroup var transformOptions: TransformOptions
 
     func run() throws {
         try reportingFailures("frames") {
             let preprocess = try preprocessing.preprocess()
-            let reader = try FrameSources.open(input, options: selection.readOptions)
+            let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
             let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
             let destination = URL(fileURLWithPath: out)
             let written = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> Int in

@@ -31,6 +31,7 @@ struct Predict: ParsableCommand {
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
     @OptionGroup var datasetLabels: DatasetLabelOptions
+    @OptionGroup var transformOptions: TransformOptions
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
@@ -44,6 +45,7 @@ struct Predict: ParsableCommand {
             let session = try modelOptions.session(request: ExplanationRequest(kinds: [], output: modelOptions.output, explainsBin: false),
                                                    explains: false, preprocessing: preprocessing)
             if let out, fleet.manifest != nil {
+                guard transformOptions.transforms.isEmpty else { throw ValidationError("--transform does not apply to fleet runs (--manifest) yet: run the transformed clips one by one") }
                 let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
                 return try fleet.run(command: "predict", out: out, modelFiles: models) { entry, destination in
                     try FleetPredictions.write(entry.clip, labels: entry.labels, labelField: datasetLabels.labelField, session: session,
@@ -51,7 +53,7 @@ struct Predict: ParsableCommand {
                 }
             }
             guard let input else { throw ValidationError("give an input") }
-            let reader = try FrameSources.open(input, options: selection.readOptions)
+            let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
             defer { reader.printWarnings() }
             // A tub or driving log prints its recorded labels beside the predictions.
             let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track

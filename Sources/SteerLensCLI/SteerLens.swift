@@ -10,13 +10,13 @@ struct SteerLens: ParsableCommand {
         commandName: "steerlens",
         abstract: "Explain and regression-test steering-angle CNNs on dashcam video.",
         discussion: """
-        Exit codes: 0 ok, 1 regression found (compare, check, merge) or a map failed the sanity check, 64 usage, 65 bad input data (not a \
+        Exit codes: 0 ok, 1 regression found (compare, check, merge, stress) or a map failed the sanity check, 64 usage, 65 bad input data (not a \
         video, corrupt, bad model), 66 input missing or unreadable, 70 internal error (a bug to \
         report), 73 cannot create output, 74 I/O error while writing, 130 interrupted (Ctrl-C or \
         SIGTERM).
         """,
         version: version,
-        subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self, Merge.self, Sanity.self]
+        subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self, Merge.self, Sanity.self, Stress.self]
     )
 
     /// Ignores SIGPIPE, so that a closed standard output is a write error SteerLens reports (exit 74)

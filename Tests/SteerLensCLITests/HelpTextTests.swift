@@ -5,7 +5,7 @@ import XCTest
 /// Pins every subcommand's `--help` text (the README transcripts quote them). A change to an option's
 /// help is deliberate: regenerate the pinned files with `make help-fixtures` and review the diff.
 final class HelpTextTests: XCTestCase {
-    static let commands = ["", "probe", "frames", "inspect", "predict", "analyze", "compare", "check", "merge", "sanity"]
+    static let commands = ["", "probe", "frames", "inspect", "predict", "analyze", "compare", "check", "merge", "sanity", "stress"]
 
     func testHelpTextIsPinned() throws {
         let folder = TestPaths.fixtures.appendingPathComponent("help")

@@ -1,0 +1,65 @@
+import SteerLensSupport
+import VideoIO
+
+/// One image transformation of a full decoded frame, applied before the model's preprocessing.
+///
+/// Input and output are packed RGB24 ``Frame``s (`pixels[(y * width + x) * 3 + c]`); the index and time
+/// are kept. Only ``CubicScale`` changes the size (DeepTest's `image_scale` enlarges the image).
+/// Transforms are values: the same transform on the same frame gives the same bytes on every run
+/// (the procedural ones draw from ``SeededRandom`` seeded by their parameters and the frame index).
+public protocol FrameTransform: Sendable {
+    /// The `--transform` spelling, `name:value` (e.g. `rotation:9`, `blur:gaussian5`, `flip`).
+    var specification: String { get }
+    /// The transformed frame.
+    func apply(_ frame: Frame) throws -> Frame
+}
+
+extension Frame {
+    /// A frame of the same index and time with other pixels (`width × height × 3` bytes).
+    func replacingPixels(_ pixels: [UInt8], width: Int? = nil, height: Int? = nil) -> Frame {
+        Frame(index: index, time: time, width: width ?? self.width, height: height ?? self.height, pixels: pixels)
+    }
+}
+
+/// Rounds a Float to the nearest integer, ties to even (OpenCV's `cvRound`), and saturates to 0…255
+/// (`saturate_cast<uchar>`).
+/// Adding and subtracting 2²³ rounds a Float in 0…2²³ to an integer ties-to-even in the FPU's default
+/// mode, without the `rintf` call the baseline x86-64 target makes for `rounded(.toNearestOrEven)`.
+@inline(__always)
+func saturatedByte(_ value: Float) -> UInt8 {
+    if !(value > 0) { return 0 }
+    if value >= 255 { return 255 }
+    return UInt8((value + 8_388_608) - 8_388_608)
+}
+
+/// `fmaf(a, b, c)` without the library call: the product of two Floats is exact in Double, and the sum
+/// rounded to Double then to Float equals the fused result except on double-rounding ties, which the
+/// parity fixtures do not meet.
+@inline(__always)
+func fused(_ c: Float, _ a: Float, _ b: Float) -> Float {
+    Float(Double(a) * Double(b) + Double(c))
+}
+
+/// OpenCV's `BORDER_REFLECT_101` (`BORDER_DEFAULT`): `gfedcb|abcdefgh|gfedcba`, for `0 ≤ |overshoot| < length`.
+@inline(__always)
+func reflect101(_ index: Int, _ length: Int) -> Int {
+    if length == 1 { return 0 }
+    var position = index
+    while position < 0 || position >= length {
+        position = position < 0 ? -position : 2 * (length - 1) - position
+    }
+    return position
+}
+
+/// A transform applied to every frame in turn (`--transform` given several times).
+public struct TransformChain: FrameTransform {
+    public let transforms: [any FrameTransform]
+
+    public init(_ transforms: [any FrameTransform]) { self.transforms = transforms }
+
+    public var specification: String { transforms.map(\.specification).joined(separator: "+") }
+
+    public func apply(_ frame: Frame) throws -> Frame {
+        try transforms.reduce(frame) { try $1.apply($0) }
+    }
+}

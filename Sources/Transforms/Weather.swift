@@ -1,0 +1,144 @@
+import Foundation
+import SteerLensSupport
+import VideoIO
+
+/// Procedural fog (`fog:DENSITY`, 0…1): each pixel blends towards fog grey (205, 208, 212) by
+/// `DENSITY · (0.55 + 0.45·n) · (1 − 0.6·y/height)` — thicker towards the horizon at the top — where `n`
+/// is a fixed smooth value-noise field (seed 14), the same on every frame (a fog bank does not flicker).
+public struct Fog: FrameTransform {
+    public let density: Double
+    public init(density: Double) { self.density = density }
+    public var specification: String { "fog:\(TransformValue.format(density))" }
+
+    public func apply(_ frame: Frame) throws -> Frame {
+        let width = frame.width, height = frame.height
+        let noise = SmoothNoise(seed: 14, cellSize: max(8, Double(width) / 8))
+        let grey: [Float] = [205, 208, 212]
+        var output = frame.pixels
+        for y in 0..<height {
+            let vertical = 1 - 0.6 * Double(y) / Double(max(height - 1, 1))
+            for x in 0..<width {
+                let amount = Float(min(1, max(0, density * (0.55 + 0.45 * noise.value(x: Double(x), y: Double(y))) * vertical)))
+                let at = (y * width + x) * 3
+                for c in 0..<3 { output[at + c] = saturatedByte(Float(output[at + c]) * (1 - amount) + grey[c] * amount) }
+            }
+        }
+        return frame.replacingPixels(output)
+    }
+}
+
+/// Procedural rain (`rain:AMOUNT`, 0…1): the scene darkened by `1 − 0.25·AMOUNT` and `AMOUNT · area/120`
+/// bright slanted streaks (length 4 %–9 % of the height, 60 % opaque, colour (200, 205, 215)) whose
+/// positions are drawn from the frame index (seed 15 + index), so rain falls from frame to frame.
+public struct Rain: FrameTransform {
+    public let amount: Double
+    public init(amount: Double) { self.amount = amount }
+    public var specification: String { "rain:\(TransformValue.format(amount))" }
+
+    public func apply(_ frame: Frame) throws -> Frame {
+        let width = frame.width, height = frame.height
+        let dim = Float(1 - 0.25 * min(max(amount, 0), 1))
+        var output = frame.pixels.map { UInt8(Float($0) * dim) }
+        var random = SeededRandom(seed: 15 &+ UInt64(truncatingIfNeeded: frame.index))
+        let streaks = Int(min(max(amount, 0), 1) * Double(width * height) / 120)
+        let streak: [Float] = [200, 205, 215]
+        for _ in 0..<streaks {
+            let x0 = random.uniform(0, Double(width)), y0 = random.uniform(0, Double(height))
+            let length = random.uniform(0.04, 0.09) * Double(height)
+            let steps = Int(length)
+            for step in 0..<steps {
+                let x = Int(x0 + 0.25 * Double(step)), y = Int(y0 + Double(step))
+                guard x >= 0, x < width, y >= 0, y < height else { break }
+                let at = (y * width + x) * 3
+                for c in 0..<3 { output[at + c] = saturatedByte(Float(output[at + c]) * 0.4 + streak[c] * 0.6) }
+            }
+        }
+        return frame.replacingPixels(output)
+    }
+}
+
+/// Night / low light (`night:GAMMA`, ≥ 1): `255·(v/255)^GAMMA` per channel, then sensor noise, Gaussian
+/// with σ = 2·GAMMA grey levels drawn per frame (seed 16 + index), rounded and saturated.
+public struct Night: FrameTransform {
+    public let gamma: Double
+    public init(gamma: Double) { self.gamma = gamma }
+    public var specification: String { "night:\(TransformValue.format(gamma))" }
+
+    public func apply(_ frame: Frame) throws -> Frame {
+        let table = (0..<256).map { Float(255 * pow(Double($0) / 255, gamma)) }
+        var random = SeededRandom(seed: 16 &+ UInt64(truncatingIfNeeded: frame.index))
+        let sigma = 2 * gamma
+        var output = [UInt8](repeating: 0, count: frame.pixels.count)
+        var index = 0
+        while index < output.count {
+            // Box–Muller: two normal deviates per draw.
+            let u1 = max(random.unit(), 1e-12), u2 = random.unit()
+            let radius = (-2 * log(u1)).squareRoot() * sigma
+            let noise = [Float(radius * cos(2 * .pi * u2)), Float(radius * sin(2 * .pi * u2))]
+            for k in 0..<2 where index + k < output.count {
+                output[index + k] = saturatedByte(table[Int(frame.pixels[index + k])] + noise[k])
+            }
+            index += 2
+        }
+        return frame.replacingPixels(output)
+    }
+}
+
+/// Dirt on the lens (`dirt:N`, blobs): N soft dark-brown blobs (colour (58, 48, 38), up to 85 % opaque,
+/// radius 3 %–9 % of the width) at positions fixed by seed 17, the same on every frame.
+public struct LensDirt: FrameTransform {
+    public let blobs: Int
+    public init(blobs: Int) { self.blobs = blobs }
+    public var specification: String { "dirt:\(blobs)" }
+
+    public func apply(_ frame: Frame) throws -> Frame {
+        let width = frame.width, height = frame.height
+        var random = SeededRandom(seed: 17)
+        var output = frame.pixels
+        let dirt: [Float] = [58, 48, 38]
+        for _ in 0..<blobs {
+            let cx = random.uniform(0, Double(width)), cy = random.uniform(0, Double(height))
+            let radius = random.uniform(0.03, 0.09) * Double(width)
+            let opacity = random.uniform(0.55, 0.85)
+            let x0 = max(0, Int(cx - radius)), x1 = min(width - 1, Int(cx + radius))
+            let y0 = max(0, Int(cy - radius)), y1 = min(height - 1, Int(cy + radius))
+            guard x0 <= x1, y0 <= y1 else { continue }
+            for y in y0...y1 {
+                for x in x0...x1 {
+                    let distance = ((Double(x) - cx) * (Double(x) - cx) + (Double(y) - cy) * (Double(y) - cy)).squareRoot() / radius
+                    guard distance < 1 else { continue }
+                    // Smooth edge: full opacity inside half the radius, fading to 0 at the rim.
+                    let edge = distance < 0.5 ? 1 : 1 - (distance - 0.5) / 0.5
+                    let alpha = Float(opacity * edge * edge * (3 - 2 * edge))
+                    let at = (y * width + x) * 3
+                    for c in 0..<3 { output[at + c] = saturatedByte(Float(output[at + c]) * (1 - alpha) + dirt[c] * alpha) }
+                }
+            }
+        }
+        return frame.replacingPixels(output)
+    }
+}
+
+/// A smooth, seeded value-noise field in 0…1 (bilinear between random lattice values, smoothstep).
+struct SmoothNoise {
+    let cellSize: Double
+    private let lattice: [Double]
+    private let side = 64
+
+    init(seed: UInt64, cellSize: Double) {
+        var random = SeededRandom(seed: seed)
+        lattice = (0..<(64 * 64)).map { _ in random.unit() }
+        self.cellSize = cellSize
+    }
+
+    func value(x: Double, y: Double) -> Double {
+        let gx = x / cellSize, gy = y / cellSize
+        let ix = Int(gx), iy = Int(gy)
+        let fx = gx - Double(ix), fy = gy - Double(iy)
+        let sx = fx * fx * (3 - 2 * fx), sy = fy * fy * (3 - 2 * fy)
+        func at(_ i: Int, _ j: Int) -> Double { lattice[(j % side) * side + (i % side)] }
+        let top = at(ix, iy) + (at(ix + 1, iy) - at(ix, iy)) * sx
+        let bottom = at(ix, iy + 1) + (at(ix + 1, iy + 1) - at(ix, iy + 1)) * sx
+        return top + (bottom - top) * sy
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SteerLensSupport
+import Transforms
+import VideoIO
+import XCTest
+
+/// The transforms beyond DeepTest: deterministic, doing what their names say, and the parser's errors.
+final class TransformBehaviourTests: XCTestCase {
+    /// A 64×48 gradient frame with some texture.
+    func gradient(index: Int = 0) -> Frame {
+        var pixels = [UInt8](repeating: 0, count: 64 * 48 * 3)
+        for y in 0..<48 {
+            for x in 0..<64 {
+                let at = (y * 64 + x) * 3
+                pixels[at] = UInt8(x * 4); pixels[at + 1] = UInt8(y * 5); pixels[at + 2] = UInt8((x * y) % 256)
+            }
+        }
+        return Frame(index: index, time: Double(index) / 30, width: 64, height: 48, pixels: pixels)
+    }
+
+    func mean(_ frame: Frame) -> Double { Double(frame.pixels.reduce(0) { $0 + Int($1) }) / Double(frame.pixels.count) }
+
+    func testProceduralTransformsAreDeterministicAndChangeTheImage() throws {
+        for specification in ["fog:0.6", "rain:0.5", "night:2.5", "dirt:6"] {
+            let transform = try TransformParser.parse(specification)
+            let first = try transform.apply(gradient()), second = try transform.apply(gradient())
+            XCTAssertEqual(first, second, "\(specification) is not deterministic")
+            XCTAssertNotEqual(first.pixels, gradient().pixels, "\(specification) left the frame unchanged")
+            XCTAssertEqual(first.specificationSize, gradient().specificationSize)
+        }
+    }
+
+    func testNightDarkensFogBrightensTowardsGrey() throws {
+        let frame = gradient()
+        XCTAssertLessThan(mean(try TransformParser.parse("night:3").apply(frame)), mean(frame) * 0.6)
+        let fogged = try TransformParser.parse("fog:1").apply(frame)
+        // Full fog at the top row: every value within the fog blend of grey.
+        let topRow = fogged.pixels[0..<(64 * 3)].map(Int.init)
+        let originalTop = frame.pixels[0..<(64 * 3)].map(Int.init)
+        let distanceBefore = zip(originalTop, [Int](repeating: 208, count: topRow.count)).map { abs($0 - $1) }.reduce(0, +)
+        let distanceAfter = zip(topRow, [Int](repeating: 208, count: topRow.count)).map { abs($0 - $1) }.reduce(0, +)
+        XCTAssertLessThan(distanceAfter, distanceBefore / 2)
+    }
+
+    func testRainMovesFromFrameToFrameButDirtStays() throws {
+        let rain = try TransformParser.parse("rain:0.8"), dirt = try TransformParser.parse("dirt:5")
+        XCTAssertNotEqual(try rain.apply(gradient(index: 0)).pixels, try rain.apply(gradient(index: 1)).pixels)
+        XCTAssertEqual(try dirt.apply(gradient(index: 0)).pixels, try dirt.apply(gradient(index: 1)).pixels)
+    }
+
+    func testFlipTwiceIsIdentityAndRollEqualsRotation() throws {
+        let flip = try TransformParser.parse("flip")
+        XCTAssertEqual(try flip.apply(try flip.apply(gradient())), gradient())
+        XCTAssertEqual(try TransformParser.parse("roll:4").apply(gradient()), try TransformParser.parse("rotation:4").apply(gradient()))
+    }
+
+    func testPitchMovesTheSceneUp() throws {
+        let shifted = try TransformParser.parse("pitch:5").apply(gradient())
+        // Row 0 now holds the original row 5; the last 5 rows are black.
+        XCTAssertEqual(Array(shifted.pixels[0..<(64 * 3)]), Array(gradient().pixels[(5 * 64 * 3)..<(6 * 64 * 3)]))
+        XCTAssertTrue(shifted.pixels[(43 * 64 * 3)...].allSatisfy { $0 == 0 })
+    }
+
+    func testRecompressionRoundTripsThroughFFmpeg() throws {
+        let frame = gradient()
+        for specification in ["jpeg:2", "jpeg:31", "h264:40"] {
+            let result = try TransformParser.parse(specification).apply(frame)
+            XCTAssertEqual(result.width, 64); XCTAssertEqual(result.height, 48)
+            let error = zip(result.pixels, frame.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +)
+            XCTAssertGreaterThan(error, 0, "\(specification) returned the input unchanged")
+            XCTAssertLessThan(Double(error) / Double(frame.pixels.count), 40, "\(specification) is not the same picture")
+        }
+        let best = try TransformParser.parse("jpeg:2").apply(frame), worst = try TransformParser.parse("jpeg:31").apply(frame)
+        func error(_ a: Frame) -> Int { zip(a.pixels, frame.pixels).map { abs(Int($0) - Int($1)) }.reduce(0, +) }
+        XCTAssertLessThan(error(best), error(worst))
+    }
+
+    func testParserRejectsUnknownNamesAndBadValuesAsUsageErrors() {
+        let cases: [(String, String)] = [("sepia:1", "unknown transform 'sepia'"), ("rotation", "needs a value"),
+                                         ("rotation:abc", "is not a number"), ("blur:mean9", "blur takes one of"),
+                                         ("contrast:-1", "must be within"), ("translation:10", "TX,TY"), ("jpeg:1", "qscale")]
+        for (text, expected) in cases {
+            XCTAssertThrowsError(try TransformParser.parse(text), text) { error in
+                let failure = error as? TransformError
+                XCTAssertEqual(failure?.kind, .usage)
+                XCTAssertTrue(failure?.message.contains(expected) == true, "\(text): \(failure?.message ?? "\(error)")")
+            }
+        }
+    }
+}
+
+extension Frame {
+    var specificationSize: String { "\(width)x\(height)" }
+}
+
+/// The row-restricted scale (what `stress` feeds a cropping model) equals the full scale on those rows.
+final class CubicScaleRowsTests: XCTestCase {
+    func testRowsEqualTheFullScaleAndTheRestIsBlack() throws {
+        var pixels = [UInt8](repeating: 0, count: 40 * 30 * 3)
+        for index in pixels.indices { pixels[index] = UInt8((index * 37 + index / 7) % 256) }
+        let frame = Frame(index: 0, time: 0, width: 40, height: 30, pixels: pixels)
+        for factor in [1.5, 2.5, 6] {
+            let scale = CubicScale(factor: factor)
+            let full = try scale.apply(frame)
+            let rows = (full.height * 3 / 8)..<(full.height * 9 / 10)
+            let partial = try scale.apply(frame, rows: rows)
+            let rowLength: Int = full.width * 3
+            let kept: Range<Int> = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
+            XCTAssertEqual(Array(partial.pixels[kept]), Array(full.pixels[kept]), "scale \(factor)")
+            let above: Range<Int> = 0..<kept.lowerBound
+            XCTAssertTrue(partial.pixels[above].allSatisfy { $0 == 0 })
+        }
+    }
+}
