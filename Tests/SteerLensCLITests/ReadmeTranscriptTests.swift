@@ -18,7 +18,7 @@ import XCTest
 /// take minutes — commands that analyse whole clips (`analyze`, `compare`, `check`). `make
 /// readme-check` runs every block, those included, with the release binary.
 final class ReadmeTranscriptTests: XCTestCase {
-    static let expensiveCommands: Set<String> = ["analyze", "compare", "check"]
+    static let expensiveCommands: Set<String> = ["analyze", "compare", "check", "stress", "sanity"]
 
     func testReadmeTranscriptsMatchTheBinary() throws {
         let readme = try String(contentsOf: TestPaths.repository.appendingPathComponent("README.md"), encoding: .utf8)
