@@ -4,9 +4,9 @@
 /// Shapes are right-aligned; an axis of extent 1 (or a missing leading axis) repeats. An extent of −1
 /// stands for the batch size while shapes are checked before any data exists, and only matches −1 or 1.
 /// Reference: NumPy "Broadcasting" (numpy.org/doc/stable/user/basics.broadcasting.html).
-enum Broadcast {
+public enum Broadcast {
     /// The broadcast shape of `a` and `b`, or nil when an axis differs and neither is 1.
-    static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
+    public static func shape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = max(a.count, b.count)
         let left = [Int](repeating: 1, count: rank - a.count) + a
         let right = [Int](repeating: 1, count: rank - b.count) + b
@@ -18,7 +18,7 @@ enum Broadcast {
     }
 
     /// Strides of `shape` seen from an output of `outputShape` (0 along broadcast axes), right-aligned.
-    static func strides(of shape: [Int], in outputShape: [Int]) -> [Int] {
+    public static func strides(of shape: [Int], in outputShape: [Int]) -> [Int] {
         let padded = [Int](repeating: 1, count: outputShape.count - shape.count) + shape
         var strides = [Int](repeating: 0, count: outputShape.count)
         var step = 1

@@ -82,12 +82,7 @@ struct ONNXConstant: Equatable {
         let padded = [Int](repeating: 1, count: target.count - shape.count) + shape
         guard zip(padded, target).allSatisfy({ $0 == $1 || $0 == 1 }) else { return nil }
         if padded == target { return ONNXConstant(shape: target, values: values, isInteger: isInteger) }
-        var strides = [Int](repeating: 0, count: target.count)
-        var step = 1
-        for axis in stride(from: target.count - 1, through: 0, by: -1) {
-            strides[axis] = padded[axis] == 1 ? 0 : step
-            step *= padded[axis]
-        }
+        let strides = Broadcast.strides(of: shape, in: target)
         let count = target.reduce(1, *)
         var result = [Double](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: target.count)
@@ -106,21 +101,9 @@ struct ONNXConstant: Equatable {
         return ONNXConstant(shape: target, values: result, isInteger: isInteger)
     }
 
-    /// The NumPy broadcast shape of two shapes, or nil.
-    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
-        let left = [Int](repeating: 1, count: rank - a.count) + a
-        let right = [Int](repeating: 1, count: rank - b.count) + b
-        var result: [Int] = []
-        for (x, y) in zip(left, right) {
-            if x == y || y == 1 { result.append(x) } else if x == 1 { result.append(y) } else { return nil }
-        }
-        return result
-    }
-
     /// Element-wise `op` with broadcasting, or nil when the shapes do not broadcast.
     static func combine(_ a: ONNXConstant, _ b: ONNXConstant, isInteger: Bool, _ op: (Double, Double) -> Double) -> ONNXConstant? {
-        guard let shape = broadcastShape(a.shape, b.shape), let left = a.broadcast(to: shape), let right = b.broadcast(to: shape) else { return nil }
+        guard let shape = Broadcast.shape(a.shape, b.shape), let left = a.broadcast(to: shape), let right = b.broadcast(to: shape) else { return nil }
         return ONNXConstant(shape: shape, values: zip(left.values, right.values).map(op), isInteger: isInteger)
     }
 }

@@ -55,7 +55,7 @@ extension ONNXGraphConverter {
     }
 
     func engineOperand(_ constant: ONNXConstant, for value: RuntimeValue) -> EngineOperand? {
-        guard let shape = ONNXConstant.broadcastShape(constant.shape, value.shape), shape == value.shape,
+        guard let shape = Broadcast.shape(constant.shape, value.shape), shape == value.shape,
               let full = constant.broadcast(to: value.shape) else { return nil }
         let itemValues: [Double]
         switch value.layout {
