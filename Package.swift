@@ -23,7 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
-        // ONNX models: the runtime library only; ONNX/Generated/onnx.pb.swift is committed (Tools/generate-onnx-proto.sh).
+        // ONNX models: the runtime library only; ONNX/Generated/*.pb.swift are committed (Tools/generate-onnx-proto.sh).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [

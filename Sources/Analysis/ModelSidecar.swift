@@ -129,13 +129,8 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
         return size
     }
 
-    /// The sidecar's preprocessing on its own, with the defaults for absent fields (no crop, the
-    /// model's input size, area, RGB, values 0…255).
-    public func preprocess() throws -> Preprocess {
-        let (scale, offset) = try factors()
-        return Preprocess(crop: try cropInsets() ?? .none, size: try size(), interpolation: interpolation ?? .area, colorSpace: color ?? .rgb,
-                          scale: scale ?? 1, offset: offset ?? 0)
-    }
+    /// The sidecar's preprocessing on its own, with the defaults for absent fields.
+    public func preprocess() throws -> Preprocess { try PreprocessOverrides().resolved(over: self) }
 }
 
 /// A model's `.steerlens.json` exists but cannot be used.

@@ -55,7 +55,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         try reportingFailures("compare") {
-            let kinds = try maps.split(separator: ",").map { try SaliencyMapKind.named($0.trimmingCharacters(in: .whitespaces)) }
+            let kinds = try parsedMapKinds(maps)
             let thresholds = try thresholdOptions.resolved()
             let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let request = ExplanationRequest(kinds: kinds)

@@ -70,7 +70,7 @@ struct Stress: ParsableCommand {
             let started = Date()
             let suite = try StressSuite.named(self.suite)
             let limits = try thresholds.map { try StressThresholds.load(URL(fileURLWithPath: $0)) } ?? suite.thresholds
-            let kinds = try maps.split(separator: ",").map { try SaliencyMapKind.named($0.trimmingCharacters(in: .whitespaces)) }
+            let kinds = try parsedMapKinds(maps)
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let session = try modelOptions.session(request: ExplanationRequest(kinds: kinds, output: modelOptions.output, explainsBin: false),
                                                    explains: true, preprocessing: preprocessing)
