@@ -48,6 +48,8 @@ public struct ComparisonRun {
     public func check(_ inputs: [String], recorded: RecordedRun, candidate: (name: String, session: ModelSession), destination: URL,
                       overwrite: Bool, warn: (String) -> Void) throws -> ComparisonReport {
         try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> ComparisonReport in
+            var comparer = comparer
+            comparer.transform = recorded.transform
             let clips = try inputs.map {
                 try comparer.check($0, recorded: recorded, runner: candidate.session, labels: labels, kinds: kinds, thresholds: thresholds, warn: warn)
             }
