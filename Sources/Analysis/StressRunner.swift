@@ -71,8 +71,8 @@ public struct StressRunner {
                 Parallelism.forEachLane(lanes) { lane in
                     do {
                         for item in stride(from: lane, to: frames.count, by: lanes) {
-                            let frame = try Self.transformForModel(frames[item], transform: transform, preprocess: modelInput.preprocess)
-                            try modelInput.preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
+                            let (frame, preprocess) = try Self.transformForModel(frames[item], transform: transform, preprocess: modelInput.preprocess)
+                            try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }
                     } catch {
                         failed[lane] = error
@@ -86,15 +86,17 @@ public struct StressRunner {
 }
 
 extension StressRunner {
-    /// `transform` applied to `frame` for the model: a ``CubicScale`` computes only the rows the
-    /// preprocessing's crop keeps (the model input is the same bytes as from the whole scaled frame).
-    static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> Frame {
-        guard let transform else { return frame }
-        guard let scale = transform as? CubicScale else { return try transform.apply(frame) }
-        let size = scale.outputSize(width: frame.width, height: frame.height)
+    /// `transform` applied to `frame` for the model: only the rows the preprocessing's crop keeps are
+    /// transformed (``FrameTransform/apply(_:rows:)``), and the preprocessing crops the columns of that
+    /// band — the model input is the same bytes as from the whole transformed frame.
+    static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> (Frame, Preprocess) {
+        guard let transform else { return (frame, preprocess) }
+        let size = transform.outputSize(width: frame.width, height: frame.height)
         let geometry = try preprocess.geometry(for: PixelSize(width: size.width, height: size.height))
-        // Two rows of margin: the crop is all the resampler reads, the margin only guards that.
-        return try scale.apply(frame, rows: (geometry.cropY - 2)..<(geometry.cropY + geometry.cropSize.height + 2))
+        let band = try transform.apply(frame, rows: geometry.cropY..<(geometry.cropY + geometry.cropSize.height))
+        var bandPreprocess = preprocess
+        bandPreprocess.crop = CropInsets(top: 0, bottom: 0, left: geometry.cropX, right: size.width - geometry.cropX - geometry.cropSize.width)
+        return (band, bandPreprocess)
     }
 }
 

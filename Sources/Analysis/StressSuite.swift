@@ -97,6 +97,12 @@ public struct StressSuite: Sendable {
         (self.name, self.settings, self.lambda, self.delta, self.thresholds) = (name, settings, lambda, delta, thresholds)
     }
 
+    /// δ of the label-free relations: `--delta` (`flag`), else the suite file's `delta`, else the model
+    /// sidecar's `stress.delta` (``ModelSidecar/StressDefaults``), else 0.1.
+    public func delta(flag: Double?, sidecar: ModelSidecar.StressDefaults?) -> Double {
+        flag ?? delta ?? sidecar?.delta ?? 0.1
+    }
+
     /// DeepTest's 70 settings as `--transform` values.
     public static let deepTestSpecifications: [String] = {
         let p = Array(1...10)

@@ -83,7 +83,7 @@ struct Compare: ParsableCommand {
             let robustness = try StressComparison.run(inputs, suite: suite, baseline: baselineRunner, candidate: candidateRunner,
                                                       selection: selection.readOptions, batchSize: batchSize, labels: labels,
                                                       labelsPath: output.labels, labelField: datasetLabels.labelField, lambda: suite.lambda,
-                                                      delta: suite.delta ?? 0.1, thresholds: suite.thresholds)
+                                                      delta: suite.delta(flag: nil, sidecar: baselineRunner.stressDefaults), thresholds: suite.thresholds)
             try AtomicFile.write(try robustness.json(), to: destination.appendingPathComponent("stress-comparison.json"))
             printError(String(format: "stress (%@): violation rate baseline %.4f, candidate %.4f", suite.name,
                               robustness.baselineViolationRate, robustness.candidateViolationRate))

@@ -39,16 +39,37 @@ public struct AffineWarp: Sendable {
 
     /// The warped frame, same size.
     public func apply(_ frame: Frame) -> Frame {
+        apply(frame, rows: 0..<frame.height)
+    }
+
+    /// `(dx, dy)` when the warp moves every pixel by whole pixels (the inverse is `[[1, 0, −dx], [0, 1, −dy]]`
+    /// exactly): then every interpolation weight is 0 and the warp is a copy (DeepTest's translations).
+    var integerShift: (dx: Int, dy: Int)? {
+        let m = matrix
+        guard m[0] == 1, m[1] == 0, m[3] == 0, m[4] == 1, m[2] == m[2].rounded(), m[5] == m[5].rounded(),
+              abs(m[2]) < 1e6, abs(m[5]) < 1e6 else { return nil }
+        return (Int(m[2]), Int(m[5]))
+    }
+
+    /// Only the output rows `rows` (clamped to the frame): a frame of the input width and those rows,
+    /// the same bytes as those rows of ``apply(_:)``.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) -> Frame {
         let width = frame.width, height = frame.height
+        let rows = wanted.clamped(to: 0..<height)
+        var output = [UInt8](repeating: 0, count: rows.count * width * 3)
+        if let shift = integerShift {
+            Self.shift(frame, by: shift, rows: rows, into: &output)
+            return frame.replacingPixels(output, height: rows.count)
+        }
         let mi = inverse
         let m0 = Float(mi[0]), m3 = Float(mi[3])
-        var output = [UInt8](repeating: 0, count: frame.pixels.count)
         frame.pixels.withUnsafeBufferPointer { sourceBuffer in
             output.withUnsafeMutableBufferPointer { destinationBuffer in
                 let source = sourceBuffer.baseAddress!, destination = destinationBuffer.baseAddress!
                 let stride = width * 3
-                for y in 0..<height {
+                for y in rows {
                     let rowX = Float(Double(y) * mi[1] + mi[2]), rowY = Float(Double(y) * mi[4] + mi[5])
+                    let outputRow = destination + (y - rows.lowerBound) * stride
                     for x in 0..<width {
                         let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
                         guard sourceX.isFinite, sourceY.isFinite, abs(sourceX) < 1e7, abs(sourceY) < 1e7 else { continue }
@@ -58,10 +79,18 @@ public struct AffineWarp: Sendable {
                         let floorX = Float(x0), floorY = Float(y0)
                         if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { continue }
                         let alpha = sourceX - floorX, beta = sourceY - floorY
-                        let out = destination + (y * width + x) * 3
+                        let out = outputRow + x * 3
                         if x0 >= 0 && x0 + 1 < width && y0 >= 0 && y0 + 1 < height {
                             // All four taps inside: no border checks.
                             let top = source + y0 * stride + x0 * 3, bottom = top + stride
+                            if beta == 0 {
+                                // On a source row (shears): the lower row's weight is 0, `upper` is exact.
+                                for channel in 0..<3 {
+                                    let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
+                                    out[channel] = saturatedByte(fused(p00, alpha, p01 - p00))
+                                }
+                                continue
+                            }
                             for channel in 0..<3 {
                                 let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
                                 let p10 = Float(bottom[channel]), p11 = Float(bottom[channel + 3])
@@ -83,7 +112,26 @@ public struct AffineWarp: Sendable {
                 }
             }
         }
-        return frame.replacingPixels(output)
+        return frame.replacingPixels(output, height: rows.count)
+    }
+
+    /// A whole-pixel shift: output `(x, y)` is source `(x − dx, y − dy)`, black outside (row copies).
+    static func shift(_ frame: Frame, by shift: (dx: Int, dy: Int), rows: Range<Int>, into output: inout [UInt8]) {
+        let width = frame.width, height = frame.height, stride = width * 3
+        // Output columns whose source column lies inside the frame.
+        let columns = max(0, shift.dx)..<min(width, width + shift.dx)
+        guard !columns.isEmpty else { return }
+        frame.pixels.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                for y in rows {
+                    let sourceY = y - shift.dy
+                    guard sourceY >= 0 && sourceY < height else { continue }
+                    let from = source.baseAddress! + sourceY * stride + (columns.lowerBound - shift.dx) * 3
+                    let to = destination.baseAddress! + (y - rows.lowerBound) * stride + columns.lowerBound * 3
+                    to.update(from: from, count: columns.count * 3)
+                }
+            }
+        }
     }
 }
 
@@ -94,9 +142,11 @@ public struct Translation: FrameTransform {
     public init(dx: Double, dy: Double) { (self.dx, self.dy) = (dx, dy) }
     public var specification: String { "translation:\(TransformValue.format(dx)),\(TransformValue.format(dy))" }
     public func apply(_ frame: Frame) throws -> Frame {
-        // DeepTest builds the matrix with np.float32.
-        AffineWarp(matrix: [1, 0, Double(Float(dx)), 0, 1, Double(Float(dy))]).apply(frame)
+        warp.apply(frame)
     }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp.apply(frame, rows: rows) }
+    // DeepTest builds the matrix with np.float32.
+    var warp: AffineWarp { AffineWarp(matrix: [1, 0, Double(Float(dx)), 0, 1, Double(Float(dy))]) }
 }
 
 /// DeepTest's `image_shear`: the affine matrix `[[1, −F, 0], [0, 1, 0]]` (`shear:F`; grid 0.1p).
@@ -105,8 +155,10 @@ public struct Shear: FrameTransform {
     public init(factor: Double) { self.factor = factor }
     public var specification: String { "shear:\(TransformValue.format(factor))" }
     public func apply(_ frame: Frame) throws -> Frame {
-        AffineWarp(matrix: [1, Double(Float(-factor)), 0, 0, 1, 0]).apply(frame)
+        warp.apply(frame)
     }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp.apply(frame, rows: rows) }
+    var warp: AffineWarp { AffineWarp(matrix: [1, Double(Float(-factor)), 0, 0, 1, 0]) }
 }
 
 /// DeepTest's `image_rotation`: `getRotationMatrix2D((cols/2, rows/2), DEG, 1)`, counter-clockwise
@@ -117,7 +169,11 @@ public struct Rotation: FrameTransform {
     public init(degrees: Double, name: String = "rotation") { (self.degrees, self.name) = (degrees, name) }
     public var specification: String { "\(name):\(TransformValue.format(degrees))" }
     public func apply(_ frame: Frame) throws -> Frame {
-        AffineWarp.rotation(degrees: degrees, centerX: Double(frame.width) / 2, centerY: Double(frame.height) / 2).apply(frame)
+        warp(frame).apply(frame)
+    }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp(frame).apply(frame, rows: rows) }
+    func warp(_ frame: Frame) -> AffineWarp {
+        AffineWarp.rotation(degrees: degrees, centerX: Double(frame.width) / 2, centerY: Double(frame.height) / 2)
     }
 }
 
@@ -130,4 +186,5 @@ public struct PitchShift: FrameTransform {
     public func apply(_ frame: Frame) throws -> Frame {
         AffineWarp(matrix: [1, 0, 0, 0, 1, -pixels]).apply(frame)
     }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { AffineWarp(matrix: [1, 0, 0, 0, 1, -pixels]).apply(frame, rows: rows) }
 }

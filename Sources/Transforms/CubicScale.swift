@@ -25,7 +25,7 @@ public struct CubicScale: FrameTransform {
             let start = Int(mapped.rounded(.down))
             let f = mapped - Float(start)
             let a: Float = -0.75
-            var c = [Float](repeating: 0, count: 4)
+            var c = SIMD4<Float>()
             c[0] = ((a * (f + 1) - 5 * a) * (f + 1) + 8 * a) * (f + 1) - 4 * a
             c[1] = ((a + 2) * f - (a + 3)) * f * f + 1
             c[2] = ((a + 2) * (1 - f) - (a + 3)) * (1 - f) * (1 - f) + 1
@@ -39,7 +39,8 @@ public struct CubicScale: FrameTransform {
     }
 
     public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: nil)
+        let size = outputSize(width: frame.width, height: frame.height)
+        return try apply(frame, rows: 0..<size.height)
     }
 
     /// The output frame size for a frame of `width × height`.
@@ -47,24 +48,24 @@ public struct CubicScale: FrameTransform {
         (Int((Double(width) * factor).rounded(.toNearestOrEven)), Int((Double(height) * factor).rounded(.toNearestOrEven)))
     }
 
-    /// The scaled frame with only the output rows in `rows` computed (the others black): what a model
-    /// whose crop keeps only those rows sees is the same as from ``apply(_:)``, at a fraction of the work.
-    public func apply(_ frame: Frame, rows wanted: Range<Int>?) throws -> Frame {
+    /// Only the output rows `rows` (clamped) of the scaled frame, every column: what a model whose crop
+    /// keeps only those rows sees is the same as from ``apply(_:)``, at a fraction of the work.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
         let width = frame.width, height = frame.height
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
         let columns = Self.taps(output: outputWidth, input: width, factor: factor)
         let rows = Self.taps(output: outputHeight, input: height, factor: factor)
-        let outputRows = wanted.map { max(0, $0.lowerBound)..<min(outputHeight, $0.upperBound) } ?? 0..<outputHeight
+        let outputRows = wanted.clamped(to: 0..<outputHeight)
         // The source rows the wanted output rows read.
         let sourceRows = outputRows.isEmpty ? 0..<0
             : rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].min()!..<(rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].max()! + 1)
         // Horizontal pass: every source row at the output width, weights × 2048.
-        var horizontal = [Int32](repeating: 0, count: height * outputWidth * 3)
+        var horizontal = [Int32](repeating: 0, count: sourceRows.count * outputWidth * 3)
         frame.pixels.withUnsafeBufferPointer { source in
             horizontal.withUnsafeMutableBufferPointer { target in
                 for y in sourceRows {
-                    let row = y * width * 3, out = y * outputWidth * 3
+                    let row = y * width * 3, out = (y - sourceRows.lowerBound) * outputWidth * 3
                     for x in 0..<outputWidth {
                         let t = x * 4
                         let i0 = row + columns.index[t] * 3, i1 = row + columns.index[t + 1] * 3
@@ -81,17 +82,18 @@ public struct CubicScale: FrameTransform {
         }
         // Vertical pass: four horizontal rows per output row, weights × 2048, then >> 22 rounding half up.
         let rowLength = outputWidth * 3
-        var output = [UInt8](repeating: 0, count: outputHeight * rowLength)
+        var output = [UInt8](repeating: 0, count: outputRows.count * rowLength)
         // Int32 throughout: |Σ| ≤ 255 · (Σ|wx|) · (Σ|wy|) ≈ 255 · 2600² < 2³¹, and Int32 lanes vectorise.
         horizontal.withUnsafeBufferPointer { sourceBuffer in
             output.withUnsafeMutableBufferPointer { targetBuffer in
-                let source = sourceBuffer.baseAddress!, target = targetBuffer.baseAddress!
+                // `horizontal` starts at source row `sourceRows.lowerBound`.
+                let source = sourceBuffer.baseAddress!, target = targetBuffer.baseAddress!, first = sourceRows.lowerBound
                 for y in outputRows {
                     let t = y * 4
-                    let r0 = source + rows.index[t] * rowLength, r1 = source + rows.index[t + 1] * rowLength
-                    let r2 = source + rows.index[t + 2] * rowLength, r3 = source + rows.index[t + 3] * rowLength
+                    let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
+                    let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
                     let w0 = Int32(rows.weight[t]), w1 = Int32(rows.weight[t + 1]), w2 = Int32(rows.weight[t + 2]), w3 = Int32(rows.weight[t + 3])
-                    let out = target + y * rowLength
+                    let out = target + (y - outputRows.lowerBound) * rowLength
                     for i in 0..<rowLength {
                         let sum = r0[i] &* w0 &+ r1[i] &* w1 &+ r2[i] &* w2 &+ r3[i] &* w3
                         let value = (sum &+ (1 << 21)) >> 22
@@ -100,6 +102,6 @@ public struct CubicScale: FrameTransform {
                 }
             }
         }
-        return frame.replacingPixels(output, width: outputWidth, height: outputHeight)
+        return frame.replacingPixels(output, width: outputWidth, height: outputRows.count)
     }
 }

@@ -30,6 +30,23 @@ final class ModelInputNormalizationTests: XCTestCase {
         }
     }
 
+    /// `"stress": {"delta": …}` is δ of the label-free stress relation, below `--delta` and a suite file's.
+    func testSidecarStressDeltaIsTheDefaultDelta() throws {
+        let loaded = try XCTUnwrap(try sidecar(#"{"crop": ["10", "0", "0", "0"], "stress": {"delta": 0.05}}"#))
+        XCTAssertEqual(loaded.stress?.delta, 0.05)
+        let deepTest = try StressSuite.named("deeptest")
+        XCTAssertEqual(deepTest.delta(flag: nil, sidecar: loaded.stress), 0.05)
+        XCTAssertEqual(deepTest.delta(flag: 0.3, sidecar: loaded.stress), 0.3)
+        XCTAssertEqual(deepTest.delta(flag: nil, sidecar: nil), 0.1)
+        var file = deepTest
+        file.delta = 0.2
+        XCTAssertEqual(file.delta(flag: nil, sidecar: loaded.stress), 0.2)
+        XCTAssertNil(try XCTUnwrap(try sidecar(#"{"crop": ["10", "0", "0", "0"]}"#)).stress)
+        XCTAssertThrowsError(try sidecar(#"{"stress": {"delta": -1}}"#)) { error in
+            XCTAssertTrue((error as? SidecarError)?.detail.contains("stress.delta") == true, "\(error)")
+        }
+    }
+
     func testGreyscaleModelsNeedColorGray() throws {
         XCTAssertThrowsError(try ModelInput(inputShape: [4, 4, 1], preprocess: Preprocess())) { error in
             XCTAssertTrue((error as? InputShapeMismatch)?.hint.contains("--color gray") == true, "\(error)")

@@ -93,9 +93,9 @@ extension Frame {
     var specificationSize: String { "\(width)x\(height)" }
 }
 
-/// The row-restricted scale (what `stress` feeds a cropping model) equals the full scale on those rows.
+/// The row-restricted transforms (what `stress` feeds a cropping model) equal the full transform on those rows.
 final class CubicScaleRowsTests: XCTestCase {
-    func testRowsEqualTheFullScaleAndTheRestIsBlack() throws {
+    func testRowsEqualTheFullScale() throws {
         var pixels = [UInt8](repeating: 0, count: 40 * 30 * 3)
         for index in pixels.indices { pixels[index] = UInt8((index * 37 + index / 7) % 256) }
         let frame = Frame(index: 0, time: 0, width: 40, height: 30, pixels: pixels)
@@ -106,9 +106,31 @@ final class CubicScaleRowsTests: XCTestCase {
             let partial = try scale.apply(frame, rows: rows)
             let rowLength: Int = full.width * 3
             let kept: Range<Int> = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
-            XCTAssertEqual(Array(partial.pixels[kept]), Array(full.pixels[kept]), "scale \(factor)")
-            let above: Range<Int> = 0..<kept.lowerBound
-            XCTAssertTrue(partial.pixels[above].allSatisfy { $0 == 0 })
+            XCTAssertEqual((partial.width, partial.height), (full.width, rows.count), "scale \(factor)")
+            XCTAssertEqual(partial.pixels, Array(full.pixels[kept]), "scale \(factor)")
+        }
+    }
+
+    /// Every DeepTest setting (and the row-restricted fallbacks) on a band of rows, at the edges too.
+    func testEveryDeepTestSettingOnRowsEqualsTheWholeFrame() throws {
+        var pixels = [UInt8](repeating: 0, count: 52 * 37 * 3)
+        var state: UInt32 = 12345
+        for index in pixels.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            pixels[index] = index % 5 == 0 ? UInt8(truncatingIfNeeded: state >> 24) : UInt8((index / 3 * 7 + index % 3 * 40) % 256)
+        }
+        let frame = Frame(index: 3, time: 0.1, width: 52, height: 37, pixels: pixels)
+        let specifications = ["translation:10,10", "translation:-7,3", "shear:0.3", "rotation:9", "contrast:1.4", "brightness:30", "flip", "fog:0.5"]
+            + Blur.Kind.allCases.map { "blur:\($0.rawValue)" }
+        for specification in specifications {
+            let transform = try TransformParser.parse(specification)
+            let full = try transform.apply(frame)
+            for rows in [0..<37, 0..<5, 14..<30, 33..<37, 30..<60] {
+                let partial = try transform.apply(frame, rows: rows)
+                let kept = rows.clamped(to: 0..<37)
+                XCTAssertEqual((partial.width, partial.height), (52, kept.count), "\(specification) rows \(rows)")
+                XCTAssertEqual(partial.pixels, Array(full.pixels[(kept.lowerBound * 156)..<(kept.upperBound * 156)]), "\(specification) rows \(rows)")
+            }
         }
     }
 }
