@@ -106,7 +106,7 @@ final class CubicScaleRowsTests: XCTestCase {
             let partial = try scale.apply(frame, rows: rows)
             let rowLength: Int = full.width * 3
             let kept: Range<Int> = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
-            XCTAssertEqual((partial.width, partial.height), (full.width, rows.count), "scale \(factor)")
+            XCTAssertEqual([partial.width, partial.height], [full.width, rows.count], "scale \(factor)")
             XCTAssertEqual(partial.pixels, Array(full.pixels[kept]), "scale \(factor)")
         }
     }
@@ -128,7 +128,7 @@ final class CubicScaleRowsTests: XCTestCase {
             for rows in [0..<37, 0..<5, 14..<30, 33..<37, 30..<60] {
                 let partial = try transform.apply(frame, rows: rows)
                 let kept = rows.clamped(to: 0..<37)
-                XCTAssertEqual((partial.width, partial.height), (52, kept.count), "\(specification) rows \(rows)")
+                XCTAssertEqual([partial.width, partial.height], [52, kept.count], "\(specification) rows \(rows)")
                 XCTAssertEqual(partial.pixels, Array(full.pixels[(kept.lowerBound * 156)..<(kept.upperBound * 156)]), "\(specification) rows \(rows)")
             }
         }
