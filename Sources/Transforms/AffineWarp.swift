@@ -70,38 +70,19 @@ public struct AffineWarp: Sendable {
                 for y in rows {
                     let rowX = Float(Double(y) * mi[1] + mi[2]), rowY = Float(Double(y) * mi[4] + mi[5])
                     let outputRow = destination + (y - rows.lowerBound) * stride
-                    for x in 0..<width {
+                    /// One output pixel with every border case.
+                    @inline(__always) func borderPixel(_ x: Int) {
                         let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
-                        guard sourceX.isFinite, sourceY.isFinite, abs(sourceX) < 1e7, abs(sourceY) < 1e7 else { continue }
+                        guard sourceX.isFinite, sourceY.isFinite, abs(sourceX) < 1e7, abs(sourceY) < 1e7 else { return }
                         var x0 = Int(sourceX), y0 = Int(sourceY)
                         if Float(x0) > sourceX { x0 -= 1 }
                         if Float(y0) > sourceY { y0 -= 1 }
-                        let floorX = Float(x0), floorY = Float(y0)
-                        if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { continue }
-                        let alpha = sourceX - floorX, beta = sourceY - floorY
-                        let out = outputRow + x * 3
-                        if x0 >= 0 && x0 + 1 < width && y0 >= 0 && y0 + 1 < height {
-                            // All four taps inside: no border checks.
-                            let top = source + y0 * stride + x0 * 3, bottom = top + stride
-                            if beta == 0 {
-                                // On a source row (shears): the lower row's weight is 0, `upper` is exact.
-                                for channel in 0..<3 {
-                                    let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
-                                    out[channel] = saturatedByte(fused(p00, alpha, p01 - p00))
-                                }
-                                continue
-                            }
-                            for channel in 0..<3 {
-                                let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
-                                let p10 = Float(bottom[channel]), p11 = Float(bottom[channel + 3])
-                                let upper = fused(p00, alpha, p01 - p00), lower = fused(p10, alpha, p11 - p10)
-                                out[channel] = saturatedByte(fused(upper, beta, lower - upper))
-                            }
-                            continue
-                        }
+                        if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { return }
+                        let alpha = sourceX - Float(x0), beta = sourceY - Float(y0)
                         @inline(__always) func tap(_ x: Int, _ y: Int, _ channel: Int) -> Float {
                             (x >= 0 && x < width && y >= 0 && y < height) ? Float(source[(y * width + x) * 3 + channel]) : 0
                         }
+                        let out = outputRow + x * 3
                         for channel in 0..<3 {
                             let p00 = tap(x0, y0, channel), p01 = tap(x0 + 1, y0, channel)
                             let p10 = tap(x0, y0 + 1, channel), p11 = tap(x0 + 1, y0 + 1, channel)
@@ -109,10 +90,56 @@ public struct AffineWarp: Sendable {
                             out[channel] = saturatedByte(fused(upper, beta, lower - upper))
                         }
                     }
+                    let interior = Self.interiorColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width, height: height)
+                    for x in 0..<interior.lowerBound { borderPixel(x) }
+                    for x in interior {
+                        // All four taps inside (one pixel of margin on the computed range): no checks, and
+                        // the source point is ≥ 0, so truncation is the floor. The arithmetic is the border
+                        // path's: `fused` with integer differences exact in Double.
+                        let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
+                        let x0 = Int(sourceX), y0 = Int(sourceY)
+                        let alpha = Double(sourceX - Float(x0)), beta = sourceY - Float(y0)
+                        let top = source + y0 * stride + x0 * 3, bottom = top + stride, out = outputRow + x * 3
+                        if beta == 0 {
+                            // On a source row (shears): the lower row's weight is 0, `upper` is exact.
+                            for channel in 0..<3 {
+                                let p00 = Int32(top[channel]), p01 = Int32(top[channel + 3])
+                                out[channel] = saturatedByte(Float(alpha * Double(p01 - p00) + Double(p00)))
+                            }
+                            continue
+                        }
+                        let betaWide = Double(beta)
+                        for channel in 0..<3 {
+                            let p00 = Int32(top[channel]), p01 = Int32(top[channel + 3])
+                            let p10 = Int32(bottom[channel]), p11 = Int32(bottom[channel + 3])
+                            let upper = Float(alpha * Double(p01 - p00) + Double(p00)), lower = Float(alpha * Double(p11 - p10) + Double(p10))
+                            out[channel] = saturatedByte(Float(betaWide * Double(lower - upper) + Double(upper)))
+                        }
+                    }
+                    for x in max(interior.upperBound, interior.lowerBound)..<width { borderPixel(x) }
                 }
             }
         }
         return frame.replacingPixels(output, height: rows.count)
+    }
+
+    /// The output columns of a row whose source point `(rowX + m0·x, rowY + m3·x)` lies at least a pixel
+    /// inside `[0, width − 1) × [0, height − 1)`: all four bilinear taps are in the frame there.
+    static func interiorColumns(rowX: Float, rowY: Float, m0: Float, m3: Float, width: Int, height: Int) -> Range<Int> {
+        var lower = 0.0, upper = Double(width - 1)
+        for (start, slope, extent) in [(Double(rowX), Double(m0), Double(width - 1)), (Double(rowY), Double(m3), Double(height - 1))] {
+            // 1 ≤ start + slope·x ≤ extent − 1
+            if abs(slope) < 1e-9 {
+                if !(start >= 1 && start <= extent - 1) { return 0..<0 }
+                continue
+            }
+            let a = (1 - start) / slope, b = (extent - 1 - start) / slope
+            lower = max(lower, min(a, b))
+            upper = min(upper, max(a, b))
+        }
+        guard lower.isFinite, upper.isFinite, upper >= lower else { return 0..<0 }
+        let first = Int(lower.rounded(.up)) + 1, last = Int(upper.rounded(.down)) - 1
+        return first <= last ? first..<(last + 1) : 0..<0
     }
 
     /// A whole-pixel shift: output `(x, y)` is source `(x − dx, y − dy)`, black outside (row copies).

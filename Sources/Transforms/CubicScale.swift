@@ -6,9 +6,9 @@ import VideoIO
 /// the larger frame (`scale:S`; DeepTest's grid 1 + 0.5p).
 ///
 /// Bicubic with A = −0.75, taps clamped at the edges (OpenCV's `resizeGeneric`), coefficients rounded to
-/// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), both passes in integers, rounding half up at 22 bits.
-/// Parity with OpenCV 5.0: within 1 on every value (OpenCV's vector path rounds some coefficients
-/// differently; exact for S = 2), see `Tests/Fixtures/transforms`.
+/// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), the horizontal pass in integers, the vertical pass in
+/// Float as OpenCV's vector path does. Parity with OpenCV 5.0: within 1 on every value (OpenCV fuses the
+/// multiply-adds), see `Tests/Fixtures/transforms`.
 public struct CubicScale: FrameTransform {
     public let factor: Double
 
@@ -60,47 +60,55 @@ public struct CubicScale: FrameTransform {
         // The source rows the wanted output rows read.
         let sourceRows = outputRows.isEmpty ? 0..<0
             : rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].min()!..<(rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].max()! + 1)
-        // Horizontal pass: every source row at the output width, weights × 2048.
-        var horizontal = [Int32](repeating: 0, count: sourceRows.count * outputWidth * 3)
-        frame.pixels.withUnsafeBufferPointer { source in
-            horizontal.withUnsafeMutableBufferPointer { target in
-                for y in sourceRows {
-                    let row = y * width * 3, out = (y - sourceRows.lowerBound) * outputWidth * 3
-                    for x in 0..<outputWidth {
-                        let t = x * 4
-                        let i0 = row + columns.index[t] * 3, i1 = row + columns.index[t + 1] * 3
-                        let i2 = row + columns.index[t + 2] * 3, i3 = row + columns.index[t + 3] * 3
-                        let w0 = Int32(columns.weight[t]), w1 = Int32(columns.weight[t + 1])
-                        let w2 = Int32(columns.weight[t + 2]), w3 = Int32(columns.weight[t + 3])
-                        for c in 0..<3 {
-                            target[out + x * 3 + c] = Int32(source[i0 + c]) * w0 + Int32(source[i1 + c]) * w1
-                                + Int32(source[i2 + c]) * w2 + Int32(source[i3 + c]) * w3
+        // Horizontal pass: every source row the wanted rows read, at the output width, in integers
+        // (weights × 2048; |Σ| < 2²⁰), kept as Float (exact below 2²⁴) for the vertical pass.
+        let rowLength = outputWidth * 3, sourceLength = width * 3
+        let offsets = columns.index.map { $0 * 3 }, weights = columns.weight.map { Int32($0) }
+        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
+                offsets.withUnsafeBufferPointer { offsets in
+                    weights.withUnsafeBufferPointer { weights in
+                        let target = buffer.baseAddress!
+                        for y in sourceRows {
+                            let row = sourceBuffer.baseAddress! + y * sourceLength, out = target + (y - sourceRows.lowerBound) * rowLength
+                            for x in 0..<outputWidth {
+                                let t = x * 4
+                                let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
+                                let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
+                                for c in 0..<3 {
+                                    let sum = Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3
+                                    out[x * 3 + c] = Float(sum)
+                                }
+                            }
                         }
                     }
                 }
             }
+            count = sourceRows.count * rowLength
         }
-        // Vertical pass: four horizontal rows per output row, weights × 2048, then >> 22 rounding half up.
-        let rowLength = outputWidth * 3
-        var output = [UInt8](repeating: 0, count: outputRows.count * rowLength)
-        // Int32 throughout: |Σ| ≤ 255 · (Σ|wx|) · (Σ|wy|) ≈ 255 · 2600² < 2³¹, and Int32 lanes vectorise.
-        horizontal.withUnsafeBufferPointer { sourceBuffer in
-            output.withUnsafeMutableBufferPointer { targetBuffer in
+        // Vertical pass as OpenCV's vector path (`VResizeCubicVec_32s8u`) computes it: in Float with the
+        // row weights / 2²², `S0·b0 + (S1·b1 + (S2·b2 + S3·b3))`, rounded ties to even and saturated.
+        let unit: Float = 1 / Float(1 << 22)
+        let output = [UInt8](unsafeUninitializedCapacity: outputRows.count * rowLength) { targetBuffer, count in
+            horizontal.withUnsafeBufferPointer { sourceBuffer in
                 // `horizontal` starts at source row `sourceRows.lowerBound`.
                 let source = sourceBuffer.baseAddress!, target = targetBuffer.baseAddress!, first = sourceRows.lowerBound
                 for y in outputRows {
                     let t = y * 4
                     let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
                     let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
-                    let w0 = Int32(rows.weight[t]), w1 = Int32(rows.weight[t + 1]), w2 = Int32(rows.weight[t + 2]), w3 = Int32(rows.weight[t + 3])
+                    let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
+                    let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
                     let out = target + (y - outputRows.lowerBound) * rowLength
                     for i in 0..<rowLength {
-                        let sum = r0[i] &* w0 &+ r1[i] &* w1 &+ r2[i] &* w2 &+ r3[i] &* w3
-                        let value = (sum &+ (1 << 21)) >> 22
-                        out[i] = UInt8(truncatingIfNeeded: min(max(value, 0), 255))
+                        let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                        // Clamped to 0…255, + 2²³ rounds to an integer (ties to even) in the low mantissa bits.
+                        let clamped = Swift.min(Swift.max(value, 0), 255)
+                        out[i] = UInt8(truncatingIfNeeded: (clamped + 8_388_608).bitPattern)
                     }
                 }
             }
+            count = outputRows.count * rowLength
         }
         return frame.replacingPixels(output, width: outputWidth, height: outputRows.count)
     }
