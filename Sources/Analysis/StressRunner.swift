@@ -89,7 +89,7 @@ extension StressRunner {
     /// `transform` applied to `frame` for the model: only the rows the preprocessing's crop keeps are
     /// transformed (``FrameTransform/apply(_:rows:)``), and the preprocessing crops the columns of that
     /// band — the model input is the same bytes as from the whole transformed frame.
-    static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> (Frame, Preprocess) {
+    public static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> (Frame, Preprocess) {
         guard let transform else { return (frame, preprocess) }
         let size = transform.outputSize(width: frame.width, height: frame.height)
         let geometry = try preprocess.geometry(for: PixelSize(width: size.width, height: size.height))
