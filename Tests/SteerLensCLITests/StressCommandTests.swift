@@ -27,6 +27,8 @@ final class StressCommandTests: XCTestCase {
         let rows = result.stdout.split(separator: "\n")
         XCTAssertEqual(rows.first, "transform,violation_rate,violations,frames,mean_abs_change,relation")
         XCTAssertEqual(rows.count, 5)
+        // With labels and a flip: originalMSE, labels of the worst cases and flipViolationRate are present.
+        try assertMatchesStressSchema(out.appendingPathComponent("stress.json"), expecting: ["flipViolationRate"])
 
         struct Report: Decodable {
             struct Setting: Decodable { let specification: String; let frames: Int; let violations: Int; let relation: String }
@@ -66,6 +68,19 @@ final class StressCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("blur:gaussian3,0.0000,0,4,"), result.stdout)
         XCTAssertTrue(result.stdout.hasSuffix(",delta\n"), result.stdout)
+        try assertMatchesStressSchema(folder.appendingPathComponent("report/stress.json"), expecting: [])
+    }
+
+    /// stress.json matches `docs/schemas/stress.schema.json`, holds the `expecting` optional keys, and
+    /// the check can fail (a document without `settings` or with an unknown key does not match).
+    func assertMatchesStressSchema(_ file: URL, expecting keys: [String], line: UInt = #line) throws {
+        let schema = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/schemas/stress.schema.json"))) as? [String: Any])
+        var document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        XCTAssertEqual(Array(SchemaCheck.problems(document, schema: schema).prefix(10)), [], "stress.json does not match docs/schemas/stress.schema.json", line: line)
+        for key in keys { XCTAssertNotNil(document[key], "stress.json has no \(key)", line: line) }
+        document["settings"] = nil
+        document["surprise"] = 1
+        XCTAssertEqual(SchemaCheck.problems(document, schema: schema).sorted(), ["$: missing settings", "$: unexpected key surprise"], line: line)
     }
 
     func testBadSuitesAndTransformsFailWithOneLine() throws {
