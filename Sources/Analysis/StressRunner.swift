@@ -71,8 +71,8 @@ public struct StressRunner {
                 Parallelism.forEachLane(lanes) { lane in
                     do {
                         for item in stride(from: lane, to: frames.count, by: lanes) {
-                            let (frame, preprocess) = try Self.transformForModel(frames[item], transform: transform, preprocess: modelInput.preprocess)
-                            try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
+                            try Self.modelInput(frames[item], transform: transform, preprocess: modelInput.preprocess,
+                                                into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }
                     } catch {
                         failed[lane] = error
@@ -86,6 +86,15 @@ public struct StressRunner {
 }
 
 extension StressRunner {
+    /// The model input of `frame` under `transform` (Float32 HWC, see ``Preprocess/apply(to:into:)``):
+    /// a ``CubicScale``'s rows go straight into the resize (the scaled frame, up to 36× the pixels, is
+    /// never held); any other transform computes the rows of the crop (``transformForModel(_:transform:preprocess:)``).
+    public static func modelInput(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
+        if let scale = transform as? CubicScale { return try scale.modelInput(frame, preprocess: preprocess, into: output) }
+        let (band, bandPreprocess) = try transformForModel(frame, transform: transform, preprocess: preprocess)
+        try bandPreprocess.apply(to: band, into: output)
+    }
+
     /// `transform` applied to `frame` for the model: only the rows the preprocessing's crop keeps are
     /// transformed (``FrameTransform/apply(_:rows:)``), and the preprocessing crops the columns of that
     /// band — the model input is the same bytes as from the whole transformed frame.

@@ -3,8 +3,8 @@ import Foundation
 import VideoIO
 
 /// `steerlens-bench transforms`: CPU time per DeepTest setting of what `stress` does per transformed
-/// frame before the forward pass — the transform of the rows the demo model's crop keeps and the
-/// preprocessing (crop, area resize to 200×66) — on the first `frames` demo frames, one thread. Thread
+/// frame before the forward pass (``StressRunner/modelInput(_:transform:preprocess:into:)``: the transform
+/// of the rows the demo model's crop keeps and the preprocessing, crop and area resize to 200×66) — on the first `frames` demo frames, one thread. Thread
 /// CPU time, so the figures hold on a loaded machine; the sum says where a stress run's time goes.
 enum TransformsBenchmark {
     static func run(frames count: Int) throws {
@@ -26,8 +26,7 @@ enum TransformsBenchmark {
         for setting in suite.settings {
             let start = threadCPUSeconds()
             for frame in frames {
-                let (band, bandPreprocess) = try StressRunner.transformForModel(frame, transform: setting.transform, preprocess: preprocess)
-                try scalars.withUnsafeMutableBufferPointer { try bandPreprocess.apply(to: band, into: $0) }
+                try scalars.withUnsafeMutableBufferPointer { try StressRunner.modelInput(frame, transform: setting.transform, preprocess: preprocess, into: $0) }
             }
             let milliseconds = (threadCPUSeconds() - start) / Double(frames.count) * 1000
             total += milliseconds

@@ -113,3 +113,60 @@ public struct CubicScale: FrameTransform {
         return frame.replacingPixels(output, width: outputWidth, height: outputRows.count)
     }
 }
+
+extension CubicScale {
+    /// The model input of the scaled frame without holding it: `preprocess` pulls the crop's rows one at a
+    /// time (``Preprocess/apply(frameSize:rows:into:)``) and each comes straight from the vertical pass,
+    /// so the up-to-36-times larger frame is never written out and read back. The same values as
+    /// `preprocess.apply(to: apply(frame), into: output)`.
+    public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let width = frame.width, height = frame.height
+        let (outputWidth, outputHeight) = outputSize(width: width, height: height)
+        guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
+        let geometry = try preprocess.geometry(for: PixelSize(width: outputWidth, height: outputHeight))
+        let cropColumns = geometry.cropX..<(geometry.cropX + geometry.cropSize.width)
+        let cropRows = geometry.cropY..<(geometry.cropY + geometry.cropSize.height)
+        let columns = Self.taps(output: outputWidth, input: width, factor: factor)
+        let rows = Self.taps(output: outputHeight, input: height, factor: factor)
+        let sourceRows = rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].min()!..<(rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].max()! + 1)
+        // Horizontal pass of the crop's columns, as in ``apply(_:rows:)``.
+        let rowLength = cropColumns.count * 3, sourceLength = width * 3
+        let offsets = columns.index.map { $0 * 3 }, weights = columns.weight.map { Int32($0) }
+        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
+                offsets.withUnsafeBufferPointer { offsets in
+                    weights.withUnsafeBufferPointer { weights in
+                        for y in sourceRows {
+                            let row = sourceBuffer.baseAddress! + y * sourceLength, out = buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength
+                            for (column, x) in cropColumns.enumerated() {
+                                let t = x * 4
+                                let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
+                                let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
+                                for c in 0..<3 {
+                                    out[column * 3 + c] = Float(Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            count = sourceRows.count * rowLength
+        }
+        let unit: Float = 1 / Float(1 << 22)
+        try horizontal.withUnsafeBufferPointer { sourceBuffer in
+            let source = sourceBuffer.baseAddress!, first = sourceRows.lowerBound
+            try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), rows: { y, out in
+                // Vertical pass of scaled row y, as in ``apply(_:rows:)``, kept as the integer it rounds to.
+                let t = y * 4
+                let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
+                let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
+                let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
+                let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
+                for i in 0..<rowLength {
+                    let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                    out[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
+                }
+            }, into: output)
+        }
+    }
+}

@@ -111,6 +111,33 @@ final class CubicScaleRowsTests: XCTestCase {
         }
     }
 
+    /// The scale fed row by row into the model's resize gives the model input of the whole scaled frame,
+    /// value for value, for area and bilinear resizes, crops in percent and in pixels, and a crop-only copy.
+    func testModelInputWithoutTheScaledFrameEqualsTheWholeFrame() throws {
+        var pixels = [UInt8](repeating: 0, count: 64 * 36 * 3)
+        var state: UInt32 = 99
+        for index in pixels.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            pixels[index] = index % 4 == 0 ? UInt8(truncatingIfNeeded: state >> 24) : UInt8((index / 3 % 64 * 4 + index % 3 * 60) % 256)
+        }
+        let frame = Frame(index: 0, time: 0, width: 64, height: 36, pixels: pixels)
+        let preprocesses = [
+            Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 20, height: 7)),
+            Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9), interpolation: .bilinear),
+            Preprocess(crop: CropInsets(top: 2, bottom: 1, left: 3, right: 0)),
+        ]
+        for factor in [1.5, 2, 3.5, 6] {
+            let scale = CubicScale(factor: factor)
+            for preprocess in preprocesses {
+                let whole = try scale.apply(frame)
+                let expected = try preprocess.apply(to: whole).map(Float.init)
+                var actual = [Float](repeating: -1, count: expected.count)
+                try actual.withUnsafeMutableBufferPointer { try scale.modelInput(frame, preprocess: preprocess, into: $0) }
+                XCTAssertEqual(actual, expected, "scale \(factor), \(preprocess.crop), \(String(describing: preprocess.size))")
+            }
+        }
+    }
+
     /// Every DeepTest setting (and the row-restricted fallbacks) on a band of rows, at the edges too.
     func testEveryDeepTestSettingOnRowsEqualsTheWholeFrame() throws {
         var pixels = [UInt8](repeating: 0, count: 52 * 37 * 3)
