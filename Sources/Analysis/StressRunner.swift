@@ -81,6 +81,7 @@ public struct StressRunner {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        modelInput.normalize(&scalars)
         return Tensor(shape: [frames.count] + modelInput.shape, scalars: scalars)
     }
 }

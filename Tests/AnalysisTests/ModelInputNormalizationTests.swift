@@ -22,6 +22,10 @@ final class ModelInputNormalizationTests: XCTestCase {
         let expected: [Float] = [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (0.2 - 0.406) / 0.225,
                                  (0 - 0.485) / 0.229, (1 - 0.456) / 0.224, (0.4 - 0.406) / 0.225]
         for (actual, wanted) in zip(batch.scalars, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
+        // The batches `stress` builds itself go through the same normalisation.
+        var values: [Float] = [1, 0, 0.2, 0, 1, 0.4]
+        input.normalize(&values)
+        for (actual, wanted) in zip(values, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
     }
 
     func testInvalidNormalisationIsASidecarError() {
