@@ -52,8 +52,8 @@ struct Stress: ParsableCommand {
     @Option(help: ArgumentHelp("Maps drawn for the worst frames, comma-separated.", valueName: "list"))
     var maps: String = "increase"
 
-    @Option(help: ArgumentHelp("Frames per forward pass.", valueName: "N"))
-    var batchSize: Int = 32
+    @Option(help: ArgumentHelp("Decoded frames per batch: each setting's transformed batch is one forward pass.", valueName: "N"))
+    var batchSize: Int = 96
 
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
