@@ -57,7 +57,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "ModelImport", "Saliency"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "ModelImport", "Saliency", "Transforms", "Analysis"]),
         .target(name: "DemoData", dependencies: ["VideoIO", "SteerLensSupport"]),
         .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

@@ -14,6 +14,7 @@ import VideoIO
 ///     steerlens-bench methods [--repetitions R] [--batch B]  frames/s per explanation method beside the gradient method's
 ///     steerlens-bench analyze [--peer-frames N]  end-to-end analyze (PNG streams, --png-every 10, RSS) vs the Python peers
 ///     steerlens-bench stress [--peer-frames N] [--every K]  DeepTest suite (70 settings) on the demo clip vs OpenCV + TensorFlow
+///     steerlens-bench transforms [--frames N]  CPU ms per DeepTest setting (transform + preprocessing), where stress spends its time
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "all"
@@ -47,6 +48,8 @@ do {
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     case "stress":
         try StressBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 64)), every: Int(option("--every", default: 1)))
+    case "transforms":
+        try TransformsBenchmark.run(frames: Int(option("--frames", default: 8)))
     case "clip":
         guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count else { print("clip needs --out FILE"); exit(64) }
         try BenchClips.write(seconds: Int(option("--seconds", default: 5)), to: URL(fileURLWithPath: arguments[index + 1]))
@@ -63,7 +66,7 @@ do {
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | analyze | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | analyze | all]")
         exit(64)
     }
 } catch {
