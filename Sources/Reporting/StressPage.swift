@@ -20,8 +20,8 @@ public enum StressPage {
 
     public static func render(_ report: StressReport, timeline: Timeline?) -> String {
         var html = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>SteerLens stress: \(escape(report.model))</title>",
-                    "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 6px;font-size:13px;text-align:center}"
-                    + ".pass{color:#176b2c}.fail{color:#b00020}img{max-width:320px;margin:2px}figure{display:inline-block;margin:4px}figcaption{font-size:12px}</style></head><body>"]
+                    "<style>" + PageStyle.base + "  body { padding: 12px 20px; } td, th { font-size: 13px; text-align: center; }\n"
+                    + "  img { max-width: 320px; margin: 2px; } figure { display: inline-block; margin: 4px; } figcaption { font-size: 12px; }\n</style></head><body>"]
         html.append("<h1>Stress test of \(escape(report.model))</h1>")
         html.append("<p>Suite <b>\(escape(report.suite))</b>: \(report.settings.count) settings on \(report.clips.map { "\(escape($0.clip)) (\($0.frames) frames)" }.joined(separator: ", ")); λ = \(format(report.lambda)), δ = \(format(report.delta)).</p>")
         html.append("<ul>")
