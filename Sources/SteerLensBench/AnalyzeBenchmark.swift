@@ -26,7 +26,7 @@ enum AnalyzeBenchmark {
         guard let steerlens else { return }
         try PipelineBenchmark.run(steerlens: steerlens, directory: directory)
         let long = try BenchClips.clip(seconds: 60, in: directory), short = try BenchClips.clip(seconds: 10, in: directory)
-        print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report)")
+        print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report; --faithfulness-every 0, the peers' work)")
         let full = try measure(steerlens, clip: long, model: model, pngEvery: 1, directory: directory)
         print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB", full.rate, full.megabytes))
         print("    " + full.stages)
@@ -51,9 +51,11 @@ enum AnalyzeBenchmark {
 
     /// Runs one analysis under `/usr/bin/time -f %M`; frames/s from the frame count over wall time, and
     /// the run's CPU time per stage (its `--stage-times` line; a build without the flag says so).
+    /// Faithfulness scoring is off unless `extra` sets `--faithfulness-every` (the Python peers and the
+    /// figures of issue 16 have none).
     static func measure(_ steerlens: URL, clip: URL, model: String, pngEvery: Int, directory: URL,
                         extra: [String] = []) throws -> (rate: Double, megabytes: Double, stages: String) {
-        let stageFlag = supportsStageTimes(steerlens) ? ["--stage-times"] : []
+        let stageFlag = (supportsStageTimes(steerlens) ? ["--stage-times"] : []) + (extra.contains("--faithfulness-every") ? [] : ["--faithfulness-every", "0"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
         process.arguments = ["-f", "%M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,

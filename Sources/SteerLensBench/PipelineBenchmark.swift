@@ -22,7 +22,7 @@ enum PipelineBenchmark {
         let engine = try engineRate(repetitions: 10)
         print(String(format: "  engine pass only (forward + backward, batch %d):         %7.1f frames/s", batch, engine))
         for (label, extra) in [("analyze --png-every 0 --faithfulness-every 0", ["--faithfulness-every", "0"]),
-                               ("analyze --png-every 0 (faithfulness every 60th)", [])] {
+                               ("analyze --png-every 0 (default --faithfulness-every 60)", ["--faithfulness-every", "60"])] {
             var best: (rate: Double, megabytes: Double, stages: String) = (0, 0, "")
             for _ in 0..<runs {
                 let run = try AnalyzeBenchmark.measure(steerlens, clip: clip, model: AnalyzeBenchmark.model, pngEvery: 0, directory: directory,

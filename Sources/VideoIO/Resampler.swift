@@ -77,9 +77,13 @@ enum Resampler {
         }
     }
 
+    /// `uint8(clamp(round_half_even(value), 0, 255))` without a libm call or a range check: clamping
+    /// first gives the same result (0 and 255 are integers), and adding 2²³ to a Float in [0, 255]
+    /// rounds it half to even into the low bits of its significand (`2²³ + k` has the bit pattern
+    /// `0x4B000000 + k`). Finite values only, like the conversion it replaces.
     @inline(__always)
     static func saturate(_ value: Float) -> UInt8 {
-        UInt8(min(max(value.rounded(.toNearestOrEven), 0), 255))
+        UInt8(truncatingIfNeeded: (min(max(value, 0), 255) + 8_388_608).bitPattern)
     }
 
     /// The crop rectangle's rows, copied.

@@ -27,11 +27,26 @@ final class ResamplerTapsTests: XCTestCase {
                     blue += weight * row[index + 2]
                 }
                 let target = (outputY * outputWidth + outputX) * 3
-                (output[target], output[target + 1], output[target + 2]) = (Resampler.saturate(red), Resampler.saturate(green), Resampler.saturate(blue))
+                (output[target], output[target + 1], output[target + 2]) = (slowSaturate(red), slowSaturate(green), slowSaturate(blue))
             }
         }
         return output
     }
+
+    /// The branch-free rounding equals `UInt8(min(max(v.rounded(.toNearestOrEven), 0), 255))` on every
+    /// 1/256 step from −10 to 300 (all the ties included) and on the values next to each tie.
+    func testSaturateRoundsHalfToEvenAndClamps() {
+        for step in -2560...76_800 {
+            let value = Float(step) / 256
+            for probe in [value, value.nextUp, value.nextDown] {
+                XCTAssertEqual(Resampler.saturate(probe), UInt8(min(max(probe.rounded(.toNearestOrEven), 0), 255)), "\(probe)")
+            }
+        }
+        XCTAssertEqual(Resampler.saturate(-.greatestFiniteMagnitude), 0)
+        XCTAssertEqual(Resampler.saturate(.greatestFiniteMagnitude), 255)
+    }
+
+    private func slowSaturate(_ value: Float) -> UInt8 { UInt8(min(max(value.rounded(.toNearestOrEven), 0), 255)) }
 
     func testFlatTapsGiveTheSameBytesAsPerTapArrays() throws {
         var state: UInt64 = 0x1234_5678_9ABC_DEF1
