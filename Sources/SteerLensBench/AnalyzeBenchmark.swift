@@ -28,13 +28,15 @@ enum AnalyzeBenchmark {
         let long = try BenchClips.clip(seconds: 60, in: directory), short = try BenchClips.clip(seconds: 10, in: directory)
         print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report; --faithfulness-every 0, the peers' work)")
         let full = try measure(steerlens, clip: long, model: model, pngEvery: 1, directory: directory)
-        print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB", full.rate, full.megabytes))
+        print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB, %5.1f CPU ms per frame",
+                     full.rate, full.megabytes, 1e3 * full.cpuSeconds))
         print("    " + full.stages)
         let fullBrief = try measure(steerlens, clip: short, model: model, pngEvery: 1, directory: directory)
         print(String(format: "  steerlens 10 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
                      fullBrief.rate, fullBrief.megabytes, full.megabytes / fullBrief.megabytes))
         let sparse = try measure(steerlens, clip: long, model: model, pngEvery: 10, directory: directory)
-        print(String(format: "  steerlens 60 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB", sparse.rate, sparse.megabytes))
+        print(String(format: "  steerlens 60 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB, %5.1f CPU ms per frame",
+                     sparse.rate, sparse.megabytes, 1e3 * sparse.cpuSeconds))
         print("    " + sparse.stages)
         let brief = try measure(steerlens, clip: short, model: model, pngEvery: 10, directory: directory)
         print(String(format: "  steerlens 10 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
@@ -49,16 +51,17 @@ enum AnalyzeBenchmark {
         }
     }
 
-    /// Runs one analysis under `/usr/bin/time -f %M`; frames/s from the frame count over wall time, and
+    /// Runs one analysis under `/usr/bin/time`; frames/s from the frame count over wall time, peak RSS,
+    /// CPU seconds (user + system) per frame, and
     /// the run's CPU time per stage (its `--stage-times` line; a build without the flag says so).
     /// Faithfulness scoring is off unless `extra` sets `--faithfulness-every` (the Python peers and the
     /// figures of issue 16 have none).
     static func measure(_ steerlens: URL, clip: URL, model: String, pngEvery: Int, directory: URL,
-                        extra: [String] = []) throws -> (rate: Double, megabytes: Double, stages: String) {
+                        extra: [String] = []) throws -> (rate: Double, megabytes: Double, stages: String, cpuSeconds: Double) {
         let stageFlag = (supportsStageTimes(steerlens) ? ["--stage-times"] : []) + (extra.contains("--faithfulness-every") ? [] : ["--faithfulness-every", "0"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,
+        process.arguments = ["-f", "%U %S %M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,
                              "--overwrite", "--quiet", "--png-every", "\(pngEvery)"] + stageFlag + extra
         let errors = Pipe()
         process.standardError = errors
@@ -70,13 +73,14 @@ enum AnalyzeBenchmark {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard process.terminationStatus == 0 else { throw BenchError("steerlens analyze failed: \(output)") }
         let lines = output.split(separator: "\n")
-        let kilobytes = Double(lines.last ?? "") ?? 0
+        let usage = (lines.last ?? "").split(separator: " ").compactMap { Double($0) }
+        let (cpuSeconds, kilobytes) = usage.count == 3 ? (usage[0] + usage[1], usage[2]) : (0, 0)
         let frames = lines.compactMap { line -> Int? in
             guard let range = line.range(of: "analysed ") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }.first ?? 0
         let stages = lines.first { $0.hasPrefix("CPU time per stage") }.map(String.init) ?? "CPU time per stage: not reported by this build"
-        return (Double(frames) / seconds, kilobytes / 1024, stages)
+        return (Double(frames) / seconds, kilobytes / 1024, stages, cpuSeconds / Double(max(frames, 1)))
     }
 
     /// Whether `analyze` knows the hidden `--stage-times` flag (builds before issue 16 do not).
