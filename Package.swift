@@ -23,7 +23,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
-        // ONNX models: the runtime library only; ONNX/Generated/onnx.pb.swift is committed (Tools/generate-onnx-proto.sh).
+        // ONNX models: the runtime library only; ONNX/Generated/*.pb.swift are committed (Tools/generate-onnx-proto.sh).
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
@@ -34,9 +34,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
+        // Elementwise engine kernels compiled for AVX2 + FMA too, picked at load time (bit-identical results).
+        .target(name: "CKernels"),
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CKernels", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: [
             "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
@@ -55,7 +57,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "ModelImport", "Saliency"]),
+        .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "ModelImport", "Saliency", "Transforms", "Analysis"]),
         .target(name: "DemoData", dependencies: ["VideoIO", "SteerLensSupport"]),
         .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

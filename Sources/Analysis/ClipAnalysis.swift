@@ -130,6 +130,7 @@ public struct ClipAnalysis {
             var report = assembler.report(entries, reader: reader, labels: labels, geometry: geometry, maps: maps, elapsed: Date().timeIntervalSince(started))
             report.summary.faithfulness = scorer.summary(mapNames: maps.map(\.name))
             report.settings.faithfulnessEvery = faithfulnessEvery
+            report.settings.transforms = transform.map { ($0 as? TransformChain)?.transforms.map(\.specification) ?? [$0.specification] }
             try FramesTable(maps: maps.map(\.name), diagnostics: Self.diagnosticNames(entries), faithfulness: faithfulnessEvery > 0)
                 .write(entries, to: staging.appendingPathComponent("frames.csv"))
             try report.write(to: staging.appendingPathComponent("run.json"))

@@ -2,6 +2,7 @@ import Foundation
 import Reporting
 import Saliency
 import SteerLensSupport
+import Transforms
 import VideoIO
 
 /// The frame loops of `compare` (a baseline and a candidate model on the same decoded frames) and
@@ -15,15 +16,23 @@ public struct ClipComparer {
     /// `--labels`' path, for the labels' source; `--label-field`: the recorded field of a dataset input
     /// used as labels when no file is given.
     public let labelsPath: String?, labelField: String?
+    /// Applied to every decoded frame before the preprocessing (`check` of a run recorded with `--transform`).
+    public var transform: (any FrameTransform)?
 
     public init(selection: ReadOptions, batchSize: Int, labelsPath: String? = nil, labelField: String? = nil) {
         (self.selection, self.batchSize, self.labelsPath, self.labelField) = (selection, batchSize, labelsPath, labelField)
     }
 
+    /// The clip's frames as both sides of a comparison see them.
+    private func open(_ input: String) throws -> any FrameSource {
+        let decoded = try FrameSources.open(input, options: selection)
+        return try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
+    }
+
     /// One decoding pass through both models.
     public func compare(_ input: String, baseline: ModelSession, candidate: ModelSession, labels: LabelTrack?, kinds: [SaliencyMapKind],
                  thresholds: ComparisonThresholds) throws -> ClipComparison {
-        let reader = try FrameSources.open(input, options: selection)
+        let reader = try open(input)
         let labels = try InputLabels.resolve(file: labels, filePath: labelsPath, field: labelField, reader: reader).track
         defer { reader.printWarnings() }
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
@@ -53,7 +62,7 @@ public struct ClipComparer {
     /// Second pass over the clip for the highlighted frames only: overlays of each model, 480 px wide.
     public func writeOverlays(_ input: String, frames wanted: [Int], runners: [(String, ModelSession)], into folder: URL) throws {
         guard !wanted.isEmpty else { return }
-        let reader = try FrameSources.open(input, options: selection)
+        let reader = try open(input)
         let remaining = Set(wanted)
         var frames: [Frame] = []
         while frames.count < remaining.count, let frame = try reader.next() {
@@ -77,7 +86,7 @@ public struct ClipComparer {
     /// `warn` hears of frames the recorded run has and the clip does not.
     public func check(_ input: String, recorded: RecordedRun, runner: ModelSession, labels: LabelTrack?, kinds: [SaliencyMapKind],
                thresholds: ComparisonThresholds, warn: (String) -> Void) throws -> ClipComparison {
-        let reader = try FrameSources.open(input, options: selection)
+        let reader = try open(input)
         let labels = try InputLabels.resolve(file: labels, filePath: labelsPath, field: labelField, reader: reader).track
         defer { reader.printWarnings() }
         let grid = SaliencyGrid(geometry: try runner.modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)))

@@ -22,8 +22,9 @@ public struct ComparisonRun {
     }
 
     /// Two models on the same frames; overlays of each clip's highlighted frames go to `<destination>/<clip stem>/`.
+    /// `robustness` (`compare --stress`) runs after the clips, and its verdict is part of the report.
     public func compare(_ inputs: [String], baseline: (name: String, session: ModelSession), candidate: (name: String, session: ModelSession),
-                        destination: URL, overwrite: Bool) throws -> ComparisonReport {
+                        destination: URL, overwrite: Bool, robustness: (() throws -> StressRobustness)? = nil) throws -> ComparisonReport {
         try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> ComparisonReport in
             var clips: [ClipComparison] = [], images: [String: String] = [:], highlighted: [String: [Int]] = [:]
             for input in inputs {
@@ -37,8 +38,9 @@ public struct ComparisonRun {
                 try comparer.writeOverlays(input, frames: frames, runners: [("baseline", baseline.session), ("candidate", candidate.session)],
                                            into: staging.appendingPathComponent(folder))
             }
-            let report = ComparisonReport(steerlensVersion: version, baseline: baseline.name, candidate: candidate.name,
+            var report = ComparisonReport(steerlensVersion: version, baseline: baseline.name, candidate: candidate.name,
                                           thresholds: thresholds, kinds: kinds.map(\.name), clips: clips)
+            report.stress = try robustness?()
             try write(report, into: staging, images: images, highlighted: highlighted)
             return report
         }
@@ -48,6 +50,8 @@ public struct ComparisonRun {
     public func check(_ inputs: [String], recorded: RecordedRun, candidate: (name: String, session: ModelSession), destination: URL,
                       overwrite: Bool, warn: (String) -> Void) throws -> ComparisonReport {
         try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> ComparisonReport in
+            var comparer = comparer
+            comparer.transform = recorded.transform
             let clips = try inputs.map {
                 try comparer.check($0, recorded: recorded, runner: candidate.session, labels: labels, kinds: kinds, thresholds: thresholds, warn: warn)
             }

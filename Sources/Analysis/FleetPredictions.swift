@@ -16,17 +16,8 @@ public enum FleetPredictions {
             let reader = try FrameSources.open(input, options: selection)
             let file = try labelsPath.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let labels = try InputLabels.resolve(file: file, filePath: labelsPath, field: labelField, reader: reader).track
-            let units = session.predictionUnits
-            var rows = [(units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ","))
-                + (labels == nil ? "" : ",label")]
-            try session.predict(reader, input: input, batchSize: batchSize) { frame, values in
-                try Interruption.shared.check(progress: "at frame \(frame.index) of \(input)")
-                var line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(values.map { String(format: "%.9g", $0) }.joined(separator: ","))"
-                if let labels {
-                    line += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond).map { String(format: "%.9g", $0) } ?? "")
-                }
-                rows.append(line)
-            }
+            var rows: [String] = []
+            try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batchSize) { rows.append($0) }
             try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: staging.appendingPathComponent(fileName))
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SteerLensSupport
+import VideoIO
 
 /// One worker of a fleet run: this shard's clips of a manifest, each into `OUT/clips/<id>/`.
 ///

@@ -50,15 +50,20 @@ public struct ModelInput: Sendable {
                 try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(index * itemCount)..<((index + 1) * itemCount)]))
             }
         }
-        if let normalization {
-            let channels = shape[2]
-            for index in scalars.indices {
-                let c = index % channels
-                scalars[index] = (scalars[index] - normalization.mean[normalization.mean.count == 1 ? 0 : c])
-                    / normalization.std[normalization.std.count == 1 ? 0 : c]
-            }
-        }
+        normalize(&scalars)
         return Tensor(shape: [frames.count] + shape, scalars: scalars)
+    }
+
+    /// The sidecar's `(value − mean[c]) / std[c]` on preprocessed HWC values (any number of frames), if
+    /// it has one; every batch built outside ``batch(_:)`` (`stress`) passes through it too.
+    public func normalize(_ scalars: inout [Float]) {
+        guard let normalization else { return }
+        let channels = shape[2]
+        for index in scalars.indices {
+            let c = index % channels
+            scalars[index] = (scalars[index] - normalization.mean[normalization.mean.count == 1 ? 0 : c])
+                / normalization.std[normalization.std.count == 1 ? 0 : c]
+        }
     }
 }
 

@@ -42,6 +42,8 @@ public struct ModelSession {
     public let loaded: LoadedModel
     /// Path of the sidecar that supplied defaults, if one was read.
     public let sidecarPath: String?
+    /// The sidecar's `stress` defaults (δ), if it has them.
+    public let stressDefaults: ModelSidecar.StressDefaults?
     /// `nil` for a session that only predicts.
     public let engine: SaliencyEngine?
     /// Every requested method on one shared forward pass (`analyze`); `nil` for a session that only predicts.
@@ -67,6 +69,7 @@ public struct ModelSession {
                 explains: Bool = true, preprocess: (ModelSidecar?) throws -> Preprocess) throws {
         self.path = path
         sidecarPath = sidecar.map { _ in ModelSidecar.url(forModel: path).path }
+        stressDefaults = sidecar?.stress
         var loaded = loaded
         let angleBins = try bins ?? sidecar?.angleBins()
         let explained: Int

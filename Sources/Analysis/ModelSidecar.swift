@@ -18,6 +18,9 @@ import VideoIO
 /// `ROI_CROP_TOP`/`ROI_CROP_BOTTOM` as `"crop": ["40", "0", "0", "0"]`. `mean` and `std` (one number, or
 /// one per channel) then normalise each channel, `(value − mean) / std`, as torchvision's
 /// `Normalize` after `ToTensor` does: `{"scale": "1/255", "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}`.
+/// `stress` holds the model's defaults for `steerlens stress` and `compare --stress`: `{"stress": {"delta": 0.05}}`
+/// is δ of the label-free relation |θₜ − θₒ| ≤ δ in the model's output unit (`--delta` and a suite's
+/// `delta` override it).
 public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var crop: [String]?
     public var resize: String?
@@ -29,6 +32,14 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
     public var offset: String?
     public var mean: [Double]?
     public var std: [Double]?
+    public var stress: StressDefaults?
+
+    /// The `stress` object: defaults of the metamorphic relations for this model.
+    public struct StressDefaults: Decodable, Equatable, Sendable {
+        /// δ of |θₜ − θₒ| ≤ δ (and of the flip relation), in the model's output unit.
+        public var delta: Double?
+        public init(delta: Double? = nil) { self.delta = delta }
+    }
 
     /// Where the sidecar of `modelPath` lives.
     public static func url(forModel modelPath: String) -> URL {
@@ -47,6 +58,9 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
             _ = try sidecar.angleBins()
             _ = try sidecar.factors()
             _ = try sidecar.normalization()
+            if let delta = sidecar.stress?.delta, !(delta >= 0 && delta.isFinite) {
+                throw SidecarError(path: "", detail: "stress.delta must be a number ≥ 0, got \(delta)")
+            }
             return sidecar
         } catch let error as SidecarError {
             throw SidecarError(path: url.path, detail: error.detail)
@@ -83,9 +97,10 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
         }
         mean = try numbers(.mean)
         std = try numbers(.std)
+        stress = try container.decodeIfPresent(StressDefaults.self, forKey: .stress)
     }
 
-    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins, scale, offset, mean, std }
+    private enum CodingKeys: String, CodingKey { case crop, resize, interpolation, color, output, bins, scale, offset, mean, std, stress }
 
     /// The sidecar's per-channel normalisation, when `mean` or `std` is given.
     public func normalization() throws -> ChannelNormalization? {
@@ -129,13 +144,8 @@ public struct ModelSidecar: Decodable, Equatable, Sendable {
         return size
     }
 
-    /// The sidecar's preprocessing on its own, with the defaults for absent fields (no crop, the
-    /// model's input size, area, RGB, values 0…255).
-    public func preprocess() throws -> Preprocess {
-        let (scale, offset) = try factors()
-        return Preprocess(crop: try cropInsets() ?? .none, size: try size(), interpolation: interpolation ?? .area, colorSpace: color ?? .rgb,
-                          scale: scale ?? 1, offset: offset ?? 0)
-    }
+    /// The sidecar's preprocessing on its own, with the defaults for absent fields.
+    public func preprocess() throws -> Preprocess { try PreprocessOverrides().resolved(over: self) }
 }
 
 /// A model's `.steerlens.json` exists but cannot be used.

@@ -3,6 +3,7 @@ import NeuralNet
 import Reporting
 import Saliency
 import SteerLensSupport
+import Transforms
 import VideoIO
 
 /// A finished `analyze` run read back: what it explained, its predictions and saliency grids by frame
@@ -13,6 +14,8 @@ public struct RecordedRun {
     public let request: ExplanationRequest
     public let gridSize: PixelSize
     public let frames: [Int: (prediction: Double, grids: [[Float]])]
+    /// The `--transform`s the run applied to its frames (nil: none), applied again by `check`.
+    public let transform: TransformChain?
 
     public static func load(_ location: String) throws -> RecordedRun {
         var url = URL(fileURLWithPath: location)
@@ -38,7 +41,11 @@ public struct RecordedRun {
             let grids = kinds.indices.map { kind in Array(grid.values[((index * kinds.count + kind) * cells)..<((index * kinds.count + kind + 1) * cells)]) }
             frames[entry.frame] = (entry.prediction, grids)
         }
-        return RecordedRun(path: url.path, request: request, gridSize: PixelSize(width: columns, height: rows), frames: frames)
+        let transform: TransformChain?
+        do { transform = try TransformParser.chain(report.settings.transforms ?? []) } catch {
+            throw RecordedRunError(path: runURL.path, detail: "its transforms \(report.settings.transforms ?? []) cannot be applied (\(error))")
+        }
+        return RecordedRun(path: url.path, request: request, gridSize: PixelSize(width: columns, height: rows), frames: frames, transform: transform)
     }
 
     /// run.json as a report, after checking its layout version: a file of another version is refused by

@@ -68,6 +68,13 @@ public struct SanityCheck {
         (self.model, self.method, self.seed, self.threshold) = (model, method, seed, threshold)
     }
 
+    /// The check of the maps `session` explains, made by `methods` with `analyze`'s default settings.
+    public init(session: ModelSession, methods: [ExplanationMethod], seed: UInt64 = 0, threshold: Double = 0.5) throws {
+        let model = session.loaded.model, engine = session.explainer
+        let method = try ExplainerSanityMethod(model: model, objective: engine.objective, kinds: engine.kinds, methods: methods)
+        self.init(model: model, method: method, seed: seed, threshold: threshold)
+    }
+
     /// The cascade's steps: each the mean similarity per map over the batch's items.
     /// - Parameter batch: model inputs `[N, H, W, C]`.
     public func cascade(_ batch: Tensor) throws -> [SanityReport.Step] {

@@ -47,7 +47,7 @@ public struct StressRun {
             report.elapsedSeconds = Date().timeIntervalSince(started)
             try during("writing stress.json") { try AtomicFile.write(try report.json(), to: staging.appendingPathComponent("stress.json")) }
             try AtomicFile.write(Data(evaluation.csv().utf8), to: staging.appendingPathComponent("stress.csv"))
-            try AtomicFile.write(Data(StressPage.render(report, evaluation: evaluation).utf8), to: staging.appendingPathComponent("index.html"))
+            try AtomicFile.write(Data(StressPage.render(report, timeline: evaluation.timeline).utf8), to: staging.appendingPathComponent("index.html"))
             return report
         }
         if let junit { try AtomicFile.write(Data(StressJUnit.xml(report).utf8), to: URL(fileURLWithPath: junit)) }
@@ -55,51 +55,9 @@ public struct StressRun {
     }
 }
 
-extension StressReport {
-    init(steerlensVersion: String, suite: String, model: String, lambda: Double, delta: Double, thresholds: StressThresholds,
-         settings: [SettingSummary], clips: [ClipSummary], violationRate: Double, flipViolationRate: Double?, worst: [WorstCase],
-         checks: [StressCheck], elapsedSeconds: Double) {
-        (self.steerlensVersion, self.suite, self.model, self.lambda, self.delta) = (steerlensVersion, suite, model, lambda, delta)
-        (self.thresholds, self.settings, self.clips, self.violationRate) = (thresholds, settings, clips, violationRate)
-        (self.flipViolationRate, self.worst, self.checks, self.elapsedSeconds) = (flipViolationRate, worst, checks, elapsedSeconds)
+extension StressEvaluation {
+    /// The first clip's steering for the page's timeline.
+    var timeline: StressPage.Timeline? {
+        clips.first.map { StressPage.Timeline(clip: $0.clip, labels: $0.frames.map(\.label), original: $0.frames.map(\.original), transformed: $0.transformed) }
     }
-}
-
-/// JUnit XML for a stress run: one test case per threshold, one per setting (failing when the setting
-/// exceeds `maxSettingViolationRate`, else informative).
-public enum StressJUnit {
-    public static func xml(_ report: StressReport) -> String {
-        let settingLimit = report.thresholds.maxSettingViolationRate
-        let settingFailures = settingLimit.map { limit in report.settings.filter { $0.transform != "flip" && $0.violationRate > limit }.count } ?? 0
-        let failures = report.checks.filter { !$0.passed }.count + settingFailures
-        let total = report.checks.count + report.settings.count
-        var lines = [#"<?xml version="1.0" encoding="UTF-8"?>"#,
-                     #"<testsuites name="steerlens-stress" tests="\#(total)" failures="\#(failures)" errors="0">"#,
-                     #"  <testsuite name="\#(escape(report.suite))" id="0" tests="\#(total)" failures="\#(failures)" errors="0" skipped="0" time="\#(String(format: "%.3f", report.elapsedSeconds))">"#,
-                     "    <properties>", #"      <property name="model" value="\#(escape(report.model))"/>"#, "    </properties>"]
-        for check in report.checks {
-            lines.append(#"    <testcase name="\#(escape("\(check.name) \(check.comparison) \(format(check.limit))"))" classname="steerlens.stress" time="0">"#)
-            if !check.passed {
-                let message = "\(check.name) = \(format(check.value)), limit \(check.comparison) \(format(check.limit))"
-                lines.append(#"      <failure message="\#(escape(message))" type="threshold">\#(escape(message))</failure>"#)
-            }
-            lines.append("    </testcase>")
-        }
-        for setting in report.settings {
-            lines.append(#"    <testcase name="\#(escape(setting.specification))" classname="steerlens.stress.\#(escape(setting.transform))" time="0">"#)
-            if let settingLimit, setting.transform != "flip", setting.violationRate > settingLimit {
-                let message = "violation rate \(format(setting.violationRate)) (\(setting.violations) of \(setting.frames) frames), limit ≤ \(format(settingLimit))"
-                lines.append(#"      <failure message="\#(escape(message))" type="threshold">\#(escape(message))</failure>"#)
-            } else {
-                lines.append(#"      <system-out>\#(escape("violation rate \(format(setting.violationRate)) (\(setting.violations) of \(setting.frames) frames)"))</system-out>"#)
-            }
-            lines.append("    </testcase>")
-        }
-        lines.append("  </testsuite>")
-        lines.append("</testsuites>")
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func format(_ value: Double) -> String { String(format: "%.4g", value) }
-    static func escape(_ text: String) -> String { StressPage.escape(text) }
 }

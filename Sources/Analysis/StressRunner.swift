@@ -71,8 +71,8 @@ public struct StressRunner {
                 Parallelism.forEachLane(lanes) { lane in
                     do {
                         for item in stride(from: lane, to: frames.count, by: lanes) {
-                            let frame = try Self.transformForModel(frames[item], transform: transform, preprocess: modelInput.preprocess)
-                            try modelInput.preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
+                            try Self.modelInput(frames[item], transform: transform, preprocess: modelInput.preprocess,
+                                                into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }
                     } catch {
                         failed[lane] = error
@@ -81,20 +81,32 @@ public struct StressRunner {
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        modelInput.normalize(&scalars)
         return Tensor(shape: [frames.count] + modelInput.shape, scalars: scalars)
     }
 }
 
 extension StressRunner {
-    /// `transform` applied to `frame` for the model: a ``CubicScale`` computes only the rows the
-    /// preprocessing's crop keeps (the model input is the same bytes as from the whole scaled frame).
-    static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> Frame {
-        guard let transform else { return frame }
-        guard let scale = transform as? CubicScale else { return try transform.apply(frame) }
-        let size = scale.outputSize(width: frame.width, height: frame.height)
+    /// The model input of `frame` under `transform` (Float32 HWC, see ``Preprocess/apply(to:into:)``):
+    /// a ``CubicScale``'s rows go straight into the resize (the scaled frame, up to 36× the pixels, is
+    /// never held); any other transform computes the rows of the crop (``transformForModel(_:transform:preprocess:)``).
+    public static func modelInput(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
+        if let scale = transform as? CubicScale { return try scale.modelInput(frame, preprocess: preprocess, into: output) }
+        let (band, bandPreprocess) = try transformForModel(frame, transform: transform, preprocess: preprocess)
+        try bandPreprocess.apply(to: band, into: output)
+    }
+
+    /// `transform` applied to `frame` for the model: only the rows the preprocessing's crop keeps are
+    /// transformed (``FrameTransform/apply(_:rows:)``), and the preprocessing crops the columns of that
+    /// band — the model input is the same bytes as from the whole transformed frame.
+    public static func transformForModel(_ frame: Frame, transform: (any FrameTransform)?, preprocess: Preprocess) throws -> (Frame, Preprocess) {
+        guard let transform else { return (frame, preprocess) }
+        let size = transform.outputSize(width: frame.width, height: frame.height)
         let geometry = try preprocess.geometry(for: PixelSize(width: size.width, height: size.height))
-        // Two rows of margin: the crop is all the resampler reads, the margin only guards that.
-        return try scale.apply(frame, rows: (geometry.cropY - 2)..<(geometry.cropY + geometry.cropSize.height + 2))
+        let band = try transform.apply(frame, rows: geometry.cropY..<(geometry.cropY + geometry.cropSize.height))
+        var bandPreprocess = preprocess
+        bandPreprocess.crop = CropInsets(top: 0, bottom: 0, left: geometry.cropX, right: size.width - geometry.cropX - geometry.cropSize.width)
+        return (band, bandPreprocess)
     }
 }
 

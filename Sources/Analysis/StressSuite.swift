@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 import SteerLensSupport
 import Transforms
 
@@ -21,27 +22,8 @@ public struct StressSetting: Sendable {
     }
 }
 
-/// The limits a stress run is judged by (`--thresholds FILE`, or the suite's own `thresholds`).
-public struct StressThresholds: Codable, Sendable, Equatable {
-    /// Largest allowed share of (frame, setting) pairs that violate their metamorphic relation.
-    public var maxViolationRate: Double = 0.2
-    /// Largest allowed violation rate of any single setting (nil: not checked).
-    public var maxSettingViolationRate: Double?
-    /// Largest allowed share of frames whose flipped prediction is not ≈ −θ (nil: not checked).
-    public var maxFlipViolationRate: Double?
-    /// `compare --stress`: largest allowed increase of the candidate's overall violation rate over the baseline's.
-    public var maxViolationRateIncrease: Double = 0.02
-
-    public init() {}
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        maxViolationRate = try container.decodeIfPresent(Double.self, forKey: .maxViolationRate) ?? 0.2
-        maxSettingViolationRate = try container.decodeIfPresent(Double.self, forKey: .maxSettingViolationRate)
-        maxFlipViolationRate = try container.decodeIfPresent(Double.self, forKey: .maxFlipViolationRate)
-        maxViolationRateIncrease = try container.decodeIfPresent(Double.self, forKey: .maxViolationRateIncrease) ?? 0.02
-    }
-
+/// Reading the limits a stress run is judged by (``StressThresholds``, in Reporting with the report).
+extension StressThresholds {
     /// Reads a thresholds file; unknown keys and values outside 0…1 are errors (exit 65).
     public static func load(_ url: URL) throws -> StressThresholds {
         let data: Data
@@ -55,7 +37,7 @@ public struct StressThresholds: Codable, Sendable, Equatable {
         guard let object = try? JSONSerialization.jsonObject(with: data), let dictionary = object as? [String: Any] else {
             throw StressSuiteError(path: path, detail: "thresholds are not a JSON object")
         }
-        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        let known = Set(StressThresholds.keys)
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
             throw StressSuiteError(path: path, detail: "unknown threshold '\(unknown)'")
         }
@@ -68,10 +50,6 @@ public struct StressThresholds: Codable, Sendable, Equatable {
             if let value, !(0...1).contains(value) { throw StressSuiteError(path: path, detail: "\(name) must be a share within 0…1, got \(value)") }
         }
         return thresholds
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case maxViolationRate, maxSettingViolationRate, maxFlipViolationRate, maxViolationRateIncrease
     }
 }
 
@@ -95,6 +73,12 @@ public struct StressSuite: Sendable {
 
     public init(name: String, settings: [StressSetting], lambda: Double = 5, delta: Double? = nil, thresholds: StressThresholds = StressThresholds()) {
         (self.name, self.settings, self.lambda, self.delta, self.thresholds) = (name, settings, lambda, delta, thresholds)
+    }
+
+    /// δ of the label-free relations: `--delta` (`flag`), else the suite file's `delta`, else the model
+    /// sidecar's `stress.delta` (``ModelSidecar/StressDefaults``), else 0.1.
+    public func delta(flag: Double?, sidecar: ModelSidecar.StressDefaults?) -> Double {
+        flag ?? delta ?? sidecar?.delta ?? 0.1
     }
 
     /// DeepTest's 70 settings as `--transform` values.

@@ -12,6 +12,7 @@
 #include <libavutil/log.h>
 #include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
+#include <libavutil/sha.h>
 
 /// AVERROR(EAGAIN): the codec wants more input (or has more output) before it can go on.
 static inline int steerlens_averror_eagain(void) { return AVERROR(EAGAIN); }

@@ -106,6 +106,10 @@ public struct ThresholdCheck: Codable, Sendable {
     /// `≤` or `≥`.
     public var comparison: String
     public var passed: Bool
+
+    public init(name: String, value: Double, limit: Double, comparison: String, passed: Bool) {
+        (self.name, self.value, self.limit, self.comparison, self.passed) = (name, value, limit, comparison, passed)
+    }
 }
 
 /// The comparison of two models (or a model and a recorded run) on one clip.
@@ -180,7 +184,9 @@ public struct ComparisonReport: Codable, Sendable {
     public var thresholds: ComparisonThresholds
     public var kinds: [String]
     public var clips: [ClipComparison]
-    public var passed: Bool { clips.allSatisfy(\.passed) }
+    /// `compare --stress SUITE`: the grid on both models (absent without `--stress`).
+    public var stress: StressRobustness?
+    public var passed: Bool { clips.allSatisfy(\.passed) && (stress?.passed ?? true) }
 
     public init(steerlensVersion: String, baseline: String, candidate: String, thresholds: ComparisonThresholds, kinds: [String], clips: [ClipComparison]) {
         (self.steerlensVersion, self.baseline, self.candidate, self.thresholds, self.kinds, self.clips) = (steerlensVersion, baseline, candidate, thresholds, kinds, clips)

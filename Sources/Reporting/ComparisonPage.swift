@@ -50,6 +50,18 @@ struct ComparisonView {
     let baseline: String
     let candidate: String
     let clips: [Clip]
+    let stress: Stress?
+
+    /// `compare --stress`: the checks and each setting's violation rate on both models.
+    struct Stress {
+        struct Setting { let specification: String; let baseline: String; let candidate: String; let change: String; let worse: Bool }
+        let suite: String
+        let verdict: String
+        let passed: Bool
+        let summary: String
+        let checks: [Check]
+        let settings: [Setting]
+    }
 
     init(_ report: ComparisonReport, images: [String: String], highlighted: [String: [Int]]) {
         title = "SteerLens comparison"
@@ -57,6 +69,18 @@ struct ComparisonView {
         verdict = report.passed ? "PASS — the candidate stays within every threshold" : "FAIL — the candidate regresses"
         baseline = report.baseline
         candidate = report.candidate
+        stress = report.stress.map { stress in
+            Stress(suite: stress.suite, verdict: stress.passed ? "pass" : "FAIL", passed: stress.passed,
+                   summary: String(format: "violation rate: baseline %.4f, candidate %.4f (λ %g, δ %g)", stress.baselineViolationRate,
+                                   stress.candidateViolationRate, stress.lambda, stress.delta),
+                   checks: stress.checks.map { Check(name: $0.name, value: String(format: "%.4f", $0.value), limit: "\($0.comparison) \(String(format: "%.4g", $0.limit))",
+                                                     verdict: $0.passed ? "pass" : "FAIL", passed: $0.passed) },
+                   settings: stress.settings.map {
+                       let change = $0.candidateViolationRate - $0.baselineViolationRate
+                       return Stress.Setting(specification: $0.specification, baseline: String(format: "%.4f", $0.baselineViolationRate),
+                                             candidate: String(format: "%.4f", $0.candidateViolationRate), change: String(format: "%+.4f", change), worse: change > 0)
+                   })
+        }
         let kind = report.kinds.first ?? "increase"
         clips = report.clips.map { clip in
             let duration = clip.frames.map(\.time).max() ?? 0
@@ -97,15 +121,10 @@ enum ComparisonTemplate {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{title}}</title>
 <style>
-  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330; margin: 0; background: #f6f8fa; }
-  header, section { max-width: 1200px; margin: 0 auto; padding: 12px 20px; }
-  h1 { font-size: 20px; margin: 12px 0 4px; } h2 { font-size: 16px; margin: 18px 0 8px; word-break: break-all; }
-  .verdict { font-size: 16px; font-weight: 600; padding: 8px 12px; border-radius: 6px; display: inline-block; }
-  .pass { background: #dafbe1; color: #116329; } .fail { background: #ffebe9; color: #a40e26; }
+\#(PageStyle.base)
+  h2 { word-break: break-all; }
   .panel { background: #fff; border: 1px solid #d9dee7; border-radius: 6px; padding: 10px; margin-bottom: 10px; }
   svg { width: 100%; height: auto; } svg text { font-size: 11px; fill: #5d6677; }
-  table { border-collapse: collapse; background: #fff; }
-  td, th { border: 1px solid #d9dee7; padding: 3px 8px; text-align: left; font-variant-numeric: tabular-nums; }
   .pair { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px; margin-bottom: 12px; }
   .pair img { width: 100%; height: auto; display: block; border-radius: 3px; }
   .caption { font-size: 12px; color: #5d6677; margin: 2px 0; }
@@ -147,6 +166,18 @@ enum ComparisonTemplate {
   {{#highlights}}<p class="caption">{{caption}}</p>{{#frame}}<div class="pair"><img src="{{.}}" alt="frame" loading="lazy">{{/frame}}{{#baseline}}<img src="{{.}}" alt="baseline overlay" loading="lazy">{{/baseline}}{{#candidate}}<img src="{{.}}" alt="candidate overlay" loading="lazy"></div>{{/candidate}}{{/highlights}}
 </section>
 {{/clips}}
+{{#stress}}
+<section class="stress">
+  <h2>Robustness: stress suite {{suite}} on both models — <span class="{{#passed}}pass{{/passed}}{{^passed}}fail{{/passed}}">{{verdict}}</span></h2>
+  <p>{{summary}}</p>
+  <table><tr><th>threshold</th><th>value</th><th>limit</th><th>result</th></tr>
+  {{#checks}}<tr><td>{{name}}</td><td>{{value}}</td><td>{{limit}}</td><td class="{{#passed}}pass{{/passed}}{{^passed}}fail{{/passed}}">{{verdict}}</td></tr>{{/checks}}
+  </table>
+  <table><tr><th>transform</th><th>baseline violation rate</th><th>candidate violation rate</th><th>change</th></tr>
+  {{#settings}}<tr><td>{{specification}}</td><td>{{baseline}}</td><td>{{candidate}}</td><td{{#worse}} class="fail"{{/worse}}>{{change}}</td></tr>{{/settings}}
+  </table>
+</section>
+{{/stress}}
 </body>
 </html>
 """#

@@ -5,8 +5,9 @@ import Foundation
 /// (`Tests/Fixtures/junit/junit.xsd` is the schema the tests validate against).
 public enum JUnitReport {
     public static func xml(_ report: ComparisonReport) -> String {
-        let total = report.clips.reduce(0) { $0 + $1.checks.count }
-        let failures = report.clips.reduce(0) { $0 + $1.checks.filter { !$0.passed }.count }
+        let stressChecks = report.stress?.checks ?? []
+        let total = report.clips.reduce(0) { $0 + $1.checks.count } + stressChecks.count
+        let failures = report.clips.reduce(0) { $0 + $1.checks.filter { !$0.passed }.count } + stressChecks.filter { !$0.passed }.count
         var lines = [#"<?xml version="1.0" encoding="UTF-8"?>"#,
                      #"<testsuites name="steerlens" tests="\#(total)" failures="\#(failures)" errors="0">"#]
         for (index, clip) in report.clips.enumerated() {
@@ -29,8 +30,32 @@ public enum JUnitReport {
             }
             lines.append("  </testsuite>")
         }
+        if let stress = report.stress {
+            // `compare --stress`: the robustness checks as one more suite.
+            let stressFailures = stress.checks.filter { !$0.passed }.count
+            lines.append(#"  <testsuite name="\#(escape("stress " + stress.suite))" id="\#(report.clips.count)" tests="\#(stress.checks.count)" failures="\#(stressFailures)" errors="0" skipped="0" time="0">"#)
+            lines.append("    <properties>")
+            lines.append(#"      <property name="baselineViolationRate" value="\#(format(stress.baselineViolationRate))"/>"#)
+            lines.append(#"      <property name="candidateViolationRate" value="\#(format(stress.candidateViolationRate))"/>"#)
+            lines.append("    </properties>")
+            lines += testCases(stress.checks, classname: "steerlens.stress")
+            lines.append("  </testsuite>")
+        }
         lines.append("</testsuites>")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func testCases(_ checks: [ThresholdCheck], classname: String) -> [String] {
+        checks.flatMap { check -> [String] in
+            let name = "\(check.name) \(check.comparison) \(format(check.limit))"
+            var lines = [#"    <testcase name="\#(escape(name))" classname="\#(escape(classname))" time="0">"#]
+            if !check.passed {
+                let message = "\(check.name) = \(format(check.value)), limit \(check.comparison) \(format(check.limit))"
+                lines.append(#"      <failure message="\#(escape(message))" type="threshold">\#(escape(message))</failure>"#)
+            }
+            lines.append("    </testcase>")
+            return lines
+        }
     }
 
     static func format(_ value: Double) -> String { String(format: "%.4g", value) }

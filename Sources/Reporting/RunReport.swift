@@ -143,6 +143,9 @@ public struct RunReport: Codable, Sendable {
         public var faithfulnessEvery: Int?
         /// The explanation methods and their maps; absent when the gradient method ran alone.
         public var methods: [Method]?
+        /// `--transform`s applied to every decoded frame before the preprocessing, in order (`rotation:9`);
+        /// absent when the frames were analysed as decoded. `check` applies them again.
+        public var transforms: [String]?
         public init(objective: String, maps: [String], backpropModifier: String?, keepChannels: Bool, preprocessing: Preprocessing, colormap: String,
                     alpha: Double, maintainScale: String, pngEvery: Int, pngWidth: Int?, batchSize: Int, labels: String?, explanation: Explanation?,
                     labelField: String? = nil) {

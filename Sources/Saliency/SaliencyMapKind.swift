@@ -1,3 +1,4 @@
+import Foundation
 import SteerLensSupport
 
 /// A named saliency map: which gradient modifier produces it.
@@ -29,6 +30,18 @@ public struct SaliencyMapKind: Sendable, Hashable, CustomStringConvertible {
             return steering.first { $0.modifier == modifier } ?? SaliencyMapKind(name: modifier.rawValue, modifier: modifier)
         }
         throw SaliencyError.unknownMap(name)
+    }
+
+    /// The kinds of a comma-separated list (`--maps increase,decrease`) and of `more` names, in order,
+    /// without repeats; an empty list is an error.
+    public static func list(_ text: String, more: [String] = []) throws -> [SaliencyMapKind] {
+        var kinds: [SaliencyMapKind] = []
+        for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) + more {
+            let kind = try named(name)
+            if !kinds.contains(kind) { kinds.append(kind) }
+        }
+        guard !kinds.isEmpty else { throw SaliencyError.unknownMap(text) }
+        return kinds
     }
 
     public var description: String { name }

@@ -34,22 +34,23 @@ public final class VisualBackPropExplainer: Explainer {
         let items = batch.shape[0], (height, width) = (plan.inputSize[0], plan.inputSize[1])
         let activations = plan.stages.map { model.activation(of: $0.averaged)! }
         let count = height * width
-        var importance = [Float](repeating: 0, count: items * count)
-        importance.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            let lanes = max(1, min(Parallelism.laneCount, items))
-            Parallelism.forEachLane(lanes) { lane in
-                for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
-                    for (index, value) in self.mask(item: item, activations: activations).enumerated() { base[item * count + index] = Float(value) }
+        var importance = [Float](repeating: 0, count: items * count), display = [Float](repeating: 0, count: items * count)
+        importance.withUnsafeMutableBufferPointer { importanceBuffer in
+            display.withUnsafeMutableBufferPointer { displayBuffer in
+                let (importanceBase, displayBase) = (importanceBuffer.baseAddress!, displayBuffer.baseAddress!)
+                let lanes = max(1, min(Parallelism.laneCount, items))
+                Parallelism.forEachLane(lanes) { lane in
+                    var scratch = Scratch(plan: self.plan)
+                    for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
+                        let mask = self.mask(item: item, activations: activations, scratch: &scratch)
+                        let low = mask.min()!, high = mask.max()!
+                        let (values, shown) = (importanceBase + item * count, displayBase + item * count)
+                        for index in 0..<count {
+                            values[index] = Float(mask[index])
+                            shown[index] = high > low ? Float((mask[index] - low) / (high - low)) : 0
+                        }
+                    }
                 }
-            }
-        }
-        var display = importance
-        for item in 0..<items {
-            let values = importance[(item * count)..<((item + 1) * count)]
-            let low = Double(values.min()!), high = Double(values.max()!)
-            for index in (item * count)..<((item + 1) * count) {
-                display[index] = high > low ? Float((Double(importance[index]) - low) / (high - low)) : 0
             }
         }
         return MethodExplanation(method: .visualbackprop, maps: [Self.mask: KindMaps(
@@ -58,60 +59,86 @@ public final class VisualBackPropExplainer: Explainer {
 
     /// Steps 1–3 for one item: `[H, W]` of the model input, non-negative.
     func mask(item: Int, activations: [Tensor]) -> [Double] {
-        var value: [Double] = []
-        for (index, stage) in plan.stages.enumerated().reversed() {
-            let averaged = Self.clippedChannelMean(activations[index], item: item)
-            value = index == plan.stages.count - 1 ? averaged : zip(value, averaged).map { $0 * $1 }
-            value = Self.adjointOfOnes(value, stage: stage)
-        }
-        let first = plan.stages[0]
-        guard first.inputSize != plan.inputSize else { return value }
-        var placed = [Double](repeating: 0, count: plan.inputSize[0] * plan.inputSize[1])
-        for row in 0..<first.inputSize[0] {
-            for column in 0..<first.inputSize[1] {
-                placed[(row + plan.cropOrigin[0]) * plan.inputSize[1] + column + plan.cropOrigin[1]] = value[row * first.inputSize[1] + column]
-            }
-        }
-        return placed
+        var scratch = Scratch(plan: plan)
+        return Array(mask(item: item, activations: activations, scratch: &scratch))
     }
 
-    /// `max(mean_c A[item], 0)`, `[h, w]` (channel sums in Float, the mean in Double).
-    static func clippedChannelMean(_ activation: Tensor, item: Int) -> [Double] {
+    /// A lane's working maps, sized for the largest stage, reused item after item.
+    struct Scratch {
+        var value: [Double], upscaled: [Double], placed: [Double]
+        init(plan: VisualBackPropPlan) {
+            let largest = plan.stages.map { $0.inputSize[0] * $0.inputSize[1] }.max() ?? 0
+            (value, upscaled, placed) = ([Double](repeating: 0, count: largest), [Double](repeating: 0, count: largest),
+                                         [Double](repeating: 0, count: plan.inputSize[0] * plan.inputSize[1]))
+        }
+    }
+
+    /// Steps 1–3 into `scratch`; the result is a view of the model-input-sized map.
+    private func mask(item: Int, activations: [Tensor], scratch: inout Scratch) -> ArraySlice<Double> {
+        for (index, stage) in plan.stages.enumerated().reversed() {
+            scratch.value.withUnsafeMutableBufferPointer { value in
+                Self.clippedChannelMean(activations[index], item: item, into: value.baseAddress!, multiplying: index < plan.stages.count - 1)
+                scratch.upscaled.withUnsafeMutableBufferPointer { upscaled in
+                    Self.adjointOfOnes(UnsafePointer(value.baseAddress!), into: upscaled.baseAddress!, stage: stage)
+                }
+            }
+            swap(&scratch.value, &scratch.upscaled)
+        }
+        let first = plan.stages[0], firstCount = first.inputSize[0] * first.inputSize[1]
+        guard first.inputSize != plan.inputSize else { return scratch.value[0..<firstCount] }
+        for index in scratch.placed.indices { scratch.placed[index] = 0 }
+        for row in 0..<first.inputSize[0] {
+            let target = (row + plan.cropOrigin[0]) * plan.inputSize[1] + plan.cropOrigin[1], source = row * first.inputSize[1]
+            scratch.placed[target..<(target + first.inputSize[1])] = scratch.value[source..<(source + first.inputSize[1])]
+        }
+        return scratch.placed[...]
+    }
+
+    /// `max(mean_c A[item], 0)` over `[h, w]` (channel sums in Float, the mean in Double), written to
+    /// `map`, or multiplied into it (`map ⊙ M`) when `multiplying`.
+    static func clippedChannelMean(_ activation: Tensor, item: Int, into map: UnsafeMutablePointer<Double>, multiplying: Bool) {
         let channels = activation.shape[3], positions = activation.shape[1] * activation.shape[2]
         let base = item * positions * channels, scale = 1 / Double(channels)
-        return activation.scalars.withUnsafeBufferPointer { buffer in
-            [Double](unsafeUninitializedCapacity: positions) { result, initialized in
-                let a = buffer.baseAddress! + base
-                for position in 0..<positions {
-                    let row = a + position * channels
-                    var sum: Float = 0
-                    for channel in 0..<channels { sum += row[channel] }
-                    result[position] = max(Double(sum) * scale, 0)
-                }
-                initialized = positions
+        activation.scalars.withUnsafeBufferPointer { buffer in
+            let a = buffer.baseAddress! + base
+            for position in 0..<positions {
+                let row = a + position * channels
+                var sum: Float = 0
+                for channel in 0..<channels { sum += row[channel] }
+                let mean = max(Double(sum) * scale, 0)
+                map[position] = multiplying ? map[position] * mean : mean
             }
         }
     }
 
     /// The adjoint of `y[o] = Σ_{k} x[o·s − p + k]` (all-ones kernel, zero padding): every output value
-    /// is added to each input position its window covers. `[h_out, w_out]` → `[h_in, w_in]`.
-    static func adjointOfOnes(_ map: [Double], stage: VisualBackPropPlan.Stage) -> [Double] {
+    /// is added to each input position its window covers. `map` `[h_out, w_out]` → `result` `[h_in, w_in]`.
+    /// The kernel is separable: spread along the columns first (`[h_out, w_in]`), then along the rows.
+    static func adjointOfOnes(_ map: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>, stage: VisualBackPropPlan.Stage) {
         let (inRows, inColumns) = (stage.inputSize[0], stage.inputSize[1]), (outRows, outColumns) = (stage.outputSize[0], stage.outputSize[1])
-        var result = [Double](repeating: 0, count: inRows * inColumns)
-        for row in 0..<outRows {
-            for column in 0..<outColumns {
-                let value = map[row * outColumns + column]
-                guard value != 0 else { continue }
-                for kernelRow in 0..<stage.kernel[0] {
-                    let y = row * stage.strides[0] - stage.padBefore[0] + kernelRow
-                    guard y >= 0, y < inRows else { continue }
-                    for kernelColumn in 0..<stage.kernel[1] {
-                        let x = column * stage.strides[1] - stage.padBefore[1] + kernelColumn
-                        if x >= 0, x < inColumns { result[y * inColumns + x] += value }
-                    }
+        /// The input positions window `o` covers along one axis, clipped to `0..<size`.
+        func window(_ o: Int, _ axis: Int, size: Int) -> Range<Int> {
+            let start = o * stage.strides[axis] - stage.padBefore[axis]
+            return max(start, 0)..<min(start + stage.kernel[axis], size)
+        }
+        let columnWindows = (0..<outColumns).map { window($0, 1, size: inColumns) }
+        var spread = [Double](repeating: 0, count: outRows * inColumns)
+        spread.withUnsafeMutableBufferPointer { spread in
+            for row in 0..<outRows {
+                let source = map + row * outColumns, target = spread.baseAddress! + row * inColumns
+                for column in 0..<outColumns {
+                    let value = source[column]
+                    for x in columnWindows[column] { target[x] += value }
+                }
+            }
+            result.update(repeating: 0, count: inRows * inColumns)
+            for row in 0..<outRows {
+                let source = spread.baseAddress! + row * inColumns
+                for y in window(row, 0, size: inRows) {
+                    let target = result + y * inColumns
+                    for x in 0..<inColumns { target[x] += source[x] }
                 }
             }
         }
-        return result
     }
 }

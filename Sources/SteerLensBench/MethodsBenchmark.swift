@@ -14,47 +14,30 @@ enum MethodsBenchmark {
         let input = Tensor(shape: [batch, 66, 200, 3], scalars: (0..<(batch * 66 * 200 * 3)).map { Float($0 % 256) })
         let objective = SaliencyObjective.output(index: 0, unit: 0), kinds = SaliencyMapKind.steering
         let engine = try SaliencyEngine(model: model, objective: objective, kinds: kinds)
-        let methods: [(String, any Explainer, Int)] = [
-            ("gradient", GradientExplainer(engine: engine), repetitions),
-            ("gradcam", try GradCAMExplainer(model: model, objective: objective, kinds: kinds), repetitions),
-            ("visualbackprop", try VisualBackPropExplainer(model: model), repetitions),
-            ("smoothgrad (20 samples)", try SmoothGradExplainer(model: model, objective: objective, kinds: kinds, samples: 20, noiseLevel: 0.2), 1),
-            ("integrated-gradients (50 steps)", try IntegratedGradientsExplainer(model: model, objective: objective, kinds: kinds, steps: 50, baseline: .black), 1),
-            ("occlusion (16 px, stride 8)", try OcclusionExplainer(model: model, objective: objective, kinds: kinds, patch: 16, stride: 8), 1),
+        // One pass per batch: timed in interleaved rounds, so their ratios survive a busy machine.
+        let singlePass: [(String, any Explainer)] = [
+            ("gradient", GradientExplainer(engine: engine)),
+            ("gradcam", try GradCAMExplainer(model: model, objective: objective, kinds: kinds)),
+            ("visualbackprop", try VisualBackPropExplainer(model: model)),
         ]
-        var gradient = 0.0
-        defer {
-            // The floor of every method: the forward pass alone (VisualBackProp's ceiling).
-            let forward = (try? forwardFramesPerSecond(model, input: input, repetitions: repetitions)) ?? 0
-            print(String(format: "  %@ %8.2f frames/s  %5.2fx gradient", "forward pass alone".padding(toLength: 32, withPad: " ", startingAt: 0), forward, forward / gradient))
-        }
-        for (name, explainer, runs) in methods {
-            let suite = ExplanationSuite(model: model, objective: objective, explainers: [explainer])
-            let rate = try framesPerSecond(suite, input: input, repetitions: runs)
-            if name == "gradient" { gradient = rate }
+        let multiPass: [(String, any Explainer)] = [
+            ("smoothgrad (20 samples)", try SmoothGradExplainer(model: model, objective: objective, kinds: kinds, samples: 20, noiseLevel: 0.2)),
+            ("integrated-gradients (50 steps)", try IntegratedGradientsExplainer(model: model, objective: objective, kinds: kinds, steps: 50, baseline: .black)),
+            ("occlusion (16 px, stride 8)", try OcclusionExplainer(model: model, objective: objective, kinds: kinds, patch: 16, stride: 8)),
+        ]
+        func suite(_ explainer: any Explainer) -> ExplanationSuite { ExplanationSuite(model: model, objective: objective, explainers: [explainer]) }
+        let suites = singlePass.map { suite($0.1) }
+        // The floor of every method, timed with them: the forward pass alone (VisualBackProp's ceiling).
+        let seconds = try Timing.bestSeconds(rounds: repetitions, suites.map { suite in { _ = try suite.run(input) } } + [{ _ = try model.forward(input) }])
+        let gradient = Double(batch) / seconds[0]
+        func line(_ name: String, _ rate: Double) {
             print(String(format: "  %@ %8.2f frames/s  %5.2fx gradient", name.padding(toLength: 32, withPad: " ", startingAt: 0), rate, rate / gradient))
         }
-    }
-
-    static func forwardFramesPerSecond(_ model: Model, input: Tensor, repetitions: Int) throws -> Double {
-        _ = try model.forward(input)
-        var best = Double.infinity
-        for _ in 0..<repetitions {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try model.forward(input)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        for (index, (name, _)) in singlePass.enumerated() { line(name, Double(batch) / seconds[index]) }
+        for (name, explainer) in multiPass {
+            let multi = suite(explainer)
+            line(name, Double(batch) / (try Timing.bestSeconds(rounds: 1, [{ _ = try multi.run(input) }])[0]))
         }
-        return Double(input.batchSize) / best
-    }
-
-    static func framesPerSecond(_ suite: ExplanationSuite, input: Tensor, repetitions: Int) throws -> Double {
-        _ = try suite.run(input)  // warm-up: buffers, caches
-        var best = Double.infinity
-        for _ in 0..<repetitions {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try suite.run(input)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return Double(input.batchSize) / best
+        line("forward pass alone", Double(batch) / seconds[singlePass.count])
     }
 }

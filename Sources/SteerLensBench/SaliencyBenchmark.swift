@@ -12,8 +12,9 @@ enum SaliencyBenchmark {
         var ours: [Int: Double] = [:]
         for batch in [1, 32] {
             let input = Tensor(shape: [batch, 66, 200, 3], scalars: (0..<(batch * 66 * 200 * 3)).map { Float($0 % 256) })
-            let one = try framesPerSecond(SaliencyEngine(model: model, kinds: [.increase]), input: input, repetitions: repetitions)
-            let three = try framesPerSecond(SaliencyEngine(model: model, kinds: SaliencyMapKind.steering), input: input, repetitions: repetitions)
+            let oneMap = try SaliencyEngine(model: model, kinds: [.increase]), threeMaps = try SaliencyEngine(model: model, kinds: SaliencyMapKind.steering)
+            let seconds = try Timing.bestSeconds(rounds: repetitions, [{ _ = try oneMap.run(input) }, { _ = try threeMaps.run(input) }])
+            let (one, three) = (Double(batch) / seconds[0], Double(batch) / seconds[1])
             ours[batch] = three
             print(String(format: "  steerlens batch %2d: three maps %7.1f frames/s, one map %7.1f frames/s (three cost %.2fx one)", batch, three, one, one / three))
         }
@@ -26,17 +27,6 @@ enum SaliencyBenchmark {
             let ratio = ours[batch].map { String(format: "steerlens is %.1fx", $0 / rate) } ?? ""
             print(String(format: "  %@ batch %2d: %7.1f frames/s  %@", name.padding(toLength: 16, withPad: " ", startingAt: 0), batch, rate, ratio))
         }
-    }
-
-    static func framesPerSecond(_ engine: SaliencyEngine, input: Tensor, repetitions: Int) throws -> Double {
-        _ = try engine.run(input)  // warm-up: buffers, caches
-        var best = Double.infinity
-        for _ in 0..<repetitions {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try engine.run(input)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        return Double(input.batchSize) / best
     }
 
     /// `(name, batch, frames/s)` lines printed by the peer script, or nothing when TensorFlow is missing.

@@ -16,6 +16,7 @@ import VideoIO
 ///                                               CPU time per stage) vs the Python peers
 ///     steerlens-bench pipeline                   analyze --png-every 0 on a 320x160 clip vs the engine's pass alone (batch 32)
 ///     steerlens-bench stress [--peer-frames N] [--every K]  DeepTest suite (70 settings) on the demo clip vs OpenCV + TensorFlow
+///     steerlens-bench transforms [--frames N]  CPU ms per DeepTest setting (transform + preprocessing), where stress spends its time
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "all"
@@ -52,6 +53,8 @@ do {
         try PipelineBenchmark.run(steerlens: steerlens, directory: workDirectory)
     case "stress":
         try StressBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 64)), every: Int(option("--every", default: 1)))
+    case "transforms":
+        try TransformsBenchmark.run(frames: Int(option("--frames", default: 8)))
     case "clip":
         guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count else { print("clip needs --out FILE"); exit(64) }
         try BenchClips.write(seconds: Int(option("--seconds", default: 5)), to: URL(fileURLWithPath: arguments[index + 1]))
@@ -68,7 +71,7 @@ do {
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | pipeline | analyze | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | pipeline | analyze | all]")
         exit(64)
     }
 } catch {

@@ -150,18 +150,7 @@ struct Analyze: ParsableCommand {
         try fleet.validate(inputs: inputs, out: out)
     }
 
-    func mapKinds() throws -> [SaliencyMapKind] {
-        var kinds: [SaliencyMapKind] = []
-        for name in maps.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) + gradModifiers {
-            let kind: SaliencyMapKind
-            do { kind = try SaliencyMapKind.named(name) } catch let error as SaliencyError {
-                throw ValidationError("\(error.message) (\(error.hint))")
-            }
-            if !kinds.contains(kind) { kinds.append(kind) }
-        }
-        guard !kinds.isEmpty else { throw ValidationError("--maps names no map") }
-        return kinds
-    }
+    func mapKinds() throws -> [SaliencyMapKind] { try parsedMapKinds(maps, more: gradModifiers) }
 
     func run() throws {
         try reportingFailures("analyze") {

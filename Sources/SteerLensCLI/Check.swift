@@ -41,8 +41,7 @@ struct Check: ParsableCommand {
             let kinds = request.kinds
             let thresholds = try thresholdOptions.resolved()
             let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
-            let runner = try modelOptions.loading.session(path: modelOptions.model, request: request, ignoreSidecar: modelOptions.ignoreSidecar,
-                                                          bins: modelOptions.bins, preprocessing: preprocessing)
+            let runner = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
             let run = ComparisonRun(comparer: ClipComparer(selection: selection.readOptions, batchSize: batchSize, labelsPath: output.labels, labelField: datasetLabels.labelField), labels: labels, kinds: kinds,
                                     thresholds: thresholds, version: SteerLens.version, junit: output.junit)
             let destination = URL(fileURLWithPath: output.out ?? "Reports/check-" + ClipNaming.stem(inputs[0]))

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Foundation
 import SteerLensSupport
@@ -29,27 +30,11 @@ struct ExportFrames: ParsableCommand {
 
     func run() throws {
         try reportingFailures("frames") {
-            let preprocess = try preprocessing.preprocess()
+            let preprocess = try preprocessing.overrides().resolved(over: nil)
             let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
             let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
-            let destination = URL(fileURLWithPath: out)
-            let written = try OutputDirectory.produce(destination, overwrite: overwrite) { staging -> Int in
-                let encoder = try ImageEncoder(format: format)
-                var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
-                var written = 0
-                while try reader.read(into: &frame) {
-                    var pixels = try preprocess.apply(to: frame)
-                    // Grey model inputs are stored as grey RGB images.
-                    if preprocess.colorSpace.channels == 1 { pixels = pixels.flatMap { [$0, $0, $0] } }
-                    let name = String(format: "%06d.%@", frame.index, format == .png ? "png" : "jpg")
-                    try encoder.write(pixels, width: geometry.outputSize.width, height: geometry.outputSize.height,
-                                      to: staging.appendingPathComponent(name))
-                    written += 1
-                }
-                guard written > 0 else {
-                    throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
-                }
-                return written
+            let written = try OutputDirectory.produce(URL(fileURLWithPath: out), overwrite: overwrite) { staging in
+                try ModelInputImages.write(reader, input: input, preprocess: preprocess, format: format, to: staging)
             }
             var summary = "wrote \(written) frames (\(geometry.outputSize)) to \(out)"
             if reader.decodeErrorCount + reader.readErrorCount > 0 {

@@ -92,15 +92,11 @@ struct PreprocessOptions: ParsableArguments {
         return size
     }
 
-    /// The preprocessing: each flag given on the command line, else the model's sidecar value, else the default.
-    func preprocess(defaults sidecar: ModelSidecar? = nil) throws -> Preprocess {
-        let (flagScale, flagOffset) = try parsedFactors()
-        let (sidecarScale, sidecarOffset) = try sidecar?.factors() ?? (nil, nil)
-        return Preprocess(crop: try crop.map { _ in try parsedCrop() } ?? sidecar?.cropInsets() ?? .none,
-                          size: try parsedSize() ?? sidecar?.size(),
-                          interpolation: interpolation ?? sidecar?.interpolation ?? .area,
-                          colorSpace: color ?? sidecar?.color ?? .rgb,
-                          scale: flagScale ?? sidecarScale ?? 1, offset: flagOffset ?? sidecarOffset ?? 0)
+    /// The flags given, each overriding the model sidecar's field.
+    func overrides() throws -> PreprocessOverrides {
+        let (scale, offset) = try parsedFactors()
+        return PreprocessOverrides(crop: try crop.map { _ in try parsedCrop() }, size: try parsedSize(), interpolation: interpolation,
+                                   colorSpace: color, scale: scale, offset: offset)
     }
 }
 

@@ -19,7 +19,7 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         try reportingFailures("inspect") {
-            let card = try loading.load(model, inspecting: true).card
+            let card = try loading.file().load(model, inspecting: true).card
             try StandardOutput.line(json ? try ModelCardReport(card).json() : ModelCardReport(card).text())
         }
     }

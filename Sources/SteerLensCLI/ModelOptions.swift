@@ -51,30 +51,16 @@ struct ModelLoadingOptions: ParsableArguments {
         return overrides
     }
 
-    /// The model session for `compare` and `check`: the model at `path` is loaded first, then its own
-    /// sidecar supplies preprocessing defaults and the classifier bins unless `bins` (`--bins`) overrides them.
-    func session(path: String, request: ExplanationRequest, ignoreSidecar: Bool, bins: String? = nil,
-                 preprocessing: PreprocessOptions) throws -> ModelSession {
-        let loaded = try load(path)
-        let sidecar = ignoreSidecar ? nil : try ModelSidecar.load(forModel: path)
-        return try ModelSession(path: path, loaded: loaded, sidecar: sidecar, bins: bins.flatMap(AngleBins.init(parsing:)), request: request,
-                                preprocess: preprocessing.preprocess(defaults:))
+    /// What the flags say about reading a model file.
+    func file() throws -> ModelFileOptions {
+        ModelFileOptions(architecture: architecture, lambdaOverrides: try lambdaOverrides(), inputValues: try inputValues())
     }
 
-    /// - Parameter inspecting: extra ONNX inputs without `--input` are shown, not refused.
-    func load(_ path: String, inspecting: Bool = false) throws -> LoadedModel {
-        let overrides = try lambdaOverrides()
-        let values = try inputValues()
-        if ONNXModelLoader.isONNX(URL(fileURLWithPath: path)) {
-            guard architecture == nil, overrides.isEmpty else {
-                throw UsageError(message: "--architecture and --lambda apply to Keras models, not to the ONNX model '\(path)'", hint: "drop them for ONNX models")
-            }
-            return try ONNXModelLoader.load(from: URL(fileURLWithPath: path), inputValues: values, unsetInputValue: inspecting ? 0 : nil)
-        }
-        return try ModelLoadingGuard.run(path: path) {
-            try KerasModelLoader.load(from: URL(fileURLWithPath: path), architecture: architecture.map { URL(fileURLWithPath: $0) },
-                                      lambdaOverrides: overrides)
-        }
+    /// The session of the model at `path` (`compare`, `check`, `sanity`): its sidecar unless `ignoreSidecar`, then the flags.
+    func session(path: String, request: ExplanationRequest, ignoreSidecar: Bool, bins: String? = nil, explains: Bool = true,
+                 preprocessing: PreprocessOptions) throws -> ModelSession {
+        try ModelSession.open(path, file: try file(), ignoreSidecar: ignoreSidecar, bins: bins.flatMap(AngleBins.init(parsing:)), request: request,
+                              explains: explains, preprocessing: try preprocessing.overrides())
     }
 }
 
@@ -98,19 +84,8 @@ struct ModelOptions: ParsableArguments {
         if let bins, AngleBins(parsing: bins) == nil { throw ValidationError("--bins must be \(AngleBins.syntax), got '\(bins)'") }
     }
 
-    func load() throws -> LoadedModel { try loading.load(model) }
-
-    /// The model's `.steerlens.json`, unless `--ignore-sidecar`.
-    func sidecar() throws -> ModelSidecar? {
-        ignoreSidecar ? nil : try ModelSidecar.load(forModel: model)
-    }
-
-    /// The model session for `analyze` and `predict`: the sidecar is read first, then the model;
-    /// `--bins` overrides the sidecar's bins.
+    /// The session for `analyze`, `predict` and `stress`: the sidecar, then the flags (`--bins` over the sidecar's bins).
     func session(request: ExplanationRequest, explains: Bool, preprocessing: PreprocessOptions) throws -> ModelSession {
-        let sidecar = try sidecar()
-        let loaded = try load()
-        return try ModelSession(path: model, loaded: loaded, sidecar: sidecar, bins: bins.flatMap(AngleBins.init(parsing:)), request: request,
-                                explains: explains, preprocess: preprocessing.preprocess(defaults:))
+        try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, bins: bins, explains: explains, preprocessing: preprocessing)
     }
 }

@@ -57,17 +57,9 @@ struct Predict: ParsableCommand {
             defer { reader.printWarnings() }
             // A tub or driving log prints its recorded labels beside the predictions.
             let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
-            let units = session.predictionUnits
-            let header = (units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ","))
-                + (labels == nil ? "" : ",label")
-            var rows = [header]
-            if csv == nil { try StandardOutput.line(header) }
-            try session.predict(reader, input: input, batchSize: batchSize) { frame, values in
-                var line = "\(frame.index),\(String(format: "%.6f", frame.time)),\(values.map { String(format: "%.9g", $0) }.joined(separator: ","))"
-                if let labels {
-                    line += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond).map { String(format: "%.9g", $0) } ?? "")
-                }
-                if csv == nil { try StandardOutput.line(line) } else { rows.append(line) }
+            var rows: [String] = []
+            try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batchSize) { row in
+                if csv == nil { try StandardOutput.line(row) } else { rows.append(row) }
             }
             if let csv {
                 try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: csv))

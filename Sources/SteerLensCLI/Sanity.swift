@@ -71,23 +71,13 @@ struct Sanity: ParsableCommand {
         return methods.isEmpty ? [.gradient] : methods
     }
 
-    func kinds() throws -> [SaliencyMapKind] {
-        var kinds: [SaliencyMapKind] = []
-        for name in maps.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            do { kinds.append(try SaliencyMapKind.named(name)) } catch let error as SaliencyError { throw ValidationError("\(error.message) (\(error.hint))") }
-        }
-        guard !kinds.isEmpty else { throw ValidationError("--maps names no map") }
-        return kinds
-    }
+    func kinds() throws -> [SaliencyMapKind] { try parsedMapKinds(maps) }
 
     func run() throws {
         let flagged = try reportingFailures("sanity") { () -> Bool in
             let request = ExplanationRequest(kinds: try kinds(), output: output)
             let session = try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
-            let engine = session.explainer, methods = try methods()
-            let check = SanityCheck(model: session.loaded.model, method: try ExplainerSanityMethod(model: session.loaded.model, objective: engine.objective,
-                                                                                                      kinds: engine.kinds, methods: methods),
-                                    seed: seed, threshold: threshold)
+            let check = try SanityCheck(session: session, methods: try methods(), seed: seed, threshold: threshold)
             Interruption.shared.install()
             let destination = URL(fileURLWithPath: out ?? "Reports/sanity-" + ClipNaming.stem(input))
             let report = try check.run(input: input, selection: selection.readOptions, frames: frames, modelInput: session.modelInput, modelPath: model,

@@ -34,7 +34,7 @@ struct Stress: ParsableCommand {
     @Option(name: .customLong("mse-lambda"), help: ArgumentHelp("DeepTest's λ: with labels a frame violates when its squared error exceeds λ × the originals' MSE (default: the suite's, else 5).", valueName: "λ"))
     var mseLambda: Double?
 
-    @Option(help: ArgumentHelp("Largest allowed |transformed − original| without labels, and |flipped + original| (default: the suite's, else 0.1).", valueName: "δ"))
+    @Option(help: ArgumentHelp("Largest allowed |transformed − original| without labels, and |flipped + original| (default: the suite's, else the model sidecar's stress.delta, else 0.1).", valueName: "δ"))
     var delta: Double?
 
     @Option(help: ArgumentHelp("JSON file with thresholds (keys maxViolationRate, maxSettingViolationRate, maxFlipViolationRate); default: the suite's.", valueName: "file"))
@@ -52,8 +52,8 @@ struct Stress: ParsableCommand {
     @Option(help: ArgumentHelp("Maps drawn for the worst frames, comma-separated.", valueName: "list"))
     var maps: String = "increase"
 
-    @Option(help: ArgumentHelp("Frames per forward pass.", valueName: "N"))
-    var batchSize: Int = 32
+    @Option(help: ArgumentHelp("Decoded frames per batch: each setting's transformed batch is one forward pass.", valueName: "N"))
+    var batchSize: Int = 96
 
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
@@ -70,13 +70,13 @@ struct Stress: ParsableCommand {
             let started = Date()
             let suite = try StressSuite.named(self.suite)
             let limits = try thresholds.map { try StressThresholds.load(URL(fileURLWithPath: $0)) } ?? suite.thresholds
-            let kinds = try maps.split(separator: ",").map { try SaliencyMapKind.named($0.trimmingCharacters(in: .whitespaces)) }
+            let kinds = try parsedMapKinds(maps)
             let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
             let session = try modelOptions.session(request: ExplanationRequest(kinds: kinds, output: modelOptions.output, explainsBin: false),
                                                    explains: true, preprocessing: preprocessing)
             let runner = StressRunner(suite: suite, session: session, selection: selection.readOptions, batchSize: batchSize,
                                       labelsPath: labels, labelField: datasetLabels.labelField)
-            let run = StressRun(runner: runner, lambda: mseLambda ?? suite.lambda, delta: delta ?? suite.delta ?? 0.1,
+            let run = StressRun(runner: runner, lambda: mseLambda ?? suite.lambda, delta: suite.delta(flag: delta, sidecar: session.stressDefaults),
                                 thresholds: limits, version: SteerLens.version)
             Interruption.shared.install()
             let evaluation = try run.evaluate(inputs, labels: labelTrack, progress: printError)

@@ -39,40 +39,50 @@ public struct AffineWarp: Sendable {
 
     /// The warped frame, same size.
     public func apply(_ frame: Frame) -> Frame {
+        apply(frame, rows: 0..<frame.height)
+    }
+
+    /// `(dx, dy)` when the warp moves every pixel by whole pixels (the inverse is `[[1, 0, −dx], [0, 1, −dy]]`
+    /// exactly): then every interpolation weight is 0 and the warp is a copy (DeepTest's translations).
+    var integerShift: (dx: Int, dy: Int)? {
+        let m = matrix
+        guard m[0] == 1, m[1] == 0, m[3] == 0, m[4] == 1, m[2] == m[2].rounded(), m[5] == m[5].rounded(),
+              abs(m[2]) < 1e6, abs(m[5]) < 1e6 else { return nil }
+        return (Int(m[2]), Int(m[5]))
+    }
+
+    /// Only the output rows `rows` (clamped to the frame): a frame of the input width and those rows,
+    /// the same bytes as those rows of ``apply(_:)``.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) -> Frame {
         let width = frame.width, height = frame.height
+        let rows = wanted.clamped(to: 0..<height)
+        var output = [UInt8](repeating: 0, count: rows.count * width * 3)
+        if let shift = integerShift {
+            Self.shift(frame, by: shift, rows: rows, into: &output)
+            return frame.replacingPixels(output, height: rows.count)
+        }
         let mi = inverse
         let m0 = Float(mi[0]), m3 = Float(mi[3])
-        var output = [UInt8](repeating: 0, count: frame.pixels.count)
         frame.pixels.withUnsafeBufferPointer { sourceBuffer in
             output.withUnsafeMutableBufferPointer { destinationBuffer in
                 let source = sourceBuffer.baseAddress!, destination = destinationBuffer.baseAddress!
                 let stride = width * 3
-                for y in 0..<height {
+                for y in rows {
                     let rowX = Float(Double(y) * mi[1] + mi[2]), rowY = Float(Double(y) * mi[4] + mi[5])
-                    for x in 0..<width {
+                    let outputRow = destination + (y - rows.lowerBound) * stride
+                    /// One output pixel with every border case.
+                    @inline(__always) func borderPixel(_ x: Int) {
                         let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
-                        guard sourceX.isFinite, sourceY.isFinite, abs(sourceX) < 1e7, abs(sourceY) < 1e7 else { continue }
+                        guard sourceX.isFinite, sourceY.isFinite, abs(sourceX) < 1e7, abs(sourceY) < 1e7 else { return }
                         var x0 = Int(sourceX), y0 = Int(sourceY)
                         if Float(x0) > sourceX { x0 -= 1 }
                         if Float(y0) > sourceY { y0 -= 1 }
-                        let floorX = Float(x0), floorY = Float(y0)
-                        if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { continue }
-                        let alpha = sourceX - floorX, beta = sourceY - floorY
-                        let out = destination + (y * width + x) * 3
-                        if x0 >= 0 && x0 + 1 < width && y0 >= 0 && y0 + 1 < height {
-                            // All four taps inside: no border checks.
-                            let top = source + y0 * stride + x0 * 3, bottom = top + stride
-                            for channel in 0..<3 {
-                                let p00 = Float(top[channel]), p01 = Float(top[channel + 3])
-                                let p10 = Float(bottom[channel]), p11 = Float(bottom[channel + 3])
-                                let upper = fused(p00, alpha, p01 - p00), lower = fused(p10, alpha, p11 - p10)
-                                out[channel] = saturatedByte(fused(upper, beta, lower - upper))
-                            }
-                            continue
-                        }
+                        if x0 < -1 || x0 >= width || y0 < -1 || y0 >= height { return }
+                        let alpha = sourceX - Float(x0), beta = sourceY - Float(y0)
                         @inline(__always) func tap(_ x: Int, _ y: Int, _ channel: Int) -> Float {
                             (x >= 0 && x < width && y >= 0 && y < height) ? Float(source[(y * width + x) * 3 + channel]) : 0
                         }
+                        let out = outputRow + x * 3
                         for channel in 0..<3 {
                             let p00 = tap(x0, y0, channel), p01 = tap(x0 + 1, y0, channel)
                             let p10 = tap(x0, y0 + 1, channel), p11 = tap(x0 + 1, y0 + 1, channel)
@@ -80,10 +90,75 @@ public struct AffineWarp: Sendable {
                             out[channel] = saturatedByte(fused(upper, beta, lower - upper))
                         }
                     }
+                    let interior = Self.interiorColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width, height: height)
+                    for x in 0..<interior.lowerBound { borderPixel(x) }
+                    for x in interior {
+                        // All four taps inside (one pixel of margin on the computed range): no checks, and
+                        // the source point is ≥ 0, so truncation is the floor. The arithmetic is the border
+                        // path's: `fused` with integer differences exact in Double.
+                        let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
+                        let x0 = Int(sourceX), y0 = Int(sourceY)
+                        let alpha = Double(sourceX - Float(x0)), beta = sourceY - Float(y0)
+                        let top = source + y0 * stride + x0 * 3, bottom = top + stride, out = outputRow + x * 3
+                        if beta == 0 {
+                            // On a source row (shears): the lower row's weight is 0, `upper` is exact.
+                            for channel in 0..<3 {
+                                let p00 = Int32(top[channel]), p01 = Int32(top[channel + 3])
+                                out[channel] = saturatedByte(Float(alpha * Double(p01 - p00) + Double(p00)))
+                            }
+                            continue
+                        }
+                        let betaWide = Double(beta)
+                        for channel in 0..<3 {
+                            let p00 = Int32(top[channel]), p01 = Int32(top[channel + 3])
+                            let p10 = Int32(bottom[channel]), p11 = Int32(bottom[channel + 3])
+                            let upper = Float(alpha * Double(p01 - p00) + Double(p00)), lower = Float(alpha * Double(p11 - p10) + Double(p10))
+                            out[channel] = saturatedByte(Float(betaWide * Double(lower - upper) + Double(upper)))
+                        }
+                    }
+                    for x in max(interior.upperBound, interior.lowerBound)..<width { borderPixel(x) }
                 }
             }
         }
-        return frame.replacingPixels(output)
+        return frame.replacingPixels(output, height: rows.count)
+    }
+
+    /// The output columns of a row whose source point `(rowX + m0·x, rowY + m3·x)` lies at least a pixel
+    /// inside `[0, width − 1) × [0, height − 1)`: all four bilinear taps are in the frame there.
+    static func interiorColumns(rowX: Float, rowY: Float, m0: Float, m3: Float, width: Int, height: Int) -> Range<Int> {
+        var lower = 0.0, upper = Double(width - 1)
+        for (start, slope, extent) in [(Double(rowX), Double(m0), Double(width - 1)), (Double(rowY), Double(m3), Double(height - 1))] {
+            // 1 ≤ start + slope·x ≤ extent − 1
+            if abs(slope) < 1e-9 {
+                if !(start >= 1 && start <= extent - 1) { return 0..<0 }
+                continue
+            }
+            let a = (1 - start) / slope, b = (extent - 1 - start) / slope
+            lower = max(lower, min(a, b))
+            upper = min(upper, max(a, b))
+        }
+        guard lower.isFinite, upper.isFinite, upper >= lower else { return 0..<0 }
+        let first = Int(lower.rounded(.up)) + 1, last = Int(upper.rounded(.down)) - 1
+        return first <= last ? first..<(last + 1) : 0..<0
+    }
+
+    /// A whole-pixel shift: output `(x, y)` is source `(x − dx, y − dy)`, black outside (row copies).
+    static func shift(_ frame: Frame, by shift: (dx: Int, dy: Int), rows: Range<Int>, into output: inout [UInt8]) {
+        let width = frame.width, height = frame.height, stride = width * 3
+        // Output columns whose source column lies inside the frame.
+        let columns = max(0, shift.dx)..<min(width, width + shift.dx)
+        guard !columns.isEmpty else { return }
+        frame.pixels.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                for y in rows {
+                    let sourceY = y - shift.dy
+                    guard sourceY >= 0 && sourceY < height else { continue }
+                    let from = source.baseAddress! + sourceY * stride + (columns.lowerBound - shift.dx) * 3
+                    let to = destination.baseAddress! + (y - rows.lowerBound) * stride + columns.lowerBound * 3
+                    to.update(from: from, count: columns.count * 3)
+                }
+            }
+        }
     }
 }
 
@@ -94,9 +169,11 @@ public struct Translation: FrameTransform {
     public init(dx: Double, dy: Double) { (self.dx, self.dy) = (dx, dy) }
     public var specification: String { "translation:\(TransformValue.format(dx)),\(TransformValue.format(dy))" }
     public func apply(_ frame: Frame) throws -> Frame {
-        // DeepTest builds the matrix with np.float32.
-        AffineWarp(matrix: [1, 0, Double(Float(dx)), 0, 1, Double(Float(dy))]).apply(frame)
+        warp.apply(frame)
     }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp.apply(frame, rows: rows) }
+    // DeepTest builds the matrix with np.float32.
+    var warp: AffineWarp { AffineWarp(matrix: [1, 0, Double(Float(dx)), 0, 1, Double(Float(dy))]) }
 }
 
 /// DeepTest's `image_shear`: the affine matrix `[[1, −F, 0], [0, 1, 0]]` (`shear:F`; grid 0.1p).
@@ -105,8 +182,10 @@ public struct Shear: FrameTransform {
     public init(factor: Double) { self.factor = factor }
     public var specification: String { "shear:\(TransformValue.format(factor))" }
     public func apply(_ frame: Frame) throws -> Frame {
-        AffineWarp(matrix: [1, Double(Float(-factor)), 0, 0, 1, 0]).apply(frame)
+        warp.apply(frame)
     }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp.apply(frame, rows: rows) }
+    var warp: AffineWarp { AffineWarp(matrix: [1, Double(Float(-factor)), 0, 0, 1, 0]) }
 }
 
 /// DeepTest's `image_rotation`: `getRotationMatrix2D((cols/2, rows/2), DEG, 1)`, counter-clockwise
@@ -117,7 +196,11 @@ public struct Rotation: FrameTransform {
     public init(degrees: Double, name: String = "rotation") { (self.degrees, self.name) = (degrees, name) }
     public var specification: String { "\(name):\(TransformValue.format(degrees))" }
     public func apply(_ frame: Frame) throws -> Frame {
-        AffineWarp.rotation(degrees: degrees, centerX: Double(frame.width) / 2, centerY: Double(frame.height) / 2).apply(frame)
+        warp(frame).apply(frame)
+    }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp(frame).apply(frame, rows: rows) }
+    func warp(_ frame: Frame) -> AffineWarp {
+        AffineWarp.rotation(degrees: degrees, centerX: Double(frame.width) / 2, centerY: Double(frame.height) / 2)
     }
 }
 
@@ -130,4 +213,5 @@ public struct PitchShift: FrameTransform {
     public func apply(_ frame: Frame) throws -> Frame {
         AffineWarp(matrix: [1, 0, 0, 0, 1, -pixels]).apply(frame)
     }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { AffineWarp(matrix: [1, 0, 0, 0, 1, -pixels]).apply(frame, rows: rows) }
 }

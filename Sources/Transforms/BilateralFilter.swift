@@ -12,37 +12,60 @@ struct BilateralFilter {
     let sigmaColor: Double
     let sigmaSpace: Double
 
-    func apply(_ frame: Frame) -> [UInt8] {
+    /// The output rows `rows` (within the frame), packed. The source is first copied with a reflected
+    /// margin of `d/2` pixels, so the window loop has no border cases.
+    func apply(_ frame: Frame, rows: Range<Int>) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = diameter / 2
+        guard !rows.isEmpty else { return [] }
         let colorCoefficient = -0.5 / (sigmaColor * sigmaColor), spaceCoefficient = -0.5 / (sigmaSpace * sigmaSpace)
         let colorWeight = (0..<(256 * 3)).map { Float(exp(Double($0 * $0) * colorCoefficient)) }
-        var offsets: [(dx: Int, dy: Int, weight: Float)] = []
+        let paddedWidth = width + 2 * radius, paddedRows = rows.count + 2 * radius
+        var offsets: [Int] = [], spaceWeights: [Float] = []
         for i in -radius...radius {
             for j in -radius...radius {
                 let r = (Double(i * i + j * j)).squareRoot()
                 if r > Double(radius) { continue }
-                offsets.append((j, i, Float(exp(r * r * spaceCoefficient))))
+                offsets.append((i * paddedWidth + j) * 3)
+                spaceWeights.append(Float(exp(r * r * spaceCoefficient)))
             }
         }
-        var output = [UInt8](repeating: 0, count: frame.pixels.count)
+        var padded = [UInt8](repeating: 0, count: paddedRows * paddedWidth * 3)
         frame.pixels.withUnsafeBufferPointer { source in
+            padded.withUnsafeMutableBufferPointer { target in
+                for row in 0..<paddedRows {
+                    let y = reflect101(rows.lowerBound - radius + row, height)
+                    for column in 0..<paddedWidth {
+                        let from = (y * width + reflect101(column - radius, width)) * 3, to = (row * paddedWidth + column) * 3
+                        target[to] = source[from]; target[to + 1] = source[from + 1]; target[to + 2] = source[from + 2]
+                    }
+                }
+            }
+        }
+        var output = [UInt8](repeating: 0, count: rows.count * width * 3)
+        padded.withUnsafeBufferPointer { sourceBuffer in
             output.withUnsafeMutableBufferPointer { target in
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let center = (y * width + x) * 3
-                        let r0 = Int(source[center]), g0 = Int(source[center + 1]), b0 = Int(source[center + 2])
-                        var sumR: Float = 0, sumG: Float = 0, sumB: Float = 0, total: Float = 0
-                        for offset in offsets {
-                            let at = (reflect101(y + offset.dy, height) * width + reflect101(x + offset.dx, width)) * 3
-                            let r = Int(source[at]), g = Int(source[at + 1]), b = Int(source[at + 2])
-                            let weight = offset.weight * colorWeight[abs(r - r0) + abs(g - g0) + abs(b - b0)]
-                            sumR += Float(r) * weight; sumG += Float(g) * weight; sumB += Float(b) * weight
-                            total += weight
+                colorWeight.withUnsafeBufferPointer { colorWeight in
+                    offsets.withUnsafeBufferPointer { offsets in
+                        spaceWeights.withUnsafeBufferPointer { spaceWeights in
+                            for row in 0..<rows.count {
+                                for x in 0..<width {
+                                    let center = sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + x + radius) * 3
+                                    let r0 = Int(center[0]), g0 = Int(center[1]), b0 = Int(center[2])
+                                    var sumR: Float = 0, sumG: Float = 0, sumB: Float = 0, total: Float = 0
+                                    for k in 0..<offsets.count {
+                                        let at = center + offsets[k]
+                                        let r = Int(at[0]), g = Int(at[1]), b = Int(at[2])
+                                        let weight = spaceWeights[k] * colorWeight[abs(r - r0) + abs(g - g0) + abs(b - b0)]
+                                        sumR += Float(r) * weight; sumG += Float(g) * weight; sumB += Float(b) * weight
+                                        total += weight
+                                    }
+                                    let scale = 1 / total, out = (row * width + x) * 3
+                                    target[out] = saturatedByte(sumR * scale)
+                                    target[out + 1] = saturatedByte(sumG * scale)
+                                    target[out + 2] = saturatedByte(sumB * scale)
+                                }
+                            }
                         }
-                        let scale = 1 / total
-                        target[center] = saturatedByte(sumR * scale)
-                        target[center + 1] = saturatedByte(sumG * scale)
-                        target[center + 2] = saturatedByte(sumB * scale)
                     }
                 }
             }

@@ -12,20 +12,25 @@ public struct Blur: FrameTransform {
     public var specification: String { "blur:\(kind.rawValue)" }
 
     public func apply(_ frame: Frame) throws -> Frame {
+        try apply(frame, rows: 0..<frame.height)
+    }
+
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        let rows = wanted.clamped(to: 0..<frame.height)
         let pixels: [UInt8]
         switch kind {
-        case .mean3: pixels = SeparableFilter.box(size: 3).apply(frame)
-        case .mean4: pixels = SeparableFilter.box(size: 4).apply(frame)
-        case .mean5: pixels = SeparableFilter.box(size: 5).apply(frame)
-        case .mean6: pixels = SeparableFilter.box(size: 6).apply(frame)
-        case .gaussian3: pixels = SeparableFilter.gaussian(size: 3).apply(frame)
-        case .gaussian5: pixels = SeparableFilter.gaussian(size: 5).apply(frame)
-        case .gaussian7: pixels = SeparableFilter.gaussian(size: 7).apply(frame)
-        case .median3: pixels = MedianFilter(size: 3).apply(frame)
-        case .median5: pixels = MedianFilter(size: 5).apply(frame)
-        case .bilateral: pixels = BilateralFilter(diameter: 9, sigmaColor: 75, sigmaSpace: 75).apply(frame)
+        case .mean3: pixels = SeparableFilter.box(size: 3).apply(frame, rows: rows)
+        case .mean4: pixels = SeparableFilter.box(size: 4).apply(frame, rows: rows)
+        case .mean5: pixels = SeparableFilter.box(size: 5).apply(frame, rows: rows)
+        case .mean6: pixels = SeparableFilter.box(size: 6).apply(frame, rows: rows)
+        case .gaussian3: pixels = SeparableFilter.gaussian(size: 3).apply(frame, rows: rows)
+        case .gaussian5: pixels = SeparableFilter.gaussian(size: 5).apply(frame, rows: rows)
+        case .gaussian7: pixels = SeparableFilter.gaussian(size: 7).apply(frame, rows: rows)
+        case .median3: pixels = MedianFilter(size: 3).apply(frame, rows: rows)
+        case .median5: pixels = MedianFilter(size: 5).apply(frame, rows: rows)
+        case .bilateral: pixels = BilateralFilter(diameter: 9, sigmaColor: 75, sigmaSpace: 75).apply(frame, rows: rows)
         }
-        return frame.replacingPixels(pixels)
+        return frame.replacingPixels(pixels, height: rows.count)
     }
 }
 
@@ -55,39 +60,61 @@ struct SeparableFilter {
         return SeparableFilter(kernel: kernels[size]!, anchor: size / 2)
     }
 
-    func apply(_ frame: Frame) -> [UInt8] {
-        let width = frame.width, height = frame.height, size = kernel.count
-        let columnTaps = (0..<width).map { x in (0..<size).map { reflect101(x - anchor + $0, width) } }
-        let rowTaps = (0..<height).map { y in (0..<size).map { reflect101(y - anchor + $0, height) } }
-        var horizontal = [Int32](repeating: 0, count: frame.pixels.count)
+    /// The output rows `rows` (within the frame), packed.
+    ///
+    /// Horizontal pass on each source row the wanted rows read (the row padded by reflection, then one
+    /// contiguous multiply-add per kernel tap), vertical pass as one contiguous multiply-add per tap,
+    /// then the rounding division as a multiply and shift (exact: see ``divide``).
+    func apply(_ frame: Frame, rows: Range<Int>) -> [UInt8] {
+        let width = frame.width, height = frame.height, size = kernel.count, rowLength = width * 3
+        guard !rows.isEmpty else { return [] }
+        let rowTaps = rows.map { y in (0..<size).map { reflect101(y - anchor + $0, height) } }
+        let sourceRows = rowTaps.joined().min()!..<(rowTaps.joined().max()! + 1)
+        let left = anchor, right = size - 1 - anchor
+        var padded = [UInt8](repeating: 0, count: (width + left + right) * 3)
+        var horizontal = [Int32](repeating: 0, count: sourceRows.count * rowLength)
         frame.pixels.withUnsafeBufferPointer { source in
             horizontal.withUnsafeMutableBufferPointer { target in
-                for y in 0..<height {
-                    let row = y * width * 3
-                    for x in 0..<width {
-                        let taps = columnTaps[x]
-                        var r: Int32 = 0, g: Int32 = 0, b: Int32 = 0
-                        for k in 0..<size {
-                            let at = row + taps[k] * 3, weight = Int32(kernel[k])
-                            r += Int32(source[at]) * weight; g += Int32(source[at + 1]) * weight; b += Int32(source[at + 2]) * weight
+                padded.withUnsafeMutableBufferPointer { pad in
+                    for y in sourceRows {
+                        let row = source.baseAddress! + y * rowLength
+                        (pad.baseAddress! + left * 3).update(from: row, count: rowLength)
+                        for k in 0..<left {
+                            let from = reflect101(k - left, width) * 3
+                            for c in 0..<3 { pad[k * 3 + c] = row[from + c] }
                         }
-                        let out = row + x * 3
-                        target[out] = r; target[out + 1] = g; target[out + 2] = b
+                        for k in 0..<right {
+                            let from = reflect101(width + k, width) * 3
+                            for c in 0..<3 { pad[(left + width + k) * 3 + c] = row[from + c] }
+                        }
+                        let out = target.baseAddress! + (y - sourceRows.lowerBound) * rowLength
+                        for k in 0..<size {
+                            let weight = Int32(kernel[k]), tap = pad.baseAddress! + k * 3
+                            if k == 0 {
+                                for i in 0..<rowLength { out[i] = Int32(tap[i]) &* weight }
+                            } else {
+                                for i in 0..<rowLength { out[i] = out[i] &+ Int32(tap[i]) &* weight }
+                            }
+                        }
                     }
                 }
             }
         }
-        let total = kernel.reduce(0, +), divisor = total * total, rounding = bias ?? divisor / 2
-        var output = [UInt8](repeating: 0, count: frame.pixels.count)
-        let rowLength = width * 3
+        let total = kernel.reduce(0, +), divisor = total * total, rounding = Int32(bias ?? divisor / 2)
+        let divide = Divide(divisor)
+        var output = [UInt8](repeating: 0, count: rows.count * rowLength)
+        var sum = [Int32](repeating: 0, count: rowLength)
         horizontal.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
-                for y in 0..<height {
-                    let taps = rowTaps[y], out = y * rowLength
-                    for i in 0..<rowLength {
-                        var sum = 0
-                        for k in 0..<size { sum += Int(source[taps[k] * rowLength + i]) * kernel[k] }
-                        target[out + i] = UInt8(clamping: (sum + rounding) / divisor)
+                sum.withUnsafeMutableBufferPointer { sum in
+                    for (offset, taps) in rowTaps.enumerated() {
+                        for i in 0..<rowLength { sum[i] = rounding }
+                        for k in 0..<size {
+                            let row = source.baseAddress! + (taps[k] - sourceRows.lowerBound) * rowLength, weight = Int32(kernel[k])
+                            for i in 0..<rowLength { sum[i] = sum[i] &+ row[i] &* weight }
+                        }
+                        let out = target.baseAddress! + offset * rowLength
+                        for i in 0..<rowLength { out[i] = UInt8(truncatingIfNeeded: divide(UInt32(truncatingIfNeeded: sum[i]))) }
                     }
                 }
             }
@@ -96,38 +123,21 @@ struct SeparableFilter {
     }
 }
 
-/// `cv2.medianBlur(image, k)`: the median of the k×k window per channel, edges replicated (exact).
-struct MedianFilter {
-    let size: Int
+/// `n / d` for `0 ≤ n < 256·d` and `d < 256` as `(n · m) >> 24` with `m = ⌊2²⁴/d⌋ + 1`: exact, because
+/// `n·m/2²⁴ = n/d + n·e/2²⁴` with `0 < e ≤ 1` and `n·e/2²⁴ < 256·d/2²⁴ ≤ 1/d`, less than the distance from
+/// `n/d` to the next integer; `n·m < 256·2²⁴` fits UInt32. Powers of two shift.
+struct Divide {
+    let multiplier: UInt32, shift: UInt32
 
-    func apply(_ frame: Frame) -> [UInt8] {
-        let width = frame.width, height = frame.height, radius = size / 2
-        var output = [UInt8](repeating: 0, count: frame.pixels.count)
-        let middle = size * size / 2
-        frame.pixels.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                var window = [UInt8](repeating: 0, count: size * size)
-                for y in 0..<height {
-                    for x in 0..<width {
-                        for channel in 0..<3 {
-                            var count = 0
-                            for dy in -radius...radius {
-                                let row = min(max(y + dy, 0), height - 1) * width
-                                for dx in -radius...radius {
-                                    // Insertion sort as the window fills (at most 25 values).
-                                    let value = source[(row + min(max(x + dx, 0), width - 1)) * 3 + channel]
-                                    var slot = count
-                                    while slot > 0 && window[slot - 1] > value { window[slot] = window[slot - 1]; slot -= 1 }
-                                    window[slot] = value
-                                    count += 1
-                                }
-                            }
-                            target[(y * width + x) * 3 + channel] = window[middle]
-                        }
-                    }
-                }
-            }
+    init(_ divisor: Int) {
+        if divisor & (divisor - 1) == 0 {
+            (multiplier, shift) = (1, UInt32(divisor.trailingZeroBitCount))
+        } else {
+            precondition(divisor < 256, "Divide handles divisors below 256")
+            (multiplier, shift) = (UInt32((1 << 24) / divisor + 1), 24)
         }
-        return output
     }
+
+    @inline(__always)
+    func callAsFunction(_ value: UInt32) -> UInt32 { (value &* multiplier) >> shift }
 }

@@ -6,9 +6,9 @@ import VideoIO
 /// the larger frame (`scale:S`; DeepTest's grid 1 + 0.5p).
 ///
 /// Bicubic with A = −0.75, taps clamped at the edges (OpenCV's `resizeGeneric`), coefficients rounded to
-/// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), both passes in integers, rounding half up at 22 bits.
-/// Parity with OpenCV 5.0: within 1 on every value (OpenCV's vector path rounds some coefficients
-/// differently; exact for S = 2), see `Tests/Fixtures/transforms`.
+/// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), the horizontal pass in integers, the vertical pass in
+/// Float as OpenCV's vector path does. Parity with OpenCV 5.0: within 1 on every value (OpenCV fuses the
+/// multiply-adds), see `Tests/Fixtures/transforms`.
 public struct CubicScale: FrameTransform {
     public let factor: Double
 
@@ -25,7 +25,7 @@ public struct CubicScale: FrameTransform {
             let start = Int(mapped.rounded(.down))
             let f = mapped - Float(start)
             let a: Float = -0.75
-            var c = [Float](repeating: 0, count: 4)
+            var c = SIMD4<Float>()
             c[0] = ((a * (f + 1) - 5 * a) * (f + 1) + 8 * a) * (f + 1) - 4 * a
             c[1] = ((a + 2) * f - (a + 3)) * f * f + 1
             c[2] = ((a + 2) * (1 - f) - (a + 3)) * (1 - f) * (1 - f) + 1
@@ -39,7 +39,8 @@ public struct CubicScale: FrameTransform {
     }
 
     public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: nil)
+        let size = outputSize(width: frame.width, height: frame.height)
+        return try apply(frame, rows: 0..<size.height)
     }
 
     /// The output frame size for a frame of `width × height`.
@@ -47,59 +48,125 @@ public struct CubicScale: FrameTransform {
         (Int((Double(width) * factor).rounded(.toNearestOrEven)), Int((Double(height) * factor).rounded(.toNearestOrEven)))
     }
 
-    /// The scaled frame with only the output rows in `rows` computed (the others black): what a model
-    /// whose crop keeps only those rows sees is the same as from ``apply(_:)``, at a fraction of the work.
-    public func apply(_ frame: Frame, rows wanted: Range<Int>?) throws -> Frame {
+    /// Only the output rows `rows` (clamped) of the scaled frame, every column: what a model whose crop
+    /// keeps only those rows sees is the same as from ``apply(_:)``, at a fraction of the work.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
         let width = frame.width, height = frame.height
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
         let columns = Self.taps(output: outputWidth, input: width, factor: factor)
         let rows = Self.taps(output: outputHeight, input: height, factor: factor)
-        let outputRows = wanted.map { max(0, $0.lowerBound)..<min(outputHeight, $0.upperBound) } ?? 0..<outputHeight
+        let outputRows = wanted.clamped(to: 0..<outputHeight)
         // The source rows the wanted output rows read.
         let sourceRows = outputRows.isEmpty ? 0..<0
             : rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].min()!..<(rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].max()! + 1)
-        // Horizontal pass: every source row at the output width, weights × 2048.
-        var horizontal = [Int32](repeating: 0, count: height * outputWidth * 3)
-        frame.pixels.withUnsafeBufferPointer { source in
-            horizontal.withUnsafeMutableBufferPointer { target in
-                for y in sourceRows {
-                    let row = y * width * 3, out = y * outputWidth * 3
-                    for x in 0..<outputWidth {
-                        let t = x * 4
-                        let i0 = row + columns.index[t] * 3, i1 = row + columns.index[t + 1] * 3
-                        let i2 = row + columns.index[t + 2] * 3, i3 = row + columns.index[t + 3] * 3
-                        let w0 = Int32(columns.weight[t]), w1 = Int32(columns.weight[t + 1])
-                        let w2 = Int32(columns.weight[t + 2]), w3 = Int32(columns.weight[t + 3])
-                        for c in 0..<3 {
-                            target[out + x * 3 + c] = Int32(source[i0 + c]) * w0 + Int32(source[i1 + c]) * w1
-                                + Int32(source[i2 + c]) * w2 + Int32(source[i3 + c]) * w3
+        // Horizontal pass: every source row the wanted rows read, at the output width, in integers
+        // (weights × 2048; |Σ| < 2²⁰), kept as Float (exact below 2²⁴) for the vertical pass.
+        let rowLength = outputWidth * 3, sourceLength = width * 3
+        let offsets = columns.index.map { $0 * 3 }, weights = columns.weight.map { Int32($0) }
+        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
+                offsets.withUnsafeBufferPointer { offsets in
+                    weights.withUnsafeBufferPointer { weights in
+                        let target = buffer.baseAddress!
+                        for y in sourceRows {
+                            let row = sourceBuffer.baseAddress! + y * sourceLength, out = target + (y - sourceRows.lowerBound) * rowLength
+                            for x in 0..<outputWidth {
+                                let t = x * 4
+                                let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
+                                let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
+                                for c in 0..<3 {
+                                    let sum = Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3
+                                    out[x * 3 + c] = Float(sum)
+                                }
+                            }
                         }
                     }
                 }
             }
+            count = sourceRows.count * rowLength
         }
-        // Vertical pass: four horizontal rows per output row, weights × 2048, then >> 22 rounding half up.
-        let rowLength = outputWidth * 3
-        var output = [UInt8](repeating: 0, count: outputHeight * rowLength)
-        // Int32 throughout: |Σ| ≤ 255 · (Σ|wx|) · (Σ|wy|) ≈ 255 · 2600² < 2³¹, and Int32 lanes vectorise.
-        horizontal.withUnsafeBufferPointer { sourceBuffer in
-            output.withUnsafeMutableBufferPointer { targetBuffer in
-                let source = sourceBuffer.baseAddress!, target = targetBuffer.baseAddress!
+        // Vertical pass as OpenCV's vector path (`VResizeCubicVec_32s8u`) computes it: in Float with the
+        // row weights / 2²², `S0·b0 + (S1·b1 + (S2·b2 + S3·b3))`, rounded ties to even and saturated.
+        let unit: Float = 1 / Float(1 << 22)
+        let output = [UInt8](unsafeUninitializedCapacity: outputRows.count * rowLength) { targetBuffer, count in
+            horizontal.withUnsafeBufferPointer { sourceBuffer in
+                // `horizontal` starts at source row `sourceRows.lowerBound`.
+                let source = sourceBuffer.baseAddress!, target = targetBuffer.baseAddress!, first = sourceRows.lowerBound
                 for y in outputRows {
                     let t = y * 4
-                    let r0 = source + rows.index[t] * rowLength, r1 = source + rows.index[t + 1] * rowLength
-                    let r2 = source + rows.index[t + 2] * rowLength, r3 = source + rows.index[t + 3] * rowLength
-                    let w0 = Int32(rows.weight[t]), w1 = Int32(rows.weight[t + 1]), w2 = Int32(rows.weight[t + 2]), w3 = Int32(rows.weight[t + 3])
-                    let out = target + y * rowLength
+                    let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
+                    let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
+                    let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
+                    let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
+                    let out = target + (y - outputRows.lowerBound) * rowLength
                     for i in 0..<rowLength {
-                        let sum = r0[i] &* w0 &+ r1[i] &* w1 &+ r2[i] &* w2 &+ r3[i] &* w3
-                        let value = (sum &+ (1 << 21)) >> 22
-                        out[i] = UInt8(truncatingIfNeeded: min(max(value, 0), 255))
+                        let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                        // Clamped to 0…255, + 2²³ rounds to an integer (ties to even) in the low mantissa bits.
+                        let clamped = Swift.min(Swift.max(value, 0), 255)
+                        out[i] = UInt8(truncatingIfNeeded: (clamped + 8_388_608).bitPattern)
                     }
                 }
             }
+            count = outputRows.count * rowLength
         }
-        return frame.replacingPixels(output, width: outputWidth, height: outputHeight)
+        return frame.replacingPixels(output, width: outputWidth, height: outputRows.count)
+    }
+}
+
+extension CubicScale {
+    /// The model input of the scaled frame without holding it: `preprocess` pulls the crop's rows one at a
+    /// time (``Preprocess/apply(frameSize:rows:into:)``) and each comes straight from the vertical pass,
+    /// so the up-to-36-times larger frame is never written out and read back. The same values as
+    /// `preprocess.apply(to: apply(frame), into: output)`.
+    public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let width = frame.width, height = frame.height
+        let (outputWidth, outputHeight) = outputSize(width: width, height: height)
+        guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
+        let geometry = try preprocess.geometry(for: PixelSize(width: outputWidth, height: outputHeight))
+        let cropColumns = geometry.cropX..<(geometry.cropX + geometry.cropSize.width)
+        let cropRows = geometry.cropY..<(geometry.cropY + geometry.cropSize.height)
+        let columns = Self.taps(output: outputWidth, input: width, factor: factor)
+        let rows = Self.taps(output: outputHeight, input: height, factor: factor)
+        let sourceRows = rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].min()!..<(rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].max()! + 1)
+        // Horizontal pass of the crop's columns, as in ``apply(_:rows:)``.
+        let rowLength = cropColumns.count * 3, sourceLength = width * 3
+        let offsets = columns.index.map { $0 * 3 }, weights = columns.weight.map { Int32($0) }
+        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
+                offsets.withUnsafeBufferPointer { offsets in
+                    weights.withUnsafeBufferPointer { weights in
+                        for y in sourceRows {
+                            let row = sourceBuffer.baseAddress! + y * sourceLength, out = buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength
+                            for (column, x) in cropColumns.enumerated() {
+                                let t = x * 4
+                                let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
+                                let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
+                                for c in 0..<3 {
+                                    out[column * 3 + c] = Float(Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            count = sourceRows.count * rowLength
+        }
+        let unit: Float = 1 / Float(1 << 22)
+        try horizontal.withUnsafeBufferPointer { sourceBuffer in
+            let source = sourceBuffer.baseAddress!, first = sourceRows.lowerBound
+            try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), rows: { y, out in
+                // Vertical pass of scaled row y, as in ``apply(_:rows:)``, kept as the integer it rounds to.
+                let t = y * 4
+                let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
+                let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
+                let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
+                let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
+                for i in 0..<rowLength {
+                    let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                    out[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
+                }
+            }, into: output)
+        }
     }
 }

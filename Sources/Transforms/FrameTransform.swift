@@ -12,12 +12,36 @@ public protocol FrameTransform: Sendable {
     var specification: String { get }
     /// The transformed frame.
     func apply(_ frame: Frame) throws -> Frame
+    /// The size of the transformed frame for a frame of `width × height` (the input size except for
+    /// ``CubicScale``).
+    func outputSize(width: Int, height: Int) -> (width: Int, height: Int)
+    /// Only the rows `rows` of the transformed frame (clamped to it), every column: a frame of the
+    /// output width and `rows.count` rows holding the same bytes as those rows of ``apply(_:)``.
+    /// What `stress` feeds a model whose preprocessing crops rows: the transforms with a local
+    /// kernel compute only those rows (a fraction of the work); the others transform the whole frame.
+    func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame
+}
+
+extension FrameTransform {
+    public func outputSize(width: Int, height: Int) -> (width: Int, height: Int) { (width, height) }
+
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame {
+        try apply(frame).keepingRows(rows)
+    }
 }
 
 extension Frame {
     /// A frame of the same index and time with other pixels (`width × height × 3` bytes).
     func replacingPixels(_ pixels: [UInt8], width: Int? = nil, height: Int? = nil) -> Frame {
         Frame(index: index, time: time, width: width ?? self.width, height: height ?? self.height, pixels: pixels)
+    }
+
+    /// The rows `rows` (clamped to the frame) as a frame of the same width.
+    func keepingRows(_ rows: Range<Int>) -> Frame {
+        let kept = rows.clamped(to: 0..<height)
+        if kept == 0..<height { return self }
+        let rowLength = width * 3
+        return replacingPixels(Array(pixels[(kept.lowerBound * rowLength)..<(kept.upperBound * rowLength)]), height: kept.count)
     }
 }
 
@@ -61,5 +85,9 @@ public struct TransformChain: FrameTransform {
 
     public func apply(_ frame: Frame) throws -> Frame {
         try transforms.reduce(frame) { try $1.apply($0) }
+    }
+
+    public func outputSize(width: Int, height: Int) -> (width: Int, height: Int) {
+        transforms.reduce((width, height)) { $1.outputSize(width: $0.width, height: $0.height) }
     }
 }

@@ -8,9 +8,11 @@ public struct Brightness: FrameTransform {
     public var specification: String { "brightness:\(TransformValue.format(beta))" }
     public func apply(_ frame: Frame) throws -> Frame {
         // cv2.add with a Scalar rounds the scalar to the image depth first.
+        try apply(frame, rows: 0..<frame.height)
+    }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame {
         let offset = Int(beta.rounded(.toNearestOrEven))
-        let table = (0..<256).map { UInt8(clamping: $0 + offset) }
-        return frame.replacingPixels(frame.pixels.map { table[Int($0)] })
+        return frame.mappingBytes(rows: rows, through: (0..<256).map { UInt8(clamping: $0 + offset) })
     }
 }
 
@@ -23,9 +25,11 @@ public struct Contrast: FrameTransform {
     public init(alpha: Double) { self.alpha = alpha }
     public var specification: String { "contrast:\(TransformValue.format(alpha))" }
     public func apply(_ frame: Frame) throws -> Frame {
+        try apply(frame, rows: 0..<frame.height)
+    }
+    public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame {
         let factor = Float(alpha)
-        let table = (0..<256).map { saturatedByte(Float($0) * factor) }
-        return frame.replacingPixels(frame.pixels.map { table[Int($0)] })
+        return frame.mappingBytes(rows: rows, through: (0..<256).map { saturatedByte(Float($0) * factor) })
     }
 }
 
@@ -49,5 +53,22 @@ public struct HorizontalFlip: FrameTransform {
             }
         }
         return frame.replacingPixels(output)
+    }
+}
+
+extension Frame {
+    /// The rows `rows` (clamped) with every byte looked up in `table` (256 entries).
+    func mappingBytes(rows wanted: Range<Int>, through table: [UInt8]) -> Frame {
+        let rows = wanted.clamped(to: 0..<height), rowLength = width * 3
+        var output = [UInt8](repeating: 0, count: rows.count * rowLength)
+        pixels.withUnsafeBufferPointer { source in
+            table.withUnsafeBufferPointer { lookup in
+                output.withUnsafeMutableBufferPointer { target in
+                    let start = rows.lowerBound * rowLength
+                    for index in 0..<target.count { target[index] = lookup[Int(source[start + index])] }
+                }
+            }
+        }
+        return replacingPixels(output, height: rows.count)
     }
 }

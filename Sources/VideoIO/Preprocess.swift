@@ -171,7 +171,22 @@ public struct Preprocess: Sendable, Codable, Equatable {
     /// Writes the model input for `frame` as Float32 HWC (`value × scale + offset`, values 0…255 by
     /// default) into `output`, which must hold `height × width × channels` elements.
     public func apply(to frame: Frame, into output: UnsafeMutableBufferPointer<Float>) throws {
-        let pixels = try apply(to: frame)
+        write(try apply(to: frame), into: output)
+    }
+
+    /// ``apply(to:into:)`` for a frame of `frameSize` that is never held whole: `row(y, buffer)` writes
+    /// row `y` of the frame's crop (its crop columns, `cropWidth × 3` values 0…255 as Float) into `buffer`
+    /// when the resize needs it, rows in increasing order. The same result as on the whole frame, for a
+    /// transform that produces its rows one at a time (``Resampler/interpolate(rows:geometry:interpolation:)``).
+    public func apply(frameSize: PixelSize, rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, into output: UnsafeMutableBufferPointer<Float>) throws {
+        let geometry = try geometry(for: frameSize)
+        var resized = Resampler.interpolate(rows: row, geometry: geometry, interpolation: interpolation)
+        ColorConversion.convert(&resized, to: colorSpace)
+        write(resized, into: output)
+    }
+
+    /// 8-bit model input pixels as Float32, `value × scale + offset`.
+    private func write(_ pixels: [UInt8], into output: UnsafeMutableBufferPointer<Float>) {
         precondition(output.count == pixels.count, "output buffer holds \(output.count) floats, the model input needs \(pixels.count)")
         if scale == 1 && offset == 0 {
             for index in pixels.indices { output[index] = Float(pixels[index]) }

@@ -63,6 +63,59 @@ enum Resampler {
         return output
     }
 
+    /// ``interpolate(_:frameWidth:geometry:interpolation:)`` on crop rows handed out by `row` (frame row
+    /// `y`'s crop columns as Float into the buffer) instead of read from pixels: the same arithmetic in the
+    /// same order, so the same bytes. A row shared by two output rows is asked for once.
+    static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
+        let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
+        let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
+        let cropRowLength = geometry.cropSize.width * 3
+        let outputWidth = geometry.outputSize.width
+        var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
+        var blendedRow = [Float](repeating: 0, count: cropRowLength), sourceRow = [Float](repeating: 0, count: cropRowLength)
+        var held = -1
+        output.withUnsafeMutableBufferPointer { destination in
+            blendedRow.withUnsafeMutableBufferPointer { row in
+                sourceRow.withUnsafeMutableBufferPointer { source in
+                    for (outputY, tap) in rows.enumerated() {
+                        let blended = row.baseAddress!
+                        for (offset, weight) in tap.weights.enumerated() {
+                            let y = geometry.cropY + tap.first + offset
+                            if y != held { rowProvider(y, source); held = y }
+                            let values = source.baseAddress!
+                            if offset == 0 {
+                                for index in 0..<cropRowLength { blended[index] = weight * values[index] }
+                            } else {
+                                for index in 0..<cropRowLength { blended[index] += weight * values[index] }
+                            }
+                        }
+                        horizontal(row, columns: columns, into: destination, at: outputY * outputWidth * 3)
+                    }
+                }
+            }
+        }
+        return output
+
+        func rowProvider(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) { row(y, buffer) }
+    }
+
+    /// The horizontal pass of one blended row into `destination` from `start`.
+    @inline(__always)
+    static func horizontal(_ row: UnsafeMutableBufferPointer<Float>, columns: [Tap], into destination: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        for (outputX, columnTap) in columns.enumerated() {
+            var red: Float = 0, green: Float = 0, blue: Float = 0
+            for (offset, weight) in columnTap.weights.enumerated() {
+                let index = (columnTap.first + offset) * 3
+                red += weight * row[index]
+                green += weight * row[index + 1]
+                blue += weight * row[index + 2]
+            }
+            destination[start + outputX * 3] = saturate(red)
+            destination[start + outputX * 3 + 1] = saturate(green)
+            destination[start + outputX * 3 + 2] = saturate(blue)
+        }
+    }
+
     /// The taps of one axis in three flat arrays (no per-tap array in the inner loop): tap `i` starts at
     /// source coordinate `first[i]` and has the weights `weights[start[i]..<start[i + 1]]`.
     struct FlatTaps {

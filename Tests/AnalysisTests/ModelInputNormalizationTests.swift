@@ -22,11 +22,32 @@ final class ModelInputNormalizationTests: XCTestCase {
         let expected: [Float] = [(1 - 0.485) / 0.229, (0 - 0.456) / 0.224, (0.2 - 0.406) / 0.225,
                                  (0 - 0.485) / 0.229, (1 - 0.456) / 0.224, (0.4 - 0.406) / 0.225]
         for (actual, wanted) in zip(batch.scalars, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
+        // The batches `stress` builds itself go through the same normalisation.
+        var values: [Float] = [1, 0, 0.2, 0, 1, 0.4]
+        input.normalize(&values)
+        for (actual, wanted) in zip(values, expected) { XCTAssertEqual(actual, wanted, accuracy: 1e-5) }
     }
 
     func testInvalidNormalisationIsASidecarError() {
         XCTAssertThrowsError(try sidecar(#"{"std": [0.2, 0]}"#)) { error in
             XCTAssertTrue((error as? SidecarError)?.detail.contains("std") == true, "\(error)")
+        }
+    }
+
+    /// `"stress": {"delta": …}` is δ of the label-free stress relation, below `--delta` and a suite file's.
+    func testSidecarStressDeltaIsTheDefaultDelta() throws {
+        let loaded = try XCTUnwrap(try sidecar(#"{"crop": ["10", "0", "0", "0"], "stress": {"delta": 0.05}}"#))
+        XCTAssertEqual(loaded.stress?.delta, 0.05)
+        let deepTest = try StressSuite.named("deeptest")
+        XCTAssertEqual(deepTest.delta(flag: nil, sidecar: loaded.stress), 0.05)
+        XCTAssertEqual(deepTest.delta(flag: 0.3, sidecar: loaded.stress), 0.3)
+        XCTAssertEqual(deepTest.delta(flag: nil, sidecar: nil), 0.1)
+        var file = deepTest
+        file.delta = 0.2
+        XCTAssertEqual(file.delta(flag: nil, sidecar: loaded.stress), 0.2)
+        XCTAssertNil(try XCTUnwrap(try sidecar(#"{"crop": ["10", "0", "0", "0"]}"#)).stress)
+        XCTAssertThrowsError(try sidecar(#"{"stress": {"delta": -1}}"#)) { error in
+            XCTAssertTrue((error as? SidecarError)?.detail.contains("stress.delta") == true, "\(error)")
         }
     }
 

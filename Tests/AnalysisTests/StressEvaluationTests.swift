@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Reporting
 import Transforms
 import XCTest
 

@@ -129,6 +129,31 @@ final class ParallelismTests: XCTestCase {
         XCTAssertEqual(ActivationKind.eluNegativeBranch(tiny, alpha: 1), tiny)
     }
 
+    /// The fused bias + ELU epilogue (a C kernel, AVX2 where the CPU has it) returns exactly the bits of
+    /// the Swift reference `x > 0 ? x : eluNegativeBranch(x)` on `x + bias`, with and without bias.
+    func testFusedELUEqualsTheSwiftReferenceBitForBit() {
+        var generator = SeededRandom(seed: 7)
+        let features = 13, rows = 37
+        var inputs = (0..<(rows * features)).map { _ in Float.random(in: -45...8, using: &generator) }
+        inputs[0...7] = [0, -0.0, .nan, -.infinity, .infinity, -30, -29.999, 1e-30]
+        let bias = (0..<features).map { _ in Float.random(in: -2...2, using: &generator) }
+        for alpha: Float in [1, 0.3] {
+            for biased in [false, true] {
+                var values = inputs
+                values.withUnsafeMutableBufferPointer { buffer in
+                    bias.withUnsafeBufferPointer { b in
+                        ActivationKind.elu(alpha: alpha).apply(buffer.baseAddress!, count: buffer.count, addingBias: biased ? b.baseAddress : nil, featureCount: features)
+                    }
+                }
+                for (index, input) in inputs.enumerated() {
+                    let x = biased ? input + bias[index % features] : input
+                    let expected = x > 0 ? x : ActivationKind.eluNegativeBranch(x, alpha: alpha)
+                    XCTAssertEqual(values[index].bitPattern, expected.bitPattern, "x = \(x), α = \(alpha), bias \(biased)")
+                }
+            }
+        }
+    }
+
     func testRecordingListsEveryLanesGEMMs() throws {
         var generator = SeededRandom(seed: 24)
         let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), strides: (2, 2))

@@ -94,6 +94,33 @@ final class CompareCommandTests: XCTestCase {
         try assertValidJUnit(path("check.xml"), failures: nil)
     }
 
+    /// A run recorded with `--transform` records it in run.json, and `check` applies it again: the same
+    /// model shows no drift, though the transform changes its predictions.
+    func testCheckAppliesTheRecordedTransforms() throws {
+        let recorded = path("recorded-bright"), plain = path("recorded-plain")
+        let analysed = try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.relu, "--out", recorded, "--png-every", "0",
+                                                "--transform", "brightness:80", "--transform", "blur:mean3"])
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+        XCTAssertEqual(try SteerLensBinary.run(["analyze", Self.clip.path, "--model", Self.relu, "--out", plain, "--png-every", "0"]).status, 0)
+        struct Run: Decodable {
+            struct Settings: Decodable { let transforms: [String]? }
+            struct Frame: Decodable { let prediction: Double }
+            let settings: Settings
+            let frames: [Frame]
+        }
+        func run(_ folder: String) throws -> Run { try JSONDecoder().decode(Run.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/run.json"))) }
+        let (bright, untransformed) = (try run(recorded), try run(plain))
+        XCTAssertEqual(bright.settings.transforms, ["brightness:80", "blur:mean3"])
+        XCTAssertNil(untransformed.settings.transforms)
+        XCTAssertTrue(zip(bright.frames, untransformed.frames).contains { $0.prediction != $1.prediction }, "the transforms must change the predictions")
+
+        let same = try SteerLensBinary.run(["check", Self.clip.path, "--baseline-run", recorded, "--model", Self.relu, "--out", path("check-bright"), "--json"])
+        XCTAssertEqual(same.status, 0, same.stderr)
+        let output = try JSONDecoder().decode(Output.self, from: Data(same.stdout.utf8))
+        XCTAssertEqual(output.report.clips[0].frames.count, 40)
+        XCTAssertTrue(output.report.clips[0].frames.allSatisfy { $0.delta == 0 && $0.correlation.values.allSatisfy { $0 == 1 } })
+    }
+
     /// `check` recomputes exactly what the recorded run explained — its output and unit, a layer
     /// filter, a backprop modifier — so a model checked against its own recording shows no drift.
     func testCheckReproducesTheRecordedExplanation() throws {

@@ -27,6 +27,8 @@ final class StressCommandTests: XCTestCase {
         let rows = result.stdout.split(separator: "\n")
         XCTAssertEqual(rows.first, "transform,violation_rate,violations,frames,mean_abs_change,relation")
         XCTAssertEqual(rows.count, 5)
+        // With labels and a flip: originalMSE, labels of the worst cases and flipViolationRate are present.
+        try assertMatchesStressSchema(out.appendingPathComponent("stress.json"), expecting: ["flipViolationRate"])
 
         struct Report: Decodable {
             struct Setting: Decodable { let specification: String; let frames: Int; let violations: Int; let relation: String }
@@ -66,6 +68,19 @@ final class StressCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("blur:gaussian3,0.0000,0,4,"), result.stdout)
         XCTAssertTrue(result.stdout.hasSuffix(",delta\n"), result.stdout)
+        try assertMatchesStressSchema(folder.appendingPathComponent("report/stress.json"), expecting: [])
+    }
+
+    /// stress.json matches `docs/schemas/stress.schema.json`, holds the `expecting` optional keys, and
+    /// the check can fail (a document without `settings` or with an unknown key does not match).
+    func assertMatchesStressSchema(_ file: URL, expecting keys: [String], line: UInt = #line) throws {
+        let schema = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/schemas/stress.schema.json"))) as? [String: Any])
+        var document = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        XCTAssertEqual(Array(SchemaCheck.problems(document, schema: schema).prefix(10)), [], "stress.json does not match docs/schemas/stress.schema.json", line: line)
+        for key in keys { XCTAssertNotNil(document[key], "stress.json has no \(key)", line: line) }
+        document["settings"] = nil
+        document["surprise"] = 1
+        XCTAssertEqual(SchemaCheck.problems(document, schema: schema).sorted(), ["$: missing settings", "$: unexpected key surprise"], line: line)
     }
 
     func testBadSuitesAndTransformsFailWithOneLine() throws {
@@ -122,19 +137,38 @@ final class CompareStressTests: XCTestCase {
                          "--baseline", datasets.appendingPathComponent("models/pilotnet-demo.h5").path,
                          "--candidate", datasets.appendingPathComponent("models/pilotnet-demo-candidate.h5").path,
                          "--every", "150", "--max-frames", "6", "--out", out.path]
-        let result = try SteerLensBinary.run(arguments + ["--stress", suite.path])
+        let junit = folder.appendingPathComponent("junit.xml")
+        let result = try SteerLensBinary.run(arguments + ["--stress", suite.path, "--junit", junit.path])
         XCTAssertTrue([0, 1].contains(result.status), result.stderr)
         XCTAssertTrue(result.stderr.contains("stress (suite): violation rate baseline "), result.stderr)
-        struct Robustness: Decodable {
-            struct Setting: Decodable { let specification: String; let baselineViolationRate: Double; let candidateViolationRate: Double }
-            let settings: [Setting]; let passed: Bool; let baselineViolationRate: Double; let candidateViolationRate: Double
+        struct Comparison: Decodable {
+            struct Report: Decodable { let stress: Robustness }
+            struct Robustness: Decodable {
+                struct Setting: Decodable { let specification: String; let baselineViolationRate: Double; let candidateViolationRate: Double }
+                let settings: [Setting]; let passed: Bool; let baselineViolationRate: Double; let candidateViolationRate: Double; let delta: Double
+            }
+            let passed: Bool; let report: Report
         }
-        let robustness = try JSONDecoder().decode(Robustness.self, from: Data(contentsOf: out.appendingPathComponent("stress-comparison.json")))
+        let comparison = try Data(contentsOf: out.appendingPathComponent("comparison.json"))
+        let robustness = try JSONDecoder().decode(Comparison.self, from: comparison).report.stress
         XCTAssertEqual(robustness.settings.map(\.specification), ["brightness:60", "rotation:9"])
         // Without labels both models are judged by δ = 0.1 on the same 6 frames.
+        XCTAssertEqual(robustness.delta, 0.1)
         let mean = (robustness.settings.map(\.candidateViolationRate).reduce(0, +)) / 2
         XCTAssertEqual(robustness.candidateViolationRate, mean, accuracy: 1e-12)
-        if !robustness.passed { XCTAssertEqual(result.status, 1) }
+        // A robustness regression fails the comparison: exit 1, comparison.json's passed, the JUnit suite, the page.
+        if !robustness.passed {
+            XCTAssertEqual(result.status, 1)
+            XCTAssertFalse(try JSONDecoder().decode(Comparison.self, from: comparison).passed)
+        }
+        let schema = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.repository.appendingPathComponent("docs/schemas/comparison.schema.json")))
+        XCTAssertEqual(Array(SchemaCheck.problems(try JSONSerialization.jsonObject(with: comparison), schema: try XCTUnwrap(schema as? [String: Any])).prefix(10)), [])
+        let xml = try String(contentsOf: junit, encoding: .utf8)
+        XCTAssertTrue(xml.contains(#"<testsuite name="stress suite""#), xml)
+        XCTAssertEqual(xml.contains(#"classname="steerlens.stress"><failure"#) || xml.contains("<failure message=\"stress violation rate"), !robustness.passed, xml)
+        let page = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        XCTAssertTrue(page.contains("Robustness: stress suite suite"), "the comparison page shows the stress verdict")
+        XCTAssertTrue(page.contains("<td>rotation:9</td>"))
 
         // A bad suite fails before anything is compared or written.
         let broken = folder.appendingPathComponent("broken.json")

@@ -93,9 +93,9 @@ extension Frame {
     var specificationSize: String { "\(width)x\(height)" }
 }
 
-/// The row-restricted scale (what `stress` feeds a cropping model) equals the full scale on those rows.
+/// The row-restricted transforms (what `stress` feeds a cropping model) equal the full transform on those rows.
 final class CubicScaleRowsTests: XCTestCase {
-    func testRowsEqualTheFullScaleAndTheRestIsBlack() throws {
+    func testRowsEqualTheFullScale() throws {
         var pixels = [UInt8](repeating: 0, count: 40 * 30 * 3)
         for index in pixels.indices { pixels[index] = UInt8((index * 37 + index / 7) % 256) }
         let frame = Frame(index: 0, time: 0, width: 40, height: 30, pixels: pixels)
@@ -106,9 +106,58 @@ final class CubicScaleRowsTests: XCTestCase {
             let partial = try scale.apply(frame, rows: rows)
             let rowLength: Int = full.width * 3
             let kept: Range<Int> = (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)
-            XCTAssertEqual(Array(partial.pixels[kept]), Array(full.pixels[kept]), "scale \(factor)")
-            let above: Range<Int> = 0..<kept.lowerBound
-            XCTAssertTrue(partial.pixels[above].allSatisfy { $0 == 0 })
+            XCTAssertEqual([partial.width, partial.height], [full.width, rows.count], "scale \(factor)")
+            XCTAssertEqual(partial.pixels, Array(full.pixels[kept]), "scale \(factor)")
+        }
+    }
+
+    /// The scale fed row by row into the model's resize gives the model input of the whole scaled frame,
+    /// value for value, for area and bilinear resizes, crops in percent and in pixels, and a crop-only copy.
+    func testModelInputWithoutTheScaledFrameEqualsTheWholeFrame() throws {
+        var pixels = [UInt8](repeating: 0, count: 64 * 36 * 3)
+        var state: UInt32 = 99
+        for index in pixels.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            pixels[index] = index % 4 == 0 ? UInt8(truncatingIfNeeded: state >> 24) : UInt8((index / 3 % 64 * 4 + index % 3 * 60) % 256)
+        }
+        let frame = Frame(index: 0, time: 0, width: 64, height: 36, pixels: pixels)
+        let preprocesses = [
+            Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 20, height: 7)),
+            Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9), interpolation: .bilinear),
+            Preprocess(crop: CropInsets(top: 2, bottom: 1, left: 3, right: 0)),
+        ]
+        for factor in [1.5, 2, 3.5, 6] {
+            let scale = CubicScale(factor: factor)
+            for preprocess in preprocesses {
+                let whole = try scale.apply(frame)
+                let expected = try preprocess.apply(to: whole).map(Float.init)
+                var actual = [Float](repeating: -1, count: expected.count)
+                try actual.withUnsafeMutableBufferPointer { try scale.modelInput(frame, preprocess: preprocess, into: $0) }
+                XCTAssertEqual(actual, expected, "scale \(factor), \(preprocess.crop), \(String(describing: preprocess.size))")
+            }
+        }
+    }
+
+    /// Every DeepTest setting (and the row-restricted fallbacks) on a band of rows, at the edges too.
+    func testEveryDeepTestSettingOnRowsEqualsTheWholeFrame() throws {
+        var pixels = [UInt8](repeating: 0, count: 52 * 37 * 3)
+        var state: UInt32 = 12345
+        for index in pixels.indices {
+            state = state &* 1_664_525 &+ 1_013_904_223
+            pixels[index] = index % 5 == 0 ? UInt8(truncatingIfNeeded: state >> 24) : UInt8((index / 3 * 7 + index % 3 * 40) % 256)
+        }
+        let frame = Frame(index: 3, time: 0.1, width: 52, height: 37, pixels: pixels)
+        let specifications = ["translation:10,10", "translation:-7,3", "shear:0.3", "rotation:9", "contrast:1.4", "brightness:30", "flip", "fog:0.5"]
+            + Blur.Kind.allCases.map { "blur:\($0.rawValue)" }
+        for specification in specifications {
+            let transform = try TransformParser.parse(specification)
+            let full = try transform.apply(frame)
+            for rows in [0..<37, 0..<5, 14..<30, 33..<37, 30..<60] {
+                let partial = try transform.apply(frame, rows: rows)
+                let kept = rows.clamped(to: 0..<37)
+                XCTAssertEqual([partial.width, partial.height], [52, kept.count], "\(specification) rows \(rows)")
+                XCTAssertEqual(partial.pixels, Array(full.pixels[(kept.lowerBound * 156)..<(kept.upperBound * 156)]), "\(specification) rows \(rows)")
+            }
         }
     }
 }

@@ -4,8 +4,8 @@ import SwiftProtobuf
 
 /// Loads ONNX models (`torch.onnx.export`, opsets 9–21) into the NeuralNet engine.
 ///
-/// The protobuf is parsed with swift-protobuf (`Generated/onnx.pb.swift`, generated once from the
-/// official `onnx.proto3` by `Tools/generate-onnx-proto.sh`); initializers come from `raw_data`, the
+/// The protobuf is parsed with swift-protobuf (`Generated/*.pb.swift`, generated once from the fields
+/// SteerLens reads of the official `onnx-ml.proto` by `Tools/generate-onnx-proto.sh`); initializers come from `raw_data`, the
 /// typed fields or external data files beside the model. Constants are folded at load time and the
 /// NCHW graph becomes an NHWC engine graph (see ``ONNXGraphConverter``).
 ///

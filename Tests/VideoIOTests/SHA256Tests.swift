@@ -1,8 +1,9 @@
 import Foundation
 import SteerLensSupport
+import VideoIO
 import XCTest
 
-/// SHA-256 against the FIPS 180-4 examples and against coreutils' `sha256sum` on a file that spans
+/// SHA-256 (libavutil) against the FIPS 180-4 examples and against coreutils' `sha256sum` on a file that spans
 /// several read chunks and ends mid-block.
 final class SHA256Tests: XCTestCase {
     func testFIPSExamples() {
@@ -14,7 +15,7 @@ final class SHA256Tests: XCTestCase {
 
     func testSplitUpdatesEqualOneUpdate() {
         let bytes = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-        var hash = SHA256()
+        let hash = SHA256()
         for cut in stride(from: 0, to: bytes.count, by: 37) { hash.update(bytes[cut..<min(cut + 37, bytes.count)]) }
         XCTAssertEqual(hash.finalize(), SHA256.hex(bytes))
     }

@@ -5,7 +5,20 @@ import Foundation
 /// the three worst settings, and the worst frames side by side (original | transformed | maps).
 /// Every text is HTML-escaped.
 public enum StressPage {
-    public static func render(_ report: StressReport, evaluation: StressEvaluation) -> String {
+    /// The steering of one clip for the timeline: per frame the label (if any), the original prediction,
+    /// and per setting (in `report.settings`' order) the transformed prediction.
+    public struct Timeline: Sendable {
+        public var clip: String
+        public var labels: [Double?]
+        public var original: [Double]
+        public var transformed: [[Double]]
+
+        public init(clip: String, labels: [Double?], original: [Double], transformed: [[Double]]) {
+            (self.clip, self.labels, self.original, self.transformed) = (clip, labels, original, transformed)
+        }
+    }
+
+    public static func render(_ report: StressReport, timeline: Timeline?) -> String {
         var html = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>SteerLens stress: \(escape(report.model))</title>",
                     "<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 6px;font-size:13px;text-align:center}"
                     + ".pass{color:#176b2c}.fail{color:#b00020}img{max-width:320px;margin:2px}figure{display:inline-block;margin:4px}figcaption{font-size:12px}</style></head><body>"]
@@ -17,7 +30,7 @@ public enum StressPage {
         }
         html.append("</ul>")
         html.append(heatMap(report.settings))
-        html.append(timeline(evaluation, report: report))
+        html.append(timeline.map { Self.timeline($0, report: report) } ?? "")
         html.append("<h2>Worst frames</h2>")
         for item in report.worst {
             let drift = item.correlation.keys.sorted().map { "\($0): r = \(format(item.correlation[$0]!)), top-10 % IoU = \(format(item.topIoU[$0] ?? 0))" }.joined(separator: "; ")
@@ -58,20 +71,20 @@ public enum StressPage {
 
     /// SVG steering timeline of the first clip: labels, original predictions and the three settings
     /// with the highest violation rates.
-    static func timeline(_ evaluation: StressEvaluation, report: StressReport) -> String {
-        guard let clip = evaluation.clips.first, clip.frames.count > 1 else { return "" }
+    static func timeline(_ clip: Timeline, report: StressReport) -> String {
+        guard clip.original.count > 1 else { return "" }
         let worst = report.settings.enumerated().filter { $0.element.transform != "flip" }
             .sorted { $0.element.violationRate > $1.element.violationRate }.prefix(3).map(\.offset)
         let width = 900.0, height = 260.0
         var series: [(String, String, [Double?])] = []
-        if clip.frames.contains(where: { $0.label != nil }) { series.append(("labels", "#999999", clip.frames.map(\.label))) }
-        series.append(("original", "#000000", clip.frames.map(\.original)))
-        for (index, setting) in worst.enumerated() {
-            series.append((evaluation.suite.settings[setting].specification, ["#d62728", "#1f77b4", "#2ca02c"][index], clip.transformed[setting].map { $0 }))
+        if clip.labels.contains(where: { $0 != nil }) { series.append(("labels", "#999999", clip.labels)) }
+        series.append(("original", "#000000", clip.original.map { $0 }))
+        for (index, setting) in worst.enumerated() where setting < clip.transformed.count {
+            series.append((report.settings[setting].specification, ["#d62728", "#1f77b4", "#2ca02c"][index], clip.transformed[setting].map { $0 }))
         }
         let values = series.flatMap { $0.2.compactMap { $0 } }
         let low = min(values.min() ?? -1, -0.1), high = max(values.max() ?? 1, 0.1)
-        func x(_ row: Int) -> Double { 40 + (width - 50) * Double(row) / Double(clip.frames.count - 1) }
+        func x(_ row: Int) -> Double { 40 + (width - 50) * Double(row) / Double(clip.original.count - 1) }
         func y(_ value: Double) -> Double { 10 + (height - 30) * (high - value) / (high - low) }
         var svg = ["<h2>Steering under the worst transforms (\(escape(clip.clip)))</h2>",
                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height) + 20 * series.count)\" role=\"img\">",
