@@ -27,8 +27,9 @@ public final class BatchPrefetcher: @unchecked Sendable {
     /// - Parameters:
     ///   - keepsPixels: whether the n-th delivered frame (0-based) keeps its pixels.
     ///   - pixelBudget: bytes of kept pixels allowed in flight, or `nil` for no limit.
+    ///   - clock: charged with the decoding thread's `decode` and `preprocess` CPU time, if given.
     public init(reader: any FrameSource, modelInputs: [ModelInput], batchSize: Int, pixelBudget: ByteBudget? = nil,
-         keepsPixels: @escaping @Sendable (Int) -> Bool) {
+         clock: StageClock? = nil, keepsPixels: @escaping @Sendable (Int) -> Bool) {
         let queue = queue
         self.pixelBudget = pixelBudget
         let source = UncheckedBox((reader, modelInputs))
@@ -44,7 +45,7 @@ public final class BatchPrefetcher: @unchecked Sendable {
                     var frames: [Frame] = [], batches = itemCounts.map { [Float](repeating: 0, count: batchSize * $0) }
                     var keptBytes = 0  // pixel bytes this batch holds
                     while frames.count < batchSize {
-                        if !carried { guard try reader.read(into: &decoded) else { break } }
+                        if !carried { guard try Self.timed(clock, .decode, { try reader.read(into: &decoded) }) else { break } }
                         carried = false
                         let keeps = keepsPixels(delivered + frames.count)
                         if keeps, let pixelBudget {
@@ -60,10 +61,12 @@ public final class BatchPrefetcher: @unchecked Sendable {
                         }
                         // Preprocess each frame as it is decoded, so at most one full-size frame is alive
                         // besides the kept ones.
-                        for (index, (modelInput, itemCount)) in zip(modelInputs, itemCounts).enumerated() {
-                            try batches[index].withUnsafeMutableBufferPointer { buffer in
-                                let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
-                                try modelInput.preprocess.apply(to: decoded, into: slot)
+                        try Self.timed(clock, .preprocess) {
+                            for (index, (modelInput, itemCount)) in zip(modelInputs, itemCounts).enumerated() {
+                                try batches[index].withUnsafeMutableBufferPointer { buffer in
+                                    let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
+                                    try modelInput.preprocess.apply(to: decoded, into: slot)
+                                }
                             }
                         }
                         if keeps {
@@ -86,6 +89,12 @@ public final class BatchPrefetcher: @unchecked Sendable {
             }
             queue.close()
         }
+    }
+
+    /// `body`, its thread CPU time charged to `stage` when there is a clock.
+    private static func timed<T>(_ clock: StageClock?, _ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
+        guard let clock else { return try body() }
+        return try clock.measure(stage, body)
     }
 
     /// The next batch, `nil` at the end of the clip; rethrows a decoding error.

@@ -69,6 +69,8 @@ public struct ClipAnalysis {
     public var faithfulnessEvery = 0
     /// `--transform`: applied to every decoded frame before the preprocessing (nil: the frames as decoded).
     public var transform: (any FrameTransform)?
+    /// Measure CPU time per pipeline stage (``Outcome/stageTimes``, one more line in the summary).
+    public var measuresStages = false
 
     private var suite: ExplanationSuite { session.explainers }
     private var modelInput: ModelInput { session.modelInput }
@@ -81,6 +83,8 @@ public struct ClipAnalysis {
     public struct Outcome {
         public let summary: String
         public let index: URL
+        /// CPU time per stage, when ``measuresStages`` was set.
+        public var stageTimes: StageTimes?
     }
 
     /// Full-size frames in flight between the decoder and the image writers (48 MiB: 17 frames of
@@ -91,6 +95,7 @@ public struct ClipAnalysis {
     /// Runs the clip through the model into the destination; nothing is printed.
     public func run() throws -> Outcome {
         let started = Date()
+        let clock = measuresStages ? StageClock() : nil
         let decoded = try FrameSources.open(input, options: reading.selection)
         let reader = try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
@@ -106,7 +111,7 @@ public struct ClipAnalysis {
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
             let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
                 try OverlaySequence(directory: staging, settings: overlaySettings, projection: MapProjection(geometry: geometry),
-                                    kinds: overlayKinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery))
+                                    kinds: overlayKinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery), clock: clock)
             } : nil
             let grid = SaliencyGrid(geometry: geometry)
             let gridMaps = maps.filter { $0.method == .gradient }
@@ -114,7 +119,7 @@ public struct ClipAnalysis {
                                                                      rowShape: [gridMaps.count, grid.size.height, grid.size.width])
             let scorer = try FaithfulnessScorer(every: faithfulnessEvery, session: session, frameSize: frameSize)
             let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids.map { ($0, gridMaps) },
-                                      scorer: scorer, into: staging)
+                                      scorer: scorer, clock: clock, into: staging)
             reader.printWarnings()
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
@@ -139,7 +144,9 @@ public struct ClipAnalysis {
         if reader.decodeErrorCount + reader.readErrorCount > 0 {
             summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
         }
-        return Outcome(summary: summary, index: output.destination.appendingPathComponent("index.html"))
+        let stageTimes = clock?.snapshot()
+        if let stageTimes { summary += "\n" + stageTimes.summary(frames: frames) }
+        return Outcome(summary: summary, index: output.destination.appendingPathComponent("index.html"), stageTimes: stageTimes)
     }
 
     /// The overlay folder of a map: a kind named after the map (`increase`, `gradcam/increase`).
@@ -154,7 +161,15 @@ public struct ClipAnalysis {
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
     private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid,
-                         grids: (writer: NPYStreamWriter, maps: [MethodMap])?, scorer: FaithfulnessScorer, into directory: URL) throws -> [RunReport.FrameEntry] {
+                         grids: (writer: NPYStreamWriter, maps: [MethodMap])?, scorer: FaithfulnessScorer, clock: StageClock?,
+                         into directory: URL) throws -> [RunReport.FrameEntry] {
+        // This thread's CPU time per stage, plus what NeuralNet's lanes spent on other threads meanwhile.
+        func timed<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
+            guard let clock else { return try body() }
+            let helpers = Parallelism.helperCPU.nanoseconds
+            defer { clock.add(stage, nanoseconds: Parallelism.helperCPU.nanoseconds &- helpers) }
+            return try clock.measure(stage, body)
+        }
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
         let maps = suite.maps
         let keepChannels = session.explainer.keepChannels
@@ -166,21 +181,23 @@ public struct ClipAnalysis {
         // Three stages overlap: decoding (background) → model (this thread) → images (background).
         let pngEvery = output.pngEvery, drawsImages = imageWriter != nil
         let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: reading.batchSize, pixelBudget: pixelBudget,
-                                      keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
+                                      clock: clock, keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
         do {
             while let (frames, inputs) = try batches.next() {
                 try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
-                let result = try suite.run(inputs[0])
+                let result = try timed(.network) { try suite.run(inputs[0]) }
                 let predictions = result.outputs[session.outputIndex]
                 let units = predictions.itemCount
                 for (item, frame) in frames.enumerated() {
-                    let frameMaps = FrameMaps(result, item: item, maps: maps)
-                    // Statistics on the channel maximum when channels are kept.
-                    let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
-                        (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
-                    })
-                    let first = flat[maps[0]]!
-                    var entry = RunReport.FrameEntry(
+                    let (frameMaps, flat, first) = timed(.maps) {
+                        let frameMaps = FrameMaps(result, item: item, maps: maps)
+                        // Statistics on the channel maximum when channels are kept.
+                        let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
+                            (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
+                        })
+                        return (frameMaps, flat, flat[maps[0]]!)
+                    }
+                    var entry = timed(.maps) { RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
                         // Region shares from each method's own importance, never from the min-max display map.
@@ -188,20 +205,20 @@ public struct ClipAnalysis {
                                                  uniquingKeysWith: { first, _ in first }),
                         saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
-                        diagnostics: frameMaps.diagnostics)
+                        diagnostics: frameMaps.diagnostics) }
                     previousMap = first
                     if scorer.scores(position: entries.count) {
                         // Pixels ranked by importance (the display map of a gradient map ranks negative
                         // gradients too; its importance ties them at 0).
                         let count = height * width * channels
-                        entry.faithfulness = try scorer.score(item: Array(inputs[0].scalars[(item * count)..<((item + 1) * count)]),
-                                                              maps: maps.map { ($0.name, frameMaps.importance[$0]!) }, frame: frame.index)
+                        entry.faithfulness = try timed(.faithfulness) { try scorer.score(item: Array(inputs[0].scalars[(item * count)..<((item + 1) * count)]),
+                                                              maps: maps.map { ($0.name, frameMaps.importance[$0]!) }, frame: frame.index) }
                     }
-                    if let grids { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) }
+                    if let grids { try timed(.maps) { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) } }
                     if entry.hasImages {
                         try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (Self.overlayKind($0.key), $0.value) }))
                     }
-                    if output.saveMaps {
+                    if output.saveMaps { try timed(.writing) {
                         let name = String(format: "%06d.npy", frame.index)
                         for map in maps {
                             let values = frameMaps.display[map]!
@@ -213,7 +230,7 @@ public struct ClipAnalysis {
                             try NPYArray(shape: [height, width, channels], values: Array(gradient.scalars[(item * count)..<((item + 1) * count)]))
                                 .write(to: directory.appendingPathComponent("gradients/\(name)"))
                         }
-                    }
+                    } }
                     entries.append(entry)
                 }
                 progress.update(done: entries.count)

@@ -15,7 +15,8 @@ public final class ImageWriterStage: @unchecked Sendable {
     private var stages: [BackgroundStage] = []
     private let sequences: [UncheckedBox<OverlaySequence>]
 
-    /// - Parameter makeSequence: builds one worker's sequence; called `workers` times.
+    /// - Parameter makeSequence: builds one worker's sequence; called `workers` times (give each the
+    ///   run's ``StageClock`` to see where the workers' time goes).
     public init(workers: Int, pixelBudget: ByteBudget? = nil, makeSequence: () throws -> OverlaySequence) rethrows {
         sequences = try (0..<max(workers, 1)).map { _ in UncheckedBox(try makeSequence()) }
         let queue = queue

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SteerLensSupport
 
 /// How NeuralNet spreads one batch over the cores: either *lanes* or OpenBLAS threads, never both.
 ///
@@ -33,6 +34,9 @@ public enum Parallelism {
         precondition(count >= 1, "lane count must be at least 1, got \(count)")
         EngineSettings.shared.setLanes(count)
     }
+
+    /// CPU time of lanes run off their caller's thread (process-wide, monotonic).
+    public static let helperCPU = HelperCPUCounter()
 
     /// Runs `body(lane)` for `lane` in `0..<count` concurrently and returns when all are done; inline
     /// for one lane. `body` must only write memory that no other lane touches.
@@ -83,9 +87,28 @@ func forEachLane(_ count: Int, _ body: (Int) -> Void) {
         return
     }
     withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+        let shared = UncheckedSendable(body), caller = UncheckedSendable(pthread_self())
+        DispatchQueue.concurrentPerform(iterations: count) { lane in
+            // Lanes run on the calling thread are in its own CPU clock already.
+            if pthread_equal(pthread_self(), caller.value) != 0 { return shared.value(lane) }
+            let start = StageClock.threadNow()
+            shared.value(lane)
+            Parallelism.helperCPU.add(StageClock.threadNow() &- start)
+        }
     }
+}
+
+/// CPU nanoseconds that lanes spent on threads other than their caller's, summed over the process's
+/// life: a caller that measures its own thread's CPU time adds the difference of two readings (see
+/// `StageClock` in `analyze`).
+public final class HelperCPUCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total: UInt64 = 0
+
+    func add(_ nanoseconds: UInt64) { lock.withLock { total &+= nanoseconds } }
+
+    /// Nanoseconds so far.
+    public var nanoseconds: UInt64 { lock.withLock { total } }
 }
 
 /// A value handed to other threads by code that guarantees they use it safely (disjoint writes).

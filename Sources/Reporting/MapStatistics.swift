@@ -13,15 +13,36 @@ public struct MapStatistics: Sendable, Codable, Equatable {
     /// Shares of `map` (`height × width`, non-negative) by region; a middle column (odd width) is split evenly.
     public init(map: [Float], width: Int, height: Int) {
         precondition(map.count == width * height, "map has \(map.count) values, expected \(width)x\(height)")
-        var rows = [Double](repeating: 0, count: 3), sides = [0.0, 0.0]
-        for y in 0..<height {
-            let third = min(y * 3 / height, 2)
-            for x in 0..<width {
-                let value = Double(max(map[y * width + x], 0))
-                rows[third] += value
-                if 2 * x + 1 < width { sides[0] += value } else if 2 * x + 1 > width { sides[1] += value } else { sides[0] += value / 2; sides[1] += value / 2 }
+        // One pass in row-major order with the sums in registers: each sum adds the same values in the
+        // same order as a plain per-pixel loop would, so the shares are the same to the last bit.
+        var rows = [Double](repeating: 0, count: 3), leftSum = 0.0, rightSum = 0.0
+        let half = width / 2, hasMiddle = width % 2 == 1
+        map.withUnsafeBufferPointer { values in
+            for third in 0..<3 {
+                var sum = 0.0
+                for y in 0..<height where min(y * 3 / height, 2) == third {
+                    let row = values.baseAddress! + y * width
+                    for x in 0..<half {
+                        let value = Double(max(row[x], 0))
+                        sum += value
+                        leftSum += value
+                    }
+                    if hasMiddle {
+                        let value = Double(max(row[half], 0))
+                        sum += value
+                        leftSum += value / 2
+                        rightSum += value / 2
+                    }
+                    for x in (width - half)..<width {
+                        let value = Double(max(row[x], 0))
+                        sum += value
+                        rightSum += value
+                    }
+                }
+                rows[third] = sum
             }
         }
+        let sides = [leftSum, rightSum]
         let total = rows.reduce(0, +)
         let share = { (value: Double) in total > 0 ? value / total : 0 }
         (upper, middle, lower, left, right) = (share(rows[0]), share(rows[1]), share(rows[2]), share(sides[0]), share(sides[1]))

@@ -23,13 +23,29 @@ public struct Overlay: Sendable {
 
     /// `frame` with `map` (model-input resolution, values in [0, 1]) drawn over the crop.
     public func draw(_ map: [Float], on frame: Frame, projection: MapProjection) -> Frame {
+        var output = frame
+        output.pixels = []
+        draw(map, on: frame, projection: projection, into: &output.pixels)
+        return output
+    }
+
+    /// Draws like ``draw(_:on:projection:)`` into `pixels` (packed RGB24, replaced by a copy of the
+    /// frame's first), reusing its storage when it has the frame's size: a writer that keeps one buffer
+    /// draws every overlay without allocating a frame.
+    public func draw(_ map: [Float], on frame: Frame, projection: MapProjection, into pixels: inout [UInt8]) {
         precondition(frame.width == projection.geometry.frameSize.width && frame.height == projection.geometry.frameSize.height,
                      "frame \(frame.width)x\(frame.height) does not match the projection's \(projection.geometry.frameSize)")
         let cropX = projection.geometry.cropX
-        var output = frame
+        if pixels.count == frame.pixels.count {
+            pixels.withUnsafeMutableBufferPointer { target in
+                frame.pixels.withUnsafeBufferPointer { target.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        } else {
+            pixels = frame.pixels
+        }
         colormap.table.withUnsafeBufferPointer { table in
             blend.withUnsafeBufferPointer { blend in
-                output.pixels.withUnsafeMutableBufferPointer { pixels in
+                pixels.withUnsafeMutableBufferPointer { pixels in
                     projection.forEachCropRow(of: map) { y, values in
                         let row = pixels.baseAddress! + (y * frame.width + cropX) * 3
                         for x in 0..<values.count {
@@ -42,6 +58,5 @@ public struct Overlay: Sendable {
                 }
             }
         }
-        return output
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Saliency
+import SteerLensSupport
 import VideoIO
 
 /// Writes the image outputs of a run for one frame at a time: the original frame
@@ -33,9 +34,15 @@ public final class OverlaySequence {
     private let encoder: ImageEncoder
     private let scaling: Preprocess?
     private var videoWriter: VideoWriter?
+    /// Charged with `overlays`, `encoding` and `writing` CPU time, if given.
+    private let clock: StageClock?
+    /// The frame-size buffer every overlay is drawn into when no image is kept or scaled (one per sequence, reused).
+    private var overlayPixels: [UInt8] = []
 
-    public init(directory: URL, settings: Settings, projection: MapProjection, kinds: [SaliencyMapKind], framesPerSecond: Double) throws {
+    public init(directory: URL, settings: Settings, projection: MapProjection, kinds: [SaliencyMapKind], framesPerSecond: Double,
+                clock: StageClock? = nil) throws {
         self.directory = directory
+        self.clock = clock
         self.settings = settings
         self.projection = projection
         self.kinds = kinds
@@ -64,20 +71,37 @@ public final class OverlaySequence {
         var images: [Frame] = []
         // Without a panel each image is encoded as soon as it is drawn, so one worker holds one image at a time.
         func emit(_ image: Frame, folder: String) throws {
-            try encoder.write(image, to: directory.appendingPathComponent("\(folder)/\(name)"))
+            try save(image, to: directory.appendingPathComponent("\(folder)/\(name)"))
             if keepsImages { images.append(image) }
         }
-        try emit(scaled(frame), folder: "frames")
+        try emit(timed(.overlays) { scaled(frame) }, folder: "frames")
         for kind in kinds {
             let scale = settings.displayScales[kind] ?? .exact
-            try emit(scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)), folder: kind.name)
+            if keepsImages || scaling != nil {
+                try emit(timed(.overlays) { scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)) }, folder: kind.name)
+            } else {
+                timed(.overlays) { settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection, into: &overlayPixels) }
+                try save(Frame(index: frame.index, time: frame.time, width: frame.width, height: frame.height, pixels: overlayPixels),
+                         to: directory.appendingPathComponent("\(kind.name)/\(name)"))
+            }
         }
         guard keepsImages else { return }
-        let panel = Self.sideBySide(images)
-        if settings.panel { try encoder.write(panel, to: directory.appendingPathComponent("panel/\(name)")) }
+        let panel = timed(.overlays) { Self.sideBySide(images) }
+        if settings.panel { try save(panel, to: directory.appendingPathComponent("panel/\(name)")) }
         if let videoWriter {
-            try videoWriter.write(Self.cropped(panel, to: videoWriter.size))
+            try timed(.encoding) { try videoWriter.write(Self.cropped(panel, to: videoWriter.size)) }
         }
+    }
+
+    /// Encodes one image and writes it atomically.
+    private func save(_ image: Frame, to url: URL) throws {
+        let data = try timed(.encoding) { try encoder.encode(image.pixels, width: image.width, height: image.height) }
+        try timed(.writing) { try AtomicFile.write(data, to: url) }
+    }
+
+    private func timed<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
+        guard let clock else { return try body() }
+        return try clock.measure(stage, body)
     }
 
     /// Finishes the panel video, if any.

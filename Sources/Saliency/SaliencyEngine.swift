@@ -63,11 +63,11 @@ public final class SaliencyEngine {
         var maps: [SaliencyMapKind: Tensor] = [:], importance: [SaliencyMapKind: Tensor] = [:]
         gradient.scalars.withUnsafeBufferPointer { g in
             for kind in kinds {
-                let values = SaliencyReduction.maps(gradient: g, items: items, pixels: pixels, channels: channels,
-                                                    modifier: kind.modifier, keepChannels: keepChannels)
-                maps[kind] = Tensor(shape: mapShape, scalars: values)
-                importance[kind] = Tensor(shape: importanceShape, scalars: SaliencyReduction.importance(gradient: g, pixels: items * pixels, channels: channels,
-                                                                                                        modifier: kind.modifier))
+                // One pass over the gradient per kind, split over the lanes: the display map and the importance together.
+                let values = SaliencyReduction.mapsAndImportance(gradient: g, items: items, pixels: pixels, channels: channels,
+                                                                 modifier: kind.modifier, keepChannels: keepChannels)
+                maps[kind] = Tensor(shape: mapShape, scalars: values.maps)
+                importance[kind] = Tensor(shape: importanceShape, scalars: values.importance)
             }
         }
         return SaliencyBatch(outputs: outputs, gradient: gradient, maps: maps, importance: importance)

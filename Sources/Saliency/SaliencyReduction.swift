@@ -15,18 +15,33 @@ enum SaliencyReduction {
     /// - Returns: `[N, H, W]` (or `[N, H, W, C]`) values in [0, 1].
     static func maps(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int,
                      modifier: GradientModifier, keepChannels: Bool) -> [Float] {
+        mapsAndImportance(gradient: gradient, items: items, pixels: pixels, channels: channels, modifier: modifier,
+                          keepChannels: keepChannels, importance: false).maps
+    }
+
+    /// The maps (as ``maps(gradient:items:pixels:channels:modifier:keepChannels:)``) and, when asked, the
+    /// importance of every pixel (as ``importance(gradient:pixels:channels:modifier:)``, `[N, H, W]`),
+    /// each item's both computed by one lane while its gradient is in cache.
+    static func mapsAndImportance(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int,
+                                  modifier: GradientModifier, keepChannels: Bool, importance: Bool = true) -> (maps: [Float], importance: [Float]) {
         precondition(gradient.count == items * pixels * channels, "gradient has \(gradient.count) values, expected \(items)×\(pixels)×\(channels)")
         let perItem = keepChannels ? pixels * channels : pixels
-        return [Float](unsafeUninitializedCapacity: items * perItem) { maps, initialized in
-            let lanes = max(1, min(Parallelism.laneCount, items))
-            Parallelism.forEachLane(lanes) { lane in
-                for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
-                    itemMap(gradient.baseAddress! + item * pixels * channels, into: maps.baseAddress! + item * perItem,
-                            pixels: pixels, channels: channels, keepChannels: keepChannels, modifier: modifier)
+        var importances = [Float]()
+        let maps = [Float](unsafeUninitializedCapacity: items * perItem) { maps, initialized in
+            importances = [Float](unsafeUninitializedCapacity: importance ? items * pixels : 0) { importanceBuffer, importanceCount in
+                let lanes = max(1, min(Parallelism.laneCount, items))
+                Parallelism.forEachLane(lanes) { lane in
+                    for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
+                        let g = gradient.baseAddress! + item * pixels * channels
+                        itemMap(g, into: maps.baseAddress! + item * perItem, pixels: pixels, channels: channels, keepChannels: keepChannels, modifier: modifier)
+                        if importance { itemImportance(g, into: importanceBuffer.baseAddress! + item * pixels, pixels: pixels, channels: channels, modifier: modifier) }
+                    }
                 }
+                importanceCount = importance ? items * pixels : 0
             }
             initialized = items * perItem
         }
+        return (maps, importances)
     }
 
     /// One item's map, specialised per modifier so the inner loops stay free of dispatch.
@@ -85,29 +100,41 @@ enum SaliencyReduction {
     static func importance(gradient: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, modifier: GradientModifier) -> [Float] {
         precondition(gradient.count == pixels * channels, "gradient has \(gradient.count) values, expected \(pixels)×\(channels)")
         return [Float](unsafeUninitializedCapacity: pixels) { result, initialized in
-            let g = gradient.baseAddress!, out = result.baseAddress!
-            switch modifier {
-            case .identity: positivePart(g, out, pixels, channels, GradientModifier.Formula.identity)
-            case .negate: positivePart(g, out, pixels, channels, GradientModifier.Formula.negate)
-            case .smallValues: positivePart(g, out, pixels, channels, GradientModifier.Formula.smallValues)
-            case .absolute: positivePart(g, out, pixels, channels, GradientModifier.Formula.absolute)
-            case .relu: positivePart(g, out, pixels, channels, GradientModifier.Formula.relu)
-            case .invert: positivePart(g, out, pixels, channels, GradientModifier.Formula.invert)
-            }
+            itemImportance(gradient.baseAddress!, into: result.baseAddress!, pixels: pixels, channels: channels, modifier: modifier)
             initialized = pixels
         }
     }
 
-    /// `max(maxᶜ guarded(modify(g)), 0)` per pixel (NaN gradients count as 0, like ``GradientModifier/apply(_:)``).
+    /// `pixels` importance values, specialised per modifier like ``itemMap``.
+    private static func itemImportance(_ g: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, pixels: Int, channels: Int,
+                                       modifier: GradientModifier) {
+        switch modifier {
+        case .identity: positivePart(g, out, pixels, channels, GradientModifier.Formula.identity)
+        case .negate: positivePart(g, out, pixels, channels, GradientModifier.Formula.negate)
+        case .smallValues: positivePart(g, out, pixels, channels, GradientModifier.Formula.smallValues)
+        case .absolute: positivePart(g, out, pixels, channels, GradientModifier.Formula.absolute)
+        case .relu: positivePart(g, out, pixels, channels, GradientModifier.Formula.relu)
+        case .invert: positivePart(g, out, pixels, channels, GradientModifier.Formula.invert)
+        }
+    }
+
+    /// `max(maxᶜ guarded(modify(g)), 0)` per pixel (NaN gradients count as 0, like ``GradientModifier/apply(_:)``:
+    /// every formula keeps NaN, and `guarded` turns it into 0). The running maximum starts at 0 and takes
+    /// the channels in order, so three channels, unrolled, give the same values bit for bit.
     @inline(__always)
     private static func positivePart(_ g: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ pixels: Int, _ channels: Int,
                                      _ modify: (Float) -> Float) {
+        @inline(__always) func positive(_ value: Float) -> Float { GradientModifier.guarded(modify(value)) }
+        if channels == 3 {
+            for pixel in 0..<pixels {
+                let source = g + pixel * 3
+                out[pixel] = max(max(max(0, positive(source[0])), positive(source[1])), positive(source[2]))
+            }
+            return
+        }
         for pixel in 0..<pixels {
             var best: Float = 0
-            for channel in 0..<channels {
-                let value = g[pixel * channels + channel]
-                best = max(best, value.isNaN ? 0 : GradientModifier.guarded(modify(value)))
-            }
+            for channel in 0..<channels { best = max(best, positive(g[pixel * channels + channel])) }
             out[pixel] = best
         }
     }

@@ -3,26 +3,41 @@ import Foundation
 /// End-to-end `steerlens analyze` on generated 1280×720 30 fps H.264 clips with the demo model:
 /// frames/s with full-resolution overlay PNG streams and with `--png-every 10`, peak RSS for a 10 s and
 /// a 60 s clip (`/usr/bin/time`), and the Python end-to-end peers (OpenCV → tf-keras-vis or
-/// tf.GradientTape → matplotlib jet overlay → Pillow PNG) on the same clip in the same run.
+/// tf.GradientTape → matplotlib jet overlay → Pillow PNG) on the same clip in the same run. Each
+/// measured run also prints where the CPU time went per pipeline stage (`analyze --stage-times`).
+/// `STEERLENS_BENCH_STEERLENS=/path/to/steerlens` measures another build (e.g. main's, for before figures).
 enum AnalyzeBenchmark {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func run(directory: URL, peerFrames: Int) throws {
-        let steerlens = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("steerlens")
-        guard FileManager.default.isExecutableFile(atPath: steerlens.path) else {
+    /// The `steerlens` binary to measure: `STEERLENS_BENCH_STEERLENS`, else the one beside this binary.
+    static var steerlens: URL? {
+        let url = ProcessInfo.processInfo.environment["STEERLENS_BENCH_STEERLENS"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("steerlens")
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
             print("analyze: build steerlens first (swift build -c release --product steerlens)")
-            return
+            return nil
         }
-        let model = repository.appendingPathComponent("Datasets/models/pilotnet-demo.h5").path
+        return url
+    }
+
+    static let model = repository.appendingPathComponent("Datasets/models/pilotnet-demo.h5").path
+
+    static func run(directory: URL, peerFrames: Int) throws {
+        guard let steerlens else { return }
+        try PipelineBenchmark.run(steerlens: steerlens, directory: directory)
         let long = try BenchClips.clip(seconds: 60, in: directory), short = try BenchClips.clip(seconds: 10, in: directory)
-        print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report)")
+        print("end-to-end analyze, 1280x720 30 fps H.264, demo model (three maps, jet overlays, report; --faithfulness-every 0, the peers' work)")
         let full = try measure(steerlens, clip: long, model: model, pngEvery: 1, directory: directory)
-        print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB", full.rate, full.megabytes))
+        print(String(format: "  steerlens 60 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB, %5.1f CPU ms per frame",
+                     full.rate, full.megabytes, 1e3 * full.cpuSeconds))
+        print("    " + full.stages)
         let fullBrief = try measure(steerlens, clip: short, model: model, pngEvery: 1, directory: directory)
         print(String(format: "  steerlens 10 s, four full-size PNG streams (frame + 3 overlays): %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
                      fullBrief.rate, fullBrief.megabytes, full.megabytes / fullBrief.megabytes))
         let sparse = try measure(steerlens, clip: long, model: model, pngEvery: 10, directory: directory)
-        print(String(format: "  steerlens 60 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB", sparse.rate, sparse.megabytes))
+        print(String(format: "  steerlens 60 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB, %5.1f CPU ms per frame",
+                     sparse.rate, sparse.megabytes, 1e3 * sparse.cpuSeconds))
+        print("    " + sparse.stages)
         let brief = try measure(steerlens, clip: short, model: model, pngEvery: 10, directory: directory)
         print(String(format: "  steerlens 10 s, --png-every 10:                                 %6.1f frames/s, peak RSS %5.1f MB (60 s / 10 s RSS %.3f)",
                      brief.rate, brief.megabytes, sparse.megabytes / brief.megabytes))
@@ -36,12 +51,18 @@ enum AnalyzeBenchmark {
         }
     }
 
-    /// Runs one analysis under `/usr/bin/time -f %M`; frames/s from the frame count over wall time.
-    static func measure(_ steerlens: URL, clip: URL, model: String, pngEvery: Int, directory: URL) throws -> (rate: Double, megabytes: Double) {
+    /// Runs one analysis under `/usr/bin/time`; frames/s from the frame count over wall time, peak RSS,
+    /// CPU seconds (user + system) per frame, and
+    /// the run's CPU time per stage (its `--stage-times` line; a build without the flag says so).
+    /// Faithfulness scoring is off unless `extra` sets `--faithfulness-every` (the Python peers and the
+    /// figures of issue 16 have none).
+    static func measure(_ steerlens: URL, clip: URL, model: String, pngEvery: Int, directory: URL,
+                        extra: [String] = []) throws -> (rate: Double, megabytes: Double, stages: String, cpuSeconds: Double) {
+        let stageFlag = (supportsStageTimes(steerlens) ? ["--stage-times"] : []) + (extra.contains("--faithfulness-every") ? [] : ["--faithfulness-every", "0"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,
-                             "--overwrite", "--quiet", "--png-every", "\(pngEvery)"]
+        process.arguments = ["-f", "%U %S %M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,
+                             "--overwrite", "--quiet", "--png-every", "\(pngEvery)"] + stageFlag + extra
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -52,12 +73,28 @@ enum AnalyzeBenchmark {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         guard process.terminationStatus == 0 else { throw BenchError("steerlens analyze failed: \(output)") }
         let lines = output.split(separator: "\n")
-        let kilobytes = Double(lines.last ?? "") ?? 0
+        let usage = (lines.last ?? "").split(separator: " ").compactMap { Double($0) }
+        let (cpuSeconds, kilobytes) = usage.count == 3 ? (usage[0] + usage[1], usage[2]) : (0, 0)
         let frames = lines.compactMap { line -> Int? in
             guard let range = line.range(of: "analysed ") else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }.first ?? 0
-        return (Double(frames) / seconds, kilobytes / 1024)
+        let stages = lines.first { $0.hasPrefix("CPU time per stage") }.map(String.init) ?? "CPU time per stage: not reported by this build"
+        return (Double(frames) / seconds, kilobytes / 1024, stages, cpuSeconds / Double(max(frames, 1)))
+    }
+
+    /// Whether `analyze` knows the hidden `--stage-times` flag (builds before issue 16 do not).
+    static func supportsStageTimes(_ steerlens: URL) -> Bool {
+        let process = Process()
+        process.executableURL = steerlens
+        process.arguments = ["analyze", "--help-hidden"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return help.contains("--stage-times")
     }
 
     static func peer(clip: URL, model: String, frames: Int, tape: Bool, directory: URL) -> Double? {

@@ -1,18 +1,23 @@
 import Foundation
 import VideoIO
 
-/// Synthetic 720p dashcam-like clips for benchmarks, written once with the project's H.264 writer and
-/// cached under the bench directory.
+/// Synthetic dashcam-like clips for benchmarks (720p, or the 320×160 of the Udacity simulator), written
+/// once with the project's H.264 writer and cached under the bench directory. Deterministic: the same
+/// size and length always give the same frames.
 enum BenchClips {
-    static func clip(seconds: Int, in directory: URL) throws -> URL {
-        let url = directory.appendingPathComponent("road-1280x720-\(seconds)s.mp4")
-        if !FileManager.default.fileExists(atPath: url.path) { try write(seconds: seconds, to: url) }
+    static let simulator = PixelSize(width: 320, height: 160)
+
+    static func clip(seconds: Int, in directory: URL, size: PixelSize = PixelSize(width: 1280, height: 720)) throws -> URL {
+        let url = directory.appendingPathComponent("road-\(size.width)x\(size.height)-\(seconds)s.mp4")
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try write(seconds: seconds, to: url, size: size)
+        }
         return url
     }
 
-    /// Writes `seconds` of the 1280×720, 30 fps road scene as H.264.
-    static func write(seconds: Int, to url: URL) throws {
-        let size = PixelSize(width: 1280, height: 720)
+    /// Writes `seconds` of the 30 fps road scene at `size` as H.264.
+    static func write(seconds: Int, to url: URL, size: PixelSize = PixelSize(width: 1280, height: 720)) throws {
         let writer = try VideoWriter(url: url, size: size, encoding: .h264(frameRate: Rational(30, 1), crf: 23))
         for index in 0..<(seconds * 30) { try writer.write(frame(index: index, size: size)) }
         try writer.finish()

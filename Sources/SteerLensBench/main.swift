@@ -12,7 +12,9 @@ import VideoIO
 ///     steerlens-bench onnx [--repetitions R]     PilotNet-ONNX vs PilotNet-Keras frames/s (same network, same weights)
 ///     steerlens-bench saliency [--repetitions R] three keras-vis maps for PilotNet vs tf-keras-vis and GradientTape
 ///     steerlens-bench methods [--repetitions R] [--batch B]  frames/s per explanation method beside the gradient method's
-///     steerlens-bench analyze [--peer-frames N]  end-to-end analyze (PNG streams, --png-every 10, RSS) vs the Python peers
+///     steerlens-bench analyze [--peer-frames N]  the pipeline line, then end-to-end 720p analyze (PNG streams, --png-every 10, RSS,
+///                                               CPU time per stage) vs the Python peers
+///     steerlens-bench pipeline                   analyze --png-every 0 on a 320x160 clip vs the engine's pass alone (batch 32)
 ///     steerlens-bench stress [--peer-frames N] [--every K]  DeepTest suite (70 settings) on the demo clip vs OpenCV + TensorFlow
 ///     steerlens-bench transforms [--frames N]  CPU ms per DeepTest setting (transform + preprocessing), where stress spends its time
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
@@ -46,6 +48,9 @@ do {
         try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)), batch: Int(option("--batch", default: 32)))
     case "analyze":
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
+    case "pipeline":
+        guard let steerlens = AnalyzeBenchmark.steerlens else { exit(66) }
+        try PipelineBenchmark.run(steerlens: steerlens, directory: workDirectory)
     case "stress":
         try StressBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 64)), every: Int(option("--every", default: 1)))
     case "transforms":
@@ -66,7 +71,7 @@ do {
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | analyze | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | pipeline | analyze | all]")
         exit(64)
     }
 } catch {

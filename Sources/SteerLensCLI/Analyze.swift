@@ -129,6 +129,9 @@ struct Analyze: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Flag(help: .hidden)  // CPU time per pipeline stage after the summary (steerlens-bench analyze reads it).
+    var stageTimes = false
+
     @OptionGroup var methodOptions: MethodOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
@@ -169,6 +172,7 @@ struct Analyze: ParsableCommand {
                                             reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet), version: SteerLens.version)
                 analysis.faithfulnessEvery = faithfulnessEvery
                 analysis.transform = try transformOptions.chain()
+                analysis.measuresStages = stageTimes
                 return analysis
             }
             if let out, fleet.manifest != nil {

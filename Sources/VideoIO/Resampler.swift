@@ -20,7 +20,7 @@ enum Resampler {
     /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1).
     static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
-        let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
+        let columns = FlatTaps(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation))
         let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
@@ -28,30 +28,33 @@ enum Resampler {
         pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in
                 blendedRow.withUnsafeMutableBufferPointer { row in
-                    for (outputY, tap) in rows.enumerated() {
-                        // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
-                        let blended = row.baseAddress!
-                        for (offset, weight) in tap.weights.enumerated() {
-                            let sourceRow = source.baseAddress! + (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
-                            if offset == 0 {
-                                for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
-                            } else {
-                                for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
+                    columns.weights.withUnsafeBufferPointer { columnWeights in
+                        for (outputY, tap) in rows.enumerated() {
+                            // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
+                            let blended = row.baseAddress!
+                            for (offset, weight) in tap.weights.enumerated() {
+                                let sourceRow = source.baseAddress! + (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
+                                if offset == 0 {
+                                    for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
+                                } else {
+                                    for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
+                                }
                             }
-                        }
-                        // Horizontal: weighted sum of the columns under each output pixel.
-                        let outputRow = outputY * outputWidth * 3
-                        for (outputX, columnTap) in columns.enumerated() {
-                            var red: Float = 0, green: Float = 0, blue: Float = 0
-                            for (offset, weight) in columnTap.weights.enumerated() {
-                                let index = (columnTap.first + offset) * 3
-                                red += weight * row[index]
-                                green += weight * row[index + 1]
-                                blue += weight * row[index + 2]
+                            // Horizontal: weighted sum of the columns under each output pixel, taps in order.
+                            let outputPixels = destination.baseAddress! + outputY * outputWidth * 3
+                            for outputX in 0..<outputWidth {
+                                var red: Float = 0, green: Float = 0, blue: Float = 0
+                                let first = columns.first[outputX], start = columns.start[outputX], count = columns.start[outputX + 1] - start
+                                for offset in 0..<count {
+                                    let weight = columnWeights[start + offset], pixel = blended + (first + offset) * 3
+                                    red += weight * pixel[0]
+                                    green += weight * pixel[1]
+                                    blue += weight * pixel[2]
+                                }
+                                outputPixels[outputX * 3] = saturate(red)
+                                outputPixels[outputX * 3 + 1] = saturate(green)
+                                outputPixels[outputX * 3 + 2] = saturate(blue)
                             }
-                            destination[outputRow + outputX * 3] = saturate(red)
-                            destination[outputRow + outputX * 3 + 1] = saturate(green)
-                            destination[outputRow + outputX * 3 + 2] = saturate(blue)
                         }
                     }
                 }
@@ -113,9 +116,27 @@ enum Resampler {
         }
     }
 
+    /// The taps of one axis in three flat arrays (no per-tap array in the inner loop): tap `i` starts at
+    /// source coordinate `first[i]` and has the weights `weights[start[i]..<start[i + 1]]`.
+    struct FlatTaps {
+        let first: [Int]
+        let start: [Int]
+        let weights: [Float]
+
+        init(_ taps: [Tap]) {
+            first = taps.map(\.first)
+            start = taps.reduce(into: [0]) { $0.append($0.last! + $1.weights.count) }
+            weights = taps.flatMap(\.weights)
+        }
+    }
+
+    /// `uint8(clamp(round_half_even(value), 0, 255))` without a libm call or a range check: clamping
+    /// first gives the same result (0 and 255 are integers), and adding 2²³ to a Float in [0, 255]
+    /// rounds it half to even into the low bits of its significand (`2²³ + k` has the bit pattern
+    /// `0x4B000000 + k`). Finite values only, like the conversion it replaces.
     @inline(__always)
     static func saturate(_ value: Float) -> UInt8 {
-        UInt8(min(max(value.rounded(.toNearestOrEven), 0), 255))
+        UInt8(truncatingIfNeeded: (min(max(value, 0), 255) + 8_388_608).bitPattern)
     }
 
     /// The crop rectangle's rows, copied.

@@ -67,4 +67,29 @@ final class ImageWriterStageTests: XCTestCase {
         stage.cancel()
         XCTAssertLessThan(Date().timeIntervalSince(started), 5)
     }
+
+    /// Workers given a clock charge drawing to `overlays`, PNG compression to `encoding` and files to
+    /// `writing`; the files are the same bytes as without a clock.
+    func testClockChargesOverlaysEncodingAndWriting() throws {
+        let clock = StageClock()
+        let geometry = try Preprocess(size: PixelSize(width: 200, height: 66)).geometry(for: PixelSize(width: 640, height: 360))
+        var files: [Data] = []
+        for (name, clock) in [("plain", nil), ("clocked", clock)] {
+            let folder = directory.appendingPathComponent(name)
+            let stage = try ImageWriterStage(workers: 2) {
+                try OverlaySequence(directory: folder, settings: OverlaySequence.Settings(), projection: MapProjection(geometry: geometry),
+                                    kinds: [.increase], framesPerSecond: 10, clock: clock)
+            }
+            for index in 0..<6 {
+                let image = Frame(index: index, time: 0, width: 640, height: 360, pixels: (0..<(640 * 360 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ index) })
+                try stage.submit(image, maps: [.increase: (0..<(200 * 66)).map { Float($0 % 97) / 96 }])
+            }
+            try stage.finish()
+            files.append(try Data(contentsOf: folder.appendingPathComponent("increase/000005.png")))
+        }
+        XCTAssertEqual(files[0], files[1])
+        let times = clock.snapshot()
+        for stage in [StageClock.Stage.overlays, .encoding, .writing] { XCTAssertGreaterThan(times.seconds[stage]!, 0, stage.rawValue) }
+        XCTAssertEqual(times.seconds[.network], 0)
+    }
 }

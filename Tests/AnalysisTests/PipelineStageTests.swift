@@ -126,6 +126,26 @@ final class PipelineStageTests: XCTestCase {
         }
     }
 
+    /// With a clock, the decoding thread's CPU time is charged to `decode` (reading) and `preprocess`
+    /// (filling the batch), and the batches are the same as without one.
+    func testClockChargesDecodeAndPreprocess() throws {
+        var results: [[Float]] = []
+        var times: StageTimes?
+        for clock in [nil, StageClock()] {
+            let prefetcher = BatchPrefetcher(reader: FakeSource(count: 40, width: 640, height: 320), modelInputs: [try modelInput()], batchSize: 8,
+                                             clock: clock, keepsPixels: { _ in false })
+            defer { prefetcher.stop() }
+            var scalars: [Float] = []
+            while let (_, inputs) = try prefetcher.next() { scalars += inputs[0].scalars }
+            results.append(scalars)
+            times = clock?.snapshot()
+        }
+        XCTAssertEqual(results[0], results[1])
+        XCTAssertGreaterThan(times!.seconds[.decode]!, 0)
+        XCTAssertGreaterThan(times!.seconds[.preprocess]!, 0)
+        for stage in [StageClock.Stage.network, .maps, .overlays, .encoding, .writing] { XCTAssertEqual(times!.seconds[stage], 0, stage.rawValue) }
+    }
+
     /// A decoding error reaches the consumer after the batches before it, and ends the stream.
     func testDecodingErrorPropagatesAfterEarlierBatches() throws {
         let prefetcher = BatchPrefetcher(reader: FakeSource(count: 20, failsAt: 6), modelInputs: [try modelInput()], batchSize: 4,

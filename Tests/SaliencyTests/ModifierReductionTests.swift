@@ -33,6 +33,38 @@ final class ModifierReductionTests: XCTestCase {
         }
     }
 
+    /// The importance computed beside the maps in one pass over the gradient (per lane, three channels
+    /// unrolled) equals `max(0, max_c apply(g))` per pixel computed the slow way, bit for bit (signed
+    /// zeros included), for every modifier, with NaN and ±∞ gradients, for three channels and for two;
+    /// and the maps of the fused pass equal the maps alone.
+    func testFusedImportanceEqualsTheSlowPositivePart() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func random() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1e6
+        }
+        for channels in [3, 2] {
+            let (items, pixels) = (5, 23)
+            var gradient = (0..<(items * pixels * channels)).map { _ in random() * 1e-3 }
+            for (index, value) in [(1, Float.nan), (5, .infinity), (8, -.infinity), (13, 0), (14, -0.0), (20, -GradientModifier.epsilon)] {
+                gradient[index] = value
+            }
+            for modifier in GradientModifier.allCases {
+                let fused = gradient.withUnsafeBufferPointer {
+                    SaliencyReduction.mapsAndImportance(gradient: $0, items: items, pixels: pixels, channels: channels, modifier: modifier, keepChannels: false)
+                }
+                let mapsAlone = gradient.withUnsafeBufferPointer {
+                    SaliencyReduction.maps(gradient: $0, items: items, pixels: pixels, channels: channels, modifier: modifier, keepChannels: false)
+                }
+                let slow = (0..<(items * pixels)).map { pixel in
+                    (0..<channels).reduce(Float(0)) { best, channel in max(best, modifier.apply(gradient[pixel * channels + channel])) }
+                }
+                XCTAssertEqual(fused.importance.map(\.bitPattern), slow.map(\.bitPattern), "\(modifier.rawValue), \(channels) channels")
+                XCTAssertEqual(fused.maps.map(\.bitPattern), mapsAlone.map(\.bitPattern), "\(modifier.rawValue), \(channels) channels")
+            }
+        }
+    }
+
     /// Each case's formula is the function of ``GradientModifier/Formula`` it names.
     func testApplyIsTheGuardedFormula() {
         for modifier in GradientModifier.allCases {

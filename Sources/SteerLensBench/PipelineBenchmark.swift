@@ -1,0 +1,89 @@
+import Foundation
+import ModelImport
+import NeuralNet
+import SteerLensSupport
+import VideoIO
+
+/// How much of the engine's speed the whole pipeline keeps: `steerlens analyze --png-every 0` end to
+/// end on a 320×160 H.264 clip (the Udacity simulator's frame size; decode, preprocessing, three maps,
+/// run files) beside the demo model's forward + backward pass alone at the same batch size (32), both
+/// measured in this run. The end-to-end figure is the best of three runs of the whole command (process
+/// start and model loading included); the engine's passes are timed before and after every one of those
+/// runs (ten each), so both figures see the same spells of a shared machine's load, and the engine
+/// figure is the best pass of them all. Their ratio is the share of the engine's speed a user sees
+/// (issue 16 asks for at least 85 %). On a machine shared with other work, wall-clock figures swing with
+/// the neighbours' load, so the same comparison is also printed in CPU time per frame (the engine's
+/// least process CPU time for a pass; `analyze`'s user + system time over its frames, start-up
+/// included), which load changes much less: with both cores busy the two ratios agree.
+///
+/// `analyze` scores faithfulness every 60th frame by default (42 forward passes per map, plus 42 for a
+/// random ranking), so the pipeline is measured both with that default and with `--faithfulness-every 0`.
+enum PipelineBenchmark {
+    static let batch = 32, seconds = 60, runs = 3
+
+    static func run(steerlens: URL, directory: URL) throws {
+        let clip = try BenchClips.clip(seconds: seconds, in: directory, size: BenchClips.simulator)
+        print("pipeline vs engine, 320x160 30 fps H.264 (\(seconds) s), demo model, batch \(batch) (analyze --png-every 0, best of \(runs))")
+        let engine = try Engine()
+        var results: [(label: String, rate: Double, megabytes: Double, stages: String, cpuSeconds: Double)] = []
+        try engine.measure(repetitions: 10)
+        for (label, extra) in [("analyze --png-every 0 --faithfulness-every 0", ["--faithfulness-every", "0"]),
+                               ("analyze --png-every 0 --faithfulness-every 60 (default)", ["--faithfulness-every", "60"])] {
+            var best: (rate: Double, megabytes: Double, stages: String, cpuSeconds: Double) = (0, 0, "", 0)
+            for _ in 0..<runs {
+                let run = try AnalyzeBenchmark.measure(steerlens, clip: clip, model: AnalyzeBenchmark.model, pngEvery: 0, directory: directory,
+                                                       extra: ["--batch-size", "\(batch)"] + extra)
+                if run.rate > best.rate { best = run }
+                try engine.measure(repetitions: 10)
+            }
+            results.append((label, best.rate, best.megabytes, best.stages, best.cpuSeconds))
+        }
+        print(String(format: "  engine pass only (forward + backward, batch %d):           %7.1f frames/s (best of %d passes); %.3f CPU ms per frame",
+                     batch, engine.rate, engine.passes, 1e3 * engine.cpuSecondsPerFrame))
+        for result in results {
+            print(String(format: "  %@: %7.1f frames/s = %5.1f%% of the engine, peak RSS %5.1f MB; %.3f CPU ms per frame = %5.1f%% of the engine's frames per CPU second",
+                         result.label.padding(toLength: 56, withPad: " ", startingAt: 0), result.rate, 100 * result.rate / engine.rate, result.megabytes,
+                         1e3 * result.cpuSeconds, 100 * engine.cpuSecondsPerFrame / max(result.cpuSeconds, 1e-12)))
+            print("    " + result.stages)
+        }
+    }
+
+    /// The demo model's forward + backward(output 0, unit 0) at `batch` on preprocessed-range inputs
+    /// (0…255, the model rescales them itself); keeps the best pass of every ``measure(repetitions:)``.
+    final class Engine {
+        let model: Model
+        let input: Tensor
+        private var best = Double.infinity, bestCPU = Double.infinity
+        private(set) var passes = 0
+
+        init() throws {
+            model = try KerasModelLoader.load(from: URL(fileURLWithPath: AnalyzeBenchmark.model)).model
+            var generator = SeededRandom(seed: 11)
+            input = Tensor(shape: [batch, 66, 200, 3], scalars: (0..<(batch * 66 * 200 * 3)).map { _ in Float.random(in: 0...255, using: &generator) })
+            _ = try model.forward(input)
+            _ = model.backward(output: 0, unit: 0)
+        }
+
+        func measure(repetitions: Int) throws {
+            for _ in 0..<repetitions {
+                let start = ContinuousClock.now, cpu = Self.processCPU()
+                _ = try model.forward(input)
+                _ = model.backward(output: 0, unit: 0)
+                best = min(best, EngineBenchmark.seconds(ContinuousClock.now - start))
+                bestCPU = min(bestCPU, Self.processCPU() - cpu)
+                passes += 1
+            }
+        }
+
+        /// Frames/s of the best pass so far.
+        var rate: Double { Double(batch) / best }
+        /// Process CPU seconds per frame of the cheapest pass so far (both lanes' threads).
+        var cpuSecondsPerFrame: Double { bestCPU / Double(batch) }
+
+        static func processCPU() -> Double {
+            var time = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+            return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Saliency
+import VideoIO
+import XCTest
+@testable import Reporting
+
+/// The fast paths of issue 16 give the same bits as the plain code they replaced: region shares summed
+/// with register accumulators equal a per-pixel loop, and an overlay drawn into a reused buffer equals
+/// one drawn on a fresh copy of the frame.
+final class FastPathTests: XCTestCase {
+    private var state: UInt64 = 0x853C_49E6_748F_EA9B
+    private func random() -> Float {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(state >> 40) / Float(1 << 24)
+    }
+
+    /// The per-pixel loop `MapStatistics` used before: one branch per pixel, sums in arrays.
+    private func slowShares(_ map: [Float], width: Int, height: Int) -> [Double] {
+        var rows = [Double](repeating: 0, count: 3), sides = [0.0, 0.0]
+        for y in 0..<height {
+            let third = min(y * 3 / height, 2)
+            for x in 0..<width {
+                let value = Double(max(map[y * width + x], 0))
+                rows[third] += value
+                if 2 * x + 1 < width { sides[0] += value } else if 2 * x + 1 > width { sides[1] += value } else { sides[0] += value / 2; sides[1] += value / 2 }
+            }
+        }
+        let total = rows.reduce(0, +)
+        return (rows + sides).map { total > 0 ? $0 / total : 0 }
+    }
+
+    func testRegionSharesEqualThePerPixelLoopBitForBit() {
+        for (width, height) in [(200, 66), (7, 5), (1, 1), (2, 4), (33, 2)] {
+            let map = (0..<(width * height)).map { _ in random() * 3 - 1 }  // negatives count as 0
+            let fast = MapStatistics(map: map, width: width, height: height)
+            let expected = slowShares(map, width: width, height: height)
+            XCTAssertEqual([fast.upper, fast.middle, fast.lower, fast.left, fast.right].map(\.bitPattern), expected.map(\.bitPattern), "\(width)x\(height)")
+        }
+    }
+
+    func testOverlayDrawnIntoAReusedBufferEqualsAFreshDrawing() throws {
+        let geometry = try Preprocess(crop: CropInsets(top: 10, bottom: 6), size: PixelSize(width: 20, height: 8)).geometry(for: PixelSize(width: 50, height: 30))
+        let projection = MapProjection(geometry: geometry), overlay = Overlay()
+        // A buffer of another size first, then one holding the previous overlay.
+        var buffer = [UInt8](repeating: 9, count: 17)
+        for index in 0..<3 {
+            let frame = Frame(index: index, time: 0, width: 50, height: 30, pixels: (0..<(50 * 30 * 3)).map { _ in UInt8(random() * 255) })
+            let map = (0..<(20 * 8)).map { _ in random() }
+            overlay.draw(map, on: frame, projection: projection, into: &buffer)
+            XCTAssertEqual(buffer, overlay.draw(map, on: frame, projection: projection).pixels, "frame \(index)")
+            XCTAssertNotEqual(buffer, frame.pixels, "the map was drawn")
+        }
+    }
+}
