@@ -43,11 +43,15 @@ public final class VisualBackPropExplainer: Explainer {
                     var scratch = Scratch(plan: self.plan)
                     for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
                         let mask = self.mask(item: item, activations: activations, scratch: &scratch)
-                        let low = mask.min()!, high = mask.max()!
                         let (values, shown) = (importanceBase + item * count, displayBase + item * count)
-                        for index in 0..<count {
-                            values[index] = Float(mask[index])
-                            shown[index] = high > low ? Float((mask[index] - low) / (high - low)) : 0
+                        mask.withUnsafeBufferPointer { mask in
+                            var (low, high) = (mask[0], mask[0])
+                            for value in mask { (low, high) = (min(low, value), max(high, value)) }
+                            let inverse = high > low ? 1 / (high - low) : 0
+                            for index in 0..<count {
+                                values[index] = Float(mask[index])
+                                shown[index] = Float((mask[index] - low) * inverse)
+                            }
                         }
                     }
                 }
@@ -94,17 +98,19 @@ public final class VisualBackPropExplainer: Explainer {
         return scratch.placed[...]
     }
 
-    /// `max(mean_c A[item], 0)` over `[h, w]` (channel sums in Float, the mean in Double), written to
-    /// `map`, or multiplied into it (`map ⊙ M`) when `multiplying`.
+    /// `max(mean_c A[item], 0)` over `[h, w]` (channel sums in Float, four channels at a time, the mean in
+    /// Double), written to `map`, or multiplied into it (`map ⊙ M`) when `multiplying`.
     static func clippedChannelMean(_ activation: Tensor, item: Int, into map: UnsafeMutablePointer<Double>, multiplying: Bool) {
         let channels = activation.shape[3], positions = activation.shape[1] * activation.shape[2]
-        let base = item * positions * channels, scale = 1 / Double(channels)
+        let base = item * positions * channels, scale = 1 / Double(channels), quads = channels / 4
         activation.scalars.withUnsafeBufferPointer { buffer in
             let a = buffer.baseAddress! + base
             for position in 0..<positions {
                 let row = a + position * channels
-                var sum: Float = 0
-                for channel in 0..<channels { sum += row[channel] }
+                var lanes = SIMD4<Float>.zero
+                for quad in 0..<quads { lanes += SIMD4(row[4 * quad], row[4 * quad + 1], row[4 * quad + 2], row[4 * quad + 3]) }
+                var sum = lanes.sum()
+                for channel in (4 * quads)..<channels { sum += row[channel] }
                 let mean = max(Double(sum) * scale, 0)
                 map[position] = multiplying ? map[position] * mean : mean
             }
