@@ -34,11 +34,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
 
-        // Elementwise engine kernels compiled for AVX2 + FMA too, picked at load time (bit-identical results).
-        .target(name: "CKernels"),
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CKernels", "SteerLensSupport"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: [
             "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

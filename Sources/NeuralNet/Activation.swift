@@ -1,5 +1,4 @@
 import Foundation
-internal import CKernels
 
 /// An element-wise (or, for softmax, last-axis) activation function, as named in Keras `activation`
 /// configs. Used fused by ``Conv2D`` and ``Dense`` and stand-alone by the ``Activation`` layer.
@@ -112,8 +111,10 @@ public enum ActivationKind: Sendable, Hashable {
         case .relu:
             ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { max($0, 0) }
         case .elu(let alpha):
-            // The same arithmetic as `eluNegativeBranch`, vectorised for AVX2 where the CPU has it.
-            steerlens_bias_elu(values, bias == nil ? 1 : count / featureCount, bias, bias == nil ? count : featureCount, alpha)
+            ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
+                let negative = ActivationKind.eluNegativeBranch(x, alpha: alpha)
+                return x > 0 ? x : negative
+            }
         case .leakyReLU(let alpha):
             ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { $0 < 0 ? $0 * alpha : $0 }
         case .tanh:

@@ -129,8 +129,8 @@ final class ParallelismTests: XCTestCase {
         XCTAssertEqual(ActivationKind.eluNegativeBranch(tiny, alpha: 1), tiny)
     }
 
-    /// The fused bias + ELU epilogue (a C kernel, AVX2 where the CPU has it) returns exactly the bits of
-    /// the Swift reference `x > 0 ? x : eluNegativeBranch(x)` on `x + bias`, with and without bias.
+    /// The fused bias + ELU epilogue returns exactly the bits of `x > 0 ? x : eluNegativeBranch(x)` on
+    /// `x + bias`, with and without bias, NaN and infinities included.
     func testFusedELUEqualsTheSwiftReferenceBitForBit() {
         var generator = SeededRandom(seed: 7)
         let features = 13, rows = 37
