@@ -114,13 +114,7 @@ struct ComparisonView {
 
 enum ComparisonTemplate {
     static let html = #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{title}}</title>
-<style>
+\#(PageStyle.documentHead)
 \#(PageStyle.base)
   h2 { word-break: break-all; }
   .panel { background: #fff; border: 1px solid #d9dee7; border-radius: 6px; padding: 10px; margin-bottom: 10px; }

@@ -69,13 +69,7 @@ struct FleetView {
 
 enum FleetTemplate {
     static let html = #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{title}}</title>
-<style>
+\#(PageStyle.documentHead)
 \#(PageStyle.base)
   td, th { word-break: break-all; }
 </style>

@@ -1,6 +1,17 @@
-/// The CSS every SteerLens page shares (the review report has its own, richer sheet): page frame,
-/// headings, the pass/fail verdict and tables. Pages insert it first and add their own rules after it.
+/// What the SteerLens pages share: the document head up to the open `<style>` (Mustache fills
+/// `{{title}}`), and the base CSS of the comparison, fleet and stress pages (page frame, headings, the
+/// pass/fail verdict, tables), inserted first so each page's own rules follow it.
 enum PageStyle {
+    static let documentHead = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{title}}</title>
+<style>
+"""#
+
     static let base = #"""
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330; margin: 0; background: #f6f8fa; }
   header, section { max-width: 1200px; margin: 0 auto; padding: 12px 20px; }

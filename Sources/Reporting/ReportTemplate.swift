@@ -3,13 +3,7 @@
 /// JavaScript uses `textContent`, never `innerHTML`.
 enum ReportTemplate {
     static let html = #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{title}}</title>
-<style>
+\#(PageStyle.documentHead)
   :root { --fg: #1d2330; --muted: #5d6677; --line: #d9dee7; --accent: #1f6feb; --label: #8a8f98; --bad: #d1242f; }
   body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0; background: #f6f8fa; }
   header, section { max-width: 1200px; margin: 0 auto; padding: 12px 20px; }
