@@ -39,7 +39,7 @@ public struct StressEvaluation: Sendable {
 
     /// The per-setting and per-clip summaries, the overall and flip violation rates, and the threshold checks.
     public func summarize(thresholds: StressThresholds) -> (settings: [StressReport.SettingSummary], clips: [StressReport.ClipSummary],
-                                                           violationRate: Double, flipViolationRate: Double?, checks: [StressCheck]) {
+                                                           violationRate: Double, flipViolationRate: Double?, checks: [ThresholdCheck]) {
         let mses = clips.map(Self.originalMSE)
         var settingSummaries: [StressReport.SettingSummary] = []
         var clipViolations = [Int](repeating: 0, count: clips.count), clipPairs = [Int](repeating: 0, count: clips.count)
@@ -72,16 +72,16 @@ public struct StressEvaluation: Sendable {
         let pairs = clipPairs.reduce(0, +), violations = clipViolations.reduce(0, +)
         let rate = pairs > 0 ? Double(violations) / Double(pairs) : 0
         let flipRate = flipFrames > 0 ? Double(flipViolations) / Double(flipFrames) : nil
-        var checks = [StressCheck(name: "violation rate", value: rate, limit: thresholds.maxViolationRate, comparison: "≤", passed: rate <= thresholds.maxViolationRate)]
+        var checks = [ThresholdCheck(name: "violation rate", value: rate, limit: thresholds.maxViolationRate, comparison: "≤", passed: rate <= thresholds.maxViolationRate)]
         if let limit = thresholds.maxSettingViolationRate {
             let worst = settingSummaries.filter { $0.transform != "flip" }.max { $0.violationRate < $1.violationRate }
             if let worst {
-                checks.append(StressCheck(name: "violation rate of \(worst.specification) (worst setting)", value: worst.violationRate, limit: limit,
+                checks.append(ThresholdCheck(name: "violation rate of \(worst.specification) (worst setting)", value: worst.violationRate, limit: limit,
                                              comparison: "≤", passed: worst.violationRate <= limit))
             }
         }
         if let limit = thresholds.maxFlipViolationRate, let flipRate {
-            checks.append(StressCheck(name: "flip violation rate", value: flipRate, limit: limit, comparison: "≤", passed: flipRate <= limit))
+            checks.append(ThresholdCheck(name: "flip violation rate", value: flipRate, limit: limit, comparison: "≤", passed: flipRate <= limit))
         }
         return (settingSummaries, clipSummaries, rate, flipRate, checks)
     }

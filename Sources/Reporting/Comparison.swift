@@ -98,7 +98,7 @@ public struct ComparedFrame: Codable, Sendable {
     }
 }
 
-/// One limit checked on one clip.
+/// One limit checked (on a clip, a fleet or a stress run) and whether it held.
 public struct ThresholdCheck: Codable, Sendable {
     public var name: String
     public var value: Double

@@ -79,13 +79,13 @@ public struct StressReport: Codable, Sendable {
     public var violationRate: Double
     public var flipViolationRate: Double?
     public var worst: [WorstCase]
-    public var checks: [StressCheck]
+    public var checks: [ThresholdCheck]
     public var passed: Bool { checks.allSatisfy(\.passed) }
     public var elapsedSeconds: Double
 
     public init(steerlensVersion: String, suite: String, model: String, lambda: Double, delta: Double, thresholds: StressThresholds,
                 settings: [SettingSummary], clips: [ClipSummary], violationRate: Double, flipViolationRate: Double?, worst: [WorstCase],
-                checks: [StressCheck], elapsedSeconds: Double) {
+                checks: [ThresholdCheck], elapsedSeconds: Double) {
         (self.steerlensVersion, self.suite, self.model, self.lambda, self.delta) = (steerlensVersion, suite, model, lambda, delta)
         (self.thresholds, self.settings, self.clips, self.violationRate) = (thresholds, settings, clips, violationRate)
         (self.flipViolationRate, self.worst, self.checks, self.elapsedSeconds) = (flipViolationRate, worst, checks, elapsedSeconds)
@@ -126,7 +126,7 @@ public struct StressReport: Codable, Sendable {
         violationRate = try container.decode(Double.self, forKey: .violationRate)
         flipViolationRate = try container.decodeIfPresent(Double.self, forKey: .flipViolationRate)
         worst = try container.decode([WorstCase].self, forKey: .worst)
-        checks = try container.decode([StressCheck].self, forKey: .checks)
+        checks = try container.decode([ThresholdCheck].self, forKey: .checks)
         elapsedSeconds = try container.decode(Double.self, forKey: .elapsedSeconds)
     }
 
@@ -134,19 +134,6 @@ public struct StressReport: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self)
-    }
-}
-
-/// One limit checked on a stress run (`≤` its limit to pass).
-public struct StressCheck: Codable, Sendable {
-    public var name: String
-    public var value: Double
-    public var limit: Double
-    public var comparison: String
-    public var passed: Bool
-
-    public init(name: String, value: Double, limit: Double, comparison: String, passed: Bool) {
-        (self.name, self.value, self.limit, self.comparison, self.passed) = (name, value, limit, comparison, passed)
     }
 }
 
