@@ -16,6 +16,7 @@ import VideoIO
 ///                                               CPU time per stage) vs the Python peers
 ///     steerlens-bench pipeline                   analyze --png-every 0 on a 320x160 clip vs the engine's pass alone (batch 32)
 ///     steerlens-bench stress [--peer-frames N] [--every K]  DeepTest suite (70 settings) on the demo clip vs OpenCV + TensorFlow
+///     steerlens-bench png                        CPU ms per 720p PNG (frames, overlays, real camera frames) per deflate setting
 ///     steerlens-bench transforms [--frames N]  CPU ms per DeepTest setting (transform + preprocessing), where stress spends its time
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -53,6 +54,8 @@ do {
         try PipelineBenchmark.run(steerlens: steerlens, directory: workDirectory)
     case "stress":
         try StressBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 64)), every: Int(option("--every", default: 1)))
+    case "png":
+        try PNGBenchmark.run(directory: workDirectory)
     case "transforms":
         try TransformsBenchmark.run(frames: Int(option("--frames", default: 8)))
     case "clip":
@@ -71,7 +74,7 @@ do {
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | pipeline | analyze | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | png | pipeline | analyze | all]")
         exit(64)
     }
 } catch {

@@ -105,7 +105,7 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Width of the written images in pixels (default: the frame's).", valueName: "pixels"))
     var pngWidth: Int?
 
-    @Option(help: ArgumentHelp("PNG zlib level 0–9: lower is faster, higher is smaller.", valueName: "level"))
+    @Option(help: ArgumentHelp("PNG compression 0–9: 1 a fast run-length coder, 0 none, 2–9 libdeflate (smaller, slower).", valueName: "level"))
     var pngCompression: Int = 1
 
     @Option(help: ArgumentHelp("Overlay colormap: jet (keras-vis), turbo, inferno or viridis.", valueName: "name"))

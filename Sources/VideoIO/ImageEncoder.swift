@@ -4,21 +4,35 @@ import SteerLensSupport
 
 /// Still-image formats SteerLens writes.
 public enum ImageFormat: String, Sendable, CaseIterable {
-    /// Lossless PNG (RGB24, `up` row filter, libdeflate; ``PNGEncoder``).
+    /// Lossless PNG (RGB24, `up` row filter, ``PNGDeflate``; ``PNGEncoder``).
     case png
     /// Baseline JPEG (libavcodec `mjpeg`, full-range YUV 4:2:0).
     case jpeg
 }
 
-/// Encodes RGB24 frames into PNG files (libdeflate, see ``PNGEncoder``) or JPEG files (libavcodec).
+/// How PNG image data is compressed: the speed/size trade-off of a PNG sequence.
+public enum PNGDeflate: Sendable, Equatable {
+    /// ``RunLengthDeflate``: Huffman codes and runs of a repeated byte only, several times faster than
+    /// libdeflate's level 1 for files a few per cent larger on camera images (more on synthetic ones).
+    case runLength
+    /// libdeflate at `level` (0 = stored, 1…12 = faster…smaller LZ77 + Huffman).
+    case libdeflate(level: Int)
+
+    /// SteerLens' `--png-compression` scale: 1 (the default) is ``runLength``, 0 and 2…9 are libdeflate's
+    /// levels (0 = stored, 9 = smallest that SteerLens offers).
+    public init(compressionLevel: Int) {
+        self = compressionLevel == 1 ? .runLength : .libdeflate(level: compressionLevel)
+    }
+}
+
+/// Encodes RGB24 frames into PNG files (see ``PNGEncoder``) or JPEG files (libavcodec).
 ///
 /// Keeps one encoder per frame size, so writing a sequence of equal-sized frames reuses it. Not
 /// thread-safe: use one encoder per thread.
 public final class ImageEncoder {
     public let format: ImageFormat
-    /// Deflate level for PNG (0 = store … 9 = smaller; zlib's scale, libdeflate's levels); speed/size
-    /// trade-off. PNGs use the `up` row filter (see ``PNGEncoder``).
-    public let compressionLevel: Int
+    /// How PNG data is compressed (the `up` row filter always; see ``PNGEncoder``).
+    public let pngDeflate: PNGDeflate
     /// JPEG quality scale (2 = best … 31 = worst), libavcodec's qscale.
     public let jpegQuality: Int
     private var encoder: CodecContext?
@@ -29,9 +43,14 @@ public final class ImageEncoder {
     private let packet: Packet
     private var png: PNGEncoder?
 
-    public init(format: ImageFormat = .png, compressionLevel: Int = 1, jpegQuality: Int = 2) throws {
+    /// `compressionLevel`: SteerLens' PNG scale 0…9 (``PNGDeflate/init(compressionLevel:)``).
+    public convenience init(format: ImageFormat = .png, compressionLevel: Int = 1, jpegQuality: Int = 2) throws {
+        try self.init(format: format, pngDeflate: PNGDeflate(compressionLevel: compressionLevel), jpegQuality: jpegQuality)
+    }
+
+    public init(format: ImageFormat, pngDeflate: PNGDeflate, jpegQuality: Int = 2) throws {
         self.format = format
-        self.compressionLevel = compressionLevel
+        self.pngDeflate = pngDeflate
         self.jpegQuality = jpegQuality
         packet = try Packet()
         FFmpegLog.silence()
@@ -41,7 +60,7 @@ public final class ImageEncoder {
     public func encode(_ pixels: [UInt8], width: Int, height: Int) throws -> Data {
         precondition(pixels.count == width * height * 3, "RGB24 image \(width)x\(height) needs \(width * height * 3) bytes")
         if format == .png {
-            if png == nil { png = try PNGEncoder(level: compressionLevel) }
+            if png == nil { png = try PNGEncoder(deflate: pngDeflate) }
             return png!.encode(pixels, width: width, height: height)
         }
         let context = try encoderContext(width: width, height: height)

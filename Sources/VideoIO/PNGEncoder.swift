@@ -3,31 +3,36 @@ internal import CDeflate
 
 /// Encodes packed RGB24 images as PNG files (8-bit truecolour, no interlace; PNG spec, W3C 2003):
 /// every row carries the `up` filter (type 2: each byte minus the byte above it, mod 256), and the
-/// filtered image is compressed in one call by libdeflate into a single `IDAT` zlib stream. libdeflate
-/// compresses a whole buffer at once, which at its fast levels takes about half the instructions of
-/// zlib's streaming deflate; on 720p dashcam overlays at level 1, `up` gave 4–6 % smaller files than
-/// `sub` with 7–10 % fewer instructions (`paeth`: 5 % smaller again, 50 % more instructions).
+/// filtered image becomes a single `IDAT` zlib stream (``PNGDeflate``). On 720p dashcam overlays `up` gave
+/// 4–6 % smaller files than `sub` with 7–10 % fewer instructions (`paeth`: 5 % smaller again, 50 % more
+/// instructions).
 ///
 /// The filter and output buffers are kept between calls, so a sequence of equal-sized images
 /// allocates once. Not thread-safe: one encoder per thread.
 final class PNGEncoder {
-    /// libdeflate's level (0 = stored … 12 = smallest); SteerLens passes the zlib-style 0–9.
-    let level: Int
-    private let compressor: OpaquePointer
+    let deflate: PNGDeflate
+    /// libdeflate's compressor, for ``PNGDeflate/libdeflate(level:)``.
+    private let compressor: OpaquePointer?
     /// One filter-type byte and `width × 3` filtered bytes per row.
     private var filtered: [UInt8] = []
+    /// The file being written, at the worst-case compressed size; returned as a copy of the bytes used.
+    private var file: [UInt8] = []
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    init(level: Int) throws {
+    init(deflate: PNGDeflate) throws {
+        self.deflate = deflate
+        guard case .libdeflate(let level) = deflate else {
+            compressor = nil
+            return
+        }
         guard let compressor = libdeflate_alloc_compressor(Int32(level)) else {
             throw VideoError.cannotWrite(path: "", reason: "libdeflate has no compression level \(level) (0–12) or is out of memory")
         }
-        self.level = level
         self.compressor = compressor
     }
 
-    deinit { libdeflate_free_compressor(compressor) }
+    deinit { if let compressor { libdeflate_free_compressor(compressor) } }
 
     /// The PNG file bytes of `pixels` (packed RGB24, `width × height`, rows top to bottom).
     func encode(_ pixels: [UInt8], width: Int, height: Int) -> Data {
@@ -38,24 +43,30 @@ final class PNGEncoder {
             filtered.withUnsafeMutableBufferPointer { target in
                 for row in 0..<height {
                     let line = source.baseAddress! + row * rowBytes
-                    Self.upFilter(line, above: row > 0 ? line - rowBytes : nil, into: target.baseAddress! + row * (rowBytes + 1), rowBytes: rowBytes)
+                    let out = target.baseAddress! + row * (rowBytes + 1)
+                    if compressor == nil, row > 0 {
+                        Self.paethFilter(line, above: line - rowBytes, into: out, rowBytes: rowBytes)
+                    } else {
+                        Self.upFilter(line, above: row > 0 ? line - rowBytes : nil, into: out, rowBytes: rowBytes)
+                    }
                 }
             }
         }
         // Signature, IHDR (13 bytes of data), then the IDAT chunk written in place around the
         // compressed stream, then IEND: each chunk is length, type, data, CRC-32 of type + data.
-        let bound = libdeflate_zlib_compress_bound(compressor, filteredCount)
+        let bound = compressor.map { libdeflate_zlib_compress_bound($0, filteredCount) } ?? RunLengthDeflate.bound(filteredCount)
         let idatStart = Self.signature.count + 25
-        var file = Data(count: idatStart + 8 + bound + 4 + 12)
-        let compressedCount = file.withUnsafeMutableBytes { (bytes: UnsafeMutableRawBufferPointer) -> Int in
-            let base = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        if file.count < idatStart + 8 + bound + 4 + 12 { file = [UInt8](repeating: 0, count: idatStart + 8 + bound + 4 + 12) }
+        let compressedCount = file.withUnsafeMutableBufferPointer { bytes -> Int in
+            let base = bytes.baseAddress!
             var header = Self.signature
             var ihdr = Self.bigEndian(UInt32(width)) + Self.bigEndian(UInt32(height))
             ihdr += [8, 2, 0, 0, 0] // bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace
             header += Self.chunk("IHDR", ihdr)
             header.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
             let compressed = filtered.withUnsafeBufferPointer { source in
-                libdeflate_zlib_compress(compressor, source.baseAddress, filteredCount, base + idatStart + 8, bound)
+                guard let compressor else { return RunLengthDeflate.compress(source, rowLength: rowBytes + 1, into: base + idatStart + 8) }
+                return libdeflate_zlib_compress(compressor, source.baseAddress, filteredCount, base + idatStart + 8, bound)
             }
             precondition(compressed > 0, "libdeflate_zlib_compress_bound was too small")
             Self.store(Self.bigEndian(UInt32(compressed)) + Array("IDAT".utf8), at: base + idatStart)
@@ -63,8 +74,7 @@ final class PNGEncoder {
             Self.store(Self.bigEndian(crc) + Self.chunk("IEND", []), at: base + idatStart + 8 + compressed)
             return compressed
         }
-        file.count = idatStart + 8 + compressedCount + 4 + 12
-        return file
+        return Data(file[..<(idatStart + 8 + compressedCount + 4 + 12)])
     }
 
     /// Filter type 2 (`Up`): `out[x] = raw[x] − above[x]`, with `above = 0` for the first row.
@@ -74,6 +84,25 @@ final class PNGEncoder {
         let out = target + 1
         guard let above else { return out.update(from: row, count: rowBytes) }
         for x in 0..<rowBytes { out[x] = row[x] &- above[x] }
+    }
+
+    /// Filter type 4 (`Paeth`): `out[x] = raw[x] − predictor(a, b, c)` with `a` the byte 3 to the left,
+    /// `b` above and `c` above-left (0 outside the image); the predictor is whichever of them is closest
+    /// to `a + b − c`, ties in the order a, b, c.
+    @inline(__always)
+    private static func paethFilter(_ row: UnsafePointer<UInt8>, above: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<UInt8>, rowBytes: Int) {
+        target[0] = 4
+        let out = target + 1
+        for x in 0..<min(3, rowBytes) { out[x] = row[x] &- above[x] } // a = c = 0: the predictor is b
+        // Branch-free selects in 16-bit arithmetic, which the compiler vectorises.
+        for x in min(3, rowBytes)..<rowBytes {
+            let a = Int16(row[x &- 3]), b = Int16(above[x]), c = Int16(above[x &- 3])
+            let towardsA = b &- c, towardsB = a &- c, towardsC = towardsA &+ towardsB
+            let distanceA = towardsA < 0 ? 0 &- towardsA : towardsA, distanceB = towardsB < 0 ? 0 &- towardsB : towardsB
+            let distanceC = towardsC < 0 ? 0 &- towardsC : towardsC
+            let prediction = distanceA <= distanceB && distanceA <= distanceC ? a : distanceB <= distanceC ? b : c
+            out[x] = row[x] &- UInt8(truncatingIfNeeded: prediction)
+        }
     }
 
     private static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
