@@ -4,7 +4,7 @@ import SteerLensSupport
 
 /// Still-image formats SteerLens writes.
 public enum ImageFormat: String, Sendable, CaseIterable {
-    /// Lossless PNG (RGB24, `up` row filter, ``PNGDeflate``; ``PNGEncoder``).
+    /// Lossless PNG (RGB24, row filters and ``PNGDeflate`` as in ``PNGEncoder``).
     case png
     /// Baseline JPEG (libavcodec `mjpeg`, full-range YUV 4:2:0).
     case jpeg
@@ -31,7 +31,7 @@ public enum PNGDeflate: Sendable, Equatable {
 /// thread-safe: use one encoder per thread.
 public final class ImageEncoder {
     public let format: ImageFormat
-    /// How PNG data is compressed (the `up` row filter always; see ``PNGEncoder``).
+    /// How PNG data is compressed (and so which row filter is used; see ``PNGEncoder``).
     public let pngDeflate: PNGDeflate
     /// JPEG quality scale (2 = best … 31 = worst), libavcodec's qscale.
     public let jpegQuality: Int

@@ -1,11 +1,12 @@
 import Foundation
 internal import CDeflate
 
-/// Encodes packed RGB24 images as PNG files (8-bit truecolour, no interlace; PNG spec, W3C 2003):
-/// every row carries the `up` filter (type 2: each byte minus the byte above it, mod 256), and the
-/// filtered image becomes a single `IDAT` zlib stream (``PNGDeflate``). On 720p dashcam overlays `up` gave
-/// 4–6 % smaller files than `sub` with 7–10 % fewer instructions (`paeth`: 5 % smaller again, 50 % more
-/// instructions).
+/// Encodes packed RGB24 images as PNG files (8-bit truecolour, no interlace; PNG spec, W3C 2003): the
+/// rows are filtered, and the filtered image becomes a single `IDAT` zlib stream (``PNGDeflate``).
+/// For libdeflate every row carries the `up` filter (type 2: each byte minus the byte above it, mod 256):
+/// on 720p dashcam overlays it gave 4–6 % smaller files than `sub` with 7–10 % fewer instructions.
+/// ``RunLengthDeflate`` has no LZ77 search to find repeats, so its rows (but the first) carry `Paeth`
+/// (type 4), whose residuals are the smallest: 17 % smaller files than `up` on camera frames for +0.3 ms.
 ///
 /// The filter and output buffers are kept between calls, so a sequence of equal-sized images
 /// allocates once. Not thread-safe: one encoder per thread.
