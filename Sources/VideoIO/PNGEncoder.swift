@@ -16,8 +16,9 @@ final class PNGEncoder {
     private let compressor: OpaquePointer?
     /// One filter-type byte and `width × 3` filtered bytes per row.
     private var filtered: [UInt8] = []
-    /// The file being written, at the worst-case compressed size; returned as a copy of the bytes used.
-    private var file: [UInt8] = []
+    /// The file being written, at the worst-case compressed size, never cleared: only the pages written
+    /// become resident. Returned as a copy of the bytes used.
+    private var file = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -33,7 +34,10 @@ final class PNGEncoder {
         self.compressor = compressor
     }
 
-    deinit { if let compressor { libdeflate_free_compressor(compressor) } }
+    deinit {
+        if let compressor { libdeflate_free_compressor(compressor) }
+        file.deallocate()
+    }
 
     /// The PNG file bytes of `pixels` (packed RGB24, `width × height`, rows top to bottom).
     func encode(_ pixels: [UInt8], width: Int, height: Int) -> Data {
@@ -57,25 +61,25 @@ final class PNGEncoder {
         // compressed stream, then IEND: each chunk is length, type, data, CRC-32 of type + data.
         let bound = compressor.map { libdeflate_zlib_compress_bound($0, filteredCount) } ?? RunLengthDeflate.bound(filteredCount)
         let idatStart = Self.signature.count + 25
-        if file.count < idatStart + 8 + bound + 4 + 12 { file = [UInt8](repeating: 0, count: idatStart + 8 + bound + 4 + 12) }
-        let compressedCount = file.withUnsafeMutableBufferPointer { bytes -> Int in
-            let base = bytes.baseAddress!
-            var header = Self.signature
-            var ihdr = Self.bigEndian(UInt32(width)) + Self.bigEndian(UInt32(height))
-            ihdr += [8, 2, 0, 0, 0] // bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace
-            header += Self.chunk("IHDR", ihdr)
-            header.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
-            let compressed = filtered.withUnsafeBufferPointer { source in
-                guard let compressor else { return RunLengthDeflate.compress(source, rowLength: rowBytes + 1, into: base + idatStart + 8) }
-                return libdeflate_zlib_compress(compressor, source.baseAddress, filteredCount, base + idatStart + 8, bound)
-            }
-            precondition(compressed > 0, "libdeflate_zlib_compress_bound was too small")
-            Self.store(Self.bigEndian(UInt32(compressed)) + Array("IDAT".utf8), at: base + idatStart)
-            let crc = libdeflate_crc32(0, base + idatStart + 4, 4 + compressed)
-            Self.store(Self.bigEndian(crc) + Self.chunk("IEND", []), at: base + idatStart + 8 + compressed)
-            return compressed
+        if file.count < idatStart + 8 + bound + 4 + 12 {
+            file.deallocate()
+            file = .allocate(capacity: idatStart + 8 + bound + 4 + 12)
         }
-        return Data(file[..<(idatStart + 8 + compressedCount + 4 + 12)])
+        let base = file.baseAddress!
+        var header = Self.signature
+        var ihdr = Self.bigEndian(UInt32(width)) + Self.bigEndian(UInt32(height))
+        ihdr += [8, 2, 0, 0, 0] // bit depth 8, colour type 2 (RGB), deflate, adaptive filtering, no interlace
+        header += Self.chunk("IHDR", ihdr)
+        header.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
+        let compressedCount = filtered.withUnsafeBufferPointer { source in
+            guard let compressor else { return RunLengthDeflate.compress(source, rowLength: rowBytes + 1, into: base + idatStart + 8) }
+            return libdeflate_zlib_compress(compressor, source.baseAddress, filteredCount, base + idatStart + 8, bound)
+        }
+        precondition(compressedCount > 0, "libdeflate_zlib_compress_bound was too small")
+        Self.store(Self.bigEndian(UInt32(compressedCount)) + Array("IDAT".utf8), at: base + idatStart)
+        let crc = libdeflate_crc32(0, base + idatStart + 4, 4 + compressedCount)
+        Self.store(Self.bigEndian(crc) + Self.chunk("IEND", []), at: base + idatStart + 8 + compressedCount)
+        return Data(buffer: UnsafeBufferPointer(rebasing: file[..<(idatStart + 8 + compressedCount + 4 + 12)]))
     }
 
     /// Filter type 2 (`Up`): `out[x] = raw[x] − above[x]`, with `above = 0` for the first row.
