@@ -67,11 +67,15 @@ enum RunLengthDeflate {
 
     /// Literal/length symbol frequencies of the tokens (0…255 literals, 256 end of block, 257…285 lengths);
     /// literals counted in four interleaved tables so repeated bytes do not serialise on one counter.
+    /// From 64 rows up only every 4th row is counted (neighbouring rows of an image have the same
+    /// statistics), and every symbol gets one count more so a symbol only the other rows use still has
+    /// a code.
     private static func frequencies(_ input: UnsafeBufferPointer<UInt8>, rowLength: Int) -> [Int] {
+        let rowStride = input.count / rowLength >= 64 ? 4 : 1
         var counts = [Int](repeating: 0, count: 4 * 256 + 286)
         counts.withUnsafeMutableBufferPointer { table in
             let literal = table.baseAddress!, symbol = table.baseAddress! + 4 * 256
-            tokenise(input, rowLength: rowLength,
+            tokenise(input, rowLength: rowLength, rowStride: rowStride,
                      literals: { start, count in
                          var byte = start
                          let end = start + count
@@ -88,14 +92,16 @@ enum RunLengthDeflate {
         }
         var frequencies = Array(counts[(4 * 256)...])
         for byte in 0..<256 { frequencies[byte] = counts[byte] + counts[256 + byte] + counts[512 + byte] + counts[768 + byte] }
+        if rowStride > 1 { frequencies = frequencies.map { $0 * rowStride + 1 } }
         frequencies[256] = 1 // end of block
         return frequencies
     }
 
     /// Calls `literals(start, count)` for stretches of literal bytes and `run(length)` for 3…258 bytes equal
-    /// to the byte before them, covering the whole input in order; both passes see the same tokens.
+    /// to the byte before them, covering the input's rows in order (every `rowStride`-th row); rows are
+    /// tokenised alike in every pass.
     @inline(__always)
-    private static func tokenise(_ input: UnsafeBufferPointer<UInt8>, rowLength: Int,
+    private static func tokenise(_ input: UnsafeBufferPointer<UInt8>, rowLength: Int, rowStride: Int = 1,
                                  literals: (UnsafePointer<UInt8>, Int) -> Void, run: (Int) -> Void) {
         var row = input.baseAddress!
         let inputEnd = row + input.count
@@ -126,7 +132,7 @@ enum RunLengthDeflate {
                 pending = index
             }
             if pending < rowEnd { literals(pending, rowEnd - pending) }
-            row = rowEnd
+            row += min(rowLength * rowStride, inputEnd - row)
         }
     }
 

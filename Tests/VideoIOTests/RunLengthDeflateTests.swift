@@ -33,6 +33,18 @@ final class RunLengthDeflateTests: XCTestCase {
         }
     }
 
+    /// Tall images take their code from every 4th row: bytes and run lengths that only the other rows
+    /// hold still have codes.
+    func testSymbolsOutsideTheSampledRowsStillInflate() {
+        let rowLength = 301
+        var input = [UInt8](repeating: 0, count: rowLength * 100)
+        for row in stride(from: 1, to: 100, by: 4) {
+            input[row * rowLength + 7] = UInt8(row)            // literals only in unsampled rows
+            for x in 20..<(20 + row) { input[row * rowLength + x] = 200 } // runs of every length 1…99
+        }
+        XCTAssertTrue(inflate(compress(input, rowLength: rowLength), count: input.count) == input)
+    }
+
     /// A flat image compresses to a few bytes per row (runs), noise to about one byte per byte (literals).
     func testRunsAreUsedAndNoiseIsNotExpanded() {
         let flat = [UInt8](repeating: 0, count: 3841 * 100)
