@@ -12,7 +12,7 @@ internal import CDeflate
 /// are literals. Two passes: symbol frequencies, then the codes.
 enum RunLengthDeflate {
     /// The most bytes `compress` writes for `count` input bytes: a 15-bit code per byte at worst, plus
-    /// headers and the 8 bytes the bit writer may store past the end.
+    /// headers (under 600 bytes) and the 8 bytes the bit writer stores past its cursor.
     static func bound(_ count: Int) -> Int { count * 2 + 1024 }
 
     /// Writes the zlib stream of `input` to `output` (at least ``bound(_:)`` bytes); returns its length.
@@ -47,15 +47,21 @@ enum RunLengthDeflate {
                          literals: { start, count in
                              var byte = start
                              let end = start + count
-                             while byte + 2 <= end {
-                                 let first = table[Int(byte[0])], second = table[Int(byte[1])]
-                                 let firstLength = first >> 32
-                                 writer.write((first & 0xFFFF) | (second & 0xFFFF) << firstLength, bits: Int(truncatingIfNeeded: firstLength &+ second >> 32))
-                                 byte += 2
+                             // Three codes of at most 15 bits per flush.
+                             while byte + 3 <= end {
+                                 writer.add(entry: table[Int(byte[0])])
+                                 writer.add(entry: table[Int(byte[1])])
+                                 writer.add(entry: table[Int(byte[2])])
+                                 writer.flush()
+                                 byte += 3
                              }
-                             if byte < end { writer.write(entry: table[Int(byte[0])]) }
+                             while byte < end {
+                                 writer.add(entry: table[Int(byte[0])])
+                                 writer.flush()
+                                 byte += 1
+                             }
                          },
-                         run: { writer.write(entry: runs[$0]) })
+                         run: { writer.add(entry: runs[$0]); writer.flush() })
             }
         }
         writer.write(UInt64(literalCode.reversedCodes[256]), bits: Int(literalCode.lengths[256]))
@@ -189,7 +195,9 @@ enum RunLengthDeflate {
     }()
 }
 
-/// An LSB-first bit stream (RFC 1951 §3.1.1) written 32 bits at a time into a buffer with 8 bytes of slack.
+/// An LSB-first bit stream (RFC 1951 §3.1.1) with a 64-bit buffer that is flushed without branches:
+/// all 8 bytes are stored and the cursor moves by the whole bytes among them, so the output needs 8 bytes
+/// of slack and at most 7 bits stay pending after a flush — room for 56 more before the next one.
 private struct BitWriter {
     private let start: UnsafeMutablePointer<UInt8>
     private var cursor: UnsafeMutablePointer<UInt8>
@@ -201,35 +209,40 @@ private struct BitWriter {
         cursor = output
     }
 
-    /// Appends the low `bits` bits of `value` (at most 32, or 30 while 32 are pending).
+    /// Adds the low `bits` bits of `value` without flushing (at most 56 bits between flushes).
     @inline(__always)
-    mutating func write(_ value: UInt64, bits: Int) {
+    mutating func add(_ value: UInt64, bits: Int) {
         buffer |= value &<< count
         count &+= bits
-        if count >= 32 {
-            UnsafeMutableRawPointer(cursor).storeBytes(of: UInt32(truncatingIfNeeded: buffer).littleEndian, as: UInt32.self)
-            cursor += 4
-            buffer &>>= 32
-            count &-= 32
-        }
     }
 
-    /// Appends a table entry: code bits in the low 32 bits, their count in the high 32.
+    /// Adds a table entry (code bits in the low 32 bits, their count in the high 32) without flushing.
     @inline(__always)
-    mutating func write(entry: UInt64) { write(entry & 0xFFFF_FFFF, bits: Int(entry >> 32)) }
+    mutating func add(entry: UInt64) { add(entry & 0xFFFF_FFFF, bits: Int(truncatingIfNeeded: entry &>> 32)) }
+
+    /// Stores the whole bytes of the buffer.
+    @inline(__always)
+    mutating func flush() {
+        UnsafeMutableRawPointer(cursor).storeBytes(of: buffer.littleEndian, as: UInt64.self)
+        let bytes = count &>> 3
+        cursor += bytes
+        buffer = bytes == 8 ? 0 : buffer &>> UInt64(bytes &* 8)
+        count &= 7
+    }
+
+    /// Adds the low `bits` (≤ 56) bits of `value` and flushes.
+    @inline(__always)
+    mutating func write(_ value: UInt64, bits: Int) {
+        add(value, bits: bits)
+        flush()
+    }
 
     /// Pads with zero bits to the next byte boundary.
     mutating func alignToByte() { write(0, bits: (8 - count % 8) % 8) }
 
-    /// Flushes the remaining whole bytes; returns the stream's length in bytes.
+    /// The stream's length in bytes (after ``alignToByte()``).
     mutating func finish() -> Int {
-        precondition(count % 8 == 0)
-        while count > 0 {
-            cursor.pointee = UInt8(truncatingIfNeeded: buffer)
-            cursor += 1
-            buffer >>= 8
-            count -= 8
-        }
+        precondition(count == 0)
         return cursor - start
     }
 }
