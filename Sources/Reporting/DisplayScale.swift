@@ -34,6 +34,25 @@ public enum DisplayScale: Sendable, Equatable {
     }
 }
 
+/// The display scales a user names for the maintain overlay (`analyze --maintain-scale`; run.json
+/// records the name).
+public enum MaintainScale: String, Sendable, CaseIterable {
+    /// Divide by the 99th percentile and clip (default).
+    case percentile
+    /// Logarithmic.
+    case log
+    /// keras-vis values unchanged.
+    case exact
+
+    public var displayScale: DisplayScale {
+        switch self {
+        case .percentile: .percentile(99)
+        case .log: .logarithmic
+        case .exact: .exact
+        }
+    }
+}
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,12 +1,9 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import ModelImport
 import NeuralNet
 import Reporting
 import Saliency
-import SteerLensSupport
-import VideoIO
 
 extension BackpropModifier: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
@@ -20,23 +17,7 @@ enum MapFileFormat: String, ExpressibleByArgument, CaseIterable {
 
 extension Colormap: ExpressibleByArgument {}
 
-/// `--maintain-scale`: how the maintain overlay is stretched for display.
-enum MaintainScale: String, ExpressibleByArgument, CaseIterable {
-    /// Divide by the 99th percentile and clip (default).
-    case percentile
-    /// Logarithmic.
-    case log
-    /// keras-vis values unchanged.
-    case exact
-
-    var displayScale: DisplayScale {
-        switch self {
-        case .percentile: .percentile(99)
-        case .log: .logarithmic
-        case .exact: .exact
-        }
-    }
-}
+extension MaintainScale: ExpressibleByArgument {}
 
 /// `steerlens analyze`: saliency maps for every frame of one or more clips.
 struct Analyze: ParsableCommand {
@@ -91,13 +72,8 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Replace output directories that exist and are not empty.")
     var overwrite = false
 
-    @Option(help: ArgumentHelp("Frames per forward/backward pass.", valueName: "N"))
-    var batchSize: Int = 32
-
-    @Option(help: ArgumentHelp("Steering labels: CSV with 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv (default: the labels a tub or driving log input records).", valueName: "file"))
-    var labels: String?
-
-    @OptionGroup var datasetLabels: DatasetLabelOptions
+    @OptionGroup var batch: BatchOptions
+    @OptionGroup var labels: LabelOptions
 
     @Option(help: ArgumentHelp("Write overlay PNGs for every N-th analysed frame; 0 writes none (maps, statistics and the report are still computed).", valueName: "N"))
     var pngEvery: Int = 1
@@ -138,7 +114,6 @@ struct Analyze: ParsableCommand {
     @OptionGroup var transformOptions: TransformOptions
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard (unit ?? 0) >= 0 else { throw ValidationError("--unit must not be negative") }
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
         guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
@@ -160,7 +135,7 @@ struct Analyze: ParsableCommand {
                                              keepChannels: keepChannels, explainsBin: unit != nil,
                                              methods: methodOptions.selected, methodSettings: methodOptions.settings)
             let session = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
-            let labelTrack = try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
+            let labelTrack = try labels.track()
             let destinations = try inputs.map(destination(for:))
             let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
                                                   displayScales: [.maintain: maintainScale.displayScale],
@@ -168,8 +143,8 @@ struct Analyze: ParsableCommand {
             func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) throws -> ClipAnalysis {
                 let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
                                                          pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
-                var analysis = ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: datasetLabels.labelField),
-                                            reading: .init(selection: selection.readOptions, batchSize: batchSize, quiet: quiet), version: SteerLens.version)
+                var analysis = ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: labels.dataset.labelField),
+                                            reading: .init(selection: selection.readOptions, batchSize: batch.batchSize, quiet: quiet), version: SteerLens.version)
                 analysis.faithfulnessEvery = faithfulnessEvery
                 analysis.transform = try transformOptions.chain()
                 analysis.measuresStages = stageTimes
@@ -179,13 +154,13 @@ struct Analyze: ParsableCommand {
                 let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
                 return try fleet.run(command: "analyze", out: out, modelFiles: models) { entry, destination in
                     let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labelTrack
-                    let outcome = try analysis(of: entry.clip, into: destination, labels: clipLabels, from: entry.labels ?? labels, overwrite: false, quiet: true).run()
+                    let outcome = try analysis(of: entry.clip, into: destination, labels: clipLabels, from: entry.labels ?? labels.labels, overwrite: false, quiet: true).run()
                     if !quiet { printError(outcome.summary) }
                 }
             }
             Interruption.shared.install()
             for (input, destination) in zip(inputs, destinations) {
-                let outcome = try analysis(of: input, into: destination, labels: labelTrack, from: labels, overwrite: overwrite, quiet: quiet).run()
+                let outcome = try analysis(of: input, into: destination, labels: labelTrack, from: labels.labels, overwrite: overwrite, quiet: quiet).run()
                 printError(outcome.summary)
                 try StandardOutput.line(outcome.index.path)
             }

@@ -1,11 +1,6 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import Reporting
-import NeuralNet
-import Saliency
-import SteerLensSupport
-import VideoIO
 
 /// `steerlens check`: a model against a recorded `analyze` run, so CI needs no copy of the old model.
 struct Check: ParsableCommand {
@@ -22,14 +17,12 @@ struct Check: ParsableCommand {
 
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(help: ArgumentHelp("Frames per forward/backward pass.", valueName: "N"))
-    var batchSize: Int = 32
-
+    @OptionGroup var batch: BatchOptions
     @OptionGroup var thresholdOptions: ThresholdOptions
     @OptionGroup var output: ComparisonOutputOptions
+    @OptionGroup var labels: LabelOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
-    @OptionGroup var datasetLabels: DatasetLabelOptions
 
     func run() throws {
         try reportingFailures("check") {
@@ -40,15 +33,15 @@ struct Check: ParsableCommand {
             if let output = modelOptions.output { request.output = output }
             let kinds = request.kinds
             let thresholds = try thresholdOptions.resolved()
-            let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
+            let labelTrack = try labels.track()
             let runner = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
-            let run = ComparisonRun(comparer: ClipComparer(selection: selection.readOptions, batchSize: batchSize, labelsPath: output.labels, labelField: datasetLabels.labelField), labels: labels, kinds: kinds,
-                                    thresholds: thresholds, version: SteerLens.version, junit: output.junit)
-            let destination = URL(fileURLWithPath: output.out ?? "Reports/check-" + ClipNaming.stem(inputs[0]))
+            let comparer = ClipComparer(selection: selection.readOptions, batchSize: batch.batchSize, labelsPath: labels.labels, labelField: labels.dataset.labelField)
+            let run = ComparisonRun(comparer: comparer, labels: labelTrack, kinds: kinds, thresholds: thresholds, version: SteerLens.version, junit: output.junit)
+            let destination = output.directory.destination("check", input: inputs[0])
             Interruption.shared.install()
             let report = try run.check(inputs, recorded: recorded, candidate: (modelOptions.model, runner), destination: destination,
-                                       overwrite: output.overwrite, warn: printError)
-            try ComparisonOutput.conclude(report, destination: destination, options: output)
+                                       overwrite: output.directory.overwrite, warn: printError)
+            try output.conclude(report, destination: destination)
         }
     }
 }

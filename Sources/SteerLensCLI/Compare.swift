@@ -2,9 +2,6 @@ import Analysis
 import ArgumentParser
 import Foundation
 import Reporting
-import Saliency
-import SteerLensSupport
-import VideoIO
 
 /// `steerlens compare`: a baseline and a candidate model on the same frames, as a CI gate.
 struct Compare: ParsableCommand {
@@ -36,61 +33,58 @@ struct Compare: ParsableCommand {
     @Flag(help: "Do not read the models' preprocessing sidecars.")
     var ignoreSidecar = false
 
-    @Option(help: ArgumentHelp("Frames per forward/backward pass.", valueName: "N"))
-    var batchSize: Int = 32
-
     @Option(help: ArgumentHelp("Also run this stress suite (default, deeptest or a JSON file) on both models and fail when the candidate's violation rate rises (see stress).", valueName: "suite"))
     var stress: String?
 
+    @OptionGroup var batch: BatchOptions
     @OptionGroup var thresholdOptions: ThresholdOptions
     @OptionGroup var output: ComparisonOutputOptions
+    @OptionGroup var labels: LabelOptions
     @OptionGroup var loading: ModelLoadingOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
-    @OptionGroup var datasetLabels: DatasetLabelOptions
 
     func validate() throws {
-        try fleet.validate(inputs: inputs, out: output.out)
+        try fleet.validate(inputs: inputs, out: output.directory.out)
     }
 
     func run() throws {
         try reportingFailures("compare") {
             let kinds = try parsedMapKinds(maps)
             let thresholds = try thresholdOptions.resolved()
-            let labels = try output.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
+            let labelTrack = try labels.track()
             let request = ExplanationRequest(kinds: kinds)
             let baselineRunner = try loading.session(path: baseline, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
             let candidateRunner = try loading.session(path: candidate, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
-            if let out = output.out, fleet.manifest != nil {
+            func comparison(labels track: LabelTrack?, from path: String?, junit: String?) -> ComparisonRun {
+                ComparisonRun(comparer: ClipComparer(selection: selection.readOptions, batchSize: batch.batchSize, labelsPath: path, labelField: labels.dataset.labelField),
+                              labels: track, kinds: kinds, thresholds: thresholds, version: SteerLens.version, junit: junit)
+            }
+            if let out = output.directory.out, fleet.manifest != nil {
                 let models = [baseline, candidate] + [baselineRunner.sidecarPath, candidateRunner.sidecarPath, loading.architecture].compactMap { $0 }
                 return try fleet.run(command: "compare", out: out, modelFiles: models) { entry, destination in
-                    let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labels
-                    let comparer = ClipComparer(selection: selection.readOptions, batchSize: batchSize, labelsPath: entry.labels ?? output.labels,
-                                                labelField: datasetLabels.labelField)
-                    _ = try ComparisonRun(comparer: comparer, labels: clipLabels, kinds: kinds, thresholds: thresholds, version: SteerLens.version, junit: nil)
+                    let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labelTrack
+                    _ = try comparison(labels: clipLabels, from: entry.labels ?? labels.labels, junit: nil)
                         .compare([entry.clip], baseline: (baseline, baselineRunner), candidate: (candidate, candidateRunner), destination: destination, overwrite: false)
                 }
             }
-            let run = ComparisonRun(comparer: ClipComparer(selection: selection.readOptions, batchSize: batchSize, labelsPath: output.labels, labelField: datasetLabels.labelField), labels: labels, kinds: kinds,
-                                    thresholds: thresholds, version: SteerLens.version, junit: output.junit)
-            let destination = URL(fileURLWithPath: output.out ?? "Reports/compare-" + ClipNaming.stem(inputs[0]))
+            let run = comparison(labels: labelTrack, from: labels.labels, junit: output.junit)
+            let destination = output.directory.destination("compare", input: inputs[0])
             Interruption.shared.install()
             // A stress suite is read before the long comparison, so a bad file fails at once.
             let suite = try stress.map { try StressSuite.named($0) }
             let robustness = suite.map { suite in {
                 try StressComparison.run(inputs, suite: suite, baseline: baselineRunner, candidate: candidateRunner, selection: selection.readOptions,
-                                         batchSize: batchSize, labels: labels, labelsPath: output.labels, labelField: datasetLabels.labelField,
+                                         batchSize: batch.batchSize, labels: labelTrack, labelsPath: labels.labels, labelField: labels.dataset.labelField,
                                          lambda: suite.lambda, delta: suite.delta(flag: nil, sidecar: baselineRunner.stressDefaults), thresholds: suite.thresholds)
             } }
             let report = try run.compare(inputs, baseline: (baseline, baselineRunner), candidate: (candidate, candidateRunner),
-                                         destination: destination, overwrite: output.overwrite, robustness: robustness)
+                                         destination: destination, overwrite: output.directory.overwrite, robustness: robustness)
             if let stress = report.stress {
-                printError(String(format: "stress (%@): violation rate baseline %.4f, candidate %.4f", stress.suite, stress.baselineViolationRate, stress.candidateViolationRate))
-                for check in stress.checks where !check.passed {
-                    printError(String(format: "regression: %@ = %.4g, limit %@ %.4g", check.name, check.value, check.comparison, check.limit))
-                }
+                printError(stress.summary)
+                for check in stress.checks where !check.passed { printError("regression: \(check)") }
             }
-            try ComparisonOutput.conclude(report, destination: destination, options: output)
+            try output.conclude(report, destination: destination)
         }
     }
 }

@@ -33,3 +33,9 @@ func reportingFailures<T>(_ command: String, _ body: () throws -> T) throws -> T
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// Parses flag values in `validate()`: a ``SteerLensError`` becomes ArgumentParser's usage error (exit 64)
+/// with its hint in parentheses.
+func validating<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as SteerLensError { throw ValidationError("\(error.message) (\(error.hint))") }
+}

@@ -1,7 +1,6 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import SteerLensSupport
 
 /// `--manifest`, `--shard`, `--shards`: run a fleet of clips (or this worker's share of it) into OUT/clips/<id>/.
 struct FleetOptions: ParsableArguments {
@@ -23,11 +22,7 @@ struct FleetOptions: ParsableArguments {
         }
         guard inputs.isEmpty else { throw ValidationError("give either inputs or --manifest, not both") }
         guard out != nil else { throw ValidationError("--manifest needs --out OUT (the fleet's output folder)") }
-        if let shard { _ = try Self.validated { try FleetShard.parse(shard) } }
-    }
-
-    private static func validated<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as SteerLensError { throw ValidationError("\(error.message) (\(error.hint))") }
+        if let shard { _ = try validating { try FleetShard.parse(shard) } }
     }
 
     /// Runs this worker's share: `clip(entry, destination)` writes one clip's results. Prints one line per

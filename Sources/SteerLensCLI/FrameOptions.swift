@@ -1,6 +1,7 @@
 import Analysis
 import ArgumentParser
-import Saliency
+import Foundation
+import Reporting
 import VideoIO
 
 extension Interpolation: ExpressibleByArgument {}
@@ -34,6 +35,17 @@ struct FrameSelectionOptions: ParsableArguments {
     var readOptions: ReadOptions { ReadOptions(start: start, duration: duration, every: every, maxFrames: maxFrames, framesPerSecond: fps) }
 }
 
+/// `--labels`: steering labels from a file, else (with `--label-field`) the ones a dataset input records.
+struct LabelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Steering labels: CSV with 'frame,steering' or 'time_s,steering', or a Udacity driving_log.csv (default: the labels a tub or driving log input records).", valueName: "file"))
+    var labels: String?
+
+    @OptionGroup var dataset: DatasetLabelOptions
+
+    /// The `--labels` file, read; nil without one.
+    func track() throws -> LabelTrack? { try labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } }
+}
+
 /// Which recorded field labels the frames of a dataset input (DonkeyCar tub, driving_log.csv).
 struct DatasetLabelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Field of a DonkeyCar tub or driving_log.csv used as labels when --labels is not given (default user/angle, or steering; e.g. user/throttle).", valueName: "field"))
@@ -61,42 +73,14 @@ struct PreprocessOptions: ParsableArguments {
     var offset: String?
 
     func validate() throws {
-        _ = try parsedCrop()
-        _ = try parsedSize()
-        _ = try parsedFactors()
-    }
-
-    func parsedFactors() throws -> (scale: Float?, offset: Float?) {
-        func parse(_ text: String?, _ name: String) throws -> Float? {
-            guard let text else { return nil }
-            guard let value = Preprocess.parseFactor(text) else { throw ValidationError("--\(name) takes a number or a fraction such as 1/255; got '\(text)'") }
-            return value
-        }
-        return (try parse(scale, "scale"), try parse(offset, "offset"))
-    }
-
-    func parsedCrop() throws -> CropInsets {
-        guard let crop else { return .none }
-        let lengths = crop.split(separator: ",", omittingEmptySubsequences: false).map { CropLength(String($0)) }
-        guard lengths.count == 4, let top = lengths[0], let bottom = lengths[1], let left = lengths[2], let right = lengths[3] else {
-            throw ValidationError("--crop takes four values TOP,BOTTOM,LEFT,RIGHT, each pixels (60) or a percentage (37.5%), e.g. 60,25,0,0; got '\(crop)'")
-        }
-        return CropInsets(lengths: top, bottom, left, right)
-    }
-
-    func parsedSize() throws -> PixelSize? {
-        guard let resize else { return nil }
-        guard let size = PixelSize(parsing: resize) else {
-            throw ValidationError("--resize takes WIDTHxHEIGHT with positive integers, e.g. 200x66; got '\(resize)'")
-        }
-        return size
+        _ = try overrides()
     }
 
     /// The flags given, each overriding the model sidecar's field.
     func overrides() throws -> PreprocessOverrides {
-        let (scale, offset) = try parsedFactors()
-        return PreprocessOverrides(crop: try crop.map { _ in try parsedCrop() }, size: try parsedSize(), interpolation: interpolation,
-                                   colorSpace: color, scale: scale, offset: offset)
+        try validating {
+            try PreprocessOverrides(parsingCrop: crop, size: resize, interpolation: interpolation, colorSpace: color, scale: scale, offset: offset)
+        }
     }
 }
 

@@ -1,7 +1,6 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import ModelImport
 
 /// `steerlens inspect`: what a model file holds and how SteerLens will run it.
 struct Inspect: ParsableCommand {

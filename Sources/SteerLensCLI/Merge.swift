@@ -1,7 +1,6 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import Reporting
 import SteerLensSupport
 
 /// `steerlens merge`: the per-clip results of a fleet run into one report and one verdict.
@@ -35,18 +34,9 @@ struct Merge: ParsableCommand {
             let report = try merge.merge()
             try merge.write(report, junit: junit)
             if json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
-            var counts = String(format: "%d complete, %d missing, %d incomplete, %d failed", report.count("complete"), report.count("missing"),
-                                report.count("incomplete"), report.count("failed"))
-            if report.count("stale") > 0 { counts += ", \(report.count("stale")) stale" }
-            printError("merged \(report.clips.count) clips (\(counts)), \(report.frames) frames")
+            printError(report.summary)
             printError("report: \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path)")
-            for clip in report.clips where !clip.isComplete {
-                printError("\(clip.status): \(clip.id) (\(clip.clip)): \(clip.detail ?? "")")
-            }
-            for name in report.litter { printError("warning: left by a worker that died: \(name)") }
-            for check in report.checks where !check.passed {
-                printError(String(format: "regression: fleet: %@ = %.4g, limit %@ %.4g", check.name, check.value, check.comparison, check.limit))
-            }
+            report.problems.forEach(printError)
             guard report.isComplete else {
                 printError("steerlens: \(report.clips.count - report.count("complete")) of \(report.clips.count) clips have no complete result (hint: re-submit the workers; complete clips are skipped)")
                 throw ExitCode(FailureKind.missingInput.exitCode)

@@ -61,5 +61,5 @@ struct MethodOptions: ParsableArguments {
 
 /// A `--maps` list (and `--grad-modifier` names) as map kinds; a name that is no map is a usage error.
 func parsedMapKinds(_ list: String, more: [String] = []) throws -> [SaliencyMapKind] {
-    do { return try SaliencyMapKind.list(list, more: more) } catch let error as SaliencyError { throw ValidationError("\(error.message) (\(error.hint))") }
+    try validating { try SaliencyMapKind.list(list, more: more) }
 }

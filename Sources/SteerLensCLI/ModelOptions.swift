@@ -2,8 +2,6 @@ import Analysis
 import ArgumentParser
 import Saliency
 import Foundation
-import ModelImport
-import SteerLensSupport
 
 /// How to load a Keras or ONNX model (shared by every command that takes one).
 struct ModelLoadingOptions: ParsableArguments {
@@ -21,39 +19,12 @@ struct ModelLoadingOptions: ParsableArguments {
     var inputs: [String] = []
 
     func validate() throws {
-        _ = try lambdaOverrides()
-        _ = try inputValues()
-    }
-
-    /// `--input NAME=VALUE` pairs.
-    func inputValues() throws -> [String: Float] {
-        var values: [String: Float] = [:]
-        for declaration in inputs {
-            let parts = declaration.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, let value = Float(parts[1]), value.isFinite else {
-                throw ValidationError("--input must be NAME=VALUE with a number, e.g. speed=0.5, got '\(declaration)'")
-            }
-            values[parts[0]] = value
-        }
-        return values
-    }
-
-    func lambdaOverrides() throws -> [String: [LambdaOperation]] {
-        var overrides: [String: [LambdaOperation]] = [:]
-        for declaration in lambdas {
-            do {
-                let (name, operations) = try LambdaExpression.parseDeclaration(declaration)
-                overrides[name] = operations
-            } catch {
-                throw ValidationError("--lambda \(declaration): \(error.message) (\(error.hint))")
-            }
-        }
-        return overrides
+        _ = try file()
     }
 
     /// What the flags say about reading a model file.
     func file() throws -> ModelFileOptions {
-        ModelFileOptions(architecture: architecture, lambdaOverrides: try lambdaOverrides(), inputValues: try inputValues())
+        try validating { try ModelFileOptions(architecture: architecture, lambdas: lambdas, inputs: inputs) }
     }
 
     /// The session of the model at `path` (`compare`, `check`, `sanity`): its sidecar unless `ignoreSidecar`, then the flags.

@@ -1,8 +1,6 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import ModelImport
-import Saliency
 import SteerLensSupport
 import VideoIO
 
@@ -25,16 +23,13 @@ struct Predict: ParsableCommand {
     @Option(help: ArgumentHelp("With --manifest: the fleet's output folder (OUT/clips/<id>/predictions.csv).", valueName: "dir"))
     var out: String?
 
-    @Option(help: ArgumentHelp("Frames per forward pass.", valueName: "N"))
-    var batchSize: Int = 32
-
+    @OptionGroup var batch: BatchOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
     @OptionGroup var datasetLabels: DatasetLabelOptions
     @OptionGroup var transformOptions: TransformOptions
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         try fleet.validate(inputs: input.map { [$0] } ?? [], out: out)
         if out != nil && fleet.manifest == nil { throw ValidationError("--out goes with --manifest; use --csv FILE for one input") }
         if csv != nil && fleet.manifest != nil { throw ValidationError("--csv is for one input; with --manifest each clip gets OUT/clips/<id>/predictions.csv") }
@@ -49,7 +44,7 @@ struct Predict: ParsableCommand {
                 let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
                 return try fleet.run(command: "predict", out: out, modelFiles: models) { entry, destination in
                     try FleetPredictions.write(entry.clip, labels: entry.labels, labelField: datasetLabels.labelField, session: session,
-                                               selection: selection.readOptions, batchSize: batchSize, to: destination)
+                                               selection: selection.readOptions, batchSize: batch.batchSize, to: destination)
                 }
             }
             guard let input else { throw ValidationError("give an input") }
@@ -58,7 +53,7 @@ struct Predict: ParsableCommand {
             // A tub or driving log prints its recorded labels beside the predictions.
             let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
             var rows: [String] = []
-            try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batchSize) { row in
+            try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batch.batchSize) { row in
                 if csv == nil { try StandardOutput.line(row) } else { rows.append(row) }
             }
             if let csv {

@@ -26,8 +26,8 @@ struct Sanity: ParsableCommand {
     var maps: String = "increase,decrease,maintain"
 
     @Option(name: .customLong("method"), parsing: .singleValue,
-            help: ArgumentHelp("Explanation method to check (repeatable, analyze's default settings): gradient (default), gradcam, smoothgrad, integrated-gradients, visualbackprop or occlusion.", valueName: "name"))
-    var methodNames: [String] = []
+            help: ArgumentHelp("Explanation method to check (repeatable, with analyze's default settings; default gradient).", valueName: "name"))
+    var methods: [ExplanationMethod] = []
 
     @Option(help: ArgumentHelp("Model output to explain: its index or name (default: the sidecar's, else the first).", valueName: "index|name"))
     var output: String?
@@ -41,15 +41,10 @@ struct Sanity: ParsableCommand {
     @Option(help: ArgumentHelp("Flag a map whose mean Spearman correlation with the fully randomised model's maps is at least this.", valueName: "r"))
     var threshold: Double = 0.5
 
-    @Option(help: ArgumentHelp("Output directory (default Reports/sanity-<input-stem>/).", valueName: "dir"))
-    var out: String?
-
-    @Flag(help: "Replace an output directory that exists and is not empty.")
-    var overwrite = false
-
     @Flag(help: "Do not read the model's preprocessing sidecar (<model>.steerlens.json).")
     var ignoreSidecar = false
 
+    @OptionGroup var directory: ReportDirectoryOptions
     @OptionGroup var loading: ModelLoadingOptions
     @OptionGroup var selection: FrameSelectionOptions
     @OptionGroup var preprocessing: PreprocessOptions
@@ -58,17 +53,6 @@ struct Sanity: ParsableCommand {
         guard frames >= 1 else { throw ValidationError("--frames must be at least 1") }
         guard (-1...1).contains(threshold) else { throw ValidationError("--threshold must be between -1 and 1") }
         _ = try kinds()
-        _ = try methods()
-    }
-
-    func methods() throws -> [ExplanationMethod] {
-        let methods = try methodNames.map { name in
-            guard let method = ExplanationMethod(rawValue: name) else {
-                throw ValidationError("--method \(name) is not a method (\(ExplanationMethod.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return method
-        }
-        return methods.isEmpty ? [.gradient] : methods
     }
 
     func kinds() throws -> [SaliencyMapKind] { try parsedMapKinds(maps) }
@@ -77,16 +61,12 @@ struct Sanity: ParsableCommand {
         let flagged = try reportingFailures("sanity") { () -> Bool in
             let request = ExplanationRequest(kinds: try kinds(), output: output)
             let session = try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
-            let check = try SanityCheck(session: session, methods: try methods(), seed: seed, threshold: threshold)
+            let check = try SanityCheck(session: session, methods: methods.isEmpty ? [.gradient] : methods, seed: seed, threshold: threshold)
             Interruption.shared.install()
-            let destination = URL(fileURLWithPath: out ?? "Reports/sanity-" + ClipNaming.stem(input))
+            let destination = directory.destination("sanity", input: input)
             let report = try check.run(input: input, selection: selection.readOptions, frames: frames, modelInput: session.modelInput, modelPath: model,
-                                       version: SteerLens.version, destination: destination, overwrite: overwrite)
-            for name in report.maps {
-                let last = report.cascade.last!.maps[name]!
-                try StandardOutput.line(String(format: "%@: fully randomised Spearman %.3f, SSIM %.3f — %@", name, last.spearman, last.ssim,
-                                               report.flagged.contains(name) ? "FLAGGED (maps do not depend on the weights)" : "ok"))
-            }
+                                       version: SteerLens.version, destination: destination, overwrite: directory.overwrite)
+            for line in report.summaryLines { try StandardOutput.line(line) }
             try StandardOutput.line(destination.appendingPathComponent("index.html").path)
             return !report.flagged.isEmpty
         }

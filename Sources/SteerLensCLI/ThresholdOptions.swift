@@ -39,8 +39,7 @@ struct ThresholdOptions: ParsableArguments {
 
 /// Where `compare` and `check` write, and what they print.
 struct ComparisonOutputOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Output directory for index.html, comparison.json and images (default Reports/compare-<first input stem>/).", valueName: "dir"))
-    var out: String?
+    @OptionGroup var directory: ReportDirectoryOptions
 
     @Option(help: ArgumentHelp("Also write JUnit XML (one test case per clip and threshold) to this file.", valueName: "file"))
     var junit: String?
@@ -48,29 +47,14 @@ struct ComparisonOutputOptions: ParsableArguments {
     @Flag(help: "Print the comparison as JSON on standard output.")
     var json = false
 
-    @Flag(help: "Replace an output directory that exists and is not empty.")
-    var overwrite = false
-
-    @Option(help: ArgumentHelp("Steering labels for the MAE check (frame,steering / time_s,steering CSV or driving_log.csv).", valueName: "file"))
-    var labels: String?
-}
-
-/// Prints a finished comparison and turns its verdict into the exit code.
-enum ComparisonOutput {
     /// Prints the result; exit code 1 (naming each failing threshold) when the candidate regressed.
-    static func conclude(_ report: ComparisonReport, destination: URL, options: ComparisonOutputOptions) throws {
-        if options.json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
+    func conclude(_ report: ComparisonReport, destination: URL) throws {
+        if json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
         printError("report: \(destination.appendingPathComponent("index.html").path)")
         guard report.passed else {
-            for clip in report.clips {
-                for check in clip.checks where !check.passed {
-                    printError(String(format: "regression: %@: %@ = %.4g, limit %@ %.4g", clip.clip, check.name, check.value, check.comparison, check.limit))
-                }
-            }
+            for regression in report.regressions { printError("regression: \(regression)") }
             throw ExitCode(1)
         }
         printError("pass: the candidate stays within every threshold")
     }
 }
-
-import SteerLensSupport
