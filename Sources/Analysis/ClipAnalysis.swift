@@ -141,9 +141,7 @@ public struct ClipAnalysis {
         }
         var summary = String(format: "analysed %d frames of %@ in %.1f s (%.1f frames/s, maps: %@)", frames, input, report.elapsedSeconds,
                              Double(frames) / max(report.elapsedSeconds, 1e-9), maps.map(\.name).joined(separator: ","))
-        if reader.decodeErrorCount + reader.readErrorCount > 0 {
-            summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
-        }
+        if let note = reader.skippedErrorsNote { summary += "; " + note }
         let stageTimes = clock?.snapshot()
         if let stageTimes { summary += "\n" + stageTimes.summary(frames: frames) }
         return Outcome(summary: summary, index: output.destination.appendingPathComponent("index.html"), stageTimes: stageTimes)

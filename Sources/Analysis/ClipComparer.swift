@@ -122,4 +122,11 @@ public enum ClipNaming {
         let url = URL(fileURLWithPath: input)
         return input.contains("%") ? url.deletingLastPathComponent().lastPathComponent : url.deletingPathExtension().lastPathComponent
     }
+
+    /// Where `analyze` writes `input`'s report: `out` for a single input, `out/<stem>` for one of several,
+    /// `Reports/<stem>` without `out`.
+    public static func reportDirectory(for input: String, inputCount: Int, out: String?) -> URL {
+        guard let out else { return URL(fileURLWithPath: "Reports").appendingPathComponent(stem(input)) }
+        return inputCount == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent(stem(input))
+    }
 }

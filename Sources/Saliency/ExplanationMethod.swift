@@ -16,6 +16,13 @@ public enum ExplanationMethod: String, Sendable, CaseIterable, Hashable, Codable
 
     /// The method whose maps keep the pre-method paths (`DIR/<kind>/`, `DIR/maps/<kind>/`).
     public static let `default` = ExplanationMethod.gradient
+
+    /// The methods a user named, in order and without repeats; the default method when none is named.
+    public static func requested(_ methods: [ExplanationMethod]) -> [ExplanationMethod] {
+        var result: [ExplanationMethod] = []
+        for method in methods where !result.contains(method) { result.append(method) }
+        return result.isEmpty ? [.default] : result
+    }
 }
 
 /// One map of a run: a method and a map kind. The default method's maps keep their historical names

@@ -20,7 +20,7 @@ extension Colormap: ExpressibleByArgument {}
 extension MaintainScale: ExpressibleByArgument {}
 
 /// `steerlens analyze`: saliency maps for every frame of one or more clips.
-struct Analyze: ParsableCommand {
+struct Analyze: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compute increase / decrease / maintain saliency maps (keras-vis semantics, or other --method) for every selected frame and write overlays and an HTML review report.",
         discussion: """
@@ -127,51 +127,41 @@ struct Analyze: ParsableCommand {
 
     func mapKinds() throws -> [SaliencyMapKind] { try parsedMapKinds(maps, more: gradModifiers) }
 
-    func run() throws {
-        try reportingFailures("analyze") {
-            // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
-            let request = ExplanationRequest(kinds: try mapKinds(), output: modelOptions.output, unit: unit ?? 0,
-                                             filter: layer.map { ($0, filter!) }, backpropModifier: backpropModifier,
-                                             keepChannels: keepChannels, explainsBin: unit != nil,
-                                             methods: methodOptions.selected, methodSettings: methodOptions.settings)
-            let session = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
-            let labelTrack = try labels.track()
-            let destinations = try inputs.map(destination(for:))
-            let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
-                                                  displayScales: [.maintain: maintainScale.displayScale],
-                                                  width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
-            func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) throws -> ClipAnalysis {
-                let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
-                                                         pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
-                var analysis = ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: labels.dataset.labelField),
-                                            reading: .init(selection: selection.readOptions, batchSize: batch.batchSize, quiet: quiet), version: SteerLens.version)
-                analysis.faithfulnessEvery = faithfulnessEvery
-                analysis.transform = try transformOptions.chain()
-                analysis.measuresStages = stageTimes
-                return analysis
-            }
-            if let out, fleet.manifest != nil {
-                let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
-                return try fleet.run(command: "analyze", out: out, modelFiles: models) { entry, destination in
-                    let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labelTrack
-                    let outcome = try analysis(of: entry.clip, into: destination, labels: clipLabels, from: entry.labels ?? labels.labels, overwrite: false, quiet: true).run()
-                    if !quiet { printError(outcome.summary) }
-                }
-            }
-            Interruption.shared.install()
-            for (input, destination) in zip(inputs, destinations) {
-                let outcome = try analysis(of: input, into: destination, labels: labelTrack, from: labels.labels, overwrite: overwrite, quiet: quiet).run()
-                printError(outcome.summary)
-                try StandardOutput.line(outcome.index.path)
+    func execute() throws {
+        // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
+        let request = ExplanationRequest(kinds: try mapKinds(), output: modelOptions.output, unit: unit ?? 0,
+                                         filter: layer.map { ($0, filter!) }, backpropModifier: backpropModifier,
+                                         keepChannels: keepChannels, explainsBin: unit != nil,
+                                         methods: ExplanationMethod.requested(methodOptions.methods), methodSettings: methodOptions.settings)
+        let session = try modelOptions.session(request: request, explains: true, preprocessing: preprocessing)
+        let labelTrack = try labels.track()
+        let destinations = inputs.map { ClipNaming.reportDirectory(for: $0, inputCount: inputs.count, out: out) }
+        let images = OverlaySequence.Settings(overlay: Overlay(colormap: colormap, alpha: alpha),
+                                              displayScales: [.maintain: maintainScale.displayScale],
+                                              width: pngWidth, panel: panel, video: video, pngCompression: pngCompression)
+        func analysis(of input: String, into destination: URL, labels track: LabelTrack?, from path: String?, overwrite: Bool, quiet: Bool) throws -> ClipAnalysis {
+            let output = ClipAnalysis.OutputSettings(destination: destination, overwrite: overwrite, saveMaps: saveMaps != nil, images: images,
+                                                     pngEvery: pngEvery, maintainScale: maintainScale.rawValue)
+            var analysis = ClipAnalysis(input: input, session: session, output: output, labels: .init(track: track, path: path, field: labels.dataset.labelField),
+                                        reading: .init(selection: selection.readOptions, batchSize: batch.batchSize, quiet: quiet), version: SteerLens.version)
+            analysis.faithfulnessEvery = faithfulnessEvery
+            analysis.transform = try transformOptions.chain()
+            analysis.measuresStages = stageTimes
+            return analysis
+        }
+        if let out, fleet.manifest != nil {
+            let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
+            return try fleet.run(command: "analyze", out: out, modelFiles: models) { entry, destination in
+                let clipLabels = try entry.labels.map { try LabelTrack.load(URL(fileURLWithPath: $0)) } ?? labelTrack
+                let outcome = try analysis(of: entry.clip, into: destination, labels: clipLabels, from: entry.labels ?? labels.labels, overwrite: false, quiet: true).run()
+                if !quiet { printError(outcome.summary) }
             }
         }
-    }
-
-    /// `--out` for one input, `--out/<stem>` for several, `Reports/<stem>` by default; the stem of an
-    /// image-sequence pattern (`frames/%06d.png`) is its folder's name.
-    func destination(for input: String) throws -> URL {
-        let stem = ClipNaming.stem(input)
-        if let out { return inputs.count == 1 ? URL(fileURLWithPath: out) : URL(fileURLWithPath: out).appendingPathComponent(stem) }
-        return URL(fileURLWithPath: "Reports").appendingPathComponent(stem)
+        Interruption.shared.install()
+        for (input, destination) in zip(inputs, destinations) {
+            let outcome = try analysis(of: input, into: destination, labels: labelTrack, from: labels.labels, overwrite: overwrite, quiet: quiet).run()
+            printError(outcome.summary)
+            try StandardOutput.line(outcome.index.path)
+        }
     }
 }

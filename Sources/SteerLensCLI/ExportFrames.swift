@@ -5,7 +5,7 @@ import SteerLensSupport
 import VideoIO
 
 /// `steerlens frames`: writes the model-input images, so users can check their preprocessing.
-struct ExportFrames: ParsableCommand {
+struct ExportFrames: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "frames",
         abstract: "Write the frames as the model will see them (after crop, resize and colour conversion).",
@@ -28,19 +28,13 @@ struct ExportFrames: ParsableCommand {
     @OptionGroup var preprocessing: PreprocessOptions
     @OptionGroup var transformOptions: TransformOptions
 
-    func run() throws {
-        try reportingFailures("frames") {
-            let preprocess = try preprocessing.overrides().resolved(over: nil)
-            let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
-            let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
-            let written = try OutputDirectory.produce(URL(fileURLWithPath: out), overwrite: overwrite) { staging in
-                try ModelInputImages.write(reader, input: input, preprocess: preprocess, format: format, to: staging)
-            }
-            var summary = "wrote \(written) frames (\(geometry.outputSize)) to \(out)"
-            if reader.decodeErrorCount + reader.readErrorCount > 0 {
-                summary += "; \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped"
-            }
-            printError(summary)
+    func execute() throws {
+        let preprocess = try preprocessing.overrides().resolved(over: nil)
+        let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
+        let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
+        let written = try OutputDirectory.produce(URL(fileURLWithPath: out), overwrite: overwrite) { staging in
+            try ModelInputImages.write(reader, input: input, preprocess: preprocess, format: format, to: staging)
         }
+        printError("wrote \(written) frames (\(geometry.outputSize)) to \(out)" + (reader.skippedErrorsNote.map { "; " + $0 } ?? ""))
     }
 }

@@ -39,3 +39,14 @@ func printError(_ line: String) {
 func validating<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as SteerLensError { throw ValidationError("\(error.message) (\(error.hint))") }
 }
+
+/// A subcommand whose `execute()` runs inside ``reportingFailures(_:_:)``, named after the command.
+protocol ReportingCommand: ParsableCommand {
+    func execute() throws
+}
+
+extension ReportingCommand {
+    func run() throws {
+        try reportingFailures(Self._commandName) { try execute() }
+    }
+}

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 
 /// `steerlens inspect`: what a model file holds and how SteerLens will run it.
-struct Inspect: ParsableCommand {
+struct Inspect: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a Keras or ONNX model's layers, shapes, parameters, inputs/outputs and how its Lambda layers were resolved."
     )
@@ -16,10 +16,8 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    func run() throws {
-        try reportingFailures("inspect") {
-            let card = try loading.file().load(model, inspecting: true).card
-            try StandardOutput.line(json ? try ModelCardReport(card).json() : ModelCardReport(card).text())
-        }
+    func execute() throws {
+        let card = try loading.file().load(model, inspecting: true).card
+        try StandardOutput.line(json ? try ModelCardReport(card).json() : ModelCardReport(card).text())
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import SteerLensSupport
 
 /// `steerlens merge`: the per-clip results of a fleet run into one report and one verdict.
-struct Merge: ParsableCommand {
+struct Merge: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the per-clip results of a fleet run (--manifest … --out OUT) into one report and CI verdict.",
         discussion: """
@@ -28,21 +28,19 @@ struct Merge: ParsableCommand {
 
     @OptionGroup var thresholdOptions: ThresholdOptions
 
-    func run() throws {
-        try reportingFailures("merge") {
-            let merge = FleetMerge(out: URL(fileURLWithPath: out), thresholds: try thresholdOptions.resolved(), version: SteerLens.version)
-            let report = try merge.merge()
-            try merge.write(report, junit: junit)
-            if json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
-            printError(report.summary)
-            printError("report: \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path)")
-            report.problems.forEach(printError)
-            guard report.isComplete else {
-                printError("steerlens: \(report.clips.count - report.count("complete")) of \(report.clips.count) clips have no complete result (hint: re-submit the workers; complete clips are skipped)")
-                throw ExitCode(FailureKind.missingInput.exitCode)
-            }
-            guard report.passed else { throw ExitCode(1) }
-            if report.command == "compare" { printError("pass: the fleet stays within every threshold") }
+    func execute() throws {
+        let merge = FleetMerge(out: URL(fileURLWithPath: out), thresholds: try thresholdOptions.resolved(), version: SteerLens.version)
+        let report = try merge.merge()
+        try merge.write(report, junit: junit)
+        if json { try StandardOutput.line(String(decoding: try report.json(), as: UTF8.self)) }
+        printError(report.summary)
+        printError("report: \(URL(fileURLWithPath: out).appendingPathComponent("index.html").path)")
+        report.problems.forEach(printError)
+        guard report.isComplete else {
+            printError("steerlens: \(report.clips.count - report.count("complete")) of \(report.clips.count) clips have no complete result (hint: re-submit the workers; complete clips are skipped)")
+            throw ExitCode(FailureKind.missingInput.exitCode)
         }
+        guard report.passed else { throw ExitCode(1) }
+        if report.command == "compare" { printError("pass: the fleet stays within every threshold") }
     }
 }

@@ -42,13 +42,6 @@ struct MethodOptions: ParsableArguments {
         guard occlusionPatch >= 1, occlusionStride >= 1 else { throw ValidationError("--occlusion-patch and --occlusion-stride must be at least 1") }
     }
 
-    /// The requested methods in order, without repeats; `gradient` when none is named.
-    var selected: [ExplanationMethod] {
-        var result: [ExplanationMethod] = []
-        for method in methods where !result.contains(method) { result.append(method) }
-        return result.isEmpty ? [.default] : result
-    }
-
     var settings: MethodSettings {
         var settings = MethodSettings()
         settings.camLayer = camLayer

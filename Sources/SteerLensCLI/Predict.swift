@@ -5,7 +5,7 @@ import SteerLensSupport
 import VideoIO
 
 /// `steerlens predict`: the model's steering output for every frame.
-struct Predict: ParsableCommand {
+struct Predict: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on every selected frame and print frame,time_s,prediction as CSV.",
         discussion: "Frames are cropped, resized to the model's input size and colour-converted as the options say; the model's own layers (Lambda, Rescaling, Cropping2D...) do the rest."
@@ -35,33 +35,29 @@ struct Predict: ParsableCommand {
         if csv != nil && fleet.manifest != nil { throw ValidationError("--csv is for one input; with --manifest each clip gets OUT/clips/<id>/predictions.csv") }
     }
 
-    func run() throws {
-        try reportingFailures("predict") {
-            let session = try modelOptions.session(request: ExplanationRequest(kinds: [], output: modelOptions.output, explainsBin: false),
-                                                   explains: false, preprocessing: preprocessing)
-            if let out, fleet.manifest != nil {
-                guard transformOptions.transforms.isEmpty else { throw ValidationError("--transform does not apply to fleet runs (--manifest) yet: run the transformed clips one by one") }
-                let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
-                return try fleet.run(command: "predict", out: out, modelFiles: models) { entry, destination in
-                    try FleetPredictions.write(entry.clip, labels: entry.labels, labelField: datasetLabels.labelField, session: session,
-                                               selection: selection.readOptions, batchSize: batch.batchSize, to: destination)
-                }
-            }
-            guard let input else { throw ValidationError("give an input") }
-            let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
-            defer { reader.printWarnings() }
-            // A tub or driving log prints its recorded labels beside the predictions.
-            let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
-            var rows: [String] = []
-            try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batch.batchSize) { row in
-                if csv == nil { try StandardOutput.line(row) } else { rows.append(row) }
-            }
-            if let csv {
-                try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: csv))
-            }
-            if reader.decodeErrorCount + reader.readErrorCount > 0 {
-                printError("steerlens: warning: \(reader.decodeErrorCount) decode errors and \(reader.readErrorCount) read errors were skipped in '\(input)'")
+    func execute() throws {
+        let session = try modelOptions.session(request: ExplanationRequest(kinds: [], output: modelOptions.output, explainsBin: false),
+                                               explains: false, preprocessing: preprocessing)
+        if let out, fleet.manifest != nil {
+            guard transformOptions.transforms.isEmpty else { throw ValidationError("--transform does not apply to fleet runs (--manifest) yet: run the transformed clips one by one") }
+            let models = [modelOptions.model] + [modelOptions.loading.architecture, session.sidecarPath].compactMap { $0 }
+            return try fleet.run(command: "predict", out: out, modelFiles: models) { entry, destination in
+                try FleetPredictions.write(entry.clip, labels: entry.labels, labelField: datasetLabels.labelField, session: session,
+                                           selection: selection.readOptions, batchSize: batch.batchSize, to: destination)
             }
         }
+        guard let input else { throw ValidationError("give an input") }
+        let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
+        defer { reader.printWarnings() }
+        // A tub or driving log prints its recorded labels beside the predictions.
+        let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
+        var rows: [String] = []
+        try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batch.batchSize) { row in
+            if csv == nil { try StandardOutput.line(row) } else { rows.append(row) }
+        }
+        if let csv {
+            try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: csv))
+        }
+        if let note = reader.skippedErrorsNote { printError("steerlens: warning: \(note) in '\(input)'") }
     }
 }

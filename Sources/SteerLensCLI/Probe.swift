@@ -2,7 +2,7 @@ import ArgumentParser
 import VideoIO
 
 /// `steerlens probe`: what a clip is, as SteerLens will read it.
-struct Probe: ParsableCommand {
+struct Probe: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a clip's container, codec, size, frame rate, duration and frame count.",
         discussion: """
@@ -21,14 +21,12 @@ struct Probe: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    func run() throws {
-        try reportingFailures("probe") {
-            let reports = try inputs.map { try ProbeReport(probing: $0, decodingEveryFrame: count) }
-            if json {
-                try StandardOutput.line(inputs.count == 1 ? try ProbeReport.json(reports[0]) : try ProbeReport.json(reports))
-            } else {
-                try StandardOutput.line(reports.map { $0.text() }.joined(separator: "\n\n"))
-            }
+    func execute() throws {
+        let reports = try inputs.map { try ProbeReport(probing: $0, decodingEveryFrame: count) }
+        if json {
+            try StandardOutput.line(inputs.count == 1 ? try ProbeReport.json(reports[0]) : try ProbeReport.json(reports))
+        } else {
+            try StandardOutput.line(reports.map { $0.text() }.joined(separator: "\n\n"))
         }
     }
 }

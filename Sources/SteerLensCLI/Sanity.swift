@@ -4,7 +4,7 @@ import Foundation
 import Saliency
 
 /// `steerlens sanity`: the cascading model-parameter randomisation test of Adebayo et al. 2018.
-struct Sanity: ParsableCommand {
+struct Sanity: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check that the saliency maps depend on the model's weights: re-initialise its layers cascading from the output and compare the maps (Adebayo et al. 2018).",
         discussion: """
@@ -57,19 +57,16 @@ struct Sanity: ParsableCommand {
 
     func kinds() throws -> [SaliencyMapKind] { try parsedMapKinds(maps) }
 
-    func run() throws {
-        let flagged = try reportingFailures("sanity") { () -> Bool in
-            let request = ExplanationRequest(kinds: try kinds(), output: output)
-            let session = try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
-            let check = try SanityCheck(session: session, methods: methods.isEmpty ? [.gradient] : methods, seed: seed, threshold: threshold)
-            Interruption.shared.install()
-            let destination = directory.destination("sanity", input: input)
-            let report = try check.run(input: input, selection: selection.readOptions, frames: frames, modelInput: session.modelInput, modelPath: model,
-                                       version: SteerLens.version, destination: destination, overwrite: directory.overwrite)
-            for line in report.summaryLines { try StandardOutput.line(line) }
-            try StandardOutput.line(destination.appendingPathComponent("index.html").path)
-            return !report.flagged.isEmpty
-        }
-        if flagged { throw ExitCode(1) }
+    func execute() throws {
+        let request = ExplanationRequest(kinds: try kinds(), output: output)
+        let session = try loading.session(path: model, request: request, ignoreSidecar: ignoreSidecar, preprocessing: preprocessing)
+        let check = try SanityCheck(session: session, methods: ExplanationMethod.requested(methods), seed: seed, threshold: threshold)
+        Interruption.shared.install()
+        let destination = directory.destination("sanity", input: input)
+        let report = try check.run(input: input, selection: selection.readOptions, frames: frames, modelInput: session.modelInput, modelPath: model,
+                                   version: SteerLens.version, destination: destination, overwrite: directory.overwrite)
+        for line in report.summaryLines { try StandardOutput.line(line) }
+        try StandardOutput.line(destination.appendingPathComponent("index.html").path)
+        if !report.flagged.isEmpty { throw ExitCode(1) }
     }
 }

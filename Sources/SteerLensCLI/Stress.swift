@@ -4,7 +4,7 @@ import Foundation
 import Reporting
 
 /// `steerlens stress`: metamorphic testing of a model under a suite of image transformations.
-struct Stress: ParsableCommand {
+struct Stress: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on every frame under a suite of image transformations and fail (exit 1) when its metamorphic relations break too often.",
         discussion: """
@@ -55,32 +55,30 @@ struct Stress: ParsableCommand {
         if let delta, !(delta >= 0) { throw ValidationError("--delta must not be negative") }
     }
 
-    func run() throws {
-        try reportingFailures("stress") {
-            let started = Date()
-            let suite = try StressSuite.named(self.suite)
-            let limits = try thresholds.map { try StressThresholds.load(URL(fileURLWithPath: $0)) } ?? suite.thresholds
-            let kinds = try parsedMapKinds(maps)
-            let labelTrack = try labels.track()
-            let session = try modelOptions.session(request: ExplanationRequest(kinds: kinds, output: modelOptions.output, explainsBin: false),
-                                                   explains: true, preprocessing: preprocessing)
-            let runner = StressRunner(suite: suite, session: session, selection: selection.readOptions, batchSize: batchSize,
-                                      labelsPath: labels.labels, labelField: labels.dataset.labelField)
-            let run = StressRun(runner: runner, lambda: mseLambda ?? suite.lambda, delta: suite.delta(flag: delta, sidecar: session.stressDefaults),
-                                thresholds: limits, version: SteerLens.version)
-            Interruption.shared.install()
-            let evaluation = try run.evaluate(inputs, labels: labelTrack, progress: printError)
-            let destination = output.destination("stress", input: inputs[0])
-            let report = try run.write(evaluation, model: modelOptions.model, destination: destination, overwrite: output.overwrite, junit: junit, started: started)
-            // The violation table on standard output, the verdict on standard error.
-            for line in report.tableLines { try StandardOutput.line(line) }
-            printError("report: \(destination.appendingPathComponent("index.html").path)")
-            printError(report.summary)
-            guard report.passed else {
-                for check in report.checks where !check.passed { printError("fail: \(check)") }
-                throw ExitCode(1)
-            }
-            printError("pass: every stress threshold holds")
+    func execute() throws {
+        let started = Date()
+        let suite = try StressSuite.named(self.suite)
+        let limits = try thresholds.map { try StressThresholds.load(URL(fileURLWithPath: $0)) } ?? suite.thresholds
+        let kinds = try parsedMapKinds(maps)
+        let labelTrack = try labels.track()
+        let session = try modelOptions.session(request: ExplanationRequest(kinds: kinds, output: modelOptions.output, explainsBin: false),
+                                               explains: true, preprocessing: preprocessing)
+        let runner = StressRunner(suite: suite, session: session, selection: selection.readOptions, batchSize: batchSize,
+                                  labelsPath: labels.labels, labelField: labels.dataset.labelField)
+        let run = StressRun(runner: runner, lambda: mseLambda ?? suite.lambda, delta: suite.delta(flag: delta, sidecar: session.stressDefaults),
+                            thresholds: limits, version: SteerLens.version)
+        Interruption.shared.install()
+        let evaluation = try run.evaluate(inputs, labels: labelTrack, progress: printError)
+        let destination = output.destination("stress", input: inputs[0])
+        let report = try run.write(evaluation, model: modelOptions.model, destination: destination, overwrite: output.overwrite, junit: junit, started: started)
+        // The violation table on standard output, the verdict on standard error.
+        for line in report.tableLines { try StandardOutput.line(line) }
+        printError("report: \(destination.appendingPathComponent("index.html").path)")
+        printError(report.summary)
+        guard report.passed else {
+            for check in report.checks where !check.passed { printError("fail: \(check)") }
+            throw ExitCode(1)
         }
+        printError("pass: every stress threshold holds")
     }
 }

@@ -32,6 +32,11 @@ extension FrameSource {
     public var warnings: [String] { [] }
     public var timing: String? { dataset?.timing }
 
+    /// `N decode errors and M read errors were skipped`; nil when every frame was read.
+    public var skippedErrorsNote: String? {
+        decodeErrorCount + readErrorCount > 0 ? "\(decodeErrorCount) decode errors and \(readErrorCount) read errors were skipped" : nil
+    }
+
     /// The next selected frame, or `nil` at the end of the selection.
     public func next() throws -> Frame? {
         var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])

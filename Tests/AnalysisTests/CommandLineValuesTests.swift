@@ -1,4 +1,5 @@
 import Analysis
+import Foundation
 import ModelImport
 import SteerLensSupport
 import VideoIO
@@ -46,5 +47,11 @@ final class CommandLineValuesTests: XCTestCase {
         XCTAssertThrowsError(try ModelFileOptions(architecture: nil, lambdas: ["nonsense"], inputs: [])) { error in
             XCTAssertTrue((error as? UsageError)?.message.hasPrefix("--lambda nonsense: ") == true, "\(error)")
         }
+    }
+
+    func testAnalyzeReportDirectoryFollowsOutAndInputCount() {
+        XCTAssertEqual(ClipNaming.reportDirectory(for: "clips/drive.mp4", inputCount: 1, out: nil).path, URL(fileURLWithPath: "Reports/drive").path)
+        XCTAssertEqual(ClipNaming.reportDirectory(for: "clips/drive.mp4", inputCount: 1, out: "/tmp/r").path, "/tmp/r")
+        XCTAssertEqual(ClipNaming.reportDirectory(for: "seq/%06d.png", inputCount: 2, out: "/tmp/r").path, "/tmp/r/seq")
     }
 }

@@ -72,4 +72,9 @@ final class ExplanationSuiteTests: XCTestCase {
         XCTAssertThrowsError(try suite.run(input))
         XCTAssertEqual(engine.backwardPassCount, 0)
     }
+
+    func testRequestedMethodsKeepOrderDropRepeatsAndDefaultToGradient() {
+        XCTAssertEqual(ExplanationMethod.requested([]), [.gradient])
+        XCTAssertEqual(ExplanationMethod.requested([.occlusion, .gradcam, .occlusion, .gradient]), [.occlusion, .gradcam, .gradient])
+    }
 }
