@@ -36,7 +36,7 @@ enum PNGBenchmark {
                 bytes[index] = try set.images.reduce(0) { $0 + (try encoders[index].encode($1.pixels, width: $1.width, height: $1.height).count) }
             } })
             for (index, setting) in settings.enumerated() {
-                print(String(format: "    %-30@ %6.2f ms  size %.3f", setting.name, 1e3 * seconds[index] / Double(set.images.count), Double(bytes[index]) / Double(raw)))
+                print(String(format: "    %@ %6.2f ms  size %.3f", setting.name.padding(toLength: 30, withPad: " ", startingAt: 0), 1e3 * seconds[index] / Double(set.images.count), Double(bytes[index]) / Double(raw)))
             }
             print(String(format: "    run-length is %.2fx as fast as libdeflate level 1", seconds[1] / seconds[0]))
         }

@@ -72,6 +72,7 @@ do {
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)))
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
+        try PNGBenchmark.run(directory: workDirectory)
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)
     default:
         print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | png | pipeline | analyze | all]")
