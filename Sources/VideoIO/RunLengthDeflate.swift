@@ -2,9 +2,9 @@ internal import CDeflate
 
 /// A fast zlib stream (RFC 1950/1951) for PNG image data: one DEFLATE block with dynamic Huffman codes
 /// whose only back-references are runs — a byte repeated, i.e. matches at distance 1 (zlib's `Z_RLE`
-/// strategy, and the idea behind fpnge). On `up`-filtered images every flat area becomes a run of zeros,
-/// so there is little left for a general LZ77 search to find, and skipping that search makes encoding
-/// several times faster than libdeflate's level 1 for files a few per cent larger on camera images.
+/// strategy, and the idea behind fpnge). On filtered images every flat area becomes a run of zeros, so
+/// skipping a general LZ77 search makes encoding 3.5–5× faster than libdeflate's level 1, for files about
+/// 17 % larger on `Paeth`-filtered camera frames (`steerlens-bench png`).
 ///
 /// Rows (`rowLength` bytes: a PNG filter byte and the filtered pixels) are tokenised independently and
 /// eight bytes at a time: where eight bytes all repeat the byte before them a run starts, extends to the
