@@ -16,26 +16,22 @@ public enum AtomicFile {
         }
         let temporary = RunLitter.url(besides: url, role: .partial)
         do {
-            try writeUnsynchronised(data, to: temporary)
+            try writeUnsynchronised(data, to: temporary, destination: url)
             if rename(temporary.path, url.path) != 0 {
                 throw OutputError(path: url.path, kind: .ioError, reason: String(cString: strerror(errno)))
             }
-        } catch let error as OutputError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            let kind: FailureKind = (error as? CocoaError)?.code == .fileWriteOutOfSpace ? .ioError : .cannotCreateOutput
-            throw OutputError(path: url.path, kind: kind, reason: Self.reason(error, path: url.path))
+            throw error
         }
     }
 
-    /// `open` + `write` + `close`; a failure is an ``OutputError`` (74 for a full disk or an I/O error, 73
-    /// otherwise) in the kernel's words.
-    private static func writeUnsynchronised(_ data: Data, to url: URL) throws {
+    /// `open` + `write` + `close` of `url`; a failure is an ``OutputError`` for `destination` (74 for a full
+    /// disk or an I/O error, 73 otherwise) in the kernel's words.
+    private static func writeUnsynchronised(_ data: Data, to url: URL, destination: URL) throws {
         func failure(_ code: Int32) -> OutputError {
             let kind: FailureKind = [ENOSPC, EDQUOT, EIO].contains(code) ? .ioError : .cannotCreateOutput
-            return OutputError(path: url.path, kind: kind, reason: String(cString: strerror(code)))
+            return OutputError(path: destination.path, kind: kind, reason: String(cString: strerror(code)))
         }
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure(errno) }

@@ -49,7 +49,7 @@ final class PNGEncoder {
                 for row in 0..<height {
                     let line = source.baseAddress! + row * rowBytes
                     let out = target.baseAddress! + row * (rowBytes + 1)
-                    if compressor == nil, row > 0 {
+                    if deflate == .runLength, row > 0 {
                         Self.paethFilter(line, above: line - rowBytes, into: out, rowBytes: rowBytes)
                     } else {
                         Self.upFilter(line, above: row > 0 ? line - rowBytes : nil, into: out, rowBytes: rowBytes)

@@ -129,12 +129,12 @@ enum RunLengthDeflate {
                 }
                 while index + length < rowEnd && index[length] == index[-1] { length &+= 1 }
                 index += length
-                while length >= 3 {
+                // Matches of 258 while more than 260 remain, so the last one or two are 3…258 long.
+                while length > 0 {
                     let match = length > 258 ? (length - 258 < 3 ? length - 3 : 258) : length
                     run(match)
                     length &-= match
                 }
-                if length > 0 { literals(index - length, length) }
                 pending = index
             }
             if pending < rowEnd { literals(pending, rowEnd - pending) }
