@@ -85,30 +85,12 @@ enum AnalyzeBenchmark {
 
     /// Whether `analyze` knows the hidden `--stage-times` flag (builds before issue 16 do not).
     static func supportsStageTimes(_ steerlens: URL) -> Bool {
-        let process = Process()
-        process.executableURL = steerlens
-        process.arguments = ["analyze", "--help-hidden"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return help.contains("--stage-times")
+        ChildProcess.output(steerlens, ["analyze", "--help-hidden"])?.text.contains("--stage-times") ?? false
     }
 
     static func peer(clip: URL, model: String, frames: Int, tape: Bool, directory: URL) -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repository.appendingPathComponent("Benchmarks/peers/tf_analyze_peer.py").path, clip.path, model,
-                             "--frames", "\(frames)", "--out", directory.appendingPathComponent("peer-out").path] + (tape ? ["--tape"] : [])
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return output.split(separator: " ").last.flatMap { Double($0.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+        let arguments = [clip.path, model, "--frames", "\(frames)", "--out", directory.appendingPathComponent("peer-out").path] + (tape ? ["--tape"] : [])
+        return ChildProcess.peer("tf_analyze_peer.py", arguments).flatMap { ChildProcess.lastValue(in: $0.text) }
     }
 }
 

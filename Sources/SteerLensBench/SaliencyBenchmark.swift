@@ -31,17 +31,7 @@ enum SaliencyBenchmark {
 
     /// `(name, batch, frames/s)` lines printed by the peer script, or nothing when TensorFlow is missing.
     static func tensorFlowPeers() -> [(String, Int, Double)] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Benchmarks/peers/tf_saliency_peer.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "1", "32"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return [] }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        guard let output = ChildProcess.peer("tf_saliency_peer.py", ["1", "32"])?.text else { return [] }
         return output.split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ")
             guard parts.count >= 3, let batch = parts.first(where: { $0.hasPrefix("batch=") }).flatMap({ Int($0.dropFirst(6)) }),

@@ -64,16 +64,7 @@ enum StressBenchmark {
     }
 
     static func peer(clip: String, model: String, frames: Int) -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", AnalyzeBenchmark.repository.appendingPathComponent("Benchmarks/peers/stress_peer.py").path, clip, model, "--frames", "\(frames)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return output.split(separator: " ").last.flatMap { Double($0.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+        guard let run = ChildProcess.peer("stress_peer.py", [clip, model, "--frames", "\(frames)"]), run.status == 0 else { return nil }
+        return ChildProcess.lastValue(in: run.text)
     }
 }

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Runs the helper programs the benchmarks compare against (Python peers, `steerlens --help`, the
+/// decode child) and returns what they print on standard output.
+enum ChildProcess {
+    /// `executable arguments…`'s standard output (standard error discarded) and exit status, or `nil` when
+    /// it cannot be started.
+    static func output(_ executable: URL, _ arguments: [String]) -> (text: String, status: Int32)? {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (text, process.terminationStatus)
+    }
+
+    /// A Python peer script of `Benchmarks/peers` run with `python3`.
+    static func peer(_ script: String, _ arguments: [String]) -> (text: String, status: Int32)? {
+        output(URL(fileURLWithPath: "/usr/bin/env"),
+               ["python3", AnalyzeBenchmark.repository.appendingPathComponent("Benchmarks/peers/\(script)").path] + arguments)
+    }
+
+    /// The rate a peer prints last, as `… name=VALUE`.
+    static func lastValue(in text: String) -> Double? {
+        text.split(separator: " ").last.flatMap { Double($0.split(separator: "=").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") }
+    }
+}
