@@ -33,10 +33,12 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
+        // No library: AVX2/AVX-512 loops as `static inline` functions the Swift compiler builds into NeuralNet.
+        .systemLibrary(name: "CVectorKernels"),
 
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
-        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "SteerLensSupport"]),
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CVectorKernels", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: [
             "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),

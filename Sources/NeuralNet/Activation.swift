@@ -101,7 +101,8 @@ public enum ActivationKind: Sendable, Hashable {
     /// `featureCount`) and applies the activation, in place and in one pass: the fused epilogue of a
     /// GEMM `Z = X·W`.
     ///
-    /// ELU uses ``eluNegativeBranch(_:alpha:)`` (vectorisable, within 2 ulp of `α·expm1`) instead of libm.
+    /// ELU uses ``eluNegativeBranch(_:alpha:)`` (vectorisable, within 2 ulp of `α·expm1`) instead of libm,
+    /// in AVX2 or AVX-512 where the CPU has it (``VectorKernels``, the same bits).
     func apply(_ values: UnsafeMutablePointer<Float>, count: Int, addingBias bias: UnsafePointer<Float>?, featureCount: Int) {
         precondition(bias == nil || (featureCount > 0 && count % featureCount == 0))
         switch self {
@@ -111,6 +112,7 @@ public enum ActivationKind: Sendable, Hashable {
         case .relu:
             ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { max($0, 0) }
         case .elu(let alpha):
+            if VectorKernels.elu(values, count: count, bias: bias, featureCount: featureCount, alpha: alpha) { return }
             ActivationKind.map(values, count: count, bias: bias, featureCount: featureCount) { x in
                 let negative = ActivationKind.eluNegativeBranch(x, alpha: alpha)
                 return x > 0 ? x : negative

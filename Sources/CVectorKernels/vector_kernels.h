@@ -1,0 +1,133 @@
+// Hot element-wise loops in AVX2 and AVX-512, chosen at run time.
+//
+// Why a header of `static inline` functions: Swift compiles for baseline x86-64 (SSE2) and has no
+// per-function target features, so its SIMD types stay 4 floats wide. Functions marked
+// `__attribute__((target(...)))` here are compiled by the Swift compiler's own Clang into the module
+// that calls them (no separate C target, same debug-info format as the Swift code, so valgrind reads
+// it). Callers check `steerlens_vector_level()` first; a CPU without AVX2 never executes these bodies.
+//
+// Every kernel repeats its Swift reference operation by operation (separate multiplies and adds, no
+// fused multiply-add, the same min/max operand order), so results are bit-identical to the SSE path.
+#ifndef STEERLENS_VECTOR_KERNELS_H
+#define STEERLENS_VECTOR_KERNELS_H
+#include <cpuid.h>
+#include <immintrin.h>
+#include <stdint.h>
+
+#pragma clang fp contract(off)
+
+/// 2 when AVX-512F is usable (CPU and OS state), 1 for AVX2, 0 for neither.
+static inline int steerlens_vector_level(void) {
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    const unsigned int osxsave = 1u << 27, avx = 1u << 28;
+    if ((c & osxsave) == 0 || (c & avx) == 0) return 0;
+    unsigned int xcr0Low, xcr0High;
+    __asm__ volatile("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
+    if ((xcr0Low & 0x6) != 0x6) return 0;                       // XMM and YMM state saved by the OS
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    const unsigned int avx2 = 1u << 5, avx512f = 1u << 16;
+    if ((b & avx2) == 0) return 0;
+    if ((b & avx512f) != 0 && (xcr0Low & 0xE0) == 0xE0) return 2;  // opmask and ZMM state too
+    return 1;
+}
+
+// MARK: ELU, x > 0 ? x : α(eˣ − 1), with an optional bias added first
+
+/// One vector of `ActivationKind.eluNegativeBranch` and the select, AVX2 (see Activation.swift).
+__attribute__((target("avx2"), always_inline)) static inline __m256 steerlens_elu8(__m256 x, __m256 alpha) {
+    const __m256 zero = _mm256_setzero_ps();
+    // Swift's max(x, −30) is `−30 >= x ? −30 : x` and min(m, 0) is `0 < m ? 0 : m`: NaN passes through.
+    __m256 clamped = _mm256_min_ps(zero, _mm256_max_ps(_mm256_set1_ps(-30.0f), x));
+    __m256 shifted = _mm256_add_ps(_mm256_mul_ps(clamped, _mm256_set1_ps(1.44269504f)), _mm256_set1_ps(12582912.0f));
+    __m256 n = _mm256_sub_ps(shifted, _mm256_set1_ps(12582912.0f));
+    __m256 r = _mm256_sub_ps(_mm256_sub_ps(clamped, _mm256_mul_ps(n, _mm256_set1_ps(0.693145751953125f))),
+                             _mm256_mul_ps(n, _mm256_set1_ps(1.428606765330187e-6f)));
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(_mm256_castps_si256(shifted), _mm256_set1_epi32(0x4B400000)),
+                                                      _mm256_set1_epi32(127)), 23);
+    __m256 scale = _mm256_castsi256_ps(bits);
+    __m256 p = _mm256_add_ps(_mm256_set1_ps(1.0f / 720), _mm256_mul_ps(r, _mm256_set1_ps(1.0f / 5040)));
+    p = _mm256_add_ps(_mm256_set1_ps(1.0f / 120), _mm256_mul_ps(r, p));
+    p = _mm256_add_ps(_mm256_set1_ps(1.0f / 24), _mm256_mul_ps(r, p));
+    p = _mm256_add_ps(_mm256_set1_ps(1.0f / 6), _mm256_mul_ps(r, p));
+    p = _mm256_add_ps(_mm256_set1_ps(0.5f), _mm256_mul_ps(r, p));
+    p = _mm256_add_ps(r, _mm256_mul_ps(_mm256_mul_ps(r, r), p));
+    __m256 negative = _mm256_mul_ps(alpha, _mm256_add_ps(_mm256_mul_ps(scale, p), _mm256_sub_ps(scale, _mm256_set1_ps(1.0f))));
+    return _mm256_blendv_ps(negative, x, _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
+}
+
+/// The AVX-512 twin of `steerlens_elu8`.
+__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_elu16(__m512 x, __m512 alpha) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 clamped = _mm512_min_ps(zero, _mm512_max_ps(_mm512_set1_ps(-30.0f), x));
+    __m512 shifted = _mm512_add_ps(_mm512_mul_ps(clamped, _mm512_set1_ps(1.44269504f)), _mm512_set1_ps(12582912.0f));
+    __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(12582912.0f));
+    __m512 r = _mm512_sub_ps(_mm512_sub_ps(clamped, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f))),
+                             _mm512_mul_ps(n, _mm512_set1_ps(1.428606765330187e-6f)));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000)),
+                                                      _mm512_set1_epi32(127)), 23);
+    __m512 scale = _mm512_castsi512_ps(bits);
+    __m512 p = _mm512_add_ps(_mm512_set1_ps(1.0f / 720), _mm512_mul_ps(r, _mm512_set1_ps(1.0f / 5040)));
+    p = _mm512_add_ps(_mm512_set1_ps(1.0f / 120), _mm512_mul_ps(r, p));
+    p = _mm512_add_ps(_mm512_set1_ps(1.0f / 24), _mm512_mul_ps(r, p));
+    p = _mm512_add_ps(_mm512_set1_ps(1.0f / 6), _mm512_mul_ps(r, p));
+    p = _mm512_add_ps(_mm512_set1_ps(0.5f), _mm512_mul_ps(r, p));
+    p = _mm512_add_ps(r, _mm512_mul_ps(_mm512_mul_ps(r, r), p));
+    __m512 negative = _mm512_mul_ps(alpha, _mm512_add_ps(_mm512_mul_ps(scale, p), _mm512_sub_ps(scale, _mm512_set1_ps(1.0f))));
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), negative, x);
+}
+
+/// Fills `cyclic[0 ..< features + 16]` with `bias[k mod features]`: then the bias of flat elements
+/// `i ..< i + 16` is `cyclic[(i mod features) ...]`, one unaligned load, for any `features ≥ 1`.
+static inline void steerlens_cyclic_bias(const float *bias, long features, float *cyclic) {
+    for (long k = 0; k < features + 16; k++) cyclic[k] = bias[k % features];
+}
+
+/// `values[i] = elu(values[i] + bias[i mod features])` over `count` floats (`bias` NULL: no bias), in
+/// place, AVX2. Walks the floats flat (a row of 24 or 36 channels is not a whole number of vectors);
+/// the last partial vector uses masked loads and stores, so nothing outside `values[0 ..< count]` or
+/// `bias[0 ..< features]` is touched. The cyclic bias lives on the stack: callers keep `features` small
+/// (VectorKernels.swift allows 4,096).
+__attribute__((target("avx2"))) static inline void steerlens_elu_avx2(float *values, long count, long features, const float *bias, float alpha) {
+    const __m256 alphas = _mm256_set1_ps(alpha);
+    float cyclic[bias ? features + 16 : 1];
+    if (bias) steerlens_cyclic_bias(bias, features, cyclic);
+    long i = 0, phase = 0;  // phase = i mod features
+    for (; i + 8 <= count; i += 8) {
+        __m256 x = _mm256_loadu_ps(values + i);
+        if (bias) {
+            x = _mm256_add_ps(x, _mm256_loadu_ps(cyclic + phase));
+            for (phase += 8; phase >= features; phase -= features) {}
+        }
+        _mm256_storeu_ps(values + i, steerlens_elu8(x, alphas));
+    }
+    if (i < count) {
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(count - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        __m256 x = _mm256_maskload_ps(values + i, mask);
+        if (bias) x = _mm256_add_ps(x, _mm256_loadu_ps(cyclic + phase));
+        _mm256_maskstore_ps(values + i, mask, steerlens_elu8(x, alphas));
+    }
+}
+
+/// The AVX-512 twin of `steerlens_elu_avx2`.
+__attribute__((target("avx512f"))) static inline void steerlens_elu_avx512(float *values, long count, long features, const float *bias, float alpha) {
+    const __m512 alphas = _mm512_set1_ps(alpha);
+    float cyclic[bias ? features + 16 : 1];
+    if (bias) steerlens_cyclic_bias(bias, features, cyclic);
+    long i = 0, phase = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 x = _mm512_loadu_ps(values + i);
+        if (bias) {
+            x = _mm512_add_ps(x, _mm512_loadu_ps(cyclic + phase));
+            for (phase += 16; phase >= features; phase -= features) {}
+        }
+        _mm512_storeu_ps(values + i, steerlens_elu16(x, alphas));
+    }
+    if (i < count) {
+        const __mmask16 mask = (__mmask16)((1u << (count - i)) - 1);
+        __m512 x = _mm512_maskz_loadu_ps(mask, values + i);
+        if (bias) x = _mm512_add_ps(x, _mm512_loadu_ps(cyclic + phase));
+        _mm512_mask_storeu_ps(values + i, mask, steerlens_elu16(x, alphas));
+    }
+}
+#endif

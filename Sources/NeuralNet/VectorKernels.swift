@@ -1,0 +1,23 @@
+import CVectorKernels
+
+/// The widest of CVectorKernels' instruction sets this CPU and OS run, probed once, and the loops that
+/// use it. Each returns `false` when no vector kernel applies, so the caller runs its portable Swift loop,
+/// which gives the same bits.
+enum VectorKernels {
+    /// 2: AVX-512F, 1: AVX2, 0: neither (valgrind reports AVX2 at most).
+    static let level = Int(steerlens_vector_level())
+
+    /// `values[i] = elu(values[i] + bias[i mod featureCount])` in place (see ``ActivationKind/apply(_:count:addingBias:featureCount:)``),
+    /// with the kernels up to `level`.
+    static func elu(_ values: UnsafeMutablePointer<Float>, count: Int, bias: UnsafePointer<Float>?, featureCount: Int,
+                    alpha: Float, level: Int = VectorKernels.level) -> Bool {
+        // The kernels keep a cyclic copy of the bias on the stack (a few KiB for real layers).
+        guard bias == nil || featureCount <= 4_096 else { return false }
+        switch min(level, Self.level) {
+        case 2: steerlens_elu_avx512(values, count, featureCount, bias, alpha)
+        case 1: steerlens_elu_avx2(values, count, featureCount, bias, alpha)
+        default: return false
+        }
+        return true
+    }
+}

@@ -1,0 +1,66 @@
+import SteerLensSupport
+import XCTest
+@testable import NeuralNet
+
+/// The AVX2 / AVX-512 ELU epilogue gives exactly the bits of the portable loop (`x + bias`, then
+/// `x > 0 ? x : eluNegativeBranch(x)`), touches nothing past its floats, and handles every tail length
+/// and bias period.
+final class VectorKernelsTests: XCTestCase {
+    /// The portable reference, element by element.
+    private func portableELU(_ values: [Float], bias: [Float]?, alpha: Float) -> [Float] {
+        values.enumerated().map { index, value in
+            let x = bias.map { value + $0[index % $0.count] } ?? value
+            return x > 0 ? x : ActivationKind.eluNegativeBranch(x, alpha: alpha)
+        }
+    }
+
+    /// Bit patterns, with every NaN as one pattern (payloads may differ between instruction sets).
+    private func bits(_ values: [Float]) -> [UInt32] { values.map { $0.isNaN ? 0x7FC0_0000 : $0.bitPattern } }
+
+    /// Uniform values in [−40, 10) with every third one from a list of edge cases (NaN, infinities, signed
+    /// zeros, subnormals, the clamp at −30, the rounding boundary of n near −ln 2 / 2).
+    private func inputs(count: Int, seed: UInt64) -> [Float] {
+        var generator = SeededRandom(seed: seed)
+        let special: [Float] = [.nan, -.nan, .infinity, -.infinity, 0, -0.0, -30, -30.000_002, -29.999_998, -87.5, -1e-40,
+                                1e-40, -.leastNonzeroMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, -0.346_57, -0.346_58]
+        return (0..<count).map { index in
+            index % 3 == 0 ? special[index / 3 % special.count] : Float(generator.uniform(-40, 10))
+        }
+    }
+
+    func testVectorELUMatchesThePortableLoopBitForBit() throws {
+        guard VectorKernels.level > 0 else { throw XCTSkip("this CPU has no AVX2: only the portable loop runs here") }
+        for level in 1...VectorKernels.level {
+            for (count, features) in [(1, 1), (7, 7), (8, 3), (15, 24), (16, 16), (17, 5), (31, 36), (100, 24), (333, 36), (4_000, 48), (777, 1)] {
+                for withBias in [false, true] {
+                    let values = inputs(count: count, seed: UInt64(count * 31 + features)), alpha: Float = level == 1 ? 1 : 1.7
+                    let bias = withBias ? inputs(count: features, seed: UInt64(features)).map { $0.isFinite ? $0 / 4 : 0.5 } : nil
+                    // Sentinels on both sides of the floats the kernel may touch.
+                    var buffer = [Float](repeating: 12_345, count: count + 64)
+                    buffer.replaceSubrange(32..<(32 + count), with: values)
+                    let applied = buffer.withUnsafeMutableBufferPointer { buffer in
+                        (bias ?? []).withUnsafeBufferPointer { bias in
+                            VectorKernels.elu(buffer.baseAddress! + 32, count: count, bias: withBias ? bias.baseAddress : nil,
+                                              featureCount: features, alpha: alpha, level: level)
+                        }
+                    }
+                    XCTAssertTrue(applied)
+                    let context = "level \(level), \(count) floats of \(features) features, bias \(withBias)"
+                    XCTAssertEqual(bits(Array(buffer[32..<(32 + count)])), bits(portableELU(values, bias: bias, alpha: alpha)), context)
+                    XCTAssertEqual(Array(buffer[..<32]) + Array(buffer[(32 + count)...]), [Float](repeating: 12_345, count: 64), context)
+                }
+            }
+        }
+    }
+
+    /// The layer-level switch: a Conv2D with a fused ELU gives the portable results through the kernels.
+    func testFusedELUConvolutionUsesTheKernelsWithTheSameResult() throws {
+        let kernel = Tensor(shape: [3, 3, 3, 36], scalars: (0..<(3 * 3 * 3 * 36)).map { Float(($0 * 37) % 29) / 29 - 0.5 })
+        let bias = Tensor(shape: [36], scalars: (0..<36).map { Float($0 % 7) / 7 - 0.4 })
+        let layer = try Conv2D(kernel: kernel, bias: bias, strides: (2, 2), activation: .elu(alpha: 1))
+        let linear = try Conv2D(kernel: kernel, bias: bias, strides: (2, 2), activation: .linear)
+        let input = Tensor(shape: [2, 9, 11, 3], scalars: (0..<(2 * 9 * 11 * 3)).map { Float(($0 * 13) % 17) / 8 - 1 })
+        let expected = portableELU(linear.forward(input).scalars, bias: nil, alpha: 1)
+        XCTAssertEqual(bits(layer.forward(input).scalars), bits(expected))
+    }
+}
