@@ -130,4 +130,70 @@ __attribute__((target("avx512f"))) static inline void steerlens_elu_avx512(float
         _mm512_mask_storeu_ps(values + i, mask, steerlens_elu16(x, alphas));
     }
 }
+// MARK: im2col, the gather before a convolution's GEMM
+
+/// One spatial axis of a convolution window (NeuralNet's `AxisGeometry`).
+typedef struct {
+    long input, output, kernel, stride, padBefore;
+} steerlens_axis;
+
+/// `dst[0 ..< n] = src[0 ..< n]` for a writer that fills its buffer front to back: the last partial
+/// vector is written whole (the floats past `n` are overwritten by the writer's next moves) while 16
+/// floats fit before `dstEnd` and `srcEnd`, else masked (masked-off lanes are neither read nor written).
+/// Masked stores are slow on some CPUs (AMD Zen 4), hence the whole ones.
+__attribute__((target("avx512f"), always_inline)) static inline void steerlens_copy_floats16(float *dst, const float *src, long n,
+                                                                                              const float *dstEnd, const float *srcEnd) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
+    if (i == n) return;
+    if (dst + i + 16 <= dstEnd && src + i + 16 <= srcEnd) {
+        _mm512_storeu_ps(dst + i, _mm512_loadu_ps(src + i));
+    } else {
+        const __mmask16 mask = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(dst + i, mask, _mm512_maskz_loadu_ps(mask, src + i));
+    }
+}
+
+/// `dst[0 ..< n] = 0`, as `steerlens_copy_floats16`.
+__attribute__((target("avx512f"), always_inline)) static inline void steerlens_zero_floats16(float *dst, long n, const float *dstEnd) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_setzero_ps());
+    if (i == n) return;
+    if (dst + i + 16 <= dstEnd) _mm512_storeu_ps(dst + i, _mm512_setzero_ps());
+    else _mm512_mask_storeu_ps(dst + i, (__mmask16)((1u << (n - i)) - 1), _mm512_setzero_ps());
+}
+
+/// `Conv2D.im2col` (Convolution.swift) in AVX-512: every receptive field of `batch` images
+/// (`[batch, H, W, C]` at `x`) becomes one row of `columns` (`[batch·OH·OW, KH·KW·C]`, kernel order),
+/// zeros for padding, written front to back. A kernel row of a few channels (15 floats for 5 × RGB) is
+/// one 16-float move.
+__attribute__((target("avx512f"))) static inline void steerlens_im2col_avx512(const float *x, float *columns, long batch,
+                                                                             steerlens_axis rows, steerlens_axis cols, long channels) {
+    const long imageStride = rows.input * cols.input * channels, rowLength = cols.kernel * channels;
+    const float *end = columns + batch * rows.output * cols.output * rows.kernel * rowLength, *inputEnd = x + batch * imageStride;
+    float *target = columns;
+    for (long n = 0; n < batch; n++) {
+        const float *image = x + n * imageStride;
+        for (long oh = 0; oh < rows.output; oh++) {
+            const long top = oh * rows.stride - rows.padBefore;
+            for (long ow = 0; ow < cols.output; ow++) {
+                // Columns [left, left + KW) clipped to the image; the rest is zero padding.
+                const long left = ow * cols.stride - cols.padBefore;
+                const long first = left > 0 ? left : 0, last = left + cols.kernel < cols.input ? left + cols.kernel : cols.input;
+                const long before = (first - left) * channels, copied = (last > first ? last - first : 0) * channels;
+                for (long ky = 0; ky < rows.kernel; ky++) {
+                    const long ih = top + ky;
+                    if (ih < 0 || ih >= rows.input || copied == 0) {
+                        steerlens_zero_floats16(target, rowLength, end);
+                    } else {
+                        steerlens_zero_floats16(target, before, end);
+                        steerlens_copy_floats16(target + before, image + (ih * cols.input + first) * channels, copied, end, inputEnd);
+                        steerlens_zero_floats16(target + before + copied, rowLength - before - copied, end);
+                    }
+                    target += rowLength;
+                }
+            }
+        }
+    }
+}
 #endif

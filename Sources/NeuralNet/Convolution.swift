@@ -199,8 +199,18 @@ public final class Conv2D: UnaryLayer {
     // MARK: im2col and its adjoint
 
     /// Gathers every receptive field of `batch` images (`[batch, H, W, C]` at `x`) into one row of
-    /// `columns` (`[batch·OH·OW, KH·KW·C]`, kernel order), zeros for padding.
+    /// `columns` (`[batch·OH·OW, KH·KW·C]`, kernel order), zeros for padding. AVX-512 where the CPU has
+    /// it (``VectorKernels``), else ``portableIm2col(_:into:batch:rows:columns:channels:)``.
     static func im2col(
+        _ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>,
+        batch: Int, rows: AxisGeometry, columns cols: AxisGeometry, channels: Int
+    ) {
+        if VectorKernels.im2col(x, into: columns, batch: batch, rows: rows, columns: cols, channels: channels) { return }
+        portableIm2col(x, into: columns, batch: batch, rows: rows, columns: cols, channels: channels)
+    }
+
+    /// ``im2col(_:into:batch:rows:columns:channels:)`` in portable Swift.
+    static func portableIm2col(
         _ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>,
         batch: Int, rows: AxisGeometry, columns cols: AxisGeometry, channels: Int
     ) {

@@ -23,18 +23,23 @@ public final class VisualBackPropExplainer: Explainer {
     public var method: ExplanationMethod { .visualbackprop }
     public var kinds: [SaliencyMapKind] { [Self.mask] }
     public var runsOwnForwardPasses: Bool { false }
+    /// Per stage, which outputs of the all-ones convolution cover each input row and column.
+    private let covers: [Covers]
 
     /// - Throws: ``SaliencyError/visualBackPropUnsupported(detail:)`` for stacks it is not defined on.
     public init(model: Model) throws {
         self.model = model
         plan = try VisualBackPropPlan(model: model)
+        covers = plan.stages.map(Covers.init)
     }
 
     public func explain(_ batch: Tensor, outputs: [Tensor]) throws -> MethodExplanation {
         let items = batch.shape[0], (height, width) = (plan.inputSize[0], plan.inputSize[1])
         let activations = plan.stages.map { model.activation(of: $0.averaged)! }
         let count = height * width
-        var importance = [Float](repeating: 0, count: items * count), display = [Float](repeating: 0, count: items * count)
+        // Every value is written below: no zero fill.
+        var importance = [Float](unsafeUninitializedCapacity: items * count) { $1 = items * count }
+        var display = [Float](unsafeUninitializedCapacity: items * count) { $1 = items * count }
         importance.withUnsafeMutableBufferPointer { importanceBuffer in
             display.withUnsafeMutableBufferPointer { displayBuffer in
                 let (importanceBase, displayBase) = (importanceBuffer.baseAddress!, displayBuffer.baseAddress!)
@@ -45,8 +50,7 @@ public final class VisualBackPropExplainer: Explainer {
                         let mask = self.mask(item: item, activations: activations, scratch: &scratch)
                         let (values, shown) = (importanceBase + item * count, displayBase + item * count)
                         mask.withUnsafeBufferPointer { mask in
-                            var (low, high) = (mask[0], mask[0])
-                            for value in mask { (low, high) = (min(low, value), max(high, value)) }
+                            let (low, high) = Self.range(of: mask)
                             let inverse = high > low ? 1 / (high - low) : 0
                             for index in 0..<count {
                                 values[index] = Float(mask[index])
@@ -61,6 +65,21 @@ public final class VisualBackPropExplainer: Explainer {
             display: Tensor(shape: [items, height, width], scalars: display), importance: Tensor(shape: [items, height, width], scalars: importance))])
     }
 
+    /// The smallest and largest value of a non-empty map, eight lanes at a time (the map is finite and
+    /// non-negative, so the lanes' order does not matter).
+    static func range(of map: UnsafeBufferPointer<Double>) -> (low: Double, high: Double) {
+        var low = SIMD8<Double>(repeating: map[0]), high = low
+        let whole = map.count / 8 * 8, raw = UnsafeRawPointer(map.baseAddress!)
+        for index in stride(from: 0, to: whole, by: 8) {
+            let values = raw.loadUnaligned(fromByteOffset: index * 8, as: SIMD8<Double>.self)
+            low.replace(with: values, where: values .< low)
+            high.replace(with: values, where: values .> high)
+        }
+        var (smallest, largest) = (low.min(), high.max())
+        for value in map[whole...] { (smallest, largest) = (min(smallest, value), max(largest, value)) }
+        return (smallest, largest)
+    }
+
     /// Steps 1–3 for one item: `[H, W]` of the model input, non-negative.
     func mask(item: Int, activations: [Tensor]) -> [Double] {
         var scratch = Scratch(plan: plan)
@@ -69,21 +88,26 @@ public final class VisualBackPropExplainer: Explainer {
 
     /// A lane's working maps, sized for the largest stage, reused item after item.
     struct Scratch {
-        var value: [Double], upscaled: [Double], placed: [Double]
+        var value: [Double], upscaled: [Double], spread: [Double], placed: [Double]
         init(plan: VisualBackPropPlan) {
             let largest = plan.stages.map { $0.inputSize[0] * $0.inputSize[1] }.max() ?? 0
-            (value, upscaled, placed) = ([Double](repeating: 0, count: largest), [Double](repeating: 0, count: largest),
-                                         [Double](repeating: 0, count: plan.inputSize[0] * plan.inputSize[1]))
+            let spread = plan.stages.map { $0.outputSize[0] * $0.inputSize[1] }.max() ?? 0
+            (value, upscaled) = ([Double](repeating: 0, count: largest), [Double](repeating: 0, count: largest))
+            self.spread = [Double](repeating: 0, count: spread)
+            placed = [Double](repeating: 0, count: plan.inputSize[0] * plan.inputSize[1])
         }
     }
 
     /// Steps 1–3 into `scratch`; the result is a view of the model-input-sized map.
     private func mask(item: Int, activations: [Tensor], scratch: inout Scratch) -> ArraySlice<Double> {
-        for (index, stage) in plan.stages.enumerated().reversed() {
+        for index in plan.stages.indices.reversed() {
             scratch.value.withUnsafeMutableBufferPointer { value in
                 Self.clippedChannelMean(activations[index], item: item, into: value.baseAddress!, multiplying: index < plan.stages.count - 1)
                 scratch.upscaled.withUnsafeMutableBufferPointer { upscaled in
-                    Self.adjointOfOnes(UnsafePointer(value.baseAddress!), into: upscaled.baseAddress!, stage: stage)
+                    scratch.spread.withUnsafeMutableBufferPointer { spread in
+                        Self.adjointOfOnes(UnsafePointer(value.baseAddress!), into: upscaled.baseAddress!, stage: plan.stages[index],
+                                           covers: covers[index], spread: spread.baseAddress!)
+                    }
                 }
             }
             swap(&scratch.value, &scratch.upscaled)
@@ -99,51 +123,101 @@ public final class VisualBackPropExplainer: Explainer {
     }
 
     /// `max(mean_c A[item], 0)` over `[h, w]` (channel sums in Float, four channels at a time, the mean in
-    /// Double), written to `map`, or multiplied into it (`map ⊙ M`) when `multiplying`.
+    /// Double), written to `map`, or multiplied into it (`map ⊙ M`) when `multiplying`. Four positions
+    /// are summed side by side (independent chains); each position's additions keep their order.
     static func clippedChannelMean(_ activation: Tensor, item: Int, into map: UnsafeMutablePointer<Double>, multiplying: Bool) {
         let channels = activation.shape[3], positions = activation.shape[1] * activation.shape[2]
         let base = item * positions * channels, scale = 1 / Double(channels), quads = channels / 4
         activation.scalars.withUnsafeBufferPointer { buffer in
-            let a = buffer.baseAddress! + base
-            for position in 0..<positions {
-                let row = a + position * channels
-                var lanes = SIMD4<Float>.zero
-                for quad in 0..<quads { lanes += SIMD4(row[4 * quad], row[4 * quad + 1], row[4 * quad + 2], row[4 * quad + 3]) }
+            let a = UnsafeRawPointer(buffer.baseAddress! + base), stride = channels * MemoryLayout<Float>.size
+            /// The Float sum of one position's channels: four lanes, their sum, then the leftover channels.
+            @inline(__always) func finish(_ lanes: SIMD4<Float>, _ position: Int) {
                 var sum = lanes.sum()
+                let row = a.assumingMemoryBound(to: Float.self) + position * channels
                 for channel in (4 * quads)..<channels { sum += row[channel] }
                 let mean = max(Double(sum) * scale, 0)
                 map[position] = multiplying ? map[position] * mean : mean
             }
+            var position = 0
+            while position + 4 <= positions {
+                var (s0, s1, s2, s3) = (SIMD4<Float>.zero, SIMD4<Float>.zero, SIMD4<Float>.zero, SIMD4<Float>.zero)
+                let row = a + position * stride
+                for quad in 0..<quads {
+                    let offset = quad * 16
+                    s0 += row.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
+                    s1 += row.loadUnaligned(fromByteOffset: stride + offset, as: SIMD4<Float>.self)
+                    s2 += row.loadUnaligned(fromByteOffset: 2 * stride + offset, as: SIMD4<Float>.self)
+                    s3 += row.loadUnaligned(fromByteOffset: 3 * stride + offset, as: SIMD4<Float>.self)
+                }
+                finish(s0, position); finish(s1, position + 1); finish(s2, position + 2); finish(s3, position + 3)
+                position += 4
+            }
+            for last in position..<positions {
+                var lanes = SIMD4<Float>.zero
+                for quad in 0..<quads { lanes += (a + last * stride).loadUnaligned(fromByteOffset: quad * 16, as: SIMD4<Float>.self) }
+                finish(lanes, last)
+            }
+        }
+    }
+
+    /// Which outputs of a stage's all-ones convolution read each input position, per axis: output `o`
+    /// reads inputs `o·s − p ..< o·s − p + k` (clipped to the input), so input `x` is read by a
+    /// contiguous, ascending range of outputs (empty where the windows skip it).
+    struct Covers {
+        let rows: [Range<Int>]
+        /// The column covers padded to `columnTaps` each, for a loop without data-dependent branches:
+        /// tap `j` of input column `x` is output `columnIndex[x·taps + j]` with weight 1, or a padding tap
+        /// of weight 0 (`sum + 0·v` is `sum` exactly for the finite, non-negative maps summed here).
+        let columnIndex: [Int], columnWeight: [Double], columnTaps: Int
+
+        init(_ stage: VisualBackPropPlan.Stage) {
+            func covers(_ axis: Int) -> [Range<Int>] {
+                var low = [Int](repeating: .max, count: stage.inputSize[axis]), high = [Int](repeating: -1, count: stage.inputSize[axis])
+                for o in 0..<stage.outputSize[axis] {
+                    let start = o * stage.strides[axis] - stage.padBefore[axis]
+                    for x in max(start, 0)..<max(min(start + stage.kernel[axis], stage.inputSize[axis]), max(start, 0)) {
+                        (low[x], high[x]) = (min(low[x], o), max(high[x], o))
+                    }
+                }
+                return zip(low, high).map { $1 < 0 ? 0..<0 : $0..<($1 + 1) }
+            }
+            rows = covers(0)
+            let columns = covers(1), taps = max(columns.map(\.count).max() ?? 0, 1)
+            var index = [Int](repeating: 0, count: columns.count * taps), weight = [Double](repeating: 0, count: columns.count * taps)
+            for (x, cover) in columns.enumerated() {
+                for (j, o) in cover.enumerated() { (index[x * taps + j], weight[x * taps + j]) = (o, 1) }
+            }
+            (columnIndex, columnWeight, columnTaps) = (index, weight, taps)
         }
     }
 
     /// The adjoint of `y[o] = Σ_{k} x[o·s − p + k]` (all-ones kernel, zero padding): every output value
-    /// is added to each input position its window covers. `map` `[h_out, w_out]` → `result` `[h_in, w_in]`.
-    /// The kernel is separable: spread along the columns first (`[h_out, w_in]`), then along the rows.
-    static func adjointOfOnes(_ map: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>, stage: VisualBackPropPlan.Stage) {
+    /// is added to each input position its window covers. `map` `[h_out, w_out]` → `result` `[h_in, w_in]`,
+    /// through `spread` (`[h_out, w_in]`, scratch). Separable: along the columns first, then the rows, each
+    /// input position gathering the outputs that cover it in ascending order (the sums a scatter over the
+    /// outputs makes, bit for bit).
+    static func adjointOfOnes(_ map: UnsafePointer<Double>, into result: UnsafeMutablePointer<Double>, stage: VisualBackPropPlan.Stage,
+                              covers: Covers, spread: UnsafeMutablePointer<Double>) {
         let (inRows, inColumns) = (stage.inputSize[0], stage.inputSize[1]), (outRows, outColumns) = (stage.outputSize[0], stage.outputSize[1])
-        /// The input positions window `o` covers along one axis, clipped to `0..<size`.
-        func window(_ o: Int, _ axis: Int, size: Int) -> Range<Int> {
-            let start = o * stage.strides[axis] - stage.padBefore[axis]
-            return max(start, 0)..<min(start + stage.kernel[axis], size)
-        }
-        let columnWindows = (0..<outColumns).map { window($0, 1, size: inColumns) }
-        var spread = [Double](repeating: 0, count: outRows * inColumns)
-        spread.withUnsafeMutableBufferPointer { spread in
-            for row in 0..<outRows {
-                let source = map + row * outColumns, target = spread.baseAddress! + row * inColumns
-                for column in 0..<outColumns {
-                    let value = source[column]
-                    for x in columnWindows[column] { target[x] += value }
+        let taps = covers.columnTaps
+        covers.columnIndex.withUnsafeBufferPointer { index in
+            covers.columnWeight.withUnsafeBufferPointer { weight in
+                for row in 0..<outRows {
+                    let source = map + row * outColumns, target = spread + row * inColumns
+                    for x in 0..<inColumns {
+                        var sum: Double = 0
+                        for j in (x * taps)..<(x * taps + taps) { sum += weight[j] * source[index[j]] }
+                        target[x] = sum
+                    }
                 }
             }
-            result.update(repeating: 0, count: inRows * inColumns)
-            for row in 0..<outRows {
-                let source = spread.baseAddress! + row * inColumns
-                for y in window(row, 0, size: inRows) {
-                    let target = result + y * inColumns
-                    for x in 0..<inColumns { target[x] += source[x] }
-                }
+        }
+        for y in 0..<inRows {
+            let target = result + y * inColumns
+            target.update(repeating: 0, count: inColumns)
+            for o in covers.rows[y] {
+                let source = spread + o * inColumns
+                for x in 0..<inColumns { target[x] += source[x] }
             }
         }
     }

@@ -63,4 +63,34 @@ final class VectorKernelsTests: XCTestCase {
         let expected = portableELU(linear.forward(input).scalars, bias: nil, alpha: 1)
         XCTAssertEqual(bits(layer.forward(input).scalars), bits(expected))
     }
+
+    /// The AVX-512 im2col writes exactly the portable one's columns for valid and same padding, strides
+    /// 1–3, 1–37 channels (kernel rows shorter than, equal to and longer than one 16-float vector) and
+    /// batches of 1–3, and nothing outside the column buffer; the input is read in place.
+    func testAVX512Im2colMatchesThePortableOne() throws {
+        guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: only the portable im2col runs here") }
+        var generator = SeededRandom(seed: 20)
+        let cases: [(height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding, batch: Int)] = [
+            (66, 200, 3, 5, 2, .valid, 2), (31, 98, 24, 5, 2, .valid, 1), (5, 22, 48, 3, 1, .valid, 3), (9, 11, 3, 3, 2, .same, 2),
+            (7, 7, 1, 5, 1, .same, 1), (6, 13, 37, 4, 3, .same, 2), (4, 4, 16, 1, 1, .valid, 1), (3, 5, 2, 2, 1, .same, 3),
+        ]
+        for item in cases {
+            let rows = try XCTUnwrap(AxisGeometry(input: item.height, kernel: item.kernel, stride: item.stride, padding: item.padding))
+            let columns = try XCTUnwrap(AxisGeometry(input: item.width, kernel: item.kernel, stride: item.stride, padding: item.padding))
+            let input = (0..<(item.batch * item.height * item.width * item.channels)).map { _ in Float(generator.uniform(-1, 1)) }
+            let count = item.batch * rows.output * columns.output * item.kernel * item.kernel * item.channels
+            var expected = [Float](repeating: .nan, count: count), actual = [Float](repeating: 7, count: count + 32)
+            input.withUnsafeBufferPointer { x in
+                expected.withUnsafeMutableBufferPointer {
+                    Conv2D.portableIm2col(x.baseAddress!, into: $0.baseAddress!, batch: item.batch, rows: rows, columns: columns, channels: item.channels)
+                }
+                actual.withUnsafeMutableBufferPointer {
+                    XCTAssertTrue(VectorKernels.im2col(x.baseAddress!, into: $0.baseAddress! + 16, batch: item.batch, rows: rows, columns: columns, channels: item.channels))
+                }
+            }
+            let context = "\(item)"
+            XCTAssertEqual(Array(actual[16..<(16 + count)]), expected, context)
+            XCTAssertEqual(Array(actual[..<16]) + Array(actual[(16 + count)...]), [Float](repeating: 7, count: 32), context)
+        }
+    }
 }

@@ -109,6 +109,50 @@ final class MethodFixtureTests: XCTestCase {
         }
     }
 
+    /// The gather form of the all-ones adjoint equals the plain scatter (every output added to each input
+    /// its window covers, outputs in ascending order) bit for bit, for valid and same padding, strides
+    /// below, equal to and above the kernel, and clipped windows.
+    func testVisualBackPropAdjointEqualsTheScatterBitForBit() {
+        let shapes: [(input: [Int], kernel: [Int], strides: [Int], pad: [Int])] = [
+            ([66, 200], [5, 5], [2, 2], [0, 0]), ([5, 22], [3, 3], [1, 1], [0, 0]), ([9, 11], [3, 3], [2, 2], [1, 1]),
+            ([10, 7], [2, 1], [3, 4], [0, 0]), ([6, 6], [4, 4], [1, 1], [1, 2]),
+        ]
+        var generator = SeededRandom(seed: 7)
+        for shape in shapes {
+            let (rows, columns) = (shape.input[0], shape.input[1])
+            let output: [Int] = (0..<2).map { axis in
+                let padded: Int = shape.input[axis] + 2 * shape.pad[axis] - shape.kernel[axis]
+                return padded / shape.strides[axis] + 1
+            }
+            /// The input positions output `o` reads along `axis`, clipped to the input.
+            func window(_ o: Int, _ axis: Int) -> [Int] {
+                let start: Int = o * shape.strides[axis] - shape.pad[axis]
+                return (start..<(start + shape.kernel[axis])).filter { (0..<shape.input[axis]).contains($0) }
+            }
+            let stage = VisualBackPropPlan.Stage(convolution: "c", averaged: "c", kernel: shape.kernel, strides: shape.strides,
+                                                 padBefore: shape.pad, inputSize: shape.input, outputSize: output)
+            let map = (0..<(output[0] * output[1])).map { _ in generator.uniform(0, 1) }
+            // The separable scatter: each output added to the columns its window covers (per output row),
+            // then each spread row added to the rows its window covers.
+            var spread = [Double](repeating: 0, count: output[0] * columns), expected = [Double](repeating: 0, count: rows * columns)
+            for oy in 0..<output[0] {
+                for ox in 0..<output[1] {
+                    for x in window(ox, 1) { spread[oy * columns + x] += map[oy * output[1] + ox] }
+                }
+            }
+            for oy in 0..<output[0] {
+                for y in window(oy, 0) {
+                    for x in 0..<columns { expected[y * columns + x] += spread[oy * columns + x] }
+                }
+            }
+            var actual = [Double](repeating: .nan, count: expected.count), scratch = [Double](repeating: .nan, count: spread.count)
+            map.withUnsafeBufferPointer { map in
+                VisualBackPropExplainer.adjointOfOnes(map.baseAddress!, into: &actual, stage: stage, covers: .init(stage), spread: &scratch)
+            }
+            XCTAssertEqual(actual, expected, "\(shape)")
+        }
+    }
+
     /// Mean vs sum of channels (a constant factor per layer) must not change the normalised map.
     func testVisualBackPropIsScaleInvariantWithoutEpsilon() throws {
         let (model, input) = try load("pilotnet_elu")
