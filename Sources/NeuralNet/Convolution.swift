@@ -23,6 +23,12 @@ public final class Conv2D: UnaryLayer {
     public var inputChannels: Int { kernel.shape[2] }
     public var filters: Int { kernel.shape[3] }
 
+    /// Called on a lane right after it activated a chunk's output rows, while they are in cache: `rows`
+    /// holds items `first ..< first + count` of the output (`[count, OH, OW, Cout]`). Lanes call it
+    /// concurrently for disjoint items. For consumers that reduce the output during the pass
+    /// (VisualBackProp's channel means); `nil` by default.
+    public var outputChunkObserver: ((_ rows: UnsafePointer<Float>, _ first: Int, _ count: Int) -> Void)?
+
     // Forward cache: the activated output (for the activation backward) and the geometry.
     private var output: Tensor?
     private var cachedGeometry: (rows: AxisGeometry, columns: AxisGeometry, batch: Int)?
@@ -122,6 +128,7 @@ public final class Conv2D: UnaryLayer {
                                 sgemm(m: count * pixels, n: n, k: k, a: pointwise ? image : UnsafePointer(columns), lda: k,
                                       b: w.baseAddress!, ldb: n, beta: 0, c: target, ldc: n, lane: lane)
                                 activation.apply(target, count: count * pixels * n, addingBias: b, featureCount: n)
+                                outputChunkObserver?(UnsafePointer(target), first, count)
                             }
                         }
                     }

@@ -40,6 +40,14 @@ public protocol Explainer: AnyObject {
     var kinds: [SaliencyMapKind] { get }
     /// Whether ``explain(_:outputs:)`` runs forward passes of its own, overwriting the cached activations.
     var runsOwnForwardPasses: Bool { get }
+    /// Called by ``ExplanationSuite`` right before the forward pass of `items` items whose outputs
+    /// ``explain(_:outputs:)`` receives next, so a method can record what it needs during that pass.
+    func willRunForward(items: Int)
     /// The maps for `batch` `[N, H, W, C]`, right after `model.forward(batch)` returned `outputs`.
     func explain(_ batch: Tensor, outputs: [Tensor]) throws -> MethodExplanation
+}
+
+extension Explainer {
+    /// Nothing to record: the method reads the cached activations or runs passes of its own.
+    public func willRunForward(items: Int) {}
 }

@@ -44,6 +44,7 @@ public final class ExplanationSuite {
     /// pass, then those that run passes of their own.
     /// - Throws: ``SaliencyError/nonFiniteOutput(output:)`` when the explained output is not finite.
     public func run(_ batch: Tensor) throws -> ExplainedBatch {
+        for explainer in explainers { explainer.willRunForward(items: batch.shape.first ?? 0) }
         let outputs = try model.forward(batch)
         if case .output(let index, _) = objective, !outputs[index].scalars.allSatisfy(\.isFinite) {
             throw SaliencyError.nonFiniteOutput(output: model.outputNames[index])

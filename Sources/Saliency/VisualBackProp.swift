@@ -25,17 +25,26 @@ public final class VisualBackPropExplainer: Explainer {
     public var runsOwnForwardPasses: Bool { false }
     /// Per stage, which outputs of the all-ones convolution cover each input row and column.
     private let covers: [Covers]
+    /// The channel means the convolutions record during the suite's forward pass.
+    private let recorder: ChannelMeanRecorder
 
     /// - Throws: ``SaliencyError/visualBackPropUnsupported(detail:)`` for stacks it is not defined on.
     public init(model: Model) throws {
         self.model = model
         plan = try VisualBackPropPlan(model: model)
         covers = plan.stages.map(Covers.init)
+        recorder = ChannelMeanRecorder(model: model, plan: plan)
     }
+
+    /// Arms the convolutions to record their channel means during the coming pass.
+    public func willRunForward(items: Int) { recorder.arm(items: items) }
 
     public func explain(_ batch: Tensor, outputs: [Tensor]) throws -> MethodExplanation {
         let items = batch.shape[0], (height, width) = (plan.inputSize[0], plan.inputSize[1])
         let activations = plan.stages.map { model.activation(of: $0.averaged)! }
+        // Means recorded during this batch's pass, else (called without the suite) read from the activations.
+        let recorded: ChannelMeanRecorder? = recorder.items == items ? recorder : nil
+        defer { recorder.disarm() }
         let count = height * width
         // Every value is written below: no zero fill.
         var importance = [Float](unsafeUninitializedCapacity: items * count) { $1 = items * count }
@@ -47,7 +56,7 @@ public final class VisualBackPropExplainer: Explainer {
                 Parallelism.forEachLane(lanes) { lane in
                     var scratch = Scratch(plan: self.plan)
                     for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
-                        let mask = self.mask(item: item, activations: activations, scratch: &scratch)
+                        let mask = self.mask(item: item, activations: activations, recorded: recorded, scratch: &scratch)
                         let (values, shown) = (importanceBase + item * count, displayBase + item * count)
                         mask.withUnsafeBufferPointer { mask in
                             let (low, high) = Self.range(of: mask)
@@ -83,7 +92,7 @@ public final class VisualBackPropExplainer: Explainer {
     /// Steps 1–3 for one item: `[H, W]` of the model input, non-negative.
     func mask(item: Int, activations: [Tensor]) -> [Double] {
         var scratch = Scratch(plan: plan)
-        return Array(mask(item: item, activations: activations, scratch: &scratch))
+        return Array(mask(item: item, activations: activations, recorded: nil, scratch: &scratch))
     }
 
     /// A lane's working maps, sized for the largest stage, reused item after item.
@@ -99,10 +108,18 @@ public final class VisualBackPropExplainer: Explainer {
     }
 
     /// Steps 1–3 into `scratch`; the result is a view of the model-input-sized map.
-    private func mask(item: Int, activations: [Tensor], scratch: inout Scratch) -> ArraySlice<Double> {
+    private func mask(item: Int, activations: [Tensor], recorded: ChannelMeanRecorder?, scratch: inout Scratch) -> ArraySlice<Double> {
         for index in plan.stages.indices.reversed() {
             scratch.value.withUnsafeMutableBufferPointer { value in
-                Self.clippedChannelMean(activations[index], item: item, into: value.baseAddress!, multiplying: index < plan.stages.count - 1)
+                let multiplying = index < plan.stages.count - 1
+                if let means = recorded?.means(stage: index, item: item) {
+                    let map = value.baseAddress!, stage = plan.stages[index]
+                    for position in 0..<(stage.outputSize[0] * stage.outputSize[1]) {
+                        map[position] = multiplying ? map[position] * means[position] : means[position]
+                    }
+                } else {
+                    Self.clippedChannelMean(activations[index], item: item, into: value.baseAddress!, multiplying: multiplying)
+                }
                 scratch.upscaled.withUnsafeMutableBufferPointer { upscaled in
                     scratch.spread.withUnsafeMutableBufferPointer { spread in
                         Self.adjointOfOnes(UnsafePointer(value.baseAddress!), into: upscaled.baseAddress!, stage: plan.stages[index],
@@ -122,41 +139,13 @@ public final class VisualBackPropExplainer: Explainer {
         return scratch.placed[...]
     }
 
-    /// `max(mean_c A[item], 0)` over `[h, w]` (channel sums in Float, four channels at a time, the mean in
-    /// Double), written to `map`, or multiplied into it (`map ⊙ M`) when `multiplying`. Four positions
-    /// are summed side by side (independent chains); each position's additions keep their order.
+    /// `max(mean_c A[item], 0)` over `[h, w]` of a cached activation `[N, h, w, C]` (see
+    /// ``clippedChannelMeans(_:positions:channels:into:multiplying:)``).
     static func clippedChannelMean(_ activation: Tensor, item: Int, into map: UnsafeMutablePointer<Double>, multiplying: Bool) {
         let channels = activation.shape[3], positions = activation.shape[1] * activation.shape[2]
-        let base = item * positions * channels, scale = 1 / Double(channels), quads = channels / 4
         activation.scalars.withUnsafeBufferPointer { buffer in
-            let a = UnsafeRawPointer(buffer.baseAddress! + base), stride = channels * MemoryLayout<Float>.size
-            /// The Float sum of one position's channels: four lanes, their sum, then the leftover channels.
-            @inline(__always) func finish(_ lanes: SIMD4<Float>, _ position: Int) {
-                var sum = lanes.sum()
-                let row = a.assumingMemoryBound(to: Float.self) + position * channels
-                for channel in (4 * quads)..<channels { sum += row[channel] }
-                let mean = max(Double(sum) * scale, 0)
-                map[position] = multiplying ? map[position] * mean : mean
-            }
-            var position = 0
-            while position + 4 <= positions {
-                var (s0, s1, s2, s3) = (SIMD4<Float>.zero, SIMD4<Float>.zero, SIMD4<Float>.zero, SIMD4<Float>.zero)
-                let row = a + position * stride
-                for quad in 0..<quads {
-                    let offset = quad * 16
-                    s0 += row.loadUnaligned(fromByteOffset: offset, as: SIMD4<Float>.self)
-                    s1 += row.loadUnaligned(fromByteOffset: stride + offset, as: SIMD4<Float>.self)
-                    s2 += row.loadUnaligned(fromByteOffset: 2 * stride + offset, as: SIMD4<Float>.self)
-                    s3 += row.loadUnaligned(fromByteOffset: 3 * stride + offset, as: SIMD4<Float>.self)
-                }
-                finish(s0, position); finish(s1, position + 1); finish(s2, position + 2); finish(s3, position + 3)
-                position += 4
-            }
-            for last in position..<positions {
-                var lanes = SIMD4<Float>.zero
-                for quad in 0..<quads { lanes += (a + last * stride).loadUnaligned(fromByteOffset: quad * 16, as: SIMD4<Float>.self) }
-                finish(lanes, last)
-            }
+            clippedChannelMeans(buffer.baseAddress! + item * positions * channels, positions: positions, channels: channels,
+                                into: map, multiplying: multiplying)
         }
     }
 
@@ -202,12 +191,20 @@ public final class VisualBackPropExplainer: Explainer {
         let taps = covers.columnTaps
         covers.columnIndex.withUnsafeBufferPointer { index in
             covers.columnWeight.withUnsafeBufferPointer { weight in
+                let (index, weight) = (index.baseAddress!, weight.baseAddress!)
                 for row in 0..<outRows {
                     let source = map + row * outColumns, target = spread + row * inColumns
-                    for x in 0..<inColumns {
-                        var sum: Double = 0
-                        for j in (x * taps)..<(x * taps + taps) { sum += weight[j] * source[index[j]] }
-                        target[x] = sum
+                    /// Output `j`'s term; `0 + t₀ + t₁ …` in tap order, unrolled for the usual 2 or 3 taps.
+                    @inline(__always) func term(_ j: Int) -> Double { weight[j] * source[index[j]] }
+                    switch taps {
+                    case 2: for x in 0..<inColumns { target[x] = 0 + term(2 * x) + term(2 * x + 1) }
+                    case 3: for x in 0..<inColumns { target[x] = 0 + term(3 * x) + term(3 * x + 1) + term(3 * x + 2) }
+                    default:
+                        for x in 0..<inColumns {
+                            var sum: Double = 0
+                            for j in (x * taps)..<(x * taps + taps) { sum += term(j) }
+                            target[x] = sum
+                        }
                     }
                 }
             }

@@ -46,7 +46,7 @@ do {
     case "onnx":
         try ONNXBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
     case "methods":
-        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)), batch: Int(option("--batch", default: 32)))
+        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 20)), batch: Int(option("--batch", default: 32)))
     case "analyze":
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
     case "pipeline":
@@ -70,7 +70,7 @@ do {
         try EngineBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try ONNXBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
         try SaliencyBenchmark.run(repetitions: Int(option("--repetitions", default: 10)))
-        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 5)))
+        try MethodsBenchmark.run(repetitions: Int(option("--repetitions", default: 20)))
         try AnalyzeBenchmark.run(directory: workDirectory, peerFrames: Int(option("--peer-frames", default: 300)))
         try PNGBenchmark.run(directory: workDirectory)
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)

@@ -153,6 +153,28 @@ final class MethodFixtureTests: XCTestCase {
         }
     }
 
+    /// The channel means the convolutions record during the suite's pass give the maps computed from the
+    /// cached activations bit for bit, the observers are gone afterwards, and a pass of another size than
+    /// the armed one falls back to the activations.
+    func testVisualBackPropRecordedMeansGiveTheSameMaps() throws {
+        for name in Self.cases {
+            let (model, input) = try load(name)
+            let explainer = try VisualBackPropExplainer(model: model)
+            XCTAssertTrue(explainer.plan.stages.contains { $0.averaged == $0.convolution }, "\(name): no stage records")
+            let direct = try explainer.explain(input, outputs: try model.forward(input)).maps[VisualBackPropExplainer.mask]!
+            let suite = ExplanationSuite(model: model, objective: .output(index: 0, unit: 0), explainers: [explainer])
+            let recorded = try XCTUnwrap(try suite.run(input)[MethodMap(method: .visualbackprop, kind: VisualBackPropExplainer.mask)])
+            XCTAssertEqual(recorded.importance, direct.importance, name)
+            XCTAssertEqual(recorded.display, direct.display, name)
+            for stage in explainer.plan.stages {
+                XCTAssertNil((model.layer(named: stage.convolution) as? Conv2D)?.outputChunkObserver, "\(name) \(stage.convolution)")
+            }
+            explainer.willRunForward(items: 1)
+            let mismatched = try explainer.explain(input, outputs: try model.forward(input)).maps[VisualBackPropExplainer.mask]!
+            XCTAssertEqual(mismatched.importance, direct.importance, name)
+        }
+    }
+
     /// Mean vs sum of channels (a constant factor per layer) must not change the normalised map.
     func testVisualBackPropIsScaleInvariantWithoutEpsilon() throws {
         let (model, input) = try load("pilotnet_elu")
