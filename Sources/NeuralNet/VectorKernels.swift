@@ -23,8 +23,8 @@ enum VectorKernels {
 
     /// ``Conv2D/im2col(_:into:batch:rows:columns:channels:)`` with AVX-512 masked moves (the same bytes).
     static func im2col(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, batch: Int,
-                       rows: AxisGeometry, columns cols: AxisGeometry, channels: Int, level: Int = VectorKernels.level) -> Bool {
-        guard min(level, Self.level) >= 2 else { return false }
+                       rows: AxisGeometry, columns cols: AxisGeometry, channels: Int) -> Bool {
+        guard level >= 2 else { return false }
         steerlens_im2col_avx512(x, columns, batch, rows.vectorKernelAxis, cols.vectorKernelAxis, channels)
         return true
     }
