@@ -47,7 +47,7 @@ let package = Package(
             "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
         ]),
         // Metamorphic image transformations of decoded frames (DeepTest's, weather, re-compression).
-        .target(name: "Transforms", dependencies: ["VideoIO", "SteerLensSupport"]),
+        .target(name: "Transforms", dependencies: ["CVectorKernels", "VideoIO", "SteerLensSupport"]),
         // The analysis pipeline as a library: model sessions, frame stages, clip analysis and comparison.
         .target(name: "Analysis", dependencies: ["Transforms", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "Reporting", "SteerLensSupport"]),
         .executableTarget(

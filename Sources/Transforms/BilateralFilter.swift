@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import VideoIO
 
@@ -14,7 +15,7 @@ struct BilateralFilter {
 
     /// The output rows `rows` (within the frame), packed. The source is first copied with a reflected
     /// margin of `d/2` pixels, so the window loop has no border cases.
-    func apply(_ frame: Frame, rows: Range<Int>) -> [UInt8] {
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = TransformKernels.available) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = diameter / 2
         guard !rows.isEmpty else { return [] }
         let colorCoefficient = -0.5 / (sigmaColor * sigmaColor), spaceCoefficient = -0.5 / (sigmaSpace * sigmaSpace)
@@ -29,7 +30,8 @@ struct BilateralFilter {
                 spaceWeights.append(Float(exp(r * r * spaceCoefficient)))
             }
         }
-        var padded = [UInt8](repeating: 0, count: paddedRows * paddedWidth * 3)
+        // One byte more: the AVX-512 loop reads each pixel as a 4-byte word.
+        var padded = [UInt8](repeating: 0, count: paddedRows * paddedWidth * 3 + 1)
         frame.pixels.withUnsafeBufferPointer { source in
             padded.withUnsafeMutableBufferPointer { target in
                 for row in 0..<paddedRows {
@@ -47,8 +49,15 @@ struct BilateralFilter {
                 colorWeight.withUnsafeBufferPointer { colorWeight in
                     offsets.withUnsafeBufferPointer { offsets in
                         spaceWeights.withUnsafeBufferPointer { spaceWeights in
+                            let vectorOffsets = offsets.map { Int32($0) }
                             for row in 0..<rows.count {
-                                for x in 0..<width {
+                                var first = 0
+                                if vectorized, width >= 16 {
+                                    first = steerlens_bilateral_avx512(sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + radius) * 3, vectorOffsets,
+                                                                       spaceWeights.baseAddress!, offsets.count, colorWeight.baseAddress!, 0, width / 16,
+                                                                       target.baseAddress! + row * width * 3)
+                                }
+                                for x in first..<width {
                                     let center = sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + x + radius) * 3
                                     let r0 = Int(center[0]), g0 = Int(center[1]), b0 = Int(center[2])
                                     var sumR: Float = 0, sumG: Float = 0, sumB: Float = 0, total: Float = 0

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import VideoIO
 
@@ -51,6 +52,11 @@ public struct CubicScale: FrameTransform {
     /// Only the output rows `rows` (clamped) of the scaled frame, every column: what a model whose crop
     /// keeps only those rows sees is the same as from ``apply(_:)``, at a fraction of the work.
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        try apply(frame, rows: wanted, vectorized: TransformKernels.available)
+    }
+
+    /// ``apply(_:rows:)`` with the horizontal pass in AVX-512 (`vectorized`, the same bytes).
+    func apply(_ frame: Frame, rows wanted: Range<Int>, vectorized: Bool) throws -> Frame {
         let width = frame.width, height = frame.height
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
@@ -60,32 +66,9 @@ public struct CubicScale: FrameTransform {
         // The source rows the wanted output rows read.
         let sourceRows = outputRows.isEmpty ? 0..<0
             : rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].min()!..<(rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].max()! + 1)
-        // Horizontal pass: every source row the wanted rows read, at the output width, in integers
-        // (weights × 2048; |Σ| < 2²⁰), kept as Float (exact below 2²⁴) for the vertical pass.
-        let rowLength = outputWidth * 3, sourceLength = width * 3
-        let offsets = columns.index.map { $0 * 3 }, weights = columns.weight.map { Int32($0) }
-        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
-            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
-                offsets.withUnsafeBufferPointer { offsets in
-                    weights.withUnsafeBufferPointer { weights in
-                        let target = buffer.baseAddress!
-                        for y in sourceRows {
-                            let row = sourceBuffer.baseAddress! + y * sourceLength, out = target + (y - sourceRows.lowerBound) * rowLength
-                            for x in 0..<outputWidth {
-                                let t = x * 4
-                                let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
-                                let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
-                                for c in 0..<3 {
-                                    let sum = Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3
-                                    out[x * 3 + c] = Float(sum)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            count = sourceRows.count * rowLength
-        }
+        // Horizontal pass: every source row the wanted rows read, at the output width.
+        let rowLength = outputWidth * 3
+        let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: 0..<outputWidth, taps: columns, vectorized: vectorized)
         // Vertical pass as OpenCV's vector path (`VResizeCubicVec_32s8u`) computes it: in Float with the
         // row weights / 2²², `S0·b0 + (S1·b1 + (S2·b2 + S3·b3))`, rounded ties to even and saturated.
         let unit: Float = 1 / Float(1 << 22)
@@ -120,6 +103,11 @@ extension CubicScale {
     /// so the up-to-36-times larger frame is never written out and read back. The same values as
     /// `preprocess.apply(to: apply(frame), into: output)`.
     public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
+        try modelInput(frame, preprocess: preprocess, into: output, vectorized: TransformKernels.available)
+    }
+
+    /// ``modelInput(_:preprocess:into:)`` with both passes in AVX-512 (`vectorized`, the same values).
+    func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>, vectorized: Bool) throws {
         let width = frame.width, height = frame.height
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
@@ -129,29 +117,8 @@ extension CubicScale {
         let columns = Self.taps(output: outputWidth, input: width, factor: factor)
         let rows = Self.taps(output: outputHeight, input: height, factor: factor)
         let sourceRows = rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].min()!..<(rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].max()! + 1)
-        // Horizontal pass of the crop's columns, as in ``apply(_:rows:)``.
-        let rowLength = cropColumns.count * 3, sourceLength = width * 3
-        let offsets = columns.index.map { $0 * 3 }, weights = columns.weight.map { Int32($0) }
-        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
-            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
-                offsets.withUnsafeBufferPointer { offsets in
-                    weights.withUnsafeBufferPointer { weights in
-                        for y in sourceRows {
-                            let row = sourceBuffer.baseAddress! + y * sourceLength, out = buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength
-                            for (column, x) in cropColumns.enumerated() {
-                                let t = x * 4
-                                let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
-                                let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
-                                for c in 0..<3 {
-                                    out[column * 3 + c] = Float(Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            count = sourceRows.count * rowLength
-        }
+        let rowLength = cropColumns.count * 3
+        let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: cropColumns, taps: columns, vectorized: vectorized)
         let unit: Float = 1 / Float(1 << 22)
         try horizontal.withUnsafeBufferPointer { sourceBuffer in
             let source = sourceBuffer.baseAddress!, first = sourceRows.lowerBound
@@ -162,11 +129,93 @@ extension CubicScale {
                 let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
                 let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
                 let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
+                if vectorized {
+                    steerlens_cubic_vertical_avx512(r0, r1, r2, r3, b0, b1, b2, b3, out.baseAddress!, rowLength)
+                    return
+                }
                 for i in 0..<rowLength {
                     let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
                     out[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
                 }
             }, into: output)
+        }
+    }
+}
+
+extension CubicScale {
+    /// The horizontal pass: for each source row of `sourceRows`, the output columns `columns` of the
+    /// scaled width, `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept
+    /// as Float (exact below 2²⁴) for the vertical pass. Rows of `columns.count × 3` values.
+    static func horizontalPass(_ frame: Frame, sourceRows: Range<Int>, columns: Range<Int>, taps: (index: [Int], weight: [Int]),
+                               vectorized: Bool) -> [Float] {
+        let rowLength = columns.count * 3, sourceLength = frame.width * 3
+        let offsets = taps.index.map { $0 * 3 }, weights = taps.weight.map { Int32($0) }
+        let windows = vectorized ? WindowedTaps(offsets: offsets, weights: weights, columns: columns) : nil
+        return [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+            frame.pixels.withUnsafeBufferPointer { sourceBuffer in
+                if let windows {
+                    // The source row as Float, 32 floats of padding for the last window.
+                    var row = [Float](repeating: 0, count: sourceLength + 32)
+                    for y in sourceRows {
+                        let source = sourceBuffer.baseAddress! + y * sourceLength
+                        for i in 0..<sourceLength { row[i] = Float(source[i]) }
+                        windows.apply(to: row, into: buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength)
+                    }
+                } else {
+                    offsets.withUnsafeBufferPointer { offsets in
+                        weights.withUnsafeBufferPointer { weights in
+                            for y in sourceRows {
+                                let row = sourceBuffer.baseAddress! + y * sourceLength, out = buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength
+                                for (column, x) in columns.enumerated() {
+                                    let t = x * 4
+                                    let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
+                                    let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
+                                    for c in 0..<3 {
+                                        out[column * 3 + c] = Float(Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            count = sourceRows.count * rowLength
+        }
+    }
+
+    /// The horizontal taps laid out for `steerlens_cubic_horizontal_avx512`: blocks of 16 output values,
+    /// each reading the 32 source floats from `bases[k]`, with per-lane window indices and weights for
+    /// each of the four taps.
+    struct WindowedTaps {
+        let bases: [Int32], indices: [Int32], weights: [Float]
+        let count: Int
+
+        /// `nil` when a block's taps span more than 32 source values (scales below about 1.1).
+        init?(offsets: [Int], weights tapWeights: [Int32], columns: Range<Int>) {
+            count = columns.count * 3
+            let blocks = (count + 15) / 16
+            var bases = [Int32](repeating: 0, count: blocks)
+            var indices = [Int32](repeating: 0, count: blocks * 64), weights = [Float](repeating: 0, count: blocks * 64)
+            for block in 0..<blocks {
+                let lanes = (block * 16)..<min(block * 16 + 16, count)
+                func source(_ lane: Int, _ tap: Int) -> Int { offsets[(columns.lowerBound + lane / 3) * 4 + tap] + lane % 3 }
+                let base = lanes.map { lane in (0..<4).map { source(lane, $0) }.min()! }.min()!
+                for lane in lanes {
+                    for tap in 0..<4 {
+                        let index = source(lane, tap) - base
+                        guard index < 32 else { return nil }
+                        indices[block * 64 + tap * 16 + lane - block * 16] = Int32(index)
+                        weights[block * 64 + tap * 16 + lane - block * 16] = Float(tapWeights[(columns.lowerBound + lane / 3) * 4 + tap])
+                    }
+                }
+                bases[block] = Int32(base)
+            }
+            (self.bases, self.indices, self.weights) = (bases, indices, weights)
+        }
+
+        /// One source row (as Float, readable 32 floats past its last window's base) into `out`.
+        func apply(to row: [Float], into out: UnsafeMutablePointer<Float>) {
+            steerlens_cubic_horizontal_avx512(row, bases, indices, weights, out, count)
         }
     }
 }

@@ -1,0 +1,167 @@
+// Hot loops of the frame transforms (Sources/Transforms) in AVX-512, chosen at run time.
+//
+// The conventions of vector_kernels.h: `static inline` functions compiled into the calling Swift
+// module, used only after `steerlens_vector_level()` returned 2, each repeating its Swift reference
+// operation by operation (the same roundings, the same order), so the bytes are the portable loop's.
+// There are no AVX2 twins: these loops are a stress run's, and a CPU without AVX-512 runs the Swift
+// loops, which give the same bytes.
+#ifndef STEERLENS_IMAGE_KERNELS_H
+#define STEERLENS_IMAGE_KERNELS_H
+#include <immintrin.h>
+#include <stdint.h>
+#include "vector_level.h"
+
+#pragma clang fp contract(off)
+
+/// `Float(Double(a) · Double(b) + Double(c))` lane by lane: Transforms' `fused(c, a, b)`.
+__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_fused16(__m512 c, __m512 a, __m512 b) {
+    const __m256 aLow = _mm512_castps512_ps256(a), bLow = _mm512_castps512_ps256(b), cLow = _mm512_castps512_ps256(c);
+    const __m256 aHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
+    const __m256 bHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(b), 1));
+    const __m256 cHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1));
+    const __m256 low = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(_mm512_cvtps_pd(aLow), _mm512_cvtps_pd(bLow)), _mm512_cvtps_pd(cLow)));
+    const __m256 high = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(_mm512_cvtps_pd(aHigh), _mm512_cvtps_pd(bHigh)), _mm512_cvtps_pd(cHigh)));
+    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high), 1));
+}
+
+// MARK: CubicScale (Transforms/CubicScale.swift)
+
+/// The horizontal pass of one source row, 16 output values per block: `out[16k + l] =
+/// Σ_t weights[(4k + t)·16 + l] · row[bases[k] + indices[(4k + t)·16 + l]]` for `t < 4` and
+/// `16k + l < count`. Every index is below 32, so a block reads one 32-float window of `row` (the
+/// source row as Float, readable up to `bases[k] + 32`) and picks its taps with two-register permutes.
+/// The taps are bytes and the weights integers below 2¹², so every product and sum is an integer below
+/// 2²², exact in Float in any order: these are the portable loop's `Float(Int32 sum)`.
+__attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal_avx512(const float *row, const int32_t *bases, const int32_t *indices,
+                                                                                       const float *weights, float *out, long count) {
+    for (long k = 0, first = 0; first < count; k++, first += 16) {
+        const float *window = row + bases[k];
+        const __m512 low = _mm512_loadu_ps(window), high = _mm512_loadu_ps(window + 16);
+        __m512 sum = _mm512_setzero_ps();
+        for (long t = 0; t < 4; t++) {
+            const __m512i index = _mm512_loadu_si512(indices + (4 * k + t) * 16);
+            sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_loadu_ps(weights + (4 * k + t) * 16), _mm512_permutex2var_ps(low, index, high)));
+        }
+        if (first + 16 <= count) _mm512_storeu_ps(out + first, sum);
+        else _mm512_mask_storeu_ps(out + first, (__mmask16)((1u << (count - first)) - 1), sum);
+    }
+}
+
+/// The vertical pass into Float: `out[i] = rint(min(max(r0[i]·b0 + (r1[i]·b1 + (r2[i]·b2 + r3[i]·b3)), 0), 255))`,
+/// ties to even, for `i < count` (finite values; the rounding adds and subtracts 2²³ like the Swift loop).
+__attribute__((target("avx512f"))) static inline void steerlens_cubic_vertical_avx512(const float *r0, const float *r1, const float *r2, const float *r3,
+                                                                                     float b0, float b1, float b2, float b3, float *out, long count) {
+    const __m512 w0 = _mm512_set1_ps(b0), w1 = _mm512_set1_ps(b1), w2 = _mm512_set1_ps(b2), w3 = _mm512_set1_ps(b3);
+    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), shift = _mm512_set1_ps(8388608.0f);
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 mask = i + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __m512 inner = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r2 + i), w2), _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r3 + i), w3));
+        const __m512 middle = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r1 + i), w1), inner);
+        const __m512 value = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r0 + i), w0), middle);
+        const __m512 clamped = _mm512_min_ps(_mm512_max_ps(value, zero), top);
+        const __m512 rounded = _mm512_sub_ps(_mm512_add_ps(clamped, shift), shift);
+        if (mask == 0xFFFF) _mm512_storeu_ps(out + i, rounded);
+        else _mm512_mask_storeu_ps(out + i, mask, rounded);
+    }
+}
+
+// MARK: AffineWarp (Transforms/AffineWarp.swift)
+
+/// Pixel and channel of each lane when 16 pixels of RGB (48 bytes) are three vectors of 16 values.
+static const int32_t steerlens_rgb_lane_pixel[48] = {
+    0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7,
+    8, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15};
+static const int32_t steerlens_rgb_lane_channel[48] = {
+    0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2,
+    0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2};
+
+/// The interior pixels of one warped row, 16 at a time: output pixels `first ..< first + 16·blocks` of
+/// the row at `outputRow` (RGB24), each bilinear from the packed RGB24 `source` (`width` pixels a row)
+/// at `(fused(rowX, m0, x), fused(rowY, m3, x))`, a point whose four taps all lie in the frame (the
+/// caller's `interiorColumns`). Returns the number of pixels written. Per value, as the Swift loop:
+/// `upper = fused(p00, α, p01 − p00)`, `lower = fused(p10, α, p11 − p10)`, then
+/// `saturatedByte(fused(upper, β, lower − upper))`. `upper` and `lower` are exact in Double before
+/// their one rounding to Float (α is a multiple of 2⁻²⁴ below 1 and the taps are bytes), so a Float
+/// fused multiply-add gives their bits; the other three go through Double as `fused` does. A tap pair
+/// `p00`, `p01` of one channel is one 4-byte gather: bytes 0 and 3 of the word at the channel's byte
+/// of `p00`, which never reads past `p01`.
+__attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interior_avx512(const uint8_t *source, long width, float rowX, float rowY,
+                                                                                        float m0, float m3, long first, long blocks, uint8_t *outputRow) {
+    const __m512i stride = _mm512_set1_epi32((int32_t)(width * 3)), low = _mm512_set1_epi32(0xFF);
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f);
+    for (long block = 0; block < blocks; block++) {
+        const long x = first + 16 * block;
+        // The 16 pixels' source points, then spread to the three vectors of their 48 values.
+        const __m512 xs = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32((int32_t)x), lanes));
+        const __m512 sourceX = steerlens_fused16(_mm512_set1_ps(rowX), _mm512_set1_ps(m0), xs);
+        const __m512 sourceY = steerlens_fused16(_mm512_set1_ps(rowY), _mm512_set1_ps(m3), xs);
+        // The source point is ≥ 0 inside the frame, so truncation is the floor.
+        const __m512i x0 = _mm512_cvttps_epi32(sourceX), y0 = _mm512_cvttps_epi32(sourceY);
+        const __m512 alphas = _mm512_sub_ps(sourceX, _mm512_cvtepi32_ps(x0)), betas = _mm512_sub_ps(sourceY, _mm512_cvtepi32_ps(y0));
+        const __m512i offsets = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), _mm512_mullo_epi32(x0, _mm512_set1_epi32(3)));
+        for (int part = 0; part < 3; part++) {
+            const __m512i pixel = _mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part);
+            const __m512i offset = _mm512_add_epi32(_mm512_permutexvar_epi32(pixel, offsets), _mm512_loadu_si512(steerlens_rgb_lane_channel + 16 * part));
+            const __m512 alpha = _mm512_permutexvar_ps(pixel, alphas), beta = _mm512_permutexvar_ps(pixel, betas);
+            const __m512i upperPair = _mm512_i32gather_epi32(offset, (const void *)source, 1);
+            const __m512i lowerPair = _mm512_i32gather_epi32(_mm512_add_epi32(offset, stride), (const void *)source, 1);
+            const __m512i p00 = _mm512_and_si512(upperPair, low), p01 = _mm512_srli_epi32(upperPair, 24);
+            const __m512i p10 = _mm512_and_si512(lowerPair, low), p11 = _mm512_srli_epi32(lowerPair, 24);
+            const __m512 upper = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p01, p00)), _mm512_cvtepi32_ps(p00));
+            const __m512 lower = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p11, p10)), _mm512_cvtepi32_ps(p10));
+            const __m512 value = steerlens_fused16(upper, beta, _mm512_sub_ps(lower, upper));
+            // saturatedByte: 0 below, 255 above, else rounded ties to even (the default rounding mode).
+            const __m512i bytes = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(value, zero), top));
+            _mm_storeu_si128((__m128i *)(outputRow + x * 3 + 16 * part), _mm512_cvtepi32_epi8(bytes));
+        }
+    }
+    return 16 * blocks;
+}
+
+// MARK: BilateralFilter (Transforms/BilateralFilter.swift)
+
+/// The bilateral sums of 16 pixels at a time: output pixels `x ..< x + 16·blocks` of one row, whose
+/// centres lie at `centres + 3x` in a copy of the frame with a reflected margin (`rowStride` bytes a
+/// row). For each of the `taps` window offsets (bytes, `offsets[k]`) in order, as the Swift loop:
+/// `w = spaceWeights[k] · colorWeight[|ΔR| + |ΔG| + |ΔB|]`, `Σ += v·w` per channel and `total += w`;
+/// then `saturatedByte(Σ · (1 / total))`. A pixel's RGB is one 4-byte gather, so the copy must be
+/// readable one byte past its last pixel. Returns the number of pixels written.
+__attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512(const uint8_t *centres, const int32_t *offsets, const float *spaceWeights,
+                                                                                long taps, const float *colorWeight, long x, long blocks, uint8_t *output) {
+    const __m512i byte = _mm512_set1_epi32(0xFF), laneBytes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                                                       _mm512_set1_epi32(3));
+    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), one = _mm512_set1_ps(1.0f);
+    for (long block = 0; block < blocks; block++) {
+        const uint8_t *centre = centres + 3 * (x + 16 * block);
+        const __m512i c = _mm512_i32gather_epi32(laneBytes, (const void *)centre, 1);
+        const __m512i r0 = _mm512_and_si512(c, byte), g0 = _mm512_and_si512(_mm512_srli_epi32(c, 8), byte), b0 = _mm512_and_si512(_mm512_srli_epi32(c, 16), byte);
+        __m512 sumR = zero, sumG = zero, sumB = zero, total = zero;
+        for (long k = 0; k < taps; k++) {
+            const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(laneBytes, _mm512_set1_epi32(offsets[k])), (const void *)centre, 1);
+            const __m512i r = _mm512_and_si512(v, byte), g = _mm512_and_si512(_mm512_srli_epi32(v, 8), byte), b = _mm512_and_si512(_mm512_srli_epi32(v, 16), byte);
+            const __m512i distance = _mm512_add_epi32(_mm512_add_epi32(_mm512_abs_epi32(_mm512_sub_epi32(r, r0)), _mm512_abs_epi32(_mm512_sub_epi32(g, g0))),
+                                                      _mm512_abs_epi32(_mm512_sub_epi32(b, b0)));
+            const __m512 weight = _mm512_mul_ps(_mm512_set1_ps(spaceWeights[k]), _mm512_i32gather_ps(distance, colorWeight, 4));
+            sumR = _mm512_add_ps(sumR, _mm512_mul_ps(_mm512_cvtepi32_ps(r), weight));
+            sumG = _mm512_add_ps(sumG, _mm512_mul_ps(_mm512_cvtepi32_ps(g), weight));
+            sumB = _mm512_add_ps(sumB, _mm512_mul_ps(_mm512_cvtepi32_ps(b), weight));
+            total = _mm512_add_ps(total, weight);
+        }
+        const __m512 scale = _mm512_div_ps(one, total);
+        // saturatedByte per channel, then the three channels interleaved back to RGB.
+        const __m512i red = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(sumR, scale), zero), top));
+        const __m512i green = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(sumG, scale), zero), top));
+        const __m512i blue = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(sumB, scale), zero), top));
+        uint8_t channels[3][16];
+        _mm_storeu_si128((__m128i *)channels[0], _mm512_cvtepi32_epi8(red));
+        _mm_storeu_si128((__m128i *)channels[1], _mm512_cvtepi32_epi8(green));
+        _mm_storeu_si128((__m128i *)channels[2], _mm512_cvtepi32_epi8(blue));
+        uint8_t *out = output + 3 * (x + 16 * block);
+        for (int lane = 0; lane < 16; lane++) {
+            out[3 * lane] = channels[0][lane]; out[3 * lane + 1] = channels[1][lane]; out[3 * lane + 2] = channels[2][lane];
+        }
+    }
+    return 16 * blocks;
+}
+#endif

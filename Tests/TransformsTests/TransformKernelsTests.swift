@@ -1,0 +1,103 @@
+import Foundation
+import SteerLensSupport
+@testable import Transforms
+import VideoIO
+import XCTest
+
+/// The AVX-512 loops of the warps, the cubic scale and the bilateral filter give the portable loops' bytes, over frame sizes
+/// that leave every tail length, over the DeepTest grids and beyond them (steep rotations, scales near
+/// 1 where the horizontal windows no longer apply), and on random pixels.
+final class TransformKernelsTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(TransformKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+    }
+
+    func randomFrame(width: Int, height: Int, seed: UInt64) -> Frame {
+        var generator = SeededRandom(seed: seed)
+        let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Frame(index: 0, time: 0, width: width, height: height, pixels: pixels)
+    }
+
+    func testWarpInteriorEqualsThePortableLoop() {
+        let warps: [(String, (Frame) -> AffineWarp)] = [
+            ("rotation 3", { Rotation(degrees: 3).warp($0) }), ("rotation 30", { Rotation(degrees: 30).warp($0) }),
+            ("rotation -17.5", { Rotation(degrees: -17.5).warp($0) }), ("rotation 90", { Rotation(degrees: 90).warp($0) }),
+            ("rotation 181", { Rotation(degrees: 181).warp($0) }), ("shear 0.3", { _ in Shear(factor: 0.3).warp }),
+            ("shear -1", { _ in Shear(factor: -1).warp }), ("sub-pixel shift", { _ in AffineWarp(matrix: [1, 0, 2.25, 0, 1, -1.5]) }),
+            ("zoom", { _ in AffineWarp(matrix: [0.7, 0.1, 5, -0.05, 0.8, 3]) }),
+        ]
+        for (width, height) in [(64, 48), (95, 37), (160, 90), (33, 17)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(width * height))
+            for (name, warp) in warps {
+                let portable = warp(frame).apply(frame, rows: 0..<height, vectorized: false)
+                let vectorized = warp(frame).apply(frame, rows: 0..<height, vectorized: true)
+                XCTAssertEqual(vectorized.pixels, portable.pixels, "\(name) on \(width)x\(height)")
+                let rows = (height / 3)..<(height - 2)
+                XCTAssertEqual(warp(frame).apply(frame, rows: rows, vectorized: true).pixels,
+                               warp(frame).apply(frame, rows: rows, vectorized: false).pixels, "\(name) rows \(rows)")
+            }
+        }
+    }
+
+    /// The warps in the kernel do run: a rotation's interior is most of the frame.
+    func testRotationInteriorIsWideEnoughForTheKernel() {
+        let warp = Rotation(degrees: 9).warp(randomFrame(width: 640, height: 360, seed: 1))
+        let mi = warp.inverse
+        let interior = AffineWarp.interiorColumns(rowX: Float(180 * mi[1] + mi[2]), rowY: Float(180 * mi[4] + mi[5]),
+                                                  m0: Float(mi[0]), m3: Float(mi[3]), width: 640, height: 360)
+        XCTAssertGreaterThan(interior.count, 500)
+    }
+
+    func testCubicScaleEqualsThePortableLoops() throws {
+        let preprocesses = [
+            Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 20, height: 7)),
+            Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9), interpolation: .bilinear),
+            Preprocess(crop: CropInsets(top: 2, bottom: 1, left: 3, right: 0)),
+        ]
+        for (width, height) in [(64, 36), (41, 23), (7, 5)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(width + height))
+            for factor in [0.5, 1, 1.05, 1.5, 2, 3.7, 6] {
+                let scale = CubicScale(factor: factor)
+                let rows = 0..<scale.outputSize(width: width, height: height).height
+                XCTAssertEqual(try scale.apply(frame, rows: rows, vectorized: true).pixels, try scale.apply(frame, rows: rows, vectorized: false).pixels,
+                               "scale \(factor) on \(width)x\(height)")
+                for preprocess in preprocesses {
+                    let scaled = scale.outputSize(width: width, height: height)
+                    // Crops larger than a small frame are the preprocessing's error, not this test's.
+                    guard let input = try? preprocess.geometry(for: PixelSize(width: scaled.width, height: scaled.height)).outputSize else { continue }
+                    let length = input
+                    var portable = [Float](repeating: -1, count: length.width * length.height * 3), vectorized = portable
+                    try portable.withUnsafeMutableBufferPointer { try scale.modelInput(frame, preprocess: preprocess, into: $0, vectorized: false) }
+                    try vectorized.withUnsafeMutableBufferPointer { try scale.modelInput(frame, preprocess: preprocess, into: $0, vectorized: true) }
+                    XCTAssertEqual(vectorized, portable, "scale \(factor) on \(width)x\(height), \(preprocess.crop)")
+                }
+            }
+        }
+    }
+
+    func testBilateralEqualsThePortableLoop() {
+        for (width, height) in [(64, 20), (37, 11), (16, 9), (15, 6)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(3 * width + height))
+            // Smooth areas as well as noise, so the colour weights span their table.
+            var pixels = frame.pixels
+            for index in stride(from: 0, to: pixels.count / 2, by: 1) { pixels[index] = UInt8(index / 3 % width * 2) }
+            let mixed = Frame(index: 0, time: 0, width: width, height: height, pixels: pixels)
+            for filter in [BilateralFilter(diameter: 9, sigmaColor: 75, sigmaSpace: 75), BilateralFilter(diameter: 5, sigmaColor: 20, sigmaSpace: 3)] {
+                for rows in [0..<height, (height / 2)..<height] {
+                    XCTAssertEqual(filter.apply(mixed, rows: rows, vectorized: true), filter.apply(mixed, rows: rows, vectorized: false),
+                                   "bilateral d \(filter.diameter) on \(width)x\(height) rows \(rows)")
+                }
+            }
+        }
+    }
+
+    /// The horizontal windows apply from about 1.1 upwards (DeepTest's 1.5…6) and not to shrinking.
+    func testWindowsCoverTheDeepTestScales() {
+        for (factor, applies) in [(1.5, true), (6.0, true), (1.1, true), (0.5, false)] {
+            let taps = CubicScale.taps(output: Int(100 * factor), input: 100, factor: factor)
+            let windows = CubicScale.WindowedTaps(offsets: taps.index.map { $0 * 3 }, weights: taps.weight.map { Int32($0) },
+                                                  columns: 0..<Int(100 * factor))
+            XCTAssertEqual(windows != nil, applies, "scale \(factor)")
+        }
+    }
+}
