@@ -3,19 +3,20 @@
 #define STEERLENS_VECTOR_LEVEL_H
 #include <cpuid.h>
 
-/// 2 when AVX-512F is usable (CPU and OS state), 1 for AVX2, 0 for neither.
+/// 2 when AVX-512F and FMA are usable (CPU and OS state), 1 for AVX2, 0 for neither.
 static inline int steerlens_vector_level(void) {
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    const unsigned int osxsave = 1u << 27, avx = 1u << 28;
+    const unsigned int osxsave = 1u << 27, avx = 1u << 28, fma = 1u << 12;
     if ((c & osxsave) == 0 || (c & avx) == 0) return 0;
+    const int hasFMA = (c & fma) != 0;
     unsigned int xcr0Low, xcr0High;
     __asm__ volatile("xgetbv" : "=a"(xcr0Low), "=d"(xcr0High) : "c"(0));
     if ((xcr0Low & 0x6) != 0x6) return 0;                       // XMM and YMM state saved by the OS
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     const unsigned int avx2 = 1u << 5, avx512f = 1u << 16;
     if ((b & avx2) == 0) return 0;
-    if ((b & avx512f) != 0 && (xcr0Low & 0xE0) == 0xE0) return 2;  // opmask and ZMM state too
+    if ((b & avx512f) != 0 && hasFMA && (xcr0Low & 0xE0) == 0xE0) return 2;  // opmask and ZMM state too
     return 1;
 }
 

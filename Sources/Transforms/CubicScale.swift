@@ -156,10 +156,12 @@ extension CubicScale {
                 if let windows {
                     // The source row as Float, 32 floats of padding for the last window.
                     var row = [Float](repeating: 0, count: sourceLength + 32)
-                    for y in sourceRows {
-                        let source = sourceBuffer.baseAddress! + y * sourceLength
-                        for i in 0..<sourceLength { row[i] = Float(source[i]) }
-                        windows.apply(to: row, into: buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength)
+                    row.withUnsafeMutableBufferPointer { row in
+                        for y in sourceRows {
+                            let source = sourceBuffer.baseAddress! + y * sourceLength
+                            for i in 0..<sourceLength { row[i] = Float(source[i]) }
+                            windows.apply(to: UnsafePointer(row.baseAddress!), into: buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength)
+                        }
                     }
                 } else {
                     offsets.withUnsafeBufferPointer { offsets in
@@ -199,11 +201,12 @@ extension CubicScale {
             for block in 0..<blocks {
                 let lanes = (block * 16)..<min(block * 16 + 16, count)
                 func source(_ lane: Int, _ tap: Int) -> Int { offsets[(columns.lowerBound + lane / 3) * 4 + tap] + lane % 3 }
-                let base = lanes.map { lane in (0..<4).map { source(lane, $0) }.min()! }.min()!
+                // Clamped taps never decrease, so a lane's first tap is its lowest.
+                let base = lanes.reduce(Int.max) { Swift.min($0, source($1, 0)) }
                 for lane in lanes {
                     for tap in 0..<4 {
                         let index = source(lane, tap) - base
-                        guard index < 32 else { return nil }
+                        guard (0..<32).contains(index) else { return nil }
                         indices[block * 64 + tap * 16 + lane - block * 16] = Int32(index)
                         weights[block * 64 + tap * 16 + lane - block * 16] = Float(tapWeights[(columns.lowerBound + lane / 3) * 4 + tap])
                     }
@@ -214,7 +217,7 @@ extension CubicScale {
         }
 
         /// One source row (as Float, readable 32 floats past its last window's base) into `out`.
-        func apply(to row: [Float], into out: UnsafeMutablePointer<Float>) {
+        func apply(to row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
             steerlens_cubic_horizontal_avx512(row, bases, indices, weights, out, count)
         }
     }
