@@ -7,7 +7,7 @@
 #   make cluster-test  a single-node Slurm cluster running the fleet job files (Tests/Cluster/slurm.sh)
 #   make unit-test     only the test suite (the quick loop while developing)
 #   make memcheck      valgrind memcheck over the decode sweep and the C writers
-#   make asan          the VideoIO, NeuralNet, ModelImport and CLI tests under AddressSanitizer
+#   make asan          the VideoIO, NeuralNet, ModelImport, Transforms and CLI tests under AddressSanitizer
 #   make fuzz          every libFuzzer harness for FUZZ_SECONDS (default 60) each (Tests/Fuzz)
 #   make bench   set up and print the benchmark figures (never part of `make test`)
 #   make help-fixtures  re-pin every subcommand's --help text (Tests/Fixtures/help, checked by HelpTextTests)
@@ -81,7 +81,7 @@ cluster-test: setup
 	Tests/Cluster/slurm.sh .build/debug
 
 # AddressSanitizer on every target that owns C-boundary code, in a build folder of its own.
-ASAN_TESTS := VideoIOTests|NeuralNetTests|ModelImportTests|SteerLensCLITests
+ASAN_TESTS := VideoIOTests|NeuralNetTests|ModelImportTests|TransformsTests|SteerLensCLITests
 asan: setup
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address \
