@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transforms", "Reporting", "Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
-        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "VideoIO", "SteerLensSupport"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "CVectorKernels", "VideoIO", "SteerLensSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["Analysis", "VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

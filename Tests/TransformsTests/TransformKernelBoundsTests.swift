@@ -1,0 +1,110 @@
+import CVectorKernels
+import Foundation
+@testable import Transforms
+import XCTest
+
+/// The transforms' AVX-512 loops stay inside the buffers their callers give them: each input and output
+/// sits flush against an inaccessible page (after its end, then before its start), sized exactly as the
+/// caller sizes it, so a read or write one byte outside faults and ends the test run. AddressSanitizer
+/// does not see into these header loops, so this is their bounds check.
+final class TransformKernelBoundsTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(TransformKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+    }
+
+    /// `count` bytes against a `PROT_NONE` page: after them (`flushEnd`) or before them.
+    final class GuardedBytes {
+        let pointer: UnsafeMutableRawPointer
+        private let base: UnsafeMutableRawPointer, length: Int
+
+        init(count: Int, flushEnd: Bool) {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE))), dataPages = (count + page - 1) / page
+            length = (dataPages + 2) * page
+            base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+            precondition(base != MAP_FAILED, "mmap failed")
+            mprotect(base, page, PROT_NONE)
+            mprotect(base + (dataPages + 1) * page, page, PROT_NONE)
+            pointer = flushEnd ? base + (dataPages + 1) * page - count : base + page
+        }
+
+        deinit { munmap(base, length) }
+
+        func floats(_ values: [Float]) -> UnsafeMutablePointer<Float> {
+            let target = pointer.bindMemory(to: Float.self, capacity: values.count)
+            target.update(from: values, count: values.count)
+            return target
+        }
+    }
+
+    func testCubicPassesStayInTheirRows() {
+        for flushEnd in [true, false] {
+            for factor in [1.5, 2.5, 6] {
+                let width = 37, outputWidth = Int((Double(width) * factor).rounded())
+                let taps = CubicScale.taps(output: outputWidth, input: width, factor: factor)
+                let windows = CubicScale.WindowedTaps(offsets: taps.index.map { $0 * 3 }, weights: taps.weight.map { Int32($0) }, columns: 0..<outputWidth)!
+                // The caller's source row: width × 3 floats and 32 of padding.
+                let row = GuardedBytes(count: (width * 3 + 32) * 4, flushEnd: flushEnd)
+                let source = row.floats((0..<(width * 3 + 32)).map { Float($0 % 256) })
+                let out = GuardedBytes(count: windows.count * 4, flushEnd: flushEnd)
+                windows.apply(to: source, into: out.pointer.bindMemory(to: Float.self, capacity: windows.count))
+                // The vertical pass over rows of a length no multiple of 16.
+                let count = outputWidth * 3
+                let rows = (0..<4).map { _ in GuardedBytes(count: count * 4, flushEnd: flushEnd) }
+                let pointers = rows.map { $0.floats((0..<count).map { Float($0 % 200) * 2048 }) }
+                let result = GuardedBytes(count: count * 4, flushEnd: flushEnd)
+                let values = result.pointer.bindMemory(to: Float.self, capacity: count)
+                steerlens_cubic_vertical_avx512(pointers[0], pointers[1], pointers[2], pointers[3], 0.25 / 2048, 0.25 / 2048, 0.25 / 2048, 0.25 / 2048, values, count)
+                XCTAssertEqual(values[count - 1], Float((count - 1) % 200), "scale \(factor)")
+            }
+        }
+    }
+
+    func testWarpInteriorReadsOnlyTheFrame() {
+        let width = 53, height = 21
+        for flushEnd in [true, false] {
+            let frame = GuardedBytes(count: width * height * 3, flushEnd: flushEnd)
+            let source = frame.pointer.bindMemory(to: UInt8.self, capacity: width * height * 3)
+            for index in 0..<(width * height * 3) { source[index] = UInt8(index % 251) }
+            // Sub-pixel shifts both ways put interior taps on the first and last pixels; a rotation crosses rows.
+            for matrix in [[1, 0, 0.25, 0, 1, 0.25], [1, 0, -0.25, 0, 1, -0.25], AffineWarp.rotation(degrees: 7, centerX: Double(width) / 2, centerY: Double(height) / 2).matrix] {
+                let warp = AffineWarp(matrix: matrix), mi = warp.inverse
+                let row = GuardedBytes(count: width * 3, flushEnd: flushEnd)
+                var covered = 0
+                for y in 0..<height {
+                    let rowX = Float(Double(y) * mi[1] + mi[2]), rowY = Float(Double(y) * mi[4] + mi[5])
+                    let interior = AffineWarp.interiorColumns(rowX: rowX, rowY: rowY, m0: Float(mi[0]), m3: Float(mi[3]), width: width, height: height)
+                    // Every interior pixel through the kernel: blocks that end at the interior's end.
+                    for first in [interior.lowerBound, interior.upperBound - 16] where interior.count >= 16 {
+                        covered += steerlens_warp_interior_avx512(source, width, rowX, rowY, Float(mi[0]), Float(mi[3]), first, 1,
+                                                                 row.pointer.bindMemory(to: UInt8.self, capacity: width * 3))
+                    }
+                }
+                XCTAssertGreaterThan(covered, 0, "\(matrix)")
+            }
+        }
+    }
+
+    func testBilateralReadsOnlyThePaddedCopy() {
+        let width = 35, rows = 3, radius = 4, paddedWidth = width + 2 * radius
+        // The caller's padded copy: its rows with a margin of `radius`, and one byte more.
+        let count = (rows + 2 * radius) * paddedWidth * 3 + 1
+        for flushEnd in [true, false] {
+            let padded = GuardedBytes(count: count, flushEnd: flushEnd)
+            let bytes = padded.pointer.bindMemory(to: UInt8.self, capacity: count)
+            for index in 0..<count { bytes[index] = UInt8(index % 253) }
+            // The whole square window (the disk's corners are inside it).
+            var offsets: [Int32] = []
+            for i in -radius...radius { for j in -radius...radius { offsets.append(Int32((i * paddedWidth + j) * 3)) } }
+            let spaceWeights = [Float](repeating: 0.5, count: offsets.count), colorWeights = (0..<768).map { Float(768 - $0) / 768 }
+            let output = GuardedBytes(count: rows * width * 3, flushEnd: flushEnd)
+            let out = output.pointer.bindMemory(to: UInt8.self, capacity: rows * width * 3)
+            for row in 0..<rows {
+                let centres = bytes + ((row + radius) * paddedWidth + radius) * 3
+                // The last block ends at the row's last pixel.
+                _ = steerlens_bilateral_avx512(centres, offsets, spaceWeights, offsets.count, colorWeights, 0, width / 16, out + row * width * 3)
+                _ = steerlens_bilateral_avx512(centres, offsets, spaceWeights, offsets.count, colorWeights, width - 16, 1, out + row * width * 3)
+            }
+            XCTAssertTrue((0..<(rows * width * 3)).contains { out[$0] != 0 })
+        }
+    }
+}
