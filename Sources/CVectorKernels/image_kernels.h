@@ -24,6 +24,12 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high), 1));
 }
 
+/// Transforms' `saturatedByte` of 16 finite values: 0 below, 255 above, else rounded ties to even (the
+/// default rounding mode), as bytes.
+__attribute__((target("avx512f"), always_inline)) static inline __m128i steerlens_saturated_bytes16(__m512 value) {
+    return _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(value, _mm512_setzero_ps()), _mm512_set1_ps(255.0f))));
+}
+
 // MARK: CubicScale (Transforms/CubicScale.swift)
 
 /// The horizontal pass of one source row, 16 output values per block: `out[16k + l] =
@@ -89,7 +95,6 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
                                                                                         float m0, float m3, long first, long blocks, uint8_t *outputRow) {
     const __m512i stride = _mm512_set1_epi32((int32_t)(width * 3)), low = _mm512_set1_epi32(0xFF);
     const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f);
     for (long block = 0; block < blocks; block++) {
         const long x = first + 16 * block;
         // The 16 pixels' source points, then spread to the three vectors of their 48 values.
@@ -111,9 +116,7 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
             const __m512 upper = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p01, p00)), _mm512_cvtepi32_ps(p00));
             const __m512 lower = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p11, p10)), _mm512_cvtepi32_ps(p10));
             const __m512 value = steerlens_fused16(upper, beta, _mm512_sub_ps(lower, upper));
-            // saturatedByte: 0 below, 255 above, else rounded ties to even (the default rounding mode).
-            const __m512i bytes = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(value, zero), top));
-            _mm_storeu_si128((__m128i *)(outputRow + x * 3 + 16 * part), _mm512_cvtepi32_epi8(bytes));
+            _mm_storeu_si128((__m128i *)(outputRow + x * 3 + 16 * part), steerlens_saturated_bytes16(value));
         }
     }
     return 16 * blocks;
@@ -122,8 +125,8 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
 // MARK: BilateralFilter (Transforms/BilateralFilter.swift)
 
 /// The bilateral sums of 16 pixels at a time: output pixels `x ..< x + 16·blocks` of one row, whose
-/// centres lie at `centres + 3x` in a copy of the frame with a reflected margin (`rowStride` bytes a
-/// row). For each of the `taps` window offsets (bytes, `offsets[k]`) in order, as the Swift loop:
+/// centres lie at `centres + 3x` in a copy of the frame with a reflected margin. For each of the
+/// `taps` window offsets (bytes from the centre, `offsets[k]`) in order, as the Swift loop:
 /// `w = spaceWeights[k] · colorWeight[|ΔR| + |ΔG| + |ΔB|]`, `Σ += v·w` per channel and `total += w`;
 /// then `saturatedByte(Σ · (1 / total))`. A pixel's RGB is one 4-byte gather, so the copy must be
 /// readable one byte past its last pixel. Returns the number of pixels written.
@@ -131,7 +134,7 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
                                                                                 long taps, const float *colorWeight, long x, long blocks, uint8_t *output) {
     const __m512i byte = _mm512_set1_epi32(0xFF), laneBytes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                                                                        _mm512_set1_epi32(3));
-    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), one = _mm512_set1_ps(1.0f);
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     for (long block = 0; block < blocks; block++) {
         const uint8_t *centre = centres + 3 * (x + 16 * block);
         const __m512i c = _mm512_i32gather_epi32(laneBytes, (const void *)centre, 1);
@@ -150,13 +153,10 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
         }
         const __m512 scale = _mm512_div_ps(one, total);
         // saturatedByte per channel, then the three channels interleaved back to RGB.
-        const __m512i red = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(sumR, scale), zero), top));
-        const __m512i green = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(sumG, scale), zero), top));
-        const __m512i blue = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(sumB, scale), zero), top));
         uint8_t channels[3][16];
-        _mm_storeu_si128((__m128i *)channels[0], _mm512_cvtepi32_epi8(red));
-        _mm_storeu_si128((__m128i *)channels[1], _mm512_cvtepi32_epi8(green));
-        _mm_storeu_si128((__m128i *)channels[2], _mm512_cvtepi32_epi8(blue));
+        _mm_storeu_si128((__m128i *)channels[0], steerlens_saturated_bytes16(_mm512_mul_ps(sumR, scale)));
+        _mm_storeu_si128((__m128i *)channels[1], steerlens_saturated_bytes16(_mm512_mul_ps(sumG, scale)));
+        _mm_storeu_si128((__m128i *)channels[2], steerlens_saturated_bytes16(_mm512_mul_ps(sumB, scale)));
         uint8_t *out = output + 3 * (x + 16 * block);
         for (int lane = 0; lane < 16; lane++) {
             out[3 * lane] = channels[0][lane]; out[3 * lane + 1] = channels[1][lane]; out[3 * lane + 2] = channels[2][lane];

@@ -21,12 +21,13 @@ struct BilateralFilter {
         let colorCoefficient = -0.5 / (sigmaColor * sigmaColor), spaceCoefficient = -0.5 / (sigmaSpace * sigmaSpace)
         let colorWeight = (0..<(256 * 3)).map { Float(exp(Double($0 * $0) * colorCoefficient)) }
         let paddedWidth = width + 2 * radius, paddedRows = rows.count + 2 * radius
-        var offsets: [Int] = [], spaceWeights: [Float] = []
+        // Window offsets in bytes from the centre (Int32: the AVX-512 loop's gather indices).
+        var offsets: [Int32] = [], spaceWeights: [Float] = []
         for i in -radius...radius {
             for j in -radius...radius {
                 let r = (Double(i * i + j * j)).squareRoot()
                 if r > Double(radius) { continue }
-                offsets.append((i * paddedWidth + j) * 3)
+                offsets.append(Int32((i * paddedWidth + j) * 3))
                 spaceWeights.append(Float(exp(r * r * spaceCoefficient)))
             }
         }
@@ -49,11 +50,10 @@ struct BilateralFilter {
                 colorWeight.withUnsafeBufferPointer { colorWeight in
                     offsets.withUnsafeBufferPointer { offsets in
                         spaceWeights.withUnsafeBufferPointer { spaceWeights in
-                            let vectorOffsets = offsets.map { Int32($0) }
                             for row in 0..<rows.count {
                                 var first = 0
                                 if vectorized, width >= 16 {
-                                    first = steerlens_bilateral_avx512(sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + radius) * 3, vectorOffsets,
+                                    first = steerlens_bilateral_avx512(sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + radius) * 3, offsets.baseAddress!,
                                                                        spaceWeights.baseAddress!, offsets.count, colorWeight.baseAddress!, 0, width / 16,
                                                                        target.baseAddress! + row * width * 3)
                                 }
@@ -62,7 +62,7 @@ struct BilateralFilter {
                                     let r0 = Int(center[0]), g0 = Int(center[1]), b0 = Int(center[2])
                                     var sumR: Float = 0, sumG: Float = 0, sumB: Float = 0, total: Float = 0
                                     for k in 0..<offsets.count {
-                                        let at = center + offsets[k]
+                                        let at = center + Int(offsets[k])
                                         let r = Int(at[0]), g = Int(at[1]), b = Int(at[2])
                                         let weight = spaceWeights[k] * colorWeight[abs(r - r0) + abs(g - g0) + abs(b - b0)]
                                         sumR += Float(r) * weight; sumG += Float(g) * weight; sumB += Float(b) * weight

@@ -64,8 +64,7 @@ public struct CubicScale: FrameTransform {
         let rows = Self.taps(output: outputHeight, input: height, factor: factor)
         let outputRows = wanted.clamped(to: 0..<outputHeight)
         // The source rows the wanted output rows read.
-        let sourceRows = outputRows.isEmpty ? 0..<0
-            : rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].min()!..<(rows.index[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)].max()! + 1)
+        let sourceRows = Self.sourceRows(read: outputRows, rowTaps: rows.index)
         // Horizontal pass: every source row the wanted rows read, at the output width.
         let rowLength = outputWidth * 3
         let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: 0..<outputWidth, taps: columns, vectorized: vectorized)
@@ -116,7 +115,7 @@ extension CubicScale {
         let cropRows = geometry.cropY..<(geometry.cropY + geometry.cropSize.height)
         let columns = Self.taps(output: outputWidth, input: width, factor: factor)
         let rows = Self.taps(output: outputHeight, input: height, factor: factor)
-        let sourceRows = rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].min()!..<(rows.index[(cropRows.lowerBound * 4)..<(cropRows.upperBound * 4)].max()! + 1)
+        let sourceRows = Self.sourceRows(read: cropRows, rowTaps: rows.index)
         let rowLength = cropColumns.count * 3
         let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: cropColumns, taps: columns, vectorized: vectorized)
         let unit: Float = 1 / Float(1 << 22)
@@ -143,6 +142,14 @@ extension CubicScale {
 }
 
 extension CubicScale {
+    /// The source rows that the output rows `outputRows` read (their four taps each, `rowTaps` from
+    /// ``taps(output:input:factor:)``); empty for no rows.
+    static func sourceRows(read outputRows: Range<Int>, rowTaps: [Int]) -> Range<Int> {
+        let taps = rowTaps[(outputRows.lowerBound * 4)..<(outputRows.upperBound * 4)]
+        guard let first = taps.min(), let last = taps.max() else { return 0..<0 }
+        return first..<(last + 1)
+    }
+
     /// The horizontal pass: for each source row of `sourceRows`, the output columns `columns` of the
     /// scaled width, `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept
     /// as Float (exact below 2²⁴) for the vertical pass. Rows of `columns.count × 3` values.
