@@ -64,13 +64,13 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["VideoIO", "ModelImport", "SteerLensSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "SteerLensSupportTests", dependencies: ["SteerLensSupport"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "SteerLensSupport", "TestSupport", "CZlib"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SteerLensSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transforms", "Reporting", "Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
-        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "CVectorKernels", "VideoIO", "SteerLensSupport"]),
+        .testTarget(name: "TransformsTests", dependencies: ["Transforms", "CVectorKernels", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SteerLensCLITests", dependencies: ["Analysis", "VideoIO", "NeuralNet", "ModelImport", "TestSupport"]),
     ]
 )

@@ -184,4 +184,54 @@ __attribute__((target("avx512f"))) static inline void steerlens_im2col_avx512(co
         }
     }
 }
+
+// MARK: col2im, the scatter-add after a convolution's backward GEMM
+
+/// `dst[0 ..< n] += src[0 ..< n]`, 16 floats a vector. The last partial vector adds only its `n` lanes
+/// (the source is read masked); the lanes past `n` are loaded and stored back unchanged while 16 floats
+/// fit before `dstEnd`, else the store is masked. Masked stores are slow on some CPUs (AMD Zen 4).
+__attribute__((target("avx512f"), always_inline)) static inline void steerlens_add_floats16(float *dst, const float *src, long n,
+                                                                                             const float *dstEnd) {
+    long i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(dst + i, _mm512_add_ps(_mm512_loadu_ps(dst + i), _mm512_loadu_ps(src + i)));
+    if (i == n) return;
+    const __mmask16 mask = (__mmask16)((1u << (n - i)) - 1);
+    const __m512 addend = _mm512_maskz_loadu_ps(mask, src + i);
+    if (dst + i + 16 <= dstEnd) {
+        const __m512 current = _mm512_loadu_ps(dst + i);
+        _mm512_storeu_ps(dst + i, _mm512_mask_add_ps(current, mask, current, addend));
+    } else {
+        _mm512_mask_storeu_ps(dst + i, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst + i), addend));
+    }
+}
+
+/// `Conv2D.portableCol2im` (Convolution.swift) in AVX-512: adds every row of `columns`
+/// (`[batch·OH·OW, KH·KW·C]`, kernel order) into its receptive field of the images at `x`
+/// (`[batch, H, W, C]`, zeroed by the caller), dropping padding, in the Swift loop's order, so every
+/// element gets the same sums. The lanes past a kernel row are rewritten with the values they held, never
+/// past the last image: the images after it may belong to another lane.
+__attribute__((target("avx512f"))) static inline void steerlens_col2im_avx512(const float *columns, float *x, long batch,
+                                                                             steerlens_axis rows, steerlens_axis cols, long channels) {
+    const long imageStride = rows.input * cols.input * channels, rowLength = cols.kernel * channels;
+    const float *end = x + batch * imageStride;
+    const float *source = columns;
+    for (long n = 0; n < batch; n++) {
+        float *image = x + n * imageStride;
+        for (long oh = 0; oh < rows.output; oh++) {
+            const long top = oh * rows.stride - rows.padBefore;
+            for (long ow = 0; ow < cols.output; ow++) {
+                const long left = ow * cols.stride - cols.padBefore;
+                const long first = left > 0 ? left : 0, last = left + cols.kernel < cols.input ? left + cols.kernel : cols.input;
+                const long skipped = (first - left) * channels, added = (last > first ? last - first : 0) * channels;
+                for (long ky = 0; ky < rows.kernel; ky++) {
+                    const long ih = top + ky;
+                    if (ih >= 0 && ih < rows.input) {
+                        steerlens_add_floats16(image + (ih * cols.input + first) * channels, source + skipped, added, end);
+                    }
+                    source += rowLength;
+                }
+            }
+        }
+    }
+}
 #endif

@@ -253,7 +253,17 @@ public final class Conv2D: UnaryLayer {
 
     /// Adds every row of `columns` (`[batch·OH·OW, KH·KW·C]`) back onto its receptive field in `x`
     /// (`[batch, H, W, C]`, not cleared): the adjoint of ``im2col(_:into:batch:rows:columns:channels:)``.
+    /// AVX-512 where the CPU has it (``VectorKernels``), else ``portableCol2im(_:into:batch:rows:columns:channels:)``.
     static func col2im(
+        _ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
+        batch: Int, rows: AxisGeometry, columns cols: AxisGeometry, channels: Int
+    ) {
+        if VectorKernels.col2im(columns, into: x, batch: batch, rows: rows, columns: cols, channels: channels) { return }
+        portableCol2im(columns, into: x, batch: batch, rows: rows, columns: cols, channels: channels)
+    }
+
+    /// ``col2im(_:into:batch:rows:columns:channels:)`` in portable Swift.
+    static func portableCol2im(
         _ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
         batch: Int, rows: AxisGeometry, columns cols: AxisGeometry, channels: Int
     ) {

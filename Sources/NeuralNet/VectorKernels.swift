@@ -28,6 +28,14 @@ enum VectorKernels {
         steerlens_im2col_avx512(x, columns, batch, rows.vectorKernelAxis, cols.vectorKernelAxis, channels)
         return true
     }
+
+    /// ``Conv2D/col2im(_:into:batch:rows:columns:channels:)`` with AVX-512 adds (the same sums).
+    static func col2im(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, batch: Int,
+                       rows: AxisGeometry, columns cols: AxisGeometry, channels: Int) -> Bool {
+        guard level >= 2 else { return false }
+        steerlens_col2im_avx512(columns, x, batch, rows.vectorKernelAxis, cols.vectorKernelAxis, channels)
+        return true
+    }
 }
 
 extension AxisGeometry {

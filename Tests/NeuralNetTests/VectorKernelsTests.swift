@@ -93,4 +93,37 @@ final class VectorKernelsTests: XCTestCase {
             XCTAssertEqual(Array(actual[..<16]) + Array(actual[(16 + count)...]), [Float](repeating: 7, count: 32), context)
         }
     }
+
+    /// The AVX-512 col2im adds exactly the portable one's sums onto an image that already holds values
+    /// (signed zeros included), for the im2col cases above, and leaves the floats around the images alone.
+    func testAVX512Col2imMatchesThePortableOne() throws {
+        guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: only the portable col2im runs here") }
+        var generator = SeededRandom(seed: 22)
+        let cases: [(height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding, batch: Int)] = [
+            (66, 200, 3, 5, 2, .valid, 2), (31, 98, 24, 5, 2, .valid, 1), (5, 22, 48, 3, 1, .valid, 3), (9, 11, 3, 3, 2, .same, 2),
+            (7, 7, 1, 5, 1, .same, 1), (6, 13, 37, 4, 3, .same, 2), (4, 4, 16, 1, 1, .valid, 1), (3, 5, 2, 2, 1, .same, 3),
+        ]
+        for item in cases {
+            let rows = try XCTUnwrap(AxisGeometry(input: item.height, kernel: item.kernel, stride: item.stride, padding: item.padding))
+            let columns = try XCTUnwrap(AxisGeometry(input: item.width, kernel: item.kernel, stride: item.stride, padding: item.padding))
+            let count = item.batch * rows.output * columns.output * item.kernel * item.kernel * item.channels
+            let gradient = (0..<count).map { index in index % 11 == 0 ? -0.0 : Float(generator.uniform(-1, 1)) }
+            let imageCount = item.batch * item.height * item.width * item.channels
+            let start = (0..<imageCount).map { index in index % 7 == 0 ? -0.0 : Float(generator.uniform(-1, 1)) }
+            var expected = start, actual = [Float](repeating: 7, count: 16) + start + [Float](repeating: 7, count: 16)
+            gradient.withUnsafeBufferPointer { g in
+                expected.withUnsafeMutableBufferPointer {
+                    Conv2D.portableCol2im(g.baseAddress!, into: $0.baseAddress!, batch: item.batch, rows: rows, columns: columns, channels: item.channels)
+                }
+                actual.withUnsafeMutableBufferPointer {
+                    XCTAssertTrue(VectorKernels.col2im(g.baseAddress!, into: $0.baseAddress! + 16, batch: item.batch, rows: rows, columns: columns, channels: item.channels))
+                }
+            }
+            let context = "\(item)"
+            let differing = zip(bits(Array(actual[16..<(16 + imageCount)])), bits(expected)).enumerated().first { $0.element.0 != $0.element.1 }
+            XCTAssertNil(differing, "\(context): first differing float")
+            XCTAssertNotEqual(expected, start, context)
+            XCTAssertEqual(Array(actual[..<16]) + Array(actual[(16 + imageCount)...]), [Float](repeating: 7, count: 32), context)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import TestSupport
 @testable import Transforms
 import XCTest
 
@@ -10,30 +11,6 @@ import XCTest
 final class TransformKernelBoundsTests: XCTestCase {
     override func setUpWithError() throws {
         try XCTSkipUnless(TransformKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
-    }
-
-    /// `count` bytes against a `PROT_NONE` page: after them (`flushEnd`) or before them.
-    final class GuardedBytes {
-        let pointer: UnsafeMutableRawPointer
-        private let base: UnsafeMutableRawPointer, length: Int
-
-        init(count: Int, flushEnd: Bool) {
-            let page = Int(sysconf(Int32(_SC_PAGESIZE))), dataPages = (count + page - 1) / page
-            length = (dataPages + 2) * page
-            base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
-            precondition(base != MAP_FAILED, "mmap failed")
-            mprotect(base, page, PROT_NONE)
-            mprotect(base + (dataPages + 1) * page, page, PROT_NONE)
-            pointer = flushEnd ? base + (dataPages + 1) * page - count : base + page
-        }
-
-        deinit { munmap(base, length) }
-
-        func floats(_ values: [Float]) -> UnsafeMutablePointer<Float> {
-            let target = pointer.bindMemory(to: Float.self, capacity: values.count)
-            target.update(from: values, count: values.count)
-            return target
-        }
     }
 
     func testCubicPassesStayInTheirRows() {

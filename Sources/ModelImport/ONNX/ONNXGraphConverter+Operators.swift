@@ -184,7 +184,9 @@ extension ONNXGraphConverter {
         case "linear", "bilinear":
             let method: NeuralNet.ResizeMethod
             switch coordinates {
-            case "half_pixel", "pytorch_half_pixel" where size.0 > 1 && size.1 > 1: method = .bilinearHalfPixel
+            case "half_pixel": method = .bilinearHalfPixel
+            // PyTorch's variant maps an output of length 1 to source coordinate 0 instead.
+            case "pytorch_half_pixel" where size.0 > 1 && size.1 > 1: method = .bilinearHalfPixel
             case "align_corners": method = .bilinearAlignCorners
             case "asymmetric": method = .bilinearLegacy
             default: throw unsupported("linear resize with coordinate_transformation_mode \(coordinates) is not supported")
