@@ -64,19 +64,26 @@ final class VectorKernelsTests: XCTestCase {
         XCTAssertEqual(bits(layer.forward(input).scalars), bits(expected))
     }
 
-    /// The AVX-512 im2col writes exactly the portable one's columns for valid and same padding, strides
-    /// 1–3, 1–37 channels (kernel rows shorter than, equal to and longer than one 16-float vector) and
-    /// batches of 1–3, and nothing outside the column buffer; the input is read in place.
-    func testAVX512Im2colMatchesThePortableOne() throws {
-        guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: only the portable im2col runs here") }
-        var generator = SeededRandom(seed: 20)
+    /// Convolution windows with valid and same padding, strides 1–3, 1–37 channels (kernel rows shorter
+    /// than, equal to and longer than one 16-float vector) and batches of 1–3, with their axes.
+    private func convolutionWindows() throws -> [(item: (height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding, batch: Int),
+                                                   rows: AxisGeometry, columns: AxisGeometry)] {
         let cases: [(height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding, batch: Int)] = [
             (66, 200, 3, 5, 2, .valid, 2), (31, 98, 24, 5, 2, .valid, 1), (5, 22, 48, 3, 1, .valid, 3), (9, 11, 3, 3, 2, .same, 2),
             (7, 7, 1, 5, 1, .same, 1), (6, 13, 37, 4, 3, .same, 2), (4, 4, 16, 1, 1, .valid, 1), (3, 5, 2, 2, 1, .same, 3),
         ]
-        for item in cases {
-            let rows = try XCTUnwrap(AxisGeometry(input: item.height, kernel: item.kernel, stride: item.stride, padding: item.padding))
-            let columns = try XCTUnwrap(AxisGeometry(input: item.width, kernel: item.kernel, stride: item.stride, padding: item.padding))
+        return try cases.map { item in
+            (item, try XCTUnwrap(AxisGeometry(input: item.height, kernel: item.kernel, stride: item.stride, padding: item.padding)),
+             try XCTUnwrap(AxisGeometry(input: item.width, kernel: item.kernel, stride: item.stride, padding: item.padding)))
+        }
+    }
+
+    /// The AVX-512 im2col writes exactly the portable one's columns for every ``convolutionWindows()`` case,
+    /// and nothing outside the column buffer; the input is read in place.
+    func testAVX512Im2colMatchesThePortableOne() throws {
+        guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: only the portable im2col runs here") }
+        var generator = SeededRandom(seed: 20)
+        for (item, rows, columns) in try convolutionWindows() {
             let input = (0..<(item.batch * item.height * item.width * item.channels)).map { _ in Float(generator.uniform(-1, 1)) }
             let count = item.batch * rows.output * columns.output * item.kernel * item.kernel * item.channels
             var expected = [Float](repeating: .nan, count: count), actual = [Float](repeating: 7, count: count + 32)
@@ -95,17 +102,11 @@ final class VectorKernelsTests: XCTestCase {
     }
 
     /// The AVX-512 col2im adds exactly the portable one's sums onto an image that already holds values
-    /// (signed zeros included), for the im2col cases above, and leaves the floats around the images alone.
+    /// (signed zeros included), for every ``convolutionWindows()`` case, and leaves the floats around the images alone.
     func testAVX512Col2imMatchesThePortableOne() throws {
         guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: only the portable col2im runs here") }
         var generator = SeededRandom(seed: 22)
-        let cases: [(height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding, batch: Int)] = [
-            (66, 200, 3, 5, 2, .valid, 2), (31, 98, 24, 5, 2, .valid, 1), (5, 22, 48, 3, 1, .valid, 3), (9, 11, 3, 3, 2, .same, 2),
-            (7, 7, 1, 5, 1, .same, 1), (6, 13, 37, 4, 3, .same, 2), (4, 4, 16, 1, 1, .valid, 1), (3, 5, 2, 2, 1, .same, 3),
-        ]
-        for item in cases {
-            let rows = try XCTUnwrap(AxisGeometry(input: item.height, kernel: item.kernel, stride: item.stride, padding: item.padding))
-            let columns = try XCTUnwrap(AxisGeometry(input: item.width, kernel: item.kernel, stride: item.stride, padding: item.padding))
+        for (item, rows, columns) in try convolutionWindows() {
             let count = item.batch * rows.output * columns.output * item.kernel * item.kernel * item.channels
             let gradient = (0..<count).map { index in index % 11 == 0 ? -0.0 : Float(generator.uniform(-1, 1)) }
             let imageCount = item.batch * item.height * item.width * item.channels
