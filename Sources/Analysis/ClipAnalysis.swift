@@ -186,18 +186,25 @@ public struct ClipAnalysis {
                 let result = try timed(.network) { try suite.run(inputs[0]) }
                 let predictions = result.outputs[session.outputIndex]
                 let units = predictions.itemCount
-                let batchMaps = timed(.maps) {
-                    BatchMaps(result, count: frames.count, maps: maps, flatten: { keepsChannels($0) ? ClipAnalysis.channelMaximum($1, channels: channels) : $1 },
-                              width: width, height: height, grid: grids.map { (grid, $0.maps) }, previous: previousMap)
-                }
                 for (item, frame) in frames.enumerated() {
-                    let (frameMaps, flat) = (batchMaps.items[item].maps, batchMaps.items[item].flat)
-                    var entry = RunReport.FrameEntry(
+                    let (frameMaps, flat, first) = timed(.maps) {
+                        let frameMaps = FrameMaps(result, item: item, maps: maps)
+                        // Statistics on the channel maximum when channels are kept.
+                        let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
+                            (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
+                        })
+                        return (frameMaps, flat, flat[maps[0]]!)
+                    }
+                    var entry = timed(.maps) { RunReport.FrameEntry(
                         frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
                         label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        regionShares: batchMaps.items[item].regionShares, saliencyChange: batchMaps.items[item].saliencyChange,
+                        // Region shares from each method's own importance, never from the min-max display map.
+                        regionShares: Dictionary(frameMaps.importance.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
+                                                 uniquingKeysWith: { first, _ in first }),
+                        saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                         hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
-                        diagnostics: frameMaps.diagnostics)
+                        diagnostics: frameMaps.diagnostics) }
+                    previousMap = first
                     if scorer.scores(position: entries.count) {
                         // Pixels ranked by importance (the display map of a gradient map ranks negative
                         // gradients too; its importance ties them at 0).
@@ -205,7 +212,7 @@ public struct ClipAnalysis {
                         entry.faithfulness = try timed(.faithfulness) { try scorer.score(item: Array(inputs[0].scalars[(item * count)..<((item + 1) * count)]),
                                                               maps: maps.map { ($0.name, frameMaps.importance[$0]!) }, frame: frame.index) }
                     }
-                    if let grids, let row = batchMaps.items[item].gridRow { try timed(.maps) { try grids.writer.append(row) } }
+                    if let grids { try timed(.maps) { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) } }
                     if entry.hasImages {
                         try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (Self.overlayKind($0.key), $0.value) }))
                     }
@@ -224,7 +231,6 @@ public struct ClipAnalysis {
                     } }
                     entries.append(entry)
                 }
-                previousMap = batchMaps.items.last?.flat[maps[0]] ?? previousMap
                 progress.update(done: entries.count)
             }
             batches.stop()
@@ -239,5 +245,29 @@ public struct ClipAnalysis {
 
     public static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
         stride(from: 0, to: map.count, by: channels).map { map[$0..<($0 + channels)].max()! }
+    }
+}
+
+/// One frame's maps from every method: the display map (`[H, W]`, or `[H, W, C]` for gradient maps
+/// with channels kept) and the importance map (`[H, W]`, the method's raw attribution magnitude) per
+/// method map, and the methods' diagnostics (`<method>_<name>`).
+struct FrameMaps {
+    var display: [MethodMap: [Float]] = [:]
+    var importance: [MethodMap: [Float]] = [:]
+    var diagnostics: [String: Double]?
+
+    init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap]) {
+        for map in maps {
+            let kindMaps = batch[map]!
+            let displayCount = kindMaps.display.itemCount, importanceCount = kindMaps.importance.itemCount
+            display[map] = Array(kindMaps.display.scalars[(item * displayCount)..<((item + 1) * displayCount)])
+            importance[map] = Array(kindMaps.importance.scalars[(item * importanceCount)..<((item + 1) * importanceCount)])
+        }
+        for explanation in batch.explanations {
+            for (name, values) in explanation.diagnostics {
+                diagnostics = diagnostics ?? [:]
+                diagnostics!["\(explanation.method.rawValue)_\(name)"] = values[item]
+            }
+        }
     }
 }
