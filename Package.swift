@@ -37,7 +37,7 @@ let package = Package(
         .systemLibrary(name: "CVectorKernels"),
 
         .target(name: "SteerLensSupport"),
-        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "CVectorKernels", "SteerLensSupport"]),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CVectorKernels", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: [
             "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),

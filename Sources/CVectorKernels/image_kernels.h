@@ -1,10 +1,10 @@
-// Hot loops of the frame transforms (Sources/Transforms) and of the model-input resize
-// (Sources/VideoIO/Resampler.swift) in AVX-512, chosen at run time.
+// Hot loops of the frame transforms (Sources/Transforms) in AVX-512, chosen at run time.
 //
 // The conventions of vector_kernels.h: `static inline` functions compiled into the calling Swift
 // module, used only after `steerlens_vector_level()` returned 2, each repeating its Swift reference
 // operation by operation (the same roundings, the same order), so the bytes are the portable loop's.
-// There are no AVX2 twins: a CPU without AVX-512 runs the Swift loops, which give the same bytes.
+// There are no AVX2 twins: these loops are a stress run's, and a CPU without AVX-512 runs the Swift
+// loops, which give the same bytes.
 #ifndef STEERLENS_IMAGE_KERNELS_H
 #define STEERLENS_IMAGE_KERNELS_H
 #include <immintrin.h>
@@ -163,38 +163,5 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
         }
     }
     return 16 * blocks;
-}
-// MARK: the vertical pass of VideoIO's Resampler (the model-input resize of every frame)
-
-/// `blended[i] = weight · source[i]` (`accumulate` 0) or `blended[i] += weight · source[i]` over `count`
-/// 8-bit values: one tap row of `Resampler`'s vertical pass (Sources/VideoIO/Resampler.swift), the same
-/// multiply, then add. Reads `count` bytes, writes `count` floats.
-__attribute__((target("avx512f"))) static inline void steerlens_blend_row_u8_avx512(float *blended, const uint8_t *source, float weight, long count,
-                                                                                   int accumulate) {
-    const __m512 w = _mm512_set1_ps(weight);
-    long i = 0;
-    for (; i + 16 <= count; i += 16) {
-        __m512 term = _mm512_mul_ps(w, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(source + i)))));
-        _mm512_storeu_ps(blended + i, accumulate ? _mm512_add_ps(_mm512_loadu_ps(blended + i), term) : term);
-    }
-    for (; i < count; i++) {
-        const float term = weight * (float)source[i];
-        blended[i] = accumulate ? blended[i] + term : term;
-    }
-}
-
-/// `steerlens_blend_row_u8_avx512` for source rows already in Float (values 0…255).
-__attribute__((target("avx512f"))) static inline void steerlens_blend_row_f32_avx512(float *blended, const float *source, float weight, long count,
-                                                                                    int accumulate) {
-    const __m512 w = _mm512_set1_ps(weight);
-    long i = 0;
-    for (; i + 16 <= count; i += 16) {
-        __m512 term = _mm512_mul_ps(w, _mm512_loadu_ps(source + i));
-        _mm512_storeu_ps(blended + i, accumulate ? _mm512_add_ps(_mm512_loadu_ps(blended + i), term) : term);
-    }
-    for (; i < count; i++) {
-        const float term = weight * source[i];
-        blended[i] = accumulate ? blended[i] + term : term;
-    }
 }
 #endif

@@ -1,5 +1,3 @@
-import CVectorKernels
-
 /// Crop + resize of packed RGB24 pixels, reproducing OpenCV's `cv2.resize` on 8-bit images (results
 /// rounded to the nearest integer and saturated, computed in Float; OpenCV's fixed-point bilinear path
 /// can differ by one grey level).
@@ -19,28 +17,45 @@ enum Resampler {
         return interpolate(pixels, frameWidth: frameWidth, geometry: geometry, interpolation: interpolation)
     }
 
-    /// Whether the vertical pass runs in AVX-512 here (CVectorKernels/image_kernels.h; the same bytes).
-    static let vectorKernels = steerlens_vector_level() >= 2
-
     /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1).
-    static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
-                            vectorized: Bool = vectorKernels) -> [UInt8] {
+    static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = FlatTaps(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation))
-        let cropRowLength = geometry.cropSize.width * 3, outputRowLength = geometry.outputSize.width * 3
-        var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputRowLength)
-        // One float more than a crop row: the horizontal pass reads each pixel as four lanes.
-        var blendedRow = [Float](repeating: 0, count: cropRowLength + 1)
+        let cropRowLength = geometry.cropSize.width * 3
+        let outputWidth = geometry.outputSize.width
+        var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
+        var blendedRow = [Float](repeating: 0, count: cropRowLength)
         pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in
-                blendedRow.withUnsafeMutableBufferPointer { blended in
-                    for (outputY, tap) in rows.enumerated() {
-                        // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
-                        for (offset, weight) in tap.weights.enumerated() {
-                            let sourceRow = source.baseAddress! + (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
-                            blend(sourceRow, weight: weight, into: blended.baseAddress!, count: cropRowLength, accumulate: offset > 0, vectorized: vectorized)
+                blendedRow.withUnsafeMutableBufferPointer { row in
+                    columns.weights.withUnsafeBufferPointer { columnWeights in
+                        for (outputY, tap) in rows.enumerated() {
+                            // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
+                            let blended = row.baseAddress!
+                            for (offset, weight) in tap.weights.enumerated() {
+                                let sourceRow = source.baseAddress! + (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
+                                if offset == 0 {
+                                    for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
+                                } else {
+                                    for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
+                                }
+                            }
+                            // Horizontal: weighted sum of the columns under each output pixel, taps in order.
+                            let outputPixels = destination.baseAddress! + outputY * outputWidth * 3
+                            for outputX in 0..<outputWidth {
+                                var red: Float = 0, green: Float = 0, blue: Float = 0
+                                let first = columns.first[outputX], start = columns.start[outputX], count = columns.start[outputX + 1] - start
+                                for offset in 0..<count {
+                                    let weight = columnWeights[start + offset], pixel = blended + (first + offset) * 3
+                                    red += weight * pixel[0]
+                                    green += weight * pixel[1]
+                                    blue += weight * pixel[2]
+                                }
+                                outputPixels[outputX * 3] = saturate(red)
+                                outputPixels[outputX * 3 + 1] = saturate(green)
+                                outputPixels[outputX * 3 + 2] = saturate(blue)
+                            }
                         }
-                        columns.horizontal(blended.baseAddress!, into: destination.baseAddress! + outputY * outputRowLength)
                     }
                 }
             }
@@ -48,27 +63,33 @@ enum Resampler {
         return output
     }
 
-    /// ``interpolate(_:frameWidth:geometry:interpolation:vectorized:)`` on crop rows handed out by `row`
-    /// (frame row `y`'s crop columns as Float into the buffer) instead of read from pixels: the same
-    /// arithmetic in the same order, so the same bytes. A row shared by two output rows is asked for once.
-    static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation,
-                            vectorized: Bool = vectorKernels) -> [UInt8] {
+    /// ``interpolate(_:frameWidth:geometry:interpolation:)`` on crop rows handed out by `row` (frame row
+    /// `y`'s crop columns as Float into the buffer) instead of read from pixels: the same arithmetic in the
+    /// same order, so the same bytes. A row shared by two output rows is asked for once.
+    static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
-        let columns = FlatTaps(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation))
-        let cropRowLength = geometry.cropSize.width * 3, outputRowLength = geometry.outputSize.width * 3
-        var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputRowLength)
-        var blendedRow = [Float](repeating: 0, count: cropRowLength + 1), sourceRow = [Float](repeating: 0, count: cropRowLength)
+        let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
+        let cropRowLength = geometry.cropSize.width * 3
+        let outputWidth = geometry.outputSize.width
+        var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
+        var blendedRow = [Float](repeating: 0, count: cropRowLength), sourceRow = [Float](repeating: 0, count: cropRowLength)
         var held = -1
         output.withUnsafeMutableBufferPointer { destination in
-            blendedRow.withUnsafeMutableBufferPointer { blended in
+            blendedRow.withUnsafeMutableBufferPointer { row in
                 sourceRow.withUnsafeMutableBufferPointer { source in
                     for (outputY, tap) in rows.enumerated() {
+                        let blended = row.baseAddress!
                         for (offset, weight) in tap.weights.enumerated() {
                             let y = geometry.cropY + tap.first + offset
                             if y != held { rowProvider(y, source); held = y }
-                            blend(source.baseAddress!, weight: weight, into: blended.baseAddress!, count: cropRowLength, accumulate: offset > 0, vectorized: vectorized)
+                            let values = source.baseAddress!
+                            if offset == 0 {
+                                for index in 0..<cropRowLength { blended[index] = weight * values[index] }
+                            } else {
+                                for index in 0..<cropRowLength { blended[index] += weight * values[index] }
+                            }
                         }
-                        columns.horizontal(blended.baseAddress!, into: destination.baseAddress! + outputY * outputRowLength)
+                        horizontal(row, columns: columns, into: destination, at: outputY * outputWidth * 3)
                     }
                 }
             }
@@ -78,26 +99,20 @@ enum Resampler {
         func rowProvider(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) { row(y, buffer) }
     }
 
-    /// One tap row of the vertical pass over `count` values: `blended = weight · source`, or
-    /// `blended += weight · source` when `accumulate`.
+    /// The horizontal pass of one blended row into `destination` from `start`.
     @inline(__always)
-    static func blend(_ source: UnsafePointer<UInt8>, weight: Float, into blended: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool, vectorized: Bool) {
-        if vectorized { return steerlens_blend_row_u8_avx512(blended, source, weight, count, accumulate ? 1 : 0) }
-        if accumulate {
-            for index in 0..<count { blended[index] += weight * Float(source[index]) }
-        } else {
-            for index in 0..<count { blended[index] = weight * Float(source[index]) }
-        }
-    }
-
-    /// ``blend(_:weight:into:count:accumulate:vectorized:)`` for a source row in Float.
-    @inline(__always)
-    static func blend(_ source: UnsafePointer<Float>, weight: Float, into blended: UnsafeMutablePointer<Float>, count: Int, accumulate: Bool, vectorized: Bool) {
-        if vectorized { return steerlens_blend_row_f32_avx512(blended, source, weight, count, accumulate ? 1 : 0) }
-        if accumulate {
-            for index in 0..<count { blended[index] += weight * source[index] }
-        } else {
-            for index in 0..<count { blended[index] = weight * source[index] }
+    static func horizontal(_ row: UnsafeMutableBufferPointer<Float>, columns: [Tap], into destination: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        for (outputX, columnTap) in columns.enumerated() {
+            var red: Float = 0, green: Float = 0, blue: Float = 0
+            for (offset, weight) in columnTap.weights.enumerated() {
+                let index = (columnTap.first + offset) * 3
+                red += weight * row[index]
+                green += weight * row[index + 1]
+                blue += weight * row[index + 2]
+            }
+            destination[start + outputX * 3] = saturate(red)
+            destination[start + outputX * 3 + 1] = saturate(green)
+            destination[start + outputX * 3 + 2] = saturate(blue)
         }
     }
 
@@ -112,30 +127,6 @@ enum Resampler {
             first = taps.map(\.first)
             start = taps.reduce(into: [0]) { $0.append($0.last! + $1.weights.count) }
             weights = taps.flatMap(\.weights)
-        }
-
-        /// The horizontal pass of one blended row into the output row at `destination` (packed RGB): per
-        /// output pixel the weighted sum of the pixels under its taps, in order, with the three channels as
-        /// lanes of one vector. `row` holds the crop row's floats and one more, which an unused lane reads.
-        @inline(__always)
-        func horizontal(_ row: UnsafePointer<Float>, into destination: UnsafeMutablePointer<UInt8>) {
-            first.withUnsafeBufferPointer { first in
-                start.withUnsafeBufferPointer { start in
-                    weights.withUnsafeBufferPointer { weights in
-                        for outputX in 0..<first.count {
-                            var sum = SIMD4<Float>.zero
-                            var pixel = UnsafeRawPointer(row + first[outputX] * 3)
-                            for tap in start[outputX]..<start[outputX + 1] {
-                                sum += weights[tap] * pixel.loadUnaligned(as: SIMD4<Float>.self)
-                                pixel += 3 * MemoryLayout<Float>.size
-                            }
-                            destination[outputX * 3] = saturate(sum[0])
-                            destination[outputX * 3 + 1] = saturate(sum[1])
-                            destination[outputX * 3 + 2] = saturate(sum[2])
-                        }
-                    }
-                }
-            }
         }
     }
 

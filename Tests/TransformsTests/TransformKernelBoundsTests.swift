@@ -84,22 +84,4 @@ final class TransformKernelBoundsTests: XCTestCase {
             XCTAssertTrue((0..<(rows * width * 3)).contains { out[$0] != 0 })
         }
     }
-
-    /// The model-input resize's vertical pass (VideoIO's Resampler, the same header): a source row of
-    /// `count` bytes or floats and the `count` floats it blends into.
-    func testResampleRowBlendsStayInTheirRows() {
-        for count in [15, 276, 291, 1_920] {
-            for flushEnd in [true, false] {
-                let bytes = GuardedBytes(count: count, flushEnd: flushEnd), floats = GuardedBytes(count: count * 4, flushEnd: flushEnd)
-                let blended = GuardedBytes(count: count * 4, flushEnd: flushEnd)
-                let source = bytes.pointer.bindMemory(to: UInt8.self, capacity: count)
-                for index in 0..<count { source[index] = UInt8(index % 256) }
-                let sourceFloats = floats.floats((0..<count).map { Float($0 % 256) })
-                let target = blended.pointer.bindMemory(to: Float.self, capacity: count)
-                steerlens_blend_row_u8_avx512(target, source, 0.5, count, 0)
-                steerlens_blend_row_f32_avx512(target, sourceFloats, 0.5, count, 1)
-                XCTAssertEqual(target[count - 1], Float((count - 1) % 256), "\(count) values")
-            }
-        }
-    }
 }
