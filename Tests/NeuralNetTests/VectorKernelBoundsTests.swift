@@ -12,27 +12,19 @@ final class VectorKernelBoundsTests: XCTestCase {
         try XCTSkipUnless(VectorKernels.level >= 2, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
     }
 
-    /// Convolution windows whose kernel rows are shorter than, equal to and longer than a 16-float vector,
-    /// with and without padding (PilotNet's first two layers first).
-    private let windows: [(height: Int, width: Int, channels: Int, kernel: Int, stride: Int, padding: Padding)] = [
-        (66, 200, 3, 5, 2, .valid), (31, 98, 24, 5, 2, .valid), (9, 11, 3, 3, 2, .same), (6, 13, 37, 4, 3, .same), (4, 4, 16, 1, 1, .valid),
-    ]
-
     func testIm2colAndCol2imStayInTheImagesAndTheColumns() throws {
-        for window in windows {
-            let rows = try XCTUnwrap(AxisGeometry(input: window.height, kernel: window.kernel, stride: window.stride, padding: window.padding))
-            let cols = try XCTUnwrap(AxisGeometry(input: window.width, kernel: window.kernel, stride: window.stride, padding: window.padding))
-            // Two images, as a lane's chunk of items.
-            let imageFloats = 2 * window.height * window.width * window.channels
-            let columnFloats = 2 * rows.output * cols.output * window.kernel * window.kernel * window.channels
+        for (window, rows, cols) in try convolutionWindows() {
+            // The window's batch of images, as a lane's chunk of items.
+            let imageFloats = window.batch * window.height * window.width * window.channels
+            let columnFloats = window.batch * rows.output * cols.output * window.kernel * window.kernel * window.channels
             for flushEnd in [true, false] {
                 let image = GuardedBytes(count: imageFloats * 4, flushEnd: flushEnd), columns = GuardedBytes(count: columnFloats * 4, flushEnd: flushEnd)
                 let x = image.floats((0..<imageFloats).map { Float($0 % 97) })
                 let c = columns.floats([Float](repeating: 0, count: columnFloats))
-                steerlens_im2col_avx512(x, c, 2, rows.vectorKernelAxis, cols.vectorKernelAxis, window.channels)
+                steerlens_im2col_avx512(x, c, window.batch, rows.vectorKernelAxis, cols.vectorKernelAxis, window.channels)
                 // The adjoint adds every gathered value back (padding dropped) onto a cleared image.
                 x.update(repeating: 0, count: imageFloats)
-                steerlens_col2im_avx512(c, x, 2, rows.vectorKernelAxis, cols.vectorKernelAxis, window.channels)
+                steerlens_col2im_avx512(c, x, window.batch, rows.vectorKernelAxis, cols.vectorKernelAxis, window.channels)
                 XCTAssertTrue((0..<imageFloats).contains { x[$0] > 0 }, "\(window), flush \(flushEnd ? "end" : "start")")
             }
         }
