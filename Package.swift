@@ -29,12 +29,13 @@ let package = Package(
     targets: [
         // C libraries from Debian, found with pkg-config; shim headers wrap macros Swift cannot import.
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat", providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         // No library: AVX2/AVX-512 loops as `static inline` functions the Swift compiler builds into NeuralNet.
         .systemLibrary(name: "CVectorKernels"),
+        // OpenBLAS (Debian libopenblas0), loaded with dlopen after choosing its kernels for this CPU (openblas.c).
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),

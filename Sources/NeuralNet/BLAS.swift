@@ -20,7 +20,29 @@ public enum BLAS {
     /// The number of threads OpenBLAS currently uses.
     public static var threadCount: Int {
         _ = EngineSettings.shared
-        return Int(openblas_get_num_threads())
+        return Int(steerlens_openblas_get_num_threads())
+    }
+
+    /// The kernel set ("core") OpenBLAS runs, as it names it: `SkylakeX`, `Haswell`, `Prescott`, ….
+    public static var coreName: String { String(cString: steerlens_openblas_corename()) }
+
+    /// Who chose ``coreName``: SteerLens from the CPU's features (OpenBLAS's model table may not know a
+    /// new CPU and fall back to SSE3 kernels), the user's `OPENBLAS_CORETYPE`, or OpenBLAS itself
+    /// (a CPU with neither AVX2 nor AVX-512).
+    public static var coreChoice: String {
+        if let chosenCore { return "OPENBLAS_CORETYPE=\(chosenCore) set by steerlens from the CPU's features" }
+        return coreSetByUser ? "the user's OPENBLAS_CORETYPE" : "OpenBLAS's own CPU detection"
+    }
+
+    /// The core SteerLens asked OpenBLAS for at start-up, or nil when it left the choice alone.
+    static var chosenCore: String? { steerlens_openblas_core_choice().map { String(cString: $0) } }
+
+    /// Whether `OPENBLAS_CORETYPE` was set when the process started.
+    static var coreSetByUser: Bool { steerlens_openblas_core_set_by_user() != 0 }
+
+    /// The core SteerLens picked for a CPU with these capabilities (nil: leave it to OpenBLAS).
+    static func core(skylakeAVX512: Bool, haswellAVX2: Bool) -> String? {
+        steerlens_openblas_core_for(skylakeAVX512 ? 1 : 0, haswellAVX2 ? 1 : 0).map { String(cString: $0) }
     }
 
     /// The shape of one `sgemm` call (row-major, as passed to CBLAS), for benchmarks that replay the
@@ -71,7 +93,7 @@ public enum BLAS {
 
 /// Sets OpenBLAS's thread count without touching ``Parallelism`` (for ``EngineSettings``).
 func setBLASThreadCount(_ count: Int) {
-    openblas_set_num_threads(Int32(clamping: count))
+    steerlens_openblas_set_num_threads(Int32(clamping: count))
 }
 
 /// Collects ``BLAS/Call``s while ``BLAS/recordingCalls(_:)`` runs (from any worker lane).
@@ -108,11 +130,6 @@ func sgemm(
         recorder.append(BLAS.Call(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                                   lda: lda, ldb: ldb, ldc: ldc, beta: beta, lane: lane))
     }
-    cblas_sgemm(
-        CblasRowMajor,
-        transposeA ? CblasTrans : CblasNoTrans,
-        transposeB ? CblasTrans : CblasNoTrans,
-        blasint(m), blasint(n), blasint(k),
-        alpha, a, blasint(lda), b, blasint(ldb),
-        beta, c, blasint(ldc))
+    steerlens_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                    alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

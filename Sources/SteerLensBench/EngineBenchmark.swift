@@ -39,7 +39,7 @@ enum EngineBenchmark {
     static func run(repetitions: Int, batches: [Int] = [1, 32], configurations: [Configuration] = Configuration.all) throws {
         let defaults = Configuration(lanes: Parallelism.laneCount, blasThreads: BLAS.threadCount)
         print("engine: PilotNet forward + backward(output: 0, unit: 0), best of \(repetitions)")
-        print("  cores \(ProcessInfo.processInfo.activeProcessorCount); NeuralNet default: \(defaults.label)")
+        print("  cores \(ProcessInfo.processInfo.activeProcessorCount); NeuralNet default: \(defaults.label); OpenBLAS core \(BLAS.coreName) (\(BLAS.coreChoice))")
         defer { defaults.apply() }
         for activation in [ActivationKind.elu(alpha: 1), .relu] {
             let model = try pilotNet(activation: activation)
