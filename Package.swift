@@ -35,7 +35,8 @@ let package = Package(
         // No library: AVX2/AVX-512 loops as `static inline` functions the Swift compiler builds into NeuralNet.
         .systemLibrary(name: "CVectorKernels"),
         // OpenBLAS (Debian libopenblas0), loaded with dlopen after choosing its kernels for this CPU (openblas.c).
-        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        // DWARF 4: Debian's valgrind 3.19 cannot read clang's DWARF 5 (make memcheck).
+        .target(name: "COpenBLAS", cSettings: [.unsafeFlags(["-gdwarf-4"])], linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "SteerLensSupport"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
