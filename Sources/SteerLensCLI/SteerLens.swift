@@ -12,8 +12,8 @@ struct SteerLens: ParsableCommand {
         discussion: """
         Exit codes: 0 ok, 1 regression found (compare, check, merge, stress) or a map failed the sanity check, 64 usage, 65 bad input data (not a \
         video, corrupt, bad model), 66 input missing or unreadable, 70 internal error (a bug to \
-        report), 73 cannot create output, 74 I/O error while writing, 130 interrupted (Ctrl-C or \
-        SIGTERM).
+        report), 73 cannot create output, 74 I/O error while writing, 127 OpenBLAS cannot be loaded, \
+        130 interrupted (Ctrl-C or SIGTERM).
         """,
         version: version,
         subcommands: [Probe.self, ExportFrames.self, Inspect.self, Predict.self, Analyze.self, Compare.self, Check.self, Merge.self, Sanity.self, Stress.self]

@@ -19,7 +19,7 @@ public func fuzzKerasConfig(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
 /// The weight stores of the committed Keras fixtures, in name order (`FUZZ_KERAS_FIXTURES` = the
 /// `Tests/Fixtures/keras` folder; `make fuzz` sets it).
 enum WeightStores {
-    nonisolated(unsafe) static let all: [KerasWeightStore] = {
+    static let all: [KerasWeightStore] = {
         guard let folder = ProcessInfo.processInfo.environment["FUZZ_KERAS_FIXTURES"],
               let cases = try? FileManager.default.contentsOfDirectory(atPath: folder).sorted() else {
             fatalError("set FUZZ_KERAS_FIXTURES to Tests/Fixtures/keras")

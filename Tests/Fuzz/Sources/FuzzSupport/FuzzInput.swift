@@ -11,7 +11,8 @@ public enum FuzzInput {
     /// Writes `bytes` to a per-process scratch file named `name` and returns its path.
     public static func file(_ bytes: some Collection<UInt8>, named name: String) -> String {
         let path = NSTemporaryDirectory() + "steerlens-fuzz-\(getpid())-\(name)"
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        // A harness that could not write its input would fuzz the missing-file error instead: stop loudly.
+        precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write the fuzz input \(path)")
         return path
     }
 }
