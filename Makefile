@@ -80,12 +80,15 @@ cluster-test: setup
 	$(SWIFT) build --build-tests
 	Tests/Cluster/slurm.sh .build/debug
 
-# AddressSanitizer on every target that owns C-boundary code, in a build folder of its own.
+# AddressSanitizer on every target that owns C-boundary code, in a build folder of its own. Two
+# whole-demo CLI runs (160 s of the 690 s under ASan on a 2.1 GHz 2-core CI machine) pass the same
+# decode, HDF5 and PNG calls as the shorter CLI tests; they run in unit-test only, keeping CI under 30 min.
 ASAN_TESTS := VideoIOTests|NeuralNetTests|ModelImportTests|TransformsTests|SteerLensCLITests
+ASAN_SKIP := DemoComparisonTests|testReproducesTheRealReferenceMapsFromTheCommandLine
 asan: setup
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address \
-		--scratch-path .build-asan --filter '$(ASAN_TESTS)'
+		--scratch-path .build-asan --filter '$(ASAN_TESTS)' --skip '$(ASAN_SKIP)'
 
 # Coverage-guided fuzzing of every parser of untrusted bytes (never part of `make test`): a nested
 # package built with libFuzzer and AddressSanitizer; findings are under Tests/Fuzz/.build/fuzz/.
