@@ -87,7 +87,7 @@ public struct FleetRecord: Codable, Sendable, Equatable {
     public static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
-        return FleetManifest.sanitizedHost(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        return FleetManifest.sanitizedHost(String(nulTerminated: buffer))
     }
 }
 

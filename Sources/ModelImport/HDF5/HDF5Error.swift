@@ -1,4 +1,5 @@
 internal import CHDF5
+import SteerLensSupport
 
 /// A libhdf5 call failed: the C function's name and libhdf5's own description from its error stack.
 struct HDF5Error: Error, CustomStringConvertible {
@@ -74,12 +75,4 @@ enum HDF5Library {
 /// A box for strings gathered by libhdf5 callbacks (which receive it as an opaque pointer).
 final class HDF5StringCollector {
     var list: [String] = []
-}
-
-extension String {
-    /// The text before the first NUL of a C character buffer.
-    init(nulTerminated buffer: [CChar]) {
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        self = String(decoding: bytes, as: UTF8.self)
-    }
 }

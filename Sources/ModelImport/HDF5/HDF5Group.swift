@@ -1,4 +1,5 @@
 internal import CHDF5
+import SteerLensSupport
 
 /// Something attributes hang on: a group, a dataset, or a file's root.
 protocol HDF5AttributeOwner: AnyObject {
