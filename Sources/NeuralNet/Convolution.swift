@@ -96,11 +96,11 @@ public final class Conv2D: UnaryLayer {
 
     // MARK: Forward and backward
 
-    /// `output = act(im2col(input) · kernel + bias)`, one chunk of items at a time per lane.
+    /// `output = act(im2col(input) · kernel + bias)`, one chunk of items at a time on each lane.
     ///
     /// Per chunk of `c` items (rows `R = c·OH·OW`): im2col into the lane's scratch (`[R, K]`, skipped for
     /// pointwise), `sgemm` straight into the output rows (`[R, Cout]`), then bias + activation on those
-    /// rows while they are in cache. Lanes own disjoint items (see ``Parallelism``).
+    /// rows while they are in cache. Chunks own disjoint items (see ``Parallelism``).
     public func forward(_ input: Tensor) -> Tensor {
         precondition(input.shape.count == 4, "\(name): expects [N, H, W, C], got \(input.shape)")
         let (rows, cols) = geometry(forInputShape: Array(input.shape.dropFirst()))
@@ -117,19 +117,17 @@ public final class Conv2D: UnaryLayer {
             input.scalars.withUnsafeBufferPointer { x in
                 kernel.scalars.withUnsafeBufferPointer { w in
                     withBiasPointer { b in
-                        forEachLane(plan.lanes) { lane in
+                        plan.runChunks { lane, first, count in
                             let columns = scratch.region(lane)
-                            plan.forEachChunk(ofLane: lane) { first, count in
-                                let image = x.baseAddress! + first * imageStride
-                                let target = out.baseAddress! + first * pixels * n
-                                if !pointwise {
-                                    Conv2D.im2col(image, into: columns, batch: count, rows: rows, columns: cols, channels: inputChannels)
-                                }
-                                sgemm(m: count * pixels, n: n, k: k, a: pointwise ? image : UnsafePointer(columns), lda: k,
-                                      b: w.baseAddress!, ldb: n, beta: 0, c: target, ldc: n, lane: lane)
-                                activation.apply(target, count: count * pixels * n, addingBias: b, featureCount: n)
-                                outputChunkObserver?(UnsafePointer(target), first, count)
+                            let image = x.baseAddress! + first * imageStride
+                            let target = out.baseAddress! + first * pixels * n
+                            if !pointwise {
+                                Conv2D.im2col(image, into: columns, batch: count, rows: rows, columns: cols, channels: inputChannels)
                             }
+                            sgemm(m: count * pixels, n: n, k: k, a: pointwise ? image : UnsafePointer(columns), lda: k,
+                                  b: w.baseAddress!, ldb: n, beta: 0, c: target, ldc: n, lane: lane)
+                            activation.apply(target, count: count * pixels * n, addingBias: b, featureCount: n)
+                            outputChunkObserver?(UnsafePointer(target), first, count)
                         }
                     }
                 }
@@ -140,7 +138,7 @@ public final class Conv2D: UnaryLayer {
         return result
     }
 
-    /// `dInput = col2im((dOutput ⊙ act′(output)) · kernelᵀ)`, one chunk of items at a time per lane.
+    /// `dInput = col2im((dOutput ⊙ act′(output)) · kernelᵀ)`, one chunk of items at a time on each lane.
     ///
     /// Per chunk (`R = c·OH·OW` rows): `dZ = dY ⊙ act′(Y)` into the lane's scratch (`[R, Cout]`; for a
     /// linear activation `dY` is read in place, nothing is copied), `dCols = dZ · Wᵀ` (`[R, K]`, scratch),
@@ -164,30 +162,28 @@ public final class Conv2D: UnaryLayer {
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 output.scalars.withUnsafeBufferPointer { y in
                     kernel.scalars.withUnsafeBufferPointer { w in
-                        forEachLane(plan.lanes) { lane in
+                        plan.runChunks { lane, first, count in
                             let region = scratch.region(lane)
-                            plan.forEachChunk(ofLane: lane) { first, count in
-                                let chunkOutputs = count * pixels * n, offset = first * pixels * n
-                                let dz: UnsafePointer<Float>
-                                if passThrough {
-                                    dz = dy.baseAddress! + offset
-                                } else {
-                                    activation.backward(output: y.baseAddress! + offset, outputGradient: dy.baseAddress! + offset,
-                                                        inputGradient: region, count: chunkOutputs, featureCount: n, modifier: modifier)
-                                    dz = UnsafePointer(region)
-                                }
-                                let chunkGradient = dx.baseAddress! + first * imageStride
-                                if pointwise {
-                                    sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
-                                          beta: 0, c: chunkGradient, ldc: k, lane: lane)
-                                    return
-                                }
-                                let columnGradient = region + gradientFloats
-                                sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
-                                      beta: 0, c: columnGradient, ldc: k, lane: lane)
-                                chunkGradient.update(repeating: 0, count: count * imageStride)
-                                Conv2D.col2im(columnGradient, into: chunkGradient, batch: count, rows: rows, columns: cols, channels: inputChannels)
+                            let chunkOutputs = count * pixels * n, offset = first * pixels * n
+                            let dz: UnsafePointer<Float>
+                            if passThrough {
+                                dz = dy.baseAddress! + offset
+                            } else {
+                                activation.backward(output: y.baseAddress! + offset, outputGradient: dy.baseAddress! + offset,
+                                                    inputGradient: region, count: chunkOutputs, featureCount: n, modifier: modifier)
+                                dz = UnsafePointer(region)
                             }
+                            let chunkGradient = dx.baseAddress! + first * imageStride
+                            if pointwise {
+                                sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
+                                      beta: 0, c: chunkGradient, ldc: k, lane: lane)
+                                return
+                            }
+                            let columnGradient = region + gradientFloats
+                            sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
+                                  beta: 0, c: columnGradient, ldc: k, lane: lane)
+                            chunkGradient.update(repeating: 0, count: count * imageStride)
+                            Conv2D.col2im(columnGradient, into: chunkGradient, batch: count, rows: rows, columns: cols, channels: inputChannels)
                         }
                     }
                 }

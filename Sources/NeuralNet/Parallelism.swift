@@ -1,13 +1,17 @@
 import Dispatch
 import Foundation
 import SteerLensSupport
+import Synchronization
 
 /// How NeuralNet spreads one batch over the cores: either *lanes* or OpenBLAS threads, never both.
 ///
 /// With `laneCount > 1` (the default on a multi-core machine), each convolution cuts its batch into
-/// `laneCount` contiguous slices of items, one per worker thread; a lane runs im2col, a
-/// single-threaded `sgemm`, bias and activation (forward) or the activation derivative, `sgemm` and
-/// col2im (backward) on its own items, a few items at a time so the column matrix stays in cache.
+/// chunks of a few items (so the column matrix stays in cache) and `laneCount` worker threads take
+/// the chunks in turn (``BatchPlan/runChunks(_:)``); a lane runs im2col, a single-threaded `sgemm`,
+/// bias and activation (forward) or the activation derivative, `sgemm` and col2im (backward) on the
+/// chunk it took. A lane whose core is shared with another thread (a pipeline's decoder) thus takes
+/// fewer chunks instead of keeping the others waiting; the chunk boundaries, and so the results, stay
+/// the same.
 /// OpenBLAS is then kept at one thread, because concurrent callers of a multi-threaded OpenBLAS
 /// contend for its one thread pool.
 ///
@@ -117,8 +121,9 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// How one layer cuts a batch of `batch` items: `lanes` contiguous slices (one per lane), each walked in
-/// chunks of at most `chunkItems` items so a chunk's scratch matrices stay in the core's cache.
+/// How one layer cuts a batch of `batch` items: `lanes` contiguous slices, each cut into chunks of at
+/// most `chunkItems` items so a chunk's scratch matrices stay in the core's cache; ``runChunks(_:)``
+/// hands the chunks to whichever lane is free.
 struct BatchPlan: Equatable {
     let batch: Int
     let lanes: Int
@@ -152,6 +157,30 @@ struct BatchPlan: Equatable {
             let count = min(chunkItems, range.upperBound - first)
             body(first, count)
             first += count
+        }
+    }
+
+    /// Every chunk of the batch, `(firstItem, itemCount)`: each lane's items cut by
+    /// ``forEachChunk(ofLane:_:)``, lane after lane.
+    var chunks: [(first: Int, count: Int)] {
+        var chunks: [(first: Int, count: Int)] = []
+        for lane in 0..<lanes { forEachChunk(ofLane: lane) { chunks.append(($0, $1)) } }
+        return chunks
+    }
+
+    /// Runs `body(lane, firstItem, itemCount)` once for every chunk of ``chunks`` on ``lanes`` lanes,
+    /// each lane taking the next chunk when it is free: a lane whose core another thread shares (the
+    /// decoder of a pipeline) leaves more chunks to the others instead of keeping them waiting at the
+    /// layer's end. Chunk boundaries are fixed, so the results do not depend on which lane runs what.
+    func runChunks(_ body: (Int, Int, Int) -> Void) {
+        let chunks = chunks
+        let next = Atomic<Int>(0)
+        forEachLane(lanes) { lane in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < chunks.count else { return }
+                body(lane, chunks[index].first, chunks[index].count)
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ public final class Rescaling: UnaryLayer {
     public var typeName: String { "Rescaling" }
     public var parameterCount: Int { 0 }
     private var inputShape: [Int]?
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     public init(name: String = "rescaling", scale: [Float], offset: [Float] = [0]) throws {
         guard !scale.isEmpty, !offset.isEmpty else {
@@ -40,14 +41,9 @@ public final class Rescaling: UnaryLayer {
         let channels = input.shape.last ?? 1
         precondition((try? outputShape(forInputShape: Array(input.shape.dropFirst()))) != nil, "\(name): bad input \(input.shape)")
         inputShape = input.shape
-        let a = expand(scale, channels), b = expand(offset, channels)
-        return Tensor(shape: input.shape) { y in
+        return Tensor(shape: input.shape, recycling: &recycledOutput) { y in
             input.scalars.withUnsafeBufferPointer { x in
-                var i = 0
-                while i < x.count {
-                    for c in 0..<channels { y[i + c] = x[i + c] * a[c] + b[c] }
-                    i += channels
-                }
+                Self.affine(x, into: y, channels: channels, scale: expand(scale, channels), offset: expand(offset, channels))
             }
         }
     }
@@ -55,14 +51,35 @@ public final class Rescaling: UnaryLayer {
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard inputShape != nil else { preconditionFailure("\(name): backward before forward") }
         let channels = outputGradient.shape.last ?? 1
-        let a = expand(scale, channels)
-        return Tensor(shape: outputGradient.shape) { dx in
+        return Tensor(shape: outputGradient.shape, recycling: &recycledInputGradient) { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
-                var i = 0
-                while i < dy.count {
-                    for c in 0..<channels { dx[i + c] = dy[i + c] * a[c] }
-                    i += channels
-                }
+                Self.affine(dy, into: dx, channels: channels, scale: expand(scale, channels), offset: nil)
+            }
+        }
+    }
+
+    /// `y[i] = x[i]·scale[c] + offset[c]` (no addition when `offset` is nil) for channel `c = i mod
+    /// channels`: a flat loop the compiler vectorises when every channel shares one scale and offset,
+    /// else one channel at a time. Multiply then add, never fused: the same bits either way.
+    private static func affine(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, channels: Int,
+                               scale: [Float], offset: [Float]?) {
+        // One value repeated (bit for bit: 0 and −0 differ) is the common case, `x/127.5 − 1`.
+        func isUniform(_ values: [Float]) -> Bool { values.allSatisfy { $0.bitPattern == values[0].bitPattern } }
+        if isUniform(scale) && offset.map(isUniform) != false {
+            let a = scale[0]
+            if let b = offset?[0] {
+                for index in 0..<x.count { y[index] = x[index] * a + b }
+            } else {
+                for index in 0..<x.count { y[index] = x[index] * a }
+            }
+            return
+        }
+        for channel in 0..<channels {
+            let a = scale[channel]
+            if let b = offset?[channel] {
+                for index in stride(from: channel, to: x.count, by: channels) { y[index] = x[index] * a + b }
+            } else {
+                for index in stride(from: channel, to: x.count, by: channels) { y[index] = x[index] * a }
             }
         }
     }

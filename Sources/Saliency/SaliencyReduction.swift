@@ -59,39 +59,54 @@ enum SaliencyReduction {
 
     /// Applies `modify` (one of ``GradientModifier/Formula``) element-wise, takes the channel maximum,
     /// passes it through ``GradientModifier/guarded(_:)`` (±∞ → ±greatest finite, NaN → 0) and
-    /// normalises the item; the first pass also finds the map's range. For finite gradients each value
+    /// normalises the item with the map's range (``range(_:count:)``). For finite gradients each value
     /// before normalisation is therefore exactly the channel maximum of ``GradientModifier/apply(_:)``.
+    /// Three passes (modify, range, normalise) with no reduction inside the first, so each stays a
+    /// straight loop.
     @inline(__always)
     private static func reduce(_ g: UnsafePointer<Float>, _ map: UnsafeMutablePointer<Float>, _ pixels: Int, _ channels: Int,
                                _ keepChannels: Bool, _ modify: (Float) -> Float) {
         let count = keepChannels ? pixels * channels : pixels
         guard count > 0 else { return }
-        var minimum = Float.greatestFiniteMagnitude, maximum = -Float.greatestFiniteMagnitude
-        @inline(__always) func store(_ value: Float, at index: Int) {
-            let guarded = GradientModifier.guarded(value)
-            map[index] = guarded
-            minimum = min(minimum, guarded)
-            maximum = max(maximum, guarded)
-        }
         if keepChannels || channels == 1 {
-            for index in 0..<count { store(modify(g[index]), at: index) }
+            for index in 0..<count { map[index] = GradientModifier.guarded(modify(g[index])) }
         } else if channels == 3 {
             for pixel in 0..<pixels {
                 let source = g + pixel * 3
-                store(max(max(modify(source[0]), modify(source[1])), modify(source[2])), at: pixel)
+                map[pixel] = GradientModifier.guarded(max(max(modify(source[0]), modify(source[1])), modify(source[2])))
             }
         } else {
             for pixel in 0..<pixels {
                 let source = g + pixel * channels
                 var best = modify(source[0])
                 for channel in 1..<channels { best = max(best, modify(source[channel])) }
-                store(best, at: pixel)
+                map[pixel] = GradientModifier.guarded(best)
             }
         }
+        let (minimum, maximum) = range(map, count: count)
         // keras-vis `utils.normalize`: (M − min)/(max − min + ε) in Double, one multiply per pixel (the
         // reciprocal is exact enough: < 1 ulp of Float).
         let low = Double(minimum), scale = 1 / (Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon))
         for index in 0..<count { map[index] = Float((Double(map[index]) - low) * scale) }
+    }
+
+    /// The least and greatest of `count` finite values, bit for bit what running `min` and `max` over
+    /// them in order give (Swift's `min` keeps the first of equal values, `max` the last; among finite
+    /// floats only 0 and −0 are equal with different bits). Compared as integers whose order is the
+    /// floats' order (sign bit set: the other bits flipped), which vectorises; a zero result then takes
+    /// the sign of the first (minimum) or last (maximum) zero.
+    static func range(_ values: UnsafePointer<Float>, count: Int) -> (minimum: Float, maximum: Float) {
+        @inline(__always) func key(_ bits: Int32) -> Int32 { bits ^ ((bits >> 31) & 0x7FFF_FFFF) }  // its own inverse
+        var low = Int32.max, high = Int32.min
+        for index in 0..<count {
+            let ordered = key(Int32(bitPattern: values[index].bitPattern))
+            low = min(low, ordered)
+            high = max(high, ordered)
+        }
+        var minimum = Float(bitPattern: UInt32(bitPattern: key(low))), maximum = Float(bitPattern: UInt32(bitPattern: key(high)))
+        if minimum == 0 { minimum = (0..<count).lazy.map { values[$0] }.first { $0 == 0 }! }
+        if maximum == 0 { maximum = (0..<count).reversed().lazy.map { values[$0] }.first { $0 == 0 }! }
+        return (minimum, maximum)
     }
 
     /// The importance of each pixel: `max(maxᶜ m(g), 0)` with ``GradientModifier/apply(_:)`` (NaN → 0,

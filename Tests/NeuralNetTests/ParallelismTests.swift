@@ -34,6 +34,48 @@ final class ParallelismTests: XCTestCase {
         }
     }
 
+    /// `runChunks` runs every chunk of the plan exactly once, with the boundaries of the per-lane walk,
+    /// on lanes of the plan.
+    func testRunChunksRunsEveryChunkOnce() {
+        for batch in [1, 3, 7, 32] {
+            for lanes in [1, 2, 3] {
+                let plan = BatchPlan(batch: batch, scratchPerItem: 10_000, scratchBudget: 64 << 10, lanes: lanes)
+                let lock = NSLock()
+                var ran: [(first: Int, count: Int)] = []
+                plan.runChunks { lane, first, count in
+                    XCTAssertTrue((0..<plan.lanes).contains(lane))
+                    lock.withLock { ran.append((first, count)) }
+                }
+                let sorted = ran.sorted { $0.first < $1.first }
+                XCTAssertEqual(sorted.map(\.first), plan.chunks.map(\.first), "batch \(batch) lanes \(lanes)")
+                XCTAssertEqual(sorted.map(\.count), plan.chunks.map(\.count), "batch \(batch) lanes \(lanes)")
+            }
+        }
+    }
+
+    /// A lane held up (here: the one that took the first chunk waits until every other chunk is done)
+    /// leaves the rest of the batch to the other lane instead of its fixed half: with a fixed split the
+    /// wait would time out with half the chunks still its own.
+    func testAHeldUpLaneLeavesItsChunksToTheOthers() {
+        let plan = BatchPlan(batch: 32, scratchPerItem: 1 << 20, scratchBudget: 1 << 20, lanes: 2)
+        XCTAssertEqual(plan.chunks.count, 32)
+        let lock = NSLock()
+        var done = 0, chunksOfHeldLane = 0, heldLane = -1
+        plan.runChunks { lane, first, _ in
+            if first == 0 {
+                lock.withLock { heldLane = lane }
+                let deadline = Date().addingTimeInterval(5)
+                while lock.withLock({ done }) < 31 && Date() < deadline { usleep(1_000) }
+            }
+            lock.withLock {
+                done += 1
+                if lane == heldLane { chunksOfHeldLane += 1 }
+            }
+        }
+        XCTAssertEqual(done, 32)
+        XCTAssertEqual(chunksOfHeldLane, 1, "the held-up lane ran \(chunksOfHeldLane) chunks")
+    }
+
     /// Two lanes with many small chunks give exactly the forward and input gradient of one lane with
     /// one chunk, for every convolution path (im2col with and without padding, pointwise), every
     /// modifier, and an odd batch that splits unevenly.

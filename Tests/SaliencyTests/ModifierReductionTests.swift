@@ -74,4 +74,26 @@ final class ModifierReductionTests: XCTestCase {
             XCTAssertEqual(modifier.apply(.nan), 0)
         }
     }
+
+    /// The vectorised range equals running Swift `min` and `max` over the values in order, bit for bit:
+    /// the first of 0 and −0 for the minimum, the last for the maximum, at every position and length
+    /// (short tails too), beside negative values, the clamped extremes and all-zero maps.
+    func testRangeEqualsRunningMinAndMaxBitForBit() {
+        var state: UInt64 = 0xD1B5_4A32_D192_ED03
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(state >> 33) % bound
+        }
+        let pool: [Float] = [0, -0.0, 1, -1, 0.5, -2.5e-8, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        for trial in 0..<2_000 {
+            let count = 1 + next(trial < 200 ? 6 : 70)
+            let zerosOnly = trial % 5 == 0
+            let values = (0..<count).map { _ in zerosOnly ? [Float(0), -0.0][next(2)] : pool[next(pool.count)] }
+            var low = Float.greatestFiniteMagnitude, high = -Float.greatestFiniteMagnitude
+            for value in values { low = min(low, value); high = max(high, value) }
+            let (minimum, maximum) = values.withUnsafeBufferPointer { SaliencyReduction.range($0.baseAddress!, count: count) }
+            XCTAssertEqual(minimum.bitPattern, low.bitPattern, "minimum of \(values)")
+            XCTAssertEqual(maximum.bitPattern, high.bitPattern, "maximum of \(values)")
+        }
+    }
 }
