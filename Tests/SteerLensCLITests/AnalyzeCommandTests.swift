@@ -152,8 +152,8 @@ final class AnalyzeCommandTests: XCTestCase {
     }
 
     func testFourKFramesStreamThroughTheBoundedPixelBudget() throws {
-        // A 3840×2160 RGB frame is 24.9 MB, so the 48 MiB of full-size frames allowed in flight holds two:
-        // with images for every frame, batches of 8 are cut to 2, 2 and 1 frames. Nothing may depend on that.
+        // A 3840×2160 RGB frame is 24.9 MB, so the 32 MiB of full-size frames allowed in flight holds one:
+        // with images for every frame, batches of 8 are cut to single frames. Nothing may depend on that.
         let clip = out("uhd.mp4")
         try TestClips.writeVideo(to: clip, count: 5, size: PixelSize(width: 3840, height: 2160), encoding: .h264())
         var predictions: [[Double]] = [], maps: [[Float]] = []
