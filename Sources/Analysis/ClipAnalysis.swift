@@ -89,7 +89,7 @@ public struct ClipAnalysis {
 
     /// Full-size frames in flight between the decoder and the image writers (32 MiB: 11 frames of
     /// 720p, 1 of 4K); with images for every frame these would otherwise be three whole batches. At
-    /// 48 MiB the 720p run with every image peaked at 243 MiB; at 32 MiB at 204–215 MiB, as fast.
+    /// 48 MiB the 720p run with every image peaked at 243 MiB; at 32 MiB at 204–210 MiB, as fast.
     public static let pixelBudgetBytes = 32 << 20
     private let pixelBudget = ByteBudget(capacity: ClipAnalysis.pixelBudgetBytes)
 
