@@ -88,8 +88,8 @@ public struct ClipAnalysis {
     }
 
     /// Full-size frames in flight between the decoder and the image writers (32 MiB: 11 frames of
-    /// 720p, 1 of 4K); with images for every frame these would otherwise be three whole batches. At
-    /// 48 MiB the 720p run with every image peaked at 243 MiB; at 32 MiB at 204–210 MiB, as fast.
+    /// 720p, 1 of 4K); with images for every frame these would otherwise be three whole batches. The
+    /// size keeps a 720p run with every image under 250 MB peak RSS (README, "Round six").
     public static let pixelBudgetBytes = 32 << 20
     private let pixelBudget = ByteBudget(capacity: ClipAnalysis.pixelBudgetBytes)
 

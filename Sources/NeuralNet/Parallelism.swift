@@ -11,9 +11,8 @@ import Synchronization
 /// bias and activation (forward) or the activation derivative, `sgemm` and col2im (backward) on the
 /// chunk it took. A lane whose core is shared with another thread (a pipeline's decoder) thus takes
 /// fewer chunks instead of keeping the others waiting; the chunk boundaries, and so the results, stay
-/// the same.
-/// OpenBLAS is then kept at one thread, because concurrent callers of a multi-threaded OpenBLAS
-/// contend for its one thread pool.
+/// the same. With lanes, OpenBLAS is kept at one thread, because concurrent callers of a
+/// multi-threaded OpenBLAS contend for its one thread pool.
 ///
 /// Why lanes by default: PilotNet's GEMMs are skinny (`N` = 24…64 filters, `K` = 75…900), so a second
 /// OpenBLAS thread speeds them up far less than two independent single-threaded calls do, and im2col,
