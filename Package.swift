@@ -39,14 +39,14 @@ let package = Package(
         .target(name: "COpenBLAS", cSettings: [.unsafeFlags(["-gdwarf-4"])], linkerSettings: [.linkedLibrary("dl")]),
 
         .target(name: "SteerLensSupport"),
-        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "SteerLensSupport"]),
+        .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "CVectorKernels", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CVectorKernels", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: [
             "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .target(name: "Saliency", dependencies: ["NeuralNet", "SteerLensSupport"]),
         .target(name: "Reporting", dependencies: [
-            "Saliency", "VideoIO", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
+            "Saliency", "VideoIO", "CVectorKernels", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
         ]),
         // Metamorphic image transformations of decoded frames (DeepTest's, weather, re-compression).
         .target(name: "Transforms", dependencies: ["CVectorKernels", "VideoIO", "SteerLensSupport"]),

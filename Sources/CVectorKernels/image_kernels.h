@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include "vector_level.h"
+#include "rgb_lanes.h"
 
 #pragma clang fp contract(off)
 
@@ -72,14 +73,6 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_vertical_a
 }
 
 // MARK: AffineWarp (Transforms/AffineWarp.swift)
-
-/// Pixel and channel of each lane when 16 pixels of RGB (48 bytes) are three vectors of 16 values.
-static const int32_t steerlens_rgb_lane_pixel[48] = {
-    0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7,
-    8, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15};
-static const int32_t steerlens_rgb_lane_channel[48] = {
-    0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2,
-    0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2};
 
 /// The interior pixels of one warped row, 16 at a time: output pixels `first ..< first + 16·blocks` of
 /// the row at `outputRow` (RGB24), each bilinear from the packed RGB24 `source` (`width` pixels a row)

@@ -17,11 +17,12 @@ public enum Colormap: String, Sendable, CaseIterable {
         }
     }
 
-    /// The table index of a value: `min(⌊S·256⌋, 255)`, negative and NaN values → 0.
+    /// The table index of a value: `min(⌊S·256⌋, 255)`, negative and NaN values → 0, +∞ → 255 (clamped
+    /// before the conversion, which gives the same index and cannot trap).
     @inline(__always)
     public static func index(of value: Float) -> Int {
         guard value > 0 else { return 0 }
-        return min(Int(value * 256), 255)
+        return Int(min(value * 256, 255))
     }
 
     /// The colour of a value in [0, 1].

@@ -1,3 +1,4 @@
+internal import CVectorKernels
 import Saliency
 import VideoIO
 
@@ -12,6 +13,8 @@ public struct Overlay: Sendable {
     /// `uint8((1 − α)·p + α·c)` for every frame value `p` (high byte) and colormap value `c` (low byte),
     /// computed once in Double exactly as the formula says, so drawing is three table reads per pixel.
     private let blend: [UInt8]
+    /// The colormap's entries as Int32, for the AVX-512 row kernel's gathers.
+    private let colors: [Int32]
 
     public init(colormap: Colormap = .jet, alpha: Double = 0.3) {
         precondition((0...1).contains(alpha), "alpha must lie in [0, 1]")
@@ -19,6 +22,7 @@ public struct Overlay: Sendable {
         self.alpha = alpha
         let keep = 1 - alpha
         blend = (0..<65_536).map { UInt8(keep * Double($0 >> 8) + alpha * Double($0 & 0xFF)) }  // truncation, like np.uint8
+        colors = colormap.table.map(Int32.init)
     }
 
     /// `frame` with `map` (model-input resolution, values in [0, 1]) drawn over the crop.
@@ -29,30 +33,50 @@ public struct Overlay: Sendable {
         return output
     }
 
-    /// Draws like ``draw(_:on:projection:)`` into `pixels` (packed RGB24, replaced by a copy of the
-    /// frame's first), reusing its storage when it has the frame's size: a writer that keeps one buffer
-    /// draws every overlay without allocating a frame.
+    /// Draws like ``draw(_:on:projection:)`` into `pixels` (packed RGB24), reusing its storage when it has
+    /// the frame's size: a writer that keeps one buffer draws every overlay without allocating a frame.
+    /// Pixels outside the crop are copied, the crop's are blended from the frame's in one pass; with
+    /// `vectorized` by the AVX-512 row kernel (the same bytes).
     public func draw(_ map: [Float], on frame: Frame, projection: MapProjection, into pixels: inout [UInt8]) {
+        draw(map, on: frame, projection: projection, into: &pixels, vectorized: FrameKernels.available)
+    }
+
+    func draw(_ map: [Float], on frame: Frame, projection: MapProjection, into pixels: inout [UInt8], vectorized: Bool) {
         precondition(frame.width == projection.geometry.frameSize.width && frame.height == projection.geometry.frameSize.height,
                      "frame \(frame.width)x\(frame.height) does not match the projection's \(projection.geometry.frameSize)")
-        let cropX = projection.geometry.cropX
-        if pixels.count == frame.pixels.count {
+        let geometry = projection.geometry, rowLength = frame.width * 3
+        let cropStart = geometry.cropX * 3, cropEnd = (geometry.cropX + geometry.cropSize.width) * 3
+        let cropRows = geometry.cropY..<(geometry.cropY + geometry.cropSize.height)
+        if pixels.count != frame.pixels.count { pixels = [UInt8](repeating: 0, count: frame.pixels.count) }
+        let keep = 1 - alpha
+        frame.pixels.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in
-                frame.pixels.withUnsafeBufferPointer { target.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
-            }
-        } else {
-            pixels = frame.pixels
-        }
-        colormap.table.withUnsafeBufferPointer { table in
-            blend.withUnsafeBufferPointer { blend in
-                pixels.withUnsafeMutableBufferPointer { pixels in
-                    projection.forEachCropRow(of: map) { y, values in
-                        let row = pixels.baseAddress! + (y * frame.width + cropX) * 3
-                        for x in 0..<values.count {
-                            let entry = Colormap.index(of: values[x]) * 3, pixel = row + x * 3
-                            pixel[0] = blend[Int(pixel[0]) << 8 | Int(table[entry])]
-                            pixel[1] = blend[Int(pixel[1]) << 8 | Int(table[entry + 1])]
-                            pixel[2] = blend[Int(pixel[2]) << 8 | Int(table[entry + 2])]
+                let source = source.baseAddress!, target = target.baseAddress!
+                // Rows above and below the crop, then the columns beside it.
+                target.update(from: source, count: cropRows.lowerBound * rowLength)
+                target.advanced(by: cropRows.upperBound * rowLength).update(from: source.advanced(by: cropRows.upperBound * rowLength),
+                                                                            count: (frame.height - cropRows.upperBound) * rowLength)
+                for y in cropRows {
+                    let row = y * rowLength
+                    target.advanced(by: row).update(from: source.advanced(by: row), count: cropStart)
+                    target.advanced(by: row + cropEnd).update(from: source.advanced(by: row + cropEnd), count: rowLength - cropEnd)
+                }
+                colors.withUnsafeBufferPointer { colors in
+                    colormap.table.withUnsafeBufferPointer { table in
+                        blend.withUnsafeBufferPointer { blend in
+                            projection.forEachCropRow(of: map) { y, values in
+                                let input = source + y * rowLength + cropStart, output = target + y * rowLength + cropStart
+                                if vectorized {
+                                    steerlens_overlay_row_avx512(values.baseAddress!, input, colors.baseAddress!, keep, alpha, output, values.count)
+                                    return
+                                }
+                                for x in 0..<values.count {
+                                    let entry = Colormap.index(of: values[x]) * 3
+                                    for channel in 0..<3 {
+                                        output[x * 3 + channel] = blend[Int(input[x * 3 + channel]) << 8 | Int(table[entry + channel])]
+                                    }
+                                }
+                            }
                         }
                     }
                 }

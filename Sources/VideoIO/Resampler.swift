@@ -1,3 +1,5 @@
+internal import CVectorKernels
+
 /// Crop + resize of packed RGB24 pixels, reproducing OpenCV's `cv2.resize` on 8-bit images (results
 /// rounded to the nearest integer and saturated, computed in Float; OpenCV's fixed-point bilinear path
 /// can differ by one grey level).
@@ -17,8 +19,10 @@ enum Resampler {
         return interpolate(pixels, frameWidth: frameWidth, geometry: geometry, interpolation: interpolation)
     }
 
-    /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1).
-    static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
+    /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1), the
+    /// vertical pass in AVX-512 when `vectorized` (the same bytes).
+    static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
+                            vectorized: Bool = FrameKernels.available) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = FlatTaps(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation))
         let cropRowLength = geometry.cropSize.width * 3
@@ -32,12 +36,19 @@ enum Resampler {
                         for (outputY, tap) in rows.enumerated() {
                             // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
                             let blended = row.baseAddress!
-                            for (offset, weight) in tap.weights.enumerated() {
-                                let sourceRow = source.baseAddress! + (geometry.cropY + tap.first + offset) * frameWidth * 3 + geometry.cropX * 3
-                                if offset == 0 {
-                                    for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
-                                } else {
-                                    for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
+                            let firstRow = source.baseAddress! + (geometry.cropY + tap.first) * frameWidth * 3 + geometry.cropX * 3
+                            if vectorized {
+                                tap.weights.withUnsafeBufferPointer { weights in
+                                    steerlens_weighted_rows_avx512(firstRow, frameWidth * 3, weights.baseAddress!, weights.count, blended, cropRowLength)
+                                }
+                            } else {
+                                for (offset, weight) in tap.weights.enumerated() {
+                                    let sourceRow = firstRow + offset * frameWidth * 3
+                                    if offset == 0 {
+                                        for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
+                                    } else {
+                                        for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
+                                    }
                                 }
                             }
                             // Horizontal: weighted sum of the columns under each output pixel, taps in order.

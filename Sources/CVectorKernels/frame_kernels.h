@@ -1,0 +1,80 @@
+// Hot loops of frame preprocessing (Sources/VideoIO) in AVX-512, chosen at run time.
+//
+// The conventions of vector_kernels.h: `static inline` functions compiled into the calling Swift
+// module, used only after `steerlens_vector_level()` returned 2, each repeating its Swift reference
+// operation by operation (separate multiplies and adds, the same order), so the bytes are the
+// portable loop's. A CPU without AVX-512 (and valgrind) runs the Swift loops.
+#ifndef STEERLENS_FRAME_KERNELS_H
+#define STEERLENS_FRAME_KERNELS_H
+#include <immintrin.h>
+#include <stdint.h>
+#include "vector_level.h"
+#include "rgb_lanes.h"
+
+#pragma clang fp contract(off)
+
+// MARK: Resampler (VideoIO/Resampler.swift)
+
+/// The vertical pass of a separable resize: `out[i] = w₀·x₀[i] + w₁·x₁[i] + …`, summed in row order
+/// (`((w₀·x₀ + w₁·x₁) + w₂·x₂) + …`), for `i < count`, where `xᵣ = Float(rows[r·stride + i])` are
+/// bytes of `rowCount ≥ 1` rows `stride` bytes apart. Each sum stays in a register across the rows.
+__attribute__((target("avx512f"))) static inline void steerlens_weighted_rows_avx512(const uint8_t *rows, long stride, const float *weights,
+                                                                                    long rowCount, float *out, long count) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 sum = _mm512_mul_ps(_mm512_set1_ps(weights[0]), _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(rows + i)))));
+        for (long r = 1; r < rowCount; r++) {
+            const __m512 x = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(rows + r * stride + i))));
+            sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_set1_ps(weights[r]), x));
+        }
+        _mm512_storeu_ps(out + i, sum);
+    }
+    for (; i < count; i++) {
+        float sum = weights[0] * (float)rows[i];
+        for (long r = 1; r < rowCount; r++) sum = sum + weights[r] * (float)rows[r * stride + i];
+        out[i] = sum;
+    }
+}
+
+// MARK: Overlay (Reporting/Overlay.swift)
+
+/// Eight lanes of `Overlay`'s blend: `uint8(keep·p + alpha·c)` in Double, truncated.
+__attribute__((target("avx512f"), always_inline)) static inline __m256i steerlens_blend8(__m256i p, __m256i c, __m512d keep, __m512d alpha) {
+    return _mm512_cvttpd_epi32(_mm512_add_pd(_mm512_mul_pd(keep, _mm512_cvtepi32_pd(p)), _mm512_mul_pd(alpha, _mm512_cvtepi32_pd(c))));
+}
+
+/// One row of an overlay, `count` RGB24 pixels: `out = uint8(keep·frame + alpha·colour)` per channel
+/// (Double, truncated), where the colour of pixel `x` is `table[3·i + channel]` (the colormap's 256 RGB
+/// entries as int32) with `i = values[x] > 0 ? min(⌊values[x]·256⌋, 255) : 0` (NaN → 0). `out` may be
+/// `frame`. Lane by lane `Overlay`'s table `blend[p << 8 | c]`, which holds the same Double formula.
+__attribute__((target("avx512f"))) static inline void steerlens_overlay_row_avx512(const float *values, const uint8_t *frame, const int32_t *table,
+                                                                                  double keep, double alpha, uint8_t *out, long count) {
+    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), scale = _mm512_set1_ps(256.0f);
+    const __m512d keepVector = _mm512_set1_pd(keep), alphaVector = _mm512_set1_pd(alpha);
+    long x = 0;
+    for (; x + 16 <= count; x += 16) {
+        // min(⌊v·256⌋, 255) = ⌊min(v·256, 255)⌋ for v > 0, and the clamp keeps huge values in range.
+        const __m512 value = _mm512_loadu_ps(values + x);
+        const __mmask16 positive = _mm512_cmp_ps_mask(value, zero, _CMP_GT_OQ);
+        const __m512i index = _mm512_maskz_cvttps_epi32(positive, _mm512_min_ps(_mm512_mul_ps(value, scale), top));
+        const __m512i entry = _mm512_mullo_epi32(index, _mm512_set1_epi32(3));
+        for (long part = 0; part < 3; part++) {
+            const __m512i lane = _mm512_add_epi32(_mm512_permutexvar_epi32(_mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part), entry),
+                                                  _mm512_loadu_si512(steerlens_rgb_lane_channel + 16 * part));
+            const __m512i colour = _mm512_i32gather_epi32(lane, table, 4);
+            const __m512i pixel = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(frame + 3 * x + 16 * part)));
+            const __m256i low = steerlens_blend8(_mm512_castsi512_si256(pixel), _mm512_castsi512_si256(colour), keepVector, alphaVector);
+            const __m256i high = steerlens_blend8(_mm512_extracti64x4_epi64(pixel, 1), _mm512_extracti64x4_epi64(colour, 1), keepVector, alphaVector);
+            _mm_storeu_si128((__m128i *)(out + 3 * x + 16 * part), _mm512_cvtepi32_epi8(_mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1)));
+        }
+    }
+    for (; x < count; x++) {
+        const float value = values[x];
+        const long index = value > 0 ? (long)(value * 256.0f < 255.0f ? value * 256.0f : 255.0f) : 0;
+        for (long channel = 0; channel < 3; channel++) {
+            out[3 * x + channel] = (uint8_t)(int)(keep * (double)frame[3 * x + channel] + alpha * (double)table[3 * index + channel]);
+        }
+    }
+}
+
+#endif

@@ -1,0 +1,39 @@
+import SteerLensSupport
+@testable import VideoIO
+import XCTest
+
+/// The AVX-512 loops of frame preprocessing give the portable loops' bytes: every interpolation,
+/// shrinking and enlarging, over crop widths that leave every tail length of a 16-value block.
+final class FrameKernelsTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(FrameKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+    }
+
+    func randomFrame(width: Int, height: Int, seed: UInt64) -> Frame {
+        var generator = SeededRandom(seed: seed)
+        let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Frame(index: 0, time: 0, width: width, height: height, pixels: pixels)
+    }
+
+    func testResizeEqualsThePortableLoop() throws {
+        let preprocesses = [
+            Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 200, height: 66)),
+            Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9)),
+            Preprocess(size: PixelSize(width: 31, height: 23), interpolation: .bilinear),
+            Preprocess(crop: CropInsets(top: 1, bottom: 2, left: 3, right: 1), size: PixelSize(width: 300, height: 170), interpolation: .bilinear),
+            Preprocess(size: PixelSize(width: 45, height: 61), interpolation: .nearest),
+            Preprocess(size: PixelSize(width: 250, height: 100), interpolation: .area),
+        ]
+        for (width, height) in [(320, 160), (133, 77), (97, 41), (1280, 720)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(width * height))
+            for (number, preprocess) in preprocesses.enumerated() {
+                let geometry = try preprocess.geometry(for: PixelSize(width: width, height: height))
+                let portable = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: false)
+                let vectorized = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: true)
+                let firstDifference = portable.indices.first { $0 >= vectorized.count || vectorized[$0] != portable[$0] }
+                XCTAssert(vectorized.count == portable.count && firstDifference == nil,
+                          "preprocess \(number) on \(width)x\(height): first difference at byte \(firstDifference ?? -1) of \(portable.count)")
+            }
+        }
+    }
+}
