@@ -1,9 +1,10 @@
-// Hot loops of frame preprocessing (Sources/VideoIO) in AVX-512, chosen at run time.
+// Hot loops on decoded frames and the images written from them (preprocessing, overlays, PNG
+// filtering: Sources/VideoIO, Sources/Reporting), chosen at run time.
 //
 // The conventions of vector_kernels.h: `static inline` functions compiled into the calling Swift
-// module, used only after `steerlens_vector_level()` returned 2, each repeating its Swift reference
-// operation by operation (separate multiplies and adds, the same order), so the bytes are the
-// portable loop's. A CPU without AVX-512 (and valgrind) runs the Swift loops.
+// module, used only after `steerlens_vector_level()` returned their level (2 for the `_avx512` ones,
+// 1 for `_avx2`), each repeating its Swift reference operation by operation (separate multiplies and
+// adds, the same order), so the bytes are the portable loop's. Other CPUs run the Swift loops.
 #ifndef STEERLENS_FRAME_KERNELS_H
 #define STEERLENS_FRAME_KERNELS_H
 #include <immintrin.h>
@@ -74,6 +75,36 @@ __attribute__((target("avx512f"))) static inline void steerlens_overlay_row_avx5
         for (long channel = 0; channel < 3; channel++) {
             out[3 * x + channel] = (uint8_t)(int)(keep * (double)frame[3 * x + channel] + alpha * (double)table[3 * index + channel]);
         }
+    }
+}
+
+// MARK: PNG filters (VideoIO/PNGEncoder.swift)
+
+/// PNG filter type 4 (`Paeth`) of one row from byte 3 on: `out[x] = row[x] − predictor(a, b, c)` with
+/// `a = row[x − 3]`, `b = above[x]`, `c = above[x − 3]`, for `3 ≤ x < rowBytes`; the predictor is the
+/// one of a, b, c closest to `a + b − c`, ties in that order. In bytes, 32 at a time: `pa = |b − c|`,
+/// `pb = |a − c|`, and `pc = |(b − c) + (a − c)|` is `pa + pb` when the two differences have the same
+/// sign, else `|pa − pb|`; its sum saturates at 255, which leaves every comparison with pa and pb
+/// (both ≤ 255) as it was, so the choice equals the 16-bit one of the Swift loop.
+__attribute__((target("avx2"))) static inline void steerlens_paeth_avx2(const uint8_t *row, const uint8_t *above, uint8_t *out, long rowBytes) {
+    long x = 3;
+    for (; x + 32 <= rowBytes; x += 32) {
+        const __m256i a = _mm256_loadu_si256((const __m256i *)(row + x - 3)), b = _mm256_loadu_si256((const __m256i *)(above + x));
+        const __m256i c = _mm256_loadu_si256((const __m256i *)(above + x - 3)), raw = _mm256_loadu_si256((const __m256i *)(row + x));
+        const __m256i pa = _mm256_sub_epi8(_mm256_max_epu8(b, c), _mm256_min_epu8(b, c));
+        const __m256i pb = _mm256_sub_epi8(_mm256_max_epu8(a, c), _mm256_min_epu8(a, c));
+        const __m256i bAtLeastC = _mm256_cmpeq_epi8(_mm256_max_epu8(b, c), b), aAtLeastC = _mm256_cmpeq_epi8(_mm256_max_epu8(a, c), a);
+        const __m256i sameSign = _mm256_cmpeq_epi8(bAtLeastC, aAtLeastC);
+        const __m256i pc = _mm256_blendv_epi8(_mm256_sub_epi8(_mm256_max_epu8(pa, pb), _mm256_min_epu8(pa, pb)), _mm256_adds_epu8(pa, pb), sameSign);
+        const __m256i paSmallest = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_min_epu8(pa, pb), pa), _mm256_cmpeq_epi8(_mm256_min_epu8(pa, pc), pa));
+        const __m256i pbAtMostPc = _mm256_cmpeq_epi8(_mm256_min_epu8(pb, pc), pb);
+        const __m256i prediction = _mm256_blendv_epi8(_mm256_blendv_epi8(c, b, pbAtMostPc), a, paSmallest);
+        _mm256_storeu_si256((__m256i *)(out + x), _mm256_sub_epi8(raw, prediction));
+    }
+    for (; x < rowBytes; x++) {
+        const int a = row[x - 3], b = above[x], c = above[x - 3];
+        const int pa = b > c ? b - c : c - b, pb = a > c ? a - c : c - a, sum = (b - c) + (a - c), pc = sum < 0 ? -sum : sum;
+        out[x] = (uint8_t)(row[x] - (pa <= pb && pa <= pc ? a : pb <= pc ? b : c));
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 internal import CDeflate
+internal import CVectorKernels
 
 /// Encodes packed RGB24 images as PNG files (8-bit truecolour, no interlace; PNG spec, W3C 2003): the
 /// rows are filtered, and the filtered image becomes a single `IDAT` zlib stream (``PNGDeflate``).
@@ -12,6 +13,8 @@ internal import CDeflate
 /// allocates once. Not thread-safe: one encoder per thread.
 final class PNGEncoder {
     let deflate: PNGDeflate
+    /// Whether the `Paeth` filter runs in AVX2 (``FrameKernels``; the same bytes).
+    let vectorizedFilters: Bool
     /// libdeflate's compressor, for ``PNGDeflate/libdeflate(level:)``.
     private let compressor: OpaquePointer?
     /// One filter-type byte and `width × 3` filtered bytes per row.
@@ -22,8 +25,9 @@ final class PNGEncoder {
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    init(deflate: PNGDeflate) throws {
+    init(deflate: PNGDeflate, vectorizedFilters: Bool = FrameKernels.avx2) throws {
         self.deflate = deflate
+        self.vectorizedFilters = vectorizedFilters
         guard case .libdeflate(let level) = deflate else {
             compressor = nil
             return
@@ -50,7 +54,7 @@ final class PNGEncoder {
                     let line = source.baseAddress! + row * rowBytes
                     let out = target.baseAddress! + row * (rowBytes + 1)
                     if deflate == .runLength, row > 0 {
-                        Self.paethFilter(line, above: line - rowBytes, into: out, rowBytes: rowBytes)
+                        Self.paethFilter(line, above: line - rowBytes, into: out, rowBytes: rowBytes, vectorized: vectorizedFilters)
                     } else {
                         Self.upFilter(line, above: row > 0 ? line - rowBytes : nil, into: out, rowBytes: rowBytes)
                     }
@@ -95,10 +99,12 @@ final class PNGEncoder {
     /// `b` above and `c` above-left (0 outside the image); the predictor is whichever of them is closest
     /// to `a + b − c`, ties in the order a, b, c.
     @inline(__always)
-    private static func paethFilter(_ row: UnsafePointer<UInt8>, above: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<UInt8>, rowBytes: Int) {
+    private static func paethFilter(_ row: UnsafePointer<UInt8>, above: UnsafePointer<UInt8>, into target: UnsafeMutablePointer<UInt8>, rowBytes: Int,
+                                    vectorized: Bool) {
         target[0] = 4
         let out = target + 1
         for x in 0..<min(3, rowBytes) { out[x] = row[x] &- above[x] } // a = c = 0: the predictor is b
+        if vectorized { return steerlens_paeth_avx2(row, above, out, rowBytes) }
         // Branch-free selects in 16-bit arithmetic, which the compiler vectorises.
         for x in min(3, rowBytes)..<rowBytes {
             let a = Int16(row[x &- 3]), b = Int16(above[x]), c = Int16(above[x &- 3])

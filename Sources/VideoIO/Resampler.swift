@@ -22,7 +22,7 @@ enum Resampler {
     /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1), the
     /// vertical pass in AVX-512 when `vectorized` (the same bytes).
     static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
-                            vectorized: Bool = FrameKernels.available) -> [UInt8] {
+                            vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = FlatTaps(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation))
         let cropRowLength = geometry.cropSize.width * 3

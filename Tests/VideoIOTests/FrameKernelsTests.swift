@@ -2,13 +2,10 @@ import SteerLensSupport
 @testable import VideoIO
 import XCTest
 
-/// The AVX-512 loops of frame preprocessing give the portable loops' bytes: every interpolation,
-/// shrinking and enlarging, over crop widths that leave every tail length of a 16-value block.
+/// The vector loops of VideoIO give the portable loops' bytes: the resize for every interpolation,
+/// shrinking and enlarging, over crop widths that leave every tail length of a 16-value block; the
+/// PNG `Paeth` filter on every predictor choice and row lengths around its 32-byte blocks.
 final class FrameKernelsTests: XCTestCase {
-    override func setUpWithError() throws {
-        try XCTSkipUnless(FrameKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
-    }
-
     func randomFrame(width: Int, height: Int, seed: UInt64) -> Frame {
         var generator = SeededRandom(seed: seed)
         let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -16,6 +13,7 @@ final class FrameKernelsTests: XCTestCase {
     }
 
     func testResizeEqualsThePortableLoop() throws {
+        try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
         let preprocesses = [
             Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 200, height: 66)),
             Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9)),
@@ -33,6 +31,26 @@ final class FrameKernelsTests: XCTestCase {
                 let firstDifference = portable.indices.first { $0 >= vectorized.count || vectorized[$0] != portable[$0] }
                 XCTAssert(vectorized.count == portable.count && firstDifference == nil,
                           "preprocess \(number) on \(width)x\(height): first difference at byte \(firstDifference ?? -1) of \(portable.count)")
+            }
+        }
+    }
+
+    func testPaethFilterEqualsThePortableLoop() throws {
+        try XCTSkipUnless(FrameKernels.avx2, "this CPU does not run AVX2; the portable loop ran instead")
+        let vectorized = try PNGEncoder(deflate: .runLength, vectorizedFilters: true)
+        let portable = try PNGEncoder(deflate: .runLength, vectorizedFilters: false)
+        var generator = SeededRandom(seed: 4)
+        // Noise (every predictor, sums past 255), extremes only (0 and 255: the saturated pc), smooth ramps.
+        let patterns: [(String, (Int) -> UInt8)] = [
+            ("noise", { _ in UInt8.random(in: 0...255, using: &generator) }),
+            ("extremes", { _ in Bool.random(using: &generator) ? 255 : 0 }),
+            ("ramps", { UInt8(truncatingIfNeeded: $0 / 7 + $0 % 5) }),
+        ]
+        for width in [1, 2, 10, 11, 12, 13, 21, 22, 23, 100, 1280] {
+            for (name, byte) in patterns {
+                let height = 5, pixels = (0..<(width * height * 3)).map(byte)
+                XCTAssertEqual(vectorized.encode(pixels, width: width, height: height), portable.encode(pixels, width: width, height: height),
+                               "\(name), \(width) pixels wide")
             }
         }
     }
