@@ -37,6 +37,31 @@ __attribute__((target("avx512f"))) static inline void steerlens_weighted_rows_av
     }
 }
 
+/// The horizontal pass of a separable resize into bytes, for the `count` values of an output row in
+/// blocks of 16 lanes: `out[16k + l] = saturate(Σ_t weights[j]·row[indices[j]])`, `j = (k·taps + t)·16 + l`,
+/// `t < taps`. Each lane sums
+/// `0 + w₀·x₀ + w₁·x₁ + …` in tap order like the Swift loop; a lane with fewer taps has weight 0 (and
+/// an index inside the row) for the rest, which adds +0 to a non-negative sum. `saturate` clamps to
+/// 0…255 and rounds ties to even, as `Resampler.saturate`.
+__attribute__((target("avx512f"))) static inline void steerlens_weighted_columns_avx512(const float *row, const int32_t *indices, const float *weights,
+                                                                                       long taps, uint8_t *out, long count) {
+    for (long first = 0, k = 0; first < count; first += 16, k++) {
+        __m512 sum = _mm512_setzero_ps();
+        for (long t = 0; t < taps; t++) {
+            const __m512i index = _mm512_loadu_si512(indices + (k * taps + t) * 16);
+            sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_loadu_ps(weights + (k * taps + t) * 16), _mm512_i32gather_ps(index, row, 4)));
+        }
+        const __m128i bytes = _mm512_cvtepi32_epi8(_mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(sum, _mm512_setzero_ps()), _mm512_set1_ps(255.0f))));
+        if (first + 16 <= count) {
+            _mm_storeu_si128((__m128i *)(out + first), bytes);
+        } else {
+            uint8_t last[16];
+            _mm_storeu_si128((__m128i *)last, bytes);
+            for (long lane = 0; first + lane < count; lane++) out[first + lane] = last[lane];
+        }
+    }
+}
+
 // MARK: Overlay (Reporting/Overlay.swift)
 
 /// Eight lanes of `Overlay`'s blend: `uint8(keep·p + alpha·c)` in Double, truncated.

@@ -19,10 +19,10 @@ public enum DisplayScale: Sendable, Equatable {
         case .exact:
             return map
         case .percentile(let percentile):
-            let sorted = map.sorted()
-            guard let largest = sorted.last, largest > 0 else { return map }
-            let rank = min(max(Int((percentile / 100 * Double(sorted.count - 1)).rounded()), 0), sorted.count - 1)
-            let reference = sorted[rank] > 0 ? sorted[rank] : largest
+            guard let largest = map.max(), largest > 0, !map.contains(where: \.isNaN) else { return map }
+            let rank = min(max(Int((percentile / 100 * Double(map.count - 1)).rounded()), 0), map.count - 1)
+            let ranked = Self.select(rank, of: map)
+            let reference = ranked > 0 ? ranked : largest
             return map.map { min($0 / reference, 1) }
         case .logarithmic:
             let positive = map.filter { $0 > 0 }.sorted()
@@ -31,6 +31,26 @@ public enum DisplayScale: Sendable, Equatable {
             let top = log1p(1 / floor)
             return map.map { Float(log1p(Double(max($0, 0)) / floor) / top) }
         }
+    }
+
+    /// `values.sorted()[rank]` for values without NaN, in expected linear time (Hoare's quickselect,
+    /// median-of-three pivots). A zero of either sign may stand for the other.
+    static func select(_ rank: Int, of values: [Float]) -> Float {
+        var values = values
+        var low = 0, high = values.count - 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            let pivot = Swift.max(Swift.min(values[low], values[middle]), Swift.min(Swift.max(values[low], values[middle]), values[high]))
+            var i = low, j = high
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
+            }
+            // Now values[low...j] ≤ pivot ≤ values[i...high], and any between equal the pivot.
+            if rank <= j { high = j } else if rank >= i { low = i } else { return values[rank] }
+        }
+        return values[rank]
     }
 }
 

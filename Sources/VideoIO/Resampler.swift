@@ -24,7 +24,8 @@ enum Resampler {
     static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
                             vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
-        let columns = FlatTaps(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation))
+        let columnTaps = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
+        let columns = FlatTaps(columnTaps), lanes = vectorized ? LaneTaps(columnTaps) : nil
         let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
@@ -53,6 +54,10 @@ enum Resampler {
                             }
                             // Horizontal: weighted sum of the columns under each output pixel, taps in order.
                             let outputPixels = destination.baseAddress! + outputY * outputWidth * 3
+                            if let lanes {
+                                lanes.apply(to: blended, into: outputPixels)
+                                continue
+                            }
                             for outputX in 0..<outputWidth {
                                 var red: Float = 0, green: Float = 0, blue: Float = 0
                                 let first = columns.first[outputX], start = columns.start[outputX], count = columns.start[outputX + 1] - start
@@ -77,9 +82,11 @@ enum Resampler {
     /// ``interpolate(_:frameWidth:geometry:interpolation:)`` on crop rows handed out by `row` (frame row
     /// `y`'s crop columns as Float into the buffer) instead of read from pixels: the same arithmetic in the
     /// same order, so the same bytes. A row shared by two output rows is asked for once.
-    static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation) -> [UInt8] {
+    static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation,
+                            vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
+        let lanes = vectorized ? LaneTaps(columns) : nil
         let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
@@ -100,7 +107,11 @@ enum Resampler {
                                 for index in 0..<cropRowLength { blended[index] += weight * values[index] }
                             }
                         }
-                        horizontal(row, columns: columns, into: destination, at: outputY * outputWidth * 3)
+                        if let lanes {
+                            lanes.apply(to: row.baseAddress!, into: destination.baseAddress! + outputY * outputWidth * 3)
+                        } else {
+                            horizontal(row, columns: columns, into: destination, at: outputY * outputWidth * 3)
+                        }
                     }
                 }
             }
@@ -138,6 +149,37 @@ enum Resampler {
             first = taps.map(\.first)
             start = taps.reduce(into: [0]) { $0.append($0.last! + $1.weights.count) }
             weights = taps.flatMap(\.weights)
+        }
+    }
+
+    /// The column taps laid out for `steerlens_weighted_columns_avx512`: lane `l` of an output row is
+    /// channel `l mod 3` of output pixel `l / 3`; for each block of 16 lanes and each tap up to the most
+    /// any pixel has, the source index (in the blended row of Floats) and weight of every lane. A pixel
+    /// with fewer taps repeats its last index with weight 0; lanes past the row read index 0, weight 0.
+    struct LaneTaps {
+        let indices: [Int32]
+        let weights: [Float]
+        let taps: Int
+        let count: Int
+
+        init(_ columns: [Tap]) {
+            count = columns.count * 3
+            taps = columns.map(\.weights.count).max() ?? 0
+            var indices = [Int32](repeating: 0, count: (count + 15) / 16 * taps * 16), weights = [Float](repeating: 0, count: indices.count)
+            for lane in 0..<count {
+                let tap = columns[lane / 3], channel = lane % 3
+                for t in 0..<taps {
+                    let slot = ((lane / 16) * taps + t) * 16 + lane % 16
+                    indices[slot] = Int32((tap.first + min(t, tap.weights.count - 1)) * 3 + channel)
+                    weights[slot] = t < tap.weights.count ? tap.weights[t] : 0
+                }
+            }
+            (self.indices, self.weights) = (indices, weights)
+        }
+
+        /// One output row of `count` bytes from a blended row (`row`, Float RGB of the crop's width).
+        func apply(to row: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt8>) {
+            steerlens_weighted_columns_avx512(row, indices, weights, taps, out, count)
         }
     }
 

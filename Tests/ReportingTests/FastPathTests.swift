@@ -50,4 +50,33 @@ final class FastPathTests: XCTestCase {
             XCTAssertNotEqual(buffer, frame.pixels, "the map was drawn")
         }
     }
+
+    func testSelectionEqualsTheSortedValueAtEveryRank() {
+        for count in [1, 2, 3, 7, 64, 501] {
+            for pool in [3, 1_000] {
+                let values = (0..<count).map { _ in Float(Int(random() * Float(pool)) - pool / 3) / 4 }  // duplicates, zeros, negatives
+                let sorted = values.sorted()
+                for rank in 0..<count { XCTAssertEqual(DisplayScale.select(rank, of: values), sorted[rank], "rank \(rank) of \(count)") }
+            }
+        }
+    }
+
+    /// The percentile scale as it was written with a full sort.
+    private func sortedPercentile(_ map: [Float], _ percentile: Double) -> [Float] {
+        let sorted = map.sorted()
+        guard let largest = sorted.last, largest > 0 else { return map }
+        let rank = min(max(Int((percentile / 100 * Double(sorted.count - 1)).rounded()), 0), sorted.count - 1)
+        let reference = sorted[rank] > 0 ? sorted[rank] : largest
+        return map.map { min($0 / reference, 1) }
+    }
+
+    func testPercentileScaleEqualsTheSortingOneBitForBit() {
+        for (count, zeros) in [(13_200, 0.0), (13_200, 0.995), (10, 0.5), (1, 0), (5, 1)] {
+            let map = (0..<count).map { _ in random() < Float(zeros) ? 0 : random() * random() * 1e3 }
+            for percentile in [99.0, 50, 100, 0] {
+                XCTAssertEqual(DisplayScale.percentile(percentile).apply(map).map(\.bitPattern), sortedPercentile(map, percentile).map(\.bitPattern),
+                               "\(count) values, \(zeros) zeros, percentile \(percentile)")
+            }
+        }
+    }
 }

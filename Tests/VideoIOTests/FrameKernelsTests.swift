@@ -12,6 +12,12 @@ final class FrameKernelsTests: XCTestCase {
         return Frame(index: 0, time: 0, width: width, height: height, pixels: pixels)
     }
 
+    func assertSameBytes(_ actual: [UInt8], _ expected: [UInt8], _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+        let firstDifference = expected.indices.first { $0 >= actual.count || actual[$0] != expected[$0] }
+        XCTAssert(actual.count == expected.count && firstDifference == nil,
+                  "\(message): first difference at byte \(firstDifference ?? -1) of \(expected.count)", file: file, line: line)
+    }
+
     func testResizeEqualsThePortableLoop() throws {
         try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
         let preprocesses = [
@@ -28,9 +34,13 @@ final class FrameKernelsTests: XCTestCase {
                 let geometry = try preprocess.geometry(for: PixelSize(width: width, height: height))
                 let portable = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: false)
                 let vectorized = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: true)
-                let firstDifference = portable.indices.first { $0 >= vectorized.count || vectorized[$0] != portable[$0] }
-                XCTAssert(vectorized.count == portable.count && firstDifference == nil,
-                          "preprocess \(number) on \(width)x\(height): first difference at byte \(firstDifference ?? -1) of \(portable.count)")
+                assertSameBytes(vectorized, portable, "preprocess \(number) on \(width)x\(height)")
+                // The same resize from rows handed out one at a time (the transforms' path).
+                func cropRow(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) {
+                    for i in 0..<buffer.count { buffer[i] = Float(frame.pixels[(y * width + geometry.cropX) * 3 + i]) }
+                }
+                assertSameBytes(Resampler.interpolate(rows: cropRow, geometry: geometry, interpolation: preprocess.interpolation, vectorized: true), portable,
+                                "preprocess \(number) on \(width)x\(height), row by row")
             }
         }
     }
