@@ -45,6 +45,24 @@ final class RunLengthDeflateTests: XCTestCase {
         XCTAssertTrue(inflate(compress(input, rowLength: rowLength), count: input.count) == input)
     }
 
+    /// Literal codes join four to a flush when none is longer than 14 bits, else three: bytes with
+    /// Fibonacci frequencies give 15-bit codes (the three-code path), noise short ones (the four-code path).
+    func testLiteralsInflateWithLongAndShortCodes() {
+        var fibonacci = [1, 1]
+        while fibonacci.count < 25 { fibonacci.append(fibonacci[fibonacci.count - 1] + fibonacci[fibonacci.count - 2]) }
+        XCTAssertEqual(HuffmanCode(frequencies: fibonacci, maxLength: 15).lengths.max(), 15, "the premise: 15-bit codes")
+        var random = SeededRandom(seed: 5)
+        var skewed = fibonacci.enumerated().flatMap { [UInt8](repeating: UInt8($0.offset), count: $0.element) }
+        skewed.shuffle(using: &random)
+        let noise = (0..<50_001).map { _ in UInt8(random.next() & 0xFF) }
+        for (name, input) in [("Fibonacci frequencies", skewed), ("noise", noise)] {
+            for length in [1, 2, 3, 4, 5, 7] {
+                let prefix = Array(input.prefix(input.count / length * length))
+                XCTAssertTrue(inflate(compress(prefix, rowLength: prefix.count / length), count: prefix.count) == prefix, "\(name), \(length) rows")
+            }
+        }
+    }
+
     /// A flat image compresses to a few bytes per row (runs), noise to about one byte per byte (literals).
     func testRunsAreUsedAndNoiseIsNotExpanded() {
         let flat = [UInt8](repeating: 0, count: 3841 * 100)
