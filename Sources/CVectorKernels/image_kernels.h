@@ -4,7 +4,8 @@
 // module, used only after `steerlens_vector_level()` returned 2, each repeating its Swift reference
 // operation by operation (the same roundings, the same order), so the bytes are the portable loop's.
 // There are no AVX2 twins: these loops are a stress run's, and a CPU without AVX-512 runs the Swift
-// loops, which give the same bytes.
+// loops, which give the same bytes. The median filter's byte network is AVX2 (`_avx2`, level 1):
+// AVX-512F has no byte min/max.
 #ifndef STEERLENS_IMAGE_KERNELS_H
 #define STEERLENS_IMAGE_KERNELS_H
 #include <immintrin.h>
@@ -157,4 +158,29 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
     }
     return 16 * blocks;
 }
+// MARK: MedianFilter (Transforms/MedianFilter.swift)
+
+/// One padded row of a median filter, 32 output bytes a block: output byte `i` is the median of the
+/// `size²` bytes `source[dy·stride + 3·dx + i]` (`dy, dx < size`, `size ≤ 7`), sorted far enough by the
+/// comparator network `pairs` (`pairCount` pairs `(a, b)`: slot a takes the minimum, b the maximum) that
+/// slot `middle` holds it. Blocks cover `count` bytes rounded up to 32: the caller pads `source` and
+/// `out` for the last one. Bytes are exact in any order, so these are the Swift loop's bytes.
+__attribute__((target("avx2"))) static inline void steerlens_median_row_avx2(const uint8_t *source, long stride, long size, const int32_t *pairs,
+                                                                           long pairCount, long middle, uint8_t *out, long count) {
+    __m256i window[49];
+    for (long start = 0; start < count; start += 32) {
+        long slot = 0;
+        for (long dy = 0; dy < size; dy++) {
+            for (long dx = 0; dx < size; dx++) window[slot++] = _mm256_loadu_si256((const __m256i *)(source + dy * stride + 3 * dx + start));
+        }
+        for (long p = 0; p < pairCount; p++) {
+            const int32_t a = pairs[2 * p], b = pairs[2 * p + 1];
+            const __m256i low = _mm256_min_epu8(window[a], window[b]);
+            window[b] = _mm256_max_epu8(window[a], window[b]);
+            window[a] = low;
+        }
+        _mm256_storeu_si256((__m256i *)(out + start), window[middle]);
+    }
+}
+
 #endif

@@ -1,21 +1,24 @@
+import CVectorKernels
 import VideoIO
 
 /// `cv2.medianBlur(image, k)`: the median of the k×k window per channel, edges replicated (exact).
 ///
 /// Packed RGB24 keeps a channel's horizontal neighbours 3 bytes apart, so the filter works on bytes
 /// regardless of channel: each source row is padded by replicating its edge pixels, and 16 output
-/// bytes at a time take the median of their k² window bytes through a sorting network of
+/// bytes at a time (32 in AVX2) take the median of their k² window bytes through a sorting network of
 /// `pointwiseMin`/`pointwiseMax` (Batcher's odd–even merge sort, pruned to the comparators the middle
 /// element depends on: 19 for 3×3 like Paeth's, ~120 for 5×5).
 struct MedianFilter {
     let size: Int
 
-    /// The output rows `rows` (within the frame), packed.
-    func apply(_ frame: Frame, rows: Range<Int>) -> [UInt8] {
+    /// The output rows `rows` (within the frame), packed; with `vectorized` 32 bytes a block in AVX2
+    /// (`steerlens_median_row_avx2`, the same bytes).
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = TransformKernels.avx2) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = size / 2, rowLength = width * 3
         guard !rows.isEmpty else { return [] }
-        // Padded source rows rows.lowerBound − radius … rows.upperBound + radius − 1 (clamped: replicated).
-        let paddedLength = (width + 2 * radius) * 3 + 16
+        // Padded source rows rows.lowerBound − radius … rows.upperBound + radius − 1 (clamped: replicated),
+        // with room for the last block's reads past the row.
+        let paddedLength = (width + 2 * radius) * 3 + 32
         let paddedRows = rows.count + 2 * radius
         var padded = [UInt8](repeating: 0, count: paddedRows * paddedLength)
         frame.pixels.withUnsafeBufferPointer { source in
@@ -35,17 +38,23 @@ struct MedianFilter {
         }
         let network = Self.network(size * size)
         let middle = size * size / 2
-        var output = [UInt8](repeating: 0, count: rows.count * rowLength + 16)
+        var output = [UInt8](repeating: 0, count: rows.count * rowLength + 32)
         var window = [SIMD16<UInt8>](repeating: .zero, count: size * size)
+        let pairs = network.flatMap { [Int32($0.0), Int32($0.1)] }
         padded.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
                 window.withUnsafeMutableBufferPointer { window in
                     for row in 0..<rows.count {
+                        if vectorized, size <= 7 {
+                            steerlens_median_row_avx2(source.baseAddress! + row * paddedLength, paddedLength, size, pairs, network.count, middle,
+                                                      target.baseAddress! + row * rowLength, rowLength)
+                            continue
+                        }
                         let out = UnsafeMutableRawPointer(target.baseAddress! + row * rowLength)
                         var start = 0
                         while start < rowLength {
                             // The last block may run past the row: it reads padding and writes into the
-                            // next row's bytes (rewritten when that row is done) or the 16 spare bytes.
+                            // next row's bytes (rewritten when that row is done) or the 32 spare bytes.
                             var slot = 0
                             for dy in 0..<size {
                                 let line = UnsafeRawPointer(source.baseAddress! + (row + dy) * paddedLength + start)
@@ -66,7 +75,7 @@ struct MedianFilter {
                 }
             }
         }
-        output.removeLast(16)
+        output.removeLast(32)
         return output
     }
 
