@@ -65,7 +65,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["VideoIO", "ModelImport", "SteerLensSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "SteerLensSupportTests", dependencies: ["SteerLensSupport"]),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "SteerLensSupport", "TestSupport", "CZlib"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CVectorKernels", "SteerLensSupport", "TestSupport", "CZlib"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),

@@ -41,7 +41,8 @@ __attribute__((target("avx512f"))) static inline void steerlens_weighted_rows_av
 /// blocks of 16 lanes: `out[16k + l] = saturate(Σ_t weights[j]·row[indices[j]])`, `j = (k·taps + t)·16 + l`,
 /// `t < taps`. Each lane sums
 /// `0 + w₀·x₀ + w₁·x₁ + …` in tap order like the Swift loop; a lane with fewer taps has weight 0 (and
-/// an index inside the row) for the rest, which adds +0 to a non-negative sum. `saturate` clamps to
+/// an index inside the row) for the rest, which adds +0 to a non-negative sum: `row` must be finite
+/// (0·∞ is NaN), as the resize's rows are (bytes, or transformed rows clamped to 0…255). `saturate` clamps to
 /// 0…255 and rounds ties to even, as `Resampler.saturate`.
 __attribute__((target("avx512f"))) static inline void steerlens_weighted_columns_avx512(const float *row, const int32_t *indices, const float *weights,
                                                                                        long taps, uint8_t *out, long count) {

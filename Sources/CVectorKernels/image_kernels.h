@@ -1,11 +1,11 @@
-// Hot loops of the frame transforms (Sources/Transforms) in AVX-512, chosen at run time.
+// Hot loops of the frame transforms (Sources/Transforms) in AVX-512 and AVX2, chosen at run time.
 //
 // The conventions of vector_kernels.h: `static inline` functions compiled into the calling Swift
-// module, used only after `steerlens_vector_level()` returned 2, each repeating its Swift reference
-// operation by operation (the same roundings, the same order), so the bytes are the portable loop's.
-// There are no AVX2 twins: these loops are a stress run's, and a CPU without AVX-512 runs the Swift
-// loops, which give the same bytes. The median filter's byte network is AVX2 (`_avx2`, level 1):
-// AVX-512F has no byte min/max.
+// module, used only after `steerlens_vector_level()` returned their level (2 for `_avx512`, 1 for
+// `_avx2`), each repeating its Swift reference operation by operation (the same roundings, the same
+// order), so the bytes are the portable loop's. There are no AVX2 twins of the AVX-512 loops: these are
+// a stress run's, and a CPU without AVX-512 runs the Swift loops, which give the same bytes. The median
+// filter's byte network is AVX2 only (AVX-512F has no byte min/max).
 #ifndef STEERLENS_IMAGE_KERNELS_H
 #define STEERLENS_IMAGE_KERNELS_H
 #include <immintrin.h>

@@ -19,9 +19,18 @@ public enum DisplayScale: Sendable, Equatable {
         case .exact:
             return map
         case .percentile(let percentile):
-            guard let largest = map.max(), largest > 0, !map.contains(where: \.isNaN) else { return map }
+            guard !map.isEmpty else { return map }
             let rank = min(max(Int((percentile / 100 * Double(map.count - 1)).rounded()), 0), map.count - 1)
-            let ranked = Self.select(rank, of: map)
+            // `sorted()[rank]` and `sorted().last`: by selection, or (NaN has no place in an order) by
+            // the sort itself, whatever its comparisons make of NaN.
+            let ranked: Float, largest: Float
+            if map.contains(where: \.isNaN) {
+                let sorted = map.sorted()
+                (ranked, largest) = (sorted[rank], sorted[sorted.count - 1])
+            } else {
+                (ranked, largest) = (Self.select(rank, of: map), map.max()!)
+            }
+            guard largest > 0 else { return map }
             let reference = ranked > 0 ? ranked : largest
             return map.map { min($0 / reference, 1) }
         case .logarithmic:

@@ -13,7 +13,7 @@ struct MedianFilter {
 
     /// The output rows `rows` (within the frame), packed; with `vectorized` 32 bytes a block in AVX2
     /// (`steerlens_median_row_avx2`, the same bytes).
-    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = TransformKernels.avx2) -> [UInt8] {
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = FrameKernels.avx2) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = size / 2, rowLength = width * 3
         guard !rows.isEmpty else { return [] }
         // Padded source rows rows.lowerBound − radius … rows.upperBound + radius − 1 (clamped: replicated),

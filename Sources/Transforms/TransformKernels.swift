@@ -6,6 +6,4 @@ import CVectorKernels
 enum TransformKernels {
     /// Whether AVX-512F is usable here (probed once; valgrind reports AVX2 at most).
     static let available = steerlens_vector_level() >= 2
-    /// Whether AVX2 is usable here (the median filter's byte network).
-    static let avx2 = steerlens_vector_level() >= 1
 }

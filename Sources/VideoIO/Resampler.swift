@@ -19,8 +19,8 @@ enum Resampler {
         return interpolate(pixels, frameWidth: frameWidth, geometry: geometry, interpolation: interpolation)
     }
 
-    /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1), the
-    /// vertical pass in AVX-512 when `vectorized` (the same bytes).
+    /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1), both
+    /// passes in AVX-512 when `vectorized` (the same bytes).
     static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
                             vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
@@ -79,9 +79,10 @@ enum Resampler {
         return output
     }
 
-    /// ``interpolate(_:frameWidth:geometry:interpolation:)`` on crop rows handed out by `row` (frame row
-    /// `y`'s crop columns as Float into the buffer) instead of read from pixels: the same arithmetic in the
-    /// same order, so the same bytes. A row shared by two output rows is asked for once.
+    /// ``interpolate(_:frameWidth:geometry:interpolation:vectorized:)`` on crop rows handed out by `row`
+    /// (frame row `y`'s crop columns as finite Float values into the buffer) instead of read from pixels:
+    /// the same arithmetic in the same order, so the same bytes. A row shared by two output rows is asked
+    /// for once. The horizontal pass runs in AVX-512 when `vectorized`.
     static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation,
                             vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)

@@ -18,7 +18,7 @@ enum RunLengthDeflate {
     /// Writes the zlib stream of `input` to `output` (at least ``bound(_:)`` bytes); returns its length.
     static func compress(_ input: UnsafeBufferPointer<UInt8>, rowLength: Int, into output: UnsafeMutablePointer<UInt8>) -> Int {
         precondition(rowLength > 0 && input.count % rowLength == 0, "rows of \(rowLength) bytes")
-        let literalCode = HuffmanCode(frequencies: frequencies(input, rowLength: rowLength), maxLength: 15)
+        let literalCode = literalCode(input, rowLength: rowLength)
         // Distance codes 0 (distance 1) and 1, one bit each: a complete code; only code 0 is ever sent.
         let distanceCode = HuffmanCode(lengths: [1, 1])
 
@@ -78,6 +78,11 @@ enum RunLengthDeflate {
         let adler = libdeflate_adler32(1, input.baseAddress, input.count)
         for shift in [24, 16, 8, 0] { writer.write(UInt64(adler >> UInt32(shift) & 0xFF), bits: 8) }
         return writer.finish()
+    }
+
+    /// The literal/length code `compress` sends `input` with (lengths of at most 15 bits).
+    static func literalCode(_ input: UnsafeBufferPointer<UInt8>, rowLength: Int) -> HuffmanCode {
+        HuffmanCode(frequencies: frequencies(input, rowLength: rowLength), maxLength: 15)
     }
 
     /// Literal/length symbol frequencies of the tokens (0…255 literals, 256 end of block, 257…285 lengths);

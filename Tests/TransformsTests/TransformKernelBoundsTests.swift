@@ -2,6 +2,7 @@ import CVectorKernels
 import Foundation
 import TestSupport
 @testable import Transforms
+import VideoIO
 import XCTest
 
 /// The transforms' AVX-512 loops stay inside the buffers their callers give them: each input and output
@@ -82,6 +83,29 @@ final class TransformKernelBoundsTests: XCTestCase {
                 _ = steerlens_bilateral_avx512(centres, offsets, spaceWeights, offsets.count, colorWeights, width - 16, 1, out + row * width * 3)
             }
             XCTAssertTrue((0..<(rows * width * 3)).contains { out[$0] != 0 })
+        }
+    }
+
+    /// The median filter's rows as `MedianFilter` pads them (32 bytes past each padded row, 32 spare
+    /// output bytes): widths 1…32 leave every tail of the 32-byte blocks.
+    func testMedianStaysInThePaddedRows() throws {
+        try XCTSkipUnless(FrameKernels.avx2, "this CPU does not run AVX2; the portable loop ran instead")
+        for flushEnd in [true, false] {
+            for size in [3, 5, 7] {
+                let network = MedianFilter.network(size * size), radius = size / 2, rows = 2
+                let pairs = network.flatMap { [Int32($0.0), Int32($0.1)] }
+                for width in 1...32 {
+                    let rowLength = width * 3, paddedLength = (width + 2 * radius) * 3 + 32, count = (rows + 2 * radius) * paddedLength
+                    let padded = GuardedBytes(count: count, flushEnd: flushEnd)
+                    let source = padded.pointer.bindMemory(to: UInt8.self, capacity: count)
+                    for index in 0..<count { source[index] = UInt8(index % 239) }
+                    let output = GuardedBytes(count: rows * rowLength + 32, flushEnd: flushEnd)
+                    let out = output.pointer.bindMemory(to: UInt8.self, capacity: rows * rowLength + 32)
+                    for row in 0..<rows {
+                        steerlens_median_row_avx2(source + row * paddedLength, paddedLength, size, pairs, network.count, size * size / 2, out + row * rowLength, rowLength)
+                    }
+                }
+            }
         }
     }
 }

@@ -3,8 +3,9 @@ import SteerLensSupport
 import XCTest
 
 /// The vector loops of VideoIO give the portable loops' bytes: the resize for every interpolation,
-/// shrinking and enlarging, over crop widths that leave every tail length of a 16-value block; the
-/// PNG `Paeth` filter on every predictor choice and row lengths around its 32-byte blocks.
+/// shrinking and enlarging, over crop and output widths that leave every tail length of a 16-value
+/// block; the PNG `Paeth` filter on every predictor choice and row lengths leaving every tail of its
+/// 32-byte blocks.
 final class FrameKernelsTests: XCTestCase {
     func randomFrame(width: Int, height: Int, seed: UInt64) -> Frame {
         var generator = SeededRandom(seed: seed)
@@ -28,9 +29,12 @@ final class FrameKernelsTests: XCTestCase {
             Preprocess(size: PixelSize(width: 45, height: 61), interpolation: .nearest),
             Preprocess(size: PixelSize(width: 250, height: 100), interpolation: .area),
         ]
-        for (width, height) in [(320, 160), (133, 77), (97, 41), (1280, 720)] {
+        // Crop widths 49…64 (3·w mod 16 takes every value) resized to widths 16…1, alternately by area and bilinear.
+        let tails = (0..<16).map { Preprocess(crop: CropInsets(top: 1, right: $0), size: PixelSize(width: 16 - $0, height: 5),
+                                             interpolation: $0 % 2 == 0 ? .area : .bilinear) }
+        for (width, height) in [(320, 160), (133, 77), (97, 41), (1280, 720), (64, 24)] {
             let frame = randomFrame(width: width, height: height, seed: UInt64(width * height))
-            for (number, preprocess) in preprocesses.enumerated() {
+            for (number, preprocess) in (width == 64 ? tails : preprocesses).enumerated() {
                 let geometry = try preprocess.geometry(for: PixelSize(width: width, height: height))
                 let portable = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: false)
                 let vectorized = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: true)
@@ -56,7 +60,7 @@ final class FrameKernelsTests: XCTestCase {
             ("extremes", { _ in Bool.random(using: &generator) ? 255 : 0 }),
             ("ramps", { UInt8(truncatingIfNeeded: $0 / 7 + $0 % 5) }),
         ]
-        for width in [1, 2, 10, 11, 12, 13, 21, 22, 23, 100, 1280] {
+        for width in Array(1...33) + [100, 1280] {
             for (name, byte) in patterns {
                 let height = 5, pixels = (0..<(width * height * 3)).map(byte)
                 XCTAssertEqual(vectorized.encode(pixels, width: width, height: height), portable.encode(pixels, width: width, height: height),

@@ -45,21 +45,27 @@ final class RunLengthDeflateTests: XCTestCase {
         XCTAssertTrue(inflate(compress(input, rowLength: rowLength), count: input.count) == input)
     }
 
-    /// Literal codes join four to a flush when none is longer than 14 bits, else three: bytes with
-    /// Fibonacci frequencies give 15-bit codes (the three-code path), noise short ones (the four-code path).
+    /// Literal codes join four to a flush when none is longer than 14 bits, else three. Bytes with
+    /// Fibonacci frequencies make the code `compress` builds reach 15 bits, and the rarest bytes, written
+    /// next to each other at the end, put four 15-bit codes in a row (60 bits: more than a flush of four
+    /// holds beside 7 pending bits); noise gives short codes (the four-code path).
     func testLiteralsInflateWithLongAndShortCodes() {
         var fibonacci = [1, 1]
-        while fibonacci.count < 25 { fibonacci.append(fibonacci[fibonacci.count - 1] + fibonacci[fibonacci.count - 2]) }
-        XCTAssertEqual(HuffmanCode(frequencies: fibonacci, maxLength: 15).lengths.max(), 15, "the premise: 15-bit codes")
+        while fibonacci.count < 30 { fibonacci.append(fibonacci[fibonacci.count - 1] + fibonacci[fibonacci.count - 2]) }
         var random = SeededRandom(seed: 5)
         var skewed = fibonacci.enumerated().flatMap { [UInt8](repeating: UInt8($0.offset), count: $0.element) }
         skewed.shuffle(using: &random)
+        skewed += [0, 1, 2, 3, 0, 1, 2, 3]
+        let code = skewed.withUnsafeBufferPointer { RunLengthDeflate.literalCode($0, rowLength: skewed.count) }
+        XCTAssertEqual((0...3).map { code.lengths[$0] }, [15, 15, 15, 15], "the premise: the four rarest bytes have 15-bit codes")
         let noise = (0..<50_001).map { _ in UInt8(random.next() & 0xFF) }
+        XCTAssertLessThanOrEqual(noise.withUnsafeBufferPointer { RunLengthDeflate.literalCode($0, rowLength: noise.count) }.lengths.max()!, 14)
         for (name, input) in [("Fibonacci frequencies", skewed), ("noise", noise)] {
-            for length in [1, 2, 3, 4, 5, 7] {
-                let prefix = Array(input.prefix(input.count / length * length))
-                XCTAssertTrue(inflate(compress(prefix, rowLength: prefix.count / length), count: prefix.count) == prefix, "\(name), \(length) rows")
-            }
+            XCTAssertTrue(inflate(compress(input, rowLength: input.count), count: input.count) == input, "\(name), one row")
+        }
+        for length in [2, 3, 4, 5, 7] {
+            let prefix = Array(noise.prefix(noise.count / length * length))
+            XCTAssertTrue(inflate(compress(prefix, rowLength: prefix.count / length), count: prefix.count) == prefix, "noise, \(length) rows")
         }
     }
 
