@@ -71,10 +71,11 @@ __attribute__((target("avx512f"), always_inline)) static inline __m256i steerlen
 }
 
 /// One row of an overlay, `count` RGB24 pixels: `out = uint8(keep·frame + alpha·colour)` per channel
-/// (Double, truncated), where the colour of pixel `x` is `table[3·i + channel]` (the colormap's 256 RGB
-/// entries as int32) with `i = values[x] > 0 ? min(⌊values[x]·256⌋, 255) : 0` (NaN → 0). `out` may be
-/// `frame`. Lane by lane `Overlay`'s table `blend[p << 8 | c]`, which holds the same Double formula.
-__attribute__((target("avx512f"))) static inline void steerlens_overlay_row_avx512(const float *values, const uint8_t *frame, const int32_t *table,
+/// (Double, truncated), where the colour of pixel `x` is entry `i` of the colormap's 256 RGB entries
+/// packed as `r | g << 8 | b << 16` in `colors`, `i = values[x] > 0 ? min(⌊values[x]·256⌋, 255) : 0`
+/// (NaN → 0). One gather per 16 pixels; each channel lane then picks its pixel's entry and byte. `out`
+/// may be `frame`. Lane by lane `Overlay`'s table `blend[p << 8 | c]`, which holds the same Double formula.
+__attribute__((target("avx512f"))) static inline void steerlens_overlay_row_avx512(const float *values, const uint8_t *frame, const int32_t *colors,
                                                                                   double keep, double alpha, uint8_t *out, long count) {
     const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), scale = _mm512_set1_ps(256.0f);
     const __m512d keepVector = _mm512_set1_pd(keep), alphaVector = _mm512_set1_pd(alpha);
@@ -84,11 +85,11 @@ __attribute__((target("avx512f"))) static inline void steerlens_overlay_row_avx5
         const __m512 value = _mm512_loadu_ps(values + x);
         const __mmask16 positive = _mm512_cmp_ps_mask(value, zero, _CMP_GT_OQ);
         const __m512i index = _mm512_maskz_cvttps_epi32(positive, _mm512_min_ps(_mm512_mul_ps(value, scale), top));
-        const __m512i entry = _mm512_mullo_epi32(index, _mm512_set1_epi32(3));
+        const __m512i packed = _mm512_i32gather_epi32(index, colors, 4);
         for (long part = 0; part < 3; part++) {
-            const __m512i lane = _mm512_add_epi32(_mm512_permutexvar_epi32(_mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part), entry),
-                                                  _mm512_loadu_si512(steerlens_rgb_lane_channel + 16 * part));
-            const __m512i colour = _mm512_i32gather_epi32(lane, table, 4);
+            const __m512i entry = _mm512_permutexvar_epi32(_mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part), packed);
+            const __m512i shift = _mm512_slli_epi32(_mm512_loadu_si512(steerlens_rgb_lane_channel + 16 * part), 3);
+            const __m512i colour = _mm512_and_si512(_mm512_srlv_epi32(entry, shift), _mm512_set1_epi32(0xFF));
             const __m512i pixel = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(frame + 3 * x + 16 * part)));
             const __m256i low = steerlens_blend8(_mm512_castsi512_si256(pixel), _mm512_castsi512_si256(colour), keepVector, alphaVector);
             const __m256i high = steerlens_blend8(_mm512_extracti64x4_epi64(pixel, 1), _mm512_extracti64x4_epi64(colour, 1), keepVector, alphaVector);
@@ -99,7 +100,8 @@ __attribute__((target("avx512f"))) static inline void steerlens_overlay_row_avx5
         const float value = values[x];
         const long index = value > 0 ? (long)(value * 256.0f < 255.0f ? value * 256.0f : 255.0f) : 0;
         for (long channel = 0; channel < 3; channel++) {
-            out[3 * x + channel] = (uint8_t)(int)(keep * (double)frame[3 * x + channel] + alpha * (double)table[3 * index + channel]);
+            const int colour = (colors[index] >> (8 * channel)) & 0xFF;
+            out[3 * x + channel] = (uint8_t)(int)(keep * (double)frame[3 * x + channel] + alpha * (double)colour);
         }
     }
 }

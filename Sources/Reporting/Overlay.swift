@@ -13,7 +13,7 @@ public struct Overlay: Sendable {
     /// `uint8((1 − α)·p + α·c)` for every frame value `p` (high byte) and colormap value `c` (low byte),
     /// computed once in Double exactly as the formula says, so drawing is three table reads per pixel.
     private let blend: [UInt8]
-    /// The colormap's entries as Int32, for the AVX-512 row kernel's gathers.
+    /// The colormap's 256 entries packed as `r | g << 8 | b << 16`, for the AVX-512 row kernel's gather.
     private let colors: [Int32]
 
     public init(colormap: Colormap = .jet, alpha: Double = 0.3) {
@@ -22,7 +22,11 @@ public struct Overlay: Sendable {
         self.alpha = alpha
         let keep = 1 - alpha
         blend = (0..<65_536).map { UInt8(keep * Double($0 >> 8) + alpha * Double($0 & 0xFF)) }  // truncation, like np.uint8
-        colors = colormap.table.map(Int32.init)
+        let table = colormap.table
+        colors = (0..<256).map { (entry: Int) -> Int32 in
+            let red = Int32(table[3 * entry]), green = Int32(table[3 * entry + 1]), blue = Int32(table[3 * entry + 2])
+            return red | green << 8 | blue << 16
+        }
     }
 
     /// `frame` with `map` (model-input resolution, values in [0, 1]) drawn over the crop.

@@ -51,9 +51,9 @@ final class FrameKernelBoundsTests: XCTestCase {
         try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loop ran instead")
         let special: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 1, 0, -0]
         for flushEnd in [true, false] {
-            let table = GuardedBytes(count: 768 * 4, flushEnd: flushEnd)
-            let colors = table.pointer.bindMemory(to: Int32.self, capacity: 768)
-            for index in 0..<768 { colors[index] = Int32(index % 256) }
+            let table = GuardedBytes(count: 256 * 4, flushEnd: flushEnd)
+            let colors = table.pointer.bindMemory(to: Int32.self, capacity: 256)
+            for index in 0..<256 { colors[index] = Int32(index) * 0x010101 }
             for count in 1...40 {
                 let map = GuardedBytes(count: count * 4, flushEnd: flushEnd)
                 let values = map.floats((0..<count).map { special[$0 % special.count] })
