@@ -38,7 +38,7 @@ let package = Package(
         // DWARF 4: Debian's valgrind 3.19 cannot read clang's DWARF 5 (make memcheck).
         .target(name: "COpenBLAS", cSettings: [.unsafeFlags(["-gdwarf-4"])], linkerSettings: [.linkedLibrary("dl")]),
 
-        .target(name: "SteerLensSupport"),
+        .target(name: "SteerLensSupport", dependencies: ["CVectorKernels"]),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "CDeflate", "CVectorKernels", "SteerLensSupport"]),
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "CVectorKernels", "SteerLensSupport"]),
         .target(name: "ModelImport", dependencies: [

@@ -1,11 +1,12 @@
 import CVectorKernels
+import SteerLensSupport
 
-/// The widest of CVectorKernels' instruction sets this CPU and OS run, probed once, and the loops that
-/// use it. Each returns `false` when no vector kernel applies, so the caller runs its portable Swift loop,
+/// The widest of CVectorKernels' instruction sets this CPU and OS run (``VectorSupport``), and the
+/// loops that use it. Each returns `false` when no vector kernel applies, so the caller runs its portable Swift loop,
 /// which gives the same bits.
 enum VectorKernels {
     /// 2: AVX-512F, 1: AVX2, 0: neither (valgrind reports AVX2 at most).
-    static let level = Int(steerlens_vector_level())
+    static let level = VectorSupport.level
 
     /// `values[i] = elu(values[i] + bias[i mod featureCount])` in place (see ``ActivationKind/apply(_:count:addingBias:featureCount:)``),
     /// with the kernels up to `level`.

@@ -1,5 +1,6 @@
 internal import CVectorKernels
 import Saliency
+import SteerLensSupport
 import VideoIO
 
 /// Draws a saliency map over the original frame, the keras-vis way:
@@ -42,7 +43,7 @@ public struct Overlay: Sendable {
     /// Pixels outside the crop are copied, the crop's are blended from the frame's in one pass; with
     /// `vectorized` by the AVX-512 row kernel (the same bytes).
     public func draw(_ map: [Float], on frame: Frame, projection: MapProjection, into pixels: inout [UInt8]) {
-        draw(map, on: frame, projection: projection, into: &pixels, vectorized: FrameKernels.avx512)
+        draw(map, on: frame, projection: projection, into: &pixels, vectorized: VectorSupport.avx512)
     }
 
     func draw(_ map: [Float], on frame: Frame, projection: MapProjection, into pixels: inout [UInt8], vectorized: Bool) {

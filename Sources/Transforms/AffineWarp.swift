@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import SteerLensSupport
 import VideoIO
 
 /// `cv2.warpAffine(image, M, (cols, rows))` with its defaults: bilinear interpolation, constant black
@@ -55,7 +56,7 @@ public struct AffineWarp: Sendable {
     /// Only the output rows `rows` (clamped to the frame): a frame of the input width and those rows,
     /// the same bytes as those rows of ``apply(_:)``.
     public func apply(_ frame: Frame, rows wanted: Range<Int>) -> Frame {
-        apply(frame, rows: wanted, vectorized: TransformKernels.available)
+        apply(frame, rows: wanted, vectorized: VectorSupport.avx512)
     }
 
     /// ``apply(_:rows:)`` with the interior pixels 16 at a time in AVX-512 (`vectorized`, the same bytes).

@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import SteerLensSupport
 import VideoIO
 
 /// `cv2.bilateralFilter(image, d, σColor, σSpace)` for 8-bit RGB (DeepTest's `blur:bilateral`: d 9, σ 75, 75).
@@ -15,7 +16,7 @@ struct BilateralFilter {
 
     /// The output rows `rows` (within the frame), packed. The source is first copied with a reflected
     /// margin of `d/2` pixels, so the window loop has no border cases.
-    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = TransformKernels.available) -> [UInt8] {
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = diameter / 2
         guard !rows.isEmpty else { return [] }
         let colorCoefficient = -0.5 / (sigmaColor * sigmaColor), spaceCoefficient = -0.5 / (sigmaSpace * sigmaSpace)

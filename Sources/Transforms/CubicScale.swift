@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import SteerLensSupport
 import VideoIO
 
 /// DeepTest's `image_scale`: `cv2.resize(image, None, fx=S, fy=S, interpolation=cv2.INTER_CUBIC)` — the
@@ -52,7 +53,7 @@ public struct CubicScale: FrameTransform {
     /// Only the output rows `rows` (clamped) of the scaled frame, every column: what a model whose crop
     /// keeps only those rows sees is the same as from ``apply(_:)``, at a fraction of the work.
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
-        try apply(frame, rows: wanted, vectorized: TransformKernels.available)
+        try apply(frame, rows: wanted, vectorized: VectorSupport.avx512)
     }
 
     /// ``apply(_:rows:)`` with the horizontal pass in AVX-512 (`vectorized`, the same bytes).
@@ -102,7 +103,7 @@ extension CubicScale {
     /// so the up-to-36-times larger frame is never written out and read back. The same values as
     /// `preprocess.apply(to: apply(frame), into: output)`.
     public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
-        try modelInput(frame, preprocess: preprocess, into: output, vectorized: TransformKernels.available)
+        try modelInput(frame, preprocess: preprocess, into: output, vectorized: VectorSupport.avx512)
     }
 
     /// ``modelInput(_:preprocess:into:)`` with both passes in AVX-512 (`vectorized`, the same values).

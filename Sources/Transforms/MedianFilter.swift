@@ -1,4 +1,5 @@
 import CVectorKernels
+import SteerLensSupport
 import VideoIO
 
 /// `cv2.medianBlur(image, k)`: the median of the k×k window per channel, edges replicated (exact).
@@ -13,7 +14,7 @@ struct MedianFilter {
 
     /// The output rows `rows` (within the frame), packed; with `vectorized` 32 bytes a block in AVX2
     /// (`steerlens_median_row_avx2`, the same bytes).
-    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = FrameKernels.avx2) -> [UInt8] {
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx2) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = size / 2, rowLength = width * 3
         guard !rows.isEmpty else { return [] }
         // Padded source rows rows.lowerBound − radius … rows.upperBound + radius − 1 (clamped: replicated),

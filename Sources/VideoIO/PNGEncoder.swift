@@ -1,6 +1,7 @@
 import Foundation
 internal import CDeflate
 internal import CVectorKernels
+import SteerLensSupport
 
 /// Encodes packed RGB24 images as PNG files (8-bit truecolour, no interlace; PNG spec, W3C 2003): the
 /// rows are filtered, and the filtered image becomes a single `IDAT` zlib stream (``PNGDeflate``).
@@ -13,7 +14,7 @@ internal import CVectorKernels
 /// allocates once. Not thread-safe: one encoder per thread.
 final class PNGEncoder {
     let deflate: PNGDeflate
-    /// Whether the `Paeth` filter runs in AVX2 (``FrameKernels``; the same bytes).
+    /// Whether the `Paeth` filter runs in AVX2 (``VectorSupport``; the same bytes).
     let vectorizedFilters: Bool
     /// libdeflate's compressor, for ``PNGDeflate/libdeflate(level:)``.
     private let compressor: OpaquePointer?
@@ -25,7 +26,7 @@ final class PNGEncoder {
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    init(deflate: PNGDeflate, vectorizedFilters: Bool = FrameKernels.avx2) throws {
+    init(deflate: PNGDeflate, vectorizedFilters: Bool = VectorSupport.avx2) throws {
         self.deflate = deflate
         self.vectorizedFilters = vectorizedFilters
         guard case .libdeflate(let level) = deflate else {

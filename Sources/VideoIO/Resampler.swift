@@ -1,4 +1,5 @@
 internal import CVectorKernels
+import SteerLensSupport
 
 /// Crop + resize of packed RGB24 pixels, reproducing OpenCV's `cv2.resize` on 8-bit images (results
 /// rounded to the nearest integer and saturated, computed in Float; OpenCV's fixed-point bilinear path
@@ -22,7 +23,7 @@ enum Resampler {
     /// The crop resized by separable interpolation (any sizes; ``resample`` skips it at scale 1), both
     /// passes in AVX-512 when `vectorized` (the same bytes).
     static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
-                            vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
+                            vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columnTaps = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
         let columns = FlatTaps(columnTaps), lanes = vectorized ? LaneTaps(columnTaps) : nil
@@ -84,7 +85,7 @@ enum Resampler {
     /// the same arithmetic in the same order, so the same bytes. A row shared by two output rows is asked
     /// for once. The horizontal pass runs in AVX-512 when `vectorized`.
     static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation,
-                            vectorized: Bool = FrameKernels.avx512) -> [UInt8] {
+                            vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
         let lanes = vectorized ? LaneTaps(columns) : nil

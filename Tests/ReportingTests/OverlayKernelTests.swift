@@ -8,7 +8,7 @@ import XCTest
 /// (0, 1, k/256, negatives, NaN, values above 1, +∞).
 final class OverlayKernelTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loop ran instead")
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loop ran instead")
     }
 
     func testOverlayRowsEqualThePortableLoop() throws {

@@ -1,5 +1,6 @@
 import CVectorKernels
 import Foundation
+import SteerLensSupport
 import TestSupport
 @testable import Transforms
 import VideoIO
@@ -11,7 +12,7 @@ import XCTest
 /// does not see into these header loops, so this is their bounds check.
 final class TransformKernelBoundsTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(TransformKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
     }
 
     func testCubicPassesStayInTheirRows() {
@@ -89,7 +90,7 @@ final class TransformKernelBoundsTests: XCTestCase {
     /// The median filter's rows as `MedianFilter` pads them (32 bytes past each padded row, 32 spare
     /// output bytes): widths 1…32 leave every tail of the 32-byte blocks.
     func testMedianStaysInThePaddedRows() throws {
-        try XCTSkipUnless(FrameKernels.avx2, "this CPU does not run AVX2; the portable loop ran instead")
+        try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         for flushEnd in [true, false] {
             for size in [3, 5, 7] {
                 let network = MedianFilter.network(size * size), radius = size / 2, rows = 2

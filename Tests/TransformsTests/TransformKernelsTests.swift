@@ -9,7 +9,7 @@ import XCTest
 /// 1 where the horizontal windows no longer apply), and on random pixels.
 final class TransformKernelsTests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(TransformKernels.available, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
     }
 
     func randomFrame(width: Int, height: Int, seed: UInt64) -> Frame {
@@ -106,7 +106,7 @@ final class TransformKernelsTests: XCTestCase {
 /// (row lengths 3·w leave every tail length of its 32-byte blocks) and bands of rows at the frame's edges.
 final class MedianKernelTests: XCTestCase {
     func testMedianEqualsThePortableLoop() throws {
-        try XCTSkipUnless(FrameKernels.avx2, "this CPU does not run AVX2; the portable loop ran instead")
+        try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         var generator = SeededRandom(seed: 25)
         for (width, height) in (1...32).map({ ($0, 5) }) + [(37, 12), (640, 20)] {
             let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }

@@ -1,4 +1,5 @@
 import CVectorKernels
+import SteerLensSupport
 import TestSupport
 @testable import VideoIO
 import XCTest
@@ -19,7 +20,7 @@ final class FrameKernelBoundsTests: XCTestCase {
     /// first byte), for crop widths leaving every tail; the horizontal pass over a blended row of exactly
     /// the crop's width, for every interpolation.
     func testResizePassesStayInTheirRows() throws {
-        try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
         let width = 37, height = 9, weights: [Float] = [0.25, 0.5, 0.25]
         for flushEnd in [true, false] {
             let frame = bytes(width * height * 3, flushEnd: flushEnd)
@@ -48,7 +49,7 @@ final class FrameKernelBoundsTests: XCTestCase {
     /// Overlay rows of every tail length, in place and not, with map values that must not index past the
     /// colour table (NaN, ±∞, huge, negative).
     func testOverlayRowStaysInItsRowAndTable() throws {
-        try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loop ran instead")
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loop ran instead")
         let special: [Float] = [.nan, .infinity, -.infinity, 1e30, -1e30, 1, 0, -0]
         for flushEnd in [true, false] {
             let table = GuardedBytes(count: 256 * 4, flushEnd: flushEnd)
@@ -69,7 +70,7 @@ final class FrameKernelBoundsTests: XCTestCase {
     /// The `Paeth` filter over rows of 0…80 bytes: it reads `row` and `above` from their first byte to
     /// their last and writes `out` up to its last.
     func testPaethStaysInItsRows() throws {
-        try XCTSkipUnless(FrameKernels.avx2, "this CPU does not run AVX2; the portable loop ran instead")
+        try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         for flushEnd in [true, false] {
             for rowBytes in 0...80 {
                 let row = bytes(rowBytes, flushEnd: flushEnd), above = bytes(rowBytes, flushEnd: flushEnd) { UInt8(($0 * 7) % 256) }

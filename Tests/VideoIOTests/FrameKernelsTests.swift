@@ -20,7 +20,7 @@ final class FrameKernelsTests: XCTestCase {
     }
 
     func testResizeEqualsThePortableLoop() throws {
-        try XCTSkipUnless(FrameKernels.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
         let preprocesses = [
             Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 200, height: 66)),
             Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9)),
@@ -50,7 +50,7 @@ final class FrameKernelsTests: XCTestCase {
     }
 
     func testPaethFilterEqualsThePortableLoop() throws {
-        try XCTSkipUnless(FrameKernels.avx2, "this CPU does not run AVX2; the portable loop ran instead")
+        try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         let vectorized = try PNGEncoder(deflate: .runLength, vectorizedFilters: true)
         let portable = try PNGEncoder(deflate: .runLength, vectorizedFilters: false)
         var generator = SeededRandom(seed: 4)
