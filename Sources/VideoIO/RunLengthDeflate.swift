@@ -232,7 +232,7 @@ private struct BitWriter {
 
     /// Adds a table entry (code bits in the low 32 bits, their count in the high 32) without flushing.
     @inline(__always)
-    mutating func add(entry: UInt64) { add(entry & 0xFFFF_FFFF, bits: Int(truncatingIfNeeded: entry &>> 32)) }
+    mutating func add(entry: UInt64) { add(Code(entry: entry)) }
 
     /// Bits to write and their count.
     struct Code {
