@@ -158,6 +158,48 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
     }
     return 16 * blocks;
 }
+// MARK: SeparableFilter (Transforms/Blur.swift)
+
+/// The horizontal pass of a mean or Gaussian blur on one padded source row: `out[i] =
+/// Σ_k kernel[k]·padded[3k + i]` in Int32 for `i < count` (tap `k` lies one pixel, 3 bytes, after tap
+/// `k − 1`). Integer sums, so any order gives the portable loop's values. Reads `padded` up to byte
+/// `3·(size − 1) + count − 1`, its last.
+__attribute__((target("avx512f"))) static inline void steerlens_blur_row_avx512(const uint8_t *padded, const int32_t *kernel, long size,
+                                                                               int32_t *out, long count) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512i sum = _mm512_setzero_si512();
+        for (long k = 0; k < size; k++) {
+            const __m512i x = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(padded + 3 * k + i)));
+            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(x, _mm512_set1_epi32(kernel[k])));
+        }
+        _mm512_storeu_si512(out + i, sum);
+    }
+    for (; i < count; i++) {
+        int32_t sum = 0;
+        for (long k = 0; k < size; k++) sum += (int32_t)padded[3 * k + i] * kernel[k];
+        out[i] = sum;
+    }
+}
+
+/// The vertical pass and rounding division of a blur into bytes, for `i < count`: `out[i] =
+/// (uint8_t)(((uint32_t)(rounding + Σ_k kernel[k]·rows[starts[k] + i]) · multiplier) >> shift)`, the
+/// portable loop's `Divide` (`starts[k]`: where tap row `k` begins in `rows`).
+__attribute__((target("avx512f"))) static inline void steerlens_blur_column_avx512(const int32_t *rows, const long *starts, const int32_t *kernel, long size,
+                                                                                  int32_t rounding, uint32_t multiplier, uint32_t shift,
+                                                                                  uint8_t *out, long count) {
+    const __m128i shiftCount = _mm_cvtsi32_si128((int)shift);
+    const __m512i factor = _mm512_set1_epi32((int32_t)multiplier);
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 mask = i + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        __m512i sum = _mm512_set1_epi32(rounding);
+        for (long k = 0; k < size; k++) {
+            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(_mm512_maskz_loadu_epi32(mask, rows + starts[k] + i), _mm512_set1_epi32(kernel[k])));
+        }
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, mask, _mm512_srl_epi32(_mm512_mullo_epi32(sum, factor), shiftCount));
+    }
+}
+
 // MARK: MedianFilter (Transforms/MedianFilter.swift)
 
 /// One padded row of a median filter, 32 output bytes a block: output byte `i` is the median of the

@@ -1,3 +1,5 @@
+import CVectorKernels
+import SteerLensSupport
 import VideoIO
 
 /// DeepTest's `image_blur` (`blur:KIND`): each kind is the OpenCV call DeepTest makes, borders
@@ -64,9 +66,11 @@ struct SeparableFilter {
     ///
     /// Horizontal pass on each source row the wanted rows read (the row padded by reflection, then one
     /// contiguous multiply-add per kernel tap), vertical pass as one contiguous multiply-add per tap,
-    /// then the rounding division as a multiply and shift (exact: see ``divide``).
-    func apply(_ frame: Frame, rows: Range<Int>) -> [UInt8] {
+    /// then the rounding division as a multiply and shift (exact: see ``Divide``). Both passes in
+    /// AVX-512 when `vectorized` (integer sums: the same bytes).
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let width = frame.width, height = frame.height, size = kernel.count, rowLength = width * 3
+        let weights = kernel.map { Int32($0) }
         guard !rows.isEmpty else { return [] }
         let rowTaps = rows.map { y in (0..<size).map { reflect101(y - anchor + $0, height) } }
         let sourceRows = rowTaps.joined().min()!..<(rowTaps.joined().max()! + 1)
@@ -88,8 +92,12 @@ struct SeparableFilter {
                             for c in 0..<3 { pad[(left + width + k) * 3 + c] = row[from + c] }
                         }
                         let out = target.baseAddress! + (y - sourceRows.lowerBound) * rowLength
+                        if vectorized {
+                            steerlens_blur_row_avx512(pad.baseAddress!, weights, size, out, rowLength)
+                            continue
+                        }
                         for k in 0..<size {
-                            let weight = Int32(kernel[k]), tap = pad.baseAddress! + k * 3
+                            let weight = weights[k], tap = pad.baseAddress! + k * 3
                             if k == 0 {
                                 for i in 0..<rowLength { out[i] = Int32(tap[i]) &* weight }
                             } else {
@@ -108,9 +116,15 @@ struct SeparableFilter {
             output.withUnsafeMutableBufferPointer { target in
                 sum.withUnsafeMutableBufferPointer { sum in
                     for (offset, taps) in rowTaps.enumerated() {
+                        if vectorized {
+                            let starts = taps.map { ($0 - sourceRows.lowerBound) * rowLength }
+                            steerlens_blur_column_avx512(source.baseAddress!, starts, weights, size, rounding, divide.multiplier, divide.shift,
+                                                         target.baseAddress! + offset * rowLength, rowLength)
+                            continue
+                        }
                         for i in 0..<rowLength { sum[i] = rounding }
                         for k in 0..<size {
-                            let row = source.baseAddress! + (taps[k] - sourceRows.lowerBound) * rowLength, weight = Int32(kernel[k])
+                            let row = source.baseAddress! + (taps[k] - sourceRows.lowerBound) * rowLength, weight = weights[k]
                             for i in 0..<rowLength { sum[i] = sum[i] &+ row[i] &* weight }
                         }
                         let out = target.baseAddress! + offset * rowLength

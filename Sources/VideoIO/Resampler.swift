@@ -26,7 +26,7 @@ enum Resampler {
                             vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columnTaps = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
-        let columns = FlatTaps(columnTaps), lanes = vectorized ? LaneTaps(columnTaps) : nil
+        let columns = ColumnPass(columnTaps, vectorized: vectorized)
         let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
@@ -34,45 +34,26 @@ enum Resampler {
         pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in
                 blendedRow.withUnsafeMutableBufferPointer { row in
-                    columns.weights.withUnsafeBufferPointer { columnWeights in
-                        for (outputY, tap) in rows.enumerated() {
-                            // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
-                            let blended = row.baseAddress!
-                            let firstRow = source.baseAddress! + (geometry.cropY + tap.first) * frameWidth * 3 + geometry.cropX * 3
-                            if vectorized {
-                                tap.weights.withUnsafeBufferPointer { weights in
-                                    steerlens_weighted_rows_avx512(firstRow, frameWidth * 3, weights.baseAddress!, weights.count, blended, cropRowLength)
-                                }
-                            } else {
-                                for (offset, weight) in tap.weights.enumerated() {
-                                    let sourceRow = firstRow + offset * frameWidth * 3
-                                    if offset == 0 {
-                                        for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
-                                    } else {
-                                        for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
-                                    }
-                                }
+                    for (outputY, tap) in rows.enumerated() {
+                        // Vertical: weighted sum of the source rows under this output row (contiguous, vectorised).
+                        let blended = row.baseAddress!
+                        let firstRow = source.baseAddress! + (geometry.cropY + tap.first) * frameWidth * 3 + geometry.cropX * 3
+                        if vectorized {
+                            tap.weights.withUnsafeBufferPointer { weights in
+                                steerlens_weighted_rows_avx512(firstRow, frameWidth * 3, weights.baseAddress!, weights.count, blended, cropRowLength)
                             }
-                            // Horizontal: weighted sum of the columns under each output pixel, taps in order.
-                            let outputPixels = destination.baseAddress! + outputY * outputWidth * 3
-                            if let lanes {
-                                lanes.apply(to: blended, into: outputPixels)
-                                continue
-                            }
-                            for outputX in 0..<outputWidth {
-                                var red: Float = 0, green: Float = 0, blue: Float = 0
-                                let first = columns.first[outputX], start = columns.start[outputX], count = columns.start[outputX + 1] - start
-                                for offset in 0..<count {
-                                    let weight = columnWeights[start + offset], pixel = blended + (first + offset) * 3
-                                    red += weight * pixel[0]
-                                    green += weight * pixel[1]
-                                    blue += weight * pixel[2]
+                        } else {
+                            for (offset, weight) in tap.weights.enumerated() {
+                                let sourceRow = firstRow + offset * frameWidth * 3
+                                if offset == 0 {
+                                    for index in 0..<cropRowLength { blended[index] = weight * Float(sourceRow[index]) }
+                                } else {
+                                    for index in 0..<cropRowLength { blended[index] += weight * Float(sourceRow[index]) }
                                 }
-                                outputPixels[outputX * 3] = saturate(red)
-                                outputPixels[outputX * 3 + 1] = saturate(green)
-                                outputPixels[outputX * 3 + 2] = saturate(blue)
                             }
                         }
+                        // Horizontal: weighted sum of the columns under each output pixel, taps in order.
+                        columns.apply(to: blended, into: destination.baseAddress! + outputY * outputWidth * 3)
                     }
                 }
             }
@@ -83,12 +64,12 @@ enum Resampler {
     /// ``interpolate(_:frameWidth:geometry:interpolation:vectorized:)`` on crop rows handed out by `row`
     /// (frame row `y`'s crop columns as finite Float values into the buffer) instead of read from pixels:
     /// the same arithmetic in the same order, so the same bytes. A row shared by two output rows is asked
-    /// for once. The horizontal pass runs in AVX-512 when `vectorized`.
+    /// for once. Both passes run in AVX-512 when `vectorized`.
     static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation,
                             vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
-        let columns = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
-        let lanes = vectorized ? LaneTaps(columns) : nil
+        let columns = ColumnPass(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation),
+                                 vectorized: vectorized)
         let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
@@ -103,17 +84,15 @@ enum Resampler {
                             let y = geometry.cropY + tap.first + offset
                             if y != held { rowProvider(y, source); held = y }
                             let values = source.baseAddress!
-                            if offset == 0 {
+                            if vectorized {
+                                steerlens_weighted_row_add_avx512(blended, values, weight, cropRowLength, offset == 0 ? 1 : 0)
+                            } else if offset == 0 {
                                 for index in 0..<cropRowLength { blended[index] = weight * values[index] }
                             } else {
                                 for index in 0..<cropRowLength { blended[index] += weight * values[index] }
                             }
                         }
-                        if let lanes {
-                            lanes.apply(to: row.baseAddress!, into: destination.baseAddress! + outputY * outputWidth * 3)
-                        } else {
-                            horizontal(row, columns: columns, into: destination, at: outputY * outputWidth * 3)
-                        }
+                        columns.apply(to: blended, into: destination.baseAddress! + outputY * outputWidth * 3)
                     }
                 }
             }
@@ -123,20 +102,35 @@ enum Resampler {
         func rowProvider(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) { row(y, buffer) }
     }
 
-    /// The horizontal pass of one blended row into `destination` from `start`.
-    @inline(__always)
-    static func horizontal(_ row: UnsafeMutableBufferPointer<Float>, columns: [Tap], into destination: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
-        for (outputX, columnTap) in columns.enumerated() {
-            var red: Float = 0, green: Float = 0, blue: Float = 0
-            for (offset, weight) in columnTap.weights.enumerated() {
-                let index = (columnTap.first + offset) * 3
-                red += weight * row[index]
-                green += weight * row[index + 1]
-                blue += weight * row[index + 2]
+    /// The horizontal pass of a resize: a blended row (Float RGB of the crop's width) into an output row
+    /// of bytes, each value the weighted sum of its column taps in order from 0, saturated. AVX-512
+    /// (``LaneTaps``) when vectorized, else the portable loop over ``FlatTaps``: the same bytes.
+    struct ColumnPass {
+        private let lanes: LaneTaps?
+        private let flat: FlatTaps?
+
+        init(_ columns: [Tap], vectorized: Bool) {
+            (lanes, flat) = vectorized ? (LaneTaps(columns), nil) : (nil, FlatTaps(columns))
+        }
+
+        func apply(to row: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt8>) {
+            if let lanes { return lanes.apply(to: row, into: out) }
+            guard let flat else { return }
+            flat.weights.withUnsafeBufferPointer { weights in
+                for outputX in 0..<(flat.start.count - 1) {
+                    var red: Float = 0, green: Float = 0, blue: Float = 0
+                    let first = flat.first[outputX], start = flat.start[outputX], count = flat.start[outputX + 1] - start
+                    for offset in 0..<count {
+                        let weight = weights[start + offset], pixel = row + (first + offset) * 3
+                        red += weight * pixel[0]
+                        green += weight * pixel[1]
+                        blue += weight * pixel[2]
+                    }
+                    out[outputX * 3] = saturate(red)
+                    out[outputX * 3 + 1] = saturate(green)
+                    out[outputX * 3 + 2] = saturate(blue)
+                }
             }
-            destination[start + outputX * 3] = saturate(red)
-            destination[start + outputX * 3 + 1] = saturate(green)
-            destination[start + outputX * 3 + 2] = saturate(blue)
         }
     }
 

@@ -87,6 +87,31 @@ final class TransformKernelBoundsTests: XCTestCase {
         }
     }
 
+    /// The blur passes over rows sized as `SeparableFilter` sizes them: the padded source row (width + size − 1
+    /// pixels) and the Int32 rows of exactly the frame's width, for widths leaving every tail of the blocks.
+    func testBlurPassesStayInTheirRows() {
+        for flushEnd in [true, false] {
+            for size in [3, 4, 7] {
+                let kernel = [Int32](repeating: 1, count: size), rows = 3
+                for width in 1...20 {
+                    let count = width * 3, paddedCount = (width + size - 1) * 3
+                    let padded = GuardedBytes(count: paddedCount, flushEnd: flushEnd)
+                    let source = padded.pointer.bindMemory(to: UInt8.self, capacity: paddedCount)
+                    for index in 0..<paddedCount { source[index] = UInt8(index % 239) }
+                    let horizontal = GuardedBytes(count: rows * count * 4, flushEnd: flushEnd)
+                    let sums = horizontal.pointer.bindMemory(to: Int32.self, capacity: rows * count)
+                    for row in 0..<rows { steerlens_blur_row_avx512(source, kernel, size, sums + row * count, count) }
+                    XCTAssertEqual(sums[count - 1], (0..<size).reduce(Int32(0)) { $0 + Int32(source[3 * $1 + count - 1]) })
+                    let output = GuardedBytes(count: count, flushEnd: flushEnd)
+                    let out = output.pointer.bindMemory(to: UInt8.self, capacity: count)
+                    let starts = (0..<rows).map { $0 * count }
+                    steerlens_blur_column_avx512(sums, starts, [1, 1, 1], 3, 0, 1, 0, out, count)
+                    XCTAssertEqual(Int32(out[count - 1]), (3 * sums[count - 1]) & 0xFF)
+                }
+            }
+        }
+    }
+
     /// The median filter's rows as `MedianFilter` pads them (32 bytes past each padded row, 32 spare
     /// output bytes): widths 1…32 leave every tail of the 32-byte blocks.
     func testMedianStaysInThePaddedRows() throws {

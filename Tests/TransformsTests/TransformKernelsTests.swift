@@ -4,7 +4,7 @@ import SteerLensSupport
 import VideoIO
 import XCTest
 
-/// The AVX-512 loops of the warps, the cubic scale and the bilateral filter give the portable loops' bytes, over frame sizes
+/// The AVX-512 loops of the warps, the cubic scale, the blurs and the bilateral filter give the portable loops' bytes, over frame sizes
 /// that leave every tail length, over the DeepTest grids and beyond them (steep rotations, scales near
 /// 1 where the horizontal windows no longer apply), and on random pixels.
 final class TransformKernelsTests: XCTestCase {
@@ -86,6 +86,21 @@ final class TransformKernelsTests: XCTestCase {
                 for rows in [0..<height, (height / 2)..<height] {
                     XCTAssertEqual(filter.apply(mixed, rows: rows, vectorized: true), filter.apply(mixed, rows: rows, vectorized: false),
                                    "bilateral d \(filter.diameter) on \(width)x\(height) rows \(rows)")
+                }
+            }
+        }
+    }
+
+    /// Every mean and Gaussian kernel of the DeepTest grid, over widths whose rows leave every tail of the
+    /// 16-value blocks, bands of rows at both edges (reflected taps) and a frame narrower than the kernel.
+    func testBlurEqualsThePortableLoop() {
+        let filters = [3, 4, 5, 6].map { SeparableFilter.box(size: $0) } + [3, 5, 7].map { SeparableFilter.gaussian(size: $0) }
+        for (width, height) in (6...22).map({ ($0, 9) }) + [(640, 12), (4, 8)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(5 * width + height))
+            for filter in filters {
+                for rows in [0..<height, 0..<2, (height - 3)..<height] {
+                    XCTAssertEqual(filter.apply(frame, rows: rows, vectorized: true), filter.apply(frame, rows: rows, vectorized: false),
+                                   "kernel \(filter.kernel) on \(width)x\(height) rows \(rows)")
                 }
             }
         }

@@ -43,8 +43,10 @@ final class FrameKernelsTests: XCTestCase {
                 func cropRow(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) {
                     for i in 0..<buffer.count { buffer[i] = Float(frame.pixels[(y * width + geometry.cropX) * 3 + i]) }
                 }
-                assertSameBytes(Resampler.interpolate(rows: cropRow, geometry: geometry, interpolation: preprocess.interpolation, vectorized: true), portable,
-                                "preprocess \(number) on \(width)x\(height), row by row")
+                for vectorized in [false, true] {
+                    assertSameBytes(Resampler.interpolate(rows: cropRow, geometry: geometry, interpolation: preprocess.interpolation, vectorized: vectorized), portable,
+                                    "preprocess \(number) on \(width)x\(height), row by row, vectorized \(vectorized)")
+                }
             }
         }
     }
