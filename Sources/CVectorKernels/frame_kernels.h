@@ -37,19 +37,6 @@ __attribute__((target("avx512f"))) static inline void steerlens_weighted_rows_av
     }
 }
 
-/// One row of the vertical pass over Float rows (a transform's rows, `Resampler.interpolate(rows:)`):
-/// `out[i] = w·x[i]` for the first row of a sum (`first` ≠ 0), else `out[i] = out[i] + w·x[i]`, for
-/// `i < count`, as the Swift loop computes it (no fused multiply-add).
-__attribute__((target("avx512f"))) static inline void steerlens_weighted_row_add_avx512(float *out, const float *x, float w, long count, int first) {
-    const __m512 weight = _mm512_set1_ps(w);
-    for (long i = 0; i < count; i += 16) {
-        const __mmask16 mask = i + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
-        const __m512 term = _mm512_mul_ps(weight, _mm512_maskz_loadu_ps(mask, x + i));
-        const __m512 sum = first ? term : _mm512_add_ps(_mm512_maskz_loadu_ps(mask, out + i), term);
-        _mm512_mask_storeu_ps(out + i, mask, sum);
-    }
-}
-
 /// The horizontal pass of a separable resize into bytes, for the `count` values of an output row in
 /// blocks of 16 lanes: `out[16k + l] = saturate(Σ_t weights[j]·row[indices[j]])`, `j = (k·taps + t)·16 + l`,
 /// `t < taps`. Each lane sums

@@ -55,21 +55,31 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal
     }
 }
 
-/// The vertical pass into Float: `out[i] = rint(min(max(r0[i]·b0 + (r1[i]·b1 + (r2[i]·b2 + r3[i]·b3)), 0), 255))`,
-/// ties to even, for `i < count` (finite values; the rounding adds and subtracts 2²³ like the Swift loop).
-__attribute__((target("avx512f"))) static inline void steerlens_cubic_vertical_avx512(const float *r0, const float *r1, const float *r2, const float *r3,
-                                                                                     float b0, float b1, float b2, float b3, float *out, long count) {
-    const __m512 w0 = _mm512_set1_ps(b0), w1 = _mm512_set1_ps(b1), w2 = _mm512_set1_ps(b2), w3 = _mm512_set1_ps(b3);
+/// The vertical passes of a cubic scale and of the model's resize after it, fused, for one output row of
+/// the resize: `out[i] = Σ_j area[j]·v_j[i]` over `j < rows`, summed in order from `area[0]·v_0[i]`, for
+/// `i < count`. `v_j[i] = rint(min(max(h_{j,0}[i]·b_{j,0} + (h_{j,1}[i]·b_{j,1} + (h_{j,2}[i]·b_{j,2} +
+/// h_{j,3}[i]·b_{j,3})), 0), 255))` (ties to even: + 2²³ − 2²³ like the Swift loop) is scaled row `j`,
+/// its tap `t` the horizontal-pass row `h_{j,t} = horizontal + offsets[4j + t]` with weight
+/// `b_{j,t} = cubic[4j + t]`. A scaled row lives only in registers: the up-to-36-times larger frame is
+/// never written out and read back.
+__attribute__((target("avx512f"))) static inline void steerlens_cubic_area_rows_avx512(const float *horizontal, const long *offsets, const float *cubic,
+                                                                                      const float *area, long rows, float *out, long count) {
     const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), shift = _mm512_set1_ps(8388608.0f);
     for (long i = 0; i < count; i += 16) {
         const __mmask16 mask = i + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
-        const __m512 inner = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r2 + i), w2), _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r3 + i), w3));
-        const __m512 middle = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r1 + i), w1), inner);
-        const __m512 value = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, r0 + i), w0), middle);
-        const __m512 clamped = _mm512_min_ps(_mm512_max_ps(value, zero), top);
-        const __m512 rounded = _mm512_sub_ps(_mm512_add_ps(clamped, shift), shift);
-        if (mask == 0xFFFF) _mm512_storeu_ps(out + i, rounded);
-        else _mm512_mask_storeu_ps(out + i, mask, rounded);
+        __m512 sum = zero;
+        for (long j = 0; j < rows; j++) {
+            const long *tap = offsets + 4 * j;
+            const float *b = cubic + 4 * j;
+            const __m512 inner = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[2] + i), _mm512_set1_ps(b[2])),
+                                               _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[3] + i), _mm512_set1_ps(b[3])));
+            const __m512 middle = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[1] + i), _mm512_set1_ps(b[1])), inner);
+            const __m512 value = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[0] + i), _mm512_set1_ps(b[0])), middle);
+            const __m512 rounded = _mm512_sub_ps(_mm512_add_ps(_mm512_min_ps(_mm512_max_ps(value, zero), top), shift), shift);
+            const __m512 term = _mm512_mul_ps(_mm512_set1_ps(area[j]), rounded);
+            sum = j == 0 ? term : _mm512_add_ps(sum, term);
+        }
+        _mm512_mask_storeu_ps(out + i, mask, sum);
     }
 }
 

@@ -98,15 +98,16 @@ public struct CubicScale: FrameTransform {
 }
 
 extension CubicScale {
-    /// The model input of the scaled frame without holding it: `preprocess` pulls the crop's rows one at a
-    /// time (``Preprocess/apply(frameSize:rows:into:)``) and each comes straight from the vertical pass,
-    /// so the up-to-36-times larger frame is never written out and read back. The same values as
+    /// The model input of the scaled frame without holding it: `preprocess` asks for the vertical pass of
+    /// each of its output rows (``Preprocess/apply(frameSize:blending:into:)``), a weighted sum of the
+    /// crop's scaled rows, and each scaled row is computed by the vertical cubic pass as it is summed, so
+    /// the up-to-36-times larger frame is never written out and read back. The same values as
     /// `preprocess.apply(to: apply(frame), into: output)`.
     public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
         try modelInput(frame, preprocess: preprocess, into: output, vectorized: VectorSupport.avx512)
     }
 
-    /// ``modelInput(_:preprocess:into:)`` with both passes in AVX-512 (`vectorized`, the same values).
+    /// ``modelInput(_:preprocess:into:)`` with the passes in AVX-512 (`vectorized`, the same values).
     func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>, vectorized: Bool) throws {
         let width = frame.width, height = frame.height
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
@@ -119,25 +120,42 @@ extension CubicScale {
         let sourceRows = Self.sourceRows(read: cropRows, rowTaps: rows.index)
         let rowLength = cropColumns.count * 3
         let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: cropColumns, taps: columns, vectorized: vectorized)
+        // The vertical pass as OpenCV's vector path computes it (see ``apply(_:rows:)``), with the row weights / 2²².
         let unit: Float = 1 / Float(1 << 22)
+        var scaledRow = [Float](repeating: 0, count: rowLength)
         try horizontal.withUnsafeBufferPointer { sourceBuffer in
-            let source = sourceBuffer.baseAddress!, first = sourceRows.lowerBound
-            try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), rows: { y, out in
-                // Vertical pass of scaled row y, as in ``apply(_:rows:)``, kept as the integer it rounds to.
-                let t = y * 4
-                let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
-                let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
-                let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
-                let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
-                if vectorized {
-                    steerlens_cubic_vertical_avx512(r0, r1, r2, r3, b0, b1, b2, b3, out.baseAddress!, rowLength)
-                    return
-                }
-                for i in 0..<rowLength {
-                    let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
-                    out[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
-                }
-            }, into: output)
+            try scaledRow.withUnsafeMutableBufferPointer { scaled in
+                let source = sourceBuffer.baseAddress!, first = sourceRows.lowerBound
+                try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
+                    if vectorized {
+                        // Where each scaled row's four taps start in `horizontal`, and their weights.
+                        var offsets = [Int](repeating: 0, count: weights.count * 4), cubic = [Float](repeating: 0, count: weights.count * 4)
+                        for tap in offsets.indices {
+                            let t = (firstRow + tap / 4) * 4 + tap % 4
+                            (offsets[tap], cubic[tap]) = ((rows.index[t] - first) * rowLength, Float(rows.weight[t]) * unit)
+                        }
+                        steerlens_cubic_area_rows_avx512(source, offsets, cubic, weights, weights.count, out, rowLength)
+                        return
+                    }
+                    for (j, weight) in weights.enumerated() {
+                        // Scaled row firstRow + j, kept as the integer it rounds to, then added to the sum.
+                        let t = (firstRow + j) * 4
+                        let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
+                        let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
+                        let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
+                        let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
+                        for i in 0..<rowLength {
+                            let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                            scaled[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
+                        }
+                        if j == 0 {
+                            for i in 0..<rowLength { out[i] = weight * scaled[i] }
+                        } else {
+                            for i in 0..<rowLength { out[i] += weight * scaled[i] }
+                        }
+                    }
+                }, into: output)
+            }
         }
     }
 }

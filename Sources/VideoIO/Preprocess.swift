@@ -174,13 +174,15 @@ public struct Preprocess: Sendable, Codable, Equatable {
         write(try apply(to: frame), into: output)
     }
 
-    /// ``apply(to:into:)`` for a frame of `frameSize` that is never held whole: `row(y, buffer)` writes
-    /// row `y` of the frame's crop (its crop columns, `cropWidth × 3` values 0…255 as Float) into `buffer`
-    /// when the resize needs it, rows in increasing order. The same result as on the whole frame, for a
-    /// transform that produces its rows one at a time (``Resampler/interpolate(rows:geometry:interpolation:)``).
-    public func apply(frameSize: PixelSize, rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, into output: UnsafeMutableBufferPointer<Float>) throws {
+    /// ``apply(to:into:)`` for a frame of `frameSize` that is never held whole: `blend(firstRow, weights,
+    /// out)` writes the resize's vertical pass of one output row, `Σ_j weights[j] · row(firstRow + j)`
+    /// over the frame's rows (crop columns, `cropWidth × 3` values 0…255 as Float), summed in order from
+    /// `weights[0] · row(firstRow)`. The same result as on the whole frame, for a transform that
+    /// computes the rows it is asked for (``Resampler/interpolate(blending:geometry:interpolation:vectorized:)``).
+    public func apply(frameSize: PixelSize, blending blend: (_ firstRow: Int, _ weights: [Float], _ out: UnsafeMutablePointer<Float>) -> Void,
+                      into output: UnsafeMutableBufferPointer<Float>) throws {
         let geometry = try geometry(for: frameSize)
-        var resized = Resampler.interpolate(rows: row, geometry: geometry, interpolation: interpolation)
+        var resized = Resampler.interpolate(blending: blend, geometry: geometry, interpolation: interpolation)
         ColorConversion.convert(&resized, to: colorSpace)
         write(resized, into: output)
     }

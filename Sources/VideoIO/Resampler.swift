@@ -61,45 +61,28 @@ enum Resampler {
         return output
     }
 
-    /// ``interpolate(_:frameWidth:geometry:interpolation:vectorized:)`` on crop rows handed out by `row`
-    /// (frame row `y`'s crop columns as finite Float values into the buffer) instead of read from pixels:
-    /// the same arithmetic in the same order, so the same bytes. A row shared by two output rows is asked
-    /// for once. Both passes run in AVX-512 when `vectorized`.
-    static func interpolate(rows row: (Int, UnsafeMutableBufferPointer<Float>) -> Void, geometry: PreprocessGeometry, interpolation: Interpolation,
-                            vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
+    /// ``interpolate(_:frameWidth:geometry:interpolation:vectorized:)`` for a frame that is never held
+    /// whole: `blend(firstRow, weights, out)` writes the vertical pass of one output row, `Σ_j weights[j] ·
+    /// row(firstRow + j)` over frame rows (their crop columns, finite Float values), summed in order from
+    /// `weights[0] · row(firstRow)` as the frame path sums its rows, into `out` (`cropWidth × 3` floats).
+    /// Output rows are asked for in order. The horizontal pass runs in AVX-512 when `vectorized`.
+    static func interpolate(blending blend: (_ firstRow: Int, _ weights: [Float], _ out: UnsafeMutablePointer<Float>) -> Void,
+                            geometry: PreprocessGeometry, interpolation: Interpolation, vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
         let columns = ColumnPass(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation),
                                  vectorized: vectorized)
-        let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
-        var blendedRow = [Float](repeating: 0, count: cropRowLength), sourceRow = [Float](repeating: 0, count: cropRowLength)
-        var held = -1
+        var blendedRow = [Float](repeating: 0, count: geometry.cropSize.width * 3)
         output.withUnsafeMutableBufferPointer { destination in
-            blendedRow.withUnsafeMutableBufferPointer { row in
-                sourceRow.withUnsafeMutableBufferPointer { source in
-                    for (outputY, tap) in rows.enumerated() {
-                        let blended = row.baseAddress!
-                        for (offset, weight) in tap.weights.enumerated() {
-                            let y = geometry.cropY + tap.first + offset
-                            if y != held { rowProvider(y, source); held = y }
-                            let values = source.baseAddress!
-                            if vectorized {
-                                steerlens_weighted_row_add_avx512(blended, values, weight, cropRowLength, offset == 0 ? 1 : 0)
-                            } else if offset == 0 {
-                                for index in 0..<cropRowLength { blended[index] = weight * values[index] }
-                            } else {
-                                for index in 0..<cropRowLength { blended[index] += weight * values[index] }
-                            }
-                        }
-                        columns.apply(to: blended, into: destination.baseAddress! + outputY * outputWidth * 3)
-                    }
+            blendedRow.withUnsafeMutableBufferPointer { blended in
+                for (outputY, tap) in rows.enumerated() {
+                    blend(geometry.cropY + tap.first, tap.weights, blended.baseAddress!)
+                    columns.apply(to: blended.baseAddress!, into: destination.baseAddress! + outputY * outputWidth * 3)
                 }
             }
         }
         return output
-
-        func rowProvider(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) { row(y, buffer) }
     }
 
     /// The horizontal pass of a resize: a blended row (Float RGB of the crop's width) into an output row

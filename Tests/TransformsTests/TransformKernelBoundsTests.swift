@@ -26,13 +26,15 @@ final class TransformKernelBoundsTests: XCTestCase {
                 let source = row.floats((0..<(width * 3 + 32)).map { Float($0 % 256) })
                 let out = GuardedBytes(count: windows.count * 4, flushEnd: flushEnd)
                 windows.apply(to: source, into: out.pointer.bindMemory(to: Float.self, capacity: windows.count))
-                // The vertical pass over rows of a length no multiple of 16.
+                // The fused vertical passes over four horizontal rows of a length no multiple of 16, in one
+                // buffer as the caller holds them: two scaled rows, taps 0…3 and 1…3 (the last repeated).
                 let count = outputWidth * 3
-                let rows = (0..<4).map { _ in GuardedBytes(count: count * 4, flushEnd: flushEnd) }
-                let pointers = rows.map { $0.floats((0..<count).map { Float($0 % 200) * 2048 }) }
+                let rows = GuardedBytes(count: 4 * count * 4, flushEnd: flushEnd)
+                let horizontal = rows.floats((0..<(4 * count)).map { Float($0 % count % 200) * 2048 })
+                let offsets = [0, count, 2 * count, 3 * count, count, 2 * count, 3 * count, 3 * count]
                 let result = GuardedBytes(count: count * 4, flushEnd: flushEnd)
                 let values = result.pointer.bindMemory(to: Float.self, capacity: count)
-                steerlens_cubic_vertical_avx512(pointers[0], pointers[1], pointers[2], pointers[3], 0.25 / 2048, 0.25 / 2048, 0.25 / 2048, 0.25 / 2048, values, count)
+                steerlens_cubic_area_rows_avx512(horizontal, offsets, [Float](repeating: 0.25 / 2048, count: 8), [0.5, 0.5], 2, values, count)
                 XCTAssertEqual(values[count - 1], Float((count - 1) % 200), "scale \(factor)")
             }
         }

@@ -33,16 +33,6 @@ final class FrameKernelBoundsTests: XCTestCase {
                 let blended = out.pointer.bindMemory(to: Float.self, capacity: count)
                 steerlens_weighted_rows_avx512(first, width * 3, weights, 3, blended, count)
                 XCTAssertEqual(blended[count - 1], 0.25 * Float(first[count - 1]) + 0.5 * Float(first[width * 3 + count - 1]) + 0.25 * Float(first[2 * width * 3 + count - 1]))
-                // The same sum from Float rows of exactly the crop's width, one row at a time (a transform's rows).
-                let floatRow = GuardedBytes(count: count * 4, flushEnd: flushEnd)
-                let rowValues = floatRow.pointer.bindMemory(to: Float.self, capacity: count)
-                let sum = GuardedBytes(count: count * 4, flushEnd: flushEnd)
-                let sums = sum.pointer.bindMemory(to: Float.self, capacity: count)
-                for r in 0..<3 {
-                    for i in 0..<count { rowValues[i] = Float(first[r * width * 3 + i]) }
-                    steerlens_weighted_row_add_avx512(sums, rowValues, weights[r], count, r == 0 ? 1 : 0)
-                }
-                XCTAssertEqual(sums[count - 1], blended[count - 1])
                 for interpolation in [Interpolation.area, .bilinear, .nearest] {
                     for outputWidth in [1, 5, cropWidth, 2 * cropWidth + 1] {
                         let lanes = Resampler.LaneTaps(Resampler.taps(source: cropWidth, destination: outputWidth, interpolation: interpolation))

@@ -39,13 +39,18 @@ final class FrameKernelsTests: XCTestCase {
                 let portable = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: false)
                 let vectorized = Resampler.interpolate(frame.pixels, frameWidth: width, geometry: geometry, interpolation: preprocess.interpolation, vectorized: true)
                 assertSameBytes(vectorized, portable, "preprocess \(number) on \(width)x\(height)")
-                // The same resize from rows handed out one at a time (the transforms' path).
-                func cropRow(_ y: Int, _ buffer: UnsafeMutableBufferPointer<Float>) {
-                    for i in 0..<buffer.count { buffer[i] = Float(frame.pixels[(y * width + geometry.cropX) * 3 + i]) }
+                // The same resize with the vertical pass done by the caller (a transform's path), from Float rows.
+                func blend(_ firstRow: Int, _ weights: [Float], _ out: UnsafeMutablePointer<Float>) {
+                    for (j, weight) in weights.enumerated() {
+                        for i in 0..<(geometry.cropSize.width * 3) {
+                            let term = weight * Float(frame.pixels[((firstRow + j) * width + geometry.cropX) * 3 + i])
+                            out[i] = j == 0 ? term : out[i] + term
+                        }
+                    }
                 }
                 for vectorized in [false, true] {
-                    assertSameBytes(Resampler.interpolate(rows: cropRow, geometry: geometry, interpolation: preprocess.interpolation, vectorized: vectorized), portable,
-                                    "preprocess \(number) on \(width)x\(height), row by row, vectorized \(vectorized)")
+                    assertSameBytes(Resampler.interpolate(blending: blend, geometry: geometry, interpolation: preprocess.interpolation, vectorized: vectorized), portable,
+                                    "preprocess \(number) on \(width)x\(height), blended by the caller, vectorized \(vectorized)")
                 }
             }
         }
