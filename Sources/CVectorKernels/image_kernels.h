@@ -168,6 +168,19 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
     }
     return 16 * blocks;
 }
+// MARK: Byte lookup (Transforms/Photometric.swift)
+
+/// `out[i] = table[bytes[i]]` for `i < count`, 16 bytes a gather from the table widened to Int32
+/// (`table32`: 256 entries, each 0…255).
+__attribute__((target("avx512f"))) static inline void steerlens_lookup_bytes_avx512(const uint8_t *bytes, const int32_t *table32, uint8_t *out, long count) {
+    long i = 0;
+    for (; i + 16 <= count; i += 16) {
+        const __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(bytes + i)));
+        _mm_storeu_si128((__m128i *)(out + i), _mm512_cvtepi32_epi8(_mm512_i32gather_epi32(index, table32, 4)));
+    }
+    for (; i < count; i++) out[i] = (uint8_t)table32[bytes[i]];
+}
+
 // MARK: SeparableFilter (Transforms/Blur.swift)
 
 /// The horizontal pass of a mean or Gaussian blur on one padded source row: `out[i] =

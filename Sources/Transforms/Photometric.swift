@@ -1,3 +1,5 @@
+import CVectorKernels
+import SteerLensSupport
 import VideoIO
 
 /// DeepTest's `image_brightness` with its intent: `β` added to all three channels, saturating at 0
@@ -57,14 +59,20 @@ public struct HorizontalFlip: FrameTransform {
 }
 
 extension Frame {
-    /// The rows `rows` (clamped) with every byte looked up in `table` (256 entries).
-    func mappingBytes(rows wanted: Range<Int>, through table: [UInt8]) -> Frame {
+    /// The rows `rows` (clamped) with every byte looked up in `table` (256 entries); by gathers in
+    /// AVX-512 when `vectorized` (the same bytes).
+    func mappingBytes(rows wanted: Range<Int>, through table: [UInt8], vectorized: Bool = VectorSupport.avx512) -> Frame {
         let rows = wanted.clamped(to: 0..<height), rowLength = width * 3
+        precondition(table.count == 256, "a byte table has 256 entries")
         var output = [UInt8](repeating: 0, count: rows.count * rowLength)
         pixels.withUnsafeBufferPointer { source in
-            table.withUnsafeBufferPointer { lookup in
-                output.withUnsafeMutableBufferPointer { target in
-                    let start = rows.lowerBound * rowLength
+            output.withUnsafeMutableBufferPointer { target in
+                let start = rows.lowerBound * rowLength
+                if vectorized {
+                    steerlens_lookup_bytes_avx512(source.baseAddress! + start, table.map { Int32($0) }, target.baseAddress!, target.count)
+                    return
+                }
+                table.withUnsafeBufferPointer { lookup in
                     for index in 0..<target.count { target[index] = lookup[Int(source[start + index])] }
                 }
             }

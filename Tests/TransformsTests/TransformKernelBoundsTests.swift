@@ -114,6 +114,24 @@ final class TransformKernelBoundsTests: XCTestCase {
         }
     }
 
+    /// The byte lookup over input and output rows of exactly `count` bytes and a table of 256 entries.
+    func testByteLookupStaysInItsRowsAndTable() {
+        for flushEnd in [true, false] {
+            let table = GuardedBytes(count: 256 * 4, flushEnd: flushEnd)
+            let entries = table.pointer.bindMemory(to: Int32.self, capacity: 256)
+            for index in 0..<256 { entries[index] = Int32(255 - index) }
+            for count in 1...40 {
+                let input = GuardedBytes(count: count, flushEnd: flushEnd)
+                let bytes = input.pointer.bindMemory(to: UInt8.self, capacity: count)
+                for index in 0..<count { bytes[index] = UInt8(255 - index) }
+                let output = GuardedBytes(count: count, flushEnd: flushEnd)
+                let out = output.pointer.bindMemory(to: UInt8.self, capacity: count)
+                steerlens_lookup_bytes_avx512(bytes, entries, out, count)
+                XCTAssertEqual(out[count - 1], UInt8(count - 1))
+            }
+        }
+    }
+
     /// The median filter's rows as `MedianFilter` pads them (32 bytes past each padded row, 32 spare
     /// output bytes): widths 1…32 leave every tail of the 32-byte blocks.
     func testMedianStaysInThePaddedRows() throws {

@@ -106,6 +106,22 @@ final class TransformKernelsTests: XCTestCase {
         }
     }
 
+    /// Brightness and contrast tables over rows of every tail length of the 16-byte gathers, and a table
+    /// of every byte value.
+    func testByteLookupEqualsThePortableLoop() {
+        var generator = SeededRandom(seed: 9)
+        let tables = [(0..<256).map { UInt8(255 - $0) }, (0..<256).map { _ in UInt8.random(in: 0...255, using: &generator) }]
+        for (width, height) in (1...16).map({ ($0, 4) }) + [(640, 9)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(7 * width + height))
+            for table in tables {
+                for rows in [0..<height, 1..<(height - 1), (height - 1)..<height] {
+                    XCTAssertEqual(frame.mappingBytes(rows: rows, through: table, vectorized: true).pixels,
+                                   frame.mappingBytes(rows: rows, through: table, vectorized: false).pixels, "\(width)x\(height) rows \(rows)")
+                }
+            }
+        }
+    }
+
     /// The horizontal windows apply from about 1.1 upwards (DeepTest's 1.5…6) and not to shrinking.
     func testWindowsCoverTheDeepTestScales() {
         for (factor, applies) in [(1.5, true), (6.0, true), (1.1, true), (0.5, false)] {
