@@ -2,12 +2,12 @@ import Analysis
 import Foundation
 import VideoIO
 
-/// `steerlens-bench transforms`: CPU time per DeepTest setting of what `stress` does per transformed
+/// `steerlens-bench transforms [--suite S]`: CPU time per setting (DeepTest's, or suite `S`'s) of what `stress` does per transformed
 /// frame before the forward pass (``StressRunner/modelInput(_:transform:preprocess:into:)``: the transform
 /// of the rows the demo model's crop keeps and the preprocessing, crop and area resize to 200×66) — on the first `frames` demo frames, one thread. Thread
 /// CPU time, so the figures hold on a loaded machine; the sum says where a stress run's time goes.
 enum TransformsBenchmark {
-    static func run(frames count: Int) throws {
+    static func run(frames count: Int, suite name: String) throws {
         let repository = AnalyzeBenchmark.repository
         let clip = repository.appendingPathComponent("Datasets/demo/drive.mp4").path
         let model = repository.appendingPathComponent("Datasets/models/pilotnet-demo.h5").path
@@ -16,8 +16,8 @@ enum TransformsBenchmark {
         let reader = try FrameReader(path: clip)
         var frames: [Frame] = []
         while frames.count < count, let frame = try reader.next() { frames.append(frame) }
-        let suite = try StressSuite.named("deeptest")
-        print("transforms: CPU ms per transformed frame (transform of the crop's rows + preprocessing), DeepTest suite, \(frames.count) demo frames 640x360")
+        let suite = try StressSuite.named(name)
+        print("transforms: CPU ms per transformed frame (transform of the crop's rows + preprocessing), suite \(name), \(frames.count) demo frames 640x360")
         var total = 0.0, byGroup: [String: Double] = [:]
         var scalars = [Float](repeating: 0, count: 66 * 200 * 3)
         let plain = threadCPUSeconds()
@@ -37,8 +37,9 @@ enum TransformsBenchmark {
         for (group, milliseconds) in byGroup.sorted(by: { $0.value > $1.value }) {
             print(String(format: "  %-12@ %8.2f ms for its settings (%4.1f %%)", group, milliseconds, 100 * milliseconds / total))
         }
-        print(String(format: "  all 70 settings: %.1f ms CPU per source frame = %.2f ms per transformed frame (%.0f transformed frames per CPU second before the forward passes)",
-                     total, total / 70, 70_000 / total))
+        let settings = suite.settings.count
+        print(String(format: "  all %d settings: %.1f ms CPU per source frame = %.2f ms per transformed frame (%.0f transformed frames per CPU second before the forward passes)",
+                     settings, total, total / Double(settings), Double(settings) * 1000 / total))
     }
 
     /// CPU seconds of the calling thread.

@@ -17,7 +17,7 @@ import VideoIO
 ///     steerlens-bench pipeline                   analyze --png-every 0 on a 320x160 clip vs the engine's pass alone (batch 32)
 ///     steerlens-bench stress [--peer-frames N] [--every K]  DeepTest suite (70 settings) on the demo clip vs OpenCV + TensorFlow
 ///     steerlens-bench png                        CPU ms per 720p PNG (frames, overlays, real camera frames) per deflate setting
-///     steerlens-bench transforms [--frames N]  CPU ms per DeepTest setting (transform + preprocessing), where stress spends its time
+///     steerlens-bench transforms [--frames N] [--suite S]  CPU ms per setting of DeepTest's suite or S (transform + preprocessing), where stress spends its time
 ///     steerlens-bench clip --seconds S --out F  write the synthetic 720p road clip the benchmarks use
 let arguments = Array(CommandLine.arguments.dropFirst())
 let command = arguments.first ?? "all"
@@ -57,7 +57,8 @@ do {
     case "png":
         try PNGBenchmark.run(directory: workDirectory)
     case "transforms":
-        try TransformsBenchmark.run(frames: Int(option("--frames", default: 8)))
+        let suite = arguments.firstIndex(of: "--suite").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "deeptest"
+        try TransformsBenchmark.run(frames: Int(option("--frames", default: 8)), suite: suite)
     case "clip":
         guard let index = arguments.firstIndex(of: "--out"), index + 1 < arguments.count else { print("clip needs --out FILE"); exit(64) }
         try BenchClips.write(seconds: Int(option("--seconds", default: 5)), to: URL(fileURLWithPath: arguments[index + 1]))
@@ -75,7 +76,7 @@ do {
         try PNGBenchmark.run(directory: workDirectory)
         try StressBenchmark.run(directory: workDirectory, peerFrames: 64, every: 1)
     default:
-        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] | png | pipeline | analyze | all]")
+        print("usage: steerlens-bench [decode [--seconds S] | memory | engine [--repetitions R] [--batch B] [--lanes L --blas-threads T] | saliency | methods [--repetitions R] [--batch B] | onnx [--repetitions R] | stress [--peer-frames N] [--every K] | transforms [--frames N] [--suite S] | png | pipeline | analyze | all]")
         exit(64)
     }
 } catch {

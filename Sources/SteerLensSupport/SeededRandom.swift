@@ -18,6 +18,11 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// Skips `count` numbers in O(1): the next ``next()`` returns what it would after `count` more calls.
+    public mutating func skip(_ count: Int) {
+        state &+= UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+    }
+
     /// A uniform Double in `[0, 1)` from the top 53 bits.
     public mutating func unit() -> Double {
         Double(next() >> 11) * 0x1.0p-53

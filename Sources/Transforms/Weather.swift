@@ -7,23 +7,56 @@ import VideoIO
 /// is a fixed smooth value-noise field (seed 14), the same on every frame (a fog bank does not flicker).
 public struct Fog: FrameTransform {
     public let density: Double
+    /// The blend amount of each pixel, the same for every frame of a size: computed once per size.
+    private let amounts = FogAmounts()
+
     public init(density: Double) { self.density = density }
     public var specification: String { "fog:\(TransformValue.format(density))" }
 
     public func apply(_ frame: Frame) throws -> Frame {
-        let width = frame.width, height = frame.height
-        let noise = SmoothNoise(seed: 14, cellSize: max(8, Double(width) / 8))
+        try apply(frame, rows: 0..<frame.height)
+    }
+
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        let width = frame.width, rows = wanted.clamped(to: 0..<frame.height)
+        let amount = amounts.field(width: width, height: frame.height, density: density)
         let grey: [Float] = [205, 208, 212]
-        var output = frame.pixels
+        var output = [UInt8](repeating: 0, count: rows.count * width * 3)
+        output.withUnsafeMutableBufferPointer { target in
+            frame.pixels.withUnsafeBufferPointer { source in
+                for y in rows {
+                    for x in 0..<width {
+                        let pixel = y * width + x, blend = amount[pixel], at = (y - rows.lowerBound) * width * 3 + x * 3
+                        for c in 0..<3 { target[at + c] = saturatedByte(Float(source[pixel * 3 + c]) * (1 - blend) + grey[c] * blend) }
+                    }
+                }
+            }
+        }
+        return frame.replacingPixels(output, height: rows.count)
+    }
+}
+
+/// The fog's blend amount per pixel (`[H·W]`, row-major, 0…1) for the last frame size asked:
+/// `DENSITY · (0.55 + 0.45·n) · (1 − 0.6·y/(H − 1))` with `n` the value noise (seed 14, cells of
+/// max(8, W/8) pixels), computed in Double and rounded to Float once.
+final class FogAmounts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cached: (width: Int, height: Int, field: [Float])?
+
+    func field(width: Int, height: Int, density: Double) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached, cached.width == width, cached.height == height { return cached.field }
+        let noise = SmoothNoise(seed: 14, cellSize: max(8, Double(width) / 8))
+        var field = [Float](repeating: 0, count: width * height)
         for y in 0..<height {
             let vertical = 1 - 0.6 * Double(y) / Double(max(height - 1, 1))
             for x in 0..<width {
-                let amount = Float(min(1, max(0, density * (0.55 + 0.45 * noise.value(x: Double(x), y: Double(y))) * vertical)))
-                let at = (y * width + x) * 3
-                for c in 0..<3 { output[at + c] = saturatedByte(Float(output[at + c]) * (1 - amount) + grey[c] * amount) }
+                field[y * width + x] = Float(min(1, max(0, density * (0.55 + 0.45 * noise.value(x: Double(x), y: Double(y))) * vertical)))
             }
         }
-        return frame.replacingPixels(output)
+        cached = (width, height, field)
+        return field
     }
 }
 
@@ -36,9 +69,14 @@ public struct Rain: FrameTransform {
     public var specification: String { "rain:\(TransformValue.format(amount))" }
 
     public func apply(_ frame: Frame) throws -> Frame {
-        let width = frame.width, height = frame.height
+        try apply(frame, rows: 0..<frame.height)
+    }
+
+    /// Only `rows`: every streak is drawn as on the whole frame and only its pixels in `rows` are kept.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        let width = frame.width, height = frame.height, rows = wanted.clamped(to: 0..<height)
         let dim = Float(1 - 0.25 * min(max(amount, 0), 1))
-        var output = frame.pixels.map { UInt8(Float($0) * dim) }
+        var output = frame.mappingBytes(rows: rows, through: (0..<256).map { UInt8(Float($0) * dim) }).pixels
         var random = SeededRandom(seed: 15 &+ UInt64(truncatingIfNeeded: frame.index))
         let streaks = Int(min(max(amount, 0), 1) * Double(width * height) / 120)
         let streak: [Float] = [200, 205, 215]
@@ -49,11 +87,12 @@ public struct Rain: FrameTransform {
             for step in 0..<steps {
                 let x = Int(x0 + 0.25 * Double(step)), y = Int(y0 + Double(step))
                 guard x >= 0, x < width, y >= 0, y < height else { break }
-                let at = (y * width + x) * 3
+                guard rows.contains(y) else { continue }
+                let at = ((y - rows.lowerBound) * width + x) * 3
                 for c in 0..<3 { output[at + c] = saturatedByte(Float(output[at + c]) * 0.4 + streak[c] * 0.6) }
             }
         }
-        return frame.replacingPixels(output)
+        return frame.replacingPixels(output, height: rows.count)
     }
 }
 
@@ -65,22 +104,34 @@ public struct Night: FrameTransform {
     public var specification: String { "night:\(TransformValue.format(gamma))" }
 
     public func apply(_ frame: Frame) throws -> Frame {
+        try apply(frame, rows: 0..<frame.height)
+    }
+
+    /// Only `rows`: the noise of the values before them is skipped, not drawn (two values per draw of two
+    /// numbers, in byte order over the whole frame), so the rows hold the whole frame's bytes.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        let rows = wanted.clamped(to: 0..<frame.height), rowLength = frame.width * 3
+        let first = rows.lowerBound * rowLength, end = rows.upperBound * rowLength
         let table = (0..<256).map { Float(255 * pow(Double($0) / 255, gamma)) }
         var random = SeededRandom(seed: 16 &+ UInt64(truncatingIfNeeded: frame.index))
+        var index = first / 2 * 2
+        random.skip(index)
         let sigma = 2 * gamma
-        var output = [UInt8](repeating: 0, count: frame.pixels.count)
-        var index = 0
-        while index < output.count {
-            // Box–Muller: two normal deviates per draw.
-            let u1 = max(random.unit(), 1e-12), u2 = random.unit()
-            let radius = (-2 * log(u1)).squareRoot() * sigma
-            let noise = [Float(radius * cos(2 * .pi * u2)), Float(radius * sin(2 * .pi * u2))]
-            for k in 0..<2 where index + k < output.count {
-                output[index + k] = saturatedByte(table[Int(frame.pixels[index + k])] + noise[k])
+        var output = [UInt8](repeating: 0, count: end - first)
+        output.withUnsafeMutableBufferPointer { target in
+            frame.pixels.withUnsafeBufferPointer { source in
+                while index < end {
+                    // Box–Muller: two normal deviates per draw.
+                    let u1 = max(random.unit(), 1e-12), u2 = random.unit()
+                    let radius = (-2 * log(u1)).squareRoot() * sigma
+                    let noise = (Float(radius * cos(2 * .pi * u2)), Float(radius * sin(2 * .pi * u2)))
+                    if index >= first { target[index - first] = saturatedByte(table[Int(source[index])] + noise.0) }
+                    if index + 1 < end { target[index + 1 - first] = saturatedByte(table[Int(source[index + 1])] + noise.1) }
+                    index += 2
+                }
             }
-            index += 2
         }
-        return frame.replacingPixels(output)
+        return frame.replacingPixels(output, height: rows.count)
     }
 }
 
@@ -92,16 +143,21 @@ public struct LensDirt: FrameTransform {
     public var specification: String { "dirt:\(blobs)" }
 
     public func apply(_ frame: Frame) throws -> Frame {
-        let width = frame.width, height = frame.height
+        try apply(frame, rows: 0..<frame.height)
+    }
+
+    /// Only `rows`: every blob is placed as on the whole frame and drawn only where it meets `rows`.
+    public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        let width = frame.width, height = frame.height, rows = wanted.clamped(to: 0..<height)
         var random = SeededRandom(seed: 17)
-        var output = frame.pixels
+        var output = Array(frame.pixels[(rows.lowerBound * width * 3)..<(rows.upperBound * width * 3)])
         let dirt: [Float] = [58, 48, 38]
         for _ in 0..<blobs {
             let cx = random.uniform(0, Double(width)), cy = random.uniform(0, Double(height))
             let radius = random.uniform(0.03, 0.09) * Double(width)
             let opacity = random.uniform(0.55, 0.85)
             let x0 = max(0, Int(cx - radius)), x1 = min(width - 1, Int(cx + radius))
-            let y0 = max(0, Int(cy - radius)), y1 = min(height - 1, Int(cy + radius))
+            let y0 = max(rows.lowerBound, Int(cy - radius)), y1 = min(rows.upperBound - 1, Int(cy + radius))
             guard x0 <= x1, y0 <= y1 else { continue }
             for y in y0...y1 {
                 for x in x0...x1 {
@@ -110,12 +166,12 @@ public struct LensDirt: FrameTransform {
                     // Smooth edge: full opacity inside half the radius, fading to 0 at the rim.
                     let edge = distance < 0.5 ? 1 : 1 - (distance - 0.5) / 0.5
                     let alpha = Float(opacity * edge * edge * (3 - 2 * edge))
-                    let at = (y * width + x) * 3
+                    let at = ((y - rows.lowerBound) * width + x) * 3
                     for c in 0..<3 { output[at + c] = saturatedByte(Float(output[at + c]) * (1 - alpha) + dirt[c] * alpha) }
                 }
             }
         }
-        return frame.replacingPixels(output)
+        return frame.replacingPixels(output, height: rows.count)
     }
 }
 
