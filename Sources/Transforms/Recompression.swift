@@ -39,7 +39,8 @@ public struct Recompression: FrameTransform {
             try writer.write(frame.replacingPixels(frame.pixels))
             try writer.finish()
         }
-        let reader = try FrameReader(path: file.path)
+        // One decoder thread: a single frame gains nothing from more, and starting them costs more than decoding it.
+        let reader = try FrameReader(path: file.path, options: ReadOptions(decoderThreads: 1))
         guard let decoded = try reader.next(), decoded.width == frame.width, decoded.height == frame.height else {
             throw TransformError.badValue(specification, "the re-encoded frame did not decode to \(frame.width)x\(frame.height)")
         }
