@@ -37,7 +37,7 @@ enum TransformsBenchmark {
         for (group, milliseconds) in byGroup.sorted(by: { $0.value > $1.value }) {
             print(String(format: "  %-12@ %8.2f ms for its settings (%4.1f %%)", group, milliseconds, 100 * milliseconds / total))
         }
-        let settings = suite.settings.count
+        let settings = max(suite.settings.count, 1)
         print(String(format: "  all %d settings: %.1f ms CPU per source frame = %.2f ms per transformed frame (%.0f transformed frames per CPU second before the forward passes)",
                      settings, total, total / Double(settings), Double(settings) * 1000 / total))
     }

@@ -112,23 +112,26 @@ struct SeparableFilter {
         let divide = Divide(divisor)
         var output = [UInt8](repeating: 0, count: rows.count * rowLength)
         var sum = [Int32](repeating: 0, count: rowLength)
-        horizontal.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                sum.withUnsafeMutableBufferPointer { sum in
-                    for (offset, taps) in rowTaps.enumerated() {
-                        if vectorized {
-                            let starts = taps.map { ($0 - sourceRows.lowerBound) * rowLength }
-                            steerlens_blur_column_avx512(source.baseAddress!, starts, weights, size, rounding, divide.multiplier, divide.shift,
-                                                         target.baseAddress! + offset * rowLength, rowLength)
-                            continue
+        // Where each output row's taps start in `horizontal`, for the vector pass.
+        let rowStarts = rowTaps.flatMap { $0.map { ($0 - sourceRows.lowerBound) * rowLength } }
+        rowStarts.withUnsafeBufferPointer { starts in
+            horizontal.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { target in
+                    sum.withUnsafeMutableBufferPointer { sum in
+                        for (offset, taps) in rowTaps.enumerated() {
+                            if vectorized {
+                                steerlens_blur_column_avx512(source.baseAddress!, starts.baseAddress! + offset * size, weights, size, rounding,
+                                                             divide.multiplier, divide.shift, target.baseAddress! + offset * rowLength, rowLength)
+                                continue
+                            }
+                            for i in 0..<rowLength { sum[i] = rounding }
+                            for k in 0..<size {
+                                let row = source.baseAddress! + (taps[k] - sourceRows.lowerBound) * rowLength, weight = weights[k]
+                                for i in 0..<rowLength { sum[i] = sum[i] &+ row[i] &* weight }
+                            }
+                            let out = target.baseAddress! + offset * rowLength
+                            for i in 0..<rowLength { out[i] = UInt8(truncatingIfNeeded: divide(UInt32(truncatingIfNeeded: sum[i]))) }
                         }
-                        for i in 0..<rowLength { sum[i] = rounding }
-                        for k in 0..<size {
-                            let row = source.baseAddress! + (taps[k] - sourceRows.lowerBound) * rowLength, weight = weights[k]
-                            for i in 0..<rowLength { sum[i] = sum[i] &+ row[i] &* weight }
-                        }
-                        let out = target.baseAddress! + offset * rowLength
-                        for i in 0..<rowLength { out[i] = UInt8(truncatingIfNeeded: divide(UInt32(truncatingIfNeeded: sum[i]))) }
                     }
                 }
             }

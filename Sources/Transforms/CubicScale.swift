@@ -120,41 +120,46 @@ extension CubicScale {
         let sourceRows = Self.sourceRows(read: cropRows, rowTaps: rows.index)
         let rowLength = cropColumns.count * 3
         let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: cropColumns, taps: columns, vectorized: vectorized)
-        // The vertical pass as OpenCV's vector path computes it (see ``apply(_:rows:)``), with the row weights / 2²².
+        // The vertical pass as OpenCV's vector path computes it (see ``apply(_:rows:)``), with the row weights / 2²²:
+        // for each crop row, where its four taps start in `horizontal` and their weights.
         let unit: Float = 1 / Float(1 << 22)
-        var scaledRow = [Float](repeating: 0, count: rowLength)
+        var offsets = [Int](repeating: 0, count: cropRows.count * 4), cubic = [Float](repeating: 0, count: cropRows.count * 4)
+        for tap in offsets.indices {
+            let t = (cropRows.lowerBound + tap / 4) * 4 + tap % 4
+            (offsets[tap], cubic[tap]) = ((rows.index[t] - sourceRows.lowerBound) * rowLength, Float(rows.weight[t]) * unit)
+        }
+        var scaledRow = [Float](repeating: 0, count: vectorized ? 0 : rowLength)
         try horizontal.withUnsafeBufferPointer { sourceBuffer in
-            try scaledRow.withUnsafeMutableBufferPointer { scaled in
-                let source = sourceBuffer.baseAddress!, first = sourceRows.lowerBound
-                try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
-                    if vectorized {
-                        // Where each scaled row's four taps start in `horizontal`, and their weights.
-                        var offsets = [Int](repeating: 0, count: weights.count * 4), cubic = [Float](repeating: 0, count: weights.count * 4)
-                        for tap in offsets.indices {
-                            let t = (firstRow + tap / 4) * 4 + tap % 4
-                            (offsets[tap], cubic[tap]) = ((rows.index[t] - first) * rowLength, Float(rows.weight[t]) * unit)
-                        }
-                        steerlens_cubic_area_rows_avx512(source, offsets, cubic, weights, weights.count, out, rowLength)
-                        return
+            try offsets.withUnsafeBufferPointer { offsets in
+                try cubic.withUnsafeBufferPointer { cubic in
+                    try scaledRow.withUnsafeMutableBufferPointer { scaled in
+                        let source = sourceBuffer.baseAddress!
+                        // A scaled row under two model-input rows is computed for each (the same values).
+                        try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
+                            let first = (firstRow - cropRows.lowerBound) * 4
+                            if vectorized {
+                                steerlens_cubic_area_rows_avx512(source, offsets.baseAddress! + first, cubic.baseAddress! + first, weights, weights.count,
+                                                                 out, rowLength)
+                                return
+                            }
+                            for (j, weight) in weights.enumerated() {
+                                // Scaled row firstRow + j, kept as the integer it rounds to, then added to the sum.
+                                let t = first + 4 * j
+                                let r0 = source + offsets[t], r1 = source + offsets[t + 1], r2 = source + offsets[t + 2], r3 = source + offsets[t + 3]
+                                let b0 = cubic[t], b1 = cubic[t + 1], b2 = cubic[t + 2], b3 = cubic[t + 3]
+                                for i in 0..<rowLength {
+                                    let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                                    scaled[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
+                                }
+                                if j == 0 {
+                                    for i in 0..<rowLength { out[i] = weight * scaled[i] }
+                                } else {
+                                    for i in 0..<rowLength { out[i] += weight * scaled[i] }
+                                }
+                            }
+                        }, into: output)
                     }
-                    for (j, weight) in weights.enumerated() {
-                        // Scaled row firstRow + j, kept as the integer it rounds to, then added to the sum.
-                        let t = (firstRow + j) * 4
-                        let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
-                        let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
-                        let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
-                        let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
-                        for i in 0..<rowLength {
-                            let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
-                            scaled[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
-                        }
-                        if j == 0 {
-                            for i in 0..<rowLength { out[i] = weight * scaled[i] }
-                        } else {
-                            for i in 0..<rowLength { out[i] += weight * scaled[i] }
-                        }
-                    }
-                }, into: output)
+                }
             }
         }
     }

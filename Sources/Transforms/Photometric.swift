@@ -65,6 +65,7 @@ extension Frame {
         let rows = wanted.clamped(to: 0..<height), rowLength = width * 3
         precondition(table.count == 256, "a byte table has 256 entries")
         var output = [UInt8](repeating: 0, count: rows.count * rowLength)
+        guard !output.isEmpty else { return replacingPixels(output, height: 0) }
         pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { target in
                 let start = rows.lowerBound * rowLength

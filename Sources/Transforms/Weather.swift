@@ -3,14 +3,14 @@ import SteerLensSupport
 import VideoIO
 
 /// Procedural fog (`fog:DENSITY`, 0…1): each pixel blends towards fog grey (205, 208, 212) by
-/// `DENSITY · (0.55 + 0.45·n) · (1 − 0.6·y/height)` — thicker towards the horizon at the top — where `n`
+/// `DENSITY · (0.55 + 0.45·n) · (1 − 0.6·y/(height − 1))` — thicker towards the horizon at the top — where `n`
 /// is a fixed smooth value-noise field (seed 14), the same on every frame (a fog bank does not flicker).
 public struct Fog: FrameTransform {
     public let density: Double
-    /// The blend amount of each pixel, the same for every frame of a size: computed once per size.
-    private let amounts = FogAmounts()
+    /// The blend amount of each pixel, the same for every frame of a size: computed once per clip.
+    private let amounts: FogAmounts
 
-    public init(density: Double) { self.density = density }
+    public init(density: Double) { (self.density, amounts) = (density, FogAmounts(density: density)) }
     public var specification: String { "fog:\(TransformValue.format(density))" }
 
     public func apply(_ frame: Frame) throws -> Frame {
@@ -19,7 +19,7 @@ public struct Fog: FrameTransform {
 
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
         let width = frame.width, rows = wanted.clamped(to: 0..<frame.height)
-        let amount = amounts.field(width: width, height: frame.height, density: density)
+        let amount = amounts.field(width: width, height: frame.height)
         let grey: [Float] = [205, 208, 212]
         var output = [UInt8](repeating: 0, count: rows.count * width * 3)
         output.withUnsafeMutableBufferPointer { target in
@@ -36,14 +36,18 @@ public struct Fog: FrameTransform {
     }
 }
 
-/// The fog's blend amount per pixel (`[H·W]`, row-major, 0…1) for the last frame size asked:
+/// One fog density's blend amount per pixel (`[H·W]`, row-major, 0…1) for the last frame size asked
+/// (a clip's frames share one; frames of alternating sizes would recompute it each time):
 /// `DENSITY · (0.55 + 0.45·n) · (1 − 0.6·y/(H − 1))` with `n` the value noise (seed 14, cells of
-/// max(8, W/8) pixels), computed in Double and rounded to Float once.
+/// max(8, W/8) pixels), computed in Double and rounded to Float once. Thread-safe.
 final class FogAmounts: @unchecked Sendable {
+    let density: Double
     private let lock = NSLock()
     private var cached: (width: Int, height: Int, field: [Float])?
 
-    func field(width: Int, height: Int, density: Double) -> [Float] {
+    init(density: Double) { self.density = density }
+
+    func field(width: Int, height: Int) -> [Float] {
         lock.lock()
         defer { lock.unlock() }
         if let cached, cached.width == width, cached.height == height { return cached.field }

@@ -88,17 +88,20 @@ enum Resampler {
     /// The horizontal pass of a resize: a blended row (Float RGB of the crop's width) into an output row
     /// of bytes, each value the weighted sum of its column taps in order from 0, saturated. AVX-512
     /// (``LaneTaps``) when vectorized, else the portable loop over ``FlatTaps``: the same bytes.
-    struct ColumnPass {
-        private let lanes: LaneTaps?
-        private let flat: FlatTaps?
+    enum ColumnPass {
+        case lanes(LaneTaps)
+        case portable(FlatTaps)
 
         init(_ columns: [Tap], vectorized: Bool) {
-            (lanes, flat) = vectorized ? (LaneTaps(columns), nil) : (nil, FlatTaps(columns))
+            self = vectorized ? .lanes(LaneTaps(columns)) : .portable(FlatTaps(columns))
         }
 
         func apply(to row: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt8>) {
-            if let lanes { return lanes.apply(to: row, into: out) }
-            guard let flat else { return }
+            let flat: FlatTaps
+            switch self {
+            case .lanes(let lanes): return lanes.apply(to: row, into: out)
+            case .portable(let taps): flat = taps
+            }
             flat.weights.withUnsafeBufferPointer { weights in
                 for outputX in 0..<(flat.start.count - 1) {
                     var red: Float = 0, green: Float = 0, blue: Float = 0

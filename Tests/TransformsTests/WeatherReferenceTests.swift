@@ -1,5 +1,6 @@
 import Foundation
 import SteerLensSupport
+import Synchronization
 @testable import Transforms
 import VideoIO
 import XCTest
@@ -41,6 +42,18 @@ final class WeatherReferenceTests: XCTestCase {
         }
     }
 
+    /// Threads sharing one fog over frames of two sizes (the cache holds one size at a time).
+    func testFogIsRightWhenThreadsShareIt() throws {
+        let fog = Fog(density: 0.5)
+        let frames = [frame(width: 64, height: 48, index: 0), frame(width: 51, height: 37, index: 0)]
+        let expected = frames.map { referenceFog($0, density: 0.5) }
+        let right = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 32) { run in
+            if (try? fog.apply(frames[run % 2]).pixels) == expected[run % 2] { right.add(1, ordering: .relaxed) }
+        }
+        XCTAssertEqual(right.load(ordering: .relaxed), 32)
+    }
+
     func testRainAndDirtEqualTheirReferences() throws {
         for (width, height) in sizes {
             let source = frame(width: width, height: height, index: 3)
@@ -53,13 +66,14 @@ final class WeatherReferenceTests: XCTestCase {
         }
     }
 
-    /// Bands of rows (odd and even first bytes, at both edges, past the frame) hold the whole frame's rows.
+    /// Bands of rows (odd and even first bytes, at both edges, past the frame, wholly outside it) hold the
+    /// whole frame's rows.
     func testWeatherOnRowsEqualsTheWholeFrame() throws {
         for (width, height) in sizes {
             let source = frame(width: width, height: height, index: 5), rowLength = width * 3
-            for transform in [Night(gamma: 2), Fog(density: 0.6), Rain(amount: 0.8), LensDirt(blobs: 6)] as [any FrameTransform] {
+            for transform in [Night(gamma: 2), Fog(density: 0.6), Rain(amount: 0.8), LensDirt(blobs: 6), Brightness(beta: 40)] as [any FrameTransform] {
                 let full = try transform.apply(source)
-                for rows in [0..<height, 0..<1, 1..<(height - 1), 3..<4, (height - 2)..<(height + 4)] {
+                for rows in [0..<height, 0..<1, 1..<(height - 1), 3..<4, (height - 2)..<(height + 4), height..<(height + 2), 1..<1] {
                     let kept = rows.clamped(to: 0..<height)
                     XCTAssertEqual(try transform.apply(source, rows: rows).pixels,
                                    Array(full.pixels[(kept.lowerBound * rowLength)..<(kept.upperBound * rowLength)]),
