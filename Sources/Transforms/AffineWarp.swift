@@ -98,7 +98,9 @@ public struct AffineWarp: Sendable {
                         }
                     }
                     let interior = Self.interiorColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width, height: height)
-                    for x in 0..<interior.lowerBound { borderPixel(x) }
+                    // Columns outside `covered` read nothing of the frame: they stay black.
+                    let covered = Self.coveredColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width, height: height)
+                    for x in covered.lowerBound..<max(covered.lowerBound, min(interior.lowerBound, covered.upperBound)) { borderPixel(x) }
                     var scalarInterior = interior
                     if vectorized, interior.count >= 16, stride * height < Int(Int32.max) - stride {
                         let done = steerlens_warp_interior_avx512(source, width, rowX, rowY, m0, m3, interior.lowerBound, interior.count / 16, outputRow)
@@ -128,7 +130,8 @@ public struct AffineWarp: Sendable {
                             out[channel] = saturatedByte(Float(betaWide * Double(lower - upper) + Double(upper)))
                         }
                     }
-                    for x in max(interior.upperBound, interior.lowerBound)..<width { borderPixel(x) }
+                    let right = max(interior.upperBound, interior.lowerBound, covered.lowerBound)
+                    for x in right..<max(right, covered.upperBound) { borderPixel(x) }
                 }
             }
         }
@@ -151,6 +154,29 @@ public struct AffineWarp: Sendable {
         }
         guard lower.isFinite, upper.isFinite, upper >= lower else { return 0..<0 }
         let first = Int(lower.rounded(.up)) + 1, last = Int(upper.rounded(.down)) - 1
+        return first <= last ? first..<(last + 1) : 0..<0
+    }
+
+    /// The output columns of a row that may show some of the frame: every column outside has its source
+    /// point `(rowX + m0·x, rowY + m3·x)` (`fused`, in Float) with a floor outside `[−1, width) × [−1, height)`,
+    /// or not finite, so all four of its bilinear taps read 0 and it stays black. A superset: the bounds
+    /// keep a pixel of margin in the source (far more than Float's rounding of the point) and are rounded
+    /// outwards.
+    static func coveredColumns(rowX: Float, rowY: Float, m0: Float, m3: Float, width: Int, height: Int) -> Range<Int> {
+        var lower = 0.0, upper = Double(width - 1)
+        for (start, slope, extent) in [(Double(rowX), Double(m0), Double(width)), (Double(rowY), Double(m3), Double(height))] {
+            // −2 ≤ start + slope·x ≤ extent + 1
+            guard start.isFinite, slope.isFinite else { return 0..<0 }
+            if abs(slope) < 1e-9 {
+                if !(start >= -2 && start <= extent + 1) { return 0..<0 }
+                continue
+            }
+            let a = (-2 - start) / slope, b = (extent + 1 - start) / slope
+            lower = max(lower, min(a, b))
+            upper = min(upper, max(a, b))
+        }
+        guard lower.isFinite, upper.isFinite, upper >= lower else { return 0..<0 }
+        let first = max(0, Int(lower.rounded(.down)) - 1), last = min(width - 1, Int(upper.rounded(.up)) + 1)
         return first <= last ? first..<(last + 1) : 0..<0
     }
 
