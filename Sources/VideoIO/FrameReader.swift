@@ -67,9 +67,8 @@ public final class FrameReader: FrameSource {
     private let decoder: CodecContext
     private let packet: Packet
     private let decoded: AVFrameHandle
-    private var scaler: Scaler?
-    /// RGB24 at the declared coded size, allocated by FFmpeg so libswscale may write whole SIMD blocks.
-    private let rgb: AVFrameHandle
+    /// To RGB24 at the declared coded size.
+    private let converter: RGBConverter
     private var upright = [UInt8]()
     private let streamIndex: Int32
     private let timeBase: Double
@@ -115,7 +114,7 @@ public final class FrameReader: FrameSource {
         }
         info = Self.describe(context: context, stream: stream, index: index, decoder: decoder.pointer, path: path)
         try Self.checkFrameSize(info)
-        rgb = try AVFrameHandle(width: info.width, height: info.height, format: AV_PIX_FMT_RGB24)
+        converter = try RGBConverter(width: info.width, height: info.height)
         if stream.pointee.start_time != noPTS { streamStart = stream.pointee.start_time }
         if options.start > 0 { seek(to: options.start, stream: stream) }
     }
@@ -214,19 +213,11 @@ public final class FrameReader: FrameSource {
     private func convertDecodedFrame() throws {
         let source = decoded.pointer
         guard source.pointee.width > 0, source.pointee.height > 0 else { throw VideoError.noDecodableFrames(path: info.path, decodeErrors: decodeErrorCount) }
-        if scaler?.matches(sourceWidth: source.pointee.width, sourceHeight: source.pointee.height, sourceFormat: source.pointee.format) != true {
-            let converter = try Scaler(sourceWidth: source.pointee.width, sourceHeight: source.pointee.height, sourceFormat: source.pointee.format,
-                                       destinationWidth: Int32(info.width), destinationHeight: Int32(info.height),
-                                       destinationFormat: AV_PIX_FMT_RGB24.rawValue, flags: Self.scalerFlags)
-            converter.adoptColorDetails(of: source)
-            scaler = converter
-        }
-        try scaler!.scale(source, into: rgb)
         if info.rotation == 0 {
-            rgb.copyPackedRGB(into: &upright)
+            try converter.convert(source, into: &upright)
         } else {
             var coded = [UInt8]()
-            rgb.copyPackedRGB(into: &coded)
+            try converter.convert(source, into: &coded)
             upright = Rotation.rotate(coded, width: info.width, height: info.height,
                                       clockwiseQuarterTurns: Rotation.quarterTurns(forDisplayRotation: info.rotation))
         }
@@ -262,12 +253,6 @@ public final class FrameReader: FrameSource {
     /// Largest frame accepted: 16384 pixels a side and 2^27 pixels in all (an RGB24 frame of 384 MiB;
     /// 8K UHD is 2^25). A header that declares more is damaged or hostile.
     static let maximumSide = 16_384, maximumPixelCount = 1 << 27
-
-    /// libswscale flags for the conversion to RGB24: the same as the `ffmpeg` command line's
-    /// automatic conversion (`-pix_fmt rgb24`, whose default `sws_flags` are `bicubic`), so frames
-    /// equal what users see from `ffmpeg`; the interpolation only matters for chroma upsampling of
-    /// formats without a direct converter (10-bit, 4:2:2/4:4:4 at some sizes).
-    static let scalerFlags = SWS_BICUBIC
 
     private static func checkFrameSize(_ info: VideoStreamInfo) throws {
         guard info.width > 0, info.height > 0 else {

@@ -37,9 +37,7 @@ public final class ImageEncoder {
     public let jpegQuality: Int
     private var encoder: CodecContext?
     private var encoderSize: PixelSize?
-    private var scaler: Scaler?
-    /// Padded RGB24 copy of the input for libswscale, which reads whole SIMD blocks past a row's end.
-    private var rgbSource: AVFrameHandle?
+    private var input: EncoderPicture?
     private let packet: Packet
     private var png: PNGEncoder?
 
@@ -64,9 +62,8 @@ public final class ImageEncoder {
             return png!.encode(pixels, width: width, height: height)
         }
         let context = try encoderContext(width: width, height: height)
-        let picture = try AVFrameHandle(width: width, height: height, format: context.pointee.pix_fmt)
-        try fill(picture, from: pixels, width: width, height: height)
-        try check(avcodec_send_frame(context, picture.pointer), "avcodec_send_frame")
+        try input!.fill(from: pixels)
+        try check(avcodec_send_frame(context, input!.picture.pointer), "avcodec_send_frame")
         var data = Data()
         while true {
             let received = avcodec_receive_packet(context, packet.pointer)
@@ -104,21 +101,9 @@ public final class ImageEncoder {
         context.pointer.pointee.qmin = Int32(jpegQuality)
         context.pointer.pointee.qmax = Int32(jpegQuality)
         try check(avcodec_open2(context.pointer, codec, nil), "avcodec_open2(\(format.rawValue))")
+        input = try EncoderPicture(width: width, height: height, format: AV_PIX_FMT_YUVJ420P)
         encoder = context
         encoderSize = size
-        scaler = nil
-        rgbSource = nil
         return context.pointer
-    }
-
-    private func fill(_ picture: AVFrameHandle, from pixels: [UInt8], width: Int, height: Int) throws {
-        if scaler == nil {
-            scaler = try Scaler(sourceWidth: Int32(width), sourceHeight: Int32(height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
-                                destinationWidth: Int32(width), destinationHeight: Int32(height), destinationFormat: picture.pointer.pointee.format,
-                                flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
-            rgbSource = try AVFrameHandle(width: width, height: height, format: AV_PIX_FMT_RGB24)
-        }
-        rgbSource!.fillPackedRGB(from: pixels)
-        try scaler!.scale(rgbSource!.pointer, into: picture)
     }
 }

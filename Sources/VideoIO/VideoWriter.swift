@@ -33,6 +33,32 @@ public struct VideoEncoding: Sendable {
     }
 }
 
+extension VideoEncoding {
+    /// An opened encoder for frames of `size`: the encoder, pixel format, time base (the frame rate's, or
+    /// milliseconds for ``variableFrameRate``) and options of this encoding. `globalHeader`: parameter sets
+    /// in the codec's extradata (as MP4 needs) instead of in-band. `threads`: 0 lets libavcodec pick.
+    func openEncoder(size: PixelSize, globalHeader: Bool, threads: Int = 0) throws -> CodecContext {
+        guard let codec = avcodec_find_encoder_by_name(encoder) else {
+            throw VideoError.invalidOption("this FFmpeg build has no encoder '\(encoder)'")
+        }
+        let context = try CodecContext(codec: codec)
+        let codecContext = context.pointer
+        codecContext.pointee.width = Int32(size.width)
+        codecContext.pointee.height = Int32(size.height)
+        codecContext.pointee.pix_fmt = pixelFormat.map { av_get_pix_fmt($0) } ?? codec.pointee.pix_fmts?.pointee ?? AV_PIX_FMT_YUV420P
+        codecContext.pointee.time_base = variableFrameRate ? AVRational(num: 1, den: 1000)
+                                                           : AVRational(num: Int32(frameRate.denominator), den: Int32(frameRate.numerator))
+        codecContext.pointee.framerate = AVRational(num: Int32(frameRate.numerator), den: Int32(frameRate.denominator))
+        codecContext.pointee.thread_count = Int32(threads)
+        if globalHeader { codecContext.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
+        var dictionary: OpaquePointer?
+        defer { av_dict_free(&dictionary) }
+        for (key, value) in options.sorted(by: { $0.key < $1.key }) { av_dict_set(&dictionary, key, value, 0) }
+        try check(avcodec_open2(codecContext, codec, &dictionary), "avcodec_open2(\(encoder))")
+        return context
+    }
+}
+
 /// Encodes RGB24 frames into a video file (container chosen from the file extension: `.mp4`, `.mkv`,
 /// `.avi`, `.mov`).
 ///
@@ -45,11 +71,8 @@ public final class VideoWriter {
     private var formatContext: UnsafeMutablePointer<AVFormatContext>?
     private let encoder: CodecContext
     private let stream: UnsafeMutablePointer<AVStream>
-    private let picture: AVFrameHandle
+    private let input: EncoderPicture
     private let packet: Packet
-    private let scaler: Scaler
-    /// Padded RGB24 copy of each frame for libswscale, which reads whole SIMD blocks past a row's end.
-    private let rgbSource: AVFrameHandle
     private let encoding: VideoEncoding
     private var frameNumber: Int64 = 0
     private var finished = false
@@ -72,40 +95,14 @@ public final class VideoWriter {
         try check(avformat_alloc_output_context2(&context, outputFormat, nil, temporaryURL.path), "avformat_alloc_output_context2")
         formatContext = context
         packet = try Packet()
-        guard let codec = avcodec_find_encoder_by_name(encoding.encoder) else {
-            throw VideoError.invalidOption("this FFmpeg build has no encoder '\(encoding.encoder)'")
-        }
-        encoder = try CodecContext(codec: codec)
+        encoder = try encoding.openEncoder(size: size, globalHeader: context!.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0)
         guard let newStream = avformat_new_stream(context, nil) else { throw VideoError.cannotWrite(path: url.path, reason: "cannot add a stream") }
         stream = newStream
-
-        let pixelFormat = encoding.pixelFormat.map { av_get_pix_fmt($0) } ?? codec.pointee.pix_fmts?.pointee ?? AV_PIX_FMT_YUV420P
-        let timeBase = encoding.variableFrameRate ? AVRational(num: 1, den: 1000)
-                                                  : AVRational(num: Int32(encoding.frameRate.denominator), den: Int32(encoding.frameRate.numerator))
-        let codecContext = encoder.pointer
-        codecContext.pointee.width = Int32(size.width)
-        codecContext.pointee.height = Int32(size.height)
-        codecContext.pointee.pix_fmt = pixelFormat
-        codecContext.pointee.time_base = timeBase
-        codecContext.pointee.framerate = AVRational(num: Int32(encoding.frameRate.numerator), den: Int32(encoding.frameRate.denominator))
-        codecContext.pointee.thread_count = 0
-        if context!.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
-            codecContext.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
-        }
-        var dictionary: OpaquePointer?
-        defer { av_dict_free(&dictionary) }
-        for (key, value) in encoding.options.sorted(by: { $0.key < $1.key }) { av_dict_set(&dictionary, key, value, 0) }
-        try check(avcodec_open2(codecContext, codec, &dictionary), "avcodec_open2(\(encoding.encoder))")
-        try check(avcodec_parameters_from_context(stream.pointee.codecpar, codecContext), "avcodec_parameters_from_context")
-        stream.pointee.time_base = timeBase
-        stream.pointee.avg_frame_rate = codecContext.pointee.framerate
+        try check(avcodec_parameters_from_context(stream.pointee.codecpar, encoder.pointer), "avcodec_parameters_from_context")
+        stream.pointee.time_base = encoder.pointer.pointee.time_base
+        stream.pointee.avg_frame_rate = encoder.pointer.pointee.framerate
         if encoding.rotation != 0 { try Self.recordRotation(encoding.rotation, on: stream) }
-
-        picture = try AVFrameHandle(width: size.width, height: size.height, format: pixelFormat)
-        rgbSource = try AVFrameHandle(width: size.width, height: size.height, format: AV_PIX_FMT_RGB24)
-        scaler = try Scaler(sourceWidth: Int32(size.width), sourceHeight: Int32(size.height), sourceFormat: AV_PIX_FMT_RGB24.rawValue,
-                            destinationWidth: Int32(size.width), destinationHeight: Int32(size.height), destinationFormat: pixelFormat.rawValue,
-                            flags: SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
+        input = try EncoderPicture(width: size.width, height: size.height, format: encoder.pointer.pointee.pix_fmt)
 
         if context!.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
             let opened = avio_open(&context!.pointee.pb, temporaryURL.path, AVIO_FLAG_WRITE)
@@ -125,9 +122,8 @@ public final class VideoWriter {
     /// Encodes one RGB24 frame of the writer's size.
     public func write(_ frame: Frame) throws {
         precondition(frame.width == size.width && frame.height == size.height, "frame \(frame.width)x\(frame.height) does not match video \(size)")
-        try check(av_frame_make_writable(picture.pointer), "av_frame_make_writable")
-        rgbSource.fillPackedRGB(from: frame.pixels)
-        try scaler.scale(rgbSource.pointer, into: picture)
+        try input.fill(from: frame.pixels)
+        let picture = input.picture
         picture.pointer.pointee.pts = encoding.variableFrameRate ? Int64((frame.time * 1000).rounded()) : frameNumber
         frameNumber += 1
         try check(avcodec_send_frame(encoder.pointer, picture.pointer), "avcodec_send_frame")
