@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import SteerLensSupport
 import VideoIO
@@ -114,6 +115,14 @@ public struct Night: FrameTransform {
     /// Only `rows`: the noise of the values before them is skipped, not drawn (two values per draw of two
     /// numbers, in byte order over the whole frame), so the rows hold the whole frame's bytes.
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
+        try apply(frame, rows: wanted, vectorized: VectorSupport.avx512)
+    }
+
+    /// ``apply(_:rows:)`` with the noise of 8 draws at a time approximated in AVX-512 (`vectorized`,
+    /// `steerlens_night_noise_avx512`): a byte is kept only when the approximation error (below 10⁻¹³ of
+    /// the noise) cannot move its sum across a rounding boundary (the sum lies over 10⁻³ from any k + ½);
+    /// the few others take glibc's exact noise (``noise(_:_:sigma:)``), so the bytes are the portable loop's.
+    func apply(_ frame: Frame, rows wanted: Range<Int>, vectorized: Bool) throws -> Frame {
         let rows = wanted.clamped(to: 0..<frame.height), rowLength = frame.width * 3
         let first = rows.lowerBound * rowLength, end = rows.upperBound * rowLength
         let table = (0..<256).map { Float(255 * pow(Double($0) / 255, gamma)) }
@@ -122,20 +131,44 @@ public struct Night: FrameTransform {
         random.skip(index)
         let sigma = 2 * gamma
         var output = [UInt8](repeating: 0, count: end - first)
+        // Per block of 8 draws: the uniforms, the table values of its 16 bytes, the kernel's bytes.
+        var scratch = [Double](repeating: 0, count: 16), bases = [Float](repeating: 0, count: 16), bytes = [UInt8](repeating: 0, count: 16)
         output.withUnsafeMutableBufferPointer { target in
             frame.pixels.withUnsafeBufferPointer { source in
-                while index < end {
-                    // Box–Muller: two normal deviates per draw.
-                    let u1 = max(random.unit(), 1e-12), u2 = random.unit()
-                    let radius = (-2 * log(u1)).squareRoot() * sigma
-                    let noise = (Float(radius * cos(2 * .pi * u2)), Float(radius * sin(2 * .pi * u2)))
-                    if index >= first { target[index - first] = saturatedByte(table[Int(source[index])] + noise.0) }
-                    if index + 1 < end { target[index + 1 - first] = saturatedByte(table[Int(source[index + 1])] + noise.1) }
-                    index += 2
+                table.withUnsafeBufferPointer { table in
+                    scratch.withUnsafeMutableBufferPointer { scratch in
+                        bases.withUnsafeMutableBufferPointer { bases in
+                            bytes.withUnsafeMutableBufferPointer { bytes in
+                                let u1 = scratch.baseAddress!, u2 = scratch.baseAddress! + 8
+                                while index < end {
+                                    let draws = vectorized ? min(8, (end - index + 1) / 2) : 1
+                                    for draw in 0..<draws { (u1[draw], u2[draw]) = (max(random.unit(), 1e-12), random.unit()) }
+                                    let values = (index + 2 * draws < end ? index + 2 * draws : end) - index
+                                    for value in 0..<values { bases[value] = table[Int(source[index + value])] }
+                                    let uncertain = vectorized ? steerlens_night_noise_avx512(u1, u2, sigma, bases.baseAddress!, bytes.baseAddress!) : UInt16.max
+                                    for value in 0..<values where index + value >= first {
+                                        if (uncertain >> value) & 1 == 0 {
+                                            target[index + value - first] = bytes[value]
+                                        } else {
+                                            let noise = Self.noise(u1[value / 2], u2[value / 2], sigma: sigma)
+                                            target[index + value - first] = saturatedByte(bases[value] + (value % 2 == 0 ? noise.0 : noise.1))
+                                        }
+                                    }
+                                    index += 2 * draws
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
         return frame.replacingPixels(output, height: rows.count)
+    }
+
+    /// Box–Muller: two normal deviates of σ `sigma` from one draw of two uniforms, with glibc's log, cos and sin.
+    static func noise(_ u1: Double, _ u2: Double, sigma: Double) -> (Float, Float) {
+        let radius = (-2 * log(u1)).squareRoot() * sigma
+        return (Float(radius * cos(2 * .pi * u2)), Float(radius * sin(2 * .pi * u2)))
     }
 }
 

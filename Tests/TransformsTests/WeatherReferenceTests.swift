@@ -27,6 +27,20 @@ final class WeatherReferenceTests: XCTestCase {
         }
     }
 
+    /// Night's AVX-512 noise (approximate, with exact fallbacks near rounding boundaries) gives the portable
+    /// loop's bytes: a million values per gamma, bands that start and end mid-draw, σ up to 20 grey levels.
+    func testNightVectorizedEqualsThePortableLoop() throws {
+        try XCTSkipUnless(VectorSupport.avx512, "needs AVX-512 (the portable loop is the only path here)")
+        let source = frame(width: 641, height: 521, index: 3)
+        for gamma in [1.0, 1.5, 2.5, 4, 10] {
+            let night = Night(gamma: gamma)
+            for rows in [0..<521, 197..<412, 5..<6] {
+                XCTAssertEqual(try night.apply(source, rows: rows, vectorized: true).pixels, try night.apply(source, rows: rows, vectorized: false).pixels,
+                               "night:\(gamma) rows \(rows)")
+            }
+        }
+    }
+
     func testFogEqualsItsReference() throws {
         // One fog per density across the sizes: each size's field replaces the last one's.
         let fogs = [0.2, 0.7, 1].map { Fog(density: $0) }
