@@ -131,8 +131,8 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
 /// Box–Muller noise of 8 pairs of uniforms, approximately: `noise[2p] ≈ r·cos(a)`, `noise[2p + 1] ≈
 /// r·sin(a)` with `r = √(−2·ln u1[p])·sigma` and `a = (2π)·u2[p]` (the Double product the Swift loop
 /// forms). Not glibc's bits: ln is `e·ln 2 + 2·atanh(s)` on the mantissa (series to s¹⁷, |s| ≤ 0.172),
-/// sin and cos Taylor series to degree 16 after reducing `a` by π/2 with a fused multiply-add; the
-/// relative error of each value is below 10⁻¹³. Then `out[v] = saturatedByte(base[v] + Float(noise[v]))`
+/// sin and cos Taylor series to degree 16 after reducing `a` by π/2 with a fused multiply-add; each
+/// value is within 10⁻¹³·r of the exact one. Then `out[v] = saturatedByte(base[v] + Float(noise[v]))`
 /// for the 16 values; returns the mask of those whose sum lies within 10⁻³ of a rounding boundary
 /// (k + ½), where the approximation could change the byte: the caller recomputes them exactly.
 __attribute__((target("avx512f"))) static inline uint16_t steerlens_night_noise_avx512(const double *u1, const double *u2, double sigma,

@@ -120,7 +120,7 @@ public struct Night: FrameTransform {
 
     /// ``apply(_:rows:)`` with the noise of 8 draws at a time approximated in AVX-512 (`vectorized`,
     /// `steerlens_night_noise_avx512`): a byte is kept only when the approximation error (below 10⁻¹³ of
-    /// the noise) cannot move its sum across a rounding boundary (the sum lies over 10⁻³ from any k + ½);
+    /// the Box–Muller radius, under 10⁻⁹ grey levels) cannot move its sum across a rounding boundary (the sum lies over 10⁻³ from any k + ½);
     /// the few others take glibc's exact noise (``noise(_:_:sigma:)``), so the bytes are the portable loop's.
     func apply(_ frame: Frame, rows wanted: Range<Int>, vectorized: Bool) throws -> Frame {
         let rows = wanted.clamped(to: 0..<frame.height), rowLength = frame.width * 3
