@@ -202,40 +202,31 @@ public struct AffineWarp: Sendable {
 
 /// DeepTest's `image_translation`: shift by (tx, ty) pixels, black where nothing comes in
 /// (`translation:TX,TY`; DeepTest's grid (10p, 10p)).
-public struct Translation: FrameTransform {
+public struct Translation: BandedTransform {
     public let dx: Double, dy: Double
     public init(dx: Double, dy: Double) { (self.dx, self.dy) = (dx, dy) }
     public var specification: String { "translation:\(TransformValue.format(dx)),\(TransformValue.format(dy))" }
-    public func apply(_ frame: Frame) throws -> Frame {
-        warp.apply(frame)
-    }
     public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp.apply(frame, rows: rows) }
     // DeepTest builds the matrix with np.float32.
     var warp: AffineWarp { AffineWarp(matrix: [1, 0, Double(Float(dx)), 0, 1, Double(Float(dy))]) }
 }
 
 /// DeepTest's `image_shear`: the affine matrix `[[1, −F, 0], [0, 1, 0]]` (`shear:F`; grid 0.1p).
-public struct Shear: FrameTransform {
+public struct Shear: BandedTransform {
     public let factor: Double
     public init(factor: Double) { self.factor = factor }
     public var specification: String { "shear:\(TransformValue.format(factor))" }
-    public func apply(_ frame: Frame) throws -> Frame {
-        warp.apply(frame)
-    }
     public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp.apply(frame, rows: rows) }
     var warp: AffineWarp { AffineWarp(matrix: [1, Double(Float(-factor)), 0, 0, 1, 0]) }
 }
 
 /// DeepTest's `image_rotation`: `getRotationMatrix2D((cols/2, rows/2), DEG, 1)`, counter-clockwise
 /// (`rotation:DEG`; grid 3p). `roll:DEG` is the same warp named for a camera mounted with a roll.
-public struct Rotation: FrameTransform {
+public struct Rotation: BandedTransform {
     public let degrees: Double
     public let name: String
     public init(degrees: Double, name: String = "rotation") { (self.degrees, self.name) = (degrees, name) }
     public var specification: String { "\(name):\(TransformValue.format(degrees))" }
-    public func apply(_ frame: Frame) throws -> Frame {
-        warp(frame).apply(frame)
-    }
     public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { warp(frame).apply(frame, rows: rows) }
     func warp(_ frame: Frame) -> AffineWarp {
         AffineWarp.rotation(degrees: degrees, centerX: Double(frame.width) / 2, centerY: Double(frame.height) / 2)
@@ -244,12 +235,9 @@ public struct Rotation: FrameTransform {
 
 /// A camera pitched by a few pixels: the scene moves up (positive: the camera tilts down) and black
 /// comes in at the bottom (`pitch:PX`, a vertical translation).
-public struct PitchShift: FrameTransform {
+public struct PitchShift: BandedTransform {
     public let pixels: Double
     public init(pixels: Double) { self.pixels = pixels }
     public var specification: String { "pitch:\(TransformValue.format(pixels))" }
-    public func apply(_ frame: Frame) throws -> Frame {
-        AffineWarp(matrix: [1, 0, 0, 0, 1, -pixels]).apply(frame)
-    }
     public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame { AffineWarp(matrix: [1, 0, 0, 0, 1, -pixels]).apply(frame, rows: rows) }
 }

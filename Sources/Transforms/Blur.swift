@@ -4,7 +4,7 @@ import VideoIO
 
 /// DeepTest's `image_blur` (`blur:KIND`): each kind is the OpenCV call DeepTest makes, borders
 /// `BORDER_REFLECT_101` except the median (OpenCV's `medianBlur` replicates the edge).
-public struct Blur: FrameTransform {
+public struct Blur: BandedTransform {
     public enum Kind: String, Sendable, CaseIterable {
         case mean3, mean4, mean5, mean6, gaussian3, gaussian5, gaussian7, median3, median5, bilateral
     }
@@ -12,10 +12,6 @@ public struct Blur: FrameTransform {
     public let kind: Kind
     public init(kind: Kind) { self.kind = kind }
     public var specification: String { "blur:\(kind.rawValue)" }
-
-    public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: 0..<frame.height)
-    }
 
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
         let rows = wanted.clamped(to: 0..<frame.height)

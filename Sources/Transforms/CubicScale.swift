@@ -11,7 +11,7 @@ import VideoIO
 /// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), the horizontal pass in integers, the vertical pass in
 /// Float as OpenCV's vector path does. Parity with OpenCV 5.0: within 1 on every value (OpenCV fuses the
 /// multiply-adds), see `Tests/Fixtures/transforms`.
-public struct CubicScale: FrameTransform {
+public struct CubicScale: BandedTransform {
     public let factor: Double
 
     public init(factor: Double) { self.factor = factor }
@@ -38,11 +38,6 @@ public struct CubicScale: FrameTransform {
             }
         }
         return (index, weight)
-    }
-
-    public func apply(_ frame: Frame) throws -> Frame {
-        let size = outputSize(width: frame.width, height: frame.height)
-        return try apply(frame, rows: 0..<size.height)
     }
 
     /// The output frame size for a frame of `width × height`.

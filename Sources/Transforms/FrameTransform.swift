@@ -30,6 +30,16 @@ extension FrameTransform {
     }
 }
 
+/// A transform that computes any band of its output rows on its own (``FrameTransform/apply(_:rows:)``):
+/// the whole frame is the band of all rows.
+public protocol BandedTransform: FrameTransform {}
+
+extension BandedTransform {
+    public func apply(_ frame: Frame) throws -> Frame {
+        try apply(frame, rows: 0..<outputSize(width: frame.width, height: frame.height).height)
+    }
+}
+
 extension Frame {
     /// A frame of the same index and time with other pixels (`width × height × 3` bytes).
     func replacingPixels(_ pixels: [UInt8], width: Int? = nil, height: Int? = nil) -> Frame {

@@ -4,15 +4,12 @@ import VideoIO
 
 /// DeepTest's `image_brightness` with its intent: `β` added to all three channels, saturating at 0
 /// and 255 (`brightness:BETA`; grid 10p). Exact against `cv2.add(image, (β, β, β, 0))`.
-public struct Brightness: FrameTransform {
+public struct Brightness: BandedTransform {
     public let beta: Double
     public init(beta: Double) { self.beta = beta }
     public var specification: String { "brightness:\(TransformValue.format(beta))" }
-    public func apply(_ frame: Frame) throws -> Frame {
-        // cv2.add with a Scalar rounds the scalar to the image depth first.
-        try apply(frame, rows: 0..<frame.height)
-    }
     public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame {
+        // cv2.add with a Scalar rounds the scalar to the image depth first.
         let offset = Int(beta.rounded(.toNearestOrEven))
         return frame.mappingBytes(rows: rows, through: (0..<256).map { UInt8(clamping: $0 + offset) })
     }
@@ -22,13 +19,10 @@ public struct Brightness: FrameTransform {
 /// (ties to even) and saturated (`contrast:ALPHA`; grid 1 + 0.2p). Exact against
 /// `cv2.multiply(image, (α, α, α, 0))` — not DeepTest's one-element array, which OpenCV reads as
 /// `Scalar(α, 0, 0, 0)` and so zeroes two channels.
-public struct Contrast: FrameTransform {
+public struct Contrast: BandedTransform {
     public let alpha: Double
     public init(alpha: Double) { self.alpha = alpha }
     public var specification: String { "contrast:\(TransformValue.format(alpha))" }
-    public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: 0..<frame.height)
-    }
     public func apply(_ frame: Frame, rows: Range<Int>) throws -> Frame {
         let factor = Float(alpha)
         return frame.mappingBytes(rows: rows, through: (0..<256).map { saturatedByte(Float($0) * factor) })

@@ -6,17 +6,13 @@ import VideoIO
 /// Procedural fog (`fog:DENSITY`, 0…1): each pixel blends towards fog grey (205, 208, 212) by
 /// `DENSITY · (0.55 + 0.45·n) · (1 − 0.6·y/(height − 1))` — thicker towards the horizon at the top — where `n`
 /// is a fixed smooth value-noise field (seed 14), the same on every frame (a fog bank does not flicker).
-public struct Fog: FrameTransform {
+public struct Fog: BandedTransform {
     public let density: Double
     /// The blend amount of each pixel, the same for every frame of a size: computed once per clip.
     private let amounts: FogAmounts
 
     public init(density: Double) { (self.density, amounts) = (density, FogAmounts(density: density)) }
     public var specification: String { "fog:\(TransformValue.format(density))" }
-
-    public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: 0..<frame.height)
-    }
 
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
         let width = frame.width, rows = wanted.clamped(to: 0..<frame.height)
@@ -68,14 +64,10 @@ final class FogAmounts: @unchecked Sendable {
 /// Procedural rain (`rain:AMOUNT`, 0…1): the scene darkened by `1 − 0.25·AMOUNT` and `AMOUNT · area/120`
 /// bright slanted streaks (length 4 %–9 % of the height, 60 % opaque, colour (200, 205, 215)) whose
 /// positions are drawn from the frame index (seed 15 + index), so rain falls from frame to frame.
-public struct Rain: FrameTransform {
+public struct Rain: BandedTransform {
     public let amount: Double
     public init(amount: Double) { self.amount = amount }
     public var specification: String { "rain:\(TransformValue.format(amount))" }
-
-    public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: 0..<frame.height)
-    }
 
     /// Only `rows`: every streak is drawn as on the whole frame and only its pixels in `rows` are kept.
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
@@ -103,14 +95,10 @@ public struct Rain: FrameTransform {
 
 /// Night / low light (`night:GAMMA`, ≥ 1): `255·(v/255)^GAMMA` per channel, then sensor noise, Gaussian
 /// with σ = 2·GAMMA grey levels drawn per frame (seed 16 + index), rounded and saturated.
-public struct Night: FrameTransform {
+public struct Night: BandedTransform {
     public let gamma: Double
     public init(gamma: Double) { self.gamma = gamma }
     public var specification: String { "night:\(TransformValue.format(gamma))" }
-
-    public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: 0..<frame.height)
-    }
 
     /// Only `rows`: the noise of the values before them is skipped, not drawn (two values per draw of two
     /// numbers, in byte order over the whole frame), so the rows hold the whole frame's bytes.
@@ -174,14 +162,10 @@ public struct Night: FrameTransform {
 
 /// Dirt on the lens (`dirt:N`, blobs): N soft dark-brown blobs (colour (58, 48, 38), up to 85 % opaque,
 /// radius 3 %–9 % of the width) at positions fixed by seed 17, the same on every frame.
-public struct LensDirt: FrameTransform {
+public struct LensDirt: BandedTransform {
     public let blobs: Int
     public init(blobs: Int) { self.blobs = blobs }
     public var specification: String { "dirt:\(blobs)" }
-
-    public func apply(_ frame: Frame) throws -> Frame {
-        try apply(frame, rows: 0..<frame.height)
-    }
 
     /// Only `rows`: every blob is placed as on the whole frame and drawn only where it meets `rows`.
     public func apply(_ frame: Frame, rows wanted: Range<Int>) throws -> Frame {
