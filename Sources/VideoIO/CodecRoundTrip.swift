@@ -34,7 +34,7 @@ public enum CodecRoundTrip {
             let received = avcodec_receive_packet(encoder.pointer, packet.pointer)
             if received == averrorEOF { break }
             try check(received, "avcodec_receive_packet")
-            packets.append(Data(bytes: packet.pointer.pointee.data, count: Int(packet.pointer.pointee.size)))
+            if packet.pointer.pointee.size > 0 { packets.append(Data(bytes: packet.pointer.pointee.data, count: Int(packet.pointer.pointee.size))) }
             packet.unref()
         }
         let context = encoder.pointer.pointee
