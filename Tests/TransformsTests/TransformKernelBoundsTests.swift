@@ -40,6 +40,24 @@ final class TransformKernelBoundsTests: XCTestCase {
         }
     }
 
+    /// Night's kernel reads 8 uniforms of each kind and 16 table values, and writes 16 bytes: the caller's
+    /// blocks, each buffer on its own here.
+    func testNightNoiseStaysInItsBlock() {
+        for flushEnd in [true, false] {
+            let first = GuardedBytes(count: 8 * 8, flushEnd: flushEnd), second = GuardedBytes(count: 8 * 8, flushEnd: flushEnd)
+            let u1 = first.pointer.bindMemory(to: Double.self, capacity: 8), u2 = second.pointer.bindMemory(to: Double.self, capacity: 8)
+            for draw in 0..<8 { (u1[draw], u2[draw]) = (0.05 + 0.1 * Double(draw), 0.125 * Double(draw)) }
+            let table = GuardedBytes(count: 16 * 4, flushEnd: flushEnd), bases = table.floats((0..<16).map { Float($0 * 10) + 0.25 })
+            let out = GuardedBytes(count: 16, flushEnd: flushEnd), bytes = out.pointer.bindMemory(to: UInt8.self, capacity: 16)
+            let uncertain = steerlens_night_noise_avx512(u1, u2, 2, bases, bytes)
+            for value in 0..<16 where (uncertain >> value) & 1 == 0 {
+                let noise = Night.noise(u1[value / 2], u2[value / 2], sigma: 2)
+                XCTAssertEqual(bytes[value], saturatedByte(bases[value] + (value % 2 == 0 ? noise.0 : noise.1)), "value \(value)")
+            }
+            withExtendedLifetime((first, second, table, out)) {}
+        }
+    }
+
     func testWarpInteriorReadsOnlyTheFrame() {
         let width = 53, height = 21
         for flushEnd in [true, false] {
