@@ -9,6 +9,7 @@
 #ifndef STEERLENS_IMAGE_KERNELS_H
 #define STEERLENS_IMAGE_KERNELS_H
 #include <immintrin.h>
+#include <math.h>
 #include <stdint.h>
 #include "vector_level.h"
 #include "rgb_lanes.h"
@@ -180,6 +181,62 @@ __attribute__((target("avx512f"))) static inline uint16_t steerlens_night_noise_
     _mm_storeu_si128((__m128i *)out, steerlens_saturated_bytes16(sum));
     const __m512 distance = _mm512_abs_ps(_mm512_sub_ps(sum, _mm512_roundscale_ps(sum, _MM_FROUND_TO_NEAREST_INT)));
     return (uint16_t)_mm512_cmp_ps_mask(distance, _mm512_set1_ps(0.499f), _CMP_GT_OQ);
+}
+
+/// `a · multiplier` modulo 2⁶⁴ lane by lane, from 32-bit products (AVX-512F has no 64-bit `mullo`).
+__attribute__((target("avx512f"), always_inline)) static inline __m512i steerlens_mullo64(__m512i a, uint64_t multiplier) {
+    const __m512i low = _mm512_set1_epi64((long long)(multiplier & 0xFFFFFFFFu)), high = _mm512_set1_epi64((long long)(multiplier >> 32));
+    const __m512i cross = _mm512_add_epi64(_mm512_mul_epu32(_mm512_srli_epi64(a, 32), low), _mm512_mul_epu32(a, high));
+    return _mm512_add_epi64(_mm512_mul_epu32(a, low), _mm512_slli_epi64(cross, 32));
+}
+
+/// SteerLensSupport's `SeededRandom.unit()` for 8 generator states at once: SplitMix64's output of each
+/// state, its top 53 bits as a Double in [0, 1) (split in two exact 32-bit conversions).
+__attribute__((target("avx512f"), always_inline)) static inline __m512d steerlens_unit8(__m512i state) {
+    __m512i z = steerlens_mullo64(_mm512_xor_si512(state, _mm512_srli_epi64(state, 30)), 0xBF58476D1CE4E5B9ull);
+    z = steerlens_mullo64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), 0x94D049BB133111EBull);
+    z = _mm512_srli_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 31)), 11);
+    const __m512d high = _mm512_cvtepu32_pd(_mm512_cvtepi64_epi32(_mm512_srli_epi64(z, 32))), low = _mm512_cvtepu32_pd(_mm512_cvtepi64_epi32(z));
+    return _mm512_mul_pd(_mm512_fmadd_pd(high, _mm512_set1_pd(4294967296.0), low), _mm512_set1_pd(0x1.0p-53));
+}
+
+/// Transforms' `saturatedByte`.
+static inline uint8_t steerlens_saturated_byte(float value) {
+    if (!(value > 0)) return 0;
+    if (value >= 255) return 255;
+    return (uint8_t)((value + 8388608.0f) - 8388608.0f);
+}
+
+/// Night (Transforms/Weather.swift) on the values `start ..< end` of a frame's bytes (`start` even):
+/// `target[v − first] = saturatedByte(table[source[v]] + noise_v)` for `first ≤ v < end`, the noise of
+/// values `v, v + 1` drawn from the generator as `SeededRandom` would after `state` (SplitMix64 with
+/// increment `gamma`): u1 then u2 per pair, 8 pairs per block through ``steerlens_night_noise_avx512``;
+/// the bytes it leaves uncertain take glibc's `log`, `cos` and `sin`, as the Swift loop does.
+__attribute__((target("avx512f"))) static inline void steerlens_night_avx512(const uint8_t *source, const float *table, uint8_t *target,
+                                                                           long first, long start, long end, uint64_t state, uint64_t gamma,
+                                                                           double sigma) {
+    // Lane p of the first draws is state + γ·(2p + 1), of the second state + γ·(2p + 2).
+    const __m512i twice = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i firstSteps = steerlens_mullo64(_mm512_add_epi64(twice, _mm512_set1_epi64(1)), gamma);
+    const __m512i secondSteps = steerlens_mullo64(_mm512_add_epi64(twice, _mm512_set1_epi64(2)), gamma);
+    double u1[8], u2[8];
+    float bases[16];
+    uint8_t bytes[16];
+    for (long index = start; index < end; index += 16, state += 16 * gamma) {
+        const __m512i origin = _mm512_set1_epi64((long long)state);
+        _mm512_storeu_pd(u1, _mm512_max_pd(steerlens_unit8(_mm512_add_epi64(origin, firstSteps)), _mm512_set1_pd(1e-12)));
+        _mm512_storeu_pd(u2, steerlens_unit8(_mm512_add_epi64(origin, secondSteps)));
+        const long values = end - index < 16 ? end - index : 16;
+        for (long v = 0; v < values; v++) bases[v] = table[source[index + v]];
+        const uint16_t uncertain = steerlens_night_noise_avx512(u1, u2, sigma, bases, bytes);
+        for (long v = 0; v < values; v++) {
+            if (index + v < first) continue;
+            if (!((uncertain >> v) & 1)) { target[index + v - first] = bytes[v]; continue; }
+            const double radius = sqrt(-2 * log(u1[v / 2])) * sigma;
+            const float noise = (float)(radius * (v % 2 == 0 ? cos(2 * M_PI * u2[v / 2]) : sin(2 * M_PI * u2[v / 2])));
+            target[index + v - first] = steerlens_saturated_byte(bases[v] + noise);
+        }
+    }
 }
 
 // MARK: BilateralFilter (Transforms/BilateralFilter.swift)

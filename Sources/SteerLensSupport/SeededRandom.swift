@@ -10,8 +10,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         state = seed &* 0x9E37_79B9_7F4A_7C15 ^ 0xD1B5_4A32_D192_ED03
     }
 
+    /// SplitMix64's increment γ: the `k`-th number after now hashes ``currentState`` + k·γ.
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
+
+    /// The state the next number advances from, for vector loops that draw the same numbers.
+    public var currentState: UInt64 { state }
+
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
+        state &+= Self.increment
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
@@ -20,7 +26,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Skips `count` numbers in O(1): the next ``next()`` returns what it would after `count` more calls.
     public mutating func skip(_ count: Int) {
-        state &+= UInt64(truncatingIfNeeded: count) &* 0x9E37_79B9_7F4A_7C15
+        state &+= UInt64(truncatingIfNeeded: count) &* Self.increment
     }
 
     /// A uniform Double in `[0, 1)` from the top 53 bits.

@@ -106,47 +106,32 @@ public struct Night: BandedTransform {
         try apply(frame, rows: wanted, vectorized: VectorSupport.avx512)
     }
 
-    /// ``apply(_:rows:)`` with the noise of 8 draws at a time approximated in AVX-512 (`vectorized`,
-    /// `steerlens_night_noise_avx512`): a byte is kept only when the approximation error (below 10⁻¹³ of
-    /// the Box–Muller radius, under 10⁻⁹ grey levels) cannot move its sum across a rounding boundary (the sum lies over 10⁻³ from any k + ½);
-    /// the few others take glibc's exact noise (``noise(_:_:sigma:)``), so the bytes are the portable loop's.
+    /// ``apply(_:rows:)`` with the loop in AVX-512 (`vectorized`, `steerlens_night_avx512`): 8 draws at a
+    /// time, the noise approximated (`steerlens_night_noise_avx512`); a byte is kept only when the
+    /// approximation error (below 10⁻¹³ of the Box–Muller radius, under 10⁻⁹ grey levels) cannot move its
+    /// sum across a rounding boundary (the sum lies over 10⁻³ from any k + ½); the few others take glibc's
+    /// exact noise, so the bytes are the portable loop's.
     func apply(_ frame: Frame, rows wanted: Range<Int>, vectorized: Bool) throws -> Frame {
         let rows = wanted.clamped(to: 0..<frame.height), rowLength = frame.width * 3
         let first = rows.lowerBound * rowLength, end = rows.upperBound * rowLength
+        guard end > first else { return frame.replacingPixels([], height: 0) }
         let table = (0..<256).map { Float(255 * pow(Double($0) / 255, gamma)) }
         var random = SeededRandom(seed: 16 &+ UInt64(truncatingIfNeeded: frame.index))
         var index = first / 2 * 2
         random.skip(index)
         let sigma = 2 * gamma
         var output = [UInt8](repeating: 0, count: end - first)
-        // Per block of 8 draws: the uniforms, the table values of its 16 bytes, the kernel's bytes.
-        var scratch = [Double](repeating: 0, count: 16), bases = [Float](repeating: 0, count: 16), bytes = [UInt8](repeating: 0, count: 16)
         output.withUnsafeMutableBufferPointer { target in
             frame.pixels.withUnsafeBufferPointer { source in
-                table.withUnsafeBufferPointer { table in
-                    scratch.withUnsafeMutableBufferPointer { scratch in
-                        bases.withUnsafeMutableBufferPointer { bases in
-                            bytes.withUnsafeMutableBufferPointer { bytes in
-                                let u1 = scratch.baseAddress!, u2 = scratch.baseAddress! + 8
-                                while index < end {
-                                    let draws = vectorized ? min(8, (end - index + 1) / 2) : 1
-                                    for draw in 0..<draws { (u1[draw], u2[draw]) = (max(random.unit(), 1e-12), random.unit()) }
-                                    let values = (index + 2 * draws < end ? index + 2 * draws : end) - index
-                                    for value in 0..<values { bases[value] = table[Int(source[index + value])] }
-                                    let uncertain = vectorized ? steerlens_night_noise_avx512(u1, u2, sigma, bases.baseAddress!, bytes.baseAddress!) : UInt16.max
-                                    for value in 0..<values where index + value >= first {
-                                        if (uncertain >> value) & 1 == 0 {
-                                            target[index + value - first] = bytes[value]
-                                        } else {
-                                            let noise = Self.noise(u1[value / 2], u2[value / 2], sigma: sigma)
-                                            target[index + value - first] = saturatedByte(bases[value] + (value % 2 == 0 ? noise.0 : noise.1))
-                                        }
-                                    }
-                                    index += 2 * draws
-                                }
-                            }
-                        }
-                    }
+                if vectorized {
+                    return steerlens_night_avx512(source.baseAddress!, table, target.baseAddress!, first, index, end, random.currentState,
+                                                  SeededRandom.increment, sigma)
+                }
+                while index < end {
+                    let noise = Self.noise(max(random.unit(), 1e-12), random.unit(), sigma: sigma)
+                    if index >= first { target[index - first] = saturatedByte(table[Int(source[index])] + noise.0) }
+                    if index + 1 < end { target[index + 1 - first] = saturatedByte(table[Int(source[index + 1])] + noise.1) }
+                    index += 2
                 }
             }
         }

@@ -58,6 +58,28 @@ final class TransformKernelBoundsTests: XCTestCase {
         }
     }
 
+    /// Night's loop reads the frame's bytes up to `end` and the 256-entry table, and writes `end − first`
+    /// bytes, whatever the band: a tail block of fewer than 16 values, a band that starts mid-draw.
+    func testNightLoopStaysInItsBuffers() throws {
+        let night = Night(gamma: 2.5)
+        let frame = Frame(index: 5, time: 0, width: 13, height: 7, pixels: (0..<(13 * 7 * 3)).map { UInt8(($0 * 29) % 256) })
+        let table = (0..<256).map { Float(255 * pow(Double($0) / 255, 2.5)) }
+        for flushEnd in [true, false] {
+            for rows in [0..<7, 1..<6, 3..<4] {
+                let first = rows.lowerBound * 39, end = rows.upperBound * 39
+                let source = GuardedBytes(count: end, flushEnd: flushEnd), lookup = GuardedBytes(count: 256 * 4, flushEnd: flushEnd)
+                let target = GuardedBytes(count: end - first, flushEnd: flushEnd)
+                source.pointer.copyMemory(from: frame.pixels, byteCount: end)
+                var random = SeededRandom(seed: 16 + 5)
+                random.skip(first / 2 * 2)
+                steerlens_night_avx512(source.pointer.assumingMemoryBound(to: UInt8.self), lookup.floats(table), target.pointer.assumingMemoryBound(to: UInt8.self),
+                                       first, first / 2 * 2, end, random.currentState, SeededRandom.increment, 5)
+                let written = Array(UnsafeBufferPointer(start: target.pointer.assumingMemoryBound(to: UInt8.self), count: end - first))
+                XCTAssertEqual(written, try night.apply(frame, rows: rows, vectorized: false).pixels, "rows \(rows)")
+            }
+        }
+    }
+
     func testWarpInteriorReadsOnlyTheFrame() {
         let width = 53, height = 21
         for flushEnd in [true, false] {
