@@ -219,8 +219,9 @@ __attribute__((target("avx512f"))) static inline void steerlens_night_avx512(con
     const __m512i twice = _mm512_set_epi64(14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i firstSteps = steerlens_mullo64(_mm512_add_epi64(twice, _mm512_set1_epi64(1)), gamma);
     const __m512i secondSteps = steerlens_mullo64(_mm512_add_epi64(twice, _mm512_set1_epi64(2)), gamma);
+    // A last block of fewer than 16 values leaves the rest of `bases` as it was: zeros or earlier values.
     double u1[8], u2[8];
-    float bases[16];
+    float bases[16] = {0};
     uint8_t bytes[16];
     for (long index = start; index < end; index += 16, state += 16 * gamma) {
         const __m512i origin = _mm512_set1_epi64((long long)state);
