@@ -5,8 +5,10 @@
 ///
 /// Forward: im2col into an `M × K` matrix (`M = OH·OW` rows per item, `K = KH·KW·Cin` columns in kernel
 /// order) and `sgemm` with the kernel viewed as `K × Cout`, then bias + activation fused on the fresh
-/// rows. A 1×1, stride-1 convolution skips im2col. Backward to the input: `dZ = dY ⊙ act′(Y)`,
-/// `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add). Both walk the batch in small chunks of items
+/// rows. A 1×1, stride-1 convolution skips im2col; so does a first layer's (1–4 input channels, no
+/// padding) on AVX-512, which sums straight from the images in `sgemm`'s order (``VectorKernels``). Backward to the input: `dZ = dY ⊙ act′(Y)`,
+/// `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add); the direct first layers add `dZ · Wᵀ` onto the
+/// input gradient without the column matrix. Both walk the batch in small chunks of items
 /// whose column matrix fits in cache, split over ``Parallelism/laneCount`` lanes; the per-lane scratch is
 /// kept between calls and only grows. See https://keras.io/api/layers/convolution_layers/convolution2d/.
 public final class Conv2D: UnaryLayer {
@@ -36,6 +38,9 @@ public final class Conv2D: UnaryLayer {
     private let scratch = LaneScratch()
     /// Bytes of scratch per chunk of items (tests lower it to exercise many chunks per lane).
     var scratchBudget = BatchPlan.defaultScratchBudget
+    /// Whether the forward pass may convolve straight from the images where the CPU and the shape allow
+    /// it (``VectorKernels/convolvesDirectly(rows:columns:channels:filters:)``); tests turn it off to get im2col + `sgemm`.
+    var allowsDirectConvolution = true
     // The input gradient returned last time, whose storage the next backward reuses when nobody holds it.
     private var recycledInputGradient: Tensor?
 
@@ -110,8 +115,12 @@ public final class Conv2D: UnaryLayer {
         let n = filters
         let imageStride = rows.input * cols.input * inputChannels
         let pointwise = isPointwise(rows, cols)
-        let plan = BatchPlan(batch: batch, scratchPerItem: pointwise ? 0 : pixels * k, scratchBudget: scratchBudget)
-        scratch.reserve(lanes: plan.lanes, floatsPerLane: pointwise ? 0 : plan.chunkItems * pixels * k)
+        let direct = !pointwise && allowsDirectConvolution
+            && VectorKernels.convolvesDirectly(rows: rows, columns: cols, channels: inputChannels, filters: n)
+        let columnFloats = pointwise || direct ? 0 : pixels * k
+        // Without columns, chunks are sized by their output rows (still cut small, so lanes take turns).
+        let plan = BatchPlan(batch: batch, scratchPerItem: direct ? pixels * n : columnFloats, scratchBudget: scratchBudget)
+        scratch.reserve(lanes: plan.lanes, floatsPerLane: plan.chunkItems * columnFloats)
 
         let result = Tensor(shape: [batch, rows.output, cols.output, n], recycling: &output) { out in
             input.scalars.withUnsafeBufferPointer { x in
@@ -121,11 +130,16 @@ public final class Conv2D: UnaryLayer {
                             let columns = scratch.region(lane)
                             let image = x.baseAddress! + first * imageStride
                             let target = out.baseAddress! + first * pixels * n
-                            if !pointwise {
-                                Conv2D.im2col(image, into: columns, batch: count, rows: rows, columns: cols, channels: inputChannels)
+                            if direct {
+                                VectorKernels.convolve(image, kernel: w.baseAddress!, into: target, batch: count,
+                                                       rows: rows, columns: cols, channels: inputChannels, filters: n)
+                            } else {
+                                if !pointwise {
+                                    Conv2D.im2col(image, into: columns, batch: count, rows: rows, columns: cols, channels: inputChannels)
+                                }
+                                sgemm(m: count * pixels, n: n, k: k, a: pointwise ? image : UnsafePointer(columns), lda: k,
+                                      b: w.baseAddress!, ldb: n, beta: 0, c: target, ldc: n, lane: lane)
                             }
-                            sgemm(m: count * pixels, n: n, k: k, a: pointwise ? image : UnsafePointer(columns), lda: k,
-                                  b: w.baseAddress!, ldb: n, beta: 0, c: target, ldc: n, lane: lane)
                             activation.apply(target, count: count * pixels * n, addingBias: b, featureCount: n)
                             outputChunkObserver?(UnsafePointer(target), first, count)
                         }
@@ -152,11 +166,16 @@ public final class Conv2D: UnaryLayer {
         let n = filters
         let imageStride = rows.input * cols.input * inputChannels
         let pointwise = isPointwise(rows, cols)
+        let direct = !pointwise && allowsDirectConvolution
+            && VectorKernels.convolvesBackwardDirectly(rows: rows, columns: cols, channels: inputChannels, filters: n)
+        let columnFloats = pointwise || direct ? 0 : pixels * k
         let passThrough = activation == .linear  // modifiers only act at rectifiers
-        let plan = BatchPlan(batch: batch, scratchPerItem: pixels * ((pointwise ? 0 : k) + (passThrough ? 0 : n)),
+        // Without columns or dZ, chunks are sized by their output gradient rows.
+        let plan = BatchPlan(batch: batch, scratchPerItem: max(columnFloats + (passThrough ? 0 : pixels * n), direct ? pixels * n : 0),
                              scratchBudget: scratchBudget)
         let gradientFloats = passThrough ? 0 : plan.chunkItems * pixels * n
-        scratch.reserve(lanes: plan.lanes, floatsPerLane: gradientFloats + (pointwise ? 0 : plan.chunkItems * pixels * k))
+        scratch.reserve(lanes: plan.lanes, floatsPerLane: gradientFloats + plan.chunkItems * columnFloats)
+        let transposed = direct ? transposedKernel : []
 
         let inputGradient = Tensor(shape: [batch, rows.input, cols.input, inputChannels], recycling: &recycledInputGradient) { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
@@ -174,6 +193,12 @@ public final class Conv2D: UnaryLayer {
                                 dz = UnsafePointer(region)
                             }
                             let chunkGradient = dx.baseAddress! + first * imageStride
+                            if direct {
+                                chunkGradient.update(repeating: 0, count: count * imageStride)
+                                VectorKernels.convolveBackward(dz, transposedKernel: transposed, into: chunkGradient, batch: count,
+                                                               rows: rows, columns: cols, channels: inputChannels, filters: n)
+                                return
+                            }
                             if pointwise {
                                 sgemm(transposeB: true, m: count * pixels, n: k, k: n, a: dz, lda: n, b: w.baseAddress!, ldb: n,
                                       beta: 0, c: chunkGradient, ldc: k, lane: lane)
@@ -192,6 +217,12 @@ public final class Conv2D: UnaryLayer {
         recycledInputGradient = inputGradient
         return inputGradient
     }
+
+    /// The kernel as `[Cout, KH·KW·Cin]` (each filter's window in kernel order), for the direct input gradient.
+    private lazy var transposedKernel: [Float] = {
+        let taps = kernel.count / filters
+        return (0..<kernel.count).map { index in kernel.scalars[(index % taps) * filters + index / taps] }
+    }()
 
     /// Calls `body` with the bias as a pointer, or `nil` without bias.
     private func withBiasPointer<Result>(_ body: (UnsafePointer<Float>?) -> Result) -> Result {

@@ -103,6 +103,9 @@ struct AxisGeometry: Equatable {
             padBefore = max((output - 1) * stride + kernel - input, 0) / 2
         }
     }
+
+    /// No padding on either side: every window lies inside the input.
+    var isUnpadded: Bool { padBefore == 0 && (output - 1) * stride + kernel <= input }
 }
 
 /// Validates a spatial window for `layer` and returns the geometry of both axes.

@@ -30,6 +30,40 @@ enum VectorKernels {
         return true
     }
 
+    /// Whether ``convolve(_:kernel:into:batch:rows:columns:channels:filters:)`` runs a convolution of
+    /// this shape: AVX-512, a first layer's few input channels (1–4: where im2col + `sgemm` copies more
+    /// than it multiplies), 1–64 filters and no padding (every window inside the image).
+    static func convolvesDirectly(rows: AxisGeometry, columns cols: AxisGeometry, channels: Int, filters: Int) -> Bool {
+        level >= 2 && (1...4).contains(channels) && (1...64).contains(filters) && rows.isUnpadded && cols.isUnpadded
+    }
+
+    /// `Conv2D`'s forward sums straight from the images (`[batch, H, W, C]` → `[batch, OH, OW, filters]`,
+    /// no bias or activation), each value one fused multiply-add chain in kernel order: `sgemm`'s chain
+    /// over the im2col columns. Only for shapes ``convolvesDirectly(rows:columns:channels:filters:)`` accepts.
+    static func convolve(_ x: UnsafePointer<Float>, kernel: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, batch: Int,
+                         rows: AxisGeometry, columns cols: AxisGeometry, channels: Int, filters: Int) {
+        precondition(convolvesDirectly(rows: rows, columns: cols, channels: channels, filters: filters), "no direct convolution for this shape")
+        steerlens_conv2d_direct_avx512(x, output, batch, rows.vectorKernelAxis, cols.vectorKernelAxis, channels, kernel, filters)
+    }
+
+    /// Whether ``convolveBackward(_:transposedKernel:into:batch:rows:columns:channels:filters:)`` runs
+    /// this shape: one ``convolvesDirectly(rows:columns:channels:filters:)`` accepts, with a kernel row of
+    /// at most 16 taps (`KW·C`: 5×5 RGB is 15).
+    static func convolvesBackwardDirectly(rows: AxisGeometry, columns cols: AxisGeometry, channels: Int, filters: Int) -> Bool {
+        convolvesDirectly(rows: rows, columns: cols, channels: channels, filters: filters) && cols.kernel * channels <= 16
+    }
+
+    /// `Conv2D`'s input gradient straight onto the images: adds `dOutput · Wᵀ` (`[batch, OH, OW, filters]`
+    /// times the kernel, given transposed as `[filters, KH·KW·C]`) onto each window of `inputGradient`
+    /// (`[batch, H, W, C]`, zeroed by the caller): `sgemm`'s values, added in col2im's order.
+    static func convolveBackward(_ outputGradient: UnsafePointer<Float>, transposedKernel: UnsafePointer<Float>,
+                                 into inputGradient: UnsafeMutablePointer<Float>, batch: Int,
+                                 rows: AxisGeometry, columns cols: AxisGeometry, channels: Int, filters: Int) {
+        precondition(convolvesBackwardDirectly(rows: rows, columns: cols, channels: channels, filters: filters), "no direct gradient for this shape")
+        steerlens_conv2d_input_gradient_avx512(outputGradient, transposedKernel, inputGradient, batch,
+                                               rows.vectorKernelAxis, cols.vectorKernelAxis, channels, filters)
+    }
+
     /// ``Conv2D/col2im(_:into:batch:rows:columns:channels:)`` with AVX-512 adds (the same sums).
     static func col2im(_ columns: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>, batch: Int,
                        rows: AxisGeometry, columns cols: AxisGeometry, channels: Int) -> Bool {

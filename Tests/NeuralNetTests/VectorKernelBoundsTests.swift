@@ -30,6 +30,36 @@ final class VectorKernelBoundsTests: XCTestCase {
         }
     }
 
+    /// The direct convolution reads only the images and the kernel and writes only the output, and its
+    /// input gradient reads only the output gradient and the kernel and writes only the images, for every
+    /// vector count of filters and output rows that end in partial pixel blocks.
+    func testDirectConvolutionStaysInTheImagesKernelAndOutput() {
+        for (height, width, channels, filters, kernel, stride) in [(66, 200, 3, 24, 5, 2), (7, 30, 1, 16, 3, 1), (6, 19, 4, 33, 2, 3),
+                                                                    (5, 14, 3, 48, 3, 1), (4, 11, 2, 64, 2, 1), (3, 3, 3, 7, 3, 1),
+                                                                    (9, 40, 3, 24, 5, 1), (12, 45, 1, 8, 5, 2), (10, 37, 3, 36, 3, 2)] {
+            let rows = AxisGeometry(input: height, kernel: kernel, stride: stride, padding: .valid)!
+            let cols = AxisGeometry(input: width, kernel: kernel, stride: stride, padding: .valid)!
+            let batch = 2
+            let imageFloats = batch * height * width * channels, kernelFloats = kernel * kernel * channels * filters
+            let outputFloats = batch * rows.output * cols.output * filters
+            for flushEnd in [true, false] {
+                let image = GuardedBytes(count: imageFloats * 4, flushEnd: flushEnd), weights = GuardedBytes(count: kernelFloats * 4, flushEnd: flushEnd)
+                let output = GuardedBytes(count: outputFloats * 4, flushEnd: flushEnd)
+                let x = image.floats((0..<imageFloats).map { Float($0 % 13) / 13 })
+                let w = weights.floats((0..<kernelFloats).map { Float($0 % 7) / 7 })
+                let out = output.floats([Float](repeating: -1, count: outputFloats))
+                VectorKernels.convolve(x, kernel: w, into: out, batch: batch, rows: rows, columns: cols, channels: channels, filters: filters)
+                let context = "\(height)×\(width)×\(channels) → \(filters), flush \(flushEnd ? "end" : "start")"
+                XCTAssertTrue((0..<outputFloats).allSatisfy { out[$0] >= 0 }, context)
+                // Back again: the output as the gradient onto the zeroed images (the kernel's values as its transpose).
+                guard VectorKernels.convolvesBackwardDirectly(rows: rows, columns: cols, channels: channels, filters: filters) else { continue }
+                x.update(repeating: 0, count: imageFloats)
+                VectorKernels.convolveBackward(out, transposedKernel: w, into: x, batch: batch, rows: rows, columns: cols, channels: channels, filters: filters)
+                XCTAssertTrue((0..<imageFloats).contains { x[$0] > 0 }, context)
+            }
+        }
+    }
+
     func testELUStaysInItsValuesAndBias() {
         for (count, features) in [(15, 24), (33, 3), (4_000, 48)] {
             for flushEnd in [true, false] {
