@@ -114,13 +114,19 @@ static inline void steerlens_conv_column_gradients(const float *dz, long filters
     }
 }
 
-/// One output pixel at one kernel row, any geometry: its column gradients added onto its window's row
-/// at `target` (a read-modify-write of the image row).
+/// `PIXELS` output pixels at one kernel row, any geometry: their column gradients added onto their
+/// windows' row at `target` (pixel `p` at `p · pixelStride`) pixel after pixel, col2im's order: each a
+/// read-modify-write of the image row, which waits for the previous pixel's store where windows overlap.
 __attribute__((target("avx512f"), always_inline))
-static inline void steerlens_conv_gradient_pixel(const float *dz, long filters, const float *weights, long taps, __mmask16 tapMask, float *target) {
-    __m512 acc[1];
-    steerlens_conv_column_gradients(dz, filters, weights, taps, tapMask, acc, 1);
-    _mm512_mask_storeu_ps(target, tapMask, _mm512_add_ps(_mm512_maskz_loadu_ps(tapMask, target), acc[0]));
+static inline void steerlens_conv_gradient_pixels(const float *dz, long filters, const float *weights, long taps, __mmask16 tapMask,
+                                                  float *target, long pixelStride, const int PIXELS) {
+    __m512 acc[PIXELS];
+    steerlens_conv_column_gradients(dz, filters, weights, taps, tapMask, acc, PIXELS);
+#pragma clang loop unroll(full)
+    for (int p = 0; p < PIXELS; p++) {
+        float *pixel = target + p * pixelStride;
+        _mm512_mask_storeu_ps(pixel, tapMask, _mm512_add_ps(_mm512_maskz_loadu_ps(tapMask, pixel), acc[p]));
+    }
 }
 
 /// `PIXELS` output pixels at one kernel row whose windows overlap on the image row, with the pixel stride
@@ -158,9 +164,10 @@ static inline void steerlens_conv_gradient_segment(const float *dz, long filters
     }
 }
 
-/// Every output row and kernel row of `batch` images: with `STRIDE` and `TAPS` known (both > 0), blocks
-/// of 8 pixels held in registers (`steerlens_conv_gradient_segment`); then, or with 0 for both (any
-/// geometry), pixel after pixel.
+/// Every output row and kernel row of `batch` images in blocks of 8 pixels (8 independent FMA chains per
+/// weight load): with `STRIDE` and `TAPS` known (both > 0) their image segment held in registers
+/// (`steerlens_conv_gradient_segment`), with 0 for both (any geometry) added pixel after pixel
+/// (`steerlens_conv_gradient_pixels`); the row's last pixels one by one.
 __attribute__((target("avx512f"), always_inline))
 static inline void steerlens_conv_gradient_rows(const float *dz, const float *transposed, float *dx, long batch,
                                                 steerlens_axis rows, steerlens_axis cols, long channels, long filters,
@@ -176,11 +183,14 @@ static inline void steerlens_conv_gradient_rows(const float *dz, const float *tr
                 float *imageRow = image + (oh * rows.stride + ky) * inputRowStride;
                 const float *weights = transposed + ky * rowTaps;
                 long ow = 0;
-                if (TAPS > 0)
-                    for (; ow + 8 <= cols.output; ow += 8)
+                for (; ow + 8 <= cols.output; ow += 8) {
+                    if (TAPS > 0)
                         steerlens_conv_gradient_segment(gradients + ow * filters, filters, weights, taps, imageRow + ow * pixelStride, 8, STRIDE, TAPS);
+                    else
+                        steerlens_conv_gradient_pixels(gradients + ow * filters, filters, weights, taps, tapMask, imageRow + ow * pixelStride, pixelStride, 8);
+                }
                 for (; ow < cols.output; ow++)
-                    steerlens_conv_gradient_pixel(gradients + ow * filters, filters, weights, taps, tapMask, imageRow + ow * pixelStride);
+                    steerlens_conv_gradient_pixels(gradients + ow * filters, filters, weights, taps, tapMask, imageRow + ow * pixelStride, pixelStride, 1);
             }
         }
     }
@@ -192,7 +202,8 @@ static inline void steerlens_conv_gradient_rows(const float *dz, const float *tr
 /// col2im's order. `transposed` is the kernel as `[F, KH·KW·C]`. The order here is (oh, ky, ow) where
 /// col2im's is (oh, ow, ky): within one output row an image element lies under a single kernel row, so
 /// every element receives the same terms in the same order. Registers hold the overlapping windows of
-/// 5×5 and 3×3 kernels on RGB and grey images at strides 1 and 2; other shapes add pixel after pixel.
+/// 5×5 and 3×3 kernels on RGB and grey images at strides 1 and 2; other shapes add pixel after pixel
+/// from registers to memory.
 __attribute__((target("avx512f")))
 static inline void steerlens_conv2d_input_gradient_avx512(const float *dz, const float *transposed, float *dx, long batch,
                                                           steerlens_axis rows, steerlens_axis cols, long channels, long filters) {
