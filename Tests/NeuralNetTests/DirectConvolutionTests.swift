@@ -74,16 +74,22 @@ final class DirectConvolutionTests: XCTestCase {
             let x = values(shape.batch * shape.height * shape.width * shape.channels, &generator)
             let kernel = values(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator)
             let expected = reference(x, kernel, shape)
-            // 16 sentinel floats on each side of the output.
-            var actual = [Float](repeating: 7, count: expected.count + 32)
-            actual.withUnsafeMutableBufferPointer { out in
-                VectorKernels.convolve(x, kernel: kernel, into: out.baseAddress! + 16, batch: shape.batch,
+            // NaN where nothing was written.
+            assertWrites(expected, over: [Float](repeating: .nan, count: expected.count), "\(shape)") { out in
+                VectorKernels.convolve(x, kernel: kernel, into: out, batch: shape.batch,
                                        rows: shape.rows, columns: shape.columns, channels: shape.channels, filters: shape.filters)
             }
-            let differing = zip(actual[16..<(16 + expected.count)], expected).enumerated().first { $0.element.0.bitPattern != $0.element.1.bitPattern }
-            XCTAssertNil(differing, "\(shape): first differing value (index, direct, reference)")
-            XCTAssertEqual(Array(actual[..<16]) + Array(actual[(16 + expected.count)...]), [Float](repeating: 7, count: 32), "\(shape)")
         }
+    }
+
+    /// `body` writes into a copy of `start` that has 16 sentinel floats on each side: the result must be
+    /// `expected` bit for bit, and the sentinels must stay.
+    private func assertWrites(_ expected: [Float], over start: [Float], _ context: String, _ body: (UnsafeMutablePointer<Float>) -> Void) {
+        var buffer = [Float](repeating: 7, count: 16) + start + [Float](repeating: 7, count: 16)
+        buffer.withUnsafeMutableBufferPointer { body($0.baseAddress! + 16) }
+        let differing = zip(buffer[16..<(16 + expected.count)], expected).enumerated().first { $0.element.0.bitPattern != $0.element.1.bitPattern }
+        XCTAssertNil(differing, "\(context): first differing value (index, direct, reference)")
+        XCTAssertEqual(Array(buffer[..<16]) + Array(buffer[(16 + expected.count)...]), [Float](repeating: 7, count: 32), context)
     }
 
     /// The input gradient's definition: for each output pixel in order and each kernel row, the column
@@ -125,14 +131,10 @@ final class DirectConvolutionTests: XCTestCase {
             // Signed zeros and values already there: the adds must keep the reference's order and operands.
             let start = (0..<(shape.batch * shape.height * shape.width * shape.channels)).map { $0 % 5 == 0 ? -0.0 : Float(generator.uniform(-1, 1)) }
             let expected = referenceGradient(dz, kernel, start: start, shape)
-            var actual = [Float](repeating: 7, count: 16) + start + [Float](repeating: 7, count: 16)
-            actual.withUnsafeMutableBufferPointer { dx in
-                VectorKernels.convolveBackward(dz, transposedKernel: transposed, into: dx.baseAddress! + 16, batch: shape.batch,
+            assertWrites(expected, over: start, "\(shape)") { dx in
+                VectorKernels.convolveBackward(dz, transposedKernel: transposed, into: dx, batch: shape.batch,
                                                rows: shape.rows, columns: shape.columns, channels: shape.channels, filters: shape.filters)
             }
-            let differing = zip(actual[16..<(16 + expected.count)], expected).enumerated().first { $0.element.0.bitPattern != $0.element.1.bitPattern }
-            XCTAssertNil(differing, "\(shape): first differing value (index, direct, reference)")
-            XCTAssertEqual(Array(actual[..<16]) + Array(actual[(16 + expected.count)...]), [Float](repeating: 7, count: 32), "\(shape)")
         }
         XCTAssertFalse(VectorKernels.convolvesBackwardDirectly(rows: AxisGeometry(input: 20, kernel: 7, stride: 2, padding: .valid)!,
                                                                columns: AxisGeometry(input: 20, kernel: 7, stride: 2, padding: .valid)!,
