@@ -5,12 +5,12 @@
 ///
 /// Forward: im2col into an `M × K` matrix (`M = OH·OW` rows per item, `K = KH·KW·Cin` columns in kernel
 /// order) and `sgemm` with the kernel viewed as `K × Cout`, then bias + activation fused on the fresh
-/// rows. A 1×1, stride-1 convolution skips im2col; so does a first layer's (1–4 input channels, no
-/// padding) on AVX-512, which sums straight from the images in `sgemm`'s order (``VectorKernels``). Backward to the input: `dZ = dY ⊙ act′(Y)`,
-/// `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add); the direct first layers add `dZ · Wᵀ` onto the
-/// input gradient without the column matrix. Both walk the batch in small chunks of items
-/// whose column matrix fits in cache, split over ``Parallelism/laneCount`` lanes; the per-lane scratch is
-/// kept between calls and only grows. See https://keras.io/api/layers/convolution_layers/convolution2d/.
+/// rows. A 1×1, stride-1 convolution skips im2col; so does a first layer (1–4 input channels, no padding)
+/// on AVX-512, which sums straight from the images in `sgemm`'s order (``VectorKernels``). Backward to
+/// the input: `dZ = dY ⊙ act′(Y)`, `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add); a direct first
+/// layer adds `dZ · Wᵀ` onto the input gradient without the column matrix. Both walk the batch in small
+/// chunks of items whose scratch fits in cache, split over ``Parallelism/laneCount`` lanes; the per-lane
+/// scratch is kept between calls and only grows. See https://keras.io/api/layers/convolution_layers/convolution2d/.
 public final class Conv2D: UnaryLayer {
     public let name: String
     public let kernel: Tensor
@@ -38,8 +38,10 @@ public final class Conv2D: UnaryLayer {
     private let scratch = LaneScratch()
     /// Bytes of scratch per chunk of items (tests lower it to exercise many chunks per lane).
     var scratchBudget = BatchPlan.defaultScratchBudget
-    /// Whether the forward pass may convolve straight from the images where the CPU and the shape allow
-    /// it (``VectorKernels/convolvesDirectly(rows:columns:channels:filters:)``); tests turn it off to get im2col + `sgemm`.
+    /// Whether the passes may skip the column matrix where the CPU and the shape allow it
+    /// (``VectorKernels/convolvesDirectly(rows:columns:channels:filters:)`` forward,
+    /// ``VectorKernels/convolvesBackwardDirectly(rows:columns:channels:filters:)`` backward); tests turn
+    /// it off to get im2col, `sgemm` and col2im.
     var allowsDirectConvolution = true
     // The input gradient returned last time, whose storage the next backward reuses when nobody holds it.
     private var recycledInputGradient: Tensor?
@@ -170,8 +172,8 @@ public final class Conv2D: UnaryLayer {
             && VectorKernels.convolvesBackwardDirectly(rows: rows, columns: cols, channels: inputChannels, filters: n)
         let columnFloats = pointwise || direct ? 0 : pixels * k
         let passThrough = activation == .linear  // modifiers only act at rectifiers
-        // Without columns or dZ, chunks are sized by their output gradient rows.
-        let plan = BatchPlan(batch: batch, scratchPerItem: max(columnFloats + (passThrough ? 0 : pixels * n), direct ? pixels * n : 0),
+        // Direct chunks are sized by their output gradient rows (dZ at most), so lanes still take turns.
+        let plan = BatchPlan(batch: batch, scratchPerItem: direct ? pixels * n : columnFloats + (passThrough ? 0 : pixels * n),
                              scratchBudget: scratchBudget)
         let gradientFloats = passThrough ? 0 : plan.chunkItems * pixels * n
         scratch.reserve(lanes: plan.lanes, floatsPerLane: gradientFloats + plan.chunkItems * columnFloats)
