@@ -20,7 +20,7 @@ static inline void steerlens_filter_masks(long filters, int vectors, __mmask16 *
     }
 }
 
-/// `pixels` output pixels of one output row, left to right, `VECTORS` vectors of filters each:
+/// `PIXELS` output pixels of one output row, left to right, `VECTORS` vectors of filters each:
 /// `out[p][f] = Σ window(p)[t] · kernel[t][f]` over the window's taps `t = (ky·KW + kx)·C + c`, one FMA chain
 /// per value. `window` is the first pixel's window corner in the image (`[H, W, C]`, row stride
 /// `inputRowStride` floats); the next pixel's starts `pixelStride` floats further (stride · C).
