@@ -35,52 +35,68 @@ __attribute__((target("avx512f"), always_inline)) static inline __m128i steerlen
 
 // MARK: CubicScale (Transforms/CubicScale.swift)
 
-/// The horizontal pass of one source row, 16 output values per block: `out[16k + l] =
-/// Σ_t weights[(4k + t)·16 + l] · row[bases[k] + indices[(4k + t)·16 + l]]` for `t < 4` and
-/// `16k + l < count`. Every index is below 32, so a block reads one 32-float window of `row` (the
+/// The horizontal pass of `rowCount` source rows, 16 output values per block: `outs[r][16k + l] =
+/// Σ_t weights[(4k + t)·16 + l] · rows[r][bases[k] + indices[(4k + t)·16 + l]]` for `t < 4` and
+/// `16k + l < count`. Every index is below 32, so a block reads one 32-float window of a row (the
 /// source row as Float, readable up to `bases[k] + 32`) and picks its taps with two-register permutes.
-/// The taps are bytes and the weights integers below 2¹², so every product and sum is an integer below
-/// 2²², exact in Float in any order: these are the portable loop's `Float(Int32 sum)`.
-__attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal_avx512(const float *row, const int32_t *bases, const int32_t *indices,
-                                                                                       const float *weights, float *out, long count) {
+/// A block's indices and weights are loaded once for all the rows (the tables are 8 times the size of
+/// a row). The taps are bytes and the weights integers below 2¹², so every product and sum is an
+/// integer below 2²², exact in Float in any order: these are the portable loop's `Float(Int32 sum)`.
+__attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal_avx512(const float *const *rows, float *const *outs, long rowCount,
+                                                                                       const int32_t *bases, const int32_t *indices,
+                                                                                       const float *weights, long count) {
     for (long k = 0, first = 0; first < count; k++, first += 16) {
-        const float *window = row + bases[k];
-        const __m512 low = _mm512_loadu_ps(window), high = _mm512_loadu_ps(window + 16);
-        __m512 sum = _mm512_setzero_ps();
-        for (long t = 0; t < 4; t++) {
-            const __m512i index = _mm512_loadu_si512(indices + (4 * k + t) * 16);
-            sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_loadu_ps(weights + (4 * k + t) * 16), _mm512_permutex2var_ps(low, index, high)));
+        const __mmask16 mask = first + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - first)) - 1);
+        __m512i index[4];
+        __m512 weight[4];
+        for (int t = 0; t < 4; t++) {
+            index[t] = _mm512_loadu_si512(indices + (4 * k + t) * 16);
+            weight[t] = _mm512_loadu_ps(weights + (4 * k + t) * 16);
         }
-        if (first + 16 <= count) _mm512_storeu_ps(out + first, sum);
-        else _mm512_mask_storeu_ps(out + first, (__mmask16)((1u << (count - first)) - 1), sum);
+        for (long r = 0; r < rowCount; r++) {
+            const float *window = rows[r] + bases[k];
+            const __m512 low = _mm512_loadu_ps(window), high = _mm512_loadu_ps(window + 16);
+            __m512 sum = _mm512_setzero_ps();
+            for (int t = 0; t < 4; t++) sum = _mm512_add_ps(sum, _mm512_mul_ps(weight[t], _mm512_permutex2var_ps(low, index[t], high)));
+            _mm512_mask_storeu_ps(outs[r] + first, mask, sum);
+        }
     }
 }
 
 /// The vertical passes of a cubic scale and of the model's resize after it, fused, for one output row of
 /// the resize: `out[i] = Σ_j area[j]·v_j[i]` over `j < rows`, summed in order from `area[0]·v_0[i]`, for
-/// `i < count`. `v_j[i] = rint(min(max(h_{j,0}[i]·b_{j,0} + (h_{j,1}[i]·b_{j,1} + (h_{j,2}[i]·b_{j,2} +
-/// h_{j,3}[i]·b_{j,3})), 0), 255))` (ties to even: + 2²³ − 2²³ like the Swift loop) is scaled row `j`,
-/// its tap `t` the horizontal-pass row `h_{j,t} = horizontal + offsets[4j + t]` with weight
-/// `b_{j,t} = cubic[4j + t]`. A scaled row lives only in registers: the up-to-36-times larger frame is
-/// never written out and read back.
+/// `i < count`. `v_j[i] = rint(min(max(fma(h_{j,0}[i], b_{j,0}, fma(h_{j,1}[i], b_{j,1}, fma(h_{j,2}[i],
+/// b_{j,2}, h_{j,3}[i]·b_{j,3}))), 0), 255))` (ties to even, as the Swift loop's + 2²³ − 2²³; rounding
+/// before clamping to integers gives the same value) is scaled row `j`, its tap `t` the horizontal-pass row
+/// `h_{j,t} = horizontal + offsets[4j + t]` with weight `b_{j,t} = cubic[4j + t]`. A scaled row lives only
+/// in registers: the up-to-36-times larger frame is never written out and read back. Consecutive scaled
+/// rows with the same four taps (about `factor` of them when enlarging) are one run: its four horizontal
+/// vectors are loaded once for all its rows, and the partial sums wait in `out` between runs.
 __attribute__((target("avx512f"))) static inline void steerlens_cubic_area_rows_avx512(const float *horizontal, const long *offsets, const float *cubic,
                                                                                       const float *area, long rows, float *out, long count) {
-    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f), shift = _mm512_set1_ps(8388608.0f);
-    for (long i = 0; i < count; i += 16) {
-        const __mmask16 mask = i + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
-        __m512 sum = zero;
-        for (long j = 0; j < rows; j++) {
-            const long *tap = offsets + 4 * j;
-            const float *b = cubic + 4 * j;
-            const __m512 inner = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[2] + i), _mm512_set1_ps(b[2])),
-                                               _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[3] + i), _mm512_set1_ps(b[3])));
-            const __m512 middle = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[1] + i), _mm512_set1_ps(b[1])), inner);
-            const __m512 value = _mm512_add_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, horizontal + tap[0] + i), _mm512_set1_ps(b[0])), middle);
-            const __m512 rounded = _mm512_sub_ps(_mm512_add_ps(_mm512_min_ps(_mm512_max_ps(value, zero), top), shift), shift);
-            const __m512 term = _mm512_mul_ps(_mm512_set1_ps(area[j]), rounded);
-            sum = j == 0 ? term : _mm512_add_ps(sum, term);
+    const __m512 zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.0f);
+    for (long first = 0, last; first < rows; first = last) {
+        const long *tap = offsets + 4 * first;
+        for (last = first + 1; last < rows; last++) {
+            const long *next = offsets + 4 * last;
+            if (next[0] != tap[0] || next[1] != tap[1] || next[2] != tap[2] || next[3] != tap[3]) break;
         }
-        _mm512_mask_storeu_ps(out + i, mask, sum);
+        const float *h0 = horizontal + tap[0], *h1 = horizontal + tap[1], *h2 = horizontal + tap[2], *h3 = horizontal + tap[3];
+        for (long i = 0; i < count; i += 16) {
+            const __mmask16 mask = i + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+            const __m512 s0 = _mm512_maskz_loadu_ps(mask, h0 + i), s1 = _mm512_maskz_loadu_ps(mask, h1 + i);
+            const __m512 s2 = _mm512_maskz_loadu_ps(mask, h2 + i), s3 = _mm512_maskz_loadu_ps(mask, h3 + i);
+            __m512 sum = first == 0 ? zero : _mm512_maskz_loadu_ps(mask, out + i);
+            for (long j = first; j < last; j++) {
+                const float *b = cubic + 4 * j;
+                const __m512 inner = _mm512_fmadd_ps(s2, _mm512_set1_ps(b[2]), _mm512_mul_ps(s3, _mm512_set1_ps(b[3])));
+                const __m512 value = _mm512_fmadd_ps(s0, _mm512_set1_ps(b[0]), _mm512_fmadd_ps(s1, _mm512_set1_ps(b[1]), inner));
+                const __m512 rounded = _mm512_min_ps(_mm512_max_ps(_mm512_roundscale_ps(value, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zero), top);
+                const __m512 term = _mm512_mul_ps(_mm512_set1_ps(area[j]), rounded);
+                sum = j == 0 ? term : _mm512_add_ps(sum, term);
+            }
+            _mm512_mask_storeu_ps(out + i, mask, sum);
+        }
     }
 }
 

@@ -9,8 +9,9 @@ import VideoIO
 ///
 /// Bicubic with A = −0.75, taps clamped at the edges (OpenCV's `resizeGeneric`), coefficients rounded to
 /// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), the horizontal pass in integers, the vertical pass in
-/// Float as OpenCV's vector path does. Parity with OpenCV 5.0: within 1 on every value (OpenCV fuses the
-/// multiply-adds), see `Tests/Fixtures/transforms`.
+/// Float with fused multiply-adds as OpenCV's vector path does (`VResizeCubicVec_32s8u`). Parity with
+/// OpenCV 5.0 (`Tests/Fixtures/transforms`): its own resize to the value but for rare sums a hair above a
+/// half; the wheels' default, Intel IPP's resize, within 1.
 public struct CubicScale: BandedTransform {
     public let factor: Double
 
@@ -63,9 +64,13 @@ public struct CubicScale: BandedTransform {
         let sourceRows = Self.sourceRows(read: outputRows, rowTaps: rows.index)
         // Horizontal pass: every source row the wanted rows read, at the output width.
         let rowLength = outputWidth * 3
-        let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: 0..<outputWidth, taps: columns, vectorized: vectorized)
+        let pass = HorizontalPass(frame, columns: 0..<outputWidth, taps: columns, vectorized: vectorized)
+        let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+            pass.compute(rows: sourceRows) { buffer.baseAddress! + ($0 - sourceRows.lowerBound) * rowLength }
+            count = sourceRows.count * rowLength
+        }
         // Vertical pass as OpenCV's vector path (`VResizeCubicVec_32s8u`) computes it: in Float with the
-        // row weights / 2²², `S0·b0 + (S1·b1 + (S2·b2 + S3·b3))`, rounded ties to even and saturated.
+        // row weights / 2²², `fma(S0, b0, fma(S1, b1, fma(S2, b2, S3·b3)))`, rounded ties to even and saturated.
         let unit: Float = 1 / Float(1 << 22)
         let output = [UInt8](unsafeUninitializedCapacity: outputRows.count * rowLength) { targetBuffer, count in
             horizontal.withUnsafeBufferPointer { sourceBuffer in
@@ -79,7 +84,7 @@ public struct CubicScale: BandedTransform {
                     let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
                     let out = target + (y - outputRows.lowerBound) * rowLength
                     for i in 0..<rowLength {
-                        let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                        let value = (r3[i] * b3).addingProduct(r2[i], b2).addingProduct(r1[i], b1).addingProduct(r0[i], b0)
                         // Clamped to 0…255, + 2²³ rounds to an integer (ties to even) in the low mantissa bits.
                         let clamped = Swift.min(Swift.max(value, 0), 255)
                         out[i] = UInt8(truncatingIfNeeded: (clamped + 8_388_608).bitPattern)
@@ -96,7 +101,8 @@ extension CubicScale {
     /// The model input of the scaled frame without holding it: `preprocess` asks for the vertical pass of
     /// each of its output rows (``Preprocess/apply(frameSize:blending:into:)``), a weighted sum of the
     /// crop's scaled rows, and each scaled row is computed by the vertical cubic pass as it is summed, so
-    /// the up-to-36-times larger frame is never written out and read back. The same values as
+    /// the up-to-36-times larger frame is never written out and read back. The horizontal pass's rows are
+    /// computed as the vertical pass first reads them (``HorizontalRing``). The same values as
     /// `preprocess.apply(to: apply(frame), into: output)`.
     public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
         try modelInput(frame, preprocess: preprocess, into: output, vectorized: VectorSupport.avx512)
@@ -109,41 +115,38 @@ extension CubicScale {
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
         let geometry = try preprocess.geometry(for: PixelSize(width: outputWidth, height: outputHeight))
         let cropColumns = geometry.cropX..<(geometry.cropX + geometry.cropSize.width)
-        let cropRows = geometry.cropY..<(geometry.cropY + geometry.cropSize.height)
-        let columns = Self.taps(output: outputWidth, input: width, factor: factor)
         let rows = Self.taps(output: outputHeight, input: height, factor: factor)
-        let sourceRows = Self.sourceRows(read: cropRows, rowTaps: rows.index)
-        let rowLength = cropColumns.count * 3
-        let horizontal = Self.horizontalPass(frame, sourceRows: sourceRows, columns: cropColumns, taps: columns, vectorized: vectorized)
-        // The vertical pass as OpenCV's vector path computes it (see ``apply(_:rows:)``), with the row weights / 2²²:
-        // for each crop row, where its four taps start in `horizontal` and their weights.
+        var ring = HorizontalRing(HorizontalPass(frame, columns: cropColumns, taps: Self.taps(output: outputWidth, input: width, factor: factor),
+                                                 vectorized: vectorized))
+        let rowLength = ring.pass.rowLength
+        // The vertical pass as OpenCV's vector path computes it (see ``apply(_:rows:)``), with the row
+        // weights / 2²²; for the scaled rows of one call, where their four taps start in the ring.
         let unit: Float = 1 / Float(1 << 22)
-        var offsets = [Int](repeating: 0, count: cropRows.count * 4), cubic = [Float](repeating: 0, count: cropRows.count * 4)
-        for tap in offsets.indices {
-            let t = (cropRows.lowerBound + tap / 4) * 4 + tap % 4
-            (offsets[tap], cubic[tap]) = ((rows.index[t] - sourceRows.lowerBound) * rowLength, Float(rows.weight[t]) * unit)
-        }
+        let cubic = rows.weight.map { Float($0) * unit }
+        var offsets: [Int] = []
         var scaledRow = [Float](repeating: 0, count: vectorized ? 0 : rowLength)
-        try horizontal.withUnsafeBufferPointer { sourceBuffer in
-            try offsets.withUnsafeBufferPointer { offsets in
-                try cubic.withUnsafeBufferPointer { cubic in
-                    try scaledRow.withUnsafeMutableBufferPointer { scaled in
-                        let source = sourceBuffer.baseAddress!
-                        // A scaled row under two model-input rows is computed for each (the same values).
-                        try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
-                            let first = (firstRow - cropRows.lowerBound) * 4
+        try cubic.withUnsafeBufferPointer { cubic in
+            try scaledRow.withUnsafeMutableBufferPointer { scaled in
+                // A scaled row under two model-input rows is computed for each (the same values).
+                try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
+                    let taps = (firstRow * 4)..<((firstRow + weights.count) * 4)
+                    ring.hold(rows.index[taps.lowerBound]...rows.index[taps.upperBound - 1])
+                    offsets.removeAll(keepingCapacity: true)
+                    for t in taps { offsets.append(ring.offset(of: rows.index[t])) }
+                    ring.storage.withUnsafeBufferPointer { storage in
+                        offsets.withUnsafeBufferPointer { offsets in
+                            let source = storage.baseAddress!, b = cubic.baseAddress! + taps.lowerBound
                             if vectorized {
-                                steerlens_cubic_area_rows_avx512(source, offsets.baseAddress! + first, cubic.baseAddress! + first, weights, weights.count,
-                                                                 out, rowLength)
+                                steerlens_cubic_area_rows_avx512(source, offsets.baseAddress!, b, weights, weights.count, out, rowLength)
                                 return
                             }
                             for (j, weight) in weights.enumerated() {
                                 // Scaled row firstRow + j, kept as the integer it rounds to, then added to the sum.
-                                let t = first + 4 * j
+                                let t = 4 * j
                                 let r0 = source + offsets[t], r1 = source + offsets[t + 1], r2 = source + offsets[t + 2], r3 = source + offsets[t + 3]
-                                let b0 = cubic[t], b1 = cubic[t + 1], b2 = cubic[t + 2], b3 = cubic[t + 3]
+                                let b0 = b[t], b1 = b[t + 1], b2 = b[t + 2], b3 = b[t + 3]
                                 for i in 0..<rowLength {
-                                    let value = r0[i] * b0 + (r1[i] * b1 + (r2[i] * b2 + r3[i] * b3))
+                                    let value = (r3[i] * b3).addingProduct(r2[i], b2).addingProduct(r1[i], b1).addingProduct(r0[i], b0)
                                     scaled[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
                                 }
                                 if j == 0 {
@@ -152,9 +155,9 @@ extension CubicScale {
                                     for i in 0..<rowLength { out[i] += weight * scaled[i] }
                                 }
                             }
-                        }, into: output)
+                        }
                     }
-                }
+                }, into: output)
             }
         }
     }
@@ -169,46 +172,93 @@ extension CubicScale {
         return first..<(last + 1)
     }
 
-    /// The horizontal pass: for each source row of `sourceRows`, the output columns `columns` of the
-    /// scaled width, `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept
-    /// as Float (exact below 2²⁴) for the vertical pass. Rows of `columns.count × 3` values.
-    static func horizontalPass(_ frame: Frame, sourceRows: Range<Int>, columns: Range<Int>, taps: (index: [Int], weight: [Int]),
-                               vectorized: Bool) -> [Float] {
-        let rowLength = columns.count * 3, sourceLength = frame.width * 3
-        let offsets = taps.index.map { $0 * 3 }, weights = taps.weight.map { Int32($0) }
-        let windows = vectorized ? WindowedTaps(offsets: offsets, weights: weights, columns: columns) : nil
-        return [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
+    /// The horizontal pass of a frame: for a source row, the output columns `columns` of the scaled width,
+    /// `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept as Float (exact
+    /// below 2²⁴) for the vertical pass. Rows of `rowLength = columns.count × 3` values.
+    struct HorizontalPass {
+        let frame: Frame
+        let columns: Range<Int>
+        let offsets: [Int], weights: [Int32]
+        /// The AVX-512 layout of the taps; `nil` for the portable loop.
+        let windows: WindowedTaps?
+
+        init(_ frame: Frame, columns: Range<Int>, taps: (index: [Int], weight: [Int]), vectorized: Bool) {
+            (self.frame, self.columns) = (frame, columns)
+            (offsets, weights) = (taps.index.map { $0 * 3 }, taps.weight.map { Int32($0) })
+            windows = vectorized ? WindowedTaps(offsets: offsets, weights: weights, columns: columns) : nil
+        }
+
+        var rowLength: Int { columns.count * 3 }
+
+        /// Source rows `rows` into `out(y)` (`rowLength` floats each).
+        func compute(rows: Range<Int>, into out: (Int) -> UnsafeMutablePointer<Float>) {
+            let sourceLength = frame.width * 3
             frame.pixels.withUnsafeBufferPointer { sourceBuffer in
                 if let windows {
-                    // The source row as Float, 32 floats of padding for the last window.
-                    var row = [Float](repeating: 0, count: sourceLength + 32)
-                    row.withUnsafeMutableBufferPointer { row in
-                        for y in sourceRows {
-                            let source = sourceBuffer.baseAddress! + y * sourceLength
-                            for i in 0..<sourceLength { row[i] = Float(source[i]) }
-                            windows.apply(to: UnsafePointer(row.baseAddress!), into: buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength)
+                    // Up to four source rows at a time as Float, each with 32 floats of padding for the last window.
+                    let stride = sourceLength + 32
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * stride) { floats in
+                        floats.initialize(repeating: 0)
+                        for group in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: 4) {
+                            let group = group..<Swift.min(group + 4, rows.upperBound)
+                            for (r, y) in group.enumerated() {
+                                let source = sourceBuffer.baseAddress! + y * sourceLength, row = floats.baseAddress! + r * stride
+                                for i in 0..<sourceLength { row[i] = Float(source[i]) }
+                            }
+                            windows.apply(to: group.indices.map { UnsafePointer(floats.baseAddress! + ($0 - group.lowerBound) * stride) },
+                                          into: group.map(out))
                         }
                     }
-                } else {
-                    offsets.withUnsafeBufferPointer { offsets in
-                        weights.withUnsafeBufferPointer { weights in
-                            for y in sourceRows {
-                                let row = sourceBuffer.baseAddress! + y * sourceLength, out = buffer.baseAddress! + (y - sourceRows.lowerBound) * rowLength
-                                for (column, x) in columns.enumerated() {
-                                    let t = x * 4
-                                    let p0 = row + offsets[t], p1 = row + offsets[t + 1], p2 = row + offsets[t + 2], p3 = row + offsets[t + 3]
-                                    let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
-                                    for c in 0..<3 {
-                                        out[column * 3 + c] = Float(Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3)
-                                    }
-                                }
-                            }
+                    return
+                }
+                for y in rows {
+                    let source = sourceBuffer.baseAddress! + y * sourceLength, out = out(y)
+                    for (column, x) in columns.enumerated() {
+                        let t = x * 4
+                        let p0 = source + offsets[t], p1 = source + offsets[t + 1], p2 = source + offsets[t + 2], p3 = source + offsets[t + 3]
+                        let w0 = weights[t], w1 = weights[t + 1], w2 = weights[t + 2], w3 = weights[t + 3]
+                        for c in 0..<3 {
+                            out[column * 3 + c] = Float(Int32(p0[c]) &* w0 &+ Int32(p1[c]) &* w1 &+ Int32(p2[c]) &* w2 &+ Int32(p3[c]) &* w3)
                         }
                     }
                 }
             }
-            count = sourceRows.count * rowLength
         }
+    }
+
+    /// The horizontal pass's rows that the vertical pass reads now, each computed when first needed and
+    /// kept in a ring (source row `r` in slot `r mod capacity`): the rows are still in cache when read,
+    /// and the scaled crop's band of rows (megabytes at large scales) is never held.
+    struct HorizontalRing {
+        let pass: HorizontalPass
+        private(set) var storage: [Float] = []
+        private var capacity = 0
+        /// The source rows whose horizontal pass the ring holds.
+        private var held = 0..<0
+
+        init(_ pass: HorizontalPass) { self.pass = pass }
+
+        /// Makes the ring hold source rows `needed` (asked for in nondecreasing order), computing the
+        /// rows it does not hold yet; grows (and starts over) for a longer span than it has held.
+        mutating func hold(_ needed: ClosedRange<Int>) {
+            if needed.count > capacity {
+                capacity = needed.count + 2
+                storage = [Float](repeating: 0, count: capacity * pass.rowLength)
+                held = 0..<0
+            }
+            if !(held.lowerBound...held.upperBound).contains(needed.lowerBound) { held = needed.lowerBound..<needed.lowerBound }
+            let end = needed.upperBound + 1
+            if held.upperBound < end {
+                let (pass, capacity) = (pass, capacity)
+                storage.withUnsafeMutableBufferPointer { buffer in
+                    pass.compute(rows: held.upperBound..<end) { buffer.baseAddress! + $0 % capacity * pass.rowLength }
+                }
+                held = max(held.lowerBound, end - capacity)..<end
+            }
+        }
+
+        /// Where source row `row` (held) starts in `storage`.
+        func offset(of row: Int) -> Int { row % capacity * pass.rowLength }
     }
 
     /// The horizontal taps laid out for `steerlens_cubic_horizontal_avx512`: blocks of 16 output values,
@@ -242,9 +292,10 @@ extension CubicScale {
             (self.bases, self.indices, self.weights) = (bases, indices, weights)
         }
 
-        /// One source row (as Float, readable 32 floats past its last window's base) into `out`.
-        func apply(to row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            steerlens_cubic_horizontal_avx512(row, bases, indices, weights, out, count)
+        /// Source rows (as Float, each readable 32 floats past its last window's base) into `outs`.
+        func apply(to rows: [UnsafePointer<Float>], into outs: [UnsafeMutablePointer<Float>]) {
+            precondition(rows.count == outs.count)
+            steerlens_cubic_horizontal_avx512(rows.map { Optional($0) }, outs.map { Optional($0) }, rows.count, bases, indices, weights, count)
         }
     }
 }

@@ -125,6 +125,8 @@ final class CubicScaleRowsTests: XCTestCase {
             Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 20, height: 7)),
             Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9), interpolation: .bilinear),
             Preprocess(crop: CropInsets(top: 2, bottom: 1, left: 3, right: 0)),
+            // Uncropped: the scaled rows at the top and bottom edges, whose taps repeat clamped rows.
+            Preprocess(crop: CropInsets(top: 0, bottom: 0, left: 0, right: 0), size: PixelSize(width: 15, height: 8)),
         ]
         for factor in [1.5, 2, 3.5, 6] {
             let scale = CubicScale(factor: factor)

@@ -21,11 +21,11 @@ final class TransformKernelBoundsTests: XCTestCase {
                 let width = 37, outputWidth = Int((Double(width) * factor).rounded())
                 let taps = CubicScale.taps(output: outputWidth, input: width, factor: factor)
                 let windows = CubicScale.WindowedTaps(offsets: taps.index.map { $0 * 3 }, weights: taps.weight.map { Int32($0) }, columns: 0..<outputWidth)!
-                // The caller's source row: width × 3 floats and 32 of padding.
-                let row = GuardedBytes(count: (width * 3 + 32) * 4, flushEnd: flushEnd)
-                let source = row.floats((0..<(width * 3 + 32)).map { Float($0 % 256) })
-                let out = GuardedBytes(count: windows.count * 4, flushEnd: flushEnd)
-                windows.apply(to: source, into: out.pointer.bindMemory(to: Float.self, capacity: windows.count))
+                // The caller's source rows, three at a time: width × 3 floats and 32 of padding each.
+                let rowBuffers = (0..<3).map { _ in GuardedBytes(count: (width * 3 + 32) * 4, flushEnd: flushEnd) }
+                let sources = rowBuffers.enumerated().map { r, row in UnsafePointer(row.floats((0..<(width * 3 + 32)).map { Float(($0 + r) % 256) })) }
+                let outBuffers = (0..<3).map { _ in GuardedBytes(count: windows.count * 4, flushEnd: flushEnd) }
+                windows.apply(to: sources, into: outBuffers.map { $0.pointer.bindMemory(to: Float.self, capacity: windows.count) })
                 // The fused vertical passes over four horizontal rows of a length no multiple of 16, in one
                 // buffer as the caller holds them: two scaled rows, taps 0…3 and 1…3 (the last repeated).
                 let count = outputWidth * 3
@@ -36,6 +36,7 @@ final class TransformKernelBoundsTests: XCTestCase {
                 let values = result.pointer.bindMemory(to: Float.self, capacity: count)
                 steerlens_cubic_area_rows_avx512(horizontal, offsets, [Float](repeating: 0.25 / 2048, count: 8), [0.5, 0.5], 2, values, count)
                 XCTAssertEqual(values[count - 1], Float((count - 1) % 200), "scale \(factor)")
+                withExtendedLifetime((rowBuffers, outBuffers, rows, result)) {}
             }
         }
     }

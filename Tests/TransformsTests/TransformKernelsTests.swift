@@ -53,6 +53,8 @@ final class TransformKernelsTests: XCTestCase {
             Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)), size: PixelSize(width: 20, height: 7)),
             Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9), interpolation: .bilinear),
             Preprocess(crop: CropInsets(top: 2, bottom: 1, left: 3, right: 0)),
+            // Uncropped: the scaled rows at the top and bottom edges, whose taps repeat clamped rows.
+            Preprocess(crop: CropInsets(top: 0, bottom: 0, left: 0, right: 0), size: PixelSize(width: 15, height: 8)),
         ]
         for (width, height) in [(64, 36), (41, 23), (7, 5)] {
             let frame = randomFrame(width: width, height: height, seed: UInt64(width + height))
@@ -72,6 +74,20 @@ final class TransformKernelsTests: XCTestCase {
                     XCTAssertEqual(vectorized, portable, "scale \(factor) on \(width)x\(height), \(preprocess.crop)")
                 }
             }
+        }
+    }
+
+    /// A frame of realistic size at DeepTest's scales into the demo model's input: many runs of scaled
+    /// rows, a ring that wraps, horizontal rows in groups of four with a remainder.
+    func testCubicScaleModelInputOfALargeFrameEqualsThePortableLoops() throws {
+        let frame = randomFrame(width: 320, height: 180, seed: 7)
+        let preprocess = Preprocess(crop: CropInsets(lengths: CropLength("37.5%")!, CropLength("10%")!, .pixels(0), .pixels(0)),
+                                    size: PixelSize(width: 200, height: 66))
+        for factor in [1.5, 2.5, 6] {
+            var portable = [Float](repeating: -1, count: 200 * 66 * 3), vectorized = portable
+            try portable.withUnsafeMutableBufferPointer { try CubicScale(factor: factor).modelInput(frame, preprocess: preprocess, into: $0, vectorized: false) }
+            try vectorized.withUnsafeMutableBufferPointer { try CubicScale(factor: factor).modelInput(frame, preprocess: preprocess, into: $0, vectorized: true) }
+            XCTAssertEqual(vectorized, portable, "scale \(factor)")
         }
     }
 
@@ -129,6 +145,29 @@ final class TransformKernelsTests: XCTestCase {
             let windows = CubicScale.WindowedTaps(offsets: taps.index.map { $0 * 3 }, weights: taps.weight.map { Int32($0) },
                                                   columns: 0..<Int(100 * factor))
             XCTAssertEqual(windows != nil, applies, "scale \(factor)")
+        }
+    }
+}
+
+/// The cubic scale's ring of horizontal-pass rows (portable and AVX-512 rows).
+final class HorizontalRingTests: XCTestCase {
+    /// The ring of horizontal rows holds exactly the rows asked for, through growth, wrap-around, a
+    /// jump past the rows it holds and a span shorter than before.
+    func testHorizontalRingHoldsTheRowsAskedFor() {
+        let pixels: [UInt8] = (0..<(9 * 40 * 3)).map { (index: Int) -> UInt8 in UInt8((index * 7 + index / 27) % 256) }
+        let frame = Frame(index: 0, time: 0, width: 9, height: 40, pixels: pixels)
+        for vectorized in [false, VectorSupport.avx512] {
+            let pass = CubicScale.HorizontalPass(frame, columns: 2..<21, taps: CubicScale.taps(output: 23, input: 9, factor: 2.5), vectorized: vectorized)
+            var ring = CubicScale.HorizontalRing(pass)
+            for needed in [0...2, 1...3, 2...7, 5...8, 8...9, 20...22, 21...26, 26...26, 27...39] {
+                ring.hold(needed)
+                for row in needed {
+                    var expected = [Float](repeating: -1, count: pass.rowLength)
+                    expected.withUnsafeMutableBufferPointer { buffer in pass.compute(rows: row..<(row + 1)) { _ in buffer.baseAddress! } }
+                    let start = ring.offset(of: row)
+                    XCTAssertEqual(Array(ring.storage[start..<(start + pass.rowLength)]), expected, "row \(row) of \(needed), vectorized \(vectorized)")
+                }
+            }
         }
     }
 }

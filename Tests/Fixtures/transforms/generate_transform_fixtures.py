@@ -8,6 +8,7 @@ source.png is demo frame 738 (Datasets/demo/drive.mp4 at 24.6 s) shrunk to 96x54
 `ffmpeg -vf scale=96:54:flags=area`; every other PNG is `<transform>_<value>.png`, the RGB result of
 the OpenCV call DeepTest makes (ARiSE-Lab/deepTest, testgen/*), with DeepTest's contrast and
 brightness accidents fixed: the scalar is given for all three channels (see issue 14).
+`scale_<S>_without_ipp.png` is the same resize with Intel IPP turned off (`cv2.ipp.setUseIPP(False)`).
 """
 import os
 import cv2
@@ -32,6 +33,12 @@ def main():
         cases[f"translation_{tx},{ty}"] = cv2.warpAffine(image, np.float32([[1, 0, tx], [0, 1, ty]]), (cols, rows))
     for s in [1.5, 2.5, 4.0]:
         cases[f"scale_{s:g}"] = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+    # OpenCV's own cubic resize: the wheels' default above is Intel IPP's, which rounds its weights
+    # differently (up to 1 apart on some values); SteerLens computes OpenCV's.
+    cv2.ipp.setUseIPP(False)
+    for s in [1.5, 2.5, 4.0]:
+        cases[f"scale_{s:g}_without_ipp"] = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+    cv2.ipp.setUseIPP(True)
     for f in [0.1, 0.3, 0.7]:
         cases[f"shear_{f:g}"] = cv2.warpAffine(image, np.float32([[1, -f, 0], [0, 1, 0]]), (cols, rows))
     for deg in [3, 9, 27]:
