@@ -22,8 +22,10 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens
     const __m256 aHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
     const __m256 bHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(b), 1));
     const __m256 cHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1));
-    const __m256 low = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(_mm512_cvtps_pd(aLow), _mm512_cvtps_pd(bLow)), _mm512_cvtps_pd(cLow)));
-    const __m256 high = _mm512_cvtpd_ps(_mm512_add_pd(_mm512_mul_pd(_mm512_cvtps_pd(aHigh), _mm512_cvtps_pd(bHigh)), _mm512_cvtps_pd(cHigh)));
+    // The product of two Floats is exact in Double, so a Double fused multiply-add rounds the sum once,
+    // as the multiply and add do.
+    const __m256 low = _mm512_cvtpd_ps(_mm512_fmadd_pd(_mm512_cvtps_pd(aLow), _mm512_cvtps_pd(bLow), _mm512_cvtps_pd(cLow)));
+    const __m256 high = _mm512_cvtpd_ps(_mm512_fmadd_pd(_mm512_cvtps_pd(aHigh), _mm512_cvtps_pd(bHigh), _mm512_cvtps_pd(cHigh)));
     return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high), 1));
 }
 
