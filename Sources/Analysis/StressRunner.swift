@@ -2,6 +2,7 @@ import Foundation
 import NeuralNet
 import Reporting
 import SteerLensSupport
+import Synchronization
 import Transforms
 import VideoIO
 
@@ -59,18 +60,20 @@ public struct StressRunner {
         return (0..<input.batchSize).map { Double(values.scalars[$0 * values.itemCount + session.predictionUnit]) }
     }
 
-    /// `frames` transformed (or not) and preprocessed into one model batch, one worker per core.
+    /// `frames` transformed (or not) and preprocessed into one model batch, one worker per core, each
+    /// taking the next frame when it is free (a worker whose core the decoder shares takes fewer).
     func inputBatch(_ frames: [Frame], transform: (any FrameTransform)?) throws -> Tensor {
         let modelInput = session.modelInput
         let itemCount = modelInput.shape.reduce(1, *)
         var scalars = [Float](repeating: 0, count: frames.count * itemCount)
         let lanes = min(max(Parallelism.laneCount, 1), frames.count)
         var failures = [Error?](repeating: nil, count: lanes)
+        let next = Atomic<Int>(0)
         scalars.withUnsafeMutableBufferPointer { buffer in
             failures.withUnsafeMutableBufferPointer { failed in
                 Parallelism.forEachLane(lanes) { lane in
                     do {
-                        for item in stride(from: lane, to: frames.count, by: lanes) {
+                        while case let item = next.add(1, ordering: .relaxed).oldValue, item < frames.count {
                             try Self.modelInput(frames[item], transform: transform, preprocess: modelInput.preprocess,
                                                 into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }

@@ -60,26 +60,38 @@ public final class Rescaling: UnaryLayer {
 
     /// `y[i] = x[i]·scale[c] + offset[c]` (no addition when `offset` is nil) for channel `c = i mod
     /// channels`: a flat loop the compiler vectorises when every channel shares one scale and offset,
-    /// else one channel at a time. Multiply then add, never fused: the same bits either way.
+    /// else one channel at a time. Multiply then add, never fused: the same bits either way. A batch of
+    /// megabytes is cut into one run of whole pixels per lane, so every core's memory bandwidth serves it.
     private static func affine(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, channels: Int,
+                               scale: [Float], offset: [Float]?) {
+        let pixels = channels > 0 ? x.count / channels : 0
+        let lanes = pixels >= 1 << 16 ? Parallelism.laneCount : 1
+        forEachLane(lanes) { lane in
+            let part = (pixels * lane / lanes * channels)..<(pixels * (lane + 1) / lanes * channels)
+            affine(x, into: y, part, channels: channels, scale: scale, offset: offset)
+        }
+    }
+
+    /// ``affine(_:into:channels:scale:offset:)`` on the values `part` (whole pixels).
+    private static func affine(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, _ part: Range<Int>, channels: Int,
                                scale: [Float], offset: [Float]?) {
         // One value repeated (bit for bit: 0 and −0 differ) is the common case, `x/127.5 − 1`.
         func isUniform(_ values: [Float]) -> Bool { values.allSatisfy { $0.bitPattern == values[0].bitPattern } }
         if isUniform(scale) && offset.map(isUniform) != false {
             let a = scale[0]
             if let b = offset?[0] {
-                for index in 0..<x.count { y[index] = x[index] * a + b }
+                for index in part { y[index] = x[index] * a + b }
             } else {
-                for index in 0..<x.count { y[index] = x[index] * a }
+                for index in part { y[index] = x[index] * a }
             }
             return
         }
         for channel in 0..<channels {
             let a = scale[channel]
             if let b = offset?[channel] {
-                for index in stride(from: channel, to: x.count, by: channels) { y[index] = x[index] * a + b }
+                for index in stride(from: part.lowerBound + channel, to: part.upperBound, by: channels) { y[index] = x[index] * a + b }
             } else {
-                for index in stride(from: channel, to: x.count, by: channels) { y[index] = x[index] * a }
+                for index in stride(from: part.lowerBound + channel, to: part.upperBound, by: channels) { y[index] = x[index] * a }
             }
         }
     }

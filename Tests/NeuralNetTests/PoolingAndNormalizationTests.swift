@@ -78,6 +78,24 @@ final class PoolingAndNormalizationTests: XCTestCase {
         assertGradients(of: bn, inputs: [input], samples: 40, step: 1e-3)
     }
 
+    /// A batch of 2¹⁶ pixels or more is rescaled one run of whole pixels per lane: every value as the
+    /// one-value formula gives it, per channel and shared, forward and backward, at a pixel count the
+    /// lanes do not divide.
+    func testRescalingABatchOverLanesEqualsTheFormula() throws {
+        var generator = SeededRandom(seed: 31)
+        let x = randomTensor([3, 149, 151, 3], using: &generator)
+        let settings: [(scale: [Float], offset: [Float])] = [([0.5, -2, 3], [1, 0.25, -7]), ([1 / 127.5], [-1])]
+        for (scale, offset) in settings {
+            let layer = try Rescaling(scale: scale, offset: offset)
+            let y = layer.forward(x), dx = layer.backward(x, modifier: nil)
+            for index in x.scalars.indices {
+                let a = scale[scale.count == 1 ? 0 : index % 3], b = offset[offset.count == 1 ? 0 : index % 3]
+                XCTAssertEqual(y.scalars[index].bitPattern, (x.scalars[index] * a + b).bitPattern, "y[\(index)], scale \(scale)")
+                XCTAssertEqual(dx.scalars[index].bitPattern, (x.scalars[index] * a).bitPattern, "dx[\(index)], scale \(scale)")
+            }
+        }
+    }
+
     func testCroppingPaddingAndRescaling() throws {
         let x = Tensor(shape: [1, 3, 4, 1], scalars: (1...12).map(Float.init))
         let crop = try Cropping2D(top: 1, bottom: 0, left: 1, right: 2)
