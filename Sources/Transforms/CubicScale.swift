@@ -9,9 +9,11 @@ import VideoIO
 ///
 /// Bicubic with A = −0.75, taps clamped at the edges (OpenCV's `resizeGeneric`), coefficients rounded to
 /// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), the horizontal pass in integers, the vertical pass in
-/// Float with fused multiply-adds as OpenCV's vector path does (`VResizeCubicVec_32s8u`). Parity with
-/// OpenCV 5.0 (`Tests/Fixtures/transforms`): its own resize to the value but for rare sums a hair above a
-/// half; the wheels' default, Intel IPP's resize, within 1.
+/// Float with fused multiply-adds as OpenCV's vector path does (`VResizeCubicVec_32s8u`). The Swift loops
+/// compute each in Double (``fused(_:_:_:)``), which is exact here: every operand and partial sum is a
+/// multiple of 2⁻²² below 2¹¹, so the one rounding to Float is the FMA's. Parity with OpenCV 5.0
+/// (`Tests/Fixtures/transforms`): its own resize to the value but for rare sums a hair above a half; the
+/// wheels' default, Intel IPP's resize, within 1.
 public struct CubicScale: BandedTransform {
     public let factor: Double
 
@@ -84,7 +86,7 @@ public struct CubicScale: BandedTransform {
                     let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
                     let out = target + (y - outputRows.lowerBound) * rowLength
                     for i in 0..<rowLength {
-                        let value = (r3[i] * b3).addingProduct(r2[i], b2).addingProduct(r1[i], b1).addingProduct(r0[i], b0)
+                        let value = fused(fused(fused(r3[i] * b3, r2[i], b2), r1[i], b1), r0[i], b0)
                         // Clamped to 0…255, + 2²³ rounds to an integer (ties to even) in the low mantissa bits.
                         let clamped = Swift.min(Swift.max(value, 0), 255)
                         out[i] = UInt8(truncatingIfNeeded: (clamped + 8_388_608).bitPattern)
@@ -146,7 +148,7 @@ extension CubicScale {
                                 let r0 = source + offsets[t], r1 = source + offsets[t + 1], r2 = source + offsets[t + 2], r3 = source + offsets[t + 3]
                                 let b0 = b[t], b1 = b[t + 1], b2 = b[t + 2], b3 = b[t + 3]
                                 for i in 0..<rowLength {
-                                    let value = (r3[i] * b3).addingProduct(r2[i], b2).addingProduct(r1[i], b1).addingProduct(r0[i], b0)
+                                    let value = fused(fused(fused(r3[i] * b3, r2[i], b2), r1[i], b1), r0[i], b0)
                                     scaled[i] = (Swift.min(Swift.max(value, 0), 255) + 8_388_608) - 8_388_608
                                 }
                                 if j == 0 {
