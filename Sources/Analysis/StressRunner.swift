@@ -75,7 +75,9 @@ public struct StressRunner {
             failures.withUnsafeMutableBufferPointer { failed in
                 Parallelism.forEachLane(lanes) { lane in
                     do {
-                        while case let item = next.add(1, ordering: .relaxed).oldValue, item < frames.count {
+                        while true {
+                            let item = next.add(1, ordering: .relaxed).oldValue
+                            guard item < frames.count else { break }
                             try Self.modelInput(frames[item], transform: transform, preprocess: modelInput.preprocess,
                                                 into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }
