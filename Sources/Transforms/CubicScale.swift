@@ -200,7 +200,8 @@ extension CubicScale {
                     // Up to four source rows at a time as Float, each with 32 floats of padding for the last window.
                     let stride = sourceLength + 32
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * stride) { floats in
-                        floats.initialize(repeating: 0)
+                        // Only the padding needs zeros: the rows are written below before they are read.
+                        for r in 0..<4 { (floats.baseAddress! + r * stride + sourceLength).initialize(repeating: 0, count: 32) }
                         for group in Swift.stride(from: rows.lowerBound, to: rows.upperBound, by: 4) {
                             let group = group..<Swift.min(group + 4, rows.upperBound)
                             for (r, y) in group.enumerated() {
