@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "ModelImport", dependencies: [
             "CHDF5", "CZlib", "NeuralNet", "SteerLensSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .target(name: "Saliency", dependencies: ["NeuralNet", "SteerLensSupport"]),
+        .target(name: "Saliency", dependencies: ["CVectorKernels", "NeuralNet", "SteerLensSupport"]),
         .target(name: "Reporting", dependencies: [
             "Saliency", "VideoIO", "CVectorKernels", "SteerLensSupport", .product(name: "Mustache", package: "swift-mustache"),
         ]),
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "CVectorKernels", "SteerLensSupport", "TestSupport", "CZlib"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ModelImportTests", dependencies: ["ModelImport", "NeuralNet", "SteerLensSupport", "TestSupport"]),
-        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
+        .testTarget(name: "SaliencyTests", dependencies: ["Saliency", "CVectorKernels", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Saliency", "VideoIO", "SteerLensSupport", "TestSupport"]),
         .testTarget(name: "DemoDataTests", dependencies: ["Analysis", "Reporting", "DemoData", "VideoIO", "NeuralNet", "ModelImport", "Saliency", "SteerLensSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Transforms", "Reporting", "Saliency", "NeuralNet", "ModelImport", "VideoIO", "SteerLensSupport", "TestSupport"]),

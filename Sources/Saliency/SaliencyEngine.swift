@@ -61,14 +61,14 @@ public final class SaliencyEngine {
         let mapShape = keepChannels ? gradient.shape : Array(gradient.shape.dropLast())
         let importanceShape = Array(gradient.shape.dropLast())
         var maps: [SaliencyMapKind: Tensor] = [:], importance: [SaliencyMapKind: Tensor] = [:]
-        gradient.scalars.withUnsafeBufferPointer { g in
-            for kind in kinds {
-                // One pass over the gradient per kind, split over the lanes: the display map and the importance together.
-                let values = SaliencyReduction.mapsAndImportance(gradient: g, items: items, pixels: pixels, channels: channels,
-                                                                 modifier: kind.modifier, keepChannels: keepChannels)
-                maps[kind] = Tensor(shape: mapShape, scalars: values.maps)
-                importance[kind] = Tensor(shape: importanceShape, scalars: values.importance)
-            }
+        // One pass over the gradient, split over the lanes: every kind's display map and importance together.
+        let reduced = gradient.scalars.withUnsafeBufferPointer { g in
+            SaliencyReduction.mapsAndImportance(gradient: g, items: items, pixels: pixels, channels: channels, modifiers: kinds.map(\.modifier),
+                                                keepChannels: keepChannels)
+        }
+        for (kind, values) in zip(kinds, reduced) {
+            maps[kind] = Tensor(shape: mapShape, scalars: values.maps)
+            importance[kind] = Tensor(shape: importanceShape, scalars: values.importance)
         }
         return SaliencyBatch(outputs: outputs, gradient: gradient, maps: maps, importance: importance)
     }

@@ -1,4 +1,6 @@
+internal import CVectorKernels
 import NeuralNet
+import SteerLensSupport
 
 /// Turns modified gradients into normalised maps, exactly as keras-vis `visualize_saliency` does:
 /// channel reduction by signed maximum (`np.max(grads, axis=-1)`, unless channels are kept), then
@@ -12,36 +14,84 @@ enum SaliencyReduction {
     /// - Parameters:
     ///   - gradient: `g`, NHWC, `count = items × pixels × channels`.
     ///   - keepChannels: keep the channel axis (keras-vis `keepdims=True`) instead of the channel max.
+    ///   - vectorized: run the AVX-512 loops where they apply (three channels, no `keepChannels`); the
+    ///     same bits as the Swift loops.
     /// - Returns: `[N, H, W]` (or `[N, H, W, C]`) values in [0, 1].
     static func maps(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int,
-                     modifier: GradientModifier, keepChannels: Bool) -> [Float] {
-        mapsAndImportance(gradient: gradient, items: items, pixels: pixels, channels: channels, modifier: modifier,
-                          keepChannels: keepChannels, importance: false).maps
+                     modifier: GradientModifier, keepChannels: Bool, vectorized: Bool = VectorSupport.avx512) -> [Float] {
+        mapsAndImportance(gradient: gradient, items: items, pixels: pixels, channels: channels, modifiers: [modifier],
+                          keepChannels: keepChannels, importance: false, vectorized: vectorized)[0].maps
     }
 
-    /// The maps (as ``maps(gradient:items:pixels:channels:modifier:keepChannels:)``) and, when asked, the
-    /// importance of every pixel (as ``importance(gradient:pixels:channels:modifier:)``, `[N, H, W]`),
-    /// each item's both computed by one lane while its gradient is in cache.
-    static func mapsAndImportance(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int,
-                                  modifier: GradientModifier, keepChannels: Bool, importance: Bool = true) -> (maps: [Float], importance: [Float]) {
+    /// Per modifier, the maps (as ``maps(gradient:items:pixels:channels:modifier:keepChannels:vectorized:)``)
+    /// and, when asked, the importance of every pixel (`[N, H, W]`, see ``positivePart(_:_:_:_:_:)``).
+    /// One pass over the batch split over the lanes: a lane computes every modifier's map and importance
+    /// of an item while that item's gradient is in cache.
+    static func mapsAndImportance(gradient: UnsafeBufferPointer<Float>, items: Int, pixels: Int, channels: Int, modifiers: [GradientModifier],
+                                  keepChannels: Bool, importance: Bool = true,
+                                  vectorized: Bool = VectorSupport.avx512) -> [(maps: [Float], importance: [Float])] {
         precondition(gradient.count == items * pixels * channels, "gradient has \(gradient.count) values, expected \(items)×\(pixels)×\(channels)")
         let perItem = keepChannels ? pixels * channels : pixels
-        var importances = [Float]()
-        let maps = [Float](unsafeUninitializedCapacity: items * perItem) { maps, initialized in
-            importances = [Float](unsafeUninitializedCapacity: importance ? items * pixels : 0) { importanceBuffer, importanceCount in
-                let lanes = max(1, min(Parallelism.laneCount, items))
-                Parallelism.forEachLane(lanes) { lane in
-                    for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
-                        let g = gradient.baseAddress! + item * pixels * channels
-                        itemMap(g, into: maps.baseAddress! + item * perItem, pixels: pixels, channels: channels, keepChannels: keepChannels, modifier: modifier)
-                        if importance { itemImportance(g, into: importanceBuffer.baseAddress! + item * pixels, pixels: pixels, channels: channels, modifier: modifier) }
+        let counts = modifiers.flatMap { _ in [items * perItem, importance ? items * pixels : 0] }
+        let arrays = uninitializedArrays(counts) { outputs in
+            let lanes = max(1, min(Parallelism.laneCount, items))
+            Parallelism.forEachLane(lanes) { lane in
+                for item in (lane * items / lanes)..<((lane + 1) * items / lanes) {
+                    let g = gradient.baseAddress! + item * pixels * channels
+                    for (index, modifier) in modifiers.enumerated() {
+                        itemMap(g, into: outputs[2 * index] + item * perItem, importance: importance ? outputs[2 * index + 1] + item * pixels : nil,
+                                pixels: pixels, channels: channels, keepChannels: keepChannels, modifier: modifier, vectorized: vectorized)
                     }
                 }
-                importanceCount = importance ? items * pixels : 0
             }
-            initialized = items * perItem
         }
-        return (maps, importances)
+        return modifiers.indices.map { (arrays[2 * $0], arrays[2 * $0 + 1]) }
+    }
+
+    /// Arrays of `counts[i]` floats, all filled by one call of `body` with their storage (no zero-filling
+    /// first: `body` must write every value).
+    private static func uninitializedArrays(_ counts: [Int], _ body: ([UnsafeMutablePointer<Float>]) -> Void) -> [[Float]] {
+        var finished: [[Float]] = []  // innermost first
+        func nest(_ pointers: [UnsafeMutablePointer<Float>]) {
+            guard pointers.count < counts.count else { return body(pointers) }
+            let count = counts[pointers.count]
+            finished.append([Float](unsafeUninitializedCapacity: max(count, 1)) { buffer, initialized in
+                nest(pointers + [buffer.baseAddress!])
+                initialized = count
+            })
+        }
+        nest([])
+        return finished.reversed()
+    }
+
+    /// One item's map and, with an `importance` pointer, its importance: the AVX-512 loop for three
+    /// channels reduced to their maximum, else the Swift loops, specialised per modifier.
+    private static func itemMap(_ g: UnsafePointer<Float>, into map: UnsafeMutablePointer<Float>, importance: UnsafeMutablePointer<Float>?,
+                                pixels: Int, channels: Int, keepChannels: Bool, modifier: GradientModifier, vectorized: Bool) {
+        guard pixels > 0 else { return }
+        if vectorized && channels == 3 && !keepChannels {
+            var (low, high) = (Int32(0), Int32(0))
+            steerlens_saliency_channel_max_avx512(g, pixels, kernelCode(modifier), GradientModifier.epsilon,
+                                                  map, importance, &low, &high)
+            let (minimum, maximum) = range(lowKey: low, highKey: high, of: map, count: pixels)
+            let (offset, scale) = normalisation(minimum: minimum, maximum: maximum)
+            steerlens_saliency_normalise_avx512(map, pixels, offset, scale)
+            return
+        }
+        itemMap(g, into: map, pixels: pixels, channels: channels, keepChannels: keepChannels, modifier: modifier)
+        if let importance { itemImportance(g, into: importance, pixels: pixels, channels: channels, modifier: modifier) }
+    }
+
+    /// The modifier's number in saliency_kernels.h.
+    private static func kernelCode(_ modifier: GradientModifier) -> Int32 {
+        switch modifier {
+        case .identity: Int32(STEERLENS_MODIFIER_IDENTITY)
+        case .negate: Int32(STEERLENS_MODIFIER_NEGATE)
+        case .smallValues: Int32(STEERLENS_MODIFIER_SMALL_VALUES)
+        case .absolute: Int32(STEERLENS_MODIFIER_ABSOLUTE)
+        case .relu: Int32(STEERLENS_MODIFIER_RELU)
+        case .invert: Int32(STEERLENS_MODIFIER_INVERT)
+        }
     }
 
     /// One item's map, specialised per modifier so the inner loops stay free of dispatch.
@@ -84,10 +134,14 @@ enum SaliencyReduction {
             }
         }
         let (minimum, maximum) = range(map, count: count)
-        // keras-vis `utils.normalize`: (M − min)/(max − min + ε) in Double, one multiply per pixel (the
-        // reciprocal is exact enough: < 1 ulp of Float).
-        let low = Double(minimum), scale = 1 / (Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon))
+        let (low, scale) = normalisation(minimum: minimum, maximum: maximum)
         for index in 0..<count { map[index] = Float((Double(map[index]) - low) * scale) }
+    }
+
+    /// keras-vis `utils.normalize`, `(M − min)/(max − min + ε)`, as `(M − low) · scale` in Double: one
+    /// multiply per pixel (the reciprocal is exact enough: < 1 ulp of Float).
+    private static func normalisation(minimum: Float, maximum: Float) -> (low: Double, scale: Double) {
+        (Double(minimum), 1 / (Double(maximum) - Double(minimum) + Double(GradientModifier.epsilon)))
     }
 
     /// The least and greatest of `count` finite values, bit for bit what running `min` and `max` over
@@ -96,28 +150,27 @@ enum SaliencyReduction {
     /// floats' order (sign bit set: the other bits flipped), which vectorises; a zero result then takes
     /// the sign of the first (minimum) or last (maximum) zero.
     static func range(_ values: UnsafePointer<Float>, count: Int) -> (minimum: Float, maximum: Float) {
-        @inline(__always) func key(_ bits: Int32) -> Int32 { bits ^ ((bits >> 31) & 0x7FFF_FFFF) }  // its own inverse
         var low = Int32.max, high = Int32.min
         for index in 0..<count {
-            let ordered = key(Int32(bitPattern: values[index].bitPattern))
+            let ordered = orderKey(Int32(bitPattern: values[index].bitPattern))
             low = min(low, ordered)
             high = max(high, ordered)
         }
-        var minimum = Float(bitPattern: UInt32(bitPattern: key(low))), maximum = Float(bitPattern: UInt32(bitPattern: key(high)))
+        return range(lowKey: low, highKey: high, of: values, count: count)
+    }
+
+    /// A float's bits as an integer whose order is the floats' order (sign bit set: the other bits
+    /// flipped); its own inverse.
+    @inline(__always)
+    private static func orderKey(_ bits: Int32) -> Int32 { bits ^ ((bits >> 31) & 0x7FFF_FFFF) }
+
+    /// The range from the least and greatest ``orderKey(_:)`` of `values`, a zero taking the sign of
+    /// the first (minimum) or last (maximum) zero, as running `min` and `max` do.
+    private static func range(lowKey low: Int32, highKey high: Int32, of values: UnsafePointer<Float>, count: Int) -> (minimum: Float, maximum: Float) {
+        var minimum = Float(bitPattern: UInt32(bitPattern: orderKey(low))), maximum = Float(bitPattern: UInt32(bitPattern: orderKey(high)))
         if minimum == 0 { minimum = (0..<count).lazy.map { values[$0] }.first { $0 == 0 }! }
         if maximum == 0 { maximum = (0..<count).reversed().lazy.map { values[$0] }.first { $0 == 0 }! }
         return (minimum, maximum)
-    }
-
-    /// The importance of each pixel: `max(maxᶜ m(g), 0)` with ``GradientModifier/apply(_:)`` (NaN → 0,
-    /// ±∞ clamped), not normalised: the positive part of the modified gradient, the method's own
-    /// attribution magnitude. `gradient` is `pixels × channels` values; returns `pixels` values.
-    static func importance(gradient: UnsafeBufferPointer<Float>, pixels: Int, channels: Int, modifier: GradientModifier) -> [Float] {
-        precondition(gradient.count == pixels * channels, "gradient has \(gradient.count) values, expected \(pixels)×\(channels)")
-        return [Float](unsafeUninitializedCapacity: pixels) { result, initialized in
-            itemImportance(gradient.baseAddress!, into: result.baseAddress!, pixels: pixels, channels: channels, modifier: modifier)
-            initialized = pixels
-        }
     }
 
     /// `pixels` importance values, specialised per modifier like ``itemMap``.
