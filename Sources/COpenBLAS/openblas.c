@@ -8,6 +8,13 @@
 // linked: this file's constructor sets the variable, loads it, resolves the four functions NeuralNet
 // calls, and removes the variable again, so child processes (ffmpeg, Python peers) see the user's
 // environment. A value the user set is left alone.
+//
+// The same goes for OPENBLAS_NUM_THREADS: SteerLens runs OpenBLAS at one thread (its lanes split the
+// batch, see Parallelism.swift), but a library initialised for every core starts a worker per extra
+// core, which spins in sched_yield for about 2^28 cycles before it sleeps: 0.1 s of CPU at every start,
+// taken from the decoder and the model. So the library is initialised at one thread unless the user
+// set OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS; `openblas_set_num_threads` starts
+// workers when BLAS.setThreadCount asks for more.
 #include "steerlens_openblas.h"
 #include <dlfcn.h>
 #include <stddef.h>
@@ -32,6 +39,7 @@ static struct {
 
 static const char *chosenCore = NULL;
 static int userSetCore = 0;
+static int startedSingleThreaded = 0;
 
 void steerlens_sgemm(int transposeA, int transposeB, int m, int n, int k, float alpha,
                      const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc) {
@@ -44,6 +52,7 @@ int steerlens_openblas_get_num_threads(void) { return openblas.getNumThreads(); 
 const char *steerlens_openblas_corename(void) { return openblas.coreName(); }
 const char *steerlens_openblas_core_choice(void) { return chosenCore; }
 int steerlens_openblas_core_set_by_user(void) { return userSetCore; }
+int steerlens_openblas_started_single_threaded(void) { return startedSingleThreaded; }
 
 const char *steerlens_openblas_core_for(int skylakeAVX512, int haswellAVX2) {
     if (skylakeAVX512) return "SkylakeX";
@@ -90,6 +99,8 @@ static void loadOpenBLAS(void) {
         const char *core = steerlens_openblas_core_for(skylakeAVX512, haswellAVX2);
         if (core != NULL && setenv("OPENBLAS_CORETYPE", core, 0) == 0) chosenCore = core;
     }
+    if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("GOTO_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
+        startedSingleThreaded = setenv("OPENBLAS_NUM_THREADS", "1", 0) == 0;
 #if defined(__APPLE__)
     static const char *names[] = {"libopenblas.dylib", "libopenblas.0.dylib"};
 #else
@@ -98,6 +109,7 @@ static void loadOpenBLAS(void) {
     void *library = NULL;
     for (size_t i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
     if (chosenCore != NULL) unsetenv("OPENBLAS_CORETYPE");
+    if (startedSingleThreaded) unsetenv("OPENBLAS_NUM_THREADS");
     if (library == NULL) failLoading(dlerror());
     char *(*config)(void) = (char *(*)(void))dlsym(library, "openblas_get_config");
     openblas.sgemm = (SGEMM)dlsym(library, "cblas_sgemm");

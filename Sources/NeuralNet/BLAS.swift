@@ -40,6 +40,10 @@ public enum BLAS {
     /// Whether `OPENBLAS_CORETYPE` was set when the process started.
     static var coreSetByUser: Bool { steerlens_openblas_core_set_by_user() != 0 }
 
+    /// Whether OpenBLAS was initialised at one thread by SteerLens (no thread variable of the user's):
+    /// no idle workers spin at start-up; ``setThreadCount(_:)`` starts them when asked for more.
+    static var startedSingleThreaded: Bool { steerlens_openblas_started_single_threaded() != 0 }
+
     /// The core SteerLens picked for a CPU with these capabilities (nil: leave it to OpenBLAS).
     static func core(skylakeAVX512: Bool, haswellAVX2: Bool) -> String? {
         steerlens_openblas_core_for(skylakeAVX512 ? 1 : 0, haswellAVX2 ? 1 : 0).map { String(cString: $0) }

@@ -35,6 +35,34 @@ final class OpenBLASCoreTests: XCTestCase {
         XCTAssertNil(getenv("OPENBLAS_CORETYPE"))
     }
 
+    /// Without a thread variable of the user's, OpenBLAS starts at one thread (no workers spinning at
+    /// start-up), the variable is gone again for child processes, and asking for two threads later
+    /// still starts a worker: a GEMM large enough to split gives the one-thread result with it.
+    func testOpenBLASStartsAtOneThreadAndGrowsWhenAsked() {
+        let environment = ProcessInfo.processInfo.environment
+        let userSet = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"].contains { environment[$0] != nil }
+        XCTAssertEqual(BLAS.startedSingleThreaded, !userSet)
+        guard BLAS.startedSingleThreaded else { return }
+        XCTAssertNil(getenv("OPENBLAS_NUM_THREADS"), "the variable is removed once OpenBLAS has read it")
+        let (lanes, threads) = (Parallelism.laneCount, BLAS.threadCount)
+        defer {
+            BLAS.setThreadCount(threads)
+            Parallelism.setLaneCount(lanes)
+        }
+        let size = 384
+        let a = (0..<(size * size)).map { Float($0 % 17) - 8 }, b = (0..<(size * size)).map { Float($0 % 13) * 0.25 }
+        func product() -> [Float] {
+            var c = [Float](repeating: 0, count: size * size)
+            sgemm(m: size, n: size, k: size, a: a, lda: size, b: b, ldb: size, beta: 0, c: &c, ldc: size)
+            return c
+        }
+        BLAS.setThreadCount(1)
+        let single = product()
+        BLAS.setThreadCount(2)
+        XCTAssertEqual(BLAS.threadCount, 2)
+        XCTAssertEqual(product(), single, "integer-valued products are exact in any order")
+    }
+
     func testTheChosenKernelsComputeAGEMM() {
         // A 3×2 · 2×4 product through the loaded library, against the sum written out.
         let a: [Float] = [1, 2, 3, 4, 5, 6], b: [Float] = [1, 0, -1, 2, 0.5, 1, 3, -2]

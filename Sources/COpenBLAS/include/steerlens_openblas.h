@@ -21,6 +21,10 @@ const char *steerlens_openblas_core_choice(void);
 /// 1 when OPENBLAS_CORETYPE was set when the process started (the user's choice stands).
 int steerlens_openblas_core_set_by_user(void);
 
+/// 1 when SteerLens initialised OpenBLAS at one thread (no worker threads; none of OPENBLAS_NUM_THREADS,
+/// GOTO_NUM_THREADS, OMP_NUM_THREADS was set), 0 when the user's variable stood.
+int steerlens_openblas_started_single_threaded(void);
+
 /// The core for a CPU with these capabilities: "SkylakeX" for AVX-512 F/DQ/CD/BW/VL with the OS saving
 /// ZMM state, "Haswell" for AVX2 + FMA with YMM state, else NULL (OpenBLAS's own detection).
 const char *steerlens_openblas_core_for(int skylakeAVX512, int haswellAVX2);
