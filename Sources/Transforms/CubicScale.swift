@@ -116,18 +116,14 @@ extension CubicScale {
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
         let geometry = try preprocess.geometry(for: PixelSize(width: outputWidth, height: outputHeight))
-        let cropColumns = geometry.cropX..<(geometry.cropX + geometry.cropSize.width)
-        let rows = Self.taps(output: outputHeight, input: height, factor: factor)
-        var ring = HorizontalRing(HorizontalPass(frame, columns: cropColumns, taps: Self.taps(output: outputWidth, input: width, factor: factor),
-                                                 vectorized: vectorized))
+        let plan = inputPlan(width: width, height: height, columns: geometry.cropX..<(geometry.cropX + geometry.cropSize.width), vectorized: vectorized)
+        let rows = plan.rows
+        var ring = HorizontalRing(HorizontalPass(frame, tables: plan.horizontal))
         let rowLength = ring.pass.rowLength
-        // The vertical pass as OpenCV's vector path computes it (see ``apply(_:rows:)``), with the row
-        // weights / 2²²; for the scaled rows of one call, where their four taps start in the ring.
-        let unit: Float = 1 / Float(1 << 22)
-        let cubic = rows.weight.map { Float($0) * unit }
+        // For the scaled rows of one call, where their four taps start in the ring.
         var offsets: [Int] = []
         var scaledRow = [Float](repeating: 0, count: vectorized ? 0 : rowLength)
-        try cubic.withUnsafeBufferPointer { cubic in
+        try plan.cubic.withUnsafeBufferPointer { cubic in
             try scaledRow.withUnsafeMutableBufferPointer { scaled in
                 // A scaled row under two model-input rows is computed for each (the same values).
                 try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
@@ -166,6 +162,38 @@ extension CubicScale {
 }
 
 extension CubicScale {
+    /// ``modelInput(_:preprocess:into:)``'s tables for one frame size, crop and factor, which every frame
+    /// of a clip reuses: the scaled rows' source taps, their weights as OpenCV's vector path takes them
+    /// (/ 2²²), and the horizontal pass's tables for the crop's columns.
+    final class InputPlan: Sendable {
+        let rows: (index: [Int], weight: [Int])
+        let cubic: [Float]
+        let horizontal: HorizontalTables
+
+        init(factor: Double, width: Int, height: Int, outputWidth: Int, outputHeight: Int, columns: Range<Int>, vectorized: Bool) {
+            rows = CubicScale.taps(output: outputHeight, input: height, factor: factor)
+            let unit: Float = 1 / Float(1 << 22)
+            cubic = rows.weight.map { Float($0) * unit }
+            horizontal = HorizontalTables(columns: columns, taps: CubicScale.taps(output: outputWidth, input: width, factor: factor), vectorized: vectorized)
+        }
+    }
+
+    private struct InputPlanKey: Hashable, Sendable {
+        let factor: Double, width: Int, height: Int, columns: Range<Int>, vectorized: Bool
+    }
+
+    private static let inputPlans = Memo<InputPlanKey, InputPlan>(capacity: 64)
+
+    /// The plan for a `width × height` frame whose scaled crop keeps `columns`, built the first time.
+    func inputPlan(width: Int, height: Int, columns: Range<Int>, vectorized: Bool) -> InputPlan {
+        let key = InputPlanKey(factor: factor, width: width, height: height, columns: columns, vectorized: vectorized)
+        return Self.inputPlans.value(for: key) {
+            let (outputWidth, outputHeight) = outputSize(width: width, height: height)
+            return InputPlan(factor: factor, width: width, height: height, outputWidth: outputWidth, outputHeight: outputHeight,
+                             columns: columns, vectorized: vectorized)
+        }
+    }
+
     /// The source rows that the output rows `outputRows` read (their four taps each, `rowTaps` from
     /// ``taps(output:input:factor:)``); empty for no rows.
     static func sourceRows(read outputRows: Range<Int>, rowTaps: [Int]) -> Range<Int> {
@@ -177,17 +205,32 @@ extension CubicScale {
     /// The horizontal pass of a frame: for a source row, the output columns `columns` of the scaled width,
     /// `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept as Float (exact
     /// below 2²⁴) for the vertical pass. Rows of `rowLength = columns.count × 3` values.
-    struct HorizontalPass {
-        let frame: Frame
+    /// The horizontal pass's tables for one frame width, output columns and factor: the taps as byte
+    /// offsets and integer weights, and their AVX-512 layout (`nil` for the portable loop).
+    struct HorizontalTables: Sendable {
         let columns: Range<Int>
         let offsets: [Int], weights: [Int32]
-        /// The AVX-512 layout of the taps; `nil` for the portable loop.
         let windows: WindowedTaps?
 
-        init(_ frame: Frame, columns: Range<Int>, taps: (index: [Int], weight: [Int]), vectorized: Bool) {
-            (self.frame, self.columns) = (frame, columns)
+        init(columns: Range<Int>, taps: (index: [Int], weight: [Int]), vectorized: Bool) {
+            self.columns = columns
             (offsets, weights) = (taps.index.map { $0 * 3 }, taps.weight.map { Int32($0) })
             windows = vectorized ? WindowedTaps(offsets: offsets, weights: weights, columns: columns) : nil
+        }
+    }
+
+    struct HorizontalPass {
+        let frame: Frame
+        let tables: HorizontalTables
+        var columns: Range<Int> { tables.columns }
+        var offsets: [Int] { tables.offsets }
+        var weights: [Int32] { tables.weights }
+        var windows: WindowedTaps? { tables.windows }
+
+        init(_ frame: Frame, tables: HorizontalTables) { (self.frame, self.tables) = (frame, tables) }
+
+        init(_ frame: Frame, columns: Range<Int>, taps: (index: [Int], weight: [Int]), vectorized: Bool) {
+            self.init(frame, tables: HorizontalTables(columns: columns, taps: taps, vectorized: vectorized))
         }
 
         var rowLength: Int { columns.count * 3 }

@@ -24,9 +24,8 @@ enum Resampler {
     /// passes in AVX-512 when `vectorized` (the same bytes).
     static func interpolate(_ pixels: [UInt8], frameWidth: Int, geometry: PreprocessGeometry, interpolation: Interpolation,
                             vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
-        let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
-        let columnTaps = taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation)
-        let columns = ColumnPass(columnTaps, vectorized: vectorized)
+        let plan = ResizePlan.shared(geometry: geometry, interpolation: interpolation, vectorized: vectorized)
+        let (rows, columns) = (plan.rows, plan.columns)
         let cropRowLength = geometry.cropSize.width * 3
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
@@ -68,9 +67,8 @@ enum Resampler {
     /// Output rows are asked for in order. The horizontal pass runs in AVX-512 when `vectorized`.
     static func interpolate(blending blend: (_ firstRow: Int, _ weights: [Float], _ out: UnsafeMutablePointer<Float>) -> Void,
                             geometry: PreprocessGeometry, interpolation: Interpolation, vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
-        let rows = taps(source: geometry.cropSize.height, destination: geometry.outputSize.height, interpolation: interpolation)
-        let columns = ColumnPass(taps(source: geometry.cropSize.width, destination: geometry.outputSize.width, interpolation: interpolation),
-                                 vectorized: vectorized)
+        let plan = ResizePlan.shared(geometry: geometry, interpolation: interpolation, vectorized: vectorized)
+        let (rows, columns) = (plan.rows, plan.columns)
         let outputWidth = geometry.outputSize.width
         var output = [UInt8](repeating: 0, count: geometry.outputSize.height * outputWidth * 3)
         var blendedRow = [Float](repeating: 0, count: geometry.cropSize.width * 3)
@@ -83,6 +81,36 @@ enum Resampler {
             }
         }
         return output
+    }
+
+    /// The taps of one resize (crop size → output size), built once and shared by every frame and thread
+    /// that resizes that geometry (``shared(geometry:interpolation:vectorized:)``).
+    final class ResizePlan: Sendable {
+        /// The vertical pass: the crop rows under each output row.
+        let rows: [Tap]
+        /// The horizontal pass.
+        let columns: ColumnPass
+
+        init(cropSize: PixelSize, outputSize: PixelSize, interpolation: Interpolation, vectorized: Bool) {
+            rows = taps(source: cropSize.height, destination: outputSize.height, interpolation: interpolation)
+            columns = ColumnPass(taps(source: cropSize.width, destination: outputSize.width, interpolation: interpolation), vectorized: vectorized)
+        }
+
+        private struct Key: Hashable, Sendable {
+            let cropWidth, cropHeight, outputWidth, outputHeight: Int
+            let interpolation: Interpolation
+            let vectorized: Bool
+        }
+
+        private static let plans = Memo<Key, ResizePlan>(capacity: 64)
+
+        /// The plan of `geometry`'s resize, built the first time it is asked for.
+        static func shared(geometry: PreprocessGeometry, interpolation: Interpolation, vectorized: Bool) -> ResizePlan {
+            let (crop, output) = (geometry.cropSize, geometry.outputSize)
+            let key = Key(cropWidth: crop.width, cropHeight: crop.height, outputWidth: output.width, outputHeight: output.height,
+                          interpolation: interpolation, vectorized: vectorized)
+            return plans.value(for: key) { ResizePlan(cropSize: crop, outputSize: output, interpolation: interpolation, vectorized: vectorized) }
+        }
     }
 
     /// The horizontal pass of a resize: a blended row (Float RGB of the crop's width) into an output row

@@ -190,3 +190,31 @@ final class MedianKernelTests: XCTestCase {
         }
     }
 }
+
+/// The cubic scale's tables for the model input, built once per geometry (portable and AVX-512 loops).
+final class CubicScalePlanTests: XCTestCase {
+    /// Every frame of a clip reuses one plan per frame size, crop columns and factor, and a plan holds no
+    /// pixels: two different frames through the same plan each equal their own whole-frame path.
+    func testModelInputReusesOnePlanPerGeometry() throws {
+        let scale = CubicScale(factor: 2.5)
+        let plan = scale.inputPlan(width: 64, height: 36, columns: 4..<150, vectorized: false)
+        XCTAssertTrue(plan === scale.inputPlan(width: 64, height: 36, columns: 4..<150, vectorized: false))
+        XCTAssertFalse(plan === scale.inputPlan(width: 64, height: 36, columns: 5..<150, vectorized: false))
+        XCTAssertFalse(plan === CubicScale(factor: 3).inputPlan(width: 64, height: 36, columns: 4..<150, vectorized: false))
+        let preprocess = Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9))
+        for seed: UInt32 in [7, 8] {
+            var state = seed
+            let pixels = (0..<(64 * 36 * 3)).map { _ in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return UInt8(truncatingIfNeeded: state >> 24)
+            }
+            let frame = Frame(index: Int(seed), time: 0, width: 64, height: 36, pixels: pixels)
+            let expected = try preprocess.apply(to: try scale.apply(frame)).map(Float.init)
+            for vectorized in [false, VectorSupport.avx512] {
+                var actual = [Float](repeating: -1, count: expected.count)
+                try actual.withUnsafeMutableBufferPointer { try scale.modelInput(frame, preprocess: preprocess, into: $0, vectorized: vectorized) }
+                XCTAssertEqual(actual, expected, "frame \(seed), vectorized \(vectorized)")
+            }
+        }
+    }
+}

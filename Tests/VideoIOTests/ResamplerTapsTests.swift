@@ -63,4 +63,18 @@ final class ResamplerTapsTests: XCTestCase {
             }
         }
     }
+
+    /// Every frame of a geometry reuses one resize plan (its taps are built once), per interpolation and
+    /// loop kind, and the plan gives the taps it was built from.
+    func testOneSharedPlanPerGeometry() {
+        let geometry = PreprocessGeometry(frameSize: PixelSize(width: 91, height: 47), cropOrigin: (3, 5), cropSize: PixelSize(width: 80, height: 30),
+                                          outputSize: PixelSize(width: 33, height: 11))
+        let plan = Resampler.ResizePlan.shared(geometry: geometry, interpolation: .area, vectorized: false)
+        XCTAssertTrue(plan === Resampler.ResizePlan.shared(geometry: geometry, interpolation: .area, vectorized: false))
+        XCTAssertFalse(plan === Resampler.ResizePlan.shared(geometry: geometry, interpolation: .bilinear, vectorized: false))
+        XCTAssertFalse(plan === Resampler.ResizePlan.shared(geometry: geometry, interpolation: .area, vectorized: true))
+        let rows = Resampler.taps(source: 30, destination: 11, interpolation: .area)
+        XCTAssertEqual(plan.rows.map(\.first), rows.map(\.first))
+        XCTAssertEqual(plan.rows.map(\.weights), rows.map(\.weights))
+    }
 }
