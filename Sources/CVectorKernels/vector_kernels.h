@@ -118,6 +118,35 @@ __attribute__((target("avx512f"))) static inline void steerlens_elu_avx512(float
         _mm512_mask_storeu_ps(values + i, mask, steerlens_elu16(x, alphas));
     }
 }
+// MARK: ELU's derivative from its output, dx = y > 0 ? dy : dy·(y + α)
+
+/// `dx[i] = y[i] > 0 ? dy[i] : dy[i]·(y[i] + α)` (`ActivationKind.backward`): the add, the multiply,
+/// then the select (a NaN `y` takes the second branch, as `v > 0` is false in Swift). `dx` may alias `dy`.
+__attribute__((target("avx2"))) static inline void steerlens_elu_backward_avx2(const float *y, const float *dy, float *dx, long count, float alpha) {
+    const __m256 alphas = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m256 v = _mm256_loadu_ps(y + i), g = _mm256_loadu_ps(dy + i);
+        _mm256_storeu_ps(dx + i, _mm256_blendv_ps(_mm256_mul_ps(g, _mm256_add_ps(v, alphas)), g, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+    }
+    if (i < count) {
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(count - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256 v = _mm256_maskload_ps(y + i, mask), g = _mm256_maskload_ps(dy + i, mask);
+        _mm256_maskstore_ps(dx + i, mask, _mm256_blendv_ps(_mm256_mul_ps(g, _mm256_add_ps(v, alphas)), g, _mm256_cmp_ps(v, zero, _CMP_GT_OQ)));
+    }
+}
+
+/// The AVX-512 twin of `steerlens_elu_backward_avx2`.
+__attribute__((target("avx512f"))) static inline void steerlens_elu_backward_avx512(const float *y, const float *dy, float *dx, long count, float alpha) {
+    const __m512 alphas = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 mask = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(mask, y + i), g = _mm512_maskz_loadu_ps(mask, dy + i);
+        const __m512 negative = _mm512_mul_ps(g, _mm512_add_ps(v, alphas));
+        _mm512_mask_storeu_ps(dx + i, mask, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), negative, g));
+    }
+}
+
 // MARK: im2col, the gather before a convolution's GEMM
 
 /// One spatial axis of a convolution window (NeuralNet's `AxisGeometry`).

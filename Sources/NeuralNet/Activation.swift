@@ -241,6 +241,7 @@ public enum ActivationKind: Sendable, Hashable {
                 dx[i] = v > 0 ? g : 0
             }
         case .elu(let alpha):
+            if VectorKernels.eluBackward(output: y, outputGradient: dy, inputGradient: dx, count: count, alpha: alpha) { return }
             for i in 0..<count {
                 let g = dy[i], v = y[i]
                 dx[i] = v > 0 ? g : g * (v + alpha)

@@ -22,6 +22,18 @@ enum VectorKernels {
         return true
     }
 
+    /// `dx = y > 0 ? dy : dy·(y + α)` over `count` values (ELU's derivative from its output, see
+    /// ``ActivationKind/backward(output:outputGradient:inputGradient:count:featureCount:modifier:)``), with the kernels up to `level`.
+    static func eluBackward(output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>,
+                            count: Int, alpha: Float, level: Int = VectorKernels.level) -> Bool {
+        switch min(level, Self.level) {
+        case 2: steerlens_elu_backward_avx512(y, dy, dx, count, alpha)
+        case 1: steerlens_elu_backward_avx2(y, dy, dx, count, alpha)
+        default: return false
+        }
+        return true
+    }
+
     /// ``Conv2D/im2col(_:into:batch:rows:columns:channels:)`` with AVX-512 masked moves (the same bytes).
     static func im2col(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, batch: Int,
                        rows: AxisGeometry, columns cols: AxisGeometry, channels: Int) -> Bool {

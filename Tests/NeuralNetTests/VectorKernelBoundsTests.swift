@@ -69,6 +69,10 @@ final class VectorKernelBoundsTests: XCTestCase {
                     kernel(v, count, features, b, 1)
                     kernel(v, count, features, nil, 1)
                 }
+                let gradient = GuardedBytes(count: count * 4, flushEnd: flushEnd)
+                let g = gradient.floats((0..<count).map { Float($0 % 3) })
+                for kernel in [steerlens_elu_backward_avx512, steerlens_elu_backward_avx2] { kernel(v, g, g, count, 1) }
+                withExtendedLifetime(gradient) {}
                 XCTAssertTrue((0..<count).allSatisfy { v[$0].isFinite }, "\(count) floats")
             }
         }
