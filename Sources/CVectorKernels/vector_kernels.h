@@ -118,6 +118,7 @@ __attribute__((target("avx512f"))) static inline void steerlens_elu_avx512(float
         _mm512_mask_storeu_ps(values + i, mask, steerlens_elu16(x, alphas));
     }
 }
+
 // MARK: ELU's derivative from its output, dx = y > 0 ? dy : dy·(y + α)
 
 /// `dx[i] = y[i] > 0 ? dy[i] : dy[i]·(y[i] + α)` (`ActivationKind.backward`): the add, the multiply,

@@ -69,7 +69,7 @@ enum SaliencyReduction {
     private static func itemMap(_ g: UnsafePointer<Float>, into map: UnsafeMutablePointer<Float>, importance: UnsafeMutablePointer<Float>?,
                                 pixels: Int, channels: Int, keepChannels: Bool, modifier: GradientModifier, vectorized: Bool) {
         guard pixels > 0 else { return }
-        if vectorized && channels == 3 && !keepChannels {
+        if vectorized && VectorSupport.avx512 && channels == 3 && !keepChannels {
             var (low, high) = (Int32(0), Int32(0))
             steerlens_saliency_channel_max_avx512(g, pixels, kernelCode(modifier), GradientModifier.epsilon,
                                                   map, importance, &low, &high)
