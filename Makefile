@@ -82,11 +82,13 @@ cluster-test: setup
 
 # AddressSanitizer on every target that owns C-boundary code, in a build folder of its own. Three
 # whole-clip CLI runs (two whole-demo runs, 160 s of 690 s under ASan on a 2.1 GHz 2-core CI machine, and
-# the 221-frame real clip, 43 s) and the fleet schema check (two fleet runs, 37 s; the fleet tests make the
-# same runs) pass the same decode, HDF5 and PNG calls as shorter CLI tests; they run in unit-test only,
-# keeping CI under 30 min.
+# the 221-frame real clip, 43 s), the fleet schema check (two fleet runs, 37 s; the fleet tests make the
+# same runs), the recorded-explanation check (six analyze + check runs, 34–38 s; testCheckAgainstARecordedRun
+# makes the same calls) and the compare fleet (three compare runs, 23–26 s; the other fleet tests and
+# CompareCommandTests make them) pass the same decode, HDF5 and PNG calls as shorter CLI tests; they run
+# in unit-test only, keeping CI under 30 min.
 ASAN_TESTS := VideoIOTests|NeuralNetTests|ModelImportTests|TransformsTests|SteerLensCLITests
-ASAN_SKIP := DemoComparisonTests|testReproducesTheRealReferenceMapsFromTheCommandLine|testWholeRealClipWithTheOriginalPreprocessing|testFleetJSONMatchesTheSchema
+ASAN_SKIP := DemoComparisonTests|testReproducesTheRealReferenceMapsFromTheCommandLine|testWholeRealClipWithTheOriginalPreprocessing|testFleetJSONMatchesTheSchema|testCheckReproducesTheRecordedExplanation|testCompareFleetMatchesOneCompareAndFailsOnAFleetThreshold
 asan: setup
 	$(SWIFT) build --build-tests --sanitize=address --scratch-path .build-asan
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 $(SWIFT) test --skip-build --disable-swift-testing --sanitize=address \
