@@ -59,21 +59,22 @@ public struct CubicScale: BandedTransform {
         let width = frame.width, height = frame.height
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
-        let columns = Self.taps(output: outputWidth, input: width, factor: factor)
-        let rows = Self.taps(output: outputHeight, input: height, factor: factor)
+        let plan = self.plan(width: width, height: height, columns: 0..<outputWidth, vectorized: vectorized)
+        let rows = plan.rows
         let outputRows = wanted.clamped(to: 0..<outputHeight)
         // The source rows the wanted output rows read.
         let sourceRows = Self.sourceRows(read: outputRows, rowTaps: rows.index)
         // Horizontal pass: every source row the wanted rows read, at the output width.
         let rowLength = outputWidth * 3
-        let pass = HorizontalPass(frame, columns: 0..<outputWidth, taps: columns, vectorized: vectorized)
+        let pass = HorizontalPass(frame, tables: plan.horizontal)
         let horizontal = [Float](unsafeUninitializedCapacity: sourceRows.count * rowLength) { buffer, count in
             pass.compute(rows: sourceRows) { buffer.baseAddress! + ($0 - sourceRows.lowerBound) * rowLength }
             count = sourceRows.count * rowLength
         }
         // Vertical pass as OpenCV's vector path (`VResizeCubicVec_32s8u`) computes it: in Float with the
-        // row weights / 2²², `fma(S0, b0, fma(S1, b1, fma(S2, b2, S3·b3)))`, rounded ties to even and saturated.
-        let unit: Float = 1 / Float(1 << 22)
+        // row weights / 2²² (`plan.cubic`), `fma(S0, b0, fma(S1, b1, fma(S2, b2, S3·b3)))`, rounded ties to
+        // even and saturated.
+        let cubic = plan.cubic
         let output = [UInt8](unsafeUninitializedCapacity: outputRows.count * rowLength) { targetBuffer, count in
             horizontal.withUnsafeBufferPointer { sourceBuffer in
                 // `horizontal` starts at source row `sourceRows.lowerBound`.
@@ -82,8 +83,7 @@ public struct CubicScale: BandedTransform {
                     let t = y * 4
                     let r0 = source + (rows.index[t] - first) * rowLength, r1 = source + (rows.index[t + 1] - first) * rowLength
                     let r2 = source + (rows.index[t + 2] - first) * rowLength, r3 = source + (rows.index[t + 3] - first) * rowLength
-                    let b0 = Float(rows.weight[t]) * unit, b1 = Float(rows.weight[t + 1]) * unit
-                    let b2 = Float(rows.weight[t + 2]) * unit, b3 = Float(rows.weight[t + 3]) * unit
+                    let b0 = cubic[t], b1 = cubic[t + 1], b2 = cubic[t + 2], b3 = cubic[t + 3]
                     let out = target + (y - outputRows.lowerBound) * rowLength
                     for i in 0..<rowLength {
                         let value = fused(fused(fused(r3[i] * b3, r2[i], b2), r1[i], b1), r0[i], b0)
@@ -116,7 +116,7 @@ extension CubicScale {
         let (outputWidth, outputHeight) = outputSize(width: width, height: height)
         guard outputWidth > 0, outputHeight > 0 else { throw TransformError.badValue(specification, "scales the frame to nothing") }
         let geometry = try preprocess.geometry(for: PixelSize(width: outputWidth, height: outputHeight))
-        let plan = inputPlan(width: width, height: height, columns: geometry.cropX..<(geometry.cropX + geometry.cropSize.width), vectorized: vectorized)
+        let plan = self.plan(width: width, height: height, columns: geometry.cropX..<(geometry.cropX + geometry.cropSize.width), vectorized: vectorized)
         let rows = plan.rows
         var ring = HorizontalRing(HorizontalPass(frame, tables: plan.horizontal))
         let rowLength = ring.pass.rowLength
@@ -162,10 +162,10 @@ extension CubicScale {
 }
 
 extension CubicScale {
-    /// ``modelInput(_:preprocess:into:)``'s tables for one frame size, crop and factor, which every frame
-    /// of a clip reuses: the scaled rows' source taps, their weights as OpenCV's vector path takes them
-    /// (/ 2²²), and the horizontal pass's tables for the crop's columns.
-    final class InputPlan: Sendable {
+    /// The tables of one frame size, factor and scaled columns (the crop's for ``modelInput(_:preprocess:into:)``,
+    /// all for ``apply(_:rows:)``), which every frame of a clip reuses: the scaled rows' source taps,
+    /// their weights as OpenCV's vector path takes them (/ 2²²), and the horizontal pass's tables.
+    final class Plan: Sendable {
         let rows: (index: [Int], weight: [Int])
         let cubic: [Float]
         let horizontal: HorizontalTables
@@ -178,18 +178,18 @@ extension CubicScale {
         }
     }
 
-    private struct InputPlanKey: Hashable, Sendable {
+    private struct PlanKey: Hashable, Sendable {
         let factor: Double, width: Int, height: Int, columns: Range<Int>, vectorized: Bool
     }
 
-    private static let inputPlans = Memo<InputPlanKey, InputPlan>(capacity: 64)
+    private static let plans = Memo<PlanKey, Plan>(capacity: 64)
 
-    /// The plan for a `width × height` frame whose scaled crop keeps `columns`, built the first time.
-    func inputPlan(width: Int, height: Int, columns: Range<Int>, vectorized: Bool) -> InputPlan {
-        let key = InputPlanKey(factor: factor, width: width, height: height, columns: columns, vectorized: vectorized)
-        return Self.inputPlans.value(for: key) {
+    /// The plan for a `width × height` frame of which the scaled `columns` are computed, built the first time.
+    func plan(width: Int, height: Int, columns: Range<Int>, vectorized: Bool) -> Plan {
+        let key = PlanKey(factor: factor, width: width, height: height, columns: columns, vectorized: vectorized)
+        return Self.plans.value(for: key) {
             let (outputWidth, outputHeight) = outputSize(width: width, height: height)
-            return InputPlan(factor: factor, width: width, height: height, outputWidth: outputWidth, outputHeight: outputHeight,
+            return Plan(factor: factor, width: width, height: height, outputWidth: outputWidth, outputHeight: outputHeight,
                              columns: columns, vectorized: vectorized)
         }
     }
@@ -202,9 +202,6 @@ extension CubicScale {
         return first..<(last + 1)
     }
 
-    /// The horizontal pass of a frame: for a source row, the output columns `columns` of the scaled width,
-    /// `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept as Float (exact
-    /// below 2²⁴) for the vertical pass. Rows of `rowLength = columns.count × 3` values.
     /// The horizontal pass's tables for one frame width, output columns and factor: the taps as byte
     /// offsets and integer weights, and their AVX-512 layout (`nil` for the portable loop).
     struct HorizontalTables: Sendable {
@@ -219,6 +216,9 @@ extension CubicScale {
         }
     }
 
+    /// The horizontal pass of a frame: for a source row, the output columns `columns` of the scaled width,
+    /// `Σ pixel × weight` over the four taps in integers (weights × 2048; |Σ| < 2²⁰), kept as Float (exact
+    /// below 2²⁴) for the vertical pass. Rows of `rowLength = columns.count × 3` values.
     struct HorizontalPass {
         let frame: Frame
         let tables: HorizontalTables

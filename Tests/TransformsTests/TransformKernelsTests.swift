@@ -193,14 +193,14 @@ final class MedianKernelTests: XCTestCase {
 
 /// The cubic scale's tables for the model input, built once per geometry (portable and AVX-512 loops).
 final class CubicScalePlanTests: XCTestCase {
-    /// Every frame of a clip reuses one plan per frame size, crop columns and factor, and a plan holds no
+    /// Every frame of a clip reuses one plan per frame size, scaled columns and factor, and a plan holds no
     /// pixels: two different frames through the same plan each equal their own whole-frame path.
     func testModelInputReusesOnePlanPerGeometry() throws {
         let scale = CubicScale(factor: 2.5)
-        let plan = scale.inputPlan(width: 64, height: 36, columns: 4..<150, vectorized: false)
-        XCTAssertTrue(plan === scale.inputPlan(width: 64, height: 36, columns: 4..<150, vectorized: false))
-        XCTAssertFalse(plan === scale.inputPlan(width: 64, height: 36, columns: 5..<150, vectorized: false))
-        XCTAssertFalse(plan === CubicScale(factor: 3).inputPlan(width: 64, height: 36, columns: 4..<150, vectorized: false))
+        let plan = scale.plan(width: 64, height: 36, columns: 4..<150, vectorized: false)
+        XCTAssertTrue(plan === scale.plan(width: 64, height: 36, columns: 4..<150, vectorized: false))
+        XCTAssertFalse(plan === scale.plan(width: 64, height: 36, columns: 5..<150, vectorized: false))
+        XCTAssertFalse(plan === CubicScale(factor: 3).plan(width: 64, height: 36, columns: 4..<150, vectorized: false))
         let preprocess = Preprocess(crop: CropInsets(top: 5, bottom: 3, left: 4, right: 7), size: PixelSize(width: 17, height: 9))
         for seed: UInt32 in [7, 8] {
             var state = seed
