@@ -97,6 +97,146 @@ static inline void steerlens_conv2d_direct_avx512(const float *x, float *out, lo
     }
 }
 
+// MARK: Pixel-vectorised convolution (any channel count)
+
+/// Copies `batch` images (`[H, W, C]`) into the planar layout `steerlens_conv2d_planar_avx512` reads:
+/// per image `planeRows` padded rows, each `C · S` plane rows of `planeWidth` floats, where plane row
+/// `(r·C + c)·S + φ` holds `x[r − padTop][S·j + φ − padLeft][c]` at column `j` (`S` the column stride),
+/// and zero where that lies outside the image. So the `c` values of 16 output pixels that a tap reads
+/// are 16 consecutive floats. Plane rows are gathered 16 columns at a time (masked: nothing outside the
+/// image is read) and written whole.
+__attribute__((target("avx512f")))
+static inline void steerlens_conv_planes_avx512(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
+                                                long channels, long planeRows, long planeWidth) {
+    const long stride = cols.stride, rowFloats = cols.input * channels;
+    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    float *target = planes;
+    for (long n = 0; n < batch; n++) {
+        for (long rp = 0; rp < planeRows; rp++) {
+            const long r = rp - rows.padBefore;
+            const int inside = r >= 0 && r < rows.input;
+            const float *row = x + (n * rows.input + (inside ? r : 0)) * rowFloats;
+            for (long c = 0; c < channels; c++) {
+                for (long phase = 0; phase < stride; phase++, target += planeWidth) {
+                    // Column j reads input column S·j + φ − padLeft: valid for j in [first, end).
+                    const long offset = phase - cols.padBefore;
+                    const long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+                    const long end = !inside || cols.input <= offset ? 0 : (cols.input - offset + stride - 1) / stride;
+                    for (long j = 0; j < planeWidth; j += 16) {
+                        const __m512i column = _mm512_add_epi32(_mm512_set1_epi32((int32_t)j), lane);
+                        const __mmask16 valid = _mm512_cmpge_epi32_mask(column, _mm512_set1_epi32((int32_t)first))
+                                              & _mm512_cmplt_epi32_mask(column, _mm512_set1_epi32((int32_t)end));
+                        // Float index of column j in the row: (S·j + offset)·C + c.
+                        const __m512i index = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_add_epi32(_mm512_mullo_epi32(column, _mm512_set1_epi32((int32_t)stride)),
+                                                                                                    _mm512_set1_epi32((int32_t)offset)),
+                                                                                   _mm512_set1_epi32((int32_t)channels)),
+                                                               _mm512_set1_epi32((int32_t)c));
+                        const __m512 values = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, index, row, 4);
+                        const long left = planeWidth - j;
+                        _mm512_mask_storeu_ps(target + j, left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1), values);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `PIXELS` vectors of 16 consecutive output pixels of one output row (`valid` of them real) times
+/// `FILTERS` filters from `firstFilter`: `out[p][f] = Σ_k planes[base + tapOffsets[k] + p] · kernel[k][f]`
+/// over the taps `k = (ky·KW + kx)·C + c` in that order, as `sgemm` over im2col's columns forms it: one
+/// FMA chain from 0 per depth block (`blockEnds`, OpenBLAS's split of the depth), each block's sum added
+/// onto the ones before. Written into `out` (`[pixel][filters]`) with masked scatters.
+__attribute__((target("avx512f"), always_inline))
+static inline void steerlens_conv_pixel_tile(const float *base, const int32_t *tapOffsets, const long *blockEnds, long blockCount,
+                                             const float *weights, long filters, float *out, long valid, const int PIXELS, const int FILTERS) {
+    // Fixed sizes (PIXELS ≤ 3, FILTERS ≤ 9): arrays sized by the parameters would be variable-length, on
+    // the stack, re-allocated in the loop.
+    __m512 acc[3][9];
+    float partial[3 * 9 * 16] __attribute__((aligned(64)));
+    long k = 0;
+    for (long block = 0; block < blockCount; block++) {
+#pragma clang loop unroll(full)
+        for (int p = 0; p < PIXELS; p++)
+#pragma clang loop unroll(full)
+            for (int f = 0; f < FILTERS; f++) acc[p][f] = _mm512_setzero_ps();
+        for (; k < blockEnds[block]; k++) {
+            const float *source = base + tapOffsets[k], *tap = weights + k * FILTERS;
+            __m512 v[3];
+#pragma clang loop unroll(full)
+            for (int p = 0; p < PIXELS; p++) v[p] = _mm512_loadu_ps(source + 16 * p);
+#pragma clang loop unroll(full)
+            for (int f = 0; f < FILTERS; f++) {
+                const __m512 w = _mm512_set1_ps(tap[f]);
+#pragma clang loop unroll(full)
+                for (int p = 0; p < PIXELS; p++) acc[p][f] = _mm512_fmadd_ps(v[p], w, acc[p][f]);
+            }
+        }
+#pragma clang loop unroll(full)
+        for (int p = 0; p < PIXELS; p++)
+#pragma clang loop unroll(full)
+            for (int f = 0; f < FILTERS; f++) {
+                float *slot = partial + (p * FILTERS + f) * 16;
+                if (block > 0) acc[p][f] = _mm512_add_ps(_mm512_load_ps(slot), acc[p][f]);
+                if (block + 1 < blockCount) _mm512_store_ps(slot, acc[p][f]);
+            }
+    }
+    const __m512i pixel = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int32_t)filters));
+#pragma clang loop unroll(full)
+    for (int p = 0; p < PIXELS; p++) {
+        const long left = valid - 16 * p;
+        const __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
+#pragma clang loop unroll(full)
+        for (int f = 0; f < FILTERS; f++) _mm512_mask_i32scatter_ps(out + 16 * p * filters + f, mask, pixel, acc[p][f], 4);
+    }
+}
+
+/// Every output row of `batch` images, in tiles of up to 3 pixel vectors times `FILTERS` filters.
+__attribute__((target("avx512f"), always_inline))
+static inline void steerlens_conv_planar_rows(const float *planes, float *out, long batch, long outputRows, long outputColumns,
+                                              long rowStep, long itemFloats, const int32_t *tapOffsets, long taps, const long *blockEnds,
+                                              long blockCount, const float *packed, long filters, const int FILTERS) {
+    for (long n = 0; n < batch; n++) {
+        for (long oh = 0; oh < outputRows; oh++) {
+            const float *base = planes + n * itemFloats + oh * rowStep;
+            float *target = out + (n * outputRows + oh) * outputColumns * filters;
+            for (long f0 = 0; f0 < filters; f0 += FILTERS) {
+                const float *weights = packed + f0 * taps;
+                long ow = 0;
+                for (; outputColumns - ow > 32; ow += 48)
+                    steerlens_conv_pixel_tile(base + ow, tapOffsets, blockEnds, blockCount, weights, filters,
+                                              target + ow * filters + f0, outputColumns - ow, 3, FILTERS);
+                if (outputColumns - ow > 16)
+                    steerlens_conv_pixel_tile(base + ow, tapOffsets, blockEnds, blockCount, weights, filters,
+                                              target + ow * filters + f0, outputColumns - ow, 2, FILTERS);
+                else if (outputColumns - ow > 0)
+                    steerlens_conv_pixel_tile(base + ow, tapOffsets, blockEnds, blockCount, weights, filters,
+                                              target + ow * filters + f0, outputColumns - ow, 1, FILTERS);
+            }
+        }
+    }
+}
+
+/// `Conv2D`'s forward sums for any channel count, from the planar copy of `steerlens_conv_planes_avx512`:
+/// `out` (`[batch, OH, OW, F]`, written whole, no bias or activation) as `sgemm` over im2col's columns
+/// forms it (see `steerlens_conv_pixel_tile`). Output row `oh` of image `n` reads the planes from
+/// `planes + n·itemFloats + oh·rowStep`; `tapOffsets[k]` is tap `k`'s offset from there. `filterTile`
+/// (4, 6, 8 or 9, dividing F) filters share each load of 16 pixels.
+__attribute__((target("avx512f")))
+static inline void steerlens_conv2d_planar_avx512(const float *planes, float *out, long batch, long outputRows, long outputColumns,
+                                                  long rowStep, long itemFloats, const int32_t *tapOffsets, long taps, const long *blockEnds,
+                                                  long blockCount, const float *packed, long filters, long filterTile) {
+#define STEERLENS_PLANAR_ROWS(FILTERS) steerlens_conv_planar_rows(planes, out, batch, outputRows, outputColumns, rowStep, itemFloats, \
+                                                                  tapOffsets, taps, blockEnds, blockCount, packed, filters, FILTERS)
+    switch (filterTile) {
+    case 9: STEERLENS_PLANAR_ROWS(9); break;
+    case 8: STEERLENS_PLANAR_ROWS(8); break;
+    case 6: STEERLENS_PLANAR_ROWS(6); break;
+    case 4: STEERLENS_PLANAR_ROWS(4); break;
+    default: break;
+    }
+#undef STEERLENS_PLANAR_ROWS
+}
+
 // MARK: The input gradient of a direct convolution
 
 /// The column gradients of `PIXELS` output pixels at one kernel row: `acc[p]` lane `t` is

@@ -49,6 +49,27 @@ public enum BLAS {
         steerlens_openblas_core_for(skylakeAVX512 ? 1 : 0, haswellAVX2 ? 1 : 0).map { String(cString: $0) }
     }
 
+    /// The ends of the depth blocks in which OpenBLAS's single-threaded level-3 driver
+    /// (`driver/level3/level3.c`) cuts an `sgemm` of depth `k` with its SkylakeX kernels (`GEMM_Q` 448,
+    /// `GEMM_UNROLL_M` 16): at least `2·Q` left takes `Q`, more than `Q` takes half rounded up to 16,
+    /// else the rest. Its micro-kernel sums each block's products as one FMA chain from 0 and adds the
+    /// block onto `C`; loops that promise `sgemm`'s bits (``PixelConvolution``) repeat the cut.
+    static func depthBlockEnds(_ k: Int) -> [Int] {
+        let q = 448, unroll = 16
+        var ends: [Int] = [], start = 0
+        while start < k {
+            var length = k - start
+            if length >= 2 * q {
+                length = q
+            } else if length > q {
+                length = (length / 2 + unroll - 1) / unroll * unroll
+            }
+            start += length
+            ends.append(start)
+        }
+        return ends
+    }
+
     /// The shape of one `sgemm` call (row-major, as passed to CBLAS), for benchmarks that replay the
     /// exact GEMM workload of a forward/backward pass without the rest of the engine.
     public struct Call: Sendable, Hashable {

@@ -5,8 +5,10 @@
 ///
 /// Forward: im2col into an `M × K` matrix (`M = OH·OW` rows per item, `K = KH·KW·Cin` columns in kernel
 /// order) and `sgemm` with the kernel viewed as `K × Cout`, then bias + activation fused on the fresh
-/// rows. A 1×1, stride-1 convolution skips im2col; so does a first layer (1–4 input channels, no padding)
-/// on AVX-512, which sums straight from the images in `sgemm`'s order (``VectorKernels``). Backward to
+/// rows. A 1×1, stride-1 convolution skips im2col; so, on AVX-512, does a first layer (1–4 input
+/// channels, no padding), which sums straight from the images in `sgemm`'s order (``VectorKernels``),
+/// and a layer whose output rows fill 16-pixel vectors, which sums from a planar copy of its input in
+/// `sgemm`'s order and depth blocks (``PixelConvolution``). Backward to
 /// the input: `dZ = dY ⊙ act′(Y)`, `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add); a direct first
 /// layer adds `dZ · Wᵀ` onto the input gradient without the column matrix. Both walk the batch in small
 /// chunks of items whose scratch fits in cache, split over ``Parallelism/laneCount`` lanes; the per-lane
@@ -34,6 +36,7 @@ public final class Conv2D: UnaryLayer {
     // Forward cache: the activated output (for the activation backward) and the geometry.
     private var output: Tensor?
     private var cachedGeometry: (rows: AxisGeometry, columns: AxisGeometry, batch: Int)?
+    private var pixelPlan: (geometry: (AxisGeometry, AxisGeometry), plan: PixelConvolution?)?
     // Scratch per lane: a chunk's im2col columns (forward), dZ and the column gradient (backward).
     private let scratch = LaneScratch()
     /// Bytes of scratch per chunk of items (tests lower it to exercise many chunks per lane).
@@ -96,6 +99,15 @@ public final class Conv2D: UnaryLayer {
         }
     }
 
+    /// The pixel-vectorised plan for this geometry (built once, kept while the input shape stays), or
+    /// nil where it does not run.
+    private func pixelConvolution(rows: AxisGeometry, columns: AxisGeometry) -> PixelConvolution? {
+        if let cached = pixelPlan, cached.geometry == (rows, columns) { return cached.plan }
+        let plan = PixelConvolution(rows: rows, columns: columns, channels: inputChannels, kernel: kernel)
+        pixelPlan = ((rows, columns), plan)
+        return plan
+    }
+
     /// Whether the input itself is the column matrix (1×1 kernel, stride 1, no padding).
     private func isPointwise(_ rows: AxisGeometry, _ columns: AxisGeometry) -> Bool {
         rows.kernel == 1 && columns.kernel == 1 && rows.stride == 1 && columns.stride == 1
@@ -119,7 +131,9 @@ public final class Conv2D: UnaryLayer {
         let pointwise = isPointwise(rows, cols)
         let direct = !pointwise && allowsDirectConvolution
             && VectorKernels.convolvesDirectly(rows: rows, columns: cols, channels: inputChannels, filters: n)
-        let columnFloats = pointwise || direct ? 0 : pixels * k
+        let byPixels = pointwise || direct || !allowsDirectConvolution ? nil : pixelConvolution(rows: rows, columns: cols)
+        // Scratch per item: the planes, the column matrix, or none.
+        let columnFloats = byPixels?.itemFloats ?? (pointwise || direct ? 0 : pixels * k)
         // Without columns, chunks are sized by their output rows (still cut small, so lanes take turns).
         let plan = BatchPlan(batch: batch, scratchPerItem: direct ? pixels * n : columnFloats, scratchBudget: scratchBudget)
         scratch.reserve(lanes: plan.lanes, floatsPerLane: plan.chunkItems * columnFloats)
@@ -132,7 +146,9 @@ public final class Conv2D: UnaryLayer {
                             let columns = scratch.region(lane)
                             let image = x.baseAddress! + first * imageStride
                             let target = out.baseAddress! + first * pixels * n
-                            if direct {
+                            if let byPixels {
+                                byPixels.run(image, into: target, batch: count, planes: columns)
+                            } else if direct {
                                 VectorKernels.convolve(image, kernel: w.baseAddress!, into: target, batch: count,
                                                        rows: rows, columns: cols, channels: inputChannels, filters: n)
                             } else {
