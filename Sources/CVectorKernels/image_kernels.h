@@ -16,19 +16,6 @@
 
 #pragma clang fp contract(off)
 
-/// `Float(Double(a) · Double(b) + Double(c))` lane by lane: Transforms' `fused(c, a, b)`.
-__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_fused16(__m512 c, __m512 a, __m512 b) {
-    const __m256 aLow = _mm512_castps512_ps256(a), bLow = _mm512_castps512_ps256(b), cLow = _mm512_castps512_ps256(c);
-    const __m256 aHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1));
-    const __m256 bHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(b), 1));
-    const __m256 cHigh = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1));
-    // The product of two Floats is exact in Double, so a Double fused multiply-add rounds the sum once,
-    // as the multiply and add do.
-    const __m256 low = _mm512_cvtpd_ps(_mm512_fmadd_pd(_mm512_cvtps_pd(aLow), _mm512_cvtps_pd(bLow), _mm512_cvtps_pd(cLow)));
-    const __m256 high = _mm512_cvtpd_ps(_mm512_fmadd_pd(_mm512_cvtps_pd(aHigh), _mm512_cvtps_pd(bHigh), _mm512_cvtps_pd(cHigh)));
-    return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(low)), _mm256_castps_pd(high), 1));
-}
-
 /// Transforms' `saturatedByte` of 16 finite values: 0 below, 255 above, else rounded ties to even (the
 /// default rounding mode), as bytes.
 __attribute__((target("avx512f"), always_inline)) static inline __m128i steerlens_saturated_bytes16(__m512 value) {
@@ -109,9 +96,8 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_area_rows_
 /// at `(fused(rowX, m0, x), fused(rowY, m3, x))`, a point whose four taps all lie in the frame (the
 /// caller's `interiorColumns`). Returns the number of pixels written. Per value, as the Swift loop:
 /// `upper = fused(p00, α, p01 − p00)`, `lower = fused(p10, α, p11 − p10)`, then
-/// `saturatedByte(fused(upper, β, lower − upper))`. `upper` and `lower` are exact in Double before
-/// their one rounding to Float (α is a multiple of 2⁻²⁴ below 1 and the taps are bytes), so a Float
-/// fused multiply-add gives their bits; the other three go through Double as `fused` does. A tap pair
+/// `saturatedByte(fused(upper, β, lower − upper))`, each `fused` one Float fused multiply-add (Swift's
+/// `fused` is `fmaf`). A tap pair
 /// `p00`, `p01` of one channel is one 4-byte gather: bytes 0 and 3 of the word at the channel's byte
 /// of `p00`, which never reads past `p01`.
 __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interior_avx512(const uint8_t *source, long width, float rowX, float rowY,
@@ -122,8 +108,8 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
         const long x = first + 16 * block;
         // The 16 pixels' source points, then spread to the three vectors of their 48 values.
         const __m512 xs = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32((int32_t)x), lanes));
-        const __m512 sourceX = steerlens_fused16(_mm512_set1_ps(rowX), _mm512_set1_ps(m0), xs);
-        const __m512 sourceY = steerlens_fused16(_mm512_set1_ps(rowY), _mm512_set1_ps(m3), xs);
+        const __m512 sourceX = _mm512_fmadd_ps(_mm512_set1_ps(m0), xs, _mm512_set1_ps(rowX));
+        const __m512 sourceY = _mm512_fmadd_ps(_mm512_set1_ps(m3), xs, _mm512_set1_ps(rowY));
         // The source point is ≥ 0 inside the frame, so truncation is the floor.
         const __m512i x0 = _mm512_cvttps_epi32(sourceX), y0 = _mm512_cvttps_epi32(sourceY);
         const __m512 alphas = _mm512_sub_ps(sourceX, _mm512_cvtepi32_ps(x0)), betas = _mm512_sub_ps(sourceY, _mm512_cvtepi32_ps(y0));
@@ -138,7 +124,61 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
             const __m512i p10 = _mm512_and_si512(lowerPair, low), p11 = _mm512_srli_epi32(lowerPair, 24);
             const __m512 upper = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p01, p00)), _mm512_cvtepi32_ps(p00));
             const __m512 lower = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p11, p10)), _mm512_cvtepi32_ps(p10));
-            const __m512 value = steerlens_fused16(upper, beta, _mm512_sub_ps(lower, upper));
+            const __m512 value = _mm512_fmadd_ps(beta, _mm512_sub_ps(lower, upper), upper);
+            _mm_storeu_si128((__m128i *)(outputRow + x * 3 + 16 * part), steerlens_saturated_bytes16(value));
+        }
+    }
+    return 16 * blocks;
+}
+
+/// Byte indices that pick, from two vectors of 8 gathered bytes per pixel (pixel `p`'s at `8p … 8p + 7`
+/// of the pair), the taps of RGB part `k` (values `16k … 16k + 15`): `p00` into bytes 0–15 and `p01`
+/// into bytes 16–31 of `indices[64k …]`.
+static inline void steerlens_warp_tap_indices(uint8_t *indices) {
+    for (int part = 0; part < 3; part++)
+        for (int j = 0; j < 64; j++) {
+            const int value = 16 * part + (j & 15), pixel = value / 3, channel = value % 3;
+            indices[64 * part + j] = (uint8_t)(8 * pixel + channel + (j >= 16 && j < 32 ? 3 : 0));
+        }
+}
+
+/// `steerlens_warp_interior_avx512` with a quarter of its gathered words: each pixel's two taps of a
+/// source row are one 8-byte gather (`p00`'s RGB, `p01`'s RGB and two bytes of the pixel after), and
+/// byte permutes across a register pair spread them to the three vectors of values. The same
+/// arithmetic, so the same bytes. Reading two bytes past `p01`, it needs `x0 ≤ width − 3` at every
+/// pixel (the caller's `interiorColumns` of `width − 1`).
+__attribute__((target("avx512f,avx512bw,avx512vbmi,fma"))) static inline long steerlens_warp_interior_vbmi(const uint8_t *source, long width, float rowX, float rowY,
+                                                                                                          float m0, float m3, long first, long blocks,
+                                                                                                          uint8_t *outputRow) {
+    const __m512i stride = _mm512_set1_epi32((int32_t)(width * 3));
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    uint8_t table[192];
+    steerlens_warp_tap_indices(table);
+    const __m512i selects[3] = {_mm512_loadu_si512(table), _mm512_loadu_si512(table + 64), _mm512_loadu_si512(table + 128)};
+    for (long block = 0; block < blocks; block++) {
+        const long x = first + 16 * block;
+        const __m512 xs = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32((int32_t)x), lanes));
+        const __m512 sourceX = _mm512_fmadd_ps(_mm512_set1_ps(m0), xs, _mm512_set1_ps(rowX));
+        const __m512 sourceY = _mm512_fmadd_ps(_mm512_set1_ps(m3), xs, _mm512_set1_ps(rowY));
+        const __m512i x0 = _mm512_cvttps_epi32(sourceX), y0 = _mm512_cvttps_epi32(sourceY);
+        const __m512 alphas = _mm512_sub_ps(sourceX, _mm512_cvtepi32_ps(x0)), betas = _mm512_sub_ps(sourceY, _mm512_cvtepi32_ps(y0));
+        const __m512i offsets = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), _mm512_mullo_epi32(x0, _mm512_set1_epi32(3)));
+        const __m512i below = _mm512_add_epi32(offsets, stride);
+        // Pixels 0–7 and 8–15 of the upper and the lower source row.
+        const __m512i upper0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(offsets), (const void *)source, 1);
+        const __m512i upper1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(offsets, 1), (const void *)source, 1);
+        const __m512i lower0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(below), (const void *)source, 1);
+        const __m512i lower1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(below, 1), (const void *)source, 1);
+        for (int part = 0; part < 3; part++) {
+            const __m512i pixel = _mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part);
+            const __m512 alpha = _mm512_permutexvar_ps(pixel, alphas), beta = _mm512_permutexvar_ps(pixel, betas);
+            const __m512i upperTaps = _mm512_permutex2var_epi8(upper0, selects[part], upper1);
+            const __m512i lowerTaps = _mm512_permutex2var_epi8(lower0, selects[part], lower1);
+            const __m512i p00 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(upperTaps)), p01 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(upperTaps, 1));
+            const __m512i p10 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(lowerTaps)), p11 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(lowerTaps, 1));
+            const __m512 upper = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p01, p00)), _mm512_cvtepi32_ps(p00));
+            const __m512 lower = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p11, p10)), _mm512_cvtepi32_ps(p10));
+            const __m512 value = _mm512_fmadd_ps(beta, _mm512_sub_ps(lower, upper), upper);
             _mm_storeu_si128((__m128i *)(outputRow + x * 3 + 16 * part), steerlens_saturated_bytes16(value));
         }
     }

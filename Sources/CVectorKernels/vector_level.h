@@ -20,4 +20,12 @@ static inline int steerlens_vector_level(void) {
     return 1;
 }
 
+/// Whether AVX-512 VBMI and BW (byte permutes across a register pair) are usable, on top of level 2.
+static inline int steerlens_has_avx512_vbmi(void) {
+    unsigned int a, b, c, d;
+    if (steerlens_vector_level() < 2 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    const unsigned int avx512bw = 1u << 30, avx512vbmi = 1u << 1;
+    return (b & avx512bw) != 0 && (c & avx512vbmi) != 0;
+}
+
 #endif

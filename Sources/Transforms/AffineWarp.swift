@@ -59,8 +59,9 @@ public struct AffineWarp: Sendable {
         apply(frame, rows: wanted, vectorized: VectorSupport.avx512)
     }
 
-    /// ``apply(_:rows:)`` with the interior pixels 16 at a time in AVX-512 (`vectorized`, the same bytes).
-    func apply(_ frame: Frame, rows wanted: Range<Int>, vectorized: Bool) -> Frame {
+    /// ``apply(_:rows:)`` with the interior pixels 16 at a time in AVX-512 (`vectorized`), gathering a
+    /// pixel's two taps of a row at once where the CPU has byte permutes (`byteShuffles`): the same bytes.
+    func apply(_ frame: Frame, rows wanted: Range<Int>, vectorized: Bool, byteShuffles: Bool = VectorSupport.avx512vbmi) -> Frame {
         let width = frame.width, height = frame.height
         let rows = wanted.clamped(to: 0..<height)
         var output = [UInt8](repeating: 0, count: rows.count * width * 3)
@@ -101,15 +102,10 @@ public struct AffineWarp: Sendable {
                     // Columns outside `covered` read nothing of the frame: they stay black.
                     let covered = Self.coveredColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width, height: height)
                     for x in covered.lowerBound..<max(covered.lowerBound, min(interior.lowerBound, covered.upperBound)) { borderPixel(x) }
-                    var scalarInterior = interior
-                    if vectorized, interior.count >= 16, stride * height < Int(Int32.max) - stride {
-                        let done = steerlens_warp_interior_avx512(source, width, rowX, rowY, m0, m3, interior.lowerBound, interior.count / 16, outputRow)
-                        scalarInterior = (interior.lowerBound + done)..<interior.upperBound
-                    }
-                    for x in scalarInterior {
-                        // All four taps inside (one pixel of margin on the computed range): no checks, and
-                        // the source point is ≥ 0, so truncation is the floor. The arithmetic is the border
-                        // path's: `fused` with integer differences exact in Double.
+                    /// One pixel of `interior`: all four taps inside (one pixel of margin on the computed
+                    /// range), no checks, and the source point is ≥ 0, so truncation is the floor. The
+                    /// arithmetic is the border path's: `fused` with integer differences exact in Double.
+                    @inline(__always) func interiorPixel(_ x: Int) {
                         let sourceX = fused(rowX, m0, Float(x)), sourceY = fused(rowY, m3, Float(x))
                         let x0 = Int(sourceX), y0 = Int(sourceY)
                         let alpha = Double(sourceX - Float(x0)), beta = sourceY - Float(y0)
@@ -120,16 +116,30 @@ public struct AffineWarp: Sendable {
                                 let p00 = Int32(top[channel]), p01 = Int32(top[channel + 3])
                                 out[channel] = saturatedByte(Float(alpha * Double(p01 - p00) + Double(p00)))
                             }
-                            continue
+                            return
                         }
-                        let betaWide = Double(beta)
                         for channel in 0..<3 {
                             let p00 = Int32(top[channel]), p01 = Int32(top[channel + 3])
                             let p10 = Int32(bottom[channel]), p11 = Int32(bottom[channel + 3])
                             let upper = Float(alpha * Double(p01 - p00) + Double(p00)), lower = Float(alpha * Double(p11 - p10) + Double(p10))
-                            out[channel] = saturatedByte(Float(betaWide * Double(lower - upper) + Double(upper)))
+                            out[channel] = saturatedByte(fused(upper, beta, lower - upper))
                         }
                     }
+                    // The interior columns the kernel writes, 16 at a time; the Swift loop does the others.
+                    var kernelColumns = interior.lowerBound..<interior.lowerBound
+                    if vectorized, interior.count >= 16, stride * height < Int(Int32.max) - stride {
+                        if byteShuffles {
+                            // Its 8-byte reads end two bytes past the upper-right tap: keep that tap off the last column.
+                            let reach = Self.interiorColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width - 1, height: height).clamped(to: interior)
+                            let done = reach.count >= 16 ? steerlens_warp_interior_vbmi(source, width, rowX, rowY, m0, m3, reach.lowerBound, reach.count / 16, outputRow) : 0
+                            kernelColumns = reach.lowerBound..<(reach.lowerBound + done)
+                        } else {
+                            let done = steerlens_warp_interior_avx512(source, width, rowX, rowY, m0, m3, interior.lowerBound, interior.count / 16, outputRow)
+                            kernelColumns = interior.lowerBound..<(interior.lowerBound + done)
+                        }
+                    }
+                    for x in interior.lowerBound..<kernelColumns.lowerBound { interiorPixel(x) }
+                    for x in kernelColumns.upperBound..<interior.upperBound { interiorPixel(x) }
                     let right = max(interior.upperBound, interior.lowerBound, covered.lowerBound)
                     for x in right..<max(right, covered.upperBound) { borderPixel(x) }
                 }

@@ -10,8 +10,8 @@ import VideoIO
 /// Bicubic with A = −0.75, taps clamped at the edges (OpenCV's `resizeGeneric`), coefficients rounded to
 /// 11 fractional bits (`INTER_RESIZE_COEF_BITS`), the horizontal pass in integers, the vertical pass in
 /// Float with fused multiply-adds as OpenCV's vector path does (`VResizeCubicVec_32s8u`). The Swift loops
-/// compute each in Double (``fused(_:_:_:)``), which is exact here: every operand and partial sum is a
-/// multiple of 2⁻²² below 2¹¹, so the one rounding to Float is the FMA's. Parity with OpenCV 5.0
+/// compute each with ``fused(_:_:_:)``, whose Double sum is exact here: every operand and partial sum is
+/// a multiple of 2⁻²² below 2¹¹, so the one rounding to Float is the FMA's. Parity with OpenCV 5.0
 /// (`Tests/Fixtures/transforms`): its own resize to the value but for rare sums a hair above a half; the
 /// wheels' default, Intel IPP's resize, within 1.
 public struct CubicScale: BandedTransform {

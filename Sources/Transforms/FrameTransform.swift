@@ -66,12 +66,18 @@ func saturatedByte(_ value: Float) -> UInt8 {
     return UInt8((value + 8_388_608) - 8_388_608)
 }
 
-/// `fmaf(a, b, c)` without the library call: the product of two Floats is exact in Double, and the sum
-/// rounded to Double then to Float equals the fused result except on double-rounding ties, which the
-/// parity fixtures do not meet.
+/// `fmaf(a, b, c)`, `a·b + c` rounded once, as the vector loops' fused multiply-adds compute it, mostly
+/// without the library call the baseline x86-64 target makes: the product of two Floats is exact in
+/// Double, and the sum rounded to Double then to Float is the fused result unless that Double lies
+/// exactly halfway between two Floats (its low 29 mantissa bits `1000…0`), where the second rounding may
+/// go the other way; those rare sums, and sums near Float's subnormals or its overflow, take `fmaf`.
 @inline(__always)
 func fused(_ c: Float, _ a: Float, _ b: Float) -> Float {
-    Float(Double(a) * Double(b) + Double(c))
+    let sum = Double(a) * Double(b) + Double(c), magnitude = abs(sum)
+    if sum.bitPattern & 0x1FFF_FFFF == 0x1000_0000 || (magnitude < 0x1p-125 && magnitude != 0) || magnitude >= 0x1p127 {
+        return c.addingProduct(a, b)
+    }
+    return Float(sum)
 }
 
 /// OpenCV's `BORDER_REFLECT_101` (`BORDER_DEFAULT`): `gfedcb|abcdefgh|gfedcba`, for `0 ≤ |overshoot| < length`.

@@ -87,8 +87,11 @@ final class TransformKernelBoundsTests: XCTestCase {
             let frame = GuardedBytes(count: width * height * 3, flushEnd: flushEnd)
             let source = frame.pointer.bindMemory(to: UInt8.self, capacity: width * height * 3)
             for index in 0..<(width * height * 3) { source[index] = UInt8(index % 251) }
-            // Sub-pixel shifts both ways put interior taps on the first and last pixels; a rotation crosses rows.
-            for matrix in [[1, 0, 0.25, 0, 1, 0.25], [1, 0, -0.25, 0, 1, -0.25], AffineWarp.rotation(degrees: 7, centerX: Double(width) / 2, centerY: Double(height) / 2).matrix] {
+            // Sub-pixel shifts both ways put interior taps on the first and last pixels; a zoom of 10¹⁰ onto
+            // the pixel at (width − 2, height − 2) puts every tap of a row there, the lower-right one on the
+            // frame's last pixel; a rotation crosses rows.
+            let corner = [1e10, 0, -1e10 * Double(width - 2), 0, 1e10, -1e10 * Double(height - 2)]
+            for matrix in [[1, 0, 0.25, 0, 1, 0.25], [1, 0, -0.25, 0, 1, -0.25], corner, AffineWarp.rotation(degrees: 7, centerX: Double(width) / 2, centerY: Double(height) / 2).matrix] {
                 let warp = AffineWarp(matrix: matrix), mi = warp.inverse
                 let row = GuardedBytes(count: width * 3, flushEnd: flushEnd)
                 var covered = 0
@@ -99,6 +102,12 @@ final class TransformKernelBoundsTests: XCTestCase {
                     for first in [interior.lowerBound, interior.upperBound - 16] where interior.count >= 16 {
                         covered += steerlens_warp_interior_avx512(source, width, rowX, rowY, Float(mi[0]), Float(mi[3]), first, 1,
                                                                  row.pointer.bindMemory(to: UInt8.self, capacity: width * 3))
+                    }
+                    // The byte-permute kernel on its narrower columns (8-byte reads from the upper-left tap).
+                    let reach = AffineWarp.interiorColumns(rowX: rowX, rowY: rowY, m0: Float(mi[0]), m3: Float(mi[3]), width: width - 1, height: height)
+                    for first in [reach.lowerBound, reach.upperBound - 16] where VectorSupport.avx512vbmi && reach.count >= 16 {
+                        covered += steerlens_warp_interior_vbmi(source, width, rowX, rowY, Float(mi[0]), Float(mi[3]), first, 1,
+                                                               row.pointer.bindMemory(to: UInt8.self, capacity: width * 3))
                     }
                 }
                 XCTAssertGreaterThan(covered, 0, "\(matrix)")

@@ -26,17 +26,36 @@ final class TransformKernelsTests: XCTestCase {
             ("shear -1", { _ in Shear(factor: -1).warp }), ("sub-pixel shift", { _ in AffineWarp(matrix: [1, 0, 2.25, 0, 1, -1.5]) }),
             ("zoom", { _ in AffineWarp(matrix: [0.7, 0.1, 5, -0.05, 0.8, 3]) }),
         ]
-        for (width, height) in [(64, 48), (95, 37), (160, 90), (33, 17)] {
-            let frame = randomFrame(width: width, height: height, seed: UInt64(width * height))
-            for (name, warp) in warps {
-                let portable = warp(frame).apply(frame, rows: 0..<height, vectorized: false)
-                let vectorized = warp(frame).apply(frame, rows: 0..<height, vectorized: true)
-                XCTAssertEqual(vectorized.pixels, portable.pixels, "\(name) on \(width)x\(height)")
-                let rows = (height / 3)..<(height - 2)
-                XCTAssertEqual(warp(frame).apply(frame, rows: rows, vectorized: true).pixels,
-                               warp(frame).apply(frame, rows: rows, vectorized: false).pixels, "\(name) rows \(rows)")
+        // Both kernels: 4-byte gathers per value, and 8-byte gathers per pixel spread by byte permutes.
+        for byteShuffles in VectorSupport.avx512vbmi ? [false, true] : [false] {
+            for (width, height) in [(64, 48), (95, 37), (160, 90), (33, 17)] {
+                let frame = randomFrame(width: width, height: height, seed: UInt64(width * height))
+                for (name, warp) in warps {
+                    let portable = warp(frame).apply(frame, rows: 0..<height, vectorized: false)
+                    let vectorized = warp(frame).apply(frame, rows: 0..<height, vectorized: true, byteShuffles: byteShuffles)
+                    XCTAssertEqual(vectorized.pixels, portable.pixels, "\(name) on \(width)x\(height), byte shuffles \(byteShuffles)")
+                    let rows = (height / 3)..<(height - 2)
+                    XCTAssertEqual(warp(frame).apply(frame, rows: rows, vectorized: true, byteShuffles: byteShuffles).pixels,
+                                   warp(frame).apply(frame, rows: rows, vectorized: false).pixels, "\(name) rows \(rows), byte shuffles \(byteShuffles)")
+                }
             }
         }
+    }
+
+    /// `fused` is `fmaf`, one rounding, as the kernels' fused multiply-adds: also where the sum rounded to
+    /// Double lands halfway between two Floats and a second rounding would go the other way.
+    func testFusedRoundsOnceLikeTheKernelsFusedMultiplyAdd() {
+        // (1 + 2⁻²³)·(2⁻²⁴ − 2⁻⁴⁷) + (1 + 2⁻²³) lies 2⁻⁷⁰ below the midpoint 1 + 2⁻²³ + 2⁻²⁴.
+        let (a, b, c): (Float, Float, Float) = (1 + 0x1p-23, 0x1p-24 - 0x1p-47, 1 + 0x1p-23)
+        XCTAssertEqual(Float(Double(a) * Double(b) + Double(c)), 1 + 0x1p-22, "rounded twice, the midpoint goes to even")
+        XCTAssertEqual(fused(c, a, b), 1 + 0x1p-23)
+        var generator = SeededRandom(seed: 67)
+        for _ in 0..<100_000 {
+            let (a, b, c) = (Float(generator.uniform(-300, 300)), Float(generator.uniform(-1, 1)), Float(generator.uniform(-300, 300)))
+            XCTAssertEqual(fused(c, a, b).bitPattern, c.addingProduct(a, b).bitPattern, "\(a)·\(b) + \(c)")
+        }
+        XCTAssertEqual(fused(0x1p-126, 0x1p-100, -0x1p-30), Float(0x1p-126).addingProduct(0x1p-100, -0x1p-30), "a subnormal result")
+        XCTAssertEqual(fused(0, 0x1p100, 0x1p100), .infinity)
     }
 
     /// The warps in the kernel do run: a rotation's interior is most of the frame.
