@@ -128,14 +128,24 @@ public struct AffineWarp: Sendable {
                     // The interior columns the kernel writes, 16 at a time; the Swift loop does the others.
                     var kernelColumns = interior.lowerBound..<interior.lowerBound
                     if vectorized, interior.count >= 16, stride * height < Int(Int32.max) - stride {
-                        if byteShuffles {
-                            // Its 8-byte reads end two bytes past the upper-right tap: keep that tap off the last column.
-                            let reach = Self.interiorColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width - 1, height: height).clamped(to: interior)
-                            let done = reach.count >= 16 ? steerlens_warp_interior_vbmi(source, width, rowX, rowY, m0, m3, reach.lowerBound, reach.count / 16, outputRow) : 0
-                            kernelColumns = reach.lowerBound..<(reach.lowerBound + done)
-                        } else {
-                            let done = steerlens_warp_interior_avx512(source, width, rowX, rowY, m0, m3, interior.lowerBound, interior.count / 16, outputRow)
-                            kernelColumns = interior.lowerBound..<(interior.lowerBound + done)
+                        // The byte-permute kernel's 8-byte reads end two bytes past the upper-right tap: it
+                        // keeps that tap off the last column.
+                        let columns = byteShuffles
+                            ? Self.interiorColumns(rowX: rowX, rowY: rowY, m0: m0, m3: m3, width: width - 1, height: height).clamped(to: interior)
+                            : interior
+                        func blocks(from first: Int, _ count: Int) {
+                            if byteShuffles {
+                                _ = steerlens_warp_interior_vbmi(source, width, rowX, rowY, m0, m3, first, count, outputRow)
+                            } else {
+                                _ = steerlens_warp_interior_avx512(source, width, rowX, rowY, m0, m3, first, count, outputRow)
+                            }
+                        }
+                        if columns.count >= 16 {
+                            blocks(from: columns.lowerBound, columns.count / 16)
+                            // The last pixels as one more block that ends with the columns (the few it
+                            // computes again get the same bytes).
+                            if columns.count % 16 != 0 { blocks(from: columns.upperBound - 16, 1) }
+                            kernelColumns = columns
                         }
                     }
                     for x in interior.lowerBound..<kernelColumns.lowerBound { interiorPixel(x) }
