@@ -109,7 +109,9 @@ __attribute__((target("avx512f")))
 static inline void steerlens_conv_planes_avx512(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
                                                 long channels, long planeRows, long planeWidth) {
     const long stride = cols.stride, rowFloats = cols.input * channels;
-    const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    // Lane l of a block reads the input column S·l further than lane 0: S·C floats.
+    const __m512i laneOffsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                                   _mm512_set1_epi32((int32_t)(stride * channels)));
     float *target = planes;
     for (long n = 0; n < batch; n++) {
         for (long rp = 0; rp < planeRows; rp++) {
@@ -123,14 +125,11 @@ static inline void steerlens_conv_planes_avx512(const float *x, float *planes, l
                     const long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
                     const long end = !inside || cols.input <= offset ? 0 : (cols.input - offset + stride - 1) / stride;
                     for (long j = 0; j < planeWidth; j += 16) {
-                        const __m512i column = _mm512_add_epi32(_mm512_set1_epi32((int32_t)j), lane);
-                        const __mmask16 valid = _mm512_cmpge_epi32_mask(column, _mm512_set1_epi32((int32_t)first))
-                                              & _mm512_cmplt_epi32_mask(column, _mm512_set1_epi32((int32_t)end));
-                        // Float index of column j in the row: (S·j + offset)·C + c.
-                        const __m512i index = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_add_epi32(_mm512_mullo_epi32(column, _mm512_set1_epi32((int32_t)stride)),
-                                                                                                    _mm512_set1_epi32((int32_t)offset)),
-                                                                                   _mm512_set1_epi32((int32_t)channels)),
-                                                               _mm512_set1_epi32((int32_t)c));
+                        // Lanes [low, high) of this block are valid columns.
+                        const long low = first > j ? first - j : 0, high = end - j < 16 ? end - j : 16;
+                        const __mmask16 valid = high > low ? (__mmask16)(((1u << high) - 1) & ~((1u << low) - 1)) : (__mmask16)0;
+                        // Float index of column j in the row: (S·j + offset)·C + c, plus each lane's step.
+                        const __m512i index = _mm512_add_epi32(laneOffsets, _mm512_set1_epi32((int32_t)((stride * j + offset) * channels + c)));
                         const __m512 values = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, index, row, 4);
                         const long left = planeWidth - j;
                         _mm512_mask_storeu_ps(target + j, left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1), values);
