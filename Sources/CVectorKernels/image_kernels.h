@@ -353,6 +353,20 @@ __attribute__((target("avx512f"))) static inline void steerlens_lookup_bytes_avx
     for (; i < count; i++) out[i] = (uint8_t)table32[bytes[i]];
 }
 
+/// `out[i] = table[bytes[i]]` for `i < count`, 64 bytes at a time with the 256-byte table in four
+/// registers: two byte permutes look up the index's low 7 bits in each half of the table, its top bit
+/// picks one. The tail's loads and stores are masked (nothing past `count` is touched).
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) static inline void steerlens_lookup_bytes_vbmi(const uint8_t *bytes, const uint8_t *table, uint8_t *out, long count) {
+    const __m512i t0 = _mm512_loadu_si512(table), t1 = _mm512_loadu_si512(table + 64);
+    const __m512i t2 = _mm512_loadu_si512(table + 128), t3 = _mm512_loadu_si512(table + 192);
+    for (long i = 0; i < count; i += 64) {
+        const __mmask64 mask = count - i >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << (count - i)) - 1);
+        const __m512i index = _mm512_maskz_loadu_epi8(mask, bytes + i);
+        const __m512i low = _mm512_permutex2var_epi8(t0, index, t1), high = _mm512_permutex2var_epi8(t2, index, t3);
+        _mm512_mask_storeu_epi8(out + i, mask, _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high));
+    }
+}
+
 // MARK: SeparableFilter (Transforms/Blur.swift)
 
 /// The horizontal pass of a mean or Gaussian blur on one padded source row: `out[i] =

@@ -53,24 +53,29 @@ public struct HorizontalFlip: FrameTransform {
 }
 
 extension Frame {
-    /// The rows `rows` (clamped) with every byte looked up in `table` (256 entries); by gathers in
-    /// AVX-512 when `vectorized` (the same bytes).
-    func mappingBytes(rows wanted: Range<Int>, through table: [UInt8], vectorized: Bool = VectorSupport.avx512) -> Frame {
+    /// The rows `rows` (clamped) with every byte looked up in `table` (256 entries); in AVX-512 when
+    /// `vectorized`, by byte permutes where the CPU has them (`byteShuffles`), else by gathers (the same
+    /// bytes).
+    func mappingBytes(rows wanted: Range<Int>, through table: [UInt8], vectorized: Bool = VectorSupport.avx512,
+                      byteShuffles: Bool = VectorSupport.avx512vbmi) -> Frame {
         let rows = wanted.clamped(to: 0..<height), rowLength = width * 3
         precondition(table.count == 256, "a byte table has 256 entries")
-        var output = [UInt8](repeating: 0, count: rows.count * rowLength)
-        guard !output.isEmpty else { return replacingPixels(output, height: 0) }
-        pixels.withUnsafeBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                let start = rows.lowerBound * rowLength
-                if vectorized {
-                    steerlens_lookup_bytes_avx512(source.baseAddress! + start, table.map { Int32($0) }, target.baseAddress!, target.count)
-                    return
-                }
+        let count = rows.count * rowLength, start = rows.lowerBound * rowLength
+        guard count > 0 else { return replacingPixels([], height: 0) }
+        // Every byte is written below.
+        let output = [UInt8](unsafeUninitializedCapacity: count) { target, written in
+            pixels.withUnsafeBufferPointer { source in
                 table.withUnsafeBufferPointer { lookup in
-                    for index in 0..<target.count { target[index] = lookup[Int(source[start + index])] }
+                    if vectorized && byteShuffles {
+                        steerlens_lookup_bytes_vbmi(source.baseAddress! + start, lookup.baseAddress!, target.baseAddress!, count)
+                    } else if vectorized {
+                        steerlens_lookup_bytes_avx512(source.baseAddress! + start, lookup.map { Int32($0) }, target.baseAddress!, count)
+                    } else {
+                        for index in 0..<count { target[index] = lookup[Int(source[start + index])] }
+                    }
                 }
             }
+            written = count
         }
         return replacingPixels(output, height: rows.count)
     }

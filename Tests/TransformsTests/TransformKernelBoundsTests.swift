@@ -164,13 +164,15 @@ final class TransformKernelBoundsTests: XCTestCase {
         }
     }
 
-    /// The byte lookup over input and output rows of exactly `count` bytes and a table of 256 entries.
+    /// Both byte lookups over input and output rows of exactly `count` bytes and tables of 256 entries.
     func testByteLookupStaysInItsRowsAndTable() {
         for flushEnd in [true, false] {
             let table = GuardedBytes(count: 256 * 4, flushEnd: flushEnd)
             let entries = table.pointer.bindMemory(to: Int32.self, capacity: 256)
             for index in 0..<256 { entries[index] = Int32(255 - index) }
-            for count in 1...40 {
+            let byteTable = GuardedBytes(count: 256, flushEnd: flushEnd)
+            for index in 0..<256 { byteTable.pointer.storeBytes(of: UInt8(255 - index), toByteOffset: index, as: UInt8.self) }
+            for count in [Int](1...40) + [63, 64, 65, 130] {
                 let input = GuardedBytes(count: count, flushEnd: flushEnd)
                 let bytes = input.pointer.bindMemory(to: UInt8.self, capacity: count)
                 for index in 0..<count { bytes[index] = UInt8(255 - index) }
@@ -178,6 +180,11 @@ final class TransformKernelBoundsTests: XCTestCase {
                 let out = output.pointer.bindMemory(to: UInt8.self, capacity: count)
                 steerlens_lookup_bytes_avx512(bytes, entries, out, count)
                 XCTAssertEqual(out[count - 1], UInt8(count - 1))
+                if VectorSupport.avx512vbmi {
+                    out[count - 1] = 0
+                    steerlens_lookup_bytes_vbmi(bytes, byteTable.pointer.bindMemory(to: UInt8.self, capacity: 256), out, count)
+                    XCTAssertEqual(out[count - 1], UInt8(count - 1), "byte permutes")
+                }
             }
         }
     }

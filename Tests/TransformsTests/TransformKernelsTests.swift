@@ -141,17 +141,22 @@ final class TransformKernelsTests: XCTestCase {
         }
     }
 
-    /// Brightness and contrast tables over rows of every tail length of the 16-byte gathers, and a table
-    /// of every byte value.
+    /// Brightness and contrast tables over rows of every tail length of the 16-byte gathers and the
+    /// 64-byte permutes (widths 1–16 and 22, 640), and a table of every byte value.
     func testByteLookupEqualsThePortableLoop() {
         var generator = SeededRandom(seed: 9)
         let tables = [(0..<256).map { UInt8(255 - $0) }, (0..<256).map { _ in UInt8.random(in: 0...255, using: &generator) }]
-        for (width, height) in (1...16).map({ ($0, 4) }) + [(640, 9)] {
+        for (width, height) in (1...16).map({ ($0, 4) }) + [(22, 4), (640, 9)] {
             let frame = randomFrame(width: width, height: height, seed: UInt64(7 * width + height))
             for table in tables {
                 for rows in [0..<height, 1..<(height - 1), (height - 1)..<height] {
-                    XCTAssertEqual(frame.mappingBytes(rows: rows, through: table, vectorized: true).pixels,
-                                   frame.mappingBytes(rows: rows, through: table, vectorized: false).pixels, "\(width)x\(height) rows \(rows)")
+                    let portable = frame.mappingBytes(rows: rows, through: table, vectorized: false).pixels
+                    XCTAssertEqual(frame.mappingBytes(rows: rows, through: table, vectorized: true, byteShuffles: false).pixels, portable,
+                                   "\(width)x\(height) rows \(rows)")
+                    if VectorSupport.avx512vbmi {
+                        XCTAssertEqual(frame.mappingBytes(rows: rows, through: table, vectorized: true, byteShuffles: true).pixels, portable,
+                                       "\(width)x\(height) rows \(rows), byte permutes")
+                    }
                 }
             }
         }
