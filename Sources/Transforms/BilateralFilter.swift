@@ -16,7 +16,9 @@ struct BilateralFilter {
 
     /// The output rows `rows` (within the frame), packed. The source is first copied with a reflected
     /// margin of `d/2` pixels, so the window loop has no border cases.
-    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
+    /// In AVX-512 when `vectorized`, reading 16 pixels by byte permutes where the CPU has them
+    /// (`byteShuffles`), else by gathers: the same bytes.
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx512, byteShuffles: Bool = VectorSupport.avx512vbmi) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = diameter / 2
         guard !rows.isEmpty else { return [] }
         let colorCoefficient = -0.5 / (sigmaColor * sigmaColor), spaceCoefficient = -0.5 / (sigmaSpace * sigmaSpace)
@@ -54,9 +56,10 @@ struct BilateralFilter {
                             for row in 0..<rows.count {
                                 var first = 0
                                 if vectorized, width >= 16 {
-                                    first = steerlens_bilateral_avx512(sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + radius) * 3, offsets.baseAddress!,
-                                                                       spaceWeights.baseAddress!, offsets.count, colorWeight.baseAddress!, 0, width / 16,
-                                                                       target.baseAddress! + row * width * 3)
+                                    let centres = sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + radius) * 3, out = target.baseAddress! + row * width * 3
+                                    first = byteShuffles
+                                        ? steerlens_bilateral_vbmi(centres, offsets.baseAddress!, spaceWeights.baseAddress!, offsets.count, colorWeight.baseAddress!, 0, width / 16, out)
+                                        : steerlens_bilateral_avx512(centres, offsets.baseAddress!, spaceWeights.baseAddress!, offsets.count, colorWeight.baseAddress!, 0, width / 16, out)
                                 }
                                 for x in first..<width {
                                     let center = sourceBuffer.baseAddress! + ((row + radius) * paddedWidth + x + radius) * 3

@@ -134,6 +134,10 @@ final class TransformKernelBoundsTests: XCTestCase {
                 // The last block ends at the row's last pixel.
                 _ = steerlens_bilateral_avx512(centres, offsets, spaceWeights, offsets.count, colorWeights, 0, width / 16, out + row * width * 3)
                 _ = steerlens_bilateral_avx512(centres, offsets, spaceWeights, offsets.count, colorWeights, width - 16, 1, out + row * width * 3)
+                if VectorSupport.avx512vbmi {
+                    _ = steerlens_bilateral_vbmi(centres, offsets, spaceWeights, offsets.count, colorWeights, 0, width / 16, out + row * width * 3)
+                    _ = steerlens_bilateral_vbmi(centres, offsets, spaceWeights, offsets.count, colorWeights, width - 16, 1, out + row * width * 3)
+                }
             }
             XCTAssertTrue((0..<(rows * width * 3)).contains { out[$0] != 0 })
         }

@@ -119,8 +119,11 @@ final class TransformKernelsTests: XCTestCase {
             let mixed = Frame(index: 0, time: 0, width: width, height: height, pixels: pixels)
             for filter in [BilateralFilter(diameter: 9, sigmaColor: 75, sigmaSpace: 75), BilateralFilter(diameter: 5, sigmaColor: 20, sigmaSpace: 3)] {
                 for rows in [0..<height, (height / 2)..<height] {
-                    XCTAssertEqual(filter.apply(mixed, rows: rows, vectorized: true), filter.apply(mixed, rows: rows, vectorized: false),
-                                   "bilateral d \(filter.diameter) on \(width)x\(height) rows \(rows)")
+                    let portable = filter.apply(mixed, rows: rows, vectorized: false)
+                    for byteShuffles in VectorSupport.avx512vbmi ? [false, true] : [false] {
+                        XCTAssertEqual(filter.apply(mixed, rows: rows, vectorized: true, byteShuffles: byteShuffles), portable,
+                                       "bilateral d \(filter.diameter) on \(width)x\(height) rows \(rows), byte shuffles \(byteShuffles)")
+                    }
                 }
             }
         }
