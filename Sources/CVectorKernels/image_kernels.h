@@ -5,7 +5,7 @@
 // `_avx2`), each repeating its Swift reference operation by operation (the same roundings, the same
 // order), so the bytes are the portable loop's. There are no AVX2 twins of the AVX-512 loops: these are
 // a stress run's, and a CPU without AVX-512 runs the Swift loops, which give the same bytes. The median
-// filter's byte network is AVX2 only (AVX-512F has no byte min/max).
+// filter's byte network is AVX2, and AVX-512 BW where the CPU has it (AVX-512F has no byte min/max).
 #ifndef STEERLENS_IMAGE_KERNELS_H
 #define STEERLENS_IMAGE_KERNELS_H
 #include <immintrin.h>
@@ -482,6 +482,26 @@ __attribute__((target("avx2"))) static inline void steerlens_median_row_avx2(con
             window[a] = low;
         }
         _mm256_storeu_si256((__m256i *)(out + start), window[middle]);
+    }
+}
+
+/// `steerlens_median_row_avx2` 64 bytes a block (AVX-512 BW's byte minimum and maximum): the caller pads
+/// `source` and `out` by 64 bytes for the last block.
+__attribute__((target("avx512f,avx512bw"))) static inline void steerlens_median_row_avx512bw(const uint8_t *source, long stride, long size, const int32_t *pairs,
+                                                                                           long pairCount, long middle, uint8_t *out, long count) {
+    __m512i window[49];
+    for (long start = 0; start < count; start += 64) {
+        long slot = 0;
+        for (long dy = 0; dy < size; dy++) {
+            for (long dx = 0; dx < size; dx++) window[slot++] = _mm512_loadu_si512((const void *)(source + dy * stride + 3 * dx + start));
+        }
+        for (long p = 0; p < pairCount; p++) {
+            const int32_t a = pairs[2 * p], b = pairs[2 * p + 1];
+            const __m512i low = _mm512_min_epu8(window[a], window[b]);
+            window[b] = _mm512_max_epu8(window[a], window[b]);
+            window[a] = low;
+        }
+        _mm512_storeu_si512((void *)(out + start), window[middle]);
     }
 }
 

@@ -20,12 +20,18 @@ static inline int steerlens_vector_level(void) {
     return 1;
 }
 
+/// Whether AVX-512 BW (byte and word lanes) is usable, on top of level 2.
+static inline int steerlens_has_avx512_bw(void) {
+    unsigned int a, b, c, d;
+    if (steerlens_vector_level() < 2 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b & (1u << 30)) != 0;
+}
+
 /// Whether AVX-512 VBMI and BW (byte permutes across a register pair) are usable, on top of level 2.
 static inline int steerlens_has_avx512_vbmi(void) {
     unsigned int a, b, c, d;
-    if (steerlens_vector_level() < 2 || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
-    const unsigned int avx512bw = 1u << 30, avx512vbmi = 1u << 1;
-    return (b & avx512bw) != 0 && (c & avx512vbmi) != 0;
+    if (!steerlens_has_avx512_bw() || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (c & (1u << 1)) != 0;
 }
 
 #endif

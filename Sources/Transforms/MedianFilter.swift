@@ -6,20 +6,22 @@ import VideoIO
 ///
 /// Packed RGB24 keeps a channel's horizontal neighbours 3 bytes apart, so the filter works on bytes
 /// regardless of channel: each source row is padded by replicating its edge pixels, and 16 output
-/// bytes at a time (32 in AVX2) take the median of their k² window bytes through a sorting network of
+/// bytes at a time (32 in AVX2, 64 in AVX-512 BW) take the median of their k² window bytes through a sorting network of
 /// `pointwiseMin`/`pointwiseMax` (Batcher's odd–even merge sort, pruned to the comparators the middle
 /// element depends on: 19 for 3×3 like Paeth's, ~120 for 5×5).
 struct MedianFilter {
     let size: Int
+    /// Bytes past each padded row and past the output for the widest kernel's last block.
+    static let spare = 64
 
     /// The output rows `rows` (within the frame), packed; with `vectorized` 32 bytes a block in AVX2
-    /// (`steerlens_median_row_avx2`, the same bytes).
-    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx2) -> [UInt8] {
+    /// (`steerlens_median_row_avx2`), 64 in AVX-512 BW where the CPU has it (`wide`): the same bytes.
+    func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx2, wide: Bool = VectorSupport.avx512bw) -> [UInt8] {
         let width = frame.width, height = frame.height, radius = size / 2, rowLength = width * 3
         guard !rows.isEmpty else { return [] }
         // Padded source rows rows.lowerBound − radius … rows.upperBound + radius − 1 (clamped: replicated),
         // with room for the last block's reads past the row.
-        let paddedLength = (width + 2 * radius) * 3 + 32
+        let paddedLength = (width + 2 * radius) * 3 + Self.spare
         let paddedRows = rows.count + 2 * radius
         var padded = [UInt8](repeating: 0, count: paddedRows * paddedLength)
         frame.pixels.withUnsafeBufferPointer { source in
@@ -39,7 +41,7 @@ struct MedianFilter {
         }
         let network = Self.network(size * size)
         let middle = size * size / 2
-        var output = [UInt8](repeating: 0, count: rows.count * rowLength + 32)
+        var output = [UInt8](repeating: 0, count: rows.count * rowLength + Self.spare)
         var window = [SIMD16<UInt8>](repeating: .zero, count: size * size)
         let pairs = network.flatMap { [Int32($0.0), Int32($0.1)] }
         padded.withUnsafeBufferPointer { source in
@@ -47,15 +49,19 @@ struct MedianFilter {
                 window.withUnsafeMutableBufferPointer { window in
                     for row in 0..<rows.count {
                         if vectorized, size <= 7 {
-                            steerlens_median_row_avx2(source.baseAddress! + row * paddedLength, paddedLength, size, pairs, network.count, middle,
-                                                      target.baseAddress! + row * rowLength, rowLength)
+                            let from = source.baseAddress! + row * paddedLength, to = target.baseAddress! + row * rowLength
+                            if wide {
+                                steerlens_median_row_avx512bw(from, paddedLength, size, pairs, network.count, middle, to, rowLength)
+                            } else {
+                                steerlens_median_row_avx2(from, paddedLength, size, pairs, network.count, middle, to, rowLength)
+                            }
                             continue
                         }
                         let out = UnsafeMutableRawPointer(target.baseAddress! + row * rowLength)
                         var start = 0
                         while start < rowLength {
                             // The last block may run past the row: it reads padding and writes into the
-                            // next row's bytes (rewritten when that row is done) or the 32 spare bytes.
+                            // next row's bytes (rewritten when that row is done) or the spare bytes.
                             var slot = 0
                             for dy in 0..<size {
                                 let line = UnsafeRawPointer(source.baseAddress! + (row + dy) * paddedLength + start)
@@ -76,7 +82,7 @@ struct MedianFilter {
                 }
             }
         }
-        output.removeLast(32)
+        output.removeLast(Self.spare)
         return output
     }
 

@@ -193,23 +193,28 @@ final class TransformKernelBoundsTests: XCTestCase {
         }
     }
 
-    /// The median filter's rows as `MedianFilter` pads them (32 bytes past each padded row, 32 spare
-    /// output bytes): widths 1…32 leave every tail of the 32-byte blocks.
+    /// The median filter's rows as `MedianFilter` pads them (`spare` bytes past each padded row and past
+    /// the output): widths 1…32 leave every tail of the 32-byte blocks, and with 43 and 64 of the 64-byte ones.
     func testMedianStaysInThePaddedRows() throws {
         try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         for flushEnd in [true, false] {
             for size in [3, 5, 7] {
                 let network = MedianFilter.network(size * size), radius = size / 2, rows = 2
                 let pairs = network.flatMap { [Int32($0.0), Int32($0.1)] }
-                for width in 1...32 {
-                    let rowLength = width * 3, paddedLength = (width + 2 * radius) * 3 + 32, count = (rows + 2 * radius) * paddedLength
+                for width in [Int](1...32) + [43, 64] {
+                    let spare = MedianFilter.spare
+                    let rowLength = width * 3, paddedLength = (width + 2 * radius) * 3 + spare, count = (rows + 2 * radius) * paddedLength
                     let padded = GuardedBytes(count: count, flushEnd: flushEnd)
                     let source = padded.pointer.bindMemory(to: UInt8.self, capacity: count)
                     for index in 0..<count { source[index] = UInt8(index % 239) }
-                    let output = GuardedBytes(count: rows * rowLength + 32, flushEnd: flushEnd)
-                    let out = output.pointer.bindMemory(to: UInt8.self, capacity: rows * rowLength + 32)
+                    let output = GuardedBytes(count: rows * rowLength + spare, flushEnd: flushEnd)
+                    let out = output.pointer.bindMemory(to: UInt8.self, capacity: rows * rowLength + spare)
                     for row in 0..<rows {
                         steerlens_median_row_avx2(source + row * paddedLength, paddedLength, size, pairs, network.count, size * size / 2, out + row * rowLength, rowLength)
+                        if VectorSupport.avx512bw {
+                            steerlens_median_row_avx512bw(source + row * paddedLength, paddedLength, size, pairs, network.count, size * size / 2,
+                                                          out + row * rowLength, rowLength)
+                        }
                     }
                 }
             }

@@ -199,19 +199,25 @@ final class HorizontalRingTests: XCTestCase {
     }
 }
 
-/// The AVX2 median filter gives the portable loop's bytes for both DeepTest sizes, over widths 1…32
-/// (row lengths 3·w leave every tail length of its 32-byte blocks) and bands of rows at the frame's edges.
+/// The AVX2 and AVX-512 BW median filters give the portable loop's bytes for both DeepTest sizes, over
+/// widths 1…32 (row lengths 3·w leave every tail length of the 32-byte blocks, and the 64-byte blocks'
+/// tails with 37 and 640) and bands of rows at the frame's edges.
 final class MedianKernelTests: XCTestCase {
     func testMedianEqualsThePortableLoop() throws {
         try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         var generator = SeededRandom(seed: 25)
-        for (width, height) in (1...32).map({ ($0, 5) }) + [(37, 12), (640, 20)] {
+        for (width, height) in (1...32).map({ ($0, 5) }) + [(37, 12), (43, 6), (640, 20)] {
             let pixels = (0..<(width * height * 3)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let frame = Frame(index: 0, time: 0, width: width, height: height, pixels: pixels)
             for size in [3, 5] {
                 for rows in [0..<height, 0..<1, (height - 2)..<height, 2..<(height - 1)] {
-                    XCTAssertEqual(MedianFilter(size: size).apply(frame, rows: rows, vectorized: true),
-                                   MedianFilter(size: size).apply(frame, rows: rows, vectorized: false), "size \(size), \(width)x\(height), rows \(rows)")
+                    let portable = MedianFilter(size: size).apply(frame, rows: rows, vectorized: false)
+                    XCTAssertEqual(MedianFilter(size: size).apply(frame, rows: rows, vectorized: true, wide: false), portable,
+                                   "size \(size), \(width)x\(height), rows \(rows)")
+                    if VectorSupport.avx512bw {
+                        XCTAssertEqual(MedianFilter(size: size).apply(frame, rows: rows, vectorized: true, wide: true), portable,
+                                       "size \(size), \(width)x\(height), rows \(rows), 64-byte blocks")
+                    }
                 }
             }
         }
