@@ -300,6 +300,34 @@ __attribute__((target("avx512f"))) static inline void steerlens_night_avx512(con
 
 // MARK: BilateralFilter (Transforms/BilateralFilter.swift)
 
+/// A bilateral block's running sums: Σ v·w per channel and Σ w, 16 pixels a vector.
+typedef struct {
+    __m512 channel[3];
+    __m512 total;
+} steerlens_bilateral_sums;
+
+/// One window tap of 16 pixels (`rgb`, 32-bit lanes) around their centres (`centre`): as the Swift loop,
+/// `w = spaceWeight · colorWeight[|ΔR| + |ΔG| + |ΔB|]`, `Σ += v·w` per channel and `total += w`.
+__attribute__((target("avx512f"), always_inline))
+static inline void steerlens_bilateral_add(steerlens_bilateral_sums *sums, const __m512i *rgb, const __m512i *centre, float spaceWeight, const float *colorWeight) {
+    const __m512i distance = _mm512_add_epi32(_mm512_add_epi32(_mm512_abs_epi32(_mm512_sub_epi32(rgb[0], centre[0])), _mm512_abs_epi32(_mm512_sub_epi32(rgb[1], centre[1]))),
+                                              _mm512_abs_epi32(_mm512_sub_epi32(rgb[2], centre[2])));
+    const __m512 weight = _mm512_mul_ps(_mm512_set1_ps(spaceWeight), _mm512_i32gather_ps(distance, colorWeight, 4));
+    for (int c = 0; c < 3; c++) sums->channel[c] = _mm512_add_ps(sums->channel[c], _mm512_mul_ps(_mm512_cvtepi32_ps(rgb[c]), weight));
+    sums->total = _mm512_add_ps(sums->total, weight);
+}
+
+/// `saturatedByte(Σ · (1 / total))` per channel, interleaved back to 16 RGB24 pixels at `out`.
+__attribute__((target("avx512f"), always_inline))
+static inline void steerlens_bilateral_store(const steerlens_bilateral_sums *sums, uint8_t *out) {
+    const __m512 scale = _mm512_div_ps(_mm512_set1_ps(1.0f), sums->total);
+    uint8_t channels[3][16];
+    for (int c = 0; c < 3; c++) _mm_storeu_si128((__m128i *)channels[c], steerlens_saturated_bytes16(_mm512_mul_ps(sums->channel[c], scale)));
+    for (int lane = 0; lane < 16; lane++) {
+        out[3 * lane] = channels[0][lane]; out[3 * lane + 1] = channels[1][lane]; out[3 * lane + 2] = channels[2][lane];
+    }
+}
+
 /// The bilateral sums of 16 pixels at a time: output pixels `x ..< x + 16·blocks` of one row, whose
 /// centres lie at `centres + 3x` in a copy of the frame with a reflected margin. For each of the
 /// `taps` window offsets (bytes from the centre, `offsets[k]`) in order, as the Swift loop:
@@ -310,45 +338,26 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
                                                                                 long taps, const float *colorWeight, long x, long blocks, uint8_t *output) {
     const __m512i byte = _mm512_set1_epi32(0xFF), laneBytes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                                                                        _mm512_set1_epi32(3));
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     for (long block = 0; block < blocks; block++) {
         const uint8_t *centre = centres + 3 * (x + 16 * block);
         const __m512i c = _mm512_i32gather_epi32(laneBytes, (const void *)centre, 1);
-        const __m512i r0 = _mm512_and_si512(c, byte), g0 = _mm512_and_si512(_mm512_srli_epi32(c, 8), byte), b0 = _mm512_and_si512(_mm512_srli_epi32(c, 16), byte);
-        __m512 sumR = zero, sumG = zero, sumB = zero, total = zero;
+        const __m512i centreRGB[3] = {_mm512_and_si512(c, byte), _mm512_and_si512(_mm512_srli_epi32(c, 8), byte), _mm512_and_si512(_mm512_srli_epi32(c, 16), byte)};
+        steerlens_bilateral_sums sums = {{_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}, _mm512_setzero_ps()};
         for (long k = 0; k < taps; k++) {
             const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(laneBytes, _mm512_set1_epi32(offsets[k])), (const void *)centre, 1);
-            const __m512i r = _mm512_and_si512(v, byte), g = _mm512_and_si512(_mm512_srli_epi32(v, 8), byte), b = _mm512_and_si512(_mm512_srli_epi32(v, 16), byte);
-            const __m512i distance = _mm512_add_epi32(_mm512_add_epi32(_mm512_abs_epi32(_mm512_sub_epi32(r, r0)), _mm512_abs_epi32(_mm512_sub_epi32(g, g0))),
-                                                      _mm512_abs_epi32(_mm512_sub_epi32(b, b0)));
-            const __m512 weight = _mm512_mul_ps(_mm512_set1_ps(spaceWeights[k]), _mm512_i32gather_ps(distance, colorWeight, 4));
-            sumR = _mm512_add_ps(sumR, _mm512_mul_ps(_mm512_cvtepi32_ps(r), weight));
-            sumG = _mm512_add_ps(sumG, _mm512_mul_ps(_mm512_cvtepi32_ps(g), weight));
-            sumB = _mm512_add_ps(sumB, _mm512_mul_ps(_mm512_cvtepi32_ps(b), weight));
-            total = _mm512_add_ps(total, weight);
+            const __m512i rgb[3] = {_mm512_and_si512(v, byte), _mm512_and_si512(_mm512_srli_epi32(v, 8), byte), _mm512_and_si512(_mm512_srli_epi32(v, 16), byte)};
+            steerlens_bilateral_add(&sums, rgb, centreRGB, spaceWeights[k], colorWeight);
         }
-        const __m512 scale = _mm512_div_ps(one, total);
-        // saturatedByte per channel, then the three channels interleaved back to RGB.
-        uint8_t channels[3][16];
-        _mm_storeu_si128((__m128i *)channels[0], steerlens_saturated_bytes16(_mm512_mul_ps(sumR, scale)));
-        _mm_storeu_si128((__m128i *)channels[1], steerlens_saturated_bytes16(_mm512_mul_ps(sumG, scale)));
-        _mm_storeu_si128((__m128i *)channels[2], steerlens_saturated_bytes16(_mm512_mul_ps(sumB, scale)));
-        uint8_t *out = output + 3 * (x + 16 * block);
-        for (int lane = 0; lane < 16; lane++) {
-            out[3 * lane] = channels[0][lane]; out[3 * lane + 1] = channels[1][lane]; out[3 * lane + 2] = channels[2][lane];
-        }
+        steerlens_bilateral_store(&sums, output + 3 * (x + 16 * block));
     }
     return 16 * blocks;
 }
 /// The R, G and B bytes of 16 consecutive RGB24 pixels at `pixels` as three vectors of 32-bit lanes:
 /// one masked 48-byte load (nothing past the 16th pixel is read) and three byte permutes.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"), always_inline))
-static inline void steerlens_rgb16_vbmi(const uint8_t *pixels, const __m512i *spread, __m512i *r, __m512i *g, __m512i *b) {
+static inline void steerlens_rgb16_vbmi(const uint8_t *pixels, const __m512i *spread, __m512i *rgb) {
     const __m512i bytes = _mm512_maskz_loadu_epi8(((__mmask64)1 << 48) - 1, pixels);
-    const __mmask64 lowBytes = 0x1111111111111111ULL;
-    *r = _mm512_maskz_permutexvar_epi8(lowBytes, spread[0], bytes);
-    *g = _mm512_maskz_permutexvar_epi8(lowBytes, spread[1], bytes);
-    *b = _mm512_maskz_permutexvar_epi8(lowBytes, spread[2], bytes);
+    for (int c = 0; c < 3; c++) rgb[c] = _mm512_maskz_permutexvar_epi8(0x1111111111111111ULL, spread[c], bytes);
 }
 
 /// `steerlens_bilateral_avx512` reading each tap's 16 pixels with one load and three byte permutes
@@ -361,32 +370,17 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static inline long steerl
     for (int c = 0; c < 3; c++)
         for (int j = 0; j < 64; j++) table[c][j] = (uint8_t)(j % 4 == 0 ? 3 * (j / 4) + c : 0);
     const __m512i spread[3] = {_mm512_loadu_si512(table[0]), _mm512_loadu_si512(table[1]), _mm512_loadu_si512(table[2])};
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     for (long block = 0; block < blocks; block++) {
         const uint8_t *centre = centres + 3 * (x + 16 * block);
-        __m512i r0, g0, b0;
-        steerlens_rgb16_vbmi(centre, spread, &r0, &g0, &b0);
-        __m512 sumR = zero, sumG = zero, sumB = zero, total = zero;
+        __m512i centreRGB[3];
+        steerlens_rgb16_vbmi(centre, spread, centreRGB);
+        steerlens_bilateral_sums sums = {{_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}, _mm512_setzero_ps()};
         for (long k = 0; k < taps; k++) {
-            __m512i r, g, b;
-            steerlens_rgb16_vbmi(centre + offsets[k], spread, &r, &g, &b);
-            const __m512i distance = _mm512_add_epi32(_mm512_add_epi32(_mm512_abs_epi32(_mm512_sub_epi32(r, r0)), _mm512_abs_epi32(_mm512_sub_epi32(g, g0))),
-                                                      _mm512_abs_epi32(_mm512_sub_epi32(b, b0)));
-            const __m512 weight = _mm512_mul_ps(_mm512_set1_ps(spaceWeights[k]), _mm512_i32gather_ps(distance, colorWeight, 4));
-            sumR = _mm512_add_ps(sumR, _mm512_mul_ps(_mm512_cvtepi32_ps(r), weight));
-            sumG = _mm512_add_ps(sumG, _mm512_mul_ps(_mm512_cvtepi32_ps(g), weight));
-            sumB = _mm512_add_ps(sumB, _mm512_mul_ps(_mm512_cvtepi32_ps(b), weight));
-            total = _mm512_add_ps(total, weight);
+            __m512i rgb[3];
+            steerlens_rgb16_vbmi(centre + offsets[k], spread, rgb);
+            steerlens_bilateral_add(&sums, rgb, centreRGB, spaceWeights[k], colorWeight);
         }
-        const __m512 scale = _mm512_div_ps(one, total);
-        uint8_t channels[3][16];
-        _mm_storeu_si128((__m128i *)channels[0], steerlens_saturated_bytes16(_mm512_mul_ps(sumR, scale)));
-        _mm_storeu_si128((__m128i *)channels[1], steerlens_saturated_bytes16(_mm512_mul_ps(sumG, scale)));
-        _mm_storeu_si128((__m128i *)channels[2], steerlens_saturated_bytes16(_mm512_mul_ps(sumB, scale)));
-        uint8_t *out = output + 3 * (x + 16 * block);
-        for (int lane = 0; lane < 16; lane++) {
-            out[3 * lane] = channels[0][lane]; out[3 * lane + 1] = channels[1][lane]; out[3 * lane + 2] = channels[2][lane];
-        }
+        steerlens_bilateral_store(&sums, output + 3 * (x + 16 * block));
     }
     return 16 * blocks;
 }
