@@ -140,11 +140,12 @@ static inline void steerlens_conv_planes_avx512(const float *x, float *planes, l
     }
 }
 
-/// `PIXELS` vectors of 16 consecutive output pixels of one output row (`valid` of them real) times
-/// `FILTERS` filters from `firstFilter`: `out[p][f] = Σ_k planes[base + tapOffsets[k] + p] · kernel[k][f]`
-/// over the taps `k = (ky·KW + kx)·C + c` in that order, as `sgemm` over im2col's columns forms it: one
-/// FMA chain from 0 per depth block (`blockEnds`, OpenBLAS's split of the depth), each block's sum added
-/// onto the ones before. Written into `out` (`[pixel][filters]`) with masked scatters.
+/// `PIXELS` vectors of 16 consecutive output pixels of one output row (`valid` of them real) times one
+/// tile of `FILTERS` filters: `out[p][f] = Σ_k base[tapOffsets[k] + p] · weights[k·FILTERS + f]` over the
+/// taps `k = (ky·KW + kx)·C + c` in that order (`weights`: the tile's `[K][FILTERS]` slice of the packed
+/// kernel), as `sgemm` over im2col's columns forms it: one FMA chain from 0 per depth block (`blockEnds`,
+/// OpenBLAS's split of the depth), each block's sum added onto the ones before. Written into `out`
+/// (pixel `p` at `p · filters`) with masked scatters.
 __attribute__((target("avx512f"), always_inline))
 static inline void steerlens_conv_pixel_tile(const float *base, const int32_t *tapOffsets, const long *blockEnds, long blockCount,
                                              const float *weights, long filters, float *out, long valid, const int PIXELS, const int FILTERS) {
@@ -219,7 +220,8 @@ static inline void steerlens_conv_planar_rows(const float *planes, float *out, l
 /// `out` (`[batch, OH, OW, F]`, written whole, no bias or activation) as `sgemm` over im2col's columns
 /// forms it (see `steerlens_conv_pixel_tile`). Output row `oh` of image `n` reads the planes from
 /// `planes + n·itemFloats + oh·rowStep`; `tapOffsets[k]` is tap `k`'s offset from there. `filterTile`
-/// (4, 6, 8 or 9, dividing F) filters share each load of 16 pixels.
+/// (4, 6, 8 or 9, dividing F) filters share each load of 16 pixels; `packed` is the kernel by tile,
+/// `[F / filterTile][taps][filterTile]`.
 __attribute__((target("avx512f")))
 static inline void steerlens_conv2d_planar_avx512(const float *planes, float *out, long batch, long outputRows, long outputColumns,
                                                   long rowStep, long itemFloats, const int32_t *tapOffsets, long taps, const long *blockEnds,

@@ -6,9 +6,9 @@ import VideoIO
 ///
 /// Packed RGB24 keeps a channel's horizontal neighbours 3 bytes apart, so the filter works on bytes
 /// regardless of channel: each source row is padded by replicating its edge pixels, and 16 output
-/// bytes at a time (32 in AVX2, 64 in AVX-512 BW) take the median of their k² window bytes through a sorting network of
-/// `pointwiseMin`/`pointwiseMax` (Batcher's odd–even merge sort, pruned to the comparators the middle
-/// element depends on: 19 for 3×3 like Paeth's, ~120 for 5×5).
+/// bytes at a time (32 in AVX2, 64 in AVX-512 BW) take the median of their k² window bytes through a
+/// sorting network of `pointwiseMin`/`pointwiseMax` (Batcher's odd–even merge sort, pruned to the
+/// comparators the middle element depends on: 19 for 3×3 like Paeth's, ~120 for 5×5).
 struct MedianFilter {
     let size: Int
     /// Bytes past each padded row and past the output for the widest kernel's last block.
