@@ -456,47 +456,33 @@ __attribute__((target("avx512f"))) static inline void steerlens_blur_column_avx5
 
 // MARK: MedianFilter (Transforms/MedianFilter.swift)
 
-/// One padded row of a median filter, 32 output bytes a block: output byte `i` is the median of the
+/// One padded row of a median filter, `WIDTH` output bytes a block: output byte `i` is the median of the
 /// `size²` bytes `source[dy·stride + 3·dx + i]` (`dy, dx < size`, `size ≤ 7`), sorted far enough by the
 /// comparator network `pairs` (`pairCount` pairs `(a, b)`: slot a takes the minimum, b the maximum) that
-/// slot `middle` holds it. Blocks cover `count` bytes rounded up to 32: the caller pads `source` and
-/// `out` for the last one. Bytes are exact in any order, so these are the Swift loop's bytes.
-__attribute__((target("avx2"))) static inline void steerlens_median_row_avx2(const uint8_t *source, long stride, long size, const int32_t *pairs,
-                                                                           long pairCount, long middle, uint8_t *out, long count) {
-    __m256i window[49];
-    for (long start = 0; start < count; start += 32) {
-        long slot = 0;
-        for (long dy = 0; dy < size; dy++) {
-            for (long dx = 0; dx < size; dx++) window[slot++] = _mm256_loadu_si256((const __m256i *)(source + dy * stride + 3 * dx + start));
-        }
-        for (long p = 0; p < pairCount; p++) {
-            const int32_t a = pairs[2 * p], b = pairs[2 * p + 1];
-            const __m256i low = _mm256_min_epu8(window[a], window[b]);
-            window[b] = _mm256_max_epu8(window[a], window[b]);
-            window[a] = low;
-        }
-        _mm256_storeu_si256((__m256i *)(out + start), window[middle]);
+/// slot `middle` holds it. Blocks cover `count` bytes rounded up to `WIDTH`: the caller pads `source` and
+/// `out` for the last one. Bytes are exact in any order, so these are the Swift loop's bytes. One body,
+/// two widths: 32 bytes in AVX2, 64 in AVX-512 BW (AVX-512F has no byte minimum).
+#define STEERLENS_MEDIAN_ROW(NAME, TARGET, VECTOR, WIDTH, LOAD, STORE, MIN, MAX)                                                   \
+    __attribute__((target(TARGET))) static inline void NAME(const uint8_t *source, long stride, long size, const int32_t *pairs, \
+                                                            long pairCount, long middle, uint8_t *out, long count) {            \
+        VECTOR window[49];                                                                                                       \
+        for (long start = 0; start < count; start += WIDTH) {                                                                    \
+            long slot = 0;                                                                                                       \
+            for (long dy = 0; dy < size; dy++)                                                                                   \
+                for (long dx = 0; dx < size; dx++) window[slot++] = LOAD((const void *)(source + dy * stride + 3 * dx + start)); \
+            for (long p = 0; p < pairCount; p++) {                                                                               \
+                const int32_t a = pairs[2 * p], b = pairs[2 * p + 1];                                                            \
+                const VECTOR low = MIN(window[a], window[b]);                                                                    \
+                window[b] = MAX(window[a], window[b]);                                                                           \
+                window[a] = low;                                                                                                 \
+            }                                                                                                                    \
+            STORE((void *)(out + start), window[middle]);                                                                        \
+        }                                                                                                                        \
     }
-}
 
-/// `steerlens_median_row_avx2` 64 bytes a block (AVX-512 BW's byte minimum and maximum): the caller pads
-/// `source` and `out` by 64 bytes for the last block.
-__attribute__((target("avx512f,avx512bw"))) static inline void steerlens_median_row_avx512bw(const uint8_t *source, long stride, long size, const int32_t *pairs,
-                                                                                           long pairCount, long middle, uint8_t *out, long count) {
-    __m512i window[49];
-    for (long start = 0; start < count; start += 64) {
-        long slot = 0;
-        for (long dy = 0; dy < size; dy++) {
-            for (long dx = 0; dx < size; dx++) window[slot++] = _mm512_loadu_si512((const void *)(source + dy * stride + 3 * dx + start));
-        }
-        for (long p = 0; p < pairCount; p++) {
-            const int32_t a = pairs[2 * p], b = pairs[2 * p + 1];
-            const __m512i low = _mm512_min_epu8(window[a], window[b]);
-            window[b] = _mm512_max_epu8(window[a], window[b]);
-            window[a] = low;
-        }
-        _mm512_storeu_si512((void *)(out + start), window[middle]);
-    }
-}
+STEERLENS_MEDIAN_ROW(steerlens_median_row_avx2, "avx2", __m256i, 32, _mm256_loadu_si256, _mm256_storeu_si256, _mm256_min_epu8, _mm256_max_epu8)
+STEERLENS_MEDIAN_ROW(steerlens_median_row_avx512bw, "avx512f,avx512bw", __m512i, 64, _mm512_loadu_si512, _mm512_storeu_si512, _mm512_min_epu8,
+                     _mm512_max_epu8)
+#undef STEERLENS_MEDIAN_ROW
 
 #endif
