@@ -103,7 +103,7 @@ public final class Conv2D: UnaryLayer {
     /// nil where it does not run.
     private func pixelConvolution(rows: AxisGeometry, columns: AxisGeometry) -> PixelConvolution? {
         if let cached = pixelPlan, cached.geometry == (rows, columns) { return cached.plan }
-        let plan = PixelConvolution(rows: rows, columns: columns, channels: inputChannels, kernel: kernel)
+        let plan = PixelConvolution(rows: rows, columns: columns, kernel: kernel)
         pixelPlan = ((rows, columns), plan)
         return plan
     }

@@ -37,14 +37,16 @@ struct PixelConvolution {
     /// Floats between the planes of two consecutive output rows.
     var rowStep: Int { rows.stride * channels * columns.stride * planeWidth }
 
-    /// Smallest share of the 16-pixel vectors' lanes that are real output pixels: below it (narrow
-    /// outputs such as PilotNet's 3×3 layers, 18–22 pixels a row) im2col + `sgemm` is faster.
+    /// Smallest share of the 16-pixel vectors' lanes that are real output pixels, so that at least three
+    /// quarters of the multiplies count; narrower outputs (PilotNet's 3×3 layers, 18–22 pixels a row:
+    /// 56–69 %) stay on im2col + `sgemm`.
     static let minimumLaneUse = 0.75
 
-    /// The plan for `kernel` (`[KH, KW, C, F]`) on inputs of this geometry, or `nil` where it does not run: no AVX-512, a filter
-    /// count without a tile, an output row too narrow to fill the lanes, or planes beyond 32-bit offsets.
-    init?(rows: AxisGeometry, columns: AxisGeometry, channels: Int, kernel: Tensor, level: Int = VectorKernels.level) {
-        let filters = kernel.shape[3]
+    /// The plan for `kernel` (`[KH, KW, C, F]`) on inputs of this geometry, or `nil` where it does not
+    /// run: no AVX-512, a filter count without a tile, an output row too narrow to fill the lanes, or
+    /// planes beyond 32-bit offsets.
+    init?(rows: AxisGeometry, columns: AxisGeometry, kernel: Tensor, level: Int = VectorKernels.level) {
+        let (channels, filters) = (kernel.shape[2], kernel.shape[3])
         guard level >= 2, let tile = [9, 8, 6, 4].first(where: { filters % $0 == 0 }) else { return nil }
         let vectors = (columns.output + 15) / 16
         guard Double(columns.output) / Double(16 * vectors) >= Self.minimumLaneUse else { return nil }

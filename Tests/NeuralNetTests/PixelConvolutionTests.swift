@@ -70,7 +70,7 @@ final class PixelConvolutionTests: XCTestCase {
     }
 
     private func plan(_ shape: Shape, _ kernel: [Float]) -> PixelConvolution? {
-        PixelConvolution(rows: shape.rows, columns: shape.columns, channels: shape.channels,
+        PixelConvolution(rows: shape.rows, columns: shape.columns,
                          kernel: Tensor(shape: [shape.kernelHeight, shape.kernelWidth, shape.channels, shape.filters], scalars: kernel))
     }
 
@@ -135,8 +135,7 @@ final class PixelConvolutionTests: XCTestCase {
         func accepts(width: Int, filters: Int, channels: Int = 24, level: Int = 2) -> Bool {
             let kernel = Tensor(shape: [3, 3, channels, filters], scalars: [Float](repeating: 0, count: 9 * channels * filters))
             return PixelConvolution(rows: AxisGeometry(input: 10, kernel: 3, stride: 1, padding: .valid)!,
-                                    columns: AxisGeometry(input: width, kernel: 3, stride: 1, padding: .valid)!,
-                                    channels: channels, kernel: kernel, level: level) != nil
+                                    columns: AxisGeometry(input: width, kernel: 3, stride: 1, padding: .valid)!, kernel: kernel, level: level) != nil
         }
         guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512") }
         XCTAssertTrue(accepts(width: 49, filters: 36), "47 pixels a row: 98 % of 3 vectors")
@@ -147,7 +146,7 @@ final class PixelConvolutionTests: XCTestCase {
         XCTAssertFalse(accepts(width: 49, filters: 36, level: 1), "AVX2 only")
         let tile = { (filters: Int) in
             PixelConvolution(rows: AxisGeometry(input: 3, kernel: 3, stride: 1, padding: .valid)!,
-                             columns: AxisGeometry(input: 18, kernel: 3, stride: 1, padding: .valid)!, channels: 1,
+                             columns: AxisGeometry(input: 18, kernel: 3, stride: 1, padding: .valid)!,
                              kernel: Tensor(shape: [3, 3, 1, filters], scalars: [Float](repeating: 0, count: 9 * filters)))?.filterTile
         }
         XCTAssertEqual([36, 24, 64, 12, 20].map(tile), [9, 8, 8, 6, 4])
