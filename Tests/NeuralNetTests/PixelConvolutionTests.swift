@@ -19,11 +19,11 @@ final class PixelConvolutionTests: XCTestCase {
         var taps: Int { kernelHeight * kernelWidth * channels }
     }
 
-    /// PilotNet's second layer (two depth blocks); a depth of 1,008 (three blocks); every filter tile (9,
+    /// PilotNet's second layer on 6 of its 14 output rows (two depth blocks); a depth of 1,008 (three blocks); every filter tile (9,
     /// 8, 6, 4); output rows of 1, 2 and 3 vectors and their tails (13, 26, 47, 49 pixels); strides 1–3;
     /// `same` padding on every side.
     private let shapes: [Shape] = [
-        Shape(batch: 2, height: 31, width: 98, channels: 24, filters: 36, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
+        Shape(height: 15, width: 98, channels: 24, filters: 36, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
         Shape(height: 5, width: 28, channels: 112, filters: 16, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1),
         Shape(height: 6, width: 15, channels: 5, filters: 12, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1),
         Shape(batch: 3, height: 7, width: 49, channels: 7, filters: 20, kernelHeight: 2, kernelWidth: 1, strideY: 3, strideX: 1),
@@ -125,7 +125,7 @@ final class PixelConvolutionTests: XCTestCase {
             XCTAssertLessThanOrEqual(largest, Float(shape.taps) * 4 * Float.ulpOfOne, "\(shape)")
             // OpenBLAS's small-matrix kernels (small M·N·K) sum in another order; PilotNet's layer takes its
             // level-3 driver, whose depth blocks the pixel path repeats.
-            if BLAS.coreName == "SkylakeX", shape.height == 31 {
+            if BLAS.coreName == "SkylakeX", shape.channels == 24, shape.filters == 36 {
                 XCTAssertNil(a.scalars.indices.first { a.scalars[$0].bitPattern != b.scalars[$0].bitPattern }, "\(shape): first value whose bits differ")
             }
         }
