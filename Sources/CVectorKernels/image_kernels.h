@@ -91,6 +91,22 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_area_rows_
 
 // MARK: AffineWarp (Transforms/AffineWarp.swift)
 
+/// Output pixels `x … x + 15` of a warped row: their source points `(fused(rowX, m0, x), fused(rowY, m3, x))`
+/// split into the byte offset of the upper-left tap in a packed RGB24 frame (`stride` bytes a row; the
+/// return value), and the bilinear weights `alphas` (x) and `betas` (y). Points lie in the frame, so
+/// they are ≥ 0 and truncation is the floor.
+__attribute__((target("avx512f,fma"), always_inline)) static inline __m512i steerlens_warp_points16(long x, float rowX, float rowY, float m0, float m3,
+                                                                                                   __m512i stride, __m512 *alphas, __m512 *betas) {
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512 xs = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32((int32_t)x), lanes));
+    const __m512 sourceX = _mm512_fmadd_ps(_mm512_set1_ps(m0), xs, _mm512_set1_ps(rowX));
+    const __m512 sourceY = _mm512_fmadd_ps(_mm512_set1_ps(m3), xs, _mm512_set1_ps(rowY));
+    const __m512i x0 = _mm512_cvttps_epi32(sourceX), y0 = _mm512_cvttps_epi32(sourceY);
+    *alphas = _mm512_sub_ps(sourceX, _mm512_cvtepi32_ps(x0));
+    *betas = _mm512_sub_ps(sourceY, _mm512_cvtepi32_ps(y0));
+    return _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), _mm512_mullo_epi32(x0, _mm512_set1_epi32(3)));
+}
+
 /// The interior pixels of one warped row, 16 at a time: output pixels `first ..< first + 16·blocks` of
 /// the row at `outputRow` (RGB24), each bilinear from the packed RGB24 `source` (`width` pixels a row)
 /// at `(fused(rowX, m0, x), fused(rowY, m3, x))`, a point whose four taps all lie in the frame (the
@@ -103,17 +119,11 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_area_rows_
 __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interior_avx512(const uint8_t *source, long width, float rowX, float rowY,
                                                                                         float m0, float m3, long first, long blocks, uint8_t *outputRow) {
     const __m512i stride = _mm512_set1_epi32((int32_t)(width * 3)), low = _mm512_set1_epi32(0xFF);
-    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     for (long block = 0; block < blocks; block++) {
         const long x = first + 16 * block;
         // The 16 pixels' source points, then spread to the three vectors of their 48 values.
-        const __m512 xs = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32((int32_t)x), lanes));
-        const __m512 sourceX = _mm512_fmadd_ps(_mm512_set1_ps(m0), xs, _mm512_set1_ps(rowX));
-        const __m512 sourceY = _mm512_fmadd_ps(_mm512_set1_ps(m3), xs, _mm512_set1_ps(rowY));
-        // The source point is ≥ 0 inside the frame, so truncation is the floor.
-        const __m512i x0 = _mm512_cvttps_epi32(sourceX), y0 = _mm512_cvttps_epi32(sourceY);
-        const __m512 alphas = _mm512_sub_ps(sourceX, _mm512_cvtepi32_ps(x0)), betas = _mm512_sub_ps(sourceY, _mm512_cvtepi32_ps(y0));
-        const __m512i offsets = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), _mm512_mullo_epi32(x0, _mm512_set1_epi32(3)));
+        __m512 alphas, betas;
+        const __m512i offsets = steerlens_warp_points16(x, rowX, rowY, m0, m3, stride, &alphas, &betas);
         for (int part = 0; part < 3; part++) {
             const __m512i pixel = _mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part);
             const __m512i offset = _mm512_add_epi32(_mm512_permutexvar_epi32(pixel, offsets), _mm512_loadu_si512(steerlens_rgb_lane_channel + 16 * part));
@@ -151,18 +161,13 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,fma"))) static inline long st
                                                                                                           float m0, float m3, long first, long blocks,
                                                                                                           uint8_t *outputRow) {
     const __m512i stride = _mm512_set1_epi32((int32_t)(width * 3));
-    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     uint8_t table[192];
     steerlens_warp_tap_indices(table);
     const __m512i selects[3] = {_mm512_loadu_si512(table), _mm512_loadu_si512(table + 64), _mm512_loadu_si512(table + 128)};
     for (long block = 0; block < blocks; block++) {
         const long x = first + 16 * block;
-        const __m512 xs = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_set1_epi32((int32_t)x), lanes));
-        const __m512 sourceX = _mm512_fmadd_ps(_mm512_set1_ps(m0), xs, _mm512_set1_ps(rowX));
-        const __m512 sourceY = _mm512_fmadd_ps(_mm512_set1_ps(m3), xs, _mm512_set1_ps(rowY));
-        const __m512i x0 = _mm512_cvttps_epi32(sourceX), y0 = _mm512_cvttps_epi32(sourceY);
-        const __m512 alphas = _mm512_sub_ps(sourceX, _mm512_cvtepi32_ps(x0)), betas = _mm512_sub_ps(sourceY, _mm512_cvtepi32_ps(y0));
-        const __m512i offsets = _mm512_add_epi32(_mm512_mullo_epi32(y0, stride), _mm512_mullo_epi32(x0, _mm512_set1_epi32(3)));
+        __m512 alphas, betas;
+        const __m512i offsets = steerlens_warp_points16(x, rowX, rowY, m0, m3, stride, &alphas, &betas);
         const __m512i below = _mm512_add_epi32(offsets, stride);
         // Pixels 0–7 and 8–15 of the upper and the lower source row.
         const __m512i upper0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(offsets), (const void *)source, 1);
