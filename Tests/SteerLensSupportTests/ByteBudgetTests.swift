@@ -50,7 +50,7 @@ final class ByteBudgetTests: XCTestCase {
 }
 
 /// Strings appended from several threads.
-private final class OrderLog: @unchecked Sendable {
+final class OrderLog: @unchecked Sendable {
     private let lock = NSLock()
     private var log: [String] = []
     func append(_ entry: String) { lock.withLock { log.append(entry) } }
