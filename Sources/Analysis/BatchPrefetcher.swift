@@ -28,12 +28,15 @@ public final class BatchPrefetcher: @unchecked Sendable {
     ///   - keepsPixels: whether the n-th delivered frame (0-based) keeps its pixels.
     ///   - pixelBudget: bytes of kept pixels allowed in flight, or `nil` for no limit.
     ///   - clock: charged with the decoding thread's `decode` and `preprocess` CPU time, if given.
+    ///   - decoderNiceIncrement: nice levels below normal at which the decoding thread runs (see
+    ///     ``ThreadPriority/backgroundIncrement``; 0 = normal).
     public init(reader: any FrameSource, modelInputs: [ModelInput], batchSize: Int, pixelBudget: ByteBudget? = nil,
-         clock: StageClock? = nil, keepsPixels: @escaping @Sendable (Int) -> Bool) {
+         clock: StageClock? = nil, keepsPixels: @escaping @Sendable (Int) -> Bool, decoderNiceIncrement: Int32 = 0) {
         let queue = queue
         self.pixelBudget = pixelBudget
         let source = UncheckedBox((reader, modelInputs))
         stage = BackgroundStage(name: "steerlens-decode") {
+            ThreadPriority.lowerCurrentThread(by: decoderNiceIncrement)
             let (reader, modelInputs) = source.value
             let itemCounts = modelInputs.map { $0.shape.reduce(1, *) }
             var delivered = 0

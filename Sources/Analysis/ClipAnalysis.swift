@@ -97,7 +97,10 @@ public struct ClipAnalysis {
     public func run() throws -> Outcome {
         let started = Date()
         let clock = measuresStages ? StageClock() : nil
-        let decoded = try FrameSources.open(input, options: reading.selection)
+        // FFmpeg's decoder threads, like the decoding thread, only fill what the network leaves idle.
+        var selection = reading.selection
+        selection.decoderNiceIncrement = ThreadPriority.backgroundIncrement
+        let decoded = try FrameSources.open(input, options: selection)
         let reader = try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
@@ -159,6 +162,8 @@ public struct ClipAnalysis {
     }
 
     /// Streams the clip in batches; writes images and raw maps as it goes; returns one entry per frame.
+    /// Four stages overlap: decoding (a background thread, at lower priority) → the network (this thread)
+    /// → each frame's statistics and files (one background thread, a batch behind) → images (background).
     private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid,
                          grids: (writer: NPYStreamWriter, maps: [MethodMap])?, scorer: FaithfulnessScorer, clock: StageClock?,
                          into directory: URL) throws -> [RunReport.FrameEntry] {
@@ -170,105 +175,49 @@ public struct ClipAnalysis {
             return try clock.measure(stage, body)
         }
         let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
+        let itemCount = height * width * channels
         let maps = suite.maps
-        let keepChannels = session.explainer.keepChannels
-        func keepsChannels(_ map: MethodMap) -> Bool { keepChannels && map.method == .gradient }
         let progress = Progress(total: reading.selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / reading.selection.every }, quiet: reading.quiet)
         defer { progress.clear() }
-        var entries: [RunReport.FrameEntry] = []
-        var previousMap: [Float]?
-        // Three stages overlap: decoding (background) → model (this thread) → images (background).
         let pngEvery = output.pngEvery, drawsImages = imageWriter != nil
         let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: reading.batchSize, pixelBudget: pixelBudget,
-                                      clock: clock, keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
+                                      clock: clock, keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 }, decoderNiceIncrement: ThreadPriority.backgroundIncrement)
+        let recorder = FrameRecorder(analysis: self, labels: labels, framesPerSecond: reader.info.framesPerSecond, overlays: imageWriter, grid: grid,
+                                     grids: grids, clock: clock, progress: progress, directory: directory)
+        let worker = SerialWorker(name: "steerlens-frames", niceIncrement: ThreadPriority.backgroundIncrement)
+        var submitted = 0
         do {
             while let (frames, inputs) = try batches.next() {
-                try Interruption.shared.check(progress: "after \(entries.count) frames of \(input)")
+                try Interruption.shared.check(progress: "after \(submitted) frames of \(input)")
                 let result = try timed(.network) { try suite.run(inputs[0]) }
-                let predictions = result.outputs[session.outputIndex]
-                let units = predictions.itemCount
-                for (item, frame) in frames.enumerated() {
-                    let (frameMaps, flat, first) = timed(.maps) {
-                        let frameMaps = FrameMaps(result, item: item, maps: maps)
-                        // Statistics on the channel maximum when channels are kept.
-                        let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
-                            (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
-                        })
-                        return (frameMaps, flat, flat[maps[0]]!)
+                // Scoring runs the model, so it happens here, between the network's passes.
+                var scores: [Int: FrameFaithfulness] = [:]
+                for item in frames.indices where scorer.scores(position: submitted + item) {
+                    // Pixels ranked by importance (the display map of a gradient map ranks negative
+                    // gradients too; its importance ties them at 0).
+                    let importance = FrameMaps(result, item: item, maps: maps).importance
+                    scores[item] = try timed(.faithfulness) {
+                        try scorer.score(item: Array(inputs[0].scalars[(item * itemCount)..<((item + 1) * itemCount)]),
+                                         maps: maps.map { ($0.name, importance[$0]!) }, frame: frames[item].index)
                     }
-                    var entry = timed(.maps) { RunReport.FrameEntry(
-                        frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
-                        label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
-                        // Region shares from each method's own importance, never from the min-max display map.
-                        regionShares: Dictionary(frameMaps.importance.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
-                                                 uniquingKeysWith: { first, _ in first }),
-                        saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
-                        hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
-                        diagnostics: frameMaps.diagnostics) }
-                    previousMap = first
-                    if scorer.scores(position: entries.count) {
-                        // Pixels ranked by importance (the display map of a gradient map ranks negative
-                        // gradients too; its importance ties them at 0).
-                        let count = height * width * channels
-                        entry.faithfulness = try timed(.faithfulness) { try scorer.score(item: Array(inputs[0].scalars[(item * count)..<((item + 1) * count)]),
-                                                              maps: maps.map { ($0.name, frameMaps.importance[$0]!) }, frame: frame.index) }
-                    }
-                    if let grids { try timed(.maps) { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) } }
-                    if entry.hasImages {
-                        try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (Self.overlayKind($0.key), $0.value) }))
-                    }
-                    if output.saveMaps { try timed(.writing) {
-                        let name = String(format: "%06d.npy", frame.index)
-                        for map in maps {
-                            let values = frameMaps.display[map]!
-                            let shape = keepsChannels(map) ? [height, width, channels] : [height, width]
-                            try NPYArray(shape: shape, values: values).write(to: directory.appendingPathComponent("maps/\(map.name)/\(name)"))
-                        }
-                        if let gradient = result.gradient {
-                            let count = height * width * channels
-                            try NPYArray(shape: [height, width, channels], values: Array(gradient.scalars[(item * count)..<((item + 1) * count)]))
-                                .write(to: directory.appendingPathComponent("gradients/\(name)"))
-                        }
-                    } }
-                    entries.append(entry)
                 }
-                progress.update(done: entries.count)
+                let batch = UncheckedBox(FrameRecorder.Batch(frames: frames, result: result, faithfulness: scores))
+                try worker.submit { try recorder.record(batch.value) }
+                submitted += frames.count
             }
             batches.stop()
+            try worker.finish()
             try imageWriter?.finish()
         } catch {
             batches.stop()
+            worker.cancel()
             imageWriter?.cancel()
             throw error
         }
-        return entries
+        return recorder.entries
     }
 
     public static func channelMaximum(_ map: [Float], channels: Int) -> [Float] {
         stride(from: 0, to: map.count, by: channels).map { map[$0..<($0 + channels)].max()! }
-    }
-}
-
-/// One frame's maps from every method: the display map (`[H, W]`, or `[H, W, C]` for gradient maps
-/// with channels kept) and the importance map (`[H, W]`, the method's raw attribution magnitude) per
-/// method map, and the methods' diagnostics (`<method>_<name>`).
-struct FrameMaps {
-    var display: [MethodMap: [Float]] = [:]
-    var importance: [MethodMap: [Float]] = [:]
-    var diagnostics: [String: Double]?
-
-    init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap]) {
-        for map in maps {
-            let kindMaps = batch[map]!
-            let displayCount = kindMaps.display.itemCount, importanceCount = kindMaps.importance.itemCount
-            display[map] = Array(kindMaps.display.scalars[(item * displayCount)..<((item + 1) * displayCount)])
-            importance[map] = Array(kindMaps.importance.scalars[(item * importanceCount)..<((item + 1) * importanceCount)])
-        }
-        for explanation in batch.explanations {
-            for (name, values) in explanation.diagnostics {
-                diagnostics = diagnostics ?? [:]
-                diagnostics!["\(explanation.method.rawValue)_\(name)"] = values[item]
-            }
-        }
     }
 }

@@ -14,6 +14,9 @@ public struct ReadOptions: Sendable, Equatable {
     public var maxFrames: Int?
     /// Decoder threads; 0 lets libavcodec pick one per core.
     public var decoderThreads: Int = 0
+    /// Nice levels below the opening thread's at which libavcodec's decoder threads run (0: the same): a
+    /// pipeline that decodes ahead of compute-bound work sets ``ThreadPriority/backgroundIncrement``.
+    public var decoderNiceIncrement: Int32 = 0
     /// Frame rate of inputs that do not record one (`--fps`): image sequences and folders, DonkeyCar
     /// tubs without timestamps, driving logs; `nil` = their default (20 for tubs, else 30).
     public var framesPerSecond: Double?
@@ -108,7 +111,8 @@ public final class FrameReader: FrameSource {
         decoder.pointer.pointee.thread_count = Int32(options.decoderThreads)
         decoder.pointer.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
         decoder.pointer.pointee.pkt_timebase = stream.pointee.time_base
-        let codecOpen = avcodec_open2(decoder.pointer, codec, nil)
+        // The decoder threads start here and keep the priority of the thread that opens the codec.
+        let codecOpen = try ThreadPriority.run(loweredBy: options.decoderNiceIncrement) { [decoder] in avcodec_open2(decoder.pointer, codec, nil) }
         if codecOpen < 0 {
             throw VideoError.unsupportedCodec(path: path, codec: String(cString: codec.pointee.name) + " (\(ffmpegErrorString(codecOpen)))")
         }

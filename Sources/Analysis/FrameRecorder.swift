@@ -1,0 +1,122 @@
+import Foundation
+import Reporting
+import Saliency
+import SteerLensSupport
+import VideoIO
+
+/// The per-frame half of ``ClipAnalysis``: out of each explained batch, every frame's entry (prediction,
+/// label, region shares, saliency change, faithfulness), its row of the coarse saliency grid, its raw
+/// maps (`--save-maps`) and its overlays (handed to the image writers). Batches arrive in clip order on
+/// one thread (a ``SerialWorker``), a batch behind the network; ``entries`` is read after that thread
+/// has finished.
+final class FrameRecorder: @unchecked Sendable {
+    /// One explained batch: its frames, the suite's result and the faithfulness scores of its scored
+    /// items (by item index; scoring runs the model, so the network's thread does it).
+    struct Batch {
+        let frames: [Frame]
+        let result: ExplainedBatch
+        let faithfulness: [Int: FrameFaithfulness]
+    }
+
+    private(set) var entries: [RunReport.FrameEntry] = []
+    /// The first map of the previous frame, for the saliency change.
+    private var previousMap: [Float]?
+    private let session: ModelSession
+    private let output: ClipAnalysis.OutputSettings
+    private let labels: LabelTrack?
+    private let framesPerSecond: Double
+    private let imageWriter: ImageWriterStage?
+    private let grid: SaliencyGrid
+    private let grids: (writer: NPYStreamWriter, maps: [MethodMap])?
+    private let clock: StageClock?
+    private let progress: Progress
+    private let directory: URL
+
+    init(analysis: ClipAnalysis, labels: LabelTrack?, framesPerSecond: Double, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid,
+         grids: (writer: NPYStreamWriter, maps: [MethodMap])?, clock: StageClock?, progress: Progress, directory: URL) {
+        (session, output) = (analysis.session, analysis.output)
+        (self.labels, self.framesPerSecond, self.imageWriter, self.grid, self.grids) = (labels, framesPerSecond, imageWriter, grid, grids)
+        (self.clock, self.progress, self.directory) = (clock, progress, directory)
+    }
+
+    /// `body`, its CPU time on this thread charged to `stage`.
+    private func measured<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
+        try clock.map { try $0.measure(stage, body) } ?? body()
+    }
+
+    /// Records every frame of `batch`.
+    func record(_ batch: Batch) throws {
+        let shape = session.modelInput.shape
+        let (height, width, channels) = (shape[0], shape[1], shape[2])
+        let maps = session.explainers.maps
+        let keepChannels = session.explainer.keepChannels
+        func keepsChannels(_ map: MethodMap) -> Bool { keepChannels && map.method == .gradient }
+        let result = batch.result, pngEvery = output.pngEvery
+        let predictions = result.outputs[session.outputIndex]
+        let units = predictions.itemCount
+        for (item, frame) in batch.frames.enumerated() {
+            let (frameMaps, flat, first) = measured(.maps) {
+                let frameMaps = FrameMaps(result, item: item, maps: maps)
+                // Statistics on the channel maximum when channels are kept.
+                let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
+                    (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
+                })
+                return (frameMaps, flat, flat[maps[0]]!)
+            }
+            var entry = measured(.maps) { RunReport.FrameEntry(
+                frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
+                label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: framesPerSecond),
+                // Region shares from each method's own importance, never from the min-max display map.
+                regionShares: Dictionary(frameMaps.importance.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
+                                         uniquingKeysWith: { first, _ in first }),
+                saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
+                hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
+                diagnostics: frameMaps.diagnostics) }
+            previousMap = first
+            entry.faithfulness = batch.faithfulness[item]
+            if let grids { try measured(.maps) { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) } }
+            if entry.hasImages {
+                try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (ClipAnalysis.overlayKind($0.key), $0.value) }))
+            }
+            if output.saveMaps { try measured(.writing) {
+                let name = String(format: "%06d.npy", frame.index)
+                for map in maps {
+                    let values = frameMaps.display[map]!
+                    let shape = keepsChannels(map) ? [height, width, channels] : [height, width]
+                    try NPYArray(shape: shape, values: values).write(to: directory.appendingPathComponent("maps/\(map.name)/\(name)"))
+                }
+                if let gradient = result.gradient {
+                    let count = height * width * channels
+                    try NPYArray(shape: [height, width, channels], values: Array(gradient.scalars[(item * count)..<((item + 1) * count)]))
+                        .write(to: directory.appendingPathComponent("gradients/\(name)"))
+                }
+            } }
+            entries.append(entry)
+        }
+        progress.update(done: entries.count)
+    }
+}
+
+/// One frame's maps from every method: the display map (`[H, W]`, or `[H, W, C]` for gradient maps
+/// with channels kept) and the importance map (`[H, W]`, the method's raw attribution magnitude) per
+/// method map, and the methods' diagnostics (`<method>_<name>`).
+struct FrameMaps {
+    var display: [MethodMap: [Float]] = [:]
+    var importance: [MethodMap: [Float]] = [:]
+    var diagnostics: [String: Double]?
+
+    init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap]) {
+        for map in maps {
+            let kindMaps = batch[map]!
+            let displayCount = kindMaps.display.itemCount, importanceCount = kindMaps.importance.itemCount
+            display[map] = Array(kindMaps.display.scalars[(item * displayCount)..<((item + 1) * displayCount)])
+            importance[map] = Array(kindMaps.importance.scalars[(item * importanceCount)..<((item + 1) * importanceCount)])
+        }
+        for explanation in batch.explanations {
+            for (name, values) in explanation.diagnostics {
+                diagnostics = diagnostics ?? [:]
+                diagnostics!["\(explanation.method.rawValue)_\(name)"] = values[item]
+            }
+        }
+    }
+}
