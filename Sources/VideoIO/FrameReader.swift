@@ -22,12 +22,13 @@ public struct ReadOptions: Sendable, Equatable {
     public var framesPerSecond: Double?
 
     public init(start: Double = 0, duration: Double? = nil, every: Int = 1, maxFrames: Int? = nil, decoderThreads: Int = 0,
-                framesPerSecond: Double? = nil) {
+                decoderNiceIncrement: Int32 = 0, framesPerSecond: Double? = nil) {
         self.start = start
         self.duration = duration
         self.every = every
         self.maxFrames = maxFrames
         self.decoderThreads = decoderThreads
+        self.decoderNiceIncrement = decoderNiceIncrement
         self.framesPerSecond = framesPerSecond
     }
 

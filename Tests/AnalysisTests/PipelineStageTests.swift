@@ -13,6 +13,8 @@ private final class FakeSource: FrameSource, @unchecked Sendable {
     let failsAt: Int?
     private let lock = NSLock()
     private var delivered = 0
+    /// The nice value of the thread that read the first frame.
+    private(set) var readerNiceValue: Int32?
     var info: VideoStreamInfo { preconditionFailure("the stages never ask the source for its info") }
     let options = ReadOptions()
     var decodeErrorCount: Int { 0 }
@@ -26,6 +28,7 @@ private final class FakeSource: FrameSource, @unchecked Sendable {
 
     func read(into frame: inout Frame) throws -> Bool {
         let index = deliveredFrameCount
+        if index == 0 { readerNiceValue = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) }
         if index == failsAt { throw FakeFailure(index: index) }
         guard index < count else { return false }
         frame = Frame(index: index, time: Double(index) / 10, width: width, height: height,
@@ -65,6 +68,21 @@ final class PipelineStageTests: XCTestCase {
         }
         XCTAssertEqual(indices, Array(0..<10))
         XCTAssertEqual(sizes, [4, 4, 2])
+    }
+
+    /// Asked to, the decoding thread runs a few nice levels below the consumer's threads (so it fills idle
+    /// cores instead of pre-empting the network's lanes); by default at their level.
+    func testDecodingThreadRunsAtTheRequestedLowerPriority() throws {
+        let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        for increment: Int32 in [0, 4] {
+            let source = FakeSource(count: 3)
+            let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 2, keepsPixels: { _ in false },
+                                             decoderNiceIncrement: increment)
+            while try prefetcher.next() != nil {}
+            prefetcher.stop()
+            XCTAssertEqual(source.readerNiceValue, min(own + increment, 19))
+        }
+        XCTAssertEqual(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0), own, "the consumer keeps its priority")
     }
 
     /// The decoder runs at most one batch ahead: with nobody taking batches it stops decoding.

@@ -71,6 +71,23 @@ final class FrameReaderTests: XCTestCase {
         XCTAssertEqual(capped.map(\.index), [75, 77, 79])
     }
 
+    /// `decoderNiceIncrement`: FFmpeg's decoder threads start at that many nice levels below the opening
+    /// thread, which keeps its own; the frames are the same.
+    func testDecoderThreadsStartAtTheRequestedLowerPriority() throws {
+        let url = try TestPaths.scratchDirectory("priority").appendingPathComponent("clip.mp4")
+        try TestClips.writeVideo(to: url, count: 12, size: PixelSize(width: 64, height: 48), encoding: .h264(frameRate: Rational(30, 1)))
+        let which = __priority_which_t(PRIO_PROCESS.rawValue), own = getpriority(which, 0)
+        /// How many of this process's threads run at `nice`.
+        func threads(at nice: Int32) throws -> Int {
+            try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").filter { getpriority(which, id_t($0)!) == nice }.count
+        }
+        let lowered = min(own + 7, 19), before = try threads(at: lowered)
+        let reader = try FrameReader(path: url.path, options: ReadOptions(decoderThreads: 2, decoderNiceIncrement: 7))
+        XCTAssertGreaterThanOrEqual(try threads(at: lowered) - before, 2, "two frame threads at the lower priority")
+        XCTAssertEqual(getpriority(which, 0), own, "the opening thread keeps its priority")
+        XCTAssertEqual(try reader.nextBatch(100).map(\.pixels), try FrameReader(path: url.path).nextBatch(100).map(\.pixels))
+    }
+
     func testStillImagesDecodeAsOneFrame() throws {
         let directory = try TestPaths.scratchDirectory("still")
         let frame = TestClips.pattern(index: 3, width: 31, height: 19)
