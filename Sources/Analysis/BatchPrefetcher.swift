@@ -45,7 +45,11 @@ public final class BatchPrefetcher: @unchecked Sendable {
             var carried = false  // `decoded` did not fit in the previous batch's pixel budget
             do {
                 while true {
-                    var frames: [Frame] = [], batches = itemCounts.map { [Float](repeating: 0, count: batchSize * $0) }
+                    // Not zero-filled: the preprocessing writes each delivered frame's slot whole (its
+                    // `write` requires the slot's exact size), and slots no frame filled are cut off below.
+                    var frames: [Frame] = [], batches = itemCounts.map { count in
+                        [Float](unsafeUninitializedCapacity: batchSize * count) { _, initialized in initialized = batchSize * count }
+                    }
                     var keptBytes = 0  // pixel bytes this batch holds
                     while frames.count < batchSize {
                         if !carried { guard try Self.timed(clock, .decode, { try reader.read(into: &decoded) }) else { break } }
