@@ -8,9 +8,9 @@ import Glibc
 /// glibc's default moves its thresholds as it goes: blocks above the mmap threshold are mapped and
 /// unmapped one by one, and free memory at the top of the heap beyond the trim threshold goes back to the
 /// system. With two batches in flight (the network on one while another thread reads the previous
-/// one's maps) each batch's buffers would land on freshly trimmed pages, and the kernel zeroes every page
-/// again (about 2,500 page faults per batch of 32 PilotNet frames). Fixed thresholds keep freed buffers
-/// for the next batch instead.
+/// one's maps) each batch's buffers would land on freshly trimmed pages that the kernel zeroes again
+/// (`analyze` of a 60 s 320×160 clip: 0.55–0.8 s of system time instead of 0.2). Fixed thresholds keep
+/// freed buffers for the next batch instead.
 public enum AllocatorPolicy {
     /// Buffers up to 32 MiB (glibc's largest mmap threshold) come from the heap, and up to 128 MiB of free
     /// heap stays mapped. Call once at start-up, before the threads start.

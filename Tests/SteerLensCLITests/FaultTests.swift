@@ -98,16 +98,19 @@ final class FaultTests: XCTestCase {
 
     // MARK: Disks
 
-    /// A 256 KiB tmpfs fills up while overlays are written: exit 74, nothing left on it.
+    /// A 256 KiB tmpfs fills up while overlays are written (by the image writers) or raw maps (by the
+    /// per-frame recorder, a batch behind the network): exit 74, nothing left on it.
     func testFullDiskEndsWithOneLineAndLeavesNothing() throws {
-        let mount = try TemporaryMount(options: "size=256k")
-        defer { mount.unmount() }
-        let out = mount.url.appendingPathComponent("report")
-        let result = try SteerLensBinary.run(["analyze", Self.longClip.path, "--model", Self.model, "--out", out.path, "--max-frames", "120"])
-        XCTAssertEqual(result.status, 74, result.stderr)
-        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
-        XCTAssertTrue(result.stderr.contains("No space left on device"), result.stderr)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mount.url.path), [], "no partial output")
+        for writes in [["--max-frames", "120"], ["--max-frames", "120", "--png-every", "0", "--save-maps", "npy"]] {
+            let mount = try TemporaryMount(options: "size=256k")
+            defer { mount.unmount() }
+            let out = mount.url.appendingPathComponent("report")
+            let result = try SteerLensBinary.run(["analyze", Self.longClip.path, "--model", Self.model, "--out", out.path] + writes)
+            XCTAssertEqual(result.status, 74, "\(writes): \(result.stderr)")
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.contains("No space left on device"), result.stderr)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mount.url.path), [], "no partial output")
+        }
     }
 
     /// A read-only output folder: exit 73 before any work.
