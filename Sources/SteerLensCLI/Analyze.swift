@@ -4,6 +4,7 @@ import Foundation
 import NeuralNet
 import Reporting
 import Saliency
+import SteerLensSupport
 
 extension BackpropModifier: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
@@ -128,6 +129,8 @@ struct Analyze: ReportingCommand {
     func mapKinds() throws -> [SaliencyMapKind] { try parsedMapKinds(maps, more: gradModifiers) }
 
     func execute() throws {
+        // Two batches' maps are alive at once (the recorder runs a batch behind the network).
+        AllocatorPolicy.keepFreedBatchBuffers()
         // With bins, --unit K explains bin K's probability while the prediction stays the expected angle.
         let request = ExplanationRequest(kinds: try mapKinds(), output: modelOptions.output, unit: unit ?? 0,
                                          filter: layer.map { ($0, filter!) }, backpropModifier: backpropModifier,

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import SteerLensSupport
 
 /// `steerlens`: explains and regression-tests steering-angle CNNs on dashcam video.
 @main
@@ -21,11 +20,9 @@ struct SteerLens: ParsableCommand {
     )
 
     /// Ignores SIGPIPE, so that a closed standard output is a write error SteerLens reports (exit 74)
-    /// rather than a silent death, keeps the batches' freed buffers mapped (``AllocatorPolicy``), then
-    /// runs the command line.
+    /// rather than a silent death, then runs the command line.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        AllocatorPolicy.keepFreedBatchBuffers()
         main(nil)
     }
 }
