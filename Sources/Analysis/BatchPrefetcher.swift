@@ -28,13 +28,15 @@ public final class BatchPrefetcher: @unchecked Sendable {
     ///   - keepsPixels: whether the n-th delivered frame (0-based) keeps its pixels.
     ///   - pixelBudget: bytes of kept pixels allowed in flight, or `nil` for no limit.
     ///   - clock: charged with the decoding thread's `decode` and `preprocess` CPU time, if given.
-    ///   - decoderNiceIncrement: nice levels below normal at which the decoding thread runs (see
-    ///     ``ThreadPriority/backgroundIncrement``; 0 = normal).
+    ///
+    /// The decoding thread runs `reader.options.decoderNiceIncrement` nice levels below the caller's, like
+    /// FFmpeg's decoder threads.
     public init(reader: any FrameSource, modelInputs: [ModelInput], batchSize: Int, pixelBudget: ByteBudget? = nil,
-         clock: StageClock? = nil, keepsPixels: @escaping @Sendable (Int) -> Bool, decoderNiceIncrement: Int32 = 0) {
+         clock: StageClock? = nil, keepsPixels: @escaping @Sendable (Int) -> Bool) {
         let queue = queue
         self.pixelBudget = pixelBudget
         let source = UncheckedBox((reader, modelInputs))
+        let decoderNiceIncrement = reader.options.decoderNiceIncrement
         stage = BackgroundStage(name: "steerlens-decode") {
             ThreadPriority.lowerCurrentThread(by: decoderNiceIncrement)
             let (reader, modelInputs) = source.value
@@ -52,7 +54,7 @@ public final class BatchPrefetcher: @unchecked Sendable {
                     }
                     var keptBytes = 0  // pixel bytes this batch holds
                     while frames.count < batchSize {
-                        if !carried { guard try Self.timed(clock, .decode, { try reader.read(into: &decoded) }) else { break } }
+                        if !carried { guard try clock.measure(.decode, { try reader.read(into: &decoded) }) else { break } }
                         carried = false
                         let keeps = keepsPixels(delivered + frames.count)
                         if keeps, let pixelBudget {
@@ -68,7 +70,7 @@ public final class BatchPrefetcher: @unchecked Sendable {
                         }
                         // Preprocess each frame as it is decoded, so at most one full-size frame is alive
                         // besides the kept ones.
-                        try Self.timed(clock, .preprocess) {
+                        try clock.measure(.preprocess) {
                             for (index, (modelInput, itemCount)) in zip(modelInputs, itemCounts).enumerated() {
                                 try batches[index].withUnsafeMutableBufferPointer { buffer in
                                     let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
@@ -96,12 +98,6 @@ public final class BatchPrefetcher: @unchecked Sendable {
             }
             queue.close()
         }
-    }
-
-    /// `body`, its thread CPU time charged to `stage` when there is a clock.
-    private static func timed<T>(_ clock: StageClock?, _ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
-        guard let clock else { return try body() }
-        return try clock.measure(stage, body)
     }
 
     /// The next batch, `nil` at the end of the clip; rethrows a decoding error.

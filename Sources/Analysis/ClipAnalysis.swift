@@ -97,11 +97,10 @@ public struct ClipAnalysis {
     public func run() throws -> Outcome {
         let started = Date()
         let clock = measuresStages ? StageClock() : nil
-        // FFmpeg's decoder threads, like the decoding thread, only fill what the network leaves idle.
+        // The decoding thread and FFmpeg's decoder threads only fill what the network leaves idle.
         var selection = reading.selection
         selection.decoderNiceIncrement = ThreadPriority.backgroundIncrement
-        let decoded = try FrameSources.open(input, options: selection)
-        let reader = try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
+        let reader = try FrameSources.open(input, options: selection, transform: transform)
         let frameSize = PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let labels = try InputLabels.resolve(file: labels.track, filePath: labels.path, field: labels.field, reader: reader)
@@ -174,14 +173,12 @@ public struct ClipAnalysis {
             defer { clock.add(stage, nanoseconds: Parallelism.helperCPU.nanoseconds &- helpers) }
             return try clock.measure(stage, body)
         }
-        let (height, width, channels) = (modelInput.shape[0], modelInput.shape[1], modelInput.shape[2])
-        let itemCount = height * width * channels
         let maps = suite.maps
         let progress = Progress(total: reading.selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / reading.selection.every }, quiet: reading.quiet)
         defer { progress.clear() }
         let pngEvery = output.pngEvery, drawsImages = imageWriter != nil
         let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: reading.batchSize, pixelBudget: pixelBudget,
-                                      clock: clock, keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 }, decoderNiceIncrement: ThreadPriority.backgroundIncrement)
+                                      clock: clock, keepsPixels: { drawsImages && $0 % max(pngEvery, 1) == 0 })
         let recorder = FrameRecorder(analysis: self, labels: labels, framesPerSecond: reader.info.framesPerSecond, overlays: imageWriter, grid: grid,
                                      grids: grids, clock: clock, progress: progress, directory: directory)
         let worker = SerialWorker(name: "steerlens-frames", niceIncrement: ThreadPriority.backgroundIncrement)
@@ -195,10 +192,9 @@ public struct ClipAnalysis {
                 for item in frames.indices where scorer.scores(position: submitted + item) {
                     // Pixels ranked by importance (the display map of a gradient map ranks negative
                     // gradients too; its importance ties them at 0).
-                    let importance = FrameMaps(result, item: item, maps: maps).importance
                     scores[item] = try timed(.faithfulness) {
-                        try scorer.score(item: Array(inputs[0].scalars[(item * itemCount)..<((item + 1) * itemCount)]),
-                                         maps: maps.map { ($0.name, importance[$0]!) }, frame: frames[item].index)
+                        try scorer.score(item: inputs[0].item(item),
+                                         maps: maps.map { ($0.name, FrameMaps.importance(result, item: item, map: $0)) }, frame: frames[item].index)
                     }
                 }
                 let batch = UncheckedBox(FrameRecorder.Batch(frames: frames, result: result, faithfulness: scores))

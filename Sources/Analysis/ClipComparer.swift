@@ -25,8 +25,7 @@ public struct ClipComparer {
 
     /// The clip's frames as both sides of a comparison see them.
     private func open(_ input: String) throws -> any FrameSource {
-        let decoded = try FrameSources.open(input, options: selection)
-        return try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
+        try FrameSources.open(input, options: selection, transform: transform)
     }
 
     /// One decoding pass through both models.

@@ -13,12 +13,8 @@ public enum FleetPredictions {
     public static func write(_ input: String, labels labelsPath: String?, labelField: String?, session: ModelSession, selection: ReadOptions,
                              batchSize: Int, to destination: URL) throws {
         try OutputDirectory.produce(destination, overwrite: false) { staging in
-            let reader = try FrameSources.open(input, options: selection)
-            let file = try labelsPath.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
-            let labels = try InputLabels.resolve(file: file, filePath: labelsPath, field: labelField, reader: reader).track
-            var rows: [String] = []
-            try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batchSize) { rows.append($0) }
-            try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: staging.appendingPathComponent(fileName))
+            try PredictionTable(input: input, session: session, selection: selection, batchSize: batchSize, labelsPath: labelsPath, labelField: labelField)
+                .write(to: staging.appendingPathComponent(fileName))
         }
     }
 

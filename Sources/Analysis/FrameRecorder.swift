@@ -39,11 +39,6 @@ final class FrameRecorder: @unchecked Sendable {
         (self.clock, self.progress, self.directory) = (clock, progress, directory)
     }
 
-    /// `body`, its CPU time on this thread charged to `stage`.
-    private func measured<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
-        try clock.map { try $0.measure(stage, body) } ?? body()
-    }
-
     /// Records every frame of `batch`.
     func record(_ batch: Batch) throws {
         let shape = session.modelInput.shape
@@ -55,7 +50,7 @@ final class FrameRecorder: @unchecked Sendable {
         let predictions = result.outputs[session.outputIndex]
         let units = predictions.itemCount
         for (item, frame) in batch.frames.enumerated() {
-            let (frameMaps, flat, first) = measured(.maps) {
+            let (frameMaps, flat, first) = clock.measure(.maps) {
                 let frameMaps = FrameMaps(result, item: item, maps: maps)
                 // Statistics on the channel maximum when channels are kept.
                 let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
@@ -63,7 +58,7 @@ final class FrameRecorder: @unchecked Sendable {
                 })
                 return (frameMaps, flat, flat[maps[0]]!)
             }
-            var entry = measured(.maps) { RunReport.FrameEntry(
+            var entry = clock.measure(.maps) { RunReport.FrameEntry(
                 frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
                 label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: framesPerSecond),
                 // Region shares from each method's own importance, never from the min-max display map.
@@ -74,11 +69,11 @@ final class FrameRecorder: @unchecked Sendable {
                 diagnostics: frameMaps.diagnostics) }
             previousMap = first
             entry.faithfulness = batch.faithfulness[item]
-            if let grids { try measured(.maps) { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) } }
+            if let grids { try clock.measure(.maps) { try grids.writer.append(grids.maps.flatMap { grid.sample(flat[$0]!) }) } }
             if entry.hasImages {
                 try imageWriter?.submit(frame, maps: Dictionary(uniqueKeysWithValues: flat.map { (ClipAnalysis.overlayKind($0.key), $0.value) }))
             }
-            if output.saveMaps { try measured(.writing) {
+            if output.saveMaps { try clock.measure(.writing) {
                 let name = String(format: "%06d.npy", frame.index)
                 for map in maps {
                     let values = frameMaps.display[map]!
@@ -86,8 +81,7 @@ final class FrameRecorder: @unchecked Sendable {
                     try NPYArray(shape: shape, values: values).write(to: directory.appendingPathComponent("maps/\(map.name)/\(name)"))
                 }
                 if let gradient = result.gradient {
-                    let count = height * width * channels
-                    try NPYArray(shape: [height, width, channels], values: Array(gradient.scalars[(item * count)..<((item + 1) * count)]))
+                    try NPYArray(shape: [height, width, channels], values: gradient.item(item))
                         .write(to: directory.appendingPathComponent("gradients/\(name)"))
                 }
             } }
@@ -107,10 +101,8 @@ struct FrameMaps {
 
     init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap]) {
         for map in maps {
-            let kindMaps = batch[map]!
-            let displayCount = kindMaps.display.itemCount, importanceCount = kindMaps.importance.itemCount
-            display[map] = Array(kindMaps.display.scalars[(item * displayCount)..<((item + 1) * displayCount)])
-            importance[map] = Array(kindMaps.importance.scalars[(item * importanceCount)..<((item + 1) * importanceCount)])
+            display[map] = batch[map]!.display.item(item)
+            importance[map] = Self.importance(batch, item: item, map: map)
         }
         for explanation in batch.explanations {
             for (name, values) in explanation.diagnostics {
@@ -118,5 +110,10 @@ struct FrameMaps {
                 diagnostics!["\(explanation.method.rawValue)_\(name)"] = values[item]
             }
         }
+    }
+
+    /// Frame `item`'s raw importance under `map` (what faithfulness ranks pixels by).
+    static func importance(_ batch: ExplainedBatch, item: Int, map: MethodMap) -> [Float] {
+        batch[map]!.importance.item(item)
     }
 }

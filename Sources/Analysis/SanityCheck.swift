@@ -46,7 +46,7 @@ public struct ExplainerSanityMethod: SanityMethod {
         for map in methodMaps {
             let display = result[map]!.display, count = display.itemCount, pixels = batch.shape[1] * batch.shape[2]
             maps[map.name] = (0..<batch.batchSize).map { item in
-                let values = Array(display.scalars[(item * count)..<((item + 1) * count)])
+                let values = display.item(item)
                 return count == pixels ? values : ClipAnalysis.channelMaximum(values, channels: count / pixels)
             }
         }

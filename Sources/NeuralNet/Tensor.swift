@@ -36,6 +36,12 @@ public struct Tensor: Sendable, Equatable {
     /// Elements per batch item (product of all axes but the first).
     public var itemCount: Int { shape.dropFirst().reduce(1, *) }
 
+    /// The scalars of batch item `index` (its `itemCount` elements, in the tensor's layout), copied.
+    public func item(_ index: Int) -> [Float] {
+        let count = itemCount
+        return Array(scalars[(index * count)..<((index + 1) * count)])
+    }
+
     /// The same scalars viewed with another shape of equal element count.
     public func reshaped(to newShape: [Int]) -> Tensor {
         Tensor(shape: newShape, scalars: scalars)

@@ -74,34 +74,29 @@ public final class OverlaySequence {
             try save(image, to: directory.appendingPathComponent("\(folder)/\(name)"))
             if keepsImages { images.append(image) }
         }
-        try emit(timed(.overlays) { scaled(frame) }, folder: "frames")
+        try emit(clock.measure(.overlays) { scaled(frame) }, folder: "frames")
         for kind in kinds {
             let scale = settings.displayScales[kind] ?? .exact
             if keepsImages || scaling != nil {
-                try emit(timed(.overlays) { scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)) }, folder: kind.name)
+                try emit(clock.measure(.overlays) { scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)) }, folder: kind.name)
             } else {
-                timed(.overlays) { settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection, into: &overlayPixels) }
+                clock.measure(.overlays) { settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection, into: &overlayPixels) }
                 try save(Frame(index: frame.index, time: frame.time, width: frame.width, height: frame.height, pixels: overlayPixels),
                          to: directory.appendingPathComponent("\(kind.name)/\(name)"))
             }
         }
         guard keepsImages else { return }
-        let panel = timed(.overlays) { Self.sideBySide(images) }
+        let panel = clock.measure(.overlays) { Self.sideBySide(images) }
         if settings.panel { try save(panel, to: directory.appendingPathComponent("panel/\(name)")) }
         if let videoWriter {
-            try timed(.encoding) { try videoWriter.write(Self.cropped(panel, to: videoWriter.size)) }
+            try clock.measure(.encoding) { try videoWriter.write(Self.cropped(panel, to: videoWriter.size)) }
         }
     }
 
     /// Encodes one image and writes it atomically.
     private func save(_ image: Frame, to url: URL) throws {
-        let data = try timed(.encoding) { try encoder.encode(image.pixels, width: image.width, height: image.height) }
-        try timed(.writing) { try AtomicFile.write(data, to: url) }
-    }
-
-    private func timed<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
-        guard let clock else { return try body() }
-        return try clock.measure(stage, body)
+        let data = try clock.measure(.encoding) { try encoder.encode(image.pixels, width: image.width, height: image.height) }
+        try clock.measure(.writing) { try AtomicFile.write(data, to: url) }
     }
 
     /// Finishes the panel video, if any.

@@ -2,6 +2,7 @@ import Analysis
 import ArgumentParser
 import Foundation
 import SteerLensSupport
+import Transforms
 import VideoIO
 
 /// `steerlens frames`: writes the model-input images, so users can check their preprocessing.
@@ -30,7 +31,7 @@ struct ExportFrames: ReportingCommand {
 
     func execute() throws {
         let preprocess = try preprocessing.overrides().resolved(over: nil)
-        let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
+        let reader = try FrameSources.open(input, options: selection.readOptions, transform: try transformOptions.chain())
         let geometry = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
         let written = try OutputDirectory.produce(URL(fileURLWithPath: out), overwrite: overwrite) { staging in
             try ModelInputImages.write(reader, input: input, preprocess: preprocess, format: format, to: staging)

@@ -1,8 +1,6 @@
 import Analysis
 import ArgumentParser
 import Foundation
-import SteerLensSupport
-import VideoIO
 
 /// `steerlens predict`: the model's steering output for every frame.
 struct Predict: ReportingCommand {
@@ -47,17 +45,9 @@ struct Predict: ReportingCommand {
             }
         }
         guard let input else { throw ValidationError("give an input") }
-        let reader = try transformOptions.wrap(try FrameSources.open(input, options: selection.readOptions))
-        defer { reader.printWarnings() }
-        // A tub or driving log prints its recorded labels beside the predictions.
-        let labels = try InputLabels.resolve(file: nil, filePath: nil, field: datasetLabels.labelField, reader: reader).track
-        var rows: [String] = []
-        try PredictionTable.write(reader, input: input, session: session, labels: labels, batchSize: batch.batchSize) { row in
-            if csv == nil { try StandardOutput.line(row) } else { rows.append(row) }
-        }
-        if let csv {
-            try AtomicFile.write(Data((rows.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: csv))
-        }
-        if let note = reader.skippedErrorsNote { printError("steerlens: warning: \(note) in '\(input)'") }
+        let table = PredictionTable(input: input, session: session, selection: selection.readOptions, batchSize: batch.batchSize,
+                                    transform: try transformOptions.chain(), labelField: datasetLabels.labelField)
+        let note = try csv.map { try table.write(to: URL(fileURLWithPath: $0)) } ?? table.write { try StandardOutput.line($0) }
+        if let note { printError("steerlens: warning: \(note) in '\(input)'") }
     }
 }

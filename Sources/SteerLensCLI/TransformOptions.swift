@@ -1,6 +1,5 @@
 import ArgumentParser
 import Transforms
-import VideoIO
 
 /// `--transform NAME:VALUE` (repeatable): metamorphic transformations of every decoded frame, before
 /// the model's preprocessing (`frames`, `predict`, `analyze`).
@@ -14,11 +13,5 @@ struct TransformOptions: ParsableArguments {
     /// - Throws: ``TransformError`` (exit 64) for an unknown name or a bad value.
     func chain() throws -> TransformChain? {
         try TransformParser.chain(transforms)
-    }
-
-    /// `source` with the transforms applied to each frame, or `source` itself.
-    func wrap(_ source: any FrameSource) throws -> any FrameSource {
-        guard let chain = try chain() else { return source }
-        return try TransformedFrameSource(source, transform: chain)
     }
 }

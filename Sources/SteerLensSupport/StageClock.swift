@@ -89,3 +89,12 @@ public struct StageTimes: Sendable, Equatable {
                      processSeconds, wallSeconds, processSeconds / max(wallSeconds, 1e-9), 1e3 * processSeconds / Double(max(frames, 1)))
     }
 }
+
+extension Optional where Wrapped == StageClock {
+    /// `body`, its thread CPU time charged to `stage` when there is a clock (stages measure only on request).
+    @discardableResult
+    public func measure<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
+        guard let clock = self else { return try body() }
+        return try clock.measure(stage, body)
+    }
+}

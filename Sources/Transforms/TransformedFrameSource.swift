@@ -36,3 +36,12 @@ public final class TransformedFrameSource: FrameSource {
         return true
     }
 }
+
+extension FrameSources {
+    /// `input` opened with `options` (``FrameSources/open(_:options:)``), every frame passed through
+    /// `transform` when there is one.
+    public static func open(_ input: String, options: ReadOptions, transform: (any FrameTransform)?) throws -> any FrameSource {
+        let decoded = try open(input, options: options)
+        return try transform.map { try TransformedFrameSource(decoded, transform: $0) } ?? decoded
+    }
+}

@@ -14,8 +14,9 @@ public struct ReadOptions: Sendable, Equatable {
     public var maxFrames: Int?
     /// Decoder threads; 0 lets libavcodec pick one per core.
     public var decoderThreads: Int = 0
-    /// Nice levels below the opening thread's at which libavcodec's decoder threads run (0: the same): a
-    /// pipeline that decodes ahead of compute-bound work sets ``ThreadPriority/backgroundIncrement``.
+    /// Nice levels below the opening thread's at which libavcodec's decoder threads run (0: the same), and
+    /// the thread a pipeline decodes on ahead of compute-bound work (Analysis' `BatchPrefetcher`): such a
+    /// pipeline sets ``ThreadPriority/backgroundIncrement``.
     public var decoderNiceIncrement: Int32 = 0
     /// Frame rate of inputs that do not record one (`--fps`): image sequences and folders, DonkeyCar
     /// tubs without timestamps, driving logs; `nil` = their default (20 for tubs, else 30).

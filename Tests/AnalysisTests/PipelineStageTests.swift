@@ -16,14 +16,14 @@ private final class FakeSource: FrameSource, @unchecked Sendable {
     /// The nice value of the thread that read the first frame.
     private(set) var readerNiceValue: Int32?
     var info: VideoStreamInfo { preconditionFailure("the stages never ask the source for its info") }
-    let options = ReadOptions()
+    let options: ReadOptions
     var decodeErrorCount: Int { 0 }
     var readErrorCount: Int { 0 }
     var decodedFrameCount: Int { deliveredFrameCount }
     var deliveredFrameCount: Int { lock.withLock { delivered } }
 
-    init(count: Int, width: Int = 4, height: Int = 2, failsAt: Int? = nil) {
-        (self.count, self.width, self.height, self.failsAt) = (count, width, height, failsAt)
+    init(count: Int, width: Int = 4, height: Int = 2, failsAt: Int? = nil, options: ReadOptions = ReadOptions()) {
+        (self.count, self.width, self.height, self.failsAt, self.options) = (count, width, height, failsAt, options)
     }
 
     func read(into frame: inout Frame) throws -> Bool {
@@ -70,14 +70,13 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(sizes, [4, 4, 2])
     }
 
-    /// Asked to, the decoding thread runs a few nice levels below the consumer's threads (so it fills idle
+    /// Asked to by the reader's options, the decoding thread runs a few nice levels below the consumer's threads (so it fills idle
     /// cores instead of pre-empting the network's lanes); by default at their level.
     func testDecodingThreadRunsAtTheRequestedLowerPriority() throws {
         let own = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
         for increment: Int32 in [0, 4] {
-            let source = FakeSource(count: 3)
-            let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 2, keepsPixels: { _ in false },
-                                             decoderNiceIncrement: increment)
+            let source = FakeSource(count: 3, options: ReadOptions(decoderNiceIncrement: increment))
+            let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 2, keepsPixels: { _ in false })
             while try prefetcher.next() != nil {}
             prefetcher.stop()
             XCTAssertEqual(source.readerNiceValue, min(own + increment, 19))

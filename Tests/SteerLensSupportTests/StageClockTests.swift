@@ -36,6 +36,19 @@ final class StageClockTests: XCTestCase {
         XCTAssertEqual(times.unattributedSeconds, 0, "more charged than the process used leaves nothing unattributed")
     }
 
+    /// An optional clock measures only when there is one; either way the block runs once and returns its value.
+    func testOptionalClockRunsTheBlockAndChargesOnlyAClock() throws {
+        var runs = 0
+        let none: StageClock? = nil
+        XCTAssertEqual(none.measure(.maps) { runs += 1; return 7 }, 7)
+        let some: StageClock? = StageClock()
+        XCTAssertEqual(some.measure(.maps) { runs += 1; _ = Self.spin(milliseconds: 5); return 8 }, 8)
+        XCTAssertEqual(runs, 2)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(some?.snapshot().seconds[.maps]), 0.005)
+        struct Failure: Error {}
+        XCTAssertThrowsError(try none.measure(.maps) { throw Failure() }) { XCTAssertTrue($0 is Failure) }
+    }
+
     /// The summary names every stage with its seconds and share, the unattributed rest and the frame cost.
     func testSummaryNamesEveryStage() {
         let times = StageTimes(seconds: [.decode: 1, .network: 2], processSeconds: 4, wallSeconds: 2)
