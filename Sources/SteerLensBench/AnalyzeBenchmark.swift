@@ -55,14 +55,18 @@ enum AnalyzeBenchmark {
     /// CPU seconds (user + system) per frame, and
     /// the run's CPU time per stage (its `--stage-times` line; a build without the flag says so).
     /// Faithfulness scoring is off unless `extra` sets `--faithfulness-every` (the Python peers and the
-    /// figures of issue 16 have none).
+    /// figures of issue 16 have none). The previous measurement's output is deleted before the clock
+    /// starts: with every PNG written that is up to 7 GB (60 s of 720p), and `--overwrite` would
+    /// otherwise charge its deletion to this run.
     static func measure(_ steerlens: URL, clip: URL, model: String, pngEvery: Int, directory: URL,
                         extra: [String] = []) throws -> (rate: Double, megabytes: Double, stages: String, cpuSeconds: Double) {
         let stageFlag = (supportsStageTimes(steerlens) ? ["--stage-times"] : []) + (extra.contains("--faithfulness-every") ? [] : ["--faithfulness-every", "0"])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-f", "%U %S %M", steerlens.path, "analyze", clip.path, "--model", model, "--out", directory.appendingPathComponent("analyze-out").path,
-                             "--overwrite", "--quiet", "--png-every", "\(pngEvery)"] + stageFlag + extra
+        let out = directory.appendingPathComponent("analyze-out")
+        try? FileManager.default.removeItem(at: out)
+        process.arguments = ["-f", "%U %S %M", steerlens.path, "analyze", clip.path, "--model", model, "--out", out.path,
+                             "--quiet", "--png-every", "\(pngEvery)"] + stageFlag + extra
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
