@@ -38,6 +38,8 @@ public final class BatchPrefetcher: @unchecked Sendable {
         let source = UncheckedBox((reader, modelInputs))
         let decoderNiceIncrement = reader.options.decoderNiceIncrement
         stage = BackgroundStage(name: "steerlens-decode") {
+            // However the thread ends (the clip's end, an error, ``cancel()``), the consumer's `next` returns.
+            defer { queue.close() }
             ThreadPriority.lowerCurrentThread(by: decoderNiceIncrement)
             let (reader, modelInputs) = source.value
             let itemCounts = modelInputs.map { $0.shape.reduce(1, *) }
@@ -96,7 +98,6 @@ public final class BatchPrefetcher: @unchecked Sendable {
             } catch {
                 queue.put(.failure(error))
             }
-            queue.close()
         }
     }
 
@@ -108,9 +109,16 @@ public final class BatchPrefetcher: @unchecked Sendable {
 
     /// Stops the decoding thread (early or at the end) and waits for it.
     public func stop() {
-        queue.close()
-        pixelBudget?.close()
+        cancel()
         stage?.wait()
         stage = nil
+    }
+
+    /// Tells the decoding thread to stop, without waiting: from any thread, e.g. a later stage that failed
+    /// while holding kept frames, whose pixel bytes the decoder may be waiting for. `next` then returns
+    /// what is queued, then `nil`.
+    public func cancel() {
+        queue.close()
+        pixelBudget?.close()
     }
 }

@@ -91,7 +91,6 @@ public struct ClipAnalysis {
     /// 720p, 1 of 4K); with images for every frame these would otherwise be three whole batches. The
     /// size keeps a 720p run with every image under 250 MB peak RSS (README, "Round six").
     public static let pixelBudgetBytes = 32 << 20
-    private let pixelBudget = ByteBudget(capacity: ClipAnalysis.pixelBudgetBytes)
 
     /// Runs the clip through the model into the destination; nothing is printed.
     public func run() throws -> Outcome {
@@ -105,14 +104,21 @@ public struct ClipAnalysis {
         let geometry = try modelInput.preprocess.geometry(for: frameSize)
         let labels = try InputLabels.resolve(file: labels.track, filePath: labels.path, field: labels.field, reader: reader)
         let maps = suite.maps, overlayKinds = maps.map(Self.overlayKind)
+        let expectedFrames = expectedFrameCount(reader)
+        let progress = Progress(total: expectedFrames, quiet: reading.quiet)
+        let pixelBudget = ByteBudget(capacity: Self.pixelBudgetBytes)
         let (report, frames) = try OutputDirectory.produce(output.destination, overwrite: output.overwrite) { staging -> (RunReport, Int) in
             let images = output.images, pngEvery = output.pngEvery
+            let forecast = pngEvery > 0 ? expectedFrames.map { frames in
+                DiskSpaceForecast(directory: output.destination, expectedFrames: (frames + pngEvery - 1) / pngEvery, what: "the images",
+                                  hint: "--png-every N draws every N-th frame's images, --png-width W smaller ones", warn: progress.print)
+            } : nil
             var overlaySettings = images
             overlaySettings.displayScales = Dictionary(uniqueKeysWithValues: zip(maps, overlayKinds).compactMap { map, kind in
                 images.displayScales[map.kind].map { (kind, $0) }
             })
             // Images are the most expensive stage: two workers share them unless a panel video needs one ordered writer.
-            let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget) {
+            let imageWriter = pngEvery > 0 ? try ImageWriterStage(workers: images.video ? 1 : 2, pixelBudget: pixelBudget, forecast: forecast) {
                 try OverlaySequence(directory: staging, settings: overlaySettings, projection: MapProjection(geometry: geometry),
                                     kinds: overlayKinds, framesPerSecond: reader.info.framesPerSecond / Double(pngEvery), clock: clock)
             } : nil
@@ -122,7 +128,7 @@ public struct ClipAnalysis {
                                                                      rowShape: [gridMaps.count, grid.size.height, grid.size.width])
             let scorer = try FaithfulnessScorer(every: faithfulnessEvery, session: session, frameSize: frameSize)
             let entries = try analyse(reader, labels: labels.track, overlays: imageWriter, grid: grid, grids: grids.map { ($0, gridMaps) },
-                                      scorer: scorer, clock: clock, into: staging)
+                                      scorer: scorer, clock: clock, progress: progress, pixelBudget: pixelBudget, into: staging)
             reader.printWarnings()
             guard !entries.isEmpty else {
                 throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
@@ -156,6 +162,19 @@ public struct ClipAnalysis {
     }
 
     /// Every diagnostic any frame has, sorted.
+    /// Frames the run will analyse: `--max-frames`, or what the clip's declared length leaves after
+    /// `--start`, `--duration` and `--every`; nil when neither is known.
+    private func expectedFrameCount(_ reader: any FrameSource) -> Int? {
+        let selection = reading.selection, rate = reader.info.framesPerSecond
+        let declared = reader.info.declaredFrameCount.map { count -> Int in
+            guard rate > 0 else { return count / selection.every }
+            let selected = min(Double(count) - selection.start * rate, selection.duration.map { $0 * rate } ?? .infinity)
+            return max(Int(selected.rounded(.up)), 0) / selection.every
+        }
+        guard let limit = selection.maxFrames else { return declared }
+        return min(limit, declared ?? limit)
+    }
+
     static func diagnosticNames(_ entries: [RunReport.FrameEntry]) -> [String] {
         Set(entries.flatMap { $0.diagnostics?.keys.map { $0 } ?? [] }).sorted()
     }
@@ -165,7 +184,7 @@ public struct ClipAnalysis {
     /// → each frame's statistics and files (one background thread, a batch behind) → images (background).
     private func analyse(_ reader: any FrameSource, labels: LabelTrack?, overlays imageWriter: ImageWriterStage?, grid: SaliencyGrid,
                          grids: (writer: NPYStreamWriter, maps: [MethodMap])?, scorer: FaithfulnessScorer, clock: StageClock?,
-                         into directory: URL) throws -> [RunReport.FrameEntry] {
+                         progress: Progress, pixelBudget: ByteBudget, into directory: URL) throws -> [RunReport.FrameEntry] {
         // This thread's CPU time per stage, plus what NeuralNet's lanes spent on other threads meanwhile.
         func timed<T>(_ stage: StageClock.Stage, _ body: () throws -> T) rethrows -> T {
             guard let clock else { return try body() }
@@ -174,7 +193,6 @@ public struct ClipAnalysis {
             return try clock.measure(stage, body)
         }
         let maps = suite.maps
-        let progress = Progress(total: reading.selection.maxFrames ?? reader.info.declaredFrameCount.map { $0 / reading.selection.every }, quiet: reading.quiet)
         defer { progress.clear() }
         let pngEvery = output.pngEvery, drawsImages = imageWriter != nil
         let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: reading.batchSize, pixelBudget: pixelBudget,
@@ -198,7 +216,14 @@ public struct ClipAnalysis {
                     }
                 }
                 let batch = UncheckedBox(FrameRecorder.Batch(frames: frames, result: result, faithfulness: scores))
-                try worker.submit { try recorder.record(batch.value) }
+                try worker.submit {
+                    do { try recorder.record(batch.value) } catch {
+                        // Kept frames the recorder will never hand on hold pixel bytes the decoder may wait
+                        // for: stop it, so this thread's `next` ends and `finish` rethrows the failure.
+                        batches.cancel()
+                        throw error
+                    }
+                }
                 submitted += frames.count
             }
             batches.stop()

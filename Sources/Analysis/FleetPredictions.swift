@@ -13,7 +13,7 @@ public enum FleetPredictions {
     public static func write(_ input: String, labels labelsPath: String?, labelField: String?, session: ModelSession, selection: ReadOptions,
                              batchSize: Int, to destination: URL) throws {
         try OutputDirectory.produce(destination, overwrite: false) { staging in
-            try PredictionTable(input: input, session: session, selection: selection, batchSize: batchSize, labelsPath: labelsPath, labelField: labelField)
+            _ = try PredictionTable(input: input, session: session, selection: selection, batchSize: batchSize, labelsPath: labelsPath, labelField: labelField)
                 .write(to: staging.appendingPathComponent(fileName))
         }
     }

@@ -15,15 +15,21 @@ public final class ImageWriterStage: @unchecked Sendable {
     private var stages: [BackgroundStage] = []
     private let sequences: [UncheckedBox<OverlaySequence>]
 
-    /// - Parameter makeSequence: builds one worker's sequence; called `workers` times (give each the
-    ///   run's ``StageClock`` to see where the workers' time goes).
-    public init(workers: Int, pixelBudget: ByteBudget? = nil, makeSequence: () throws -> OverlaySequence) rethrows {
+    /// - Parameters:
+    ///   - forecast: told the bytes of every frame's images.
+    ///   - makeSequence: builds one worker's sequence; called `workers` times (give each the run's
+    ///     ``StageClock`` to see where the workers' time goes).
+    public init(workers: Int, pixelBudget: ByteBudget? = nil, forecast: DiskSpaceForecast? = nil, makeSequence: () throws -> OverlaySequence) rethrows {
         sequences = try (0..<max(workers, 1)).map { _ in UncheckedBox(try makeSequence()) }
         let queue = queue
         stages = sequences.enumerated().map { index, sequence in
             BackgroundStage(name: "steerlens-images-\(index)") { [weak self] in
                 while let (frame, maps) = queue.take() {
-                    do { try sequence.value.write(frame: frame, maps: maps) } catch {
+                    let written = sequence.value.bytesWritten
+                    do {
+                        try sequence.value.write(frame: frame, maps: maps)
+                        forecast?.record(bytes: sequence.value.bytesWritten - written)
+                    } catch {
                         self?.lock.withLock { self?.failure = self?.failure ?? error }
                         queue.close()
                     }

@@ -30,4 +30,9 @@ public struct Progress {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
     }
+
+    /// Writes `line` on a line of its own, over the progress line if one is shown.
+    public func print(_ line: String) {
+        FileHandle.standardError.write(Data(((enabled ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+    }
 }

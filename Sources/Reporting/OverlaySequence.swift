@@ -38,6 +38,8 @@ public final class OverlaySequence {
     private let clock: StageClock?
     /// The frame-size buffer every overlay is drawn into when no image is kept or scaled (one per sequence, reused).
     private var overlayPixels: [UInt8] = []
+    /// Bytes of the PNGs written so far (the panel video's aside).
+    public private(set) var bytesWritten = 0
 
     public init(directory: URL, settings: Settings, projection: MapProjection, kinds: [SaliencyMapKind], framesPerSecond: Double,
                 clock: StageClock? = nil) throws {
@@ -97,6 +99,7 @@ public final class OverlaySequence {
     private func save(_ image: Frame, to url: URL) throws {
         let data = try clock.measure(.encoding) { try encoder.encode(image.pixels, width: image.width, height: image.height) }
         try clock.measure(.writing) { try AtomicFile.write(data, to: url) }
+        bytesWritten += data.count
     }
 
     /// Finishes the panel video, if any.

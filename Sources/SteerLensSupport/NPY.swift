@@ -156,7 +156,7 @@ public final class NPYStreamWriter {
         precondition(values.count == rowShape.reduce(1, *), "row has \(values.count) values, expected shape \(rowShape)")
         let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
         do { try handle.write(contentsOf: data) } catch {
-            throw OutputError(path: url.path, kind: .ioError, reason: "\(error)")
+            throw OutputError(path: url.path, kind: .ioError, reason: AtomicFile.reason(error))
         }
         rows += 1
     }
@@ -168,7 +168,7 @@ public final class NPYStreamWriter {
             try handle.write(contentsOf: Self.header(rows: rows, rowShape: rowShape))
             try handle.close()
         } catch {
-            throw OutputError(path: url.path, kind: .ioError, reason: "\(error)")
+            throw OutputError(path: url.path, kind: .ioError, reason: AtomicFile.reason(error))
         }
         try AtomicFile.commit(temporary, to: url)
     }

@@ -120,6 +120,24 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(seen, Array(0..<12), "a frame held back by the budget is delivered later, not lost")
     }
 
+    /// A later stage that fails holding kept frames never gives their bytes back; its `cancel()`, from its
+    /// own thread, releases the decoder waiting for them, and the consumer's `next` ends instead of waiting.
+    func testCancelReleasesADecoderWaitingForPixelBytes() throws {
+        let budget = ByteBudget(capacity: 3 * 4 * 2 * 3)
+        let source = FakeSource(count: 100)
+        let prefetcher = BatchPrefetcher(reader: source, modelInputs: [try modelInput()], batchSize: 8, pixelBudget: budget,
+                                         keepsPixels: { _ in true })
+        XCTAssertEqual(try XCTUnwrap(try prefetcher.next()).frames.count, 3)
+        Thread.sleep(forTimeInterval: 0.1)
+        XCTAssertLessThanOrEqual(source.deliveredFrameCount, 4, "the decoder waits for bytes that never come back")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.1) { prefetcher.cancel() }
+        var later = 0
+        while let (frames, _) = try prefetcher.next() { later += frames.count }
+        XCTAssertEqual(later, 0, "nothing was decoded after the budget ran out")
+        prefetcher.stop()
+        XCTAssertLessThanOrEqual(source.deliveredFrameCount, 4)
+    }
+
     /// Batch boundaries depend on the clip and the budget's size, never on when bytes come back: a
     /// consumer that returns them one frame at a time, late, sees the same batches as one that returns
     /// them at once (results to the last bit depend on how many items share a batch).

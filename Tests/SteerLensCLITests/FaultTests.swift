@@ -38,6 +38,37 @@ final class FaultTests: XCTestCase {
         XCTAssertEqual(try litter(besides: out), [])
     }
 
+    /// A second SIGTERM while the run is still inside its first batch (the whole clip, one batch) ends the
+    /// process at once with exit 130 and one line, without waiting for the batch; what it left is removed
+    /// by the next run into the same output.
+    func testSecondSIGTERMEndsTheRunAtOnce() throws {
+        let out = Self.directory.appendingPathComponent("second-sigterm")
+        try? FileManager.default.removeItem(at: out)
+        let process = Process()
+        process.executableURL = SteerLensBinary.url
+        process.arguments = ["analyze", Self.longClip.path, "--model", Self.model, "--batch-size", "600", "--out", out.path]
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, try !isStaging(out) { usleep(5_000) }
+        XCTAssertTrue(try isStaging(out), "the run started")
+        kill(process.processIdentifier, SIGTERM)
+        usleep(100_000)
+        XCTAssertTrue(process.isRunning, "one signal waits for the end of the batch")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130, message)
+        XCTAssertEqual(message.split(separator: "\n").count, 1, message)
+        XCTAssertTrue(message.contains("interrupted again"), message)
+        let rerun = try SteerLensBinary.run(["analyze", Self.longClip.path, "--model", Self.model, "--out", out.path, "--max-frames", "4"])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        XCTAssertEqual(try litter(besides: out), [])
+    }
+
     /// Runs `command` once to completion into a fresh output, then again with `--overwrite` and
     /// `signal` sent half a second into the second run; returns the output directory.
     @discardableResult
@@ -108,9 +139,52 @@ final class FaultTests: XCTestCase {
             let result = try SteerLensBinary.run(["analyze", Self.longClip.path, "--model", Self.model, "--out", out.path] + writes)
             XCTAssertEqual(result.status, 74, "\(writes): \(result.stderr)")
             XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
-            XCTAssertTrue(result.stderr.contains("No space left on device"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("No space left on device") && !result.stderr.contains("Domain="), result.stderr)
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mount.url.path), [], "no partial output")
         }
+    }
+
+    /// The disk fills while overlays of full-size frames are in flight: the image writers fail, the per-frame
+    /// recorder fails on its next hand-off, and the decoder, waiting for the pixel bytes of frames nobody
+    /// will draw now, must be released. Before, this run hung for ever (and ignored SIGTERM): a watchdog
+    /// kills it after 60 s.
+    func testFullDiskWithFramesInFlightEndsWithExit74() throws {
+        let clip = TestPaths.repository.appendingPathComponent("Datasets/demo/drive.mp4").path  // 640×360: 48 frames fill the budget
+        for size in ["2m", "8m"] {
+            let mount = try TemporaryMount(options: "size=\(size)")
+            defer { mount.unmount() }
+            let process = Process()
+            process.executableURL = SteerLensBinary.url
+            process.arguments = ["analyze", clip, "--model", Self.model, "--out", mount.url.appendingPathComponent("report").path, "--max-frames", "400"]
+            process.standardOutput = FileHandle.nullDevice
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let watchdog = DispatchWorkItem { kill(process.processIdentifier, SIGKILL) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+            process.waitUntilExit()
+            watchdog.cancel()
+            let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(process.terminationReason, .exit, "\(size): killed by the watchdog: the run hung")
+            XCTAssertEqual(process.terminationStatus, 74, "\(size): \(message)")
+            XCTAssertTrue(message.contains("No space left on device") && !message.contains("Domain="), message)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mount.url.path), [], "no partial output")
+        }
+    }
+
+    /// A disk with room for the first frames' images but not for the clip's: a warning with the forecast
+    /// after 30 frames, long before the disk is full and the run ends (exit 74, nothing left).
+    func testDiskThatWillFillUpIsForecast() throws {
+        let mount = try TemporaryMount(options: "size=10m")
+        defer { mount.unmount() }
+        let result = try SteerLensBinary.run(["analyze", Self.longClip.path, "--model", Self.model, "--out", mount.url.appendingPathComponent("report").path])
+        XCTAssertEqual(result.status, 74, result.stderr)
+        let lines = result.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 2, result.stderr)
+        XCTAssertTrue(lines[0].hasPrefix("steerlens: warning: the images need about ") && lines[0].contains("570 frames to go"), result.stderr)
+        XCTAssertTrue(lines[0].contains("--png-every"), result.stderr)
+        XCTAssertTrue(lines[1].contains("No space left on device") && !lines[1].contains("Domain="), result.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: mount.url.path), [])
     }
 
     /// A read-only output folder: exit 73 before any work.
