@@ -44,13 +44,7 @@ final class FaultTests: XCTestCase {
     func testSecondSIGTERMEndsTheRunAtOnce() throws {
         let out = Self.directory.appendingPathComponent("second-sigterm")
         try? FileManager.default.removeItem(at: out)
-        let process = Process()
-        process.executableURL = SteerLensBinary.url
-        process.arguments = ["analyze", Self.longClip.path, "--model", Self.model, "--batch-size", "600", "--out", out.path]
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
+        let (process, errors) = try start(["analyze", Self.longClip.path, "--model", Self.model, "--batch-size", "600", "--out", out.path])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, try !isStaging(out) { usleep(5_000) }
         XCTAssertTrue(try isStaging(out), "the run started")
@@ -79,13 +73,7 @@ final class FaultTests: XCTestCase {
         let earlier = try snapshot(of: out)
         XCTAssertFalse(earlier.isEmpty)
 
-        let process = Process()
-        process.executableURL = SteerLensBinary.url
-        process.arguments = command + ["--out", out.path, "--overwrite"]
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
+        let (process, errors) = try start(command + ["--out", out.path, "--overwrite"])
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, try !isStaging(out) { usleep(20_000) }
         XCTAssertTrue(try isStaging(out), "the second run started")
@@ -153,13 +141,8 @@ final class FaultTests: XCTestCase {
         for size in ["2m", "8m"] {
             let mount = try TemporaryMount(options: "size=\(size)")
             defer { mount.unmount() }
-            let process = Process()
-            process.executableURL = SteerLensBinary.url
-            process.arguments = ["analyze", clip, "--model", Self.model, "--out", mount.url.appendingPathComponent("report").path, "--max-frames", "400"]
-            process.standardOutput = FileHandle.nullDevice
-            let errors = Pipe()
-            process.standardError = errors
-            try process.run()
+            let (process, errors) = try start(["analyze", clip, "--model", Self.model, "--out", mount.url.appendingPathComponent("report").path,
+                                               "--max-frames", "400"])
             let watchdog = DispatchWorkItem { kill(process.processIdentifier, SIGKILL) }
             DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
             process.waitUntilExit()
@@ -243,6 +226,18 @@ final class FaultTests: XCTestCase {
     private func litter(besides url: URL) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
             .filter { $0.hasPrefix(".\(url.lastPathComponent).") }
+    }
+
+    /// The binary started with `arguments`, its standard output discarded and its standard error piped.
+    private func start(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = SteerLensBinary.url
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        return (process, errors)
     }
 
     /// A run is writing `url`: its staging directory exists.
