@@ -161,7 +161,6 @@ public struct ClipAnalysis {
         SaliencyMapKind(name: map.name, modifier: map.kind.modifier)
     }
 
-    /// Every diagnostic any frame has, sorted.
     /// Frames the run will analyse: `--max-frames`, or what the clip's declared length leaves after
     /// `--start`, `--duration` and `--every`; nil when neither is known.
     private func expectedFrameCount(_ reader: any FrameSource) -> Int? {
@@ -175,6 +174,7 @@ public struct ClipAnalysis {
         return min(limit, declared ?? limit)
     }
 
+    /// Every diagnostic any frame has, sorted.
     static func diagnosticNames(_ entries: [RunReport.FrameEntry]) -> [String] {
         Set(entries.flatMap { $0.diagnostics?.keys.map { $0 } ?? [] }).sorted()
     }
