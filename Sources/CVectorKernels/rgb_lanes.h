@@ -1,4 +1,4 @@
-// Lane layout of packed RGB24 in AVX-512 registers, shared by image_kernels.h and frame_kernels.h.
+// Lane layout of packed RGB24 in AVX-512 registers, shared by image_kernels.h, geometry_kernels.h and frame_kernels.h.
 #ifndef STEERLENS_RGB_LANES_H
 #define STEERLENS_RGB_LANES_H
 #include <stdint.h>

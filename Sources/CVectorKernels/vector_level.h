@@ -1,4 +1,4 @@
-// Which of CVectorKernels' instruction sets this CPU and OS run (vector_kernels.h, image_kernels.h).
+// Which of CVectorKernels' instruction sets this CPU and OS run (vector_kernels.h, image_kernels.h, …).
 #ifndef STEERLENS_VECTOR_LEVEL_H
 #define STEERLENS_VECTOR_LEVEL_H
 #include <cpuid.h>
