@@ -10,8 +10,8 @@ import VideoIO
 /// memory flat; each written frame's pixel bytes go back to `pixelBudget` (see ``BatchPrefetcher``).
 public final class ImageWriterStage: @unchecked Sendable {
     private let queue = BoundedQueue<(Frame, [SaliencyMapKind: [Float]])>(capacity: 4)
-    private let lock = NSLock()
-    private var failure: Error?
+    private let failure = FirstFailure()
+    private let pixelBudget: ByteBudget?
     private var stages: [BackgroundStage] = []
     private let sequences: [UncheckedBox<OverlaySequence>]
 
@@ -21,17 +21,20 @@ public final class ImageWriterStage: @unchecked Sendable {
     ///     ``StageClock`` to see where the workers' time goes).
     public init(workers: Int, pixelBudget: ByteBudget? = nil, forecast: DiskSpaceForecast? = nil, makeSequence: () throws -> OverlaySequence) rethrows {
         sequences = try (0..<max(workers, 1)).map { _ in UncheckedBox(try makeSequence()) }
-        let queue = queue
+        self.pixelBudget = pixelBudget
+        let (queue, failure) = (queue, failure)
         stages = sequences.enumerated().map { index, sequence in
-            BackgroundStage(name: "steerlens-images-\(index)") { [weak self] in
+            BackgroundStage(name: "steerlens-images-\(index)") {
                 while let (frame, maps) = queue.take() {
-                    let written = sequence.value.bytesWritten
-                    do {
-                        try sequence.value.write(frame: frame, maps: maps)
-                        forecast?.record(bytes: sequence.value.bytesWritten - written)
-                    } catch {
-                        self?.lock.withLock { self?.failure = self?.failure ?? error }
-                        queue.close()
+                    // Frames queued before a failure closed the queue are not written, only given back.
+                    if !failure.occurred {
+                        do {
+                            let bytes = try sequence.value.write(frame: frame, maps: maps)  // not inside `forecast?.`: nil would skip it
+                            forecast?.record(bytes: bytes)
+                        } catch {
+                            failure.record(error)
+                            queue.close()
+                        }
                     }
                     pixelBudget?.giveBack(frame.pixels.count)
                 }
@@ -39,16 +42,21 @@ public final class ImageWriterStage: @unchecked Sendable {
         }
     }
 
-    /// Queues one frame's images; rethrows an earlier writing failure.
+    /// Queues one frame's images; rethrows an earlier writing failure (the frame's pixel bytes go back
+    /// to the budget: no worker will).
     public func submit(_ frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
-        if let failure = lock.withLock({ failure }) { throw failure }
-        queue.put((frame, maps))
+        try failure.rethrow()
+        guard queue.put((frame, maps)) else {
+            pixelBudget?.giveBack(frame.pixels.count)
+            try failure.rethrow()
+            return
+        }
     }
 
     /// Writes what is queued, finishes the video, and rethrows any failure.
     public func finish() throws {
         cancel()
-        if let failure = lock.withLock({ failure }) { throw failure }
+        try failure.rethrow()
         for sequence in sequences { try sequence.value.finish() }
     }
 

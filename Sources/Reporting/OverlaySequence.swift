@@ -38,8 +38,6 @@ public final class OverlaySequence {
     private let clock: StageClock?
     /// The frame-size buffer every overlay is drawn into when no image is kept or scaled (one per sequence, reused).
     private var overlayPixels: [UInt8] = []
-    /// Bytes of the PNGs written so far (the panel video's aside).
-    public private(set) var bytesWritten = 0
 
     public init(directory: URL, settings: Settings, projection: MapProjection, kinds: [SaliencyMapKind], framesPerSecond: Double,
                 clock: StageClock? = nil) throws {
@@ -67,13 +65,16 @@ public final class OverlaySequence {
     }
 
     /// Draws and writes every image of one frame. `maps` holds one model-resolution map per kind.
-    public func write(frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
+    /// Returns the bytes of the PNGs written (the panel video's aside).
+    @discardableResult
+    public func write(frame: Frame, maps: [SaliencyMapKind: [Float]]) throws -> Int {
         let name = String(format: "%06d.png", frame.index)
         let keepsImages = settings.panel || settings.video
         var images: [Frame] = []
+        var bytes = 0
         // Without a panel each image is encoded as soon as it is drawn, so one worker holds one image at a time.
         func emit(_ image: Frame, folder: String) throws {
-            try save(image, to: directory.appendingPathComponent("\(folder)/\(name)"))
+            bytes += try save(image, to: directory.appendingPathComponent("\(folder)/\(name)"))
             if keepsImages { images.append(image) }
         }
         try emit(clock.measure(.overlays) { scaled(frame) }, folder: "frames")
@@ -83,23 +84,24 @@ public final class OverlaySequence {
                 try emit(clock.measure(.overlays) { scaled(settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection)) }, folder: kind.name)
             } else {
                 clock.measure(.overlays) { settings.overlay.draw(scale.apply(maps[kind]!), on: frame, projection: projection, into: &overlayPixels) }
-                try save(Frame(index: frame.index, time: frame.time, width: frame.width, height: frame.height, pixels: overlayPixels),
-                         to: directory.appendingPathComponent("\(kind.name)/\(name)"))
+                bytes += try save(Frame(index: frame.index, time: frame.time, width: frame.width, height: frame.height, pixels: overlayPixels),
+                                  to: directory.appendingPathComponent("\(kind.name)/\(name)"))
             }
         }
-        guard keepsImages else { return }
+        guard keepsImages else { return bytes }
         let panel = clock.measure(.overlays) { Self.sideBySide(images) }
-        if settings.panel { try save(panel, to: directory.appendingPathComponent("panel/\(name)")) }
+        if settings.panel { bytes += try save(panel, to: directory.appendingPathComponent("panel/\(name)")) }
         if let videoWriter {
             try clock.measure(.encoding) { try videoWriter.write(Self.cropped(panel, to: videoWriter.size)) }
         }
+        return bytes
     }
 
-    /// Encodes one image and writes it atomically.
-    private func save(_ image: Frame, to url: URL) throws {
+    /// Encodes one image and writes it atomically; returns its bytes.
+    private func save(_ image: Frame, to url: URL) throws -> Int {
         let data = try clock.measure(.encoding) { try encoder.encode(image.pixels, width: image.width, height: image.height) }
         try clock.measure(.writing) { try AtomicFile.write(data, to: url) }
-        bytesWritten += data.count
+        return data.count
     }
 
     /// Finishes the panel video, if any.

@@ -8,22 +8,20 @@ import Foundation
 public final class SerialWorker: @unchecked Sendable {
     public typealias Job = @Sendable () throws -> Void
     private let queue: BoundedQueue<Job>
-    private let lock = NSLock()
-    private var failure: Error?
+    private let failure = FirstFailure()
     private var stage: BackgroundStage?
 
     /// - Parameter niceIncrement: nice levels below normal at which the jobs run (``ThreadPriority``).
     public init(name: String, capacity: Int = 1, niceIncrement: Int32 = 0) {
         let queue = BoundedQueue<Job>(capacity: capacity)
         self.queue = queue
-        stage = BackgroundStage(name: name) { [weak self] in
+        let failure = failure
+        stage = BackgroundStage(name: name) {
             ThreadPriority.lowerCurrentThread(by: niceIncrement)
-            var failed = false
             while let job = queue.take() {
-                guard !failed else { continue }  // jobs queued before the failure closed the queue are dropped
+                guard !failure.occurred else { continue }  // jobs queued before the failure closed the queue are dropped
                 do { try job() } catch {
-                    failed = true
-                    self?.lock.withLock { self?.failure = error }
+                    failure.record(error)
                     queue.close()
                 }
             }
@@ -32,14 +30,14 @@ public final class SerialWorker: @unchecked Sendable {
 
     /// Queues `job`, waiting while `capacity` jobs wait; rethrows the failure of an earlier job.
     public func submit(_ job: @escaping Job) throws {
-        try rethrowFailure()
-        if !queue.put(job) { try rethrowFailure() }
+        try failure.rethrow()
+        if !queue.put(job) { try failure.rethrow() }
     }
 
     /// Runs what is queued, waits for it and rethrows the first failure.
     public func finish() throws {
         cancel()
-        try rethrowFailure()
+        try failure.rethrow()
     }
 
     /// Stops after the queued jobs and waits for them (after an error elsewhere); failures are dropped.
@@ -47,9 +45,5 @@ public final class SerialWorker: @unchecked Sendable {
         queue.close()
         stage?.wait()
         stage = nil
-    }
-
-    private func rethrowFailure() throws {
-        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }

@@ -44,19 +44,25 @@ final class ImageWriterStageTests: XCTestCase {
     }
 
     /// A worker's failure (here: `frames` is a file, not a folder) reaches the producer on a later submit
-    /// or at the latest from `finish()`, and the queue no longer blocks the producer.
-    func testWriterFailureReachesTheProducer() throws {
+    /// or at the latest from `finish()`, the queue no longer blocks the producer, and every frame's pixel
+    /// bytes go back to the budget: those written, those dropped after the failure and the one refused.
+    func testWriterFailureReachesTheProducerAndGivesEveryByteBack() throws {
         try Data("in the way".utf8).write(to: directory.appendingPathComponent("frames"))
-        let stage = try ImageWriterStage(workers: 2, makeSequence: makeSequence)
+        let budget = ByteBudget(capacity: 50 * 96)
+        let stage = try ImageWriterStage(workers: 2, pixelBudget: budget, makeSequence: makeSequence)
         var failure: Error?
         do {
-            for index in 0..<50 { try stage.submit(frame(index), maps: [.increase: [Float](repeating: 0, count: 8)]) }
+            for index in 0..<50 {
+                XCTAssertTrue(budget.tryTake(96))
+                try stage.submit(frame(index), maps: [.increase: [Float](repeating: 0, count: 8)])
+            }
             try stage.finish()
         } catch {
             failure = error
         }
         XCTAssertNotNil(failure)
         stage.cancel()
+        XCTAssertEqual(budget.heldBytes, 0, "a frame's pixel bytes were not given back")
     }
 
     /// `cancel()` after an error elsewhere stops the workers without waiting for more frames.

@@ -46,7 +46,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testEmptyFile() throws {
-        FileManager.default.createFile(atPath: path("empty.mp4"), contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("empty.mp4"), contents: Data()))
         try assertFails(["probe", path("empty.mp4")], exitCode: 65, mentioning: "empty")
     }
 
@@ -101,14 +101,14 @@ final class BadInputTests: XCTestCase {
     }
 
     func testUnwritableOutput() throws {
-        FileManager.default.createFile(atPath: path("a-file"), contents: Data("x".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("a-file"), contents: Data("x".utf8)))
         try assertFails(["frames", Self.clip.path, "--out", path("a-file") + "/frames"], exitCode: 73, mentioning: "is a file, not a directory")
     }
 
     func testRefusesToOverwriteWithoutBeingAsked() throws {
         let out = path("existing")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data("mine".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: out + "/keep.txt", contents: Data("mine".utf8)))
         try assertFails(["frames", Self.clip.path, "--out", out, "--max-frames", "2"], exitCode: 73, mentioning: "--overwrite")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["keep.txt"], "nothing lost")
         let replaced = try SteerLensBinary.run("frames", Self.clip.path, "--out", out, "--max-frames", "2", "--overwrite")
