@@ -103,15 +103,11 @@ static inline void steerlens_conv2d_direct_avx512(const float *x, float *out, lo
 /// per image `planeRows` padded rows, each `C · S` plane rows of `planeWidth` floats, where plane row
 /// `(r·C + c)·S + φ` holds `x[r − padTop][S·j + φ − padLeft][c]` at column `j` (`S` the column stride),
 /// and zero where that lies outside the image. So the `c` values of 16 output pixels that a tap reads
-/// are 16 consecutive floats. Plane rows are gathered 16 columns at a time (masked: nothing outside the
-/// image is read) and written whole.
-__attribute__((target("avx512f")))
-static inline void steerlens_conv_planes_avx512(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
-                                                long channels, long planeRows, long planeWidth) {
-    const long stride = cols.stride, rowFloats = cols.input * channels;
-    // Lane l of a block reads the input column S·l further than lane 0: S·C floats.
-    const __m512i laneOffsets = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                   _mm512_set1_epi32((int32_t)(stride * channels)));
+/// are 16 consecutive floats. Scalar loads and stores, written front to back: on AMD Zen 4 a 16-lane
+/// gather of the same floats cost about 50 cycles (this copy was a quarter of the layer's time).
+static inline void steerlens_conv_planes(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
+                                         long channels, long planeRows, long planeWidth) {
+    const long stride = cols.stride, rowFloats = cols.input * channels, step = stride * channels;
     float *target = planes;
     for (long n = 0; n < batch; n++) {
         for (long rp = 0; rp < planeRows; rp++) {
@@ -122,18 +118,16 @@ static inline void steerlens_conv_planes_avx512(const float *x, float *planes, l
                 for (long phase = 0; phase < stride; phase++, target += planeWidth) {
                     // Column j reads input column S·j + φ − padLeft: valid for j in [first, end).
                     const long offset = phase - cols.padBefore;
-                    const long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-                    const long end = !inside || cols.input <= offset ? 0 : (cols.input - offset + stride - 1) / stride;
-                    for (long j = 0; j < planeWidth; j += 16) {
-                        // Lanes [low, high) of this block are valid columns.
-                        const long low = first > j ? first - j : 0, high = end - j < 16 ? end - j : 16;
-                        const __mmask16 valid = high > low ? (__mmask16)(((1u << high) - 1) & ~((1u << low) - 1)) : (__mmask16)0;
-                        // Float index of column j in the row: (S·j + offset)·C + c, plus each lane's step.
-                        const __m512i index = _mm512_add_epi32(laneOffsets, _mm512_set1_epi32((int32_t)((stride * j + offset) * channels + c)));
-                        const __m512 values = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, index, row, 4);
-                        const long left = planeWidth - j;
-                        _mm512_mask_storeu_ps(target + j, left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1), values);
-                    }
+                    long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+                    long end = !inside || cols.input <= offset ? 0 : (cols.input - offset + stride - 1) / stride;
+                    if (end > planeWidth) end = planeWidth;
+                    if (first > end) first = end;
+                    const float *source = row + (stride * first + offset) * channels + c;
+                    long j = 0;
+                    for (; j < first; j++) target[j] = 0;
+#pragma clang loop vectorize(disable)
+                    for (; j < end; j++, source += step) target[j] = *source;
+                    for (; j < planeWidth; j++) target[j] = 0;
                 }
             }
         }
@@ -216,7 +210,7 @@ static inline void steerlens_conv_planar_rows(const float *planes, float *out, l
     }
 }
 
-/// `Conv2D`'s forward sums for any channel count, from the planar copy of `steerlens_conv_planes_avx512`:
+/// `Conv2D`'s forward sums for any channel count, from the planar copy of `steerlens_conv_planes`:
 /// `out` (`[batch, OH, OW, F]`, written whole, no bias or activation) as `sgemm` over im2col's columns
 /// forms it (see `steerlens_conv_pixel_tile`). Output row `oh` of image `n` reads the planes from
 /// `planes + n·itemFloats + oh·rowStep`; `tapOffsets[k]` is tap `k`'s offset from there. `filterTile`

@@ -2,7 +2,7 @@ import CVectorKernels
 
 /// `Conv2D`'s forward sums in AVX-512 with the lanes over output pixels: 16 neighbours of one output row
 /// times a tile of filters whose weights are broadcast, read from a planar copy of the input
-/// (`steerlens_conv_planes_avx512`, about the input's size) instead of im2col's column matrix (a copy
+/// (`steerlens_conv_planes`, about the input's size) instead of im2col's column matrix (a copy
 /// `KH·KW / (SH·SW)` times the input's size that OpenBLAS then packs a second time).
 ///
 /// The sums are `sgemm`'s over im2col's columns: one FMA chain per value in column order, cut into
@@ -80,7 +80,7 @@ struct PixelConvolution {
     /// `output = x ∗ kernel` for `batch` items (`x` `[batch, H, W, C]`, `output` `[batch, OH, OW, F]` written
     /// whole, no bias or activation), through `planes` (`batch · itemFloats` floats of scratch).
     func run(_ x: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, batch: Int, planes: UnsafeMutablePointer<Float>) {
-        steerlens_conv_planes_avx512(x, planes, batch, rows.vectorKernelAxis, columns.vectorKernelAxis, channels, planeRows, planeWidth)
+        steerlens_conv_planes(x, planes, batch, rows.vectorKernelAxis, columns.vectorKernelAxis, channels, planeRows, planeWidth)
         tapOffsets.withUnsafeBufferPointer { offsets in
             blockEnds.withUnsafeBufferPointer { ends in
                 packedKernel.withUnsafeBufferPointer { weights in
