@@ -139,7 +139,7 @@ static inline void steerlens_conv_planes(const float *x, float *planes, long bat
 /// taps `k = (ky·KW + kx)·C + c` in that order (`weights`: the tile's `[K][FILTERS]` slice of the packed
 /// kernel), as `sgemm` over im2col's columns forms it: one FMA chain from 0 per depth block (`blockEnds`,
 /// OpenBLAS's split of the depth), each block's sum added onto the ones before. Written into `out`
-/// (pixel `p` at `p · filters`) with masked scatters.
+/// (pixel `p` at `p · filters`).
 __attribute__((target("avx512f"), always_inline))
 static inline void steerlens_conv_pixel_tile(const float *base, const int32_t *tapOffsets, const long *blockEnds, long blockCount,
                                              const float *weights, long filters, float *out, long valid, const int PIXELS, const int FILTERS) {
@@ -171,16 +171,15 @@ static inline void steerlens_conv_pixel_tile(const float *base, const int32_t *t
             for (int f = 0; f < FILTERS; f++) {
                 float *slot = partial + (p * FILTERS + f) * 16;
                 if (block > 0) acc[p][f] = _mm512_add_ps(_mm512_load_ps(slot), acc[p][f]);
-                if (block + 1 < blockCount) _mm512_store_ps(slot, acc[p][f]);
+                _mm512_store_ps(slot, acc[p][f]);
             }
     }
-    const __m512i pixel = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int32_t)filters));
+    // Pixel-major out of filter-major `partial`: scalar moves (on Zen 4 a 16-lane scatter cost more).
+    const long pixels = valid < 16 * PIXELS ? valid : 16 * PIXELS;
+    for (long i = 0; i < pixels; i++) {
+        const float *sums = partial + (i / 16) * FILTERS * 16 + i % 16;
 #pragma clang loop unroll(full)
-    for (int p = 0; p < PIXELS; p++) {
-        const long left = valid - 16 * p;
-        const __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? (__mmask16)0 : (__mmask16)((1u << left) - 1);
-#pragma clang loop unroll(full)
-        for (int f = 0; f < FILTERS; f++) _mm512_mask_i32scatter_ps(out + 16 * p * filters + f, mask, pixel, acc[p][f], 4);
+        for (int f = 0; f < FILTERS; f++) out[i * filters + f] = sums[f * 16];
     }
 }
 
