@@ -46,10 +46,9 @@ public final class ImageWriterStage: @unchecked Sendable {
     /// to the budget: no worker will).
     public func submit(_ frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
         try failure.rethrow()
-        guard queue.put((frame, maps)) else {
+        if !queue.put((frame, maps)) {
             pixelBudget?.giveBack(frame.pixels.count)
             try failure.rethrow()
-            return
         }
     }
 

@@ -104,7 +104,7 @@ static inline void steerlens_conv2d_direct_avx512(const float *x, float *out, lo
 /// `(r·C + c)·S + φ` holds `x[r − padTop][S·j + φ − padLeft][c]` at column `j` (`S` the column stride),
 /// and zero where that lies outside the image. So the `c` values of 16 output pixels that a tap reads
 /// are 16 consecutive floats. Scalar loads and stores, written front to back: on AMD Zen 4 a 16-lane
-/// gather of the same floats cost about 50 cycles (this copy was a quarter of the layer's time).
+/// gather of the same floats cost tens of cycles (this copy was a quarter of the layer's time).
 static inline void steerlens_conv_planes(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
                                          long channels, long planeRows, long planeWidth) {
     const long stride = cols.stride, rowFloats = cols.input * channels, step = stride * channels;
