@@ -26,6 +26,7 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal
         const __mmask16 mask = first + 16 <= count ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - first)) - 1);
         __m512i index[4];
         __m512 weight[4];
+#pragma clang loop unroll(full)
         for (int t = 0; t < 4; t++) {
             index[t] = _mm512_loadu_si512(indices + (4 * k + t) * 16);
             weight[t] = _mm512_loadu_ps(weights + (4 * k + t) * 16);
@@ -34,6 +35,7 @@ __attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal
             const float *window = rows[r] + bases[k];
             const __m512 low = _mm512_loadu_ps(window), high = _mm512_loadu_ps(window + 16);
             __m512 sum = _mm512_setzero_ps();
+#pragma clang loop unroll(full)
             for (int t = 0; t < 4; t++) sum = _mm512_add_ps(sum, _mm512_mul_ps(weight[t], _mm512_permutex2var_ps(low, index[t], high)));
             _mm512_mask_storeu_ps(outs[r] + first, mask, sum);
         }
@@ -112,6 +114,7 @@ __attribute__((target("avx512f,fma"))) static inline long steerlens_warp_interio
         // The 16 pixels' source points, then spread to the three vectors of their 48 values.
         __m512 alphas, betas;
         const __m512i offsets = steerlens_warp_points16(x, rowX, rowY, m0, m3, stride, &alphas, &betas);
+#pragma clang loop unroll(full)
         for (int part = 0; part < 3; part++) {
             const __m512i pixel = _mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part);
             const __m512i offset = _mm512_add_epi32(_mm512_permutexvar_epi32(pixel, offsets), _mm512_loadu_si512(steerlens_rgb_lane_channel + 16 * part));
@@ -162,6 +165,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,fma"))) static inline long st
         const __m512i upper1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(offsets, 1), (const void *)source, 1);
         const __m512i lower0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(below), (const void *)source, 1);
         const __m512i lower1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(below, 1), (const void *)source, 1);
+#pragma clang loop unroll(full)
         for (int part = 0; part < 3; part++) {
             const __m512i pixel = _mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part);
             const __m512 alpha = _mm512_permutexvar_ps(pixel, alphas), beta = _mm512_permutexvar_ps(pixel, betas);

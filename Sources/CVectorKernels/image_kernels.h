@@ -144,13 +144,45 @@ typedef struct {
     __m512 total;
 } steerlens_bilateral_sums;
 
+/// The colour weights of a bilateral filter, `table[d]` for the L1 distances `d` 0…765 (768 entries):
+/// the first 128 also in registers.
+typedef struct {
+    __m512 near[8];
+    const float *table;
+} steerlens_color_weights;
+
+__attribute__((target("avx512f"), always_inline))
+static inline steerlens_color_weights steerlens_color_weights_load(const float *table) {
+    steerlens_color_weights weights;
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 8; v++) weights.near[v] = _mm512_loadu_ps(table + 16 * v);
+    weights.table = table;
+    return weights;
+}
+
+/// `table[distance]` per lane: by register permutes when every lane's distance is below 128 (neighbours
+/// of similar colour, most taps of a natural image), else by a gather; the same values either way.
+__attribute__((target("avx512f"), always_inline))
+static inline __m512 steerlens_color_weight(const steerlens_color_weights *weights, __m512i distance) {
+    if (_mm512_cmpge_epu32_mask(distance, _mm512_set1_epi32(128)) != 0) return _mm512_i32gather_ps(distance, weights->table, 4);
+    // permutex2var reads an index's low 5 bits: 32 entries from a register pair; bits 5 and 6 pick the pair.
+    const __mmask16 second32 = _mm512_test_epi32_mask(distance, _mm512_set1_epi32(32));
+    const __m512 below64 = _mm512_mask_blend_ps(second32, _mm512_permutex2var_ps(weights->near[0], distance, weights->near[1]),
+                                                _mm512_permutex2var_ps(weights->near[2], distance, weights->near[3]));
+    const __m512 from64 = _mm512_mask_blend_ps(second32, _mm512_permutex2var_ps(weights->near[4], distance, weights->near[5]),
+                                               _mm512_permutex2var_ps(weights->near[6], distance, weights->near[7]));
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(distance, _mm512_set1_epi32(64)), below64, from64);
+}
+
 /// One window tap of 16 pixels (`rgb`, 32-bit lanes) around their centres (`centre`): as the Swift loop,
 /// `w = spaceWeight · colorWeight[|ΔR| + |ΔG| + |ΔB|]`, `Σ += v·w` per channel and `total += w`.
 __attribute__((target("avx512f"), always_inline))
-static inline void steerlens_bilateral_add(steerlens_bilateral_sums *sums, const __m512i *rgb, const __m512i *centre, float spaceWeight, const float *colorWeight) {
+static inline void steerlens_bilateral_add(steerlens_bilateral_sums *sums, const __m512i *rgb, const __m512i *centre, float spaceWeight,
+                                           const steerlens_color_weights *colorWeights) {
     const __m512i distance = _mm512_add_epi32(_mm512_add_epi32(_mm512_abs_epi32(_mm512_sub_epi32(rgb[0], centre[0])), _mm512_abs_epi32(_mm512_sub_epi32(rgb[1], centre[1]))),
                                               _mm512_abs_epi32(_mm512_sub_epi32(rgb[2], centre[2])));
-    const __m512 weight = _mm512_mul_ps(_mm512_set1_ps(spaceWeight), _mm512_i32gather_ps(distance, colorWeight, 4));
+    const __m512 weight = _mm512_mul_ps(_mm512_set1_ps(spaceWeight), steerlens_color_weight(colorWeights, distance));
+#pragma clang loop unroll(full)
     for (int c = 0; c < 3; c++) sums->channel[c] = _mm512_add_ps(sums->channel[c], _mm512_mul_ps(_mm512_cvtepi32_ps(rgb[c]), weight));
     sums->total = _mm512_add_ps(sums->total, weight);
 }
@@ -160,6 +192,7 @@ __attribute__((target("avx512f"), always_inline))
 static inline void steerlens_bilateral_store(const steerlens_bilateral_sums *sums, uint8_t *out) {
     const __m512 scale = _mm512_div_ps(_mm512_set1_ps(1.0f), sums->total);
     uint8_t channels[3][16];
+#pragma clang loop unroll(full)
     for (int c = 0; c < 3; c++) _mm_storeu_si128((__m128i *)channels[c], steerlens_saturated_bytes16(_mm512_mul_ps(sums->channel[c], scale)));
     for (int lane = 0; lane < 16; lane++) {
         out[3 * lane] = channels[0][lane]; out[3 * lane + 1] = channels[1][lane]; out[3 * lane + 2] = channels[2][lane];
@@ -170,10 +203,12 @@ static inline void steerlens_bilateral_store(const steerlens_bilateral_sums *sum
 /// centres lie at `centres + 3x` in a copy of the frame with a reflected margin. For each of the
 /// `taps` window offsets (bytes from the centre, `offsets[k]`) in order, as the Swift loop:
 /// `w = spaceWeights[k] · colorWeight[|ΔR| + |ΔG| + |ΔB|]`, `Σ += v·w` per channel and `total += w`;
-/// then `saturatedByte(Σ · (1 / total))`. A pixel's RGB is one 4-byte gather, so the copy must be
-/// readable one byte past its last pixel. Returns the number of pixels written.
+/// then `saturatedByte(Σ · (1 / total))` (`colorWeight`: 768 entries, see ``steerlens_color_weights``).
+/// A pixel's RGB is one 4-byte gather, so the copy must be readable one byte past its last pixel.
+/// Returns the number of pixels written.
 __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512(const uint8_t *centres, const int32_t *offsets, const float *spaceWeights,
                                                                                 long taps, const float *colorWeight, long x, long blocks, uint8_t *output) {
+    const steerlens_color_weights colorWeights = steerlens_color_weights_load(colorWeight);
     const __m512i byte = _mm512_set1_epi32(0xFF), laneBytes = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                                                                        _mm512_set1_epi32(3));
     for (long block = 0; block < blocks; block++) {
@@ -184,7 +219,7 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
         for (long k = 0; k < taps; k++) {
             const __m512i v = _mm512_i32gather_epi32(_mm512_add_epi32(laneBytes, _mm512_set1_epi32(offsets[k])), (const void *)centre, 1);
             const __m512i rgb[3] = {_mm512_and_si512(v, byte), _mm512_and_si512(_mm512_srli_epi32(v, 8), byte), _mm512_and_si512(_mm512_srli_epi32(v, 16), byte)};
-            steerlens_bilateral_add(&sums, rgb, centreRGB, spaceWeights[k], colorWeight);
+            steerlens_bilateral_add(&sums, rgb, centreRGB, spaceWeights[k], &colorWeights);
         }
         steerlens_bilateral_store(&sums, output + 3 * (x + 16 * block));
     }
@@ -195,6 +230,7 @@ __attribute__((target("avx512f"))) static inline long steerlens_bilateral_avx512
 __attribute__((target("avx512f,avx512bw,avx512vbmi"), always_inline))
 static inline void steerlens_rgb16_vbmi(const uint8_t *pixels, const __m512i *spread, __m512i *rgb) {
     const __m512i bytes = _mm512_maskz_loadu_epi8(((__mmask64)1 << 48) - 1, pixels);
+#pragma clang loop unroll(full)
     for (int c = 0; c < 3; c++) rgb[c] = _mm512_maskz_permutexvar_epi8(0x1111111111111111ULL, spread[c], bytes);
 }
 
@@ -203,6 +239,7 @@ static inline void steerlens_rgb16_vbmi(const uint8_t *pixels, const __m512i *sp
 /// past a row's 16th pixel.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static inline long steerlens_bilateral_vbmi(const uint8_t *centres, const int32_t *offsets, const float *spaceWeights,
                                                                                                   long taps, const float *colorWeight, long x, long blocks, uint8_t *output) {
+    const steerlens_color_weights colorWeights = steerlens_color_weights_load(colorWeight);
     // Byte 4l of channel c's vector takes byte 3l + c of the 48.
     uint8_t table[3][64];
     for (int c = 0; c < 3; c++)
@@ -216,7 +253,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) static inline long steerl
         for (long k = 0; k < taps; k++) {
             __m512i rgb[3];
             steerlens_rgb16_vbmi(centre + offsets[k], spread, rgb);
-            steerlens_bilateral_add(&sums, rgb, centreRGB, spaceWeights[k], colorWeight);
+            steerlens_bilateral_add(&sums, rgb, centreRGB, spaceWeights[k], &colorWeights);
         }
         steerlens_bilateral_store(&sums, output + 3 * (x + 16 * block));
     }

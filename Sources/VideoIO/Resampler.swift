@@ -165,31 +165,66 @@ enum Resampler {
     /// The column taps laid out for `steerlens_weighted_columns_avx512`: lane `l` of an output row is
     /// channel `l mod 3` of output pixel `l / 3`; for each block of 16 lanes and each tap up to the most
     /// any pixel has, the source index (in the blended row of Floats) and weight of every lane. A pixel
-    /// with fewer taps repeats its last index with weight 0; lanes past the row read index 0, weight 0.
+    /// with fewer taps repeats its last index with weight 0; lanes past the row repeat the last lane's
+    /// first index, weight 0. When every block's taps lie within 64 Floats of the row (enlarging, or
+    /// shrinking by up to about 3.2: 640 pixels to 200 fits, 1280 does not), `windows` holds where each block's 64 start and the indices are relative to it,
+    /// for `steerlens_weighted_columns_window_avx512` (permutes instead of gathers, the same bytes).
     struct LaneTaps {
         let indices: [Int32]
         let weights: [Float]
+        /// Per block, the first of the 64 row values its taps read (nil: the gathering loop).
+        let windows: [Int32]?
         let taps: Int
         let count: Int
+
+        /// Values a window loop reads per block (four registers).
+        static let windowLength = 64
 
         init(_ columns: [Tap]) {
             count = columns.count * 3
             taps = columns.map(\.weights.count).max() ?? 0
-            var indices = [Int32](repeating: 0, count: (count + 15) / 16 * taps * 16), weights = [Float](repeating: 0, count: indices.count)
-            for lane in 0..<count {
-                let tap = columns[lane / 3], channel = lane % 3
+            let blocks = (count + 15) / 16
+            var indices = [Int32](repeating: 0, count: blocks * taps * 16), weights = [Float](repeating: 0, count: indices.count)
+            for lane in 0..<(blocks * 16) {
+                let pixel = lane < count ? lane / 3 : columns.count - 1, channel = lane < count ? lane % 3 : 2
+                let tap = columns[pixel]
                 for t in 0..<taps {
                     let slot = ((lane / 16) * taps + t) * 16 + lane % 16
                     indices[slot] = Int32((tap.first + min(t, tap.weights.count - 1)) * 3 + channel)
-                    weights[slot] = t < tap.weights.count ? tap.weights[t] : 0
+                    weights[slot] = lane < count && t < tap.weights.count ? tap.weights[t] : 0
                 }
             }
+            // The row has at least the values the taps read.
+            let rowLength = (columns.map { $0.first + $0.weights.count }.max() ?? 0) * 3
+            windows = Self.windows(&indices, blocks: blocks, blockLength: taps * 16, rowLength: rowLength)
             (self.indices, self.weights) = (indices, weights)
+        }
+
+        /// Where each block's window starts (clamped so it ends inside the row), with `indices` made
+        /// relative to it; nil, and `indices` untouched, when a block's taps span more than a window or
+        /// the row is shorter than one.
+        private static func windows(_ indices: inout [Int32], blocks: Int, blockLength: Int, rowLength: Int) -> [Int32]? {
+            guard rowLength >= windowLength, blockLength > 0 else { return nil }
+            var starts: [Int32] = []
+            for block in 0..<blocks {
+                let slice = indices[(block * blockLength)..<((block + 1) * blockLength)]
+                let low = Int(slice.min()!), high = Int(slice.max()!)
+                guard high - low < windowLength else { return nil }
+                starts.append(Int32(min(low, rowLength - windowLength)))
+            }
+            for block in 0..<blocks {
+                for slot in (block * blockLength)..<((block + 1) * blockLength) { indices[slot] -= starts[block] }
+            }
+            return starts
         }
 
         /// One output row of `count` bytes from a blended row (`row`, Float RGB of the crop's width).
         func apply(to row: UnsafePointer<Float>, into out: UnsafeMutablePointer<UInt8>) {
-            steerlens_weighted_columns_avx512(row, indices, weights, taps, out, count)
+            if let windows {
+                steerlens_weighted_columns_window_avx512(row, windows, indices, weights, taps, out, count)
+            } else {
+                steerlens_weighted_columns_avx512(row, indices, weights, taps, out, count)
+            }
         }
     }
 

@@ -19,6 +19,19 @@ final class FrameKernelsTests: XCTestCase {
                   "\(message): first difference at byte \(firstDifference ?? -1) of \(expected.count)", file: file, line: line)
     }
 
+    /// The horizontal pass reads its taps from register windows (no gathers) where they fit: the demo's
+    /// 640 → 200 and any enlargement, not 1280 → 200.
+    func testColumnPassUsesWindowsWhereTheTapsFit() {
+        func windowed(_ source: Int, _ destination: Int, _ interpolation: Interpolation) -> Bool {
+            Resampler.LaneTaps(Resampler.taps(source: source, destination: destination, interpolation: interpolation)).windows != nil
+        }
+        XCTAssertTrue(windowed(640, 200, .area))
+        XCTAssertTrue(windowed(320, 200, .area))
+        XCTAssertTrue(windowed(200, 640, .bilinear))
+        XCTAssertFalse(windowed(1280, 200, .area))
+        XCTAssertFalse(windowed(16, 5, .area), "a row shorter than a window")
+    }
+
     func testResizeEqualsThePortableLoop() throws {
         try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
         let preprocesses = [
@@ -32,7 +45,7 @@ final class FrameKernelsTests: XCTestCase {
         // Crop widths 49…64 (3·w mod 16 takes every value) resized to widths 16…1, alternately by area and bilinear.
         let tails = (0..<16).map { Preprocess(crop: CropInsets(top: 1, right: $0), size: PixelSize(width: 16 - $0, height: 5),
                                              interpolation: $0 % 2 == 0 ? .area : .bilinear) }
-        for (width, height) in [(320, 160), (133, 77), (97, 41), (1280, 720), (64, 24)] {
+        for (width, height) in [(320, 160), (640, 360), (133, 77), (97, 41), (1280, 720), (64, 24)] {
             let frame = randomFrame(width: width, height: height, seed: UInt64(width * height))
             for (number, preprocess) in (width == 64 ? tails : preprocesses).enumerated() {
                 let geometry = try preprocess.geometry(for: PixelSize(width: width, height: height))
