@@ -1,5 +1,6 @@
 import Foundation
 import SteerLensSupport
+import TestSupport
 import VideoIO
 import XCTest
 @testable import Analysis
@@ -7,8 +8,7 @@ import XCTest
 /// Sidecar `mean`/`std` (torchvision `Normalize` after `ToTensor`) and greyscale model inputs.
 final class ModelInputNormalizationTests: XCTestCase {
     func sidecar(_ json: String) throws -> ModelSidecar? {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sidecar-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try TestPaths.temporaryDirectory(self)
         let model = folder.appendingPathComponent("pilot.onnx").path
         try Data(json.utf8).write(to: ModelSidecar.url(forModel: model))
         return try ModelSidecar.load(forModel: model)

@@ -35,11 +35,18 @@ work=$(mktemp -d /tmp/steerlens-slurm.XXXXXX)
 chmod 755 "$work"
 host=$(hostname -s)
 stop() {
+    local status=$?
     for daemon in slurmd slurmctld munged; do
         [ -f "$work/$daemon.pid" ] && $sudo kill "$(cat "$work/$daemon.pid")" 2>/dev/null || true
     done
     sleep 1
-    echo "slurm.sh: daemons stopped; logs and results in $work"
+    # Logs and results are kept for a failed run only (about 50 MB a run).
+    if [ "$status" = 0 ]; then
+        $sudo rm -rf "$work"
+        echo "slurm.sh: daemons stopped; $work removed"
+    else
+        echo "slurm.sh: daemons stopped; logs and results in $work"
+    fi
 }
 trap stop EXIT
 now() { date +%s.%N; }

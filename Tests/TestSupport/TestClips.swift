@@ -162,9 +162,10 @@ public enum TestPaths {
         return url
     }
 
-    /// A fresh empty directory under the system temporary directory, kept for inspection after the run.
+    /// A fresh empty directory in this process's scratch folder, which outlives the test: kept after a run
+    /// with a failure, for inspection, and removed after a run where every test passed (``ScratchRoot``).
     public static func scratchDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("steerlens-tests-\(getpid())/\(name)-\(UUID().uuidString.prefix(8))")
+        let url = try ScratchRoot.prepared().appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
