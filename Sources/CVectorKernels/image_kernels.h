@@ -174,6 +174,13 @@ static inline __m512 steerlens_color_weight(const steerlens_color_weights *weigh
     return _mm512_mask_blend_ps(_mm512_test_epi32_mask(distance, _mm512_set1_epi32(64)), below64, from64);
 }
 
+/// `out[l] = table[distances[l]]` for 16 lanes by `steerlens_color_weight` (for tests: every distance
+/// 0…765, the register path and the gather).
+__attribute__((target("avx512f"))) static inline void steerlens_color_weights_lookup16(const float *table, const int32_t *distances, float *out) {
+    const steerlens_color_weights weights = steerlens_color_weights_load(table);
+    _mm512_storeu_ps(out, steerlens_color_weight(&weights, _mm512_loadu_si512(distances)));
+}
+
 /// One window tap of 16 pixels (`rgb`, 32-bit lanes) around their centres (`centre`): as the Swift loop,
 /// `w = spaceWeight · colorWeight[|ΔR| + |ΔG| + |ΔB|]`, `Σ += v·w` per channel and `total += w`.
 __attribute__((target("avx512f"), always_inline))

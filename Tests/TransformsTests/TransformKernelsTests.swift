@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import SteerLensSupport
 @testable import Transforms
@@ -107,6 +108,22 @@ final class TransformKernelsTests: XCTestCase {
             try portable.withUnsafeMutableBufferPointer { try CubicScale(factor: factor).modelInput(frame, preprocess: preprocess, into: $0, vectorized: false) }
             try vectorized.withUnsafeMutableBufferPointer { try CubicScale(factor: factor).modelInput(frame, preprocess: preprocess, into: $0, vectorized: true) }
             XCTAssertEqual(vectorized, portable, "scale \(factor)")
+        }
+    }
+
+    /// The bilateral colour weight of 16 distances is the table's entry bit for bit: from registers when
+    /// all 16 are below 128 (every run of 16 consecutive distances there, and shuffled), by the gather
+    /// otherwise (runs crossing 128 and above it).
+    func testColorWeightLookupIsTheTable() throws {
+        try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loop ran instead")
+        var generator = SeededRandom(seed: 77)
+        let table = (0..<768).map { _ in Float(generator.uniform(0, 1)) }
+        var blocks = (0...(766 - 16)).map { start in (start..<(start + 16)).map(Int32.init) }
+        for _ in 0..<64 { blocks.append((0..<16).map { _ in Int32.random(in: 0..<128, using: &generator) }) }
+        var out = [Float](repeating: .nan, count: 16)
+        for distances in blocks {
+            steerlens_color_weights_lookup16(table, distances, &out)
+            XCTAssertEqual(out.map(\.bitPattern), distances.map { table[Int($0)].bitPattern }, "distances \(distances)")
         }
     }
 
