@@ -18,7 +18,8 @@
 /// source row as Float, readable up to `bases[k] + 32`) and picks its taps with two-register permutes.
 /// A block's indices and weights are loaded once for all the rows (the tables are 8 times the size of
 /// a row). The taps are bytes and the weights integers below 2¹², so every product and sum is an
-/// integer below 2²², exact in Float in any order, fused or not: these are the portable loop's `Float(Int32 sum)`.
+/// integer below 2²², exact in Float in any order, fused or not: these are the portable loop's
+/// `Float(Int32 sum)`.
 __attribute__((target("avx512f"))) static inline void steerlens_cubic_horizontal_avx512(const float *const *rows, float *const *outs, long rowCount,
                                                                                        const int32_t *bases, const int32_t *indices,
                                                                                        const float *weights, long count) {

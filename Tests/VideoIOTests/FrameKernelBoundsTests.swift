@@ -18,14 +18,15 @@ final class FrameKernelBoundsTests: XCTestCase {
 
     /// The vertical pass over the last rows of a frame up to its last byte (and the first rows from its
     /// first byte), for crop widths leaving every tail; the horizontal pass over a blended row of exactly
-    /// the crop's width, for every interpolation (gathering, and from register windows ending at the row's end).
+    /// the crop's width, for every interpolation (gathering, and from register windows up to the row's end).
     func testResizePassesStayInTheirRows() throws {
         try XCTSkipUnless(VectorSupport.avx512, "this CPU (or valgrind) does not run AVX-512; the portable loops ran instead")
         let width = 37, height = 9, weights: [Float] = [0.25, 0.5, 0.25]
         for flushEnd in [true, false] {
             let frame = bytes(width * height * 3, flushEnd: flushEnd)
             let pixels = frame.pointer.bindMemory(to: UInt8.self, capacity: width * height * 3)
-            // 1…16 leave every tail of a block (rows too short for a window: the gathering loop); 22…37 use windows.
+            // 1…16 leave every tail of a block (rows too short for a window: the gathering loop); 22, 29 and 37
+            // are long enough for register windows (the output widths whose taps fit in one use them).
             for cropWidth in Array(1...16) + [22, 29, 37] {
                 let count = cropWidth * 3
                 // Bottom-right crop when the frame ends at the guard page, top-left when it starts there.
