@@ -75,16 +75,12 @@ __attribute__((target("avx512f"))) static inline void steerlens_weighted_columns
 /// order, so the same bytes. Reads `row[windows[k] ..< windows[k] + 64]` for every block.
 __attribute__((target("avx512f"))) static inline void steerlens_weighted_columns_window_avx512(const float *row, const int32_t *windows, const int32_t *indices,
                                                                                               const float *weights, long taps, uint8_t *out, long count) {
-    const __m512i upperHalf = _mm512_set1_epi32(32);
     for (long first = 0, k = 0; first < count; first += 16, k++) {
-        const float *window = row + windows[k];
-        const __m512 w0 = _mm512_loadu_ps(window), w1 = _mm512_loadu_ps(window + 16), w2 = _mm512_loadu_ps(window + 32), w3 = _mm512_loadu_ps(window + 48);
+        const float *start = row + windows[k];
+        const __m512 window[4] = {_mm512_loadu_ps(start), _mm512_loadu_ps(start + 16), _mm512_loadu_ps(start + 32), _mm512_loadu_ps(start + 48)};
         __m512 sum = _mm512_setzero_ps();
         for (long t = 0; t < taps; t++) {
-            // permutex2var reads an index's low 5 bits (32 Floats from a register pair); bit 5 picks the pair.
-            const __m512i index = _mm512_loadu_si512(indices + (k * taps + t) * 16);
-            const __m512 value = _mm512_mask_blend_ps(_mm512_test_epi32_mask(index, upperHalf), _mm512_permutex2var_ps(w0, index, w1),
-                                                      _mm512_permutex2var_ps(w2, index, w3));
+            const __m512 value = steerlens_lookup64_ps(window, _mm512_loadu_si512(indices + (k * taps + t) * 16));
             sum = _mm512_add_ps(sum, _mm512_mul_ps(_mm512_loadu_ps(weights + (k * taps + t) * 16), value));
         }
         steerlens_store_saturated16(sum, out, first, count);

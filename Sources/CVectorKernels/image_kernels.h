@@ -165,13 +165,9 @@ static inline steerlens_color_weights steerlens_color_weights_load(const float *
 __attribute__((target("avx512f"), always_inline))
 static inline __m512 steerlens_color_weight(const steerlens_color_weights *weights, __m512i distance) {
     if (_mm512_cmpge_epu32_mask(distance, _mm512_set1_epi32(128)) != 0) return _mm512_i32gather_ps(distance, weights->table, 4);
-    // permutex2var reads an index's low 5 bits: 32 entries from a register pair; bits 5 and 6 pick the pair.
-    const __mmask16 second32 = _mm512_test_epi32_mask(distance, _mm512_set1_epi32(32));
-    const __m512 below64 = _mm512_mask_blend_ps(second32, _mm512_permutex2var_ps(weights->near[0], distance, weights->near[1]),
-                                                _mm512_permutex2var_ps(weights->near[2], distance, weights->near[3]));
-    const __m512 from64 = _mm512_mask_blend_ps(second32, _mm512_permutex2var_ps(weights->near[4], distance, weights->near[5]),
-                                               _mm512_permutex2var_ps(weights->near[6], distance, weights->near[7]));
-    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(distance, _mm512_set1_epi32(64)), below64, from64);
+    // Entries 0–63 and 64–127 (a lookup reads an index's low 6 bits); bit 6 picks the half.
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(distance, _mm512_set1_epi32(64)), steerlens_lookup64_ps(weights->near, distance),
+                                steerlens_lookup64_ps(weights->near + 4, distance));
 }
 
 /// `out[l] = table[distances[l]]` for 16 lanes by `steerlens_color_weight` (for tests: every distance

@@ -1,6 +1,8 @@
-// Lane layout of packed RGB24 in AVX-512 registers, shared by image_kernels.h, geometry_kernels.h and frame_kernels.h.
+// Lane layout of packed RGB24 in AVX-512 registers, and lookups in small tables held in registers,
+// shared by image_kernels.h, geometry_kernels.h and frame_kernels.h.
 #ifndef STEERLENS_RGB_LANES_H
 #define STEERLENS_RGB_LANES_H
+#include <immintrin.h>
 #include <stdint.h>
 
 /// Pixel and channel of each lane when 16 pixels of RGB (48 bytes) are three vectors of 16 values.
@@ -10,5 +12,12 @@ static const int32_t steerlens_rgb_lane_pixel[48] = {
 static const int32_t steerlens_rgb_lane_channel[48] = {
     0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2,
     0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2};
+
+/// `table[index]` per lane for a 64-float table held in four registers (`index` 0…63): permutex2var
+/// reads an index's low 5 bits (32 floats from a register pair), and bit 5 picks the pair.
+__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_lookup64_ps(const __m512 *table, __m512i index) {
+    return _mm512_mask_blend_ps(_mm512_test_epi32_mask(index, _mm512_set1_epi32(32)), _mm512_permutex2var_ps(table[0], index, table[1]),
+                                _mm512_permutex2var_ps(table[2], index, table[3]));
+}
 
 #endif

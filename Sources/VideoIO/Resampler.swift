@@ -166,7 +166,7 @@ enum Resampler {
     /// channel `l mod 3` of output pixel `l / 3`; for each block of 16 lanes and each tap up to the most
     /// any pixel has, the source index (in the blended row of Floats) and weight of every lane. A pixel
     /// with fewer taps repeats its last index with weight 0; lanes past the row repeat the last lane's
-    /// first index, weight 0. When every block's taps lie within 64 Floats of the row (enlarging, or
+    /// indices, weight 0. When every block's taps lie within 64 Floats of the row (enlarging, or
     /// shrinking by up to about 3.2: 640 pixels to 200 fits, 1280 does not), `windows` holds where each
     /// block's 64 start and the indices are relative to them, for
     /// `steerlens_weighted_columns_window_avx512` (permutes instead of gathers, the same bytes).
