@@ -9,6 +9,12 @@
 // calls, and removes the variable again, so child processes (ffmpeg, Python peers) see the user's
 // environment. A value the user set is left alone.
 //
+// The library binds about 14,000 symbols at load, most of them its own (the kernel tables of a
+// DYNAMIC_ARCH build). Loaded plainly, each lookup walks the whole global scope first: with FFmpeg's
+// and Foundation's 160-odd libraries that took 20 ms, a third of every start. RTLD_DEEPBIND searches
+// the library's own scope first. Sanitizer runtimes refuse that flag (their interceptors would be
+// bypassed), so a process with one loads the library the plain way.
+//
 // The same goes for OPENBLAS_NUM_THREADS: SteerLens runs OpenBLAS at one thread (its lanes split the
 // batch, see Parallelism.swift), but a library initialised for every core starts a worker per extra
 // core, which spins in sched_yield for about 2^28 cycles before it sleeps: 0.1 s of CPU at every start,
@@ -83,6 +89,17 @@ static void cpuCapabilities(int *skylakeAVX512, int *haswellAVX2) {
 static void cpuCapabilities(int *skylakeAVX512, int *haswellAVX2) { *skylakeAVX512 = *haswellAVX2 = 0; }
 #endif
 
+// Defined by every sanitizer runtime (sanitizer_common's interface); null in a plain build.
+extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
+
+static int openFlags(void) {
+    int flags = RTLD_NOW | RTLD_LOCAL;
+#if defined(RTLD_DEEPBIND)
+    if (__sanitizer_print_stack_trace == NULL) flags |= RTLD_DEEPBIND;
+#endif
+    return flags;
+}
+
 // The loader's own failure, in SteerLens's one-line form; 127 as when a linked library is missing.
 static void failLoading(const char *what) {
     fprintf(stderr, "steerlens: cannot load OpenBLAS: %s (hint: install it, e.g. apt-get install libopenblas0, or run make setup)\n", what);
@@ -107,7 +124,7 @@ static void loadOpenBLAS(void) {
     static const char *names[] = {"libopenblas.so.0", "libopenblas.so"};
 #endif
     void *library = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) library = dlopen(names[i], openFlags());
     if (chosenCore != NULL) unsetenv("OPENBLAS_CORETYPE");
     if (startedSingleThreaded) unsetenv("OPENBLAS_NUM_THREADS");
     if (library == NULL) failLoading(dlerror());
