@@ -24,11 +24,14 @@ static inline void steerlens_filter_masks(long filters, int vectors, __mmask16 *
 /// `out[p][f] = Σ window(p)[t] · kernel[t][f]` over the window's taps `t = (ky·KW + kx)·C + c`, one FMA chain
 /// per value. `window` is the first pixel's window corner in the image (`[H, W, C]`, row stride
 /// `inputRowStride` floats); the next pixel's starts `pixelStride` floats further (stride · C).
-/// PIXELS and VECTORS are compile-time constants at every call, so the accumulators stay in registers.
-__attribute__((target("avx512f"), always_inline))
+/// With `HALF_LAST` the last vector holds at most 8 filters and runs at 256 bits: on AMD Zen 4 a 512-bit
+/// FMA takes both FMA pipes and a 256-bit one only one, so PilotNet's 24 filters cost 1.5 instead of 2
+/// pipe-cycles a tap (the same per-lane FMAs, so the same results).
+/// PIXELS, VECTORS and HALF_LAST are compile-time constants at every call, so the accumulators stay in registers.
+__attribute__((target("avx512f,avx512vl,fma"), always_inline))
 static inline void steerlens_conv_block(const float *window, long inputRowStride, long pixelStride, long kernelHeight, long rowTaps,
                                         const float *kernel, long filters, const __mmask16 *masks, float *out,
-                                        const int PIXELS, const int VECTORS) {
+                                        const int PIXELS, const int VECTORS, const int HALF_LAST) {
     __m512 acc[PIXELS][VECTORS];
 #pragma clang loop unroll(full)
     for (int p = 0; p < PIXELS; p++)
@@ -45,7 +48,13 @@ static inline void steerlens_conv_block(const float *window, long inputRowStride
             for (int p = 0; p < PIXELS; p++) {
                 const __m512 x = _mm512_set1_ps(row[p * pixelStride + j]);
 #pragma clang loop unroll(full)
-                for (int v = 0; v < VECTORS; v++) acc[p][v] = _mm512_fmadd_ps(x, w[v], acc[p][v]);
+                for (int v = 0; v < VECTORS; v++) {
+                    if (HALF_LAST && v == VECTORS - 1)
+                        acc[p][v] = _mm512_castps256_ps512(_mm256_fmadd_ps(_mm512_castps512_ps256(x), _mm512_castps512_ps256(w[v]),
+                                                                           _mm512_castps512_ps256(acc[p][v])));
+                    else
+                        acc[p][v] = _mm512_fmadd_ps(x, w[v], acc[p][v]);
+                }
             }
         }
     }
@@ -57,9 +66,10 @@ static inline void steerlens_conv_block(const float *window, long inputRowStride
 
 /// Every output row of `batch` images with `VECTORS` vectors of filters: blocks of PIXELS pixels, then
 /// the row's last pixels one at a time.
-__attribute__((target("avx512f"), always_inline))
+__attribute__((target("avx512f,avx512vl,fma"), always_inline))
 static inline void steerlens_conv_rows(const float *x, float *out, long batch, steerlens_axis rows, steerlens_axis cols,
-                                       long channels, const float *kernel, long filters, const int PIXELS, const int VECTORS) {
+                                       long channels, const float *kernel, long filters, const int PIXELS, const int VECTORS,
+                                       const int HALF_LAST) {
     __mmask16 masks[4];
     steerlens_filter_masks(filters, VECTORS, masks);
     const long inputRowStride = cols.input * channels, pixelStride = cols.stride * channels, rowTaps = cols.kernel * channels;
@@ -71,10 +81,10 @@ static inline void steerlens_conv_rows(const float *x, float *out, long batch, s
             long ow = 0;
             for (; ow + PIXELS <= cols.output; ow += PIXELS)
                 steerlens_conv_block(windowRow + ow * pixelStride, inputRowStride, pixelStride, rows.kernel, rowTaps, kernel, filters,
-                                     masks, target + ow * filters, PIXELS, VECTORS);
+                                     masks, target + ow * filters, PIXELS, VECTORS, HALF_LAST);
             for (; ow < cols.output; ow++)
                 steerlens_conv_block(windowRow + ow * pixelStride, inputRowStride, pixelStride, rows.kernel, rowTaps, kernel, filters,
-                                     masks, target + ow * filters, 1, VECTORS);
+                                     masks, target + ow * filters, 1, VECTORS, HALF_LAST);
         }
     }
 }
@@ -85,16 +95,20 @@ static inline void steerlens_conv_rows(const float *x, float *out, long batch, s
 /// `[batch, OH, OW, F]`, written whole (no bias, no activation). Requires 1 ≤ F ≤ 64, no padding
 /// (`padBefore == 0` and every window inside the image). Blocks of 24, 12, 8 or 6 pixels for 1, 2, 3
 /// or 4 vectors of filters: at most 24 accumulators of the 32 registers.
-__attribute__((target("avx512f")))
+__attribute__((target("avx512f,avx512vl,fma")))
 static inline void steerlens_conv2d_direct_avx512(const float *x, float *out, long batch, steerlens_axis rows, steerlens_axis cols,
                                                   long channels, const float *kernel, long filters) {
+#define STEERLENS_CONV_ROWS(PIXELS, VECTORS) (halfLast ? steerlens_conv_rows(x, out, batch, rows, cols, channels, kernel, filters, PIXELS, VECTORS, 1) \
+                                                       : steerlens_conv_rows(x, out, batch, rows, cols, channels, kernel, filters, PIXELS, VECTORS, 0))
+    const int halfLast = (filters - 1) % 16 < 8;  // the last vector holds 1…8 filters
     switch ((filters + 15) / 16) {
-    case 1: steerlens_conv_rows(x, out, batch, rows, cols, channels, kernel, filters, 24, 1); break;
-    case 2: steerlens_conv_rows(x, out, batch, rows, cols, channels, kernel, filters, 12, 2); break;
-    case 3: steerlens_conv_rows(x, out, batch, rows, cols, channels, kernel, filters, 8, 3); break;
-    case 4: steerlens_conv_rows(x, out, batch, rows, cols, channels, kernel, filters, 6, 4); break;
+    case 1: STEERLENS_CONV_ROWS(24, 1); break;
+    case 2: STEERLENS_CONV_ROWS(12, 2); break;
+    case 3: STEERLENS_CONV_ROWS(8, 3); break;
+    case 4: STEERLENS_CONV_ROWS(6, 4); break;
     default: break;
     }
+#undef STEERLENS_CONV_ROWS
 }
 
 // MARK: Pixel-vectorised convolution (any channel count)

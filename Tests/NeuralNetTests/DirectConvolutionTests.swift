@@ -17,7 +17,8 @@ final class DirectConvolutionTests: XCTestCase {
         var columns: AxisGeometry { AxisGeometry(input: width, kernel: kernelWidth, stride: strideX, padding: .valid)! }
     }
 
-    /// Every vector count (1–4 vectors of filters, full and partial), every block tail of the output row
+    /// Every vector count (1–4 vectors of filters, full and partial), a last vector of 1–8 filters (run
+    /// at 256 bits: 5, 8, 17, 24, 36, 40) and of 9–16 (57), every block tail of the output row
     /// (blocks of 24, 12, 8 and 6 pixels), strides 1–3 and channel counts 1–4; PilotNet's first layer; for
     /// the input gradient each window shape held in registers (5×5 and 3×3, RGB and grey, strides 1 and 2)
     /// and others added pixel by pixel.
@@ -34,6 +35,7 @@ final class DirectConvolutionTests: XCTestCase {
         Shape(height: 9, width: 40, channels: 3, filters: 24, kernelHeight: 5, kernelWidth: 5, strideY: 1, strideX: 1),
         Shape(height: 12, width: 45, channels: 1, filters: 8, kernelHeight: 5, kernelWidth: 5, strideY: 2, strideX: 2),
         Shape(height: 10, width: 37, channels: 3, filters: 36, kernelHeight: 3, kernelWidth: 3, strideY: 2, strideX: 2),
+        Shape(height: 6, width: 27, channels: 3, filters: 40, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1),
     ]
 
     private func values(_ count: Int, _ generator: inout SeededRandom) -> [Float] {
