@@ -51,7 +51,7 @@ final class FrameRecorder: @unchecked Sendable {
         let units = predictions.itemCount
         for (item, frame) in batch.frames.enumerated() {
             let (frameMaps, flat, first) = clock.measure(.maps) {
-                let frameMaps = FrameMaps(result, item: item, maps: maps)
+                let frameMaps = FrameMaps(result, item: item, maps: maps, width: width, height: height)
                 // Statistics on the channel maximum when channels are kept.
                 let flat = Dictionary(uniqueKeysWithValues: frameMaps.display.map { map, values in
                     (map, keepsChannels(map) ? ClipAnalysis.channelMaximum(values, channels: channels) : values)
@@ -61,9 +61,7 @@ final class FrameRecorder: @unchecked Sendable {
             var entry = clock.measure(.maps) { RunReport.FrameEntry(
                 frame: frame.index, time: frame.time, prediction: Double(predictions.scalars[item * units + session.predictionUnit]),
                 label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: framesPerSecond),
-                // Region shares from each method's own importance, never from the min-max display map.
-                regionShares: Dictionary(frameMaps.importance.map { ($0.key.name, MapStatistics(map: $0.value, width: width, height: height)) },
-                                         uniquingKeysWith: { first, _ in first }),
+                regionShares: frameMaps.regionShares,
                 saliencyChange: previousMap.map { 1 - pearsonCorrelation($0, first) },
                 hasImages: imageWriter != nil && entries.count % max(pngEvery, 1) == 0,
                 diagnostics: frameMaps.diagnostics) }
@@ -92,17 +90,22 @@ final class FrameRecorder: @unchecked Sendable {
 }
 
 /// One frame's maps from every method: the display map (`[H, W]`, or `[H, W, C]` for gradient maps
-/// with channels kept) and the importance map (`[H, W]`, the method's raw attribution magnitude) per
-/// method map, and the methods' diagnostics (`<method>_<name>`).
+/// with channels kept) per method map, the region shares of each map's importance (`[H, W]`, the
+/// method's raw attribution magnitude, never the min-max display map) by map name, and the methods'
+/// diagnostics (`<method>_<name>`).
 struct FrameMaps {
     var display: [MethodMap: [Float]] = [:]
-    var importance: [MethodMap: [Float]] = [:]
+    var regionShares: [String: MapStatistics] = [:]
     var diagnostics: [String: Double]?
 
-    init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap]) {
+    init(_ batch: ExplainedBatch, item: Int, maps: [MethodMap], width: Int, height: Int) {
         for map in maps {
             display[map] = batch[map]!.display.item(item)
-            importance[map] = Self.importance(batch, item: item, map: map)
+            guard regionShares[map.name] == nil else { continue }  // the first map of a name
+            let importance = batch[map]!.importance, count = importance.itemCount
+            regionShares[map.name] = importance.scalars[(item * count)..<((item + 1) * count)].withUnsafeBufferPointer {
+                MapStatistics(map: $0, width: width, height: height)
+            }
         }
         for explanation in batch.explanations {
             for (name, values) in explanation.diagnostics {

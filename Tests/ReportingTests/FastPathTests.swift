@@ -3,9 +3,9 @@ import VideoIO
 import XCTest
 @testable import Reporting
 
-/// The fast paths of issue 16 give the same bits as the plain code they replaced: region shares summed
-/// with register accumulators equal a per-pixel loop, and an overlay drawn into a reused buffer equals
-/// one drawn on a fresh copy of the frame.
+/// The fast paths of issue 16 give the results of the plain code they replaced: region shares and
+/// correlations summed in eight lanes agree with per-pixel loops (to rounding), and an overlay drawn
+/// into a reused buffer equals one drawn on a fresh copy of the frame (bit for bit).
 final class FastPathTests: XCTestCase {
     private var state: UInt64 = 0x853C_49E6_748F_EA9B
     private func random() -> Float {
@@ -28,13 +28,49 @@ final class FastPathTests: XCTestCase {
         return (rows + sides).map { total > 0 ? $0 / total : 0 }
     }
 
-    func testRegionSharesEqualThePerPixelLoopBitForBit() {
-        for (width, height) in [(200, 66), (7, 5), (1, 1), (2, 4), (33, 2)] {
+    func testRegionSharesAgreeWithThePerPixelLoop() {
+        for (width, height) in [(200, 66), (7, 5), (1, 1), (2, 4), (33, 2), (17, 9)] {
             let map = (0..<(width * height)).map { _ in random() * 3 - 1 }  // negatives count as 0
             let fast = MapStatistics(map: map, width: width, height: height)
             let expected = slowShares(map, width: width, height: height)
-            XCTAssertEqual([fast.upper, fast.middle, fast.lower, fast.left, fast.right].map(\.bitPattern), expected.map(\.bitPattern), "\(width)x\(height)")
+            for (value, wanted) in zip([fast.upper, fast.middle, fast.lower, fast.left, fast.right], expected) {
+                XCTAssertEqual(value, wanted, accuracy: 1e-12, "\(width)x\(height)")
+            }
+            // The same from the map in place, as one item of a batch.
+            let batch = [Float](repeating: 7, count: 5) + map + [Float](repeating: -3, count: 4)
+            let inPlace = batch[5..<(5 + map.count)].withUnsafeBufferPointer { MapStatistics(map: $0, width: width, height: height) }
+            XCTAssertEqual(inPlace, fast, "\(width)x\(height) in place")
         }
+        // Mass in one column or one row only: the shares are exact.
+        var column = [Float](repeating: 0, count: 200 * 66)
+        for y in 0..<66 { column[y * 200 + 150] = Float(y) }
+        let right = MapStatistics(map: column, width: 200, height: 66)
+        XCTAssertEqual([right.left, right.right], [0, 1])
+        XCTAssertEqual(MapStatistics(map: [Float](repeating: -1, count: 12), width: 4, height: 3), MapStatistics(upper: 0, middle: 0, lower: 0, left: 0, right: 0))
+    }
+
+    /// Pearson's correlation as the textbook two-pass loop.
+    private func slowCorrelation(_ a: [Float], _ b: [Float]) -> Double {
+        let meanA = a.reduce(0.0) { $0 + Double($1) } / Double(a.count), meanB = b.reduce(0.0) { $0 + Double($1) } / Double(b.count)
+        var cross = 0.0, squaresA = 0.0, squaresB = 0.0
+        for (x, y) in zip(a, b) {
+            cross += (Double(x) - meanA) * (Double(y) - meanB)
+            squaresA += (Double(x) - meanA) * (Double(x) - meanA)
+            squaresB += (Double(y) - meanB) * (Double(y) - meanB)
+        }
+        return cross / (squaresA * squaresB).squareRoot()
+    }
+
+    func testCorrelationAgreesWithTheTwoPassLoop() {
+        for count in [13_200, 9, 8, 17, 2] {
+            let a = (0..<count).map { _ in random() * 4 - 1 }
+            let noisy = a.map { $0 + random() - 0.5 }, unrelated = (0..<count).map { _ in random() }
+            for b in [noisy, unrelated, a.map { -2 * $0 + 1 }] {
+                XCTAssertEqual(pearsonCorrelation(a, b), slowCorrelation(a, b), accuracy: 1e-12, "\(count) values")
+            }
+        }
+        XCTAssertEqual(pearsonCorrelation([Float](repeating: 2, count: 20), (0..<20).map(Float.init)), 0)
+        XCTAssertEqual(pearsonCorrelation([Float](repeating: 2, count: 20), [Float](repeating: 2, count: 20)), 1)
     }
 
     func testOverlayDrawnIntoAReusedBufferEqualsAFreshDrawing() throws {
