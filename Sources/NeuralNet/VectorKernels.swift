@@ -5,7 +5,7 @@ import SteerLensSupport
 /// loops that use it. Each returns `false` when no vector kernel applies, so the caller runs its portable Swift loop,
 /// which gives the same bits.
 enum VectorKernels {
-    /// 2: AVX-512F, 1: AVX2, 0: neither (valgrind reports AVX2 at most).
+    /// 2: AVX-512F and VL, 1: AVX2, 0: neither (valgrind reports AVX2 at most).
     static let level = VectorSupport.level
 
     /// `values[i] = elu(values[i] + bias[i mod featureCount])` in place (see ``ActivationKind/apply(_:count:addingBias:featureCount:)``),

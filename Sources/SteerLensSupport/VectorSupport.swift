@@ -3,7 +3,7 @@ internal import CVectorKernels
 /// Which of CVectorKernels' instruction sets this CPU and OS run (`vector_level.h`: CPUID + XGETBV),
 /// probed once for every module whose loops have vector twins. Valgrind reports AVX2 at most.
 public enum VectorSupport {
-    /// 2: AVX-512F (with FMA), 1: AVX2, 0: neither.
+    /// 2: AVX-512F and VL (with FMA), 1: AVX2, 0: neither.
     public static let level = Int(steerlens_vector_level())
     /// Whether the `_avx512` kernels run here.
     public static var avx512: Bool { level >= 2 }
