@@ -8,7 +8,7 @@ import SteerLensSupport
 /// diagnostics columns (`integrated-gradients_completeness_error`), `saliency_change` and, with
 /// faithfulness scoring, `<map>_deletion_auc`, `<map>_insertion_auc` per map and `random_deletion_auc`,
 /// `random_insertion_auc` (empty on frames not scored). Written atomically.
-public struct FramesTable {
+public struct FramesTable: Sendable {
     /// Map names in column order (`increase`, `gradcam/increase`, …).
     public let maps: [String]
     /// Diagnostics columns (e.g. `integrated-gradients_completeness_error`), in order.

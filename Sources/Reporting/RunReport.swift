@@ -250,9 +250,14 @@ public struct RunReport: Codable, Sendable {
 
     /// `run.json`, written atomically.
     public func write(to url: URL) throws {
+        try AtomicFile.write(try json(), to: url)
+    }
+
+    /// `run.json`'s bytes: pretty-printed, keys sorted, slashes unescaped.
+    public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(self), to: url)
+        return try encoder.encode(self)
     }
 }
 
