@@ -18,6 +18,13 @@ enum ChildProcess {
         return (text, process.terminationStatus)
     }
 
+    /// Runs `executable arguments…` with its output discarded; throws unless it exits with 0.
+    static func run(_ executable: URL, _ arguments: [String]) throws {
+        guard let (_, status) = output(executable, arguments), status == 0 else {
+            throw BenchError("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) failed")
+        }
+    }
+
     /// A Python peer script of `Benchmarks/peers` run with `python3`.
     static func peer(_ script: String, _ arguments: [String]) -> (text: String, status: Int32)? {
         output(URL(fileURLWithPath: "/usr/bin/env"),
