@@ -146,9 +146,11 @@ static inline void steerlens_warp_tap_indices(uint8_t *indices) {
 
 /// `steerlens_warp_interior_avx512` with a quarter of its gathered words: each pixel's two taps of a
 /// source row are one 8-byte gather (`p00`'s RGB, `p01`'s RGB and two bytes of the pixel after), and
-/// byte permutes across a register pair spread them to the three vectors of values. The same
-/// arithmetic, so the same bytes. Reading two bytes past `p01`, it needs `x0 ≤ width − 3` at every
-/// pixel (the caller's `interiorColumns` of `width − 1`).
+/// byte permutes across a register pair spread them to the three vectors of values. Where the 16 pixels'
+/// taps are consecutive pixels of the source rows (`m0 = 1`, `m3 = 0`: shears and fractional
+/// translations), their 51 bytes of each row are one masked load instead, and one-register permutes
+/// spread them. The same arithmetic, so the same bytes. Reading two bytes past `p01`, it needs
+/// `x0 ≤ width − 3` at every pixel (the caller's `interiorColumns` of `width − 1`).
 __attribute__((target("avx512f,avx512bw,avx512vbmi,fma"))) static inline long steerlens_warp_interior_vbmi(const uint8_t *source, long width, float rowX, float rowY,
                                                                                                           float m0, float m3, long first, long blocks,
                                                                                                           uint8_t *outputRow) {
@@ -156,24 +158,49 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi,fma"))) static inline long st
     uint8_t table[192];
     steerlens_warp_tap_indices(table);
     const __m512i selects[3] = {_mm512_loadu_si512(table), _mm512_loadu_si512(table + 64), _mm512_loadu_si512(table + 128)};
+    // Taps of part k from one row's 51 consecutive bytes: value v = 16k + (j & 15) is byte v (p00) or v + 3 (p01).
+    const __m512i lane = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40,
+                                         39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16,
+                                         15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i consecutiveBase = _mm512_add_epi8(_mm512_and_si512(lane, _mm512_set1_epi8(15)),
+                                                    _mm512_maskz_mov_epi8(0x00000000FFFF0000ull, _mm512_set1_epi8(3)));
+    const __m512i consecutive[3] = {consecutiveBase, _mm512_add_epi8(consecutiveBase, _mm512_set1_epi8(16)),
+                                    _mm512_add_epi8(consecutiveBase, _mm512_set1_epi8(32))};
+    const __m512i steps = _mm512_set_epi32(45, 42, 39, 36, 33, 30, 27, 24, 21, 18, 15, 12, 9, 6, 3, 0);
+    const __mmask64 span = (1ull << 51) - 1;  // bytes of pixels 0…16: every p00 and p01
     for (long block = 0; block < blocks; block++) {
         const long x = first + 16 * block;
         __m512 alphas, betas;
         const __m512i offsets = steerlens_warp_points16(x, rowX, rowY, m0, m3, stride, &alphas, &betas);
-        const __m512i below = _mm512_add_epi32(offsets, stride);
-        // Pixels 0–7 and 8–15 of the upper and the lower source row.
-        const __m512i upper0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(offsets), (const void *)source, 1);
-        const __m512i upper1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(offsets, 1), (const void *)source, 1);
-        const __m512i lower0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(below), (const void *)source, 1);
-        const __m512i lower1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(below, 1), (const void *)source, 1);
+        const __m512i start = _mm512_broadcastd_epi32(_mm512_castsi512_si128(offsets));
+        __m512i upperTaps[3], lowerTaps[3];
+        if (_mm512_cmpeq_epi32_mask(offsets, _mm512_add_epi32(start, steps)) == 0xFFFF) {
+            const uint8_t *upperRow = source + _mm_cvtsi128_si32(_mm512_castsi512_si128(offsets));
+            const __m512i upper = _mm512_maskz_loadu_epi8(span, upperRow), lower = _mm512_maskz_loadu_epi8(span, upperRow + 3 * width);
+#pragma clang loop unroll(full)
+            for (int part = 0; part < 3; part++) {
+                upperTaps[part] = _mm512_permutexvar_epi8(consecutive[part], upper);
+                lowerTaps[part] = _mm512_permutexvar_epi8(consecutive[part], lower);
+            }
+        } else {
+            // Pixels 0–7 and 8–15 of the upper and the lower source row.
+            const __m512i below = _mm512_add_epi32(offsets, stride);
+            const __m512i upper0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(offsets), (const void *)source, 1);
+            const __m512i upper1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(offsets, 1), (const void *)source, 1);
+            const __m512i lower0 = _mm512_i32gather_epi64(_mm512_castsi512_si256(below), (const void *)source, 1);
+            const __m512i lower1 = _mm512_i32gather_epi64(_mm512_extracti64x4_epi64(below, 1), (const void *)source, 1);
+#pragma clang loop unroll(full)
+            for (int part = 0; part < 3; part++) {
+                upperTaps[part] = _mm512_permutex2var_epi8(upper0, selects[part], upper1);
+                lowerTaps[part] = _mm512_permutex2var_epi8(lower0, selects[part], lower1);
+            }
+        }
 #pragma clang loop unroll(full)
         for (int part = 0; part < 3; part++) {
             const __m512i pixel = _mm512_loadu_si512(steerlens_rgb_lane_pixel + 16 * part);
             const __m512 alpha = _mm512_permutexvar_ps(pixel, alphas), beta = _mm512_permutexvar_ps(pixel, betas);
-            const __m512i upperTaps = _mm512_permutex2var_epi8(upper0, selects[part], upper1);
-            const __m512i lowerTaps = _mm512_permutex2var_epi8(lower0, selects[part], lower1);
-            const __m512i p00 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(upperTaps)), p01 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(upperTaps, 1));
-            const __m512i p10 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(lowerTaps)), p11 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(lowerTaps, 1));
+            const __m512i p00 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(upperTaps[part])), p01 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(upperTaps[part], 1));
+            const __m512i p10 = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(lowerTaps[part])), p11 = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(lowerTaps[part], 1));
             const __m512 upper = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p01, p00)), _mm512_cvtepi32_ps(p00));
             const __m512 lower = _mm512_fmadd_ps(alpha, _mm512_cvtepi32_ps(_mm512_sub_epi32(p11, p10)), _mm512_cvtepi32_ps(p10));
             const __m512 value = _mm512_fmadd_ps(beta, _mm512_sub_ps(lower, upper), upper);

@@ -89,9 +89,11 @@ final class TransformKernelBoundsTests: XCTestCase {
             for index in 0..<(width * height * 3) { source[index] = UInt8(index % 251) }
             // Sub-pixel shifts both ways put interior taps on the first and last pixels; a zoom of 10¹⁰ onto
             // the pixel at (width − 2, height − 2) puts every tap of a row there, the lower-right one on the
-            // frame's last pixel; a rotation crosses rows.
+            // frame's last pixel; a rotation crosses rows. Shifts and the shear take the byte-permute kernel's
+            // consecutive-taps loads (51 bytes a row, masked), the others its gathers.
             let corner = [1e10, 0, -1e10 * Double(width - 2), 0, 1e10, -1e10 * Double(height - 2)]
-            for matrix in [[1, 0, 0.25, 0, 1, 0.25], [1, 0, -0.25, 0, 1, -0.25], corner, AffineWarp.rotation(degrees: 7, centerX: Double(width) / 2, centerY: Double(height) / 2).matrix] {
+            for matrix in [[1, 0, 0.25, 0, 1, 0.25], [1, 0, -0.25, 0, 1, -0.25], corner, AffineWarp.rotation(degrees: 7, centerX: Double(width) / 2, centerY: Double(height) / 2).matrix,
+                           Shear(factor: 0.3).warp.matrix] {
                 let warp = AffineWarp(matrix: matrix), mi = warp.inverse
                 let row = GuardedBytes(count: width * 3, flushEnd: flushEnd)
                 var covered = 0
