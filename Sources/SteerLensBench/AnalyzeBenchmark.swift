@@ -73,8 +73,10 @@ enum AnalyzeBenchmark {
         let start = DispatchTime.now().uptimeNanoseconds
         try process.run()
         let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        // The end of standard error is `time`'s exit, after the analysis's. Foundation's `waitUntilExit`
+        // polls its run loop and can return tens of milliseconds later, so the clock stops first.
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw BenchError("steerlens analyze failed: \(output)") }
         let lines = output.split(separator: "\n")
         let usage = (lines.last ?? "").split(separator: " ").compactMap { Double($0) }
