@@ -19,8 +19,8 @@ import VideoIO
 /// Every run also pays a fixed cost that does not depend on the clip's length: process start (dynamic
 /// loading of FFmpeg's, Foundation's and OpenBLAS's libraries), model loading, the first batch's cold
 /// buffers and the result files. It is printed beside the figures: `steerlens --version` alone, and
-/// `analyze` of the clip's first 32 frames (one batch), best of five each, less the time to start and
-/// wait for `/bin/true` the same way.
+/// `analyze` of the clip's first 32 frames (one batch), interleaved, best of five each after a warm-up
+/// (``Timing``), less the time to start and wait for `/bin/true` the same way.
 ///
 /// `analyze` scores faithfulness every 60th frame by default (42 forward passes per map, plus 42 for a
 /// random ranking), so the pipeline is measured both with that default and with `--faithfulness-every 0`.
@@ -52,27 +52,23 @@ enum PipelineBenchmark {
                          1e3 * result.cpuSeconds, 100 * engine.cpuSecondsPerFrame / max(result.cpuSeconds, 1e-12)))
             print("    " + result.stages)
         }
-        let trivial = try bestWall(of: 5) { try ChildProcess.run(URL(fileURLWithPath: "/bin/true"), []) }
-        let start = try bestWall(of: 5) { try ChildProcess.run(steerlens, ["--version"]) }
-        let out = directory.appendingPathComponent("one-batch-out")
-        let oneBatch = try bestWall(of: 5, before: { try? FileManager.default.removeItem(at: out) }) {
-            try ChildProcess.run(steerlens, ["analyze", clip.path, "--model", AnalyzeBenchmark.model, "--out", out.path, "--quiet", "--png-every", "0",
-                                             "--faithfulness-every", "0", "--batch-size", "\(batch)", "--max-frames", "\(batch)"])
-        }
+        // Each one-batch run writes a folder of its own, so no deletion is timed.
+        var runs = 0
+        let folder = { (run: Int) in directory.appendingPathComponent("one-batch-out-\(run)") }
+        let times = try Timing.bestSeconds(rounds: 5, [
+            { try ChildProcess.run(URL(fileURLWithPath: "/bin/true"), []) },
+            { try ChildProcess.run(steerlens, ["--version"]) },
+            {
+                runs += 1
+                try? FileManager.default.removeItem(at: folder(runs))
+                try ChildProcess.run(steerlens, ["analyze", clip.path, "--model", AnalyzeBenchmark.model, "--out", folder(runs).path, "--quiet",
+                                                 "--png-every", "0", "--faithfulness-every", "0", "--batch-size", "\(batch)", "--max-frames", "\(batch)"])
+            },
+        ])
+        for run in 1...runs { try? FileManager.default.removeItem(at: folder(run)) }
+        let (trivial, start, oneBatch) = (times[0], times[1], times[2])
         print(String(format: "  fixed cost of a run (beyond starting /bin/true, %.0f ms): process start %.0f ms (steerlens --version); analyze of one batch (%d frames) %.0f ms, of which the engine's pass %.0f ms",
                      1e3 * trivial, 1e3 * (start - trivial), batch, 1e3 * (oneBatch - trivial), 1e3 * Double(batch) / engine.rate))
-    }
-
-    /// The least wall-clock seconds `body` took in `count` runs (`before` runs untimed ahead of each).
-    static func bestWall<T>(of count: Int, before: () -> Void = {}, _ body: () throws -> T) throws -> Double {
-        var best = Double.infinity
-        for _ in 0..<count {
-            before()
-            let start = ContinuousClock.now
-            _ = try body()
-            best = min(best, EngineBenchmark.seconds(ContinuousClock.now - start))
-        }
-        return best
     }
 
     /// The demo model's forward + backward(output 0, unit 0) at `batch` on preprocessed-range inputs
