@@ -18,7 +18,7 @@ public struct MapStatistics: Sendable, Codable, Equatable {
 
     /// The same from a map in place (e.g. one item of a batch tensor's scalars, without copying it).
     ///
-    /// Each row's halves are summed eight lanes at a time in Double (``positiveSum(_:_:)``), so the
+    /// Each row's halves are summed eight lanes at a time in Double (``laneSum(_:_:positivePart:)``), so the
     /// shares agree with a per-pixel loop to about 1e-15 of the total, not to the last bit, and are the
     /// same on every run.
     public init(map: UnsafeBufferPointer<Float>, width: Int, height: Int) {
@@ -28,7 +28,7 @@ public struct MapStatistics: Sendable, Codable, Equatable {
         if let base = map.baseAddress {
             for y in 0..<height {
                 let row = base + y * width
-                let left = positiveSum(row, half), right = positiveSum(row + (width - half), half)
+                let left = laneSum(row, half, positivePart: true), right = laneSum(row + (width - half), half, positivePart: true)
                 let middle = hasMiddle ? Double(max(row[half], 0)) : 0
                 rows[min(y * 3 / height, 2)] += left + middle + right
                 leftSum += left + middle / 2
@@ -41,20 +41,20 @@ public struct MapStatistics: Sendable, Codable, Equatable {
     }
 }
 
-/// `Σ max(values[i], 0)` over `count` floats, in Double: eight lanes, then the lanes and the tail.
-/// A NaN value makes the sum NaN.
+/// `Σ values[i]` over `count` floats in Double, or `Σ max(values[i], 0)` with `positivePart`: eight
+/// lanes, then the lanes and the tail. A NaN value makes the sum NaN.
 @inline(__always)
-func positiveSum(_ values: UnsafePointer<Float>, _ count: Int) -> Double {
+func laneSum(_ values: UnsafePointer<Float>, _ count: Int, positivePart: Bool) -> Double {
     let raw = UnsafeRawPointer(values)
     var lanes = SIMD8<Double>(), index = 0
     while index + 8 <= count {
         let block = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
-        lanes += SIMD8<Double>(block.replacing(with: 0, where: block .< 0))
+        lanes += SIMD8<Double>(positivePart ? block.replacing(with: 0, where: block .< 0) : block)
         index += 8
     }
     var sum = lanes.sum()
     while index < count {
-        sum += Double(max(values[index], 0))
+        sum += Double(positivePart ? max(values[index], 0) : values[index])
         index += 1
     }
     return sum
@@ -86,23 +86,6 @@ private func centredProducts(_ values: UnsafePointer<Float>, _ offset: Double, _
     return (sums.0, sums.1, sums.2)
 }
 
-/// `Σ values[i]` over `count` floats in Double, eight lanes at a time.
-@inline(__always)
-private func sum(_ values: UnsafePointer<Float>, _ count: Int) -> Double {
-    let raw = UnsafeRawPointer(values)
-    var lanes = SIMD8<Double>(), index = 0
-    while index + 8 <= count {
-        lanes += SIMD8<Double>(raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self))
-        index += 8
-    }
-    var total = lanes.sum()
-    while index < count {
-        total += Double(values[index])
-        index += 1
-    }
-    return total
-}
-
 /// Pearson correlation of two equally sized maps; 1 for identical maps, 0 when either is constant.
 /// Two passes in Double (means, then centred products), eight lanes at a time.
 public func pearsonCorrelation(_ first: [Float], _ second: [Float]) -> Double {
@@ -112,7 +95,8 @@ public func pearsonCorrelation(_ first: [Float], _ second: [Float]) -> Double {
     let (covariance, varianceFirst, varianceSecond) = first.withUnsafeBufferPointer { a in
         second.withUnsafeBufferPointer { b in
             let (a, b) = (a.baseAddress!, b.baseAddress!)
-            return centredProducts(a, sum(a, count) / Double(count), b, sum(b, count) / Double(count), count)
+            let (meanA, meanB) = (laneSum(a, count, positivePart: false) / Double(count), laneSum(b, count, positivePart: false) / Double(count))
+            return centredProducts(a, meanA, b, meanB, count)
         }
     }
     guard varianceFirst > 0, varianceSecond > 0 else { return first == second ? 1 : 0 }

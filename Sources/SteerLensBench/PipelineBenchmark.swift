@@ -52,15 +52,16 @@ enum PipelineBenchmark {
                          1e3 * result.cpuSeconds, 100 * engine.cpuSecondsPerFrame / max(result.cpuSeconds, 1e-12)))
             print("    " + result.stages)
         }
-        // Each one-batch run writes a folder of its own, so no deletion is timed.
+        // Each one-batch run writes a folder of its own (the warm-up and five rounds), so no deletion is timed.
+        let rounds = 5
         var runs = 0
         let folder = { (run: Int) in directory.appendingPathComponent("one-batch-out-\(run)") }
-        let times = try Timing.bestSeconds(rounds: 5, [
+        for run in 1...(rounds + 1) { try? FileManager.default.removeItem(at: folder(run)) }
+        let times = try Timing.bestSeconds(rounds: rounds, [
             { try ChildProcess.run(URL(fileURLWithPath: "/bin/true"), []) },
             { try ChildProcess.run(steerlens, ["--version"]) },
             {
                 runs += 1
-                try? FileManager.default.removeItem(at: folder(runs))
                 try ChildProcess.run(steerlens, ["analyze", clip.path, "--model", AnalyzeBenchmark.model, "--out", folder(runs).path, "--quiet",
                                                  "--png-every", "0", "--faithfulness-every", "0", "--batch-size", "\(batch)", "--max-frames", "\(batch)"])
             },
