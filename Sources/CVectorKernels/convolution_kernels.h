@@ -113,35 +113,127 @@ static inline void steerlens_conv2d_direct_avx512(const float *x, float *out, lo
 
 // MARK: Pixel-vectorised convolution (any channel count)
 
+/// 16 vectors transposed in registers: afterwards `r[i]` lane `j` holds what `r[j]` lane `i` held.
+/// Four rounds of 16 two-source shuffles (pairs of floats, then of pairs, then of 128-bit quarters twice).
+__attribute__((target("avx512f"), always_inline)) static inline void steerlens_transpose16(__m512 r[16]) {
+    __m512 t[16];
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 16; i += 8) {
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 4; j++) {
+            t[i + j] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0x88);
+            t[i + j + 4] = _mm512_shuffle_f32x4(r[i + j], r[i + j + 4], 0xDD);
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 8; j++) {
+        r[j] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0x88);
+        r[j + 8] = _mm512_shuffle_f32x4(t[j], t[j + 8], 0xDD);
+    }
+}
+
+/// Plane columns `j0 …< j0 + columns` of every plane row of one input row, from `source` (the floats of
+/// column `j0`; column `j0 + i` starts `i · step` floats further, `step = S·C`): float `q` of each column
+/// goes to `target + rowOffsets[q]`. Blocks of 16 floats × 16 columns are transposed in registers;
+/// with fewer than 16 columns (`columns`, a constant 16 where inlined for whole blocks) the stores are masked.
+__attribute__((target("avx512f"), always_inline))
+static inline void steerlens_planes_block(const float *source, long step, float *target, const long *rowOffsets, const long columns) {
+    const __mmask16 columnMask = (__mmask16)((1u << columns) - 1);
+    for (long q0 = 0; q0 < step; q0 += 16) {
+        const long count = step - q0 < 16 ? step - q0 : 16;
+        const __mmask16 floatMask = (__mmask16)((1u << count) - 1);
+        __m512 v[16];
+        if (columns == 16 && count == 16) {
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++) v[i] = _mm512_loadu_ps(source + i * step + q0);
+        } else {
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++) v[i] = i < columns ? _mm512_maskz_loadu_ps(floatMask, source + i * step + q0) : _mm512_setzero_ps();
+        }
+        steerlens_transpose16(v);
+        const long *offsets = rowOffsets + q0;
+        if (columns == 16 && count == 16) {
+#pragma clang loop unroll(full)
+            for (int i = 0; i < 16; i++) _mm512_storeu_ps(target + offsets[i], v[i]);
+        } else {
+            for (int i = 0; i < count; i++) _mm512_mask_storeu_ps(target + offsets[i], columnMask, v[i]);
+        }
+    }
+}
+
 /// Copies `batch` images (`[H, W, C]`) into the planar layout `steerlens_conv2d_planar_avx512` reads:
 /// per image `planeRows` padded rows, each `C · S` plane rows of `planeWidth` floats, where plane row
 /// `(r·C + c)·S + φ` holds `x[r − padTop][S·j + φ − padLeft][c]` at column `j` (`S` the column stride),
 /// and zero where that lies outside the image. So the `c` values of 16 output pixels that a tap reads
-/// are 16 consecutive floats. Scalar loads and stores, written front to back: on AMD Zen 4 a 16-lane
-/// gather of the same floats cost tens of cycles (this copy was a quarter of the layer's time).
+/// are 16 consecutive floats.
+///
+/// Within an input row this is a transpose: the `S·C` floats from `x[S·j − padLeft][0]` on are plane
+/// column `j` of all `S·C` plane rows; float `q = φ·C + c` belongs to plane row `c·S + φ`, which starts
+/// `rowOffsets[q] = (c·S + φ) · planeWidth` floats into the padded row's planes. Columns `j`
+/// where all `S` phases lie inside the image go through 16×16 register transposes (16 columns × 16 of
+/// those floats per block, masked at the ends); the columns at the edges and the zeros are written one
+/// by one. A 16-lane gather of the same floats cost tens of cycles on AMD Zen 4, and a scalar copy of
+/// every float took about a sixth of PilotNet's second layer (its forward).
+__attribute__((target("avx512f")))
 static inline void steerlens_conv_planes(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
-                                         long channels, long planeRows, long planeWidth) {
-    const long stride = cols.stride, rowFloats = cols.input * channels, step = stride * channels;
+                                         long channels, long planeRows, long planeWidth, const long *rowOffsets) {
+    const long stride = cols.stride, pad = cols.padBefore, rowFloats = cols.input * channels, step = stride * channels;
+    // Columns whose S phases are all inside: S·j − pad ≥ 0 and S·j + S − 1 − pad < W.
+    long common = (pad + stride - 1) / stride, commonEnd = (cols.input + pad - stride) / stride + 1;
+    if (cols.input + pad - stride < 0) commonEnd = 0;
+    if (commonEnd > planeWidth) commonEnd = planeWidth;
+    if (common > commonEnd) common = commonEnd;
     float *target = planes;
     for (long n = 0; n < batch; n++) {
-        for (long rp = 0; rp < planeRows; rp++) {
+        for (long rp = 0; rp < planeRows; rp++, target += step * planeWidth) {
             const long r = rp - rows.padBefore;
-            const int inside = r >= 0 && r < rows.input;
-            const float *row = x + (n * rows.input + (inside ? r : 0)) * rowFloats;
+            if (r < 0 || r >= rows.input) {
+                for (long i = 0; i < step * planeWidth; i++) target[i] = 0;
+                continue;
+            }
+            const float *row = x + (n * rows.input + r) * rowFloats;
+            // The edges, plane row by plane row.
             for (long c = 0; c < channels; c++) {
-                for (long phase = 0; phase < stride; phase++, target += planeWidth) {
+                for (long phase = 0; phase < stride; phase++) {
+                    float *plane = target + (c * stride + phase) * planeWidth;
                     // Column j reads input column S·j + φ − padLeft: valid for j in [first, end).
-                    const long offset = phase - cols.padBefore;
+                    const long offset = phase - pad;
                     long first = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
-                    long end = !inside || cols.input <= offset ? 0 : (cols.input - offset + stride - 1) / stride;
+                    long end = cols.input <= offset ? 0 : (cols.input - offset + stride - 1) / stride;
                     if (end > planeWidth) end = planeWidth;
                     if (first > end) first = end;
-                    const float *source = row + (stride * first + offset) * channels + c;
+                    // [common, commonEnd) lies within [first, end) and is left to the transposes.
+                    const int transposed = common < commonEnd;
+                    const long lower = transposed ? common : end, upper = transposed ? commonEnd : end;
                     long j = 0;
-                    for (; j < first; j++) target[j] = 0;
+                    for (; j < first; j++) plane[j] = 0;
 #pragma clang loop vectorize(disable)
-                    for (; j < end; j++, source += step) target[j] = *source;
-                    for (; j < planeWidth; j++) target[j] = 0;
+                    for (; j < lower; j++) plane[j] = row[(stride * j + offset) * channels + c];
+                    j = upper;
+#pragma clang loop vectorize(disable)
+                    for (; j < end; j++) plane[j] = row[(stride * j + offset) * channels + c];
+                    for (; j < planeWidth; j++) plane[j] = 0;
+                }
+            }
+            // The common columns, 16 × 16 at a time: whole blocks, then the last columns masked.
+            for (long j0 = common; j0 < commonEnd; j0 += 16) {
+                const float *source = row + (stride * j0 - pad) * channels;
+                if (commonEnd - j0 >= 16) {
+                    steerlens_planes_block(source, step, target + j0, rowOffsets, 16);
+                } else {
+                    steerlens_planes_block(source, step, target + j0, rowOffsets, commonEnd - j0);
                 }
             }
         }

@@ -2,8 +2,9 @@ import CVectorKernels
 
 /// `Conv2D`'s forward sums in AVX-512 with the lanes over output pixels: 16 neighbours of one output row
 /// times a tile of filters whose weights are broadcast, read from a planar copy of the input
-/// (`steerlens_conv_planes`, about the input's size) instead of im2col's column matrix (a copy
-/// `KH·KW / (SH·SW)` times the input's size that OpenBLAS then packs a second time).
+/// (`steerlens_conv_planes`, about the input's size, written by register transposes) instead of
+/// im2col's column matrix (a copy `KH·KW / (SH·SW)` times the input's size that OpenBLAS then packs a
+/// second time).
 ///
 /// The sums are `sgemm`'s over im2col's columns: one FMA chain per value in column order, cut into
 /// OpenBLAS's depth blocks (``BLAS/depthBlockEnds(_:)``) whose sums are added in order, so the output has
@@ -24,6 +25,8 @@ struct PixelConvolution {
     let planeRows: Int
     /// Floats per plane row: every 16-pixel vector of an output row, plus the taps' column reach.
     let planeWidth: Int
+    /// For float `q = φ·C + c` of an input column, where its plane row `c·S + φ` starts in a padded row's planes.
+    let planeRowOffsets: [Int]
     /// Tap `k = (ky·KW + kx)·C + c`'s offset from its output row's start in the planes.
     let tapOffsets: [Int32]
     /// OpenBLAS's depth blocks for `K = KH·KW·C`.
@@ -59,6 +62,7 @@ struct PixelConvolution {
         planeWidth = 16 * vectors + (columns.kernel - 1) / columns.stride
         let phases = columns.stride, width = planeWidth
         guard planeRows * channels * phases * width < Int(Int32.max) else { return nil }
+        planeRowOffsets = (0..<(phases * channels)).map { q in (q % channels * phases + q / channels) * width }
         var offsets: [Int32] = []
         offsets.reserveCapacity(rows.kernel * columns.kernel * channels)
         for ky in 0..<rows.kernel {
@@ -80,7 +84,9 @@ struct PixelConvolution {
     /// `output = x ∗ kernel` for `batch` items (`x` `[batch, H, W, C]`, `output` `[batch, OH, OW, F]` written
     /// whole, no bias or activation), through `planes` (`batch · itemFloats` floats of scratch).
     func run(_ x: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, batch: Int, planes: UnsafeMutablePointer<Float>) {
-        steerlens_conv_planes(x, planes, batch, rows.vectorKernelAxis, columns.vectorKernelAxis, channels, planeRows, planeWidth)
+        planeRowOffsets.withUnsafeBufferPointer { offsets in
+            steerlens_conv_planes(x, planes, batch, rows.vectorKernelAxis, columns.vectorKernelAxis, channels, planeRows, planeWidth, offsets.baseAddress!)
+        }
         tapOffsets.withUnsafeBufferPointer { offsets in
             blockEnds.withUnsafeBufferPointer { ends in
                 packedKernel.withUnsafeBufferPointer { weights in
