@@ -4,8 +4,9 @@ import Saliency
 import VideoIO
 
 /// Scores the maps of every N-th analysed frame with deletion and insertion curves of the prediction
-/// output (`analyze --faithfulness-every N`): per map 42 perturbed items in one forward batch, plus 42 for
-/// a seeded random ranking (seed = the frame number) that every map is compared with.
+/// output (`analyze --faithfulness-every N`): per map 38 perturbed items, plus 38 for a seeded random
+/// ranking (seed = the frame number) that every map is compared with, plus the item and the baseline
+/// that every curve starts or ends at (``Faithfulness/curves(item:baseline:rankings:shape:forward:)``).
 ///
 /// Baseline `black`: an all-black frame of the clip's size through the model's own preprocessing (crop,
 /// resize, colour conversion, scale), so "deleted" pixels are what a black camera image would feed the
@@ -51,11 +52,13 @@ public final class FaithfulnessScorer {
         func areas(_ curves: (deletion: [Double], insertion: [Double])?) -> FaithfulnessAreas {
             FaithfulnessAreas(deletion: curves.map { Faithfulness.area($0.deletion) }, insertion: curves.map { Faithfulness.area($0.insertion) })
         }
-        let random = try Faithfulness.curves(item: item, baseline: baseline, ranking: Faithfulness.randomRanking(pixels: shape[0] * shape[1], seed: UInt64(frame)),
-                                             shape: shape, forward: forward)
+        // The random ranking first, then the maps', from one set of batches (the item and baseline once).
+        let rankings = [Faithfulness.randomRanking(pixels: shape[0] * shape[1], seed: UInt64(frame))] + maps.map { Faithfulness.ranking($0.map) }
+        let results = try Faithfulness.curves(item: item, baseline: baseline, rankings: rankings, shape: shape, forward: forward)
+        let random = results[0]
         var scores: [String: FaithfulnessAreas] = [:], curves: [String: (deletion: [Double], insertion: [Double])?] = [:]
-        for (name, map) in maps {
-            let result = defined(try Faithfulness.curves(item: item, baseline: baseline, map: map, shape: shape, forward: forward))
+        for ((name, _), result) in zip(maps, results.dropFirst()) {
+            let result = defined(result)
             (scores[name], curves[name]) = (areas(result), result)
         }
         let randomCurves = defined(random)

@@ -67,33 +67,14 @@ public enum Faithfulness {
 
     /// The 42 perturbed items, `[42, H, W, C]`: deletion points 0…20, then insertion points 0…20.
     public static func perturbedBatch(item: [Float], baseline: [Float], ranking: [Int], shape: [Int]) -> Tensor {
-        precondition(shape.count == 3, "an item is [H, W, C], got \(shape)")
-        let itemCount = item.count, pixels = ranking.count, channels = shape[2]
-        precondition(baseline.count == itemCount && pixels * channels == itemCount && shape.reduce(1, *) == itemCount,
-                     "item, baseline and map sizes differ from \(shape)")
-        var scalars = [Float](repeating: 0, count: 2 * (steps + 1) * itemCount)
-        scalars.withUnsafeMutableBufferPointer { out in
-            for step in 0...steps {
-                let changed = changedPixels(step: step, pixels: pixels)
-                let deletion = step * itemCount, insertion = (steps + 1 + step) * itemCount
-                for index in 0..<itemCount {
-                    out[deletion + index] = item[index]
-                    out[insertion + index] = baseline[index]
-                }
-                for pixel in ranking.prefix(changed) {
-                    for channel in 0..<channels {
-                        let index = pixel * channels + channel
-                        out[deletion + index] = baseline[index]
-                        out[insertion + index] = item[index]
-                    }
-                }
-            }
-        }
-        return Tensor(shape: [2 * (steps + 1)] + shape, scalars: scalars)
+        checkSizes(item: item, baseline: baseline, pixels: ranking.count, shape: shape)
+        let points = (0...steps).map { Point.deletion(ranking: 0, step: $0) } + (0...steps).map { Point.insertion(ranking: 0, step: $0) }
+        return batch(points, item: item, baseline: baseline, rankings: [ranking], shape: shape)
     }
 
-    /// The curves of `map` for one item: one forward batch of 42 perturbed items through `forward`, which
-    /// returns the explained output (one value per item of a `[N, H, W, C]` batch).
+    /// The curves of `map` for one item: one forward batch through `forward` of the item, the baseline
+    /// and the 38 interior points, where `forward` returns the explained output (one value per item of a
+    /// `[N, H, W, C]` batch).
     /// - Parameters:
     ///   - shape: the item's `[H, W, C]`.
     public static func curves(item: [Float], baseline: [Float], map: [Float], shape: [Int],
@@ -104,11 +85,84 @@ public enum Faithfulness {
     /// The curves for a given pixel ranking (most important first).
     public static func curves(item: [Float], baseline: [Float], ranking: [Int], shape: [Int],
                               forward: (Tensor) throws -> [Double]) throws -> FaithfulnessCurves {
-        precondition(shape.count == 3 && shape[0] * shape[1] == ranking.count, "ranking does not match shape \(shape)")
-        let outputs = try forward(perturbedBatch(item: item, baseline: baseline, ranking: ranking, shape: shape))
-        precondition(outputs.count == 2 * (steps + 1), "forward returned \(outputs.count) values for \(2 * (steps + 1)) items")
-        let deletion = Array(outputs[0...steps]), insertion = Array(outputs[(steps + 1)...])
-        return FaithfulnessCurves(deletion: deletion, insertion: insertion, original: deletion[0], baseline: insertion[0])
+        try curves(item: item, baseline: baseline, rankings: [ranking], shape: shape, forward: forward)[0]
+    }
+
+    /// Items per forward batch of ``curves(item:baseline:rankings:shape:forward:)``: one ranking's 42
+    /// points, so the model's buffers grow no larger than for one curve pair.
+    public static let batchLimit = 2 * (steps + 1)
+
+    /// The curves of several rankings of one item, in ranking order. Every deletion curve starts at the
+    /// item and ends at the baseline, every insertion curve the other way round, so those two are
+    /// evaluated once and only each ranking's 19 interior points of each curve are perturbed: `2 + 38·R`
+    /// items (154 for four rankings instead of 168), in batches of at most ``batchLimit``. The values are
+    /// the separate batches' as long as `forward` treats each item alone (the network's layers do).
+    public static func curves(item: [Float], baseline: [Float], rankings: [[Int]], shape: [Int],
+                              forward: (Tensor) throws -> [Double]) throws -> [FaithfulnessCurves] {
+        for ranking in rankings {
+            precondition(shape.count == 3 && shape[0] * shape[1] == ranking.count, "ranking does not match shape \(shape)")
+            checkSizes(item: item, baseline: baseline, pixels: ranking.count, shape: shape)
+        }
+        let interior = 1..<steps
+        var points: [Point] = [.item, .baseline]
+        for r in rankings.indices {
+            points += interior.map { Point.deletion(ranking: r, step: $0) } + interior.map { Point.insertion(ranking: r, step: $0) }
+        }
+        var outputs: [Double] = []
+        outputs.reserveCapacity(points.count)
+        for first in stride(from: 0, to: points.count, by: batchLimit) {
+            let chunk = Array(points[first..<min(first + batchLimit, points.count)])
+            let values = try forward(batch(chunk, item: item, baseline: baseline, rankings: rankings, shape: shape))
+            precondition(values.count == chunk.count, "forward returned \(values.count) values for \(chunk.count) items")
+            outputs += values
+        }
+        let (original, baselineOutput) = (outputs[0], outputs[1])
+        let perRanking = 2 * interior.count
+        return rankings.indices.map { r in
+            let start = 2 + r * perRanking
+            let deletion = outputs[start..<(start + interior.count)], insertion = outputs[(start + interior.count)..<(start + perRanking)]
+            return FaithfulnessCurves(deletion: [original] + deletion + [baselineOutput], insertion: [baselineOutput] + insertion + [original],
+                                      original: original, baseline: baselineOutput)
+        }
+    }
+
+    /// One model input of a curve computation.
+    enum Point {
+        case item, baseline
+        /// The item with the top `changedPixels(step:)` pixels of `rankings[ranking]` from the baseline.
+        case deletion(ranking: Int, step: Int)
+        /// The baseline with the top `changedPixels(step:)` pixels of `rankings[ranking]` from the item.
+        case insertion(ranking: Int, step: Int)
+    }
+
+    /// `points` as one batch `[points.count, H, W, C]`.
+    static func batch(_ points: [Point], item: [Float], baseline: [Float], rankings: [[Int]], shape: [Int]) -> Tensor {
+        let itemCount = item.count, channels = shape[2]
+        var scalars = [Float](repeating: 0, count: points.count * itemCount)
+        scalars.withUnsafeMutableBufferPointer { out in
+            for (index, point) in points.enumerated() {
+                let target = UnsafeMutableBufferPointer(rebasing: out[(index * itemCount)..<((index + 1) * itemCount)])
+                // The start (all of it) and the pixels changed from the other.
+                let (start, other, changed): ([Float], [Float], ArraySlice<Int>)
+                switch point {
+                case .item: (start, other, changed) = (item, baseline, [])
+                case .baseline: (start, other, changed) = (baseline, item, [])
+                case let .deletion(r, step): (start, other, changed) = (item, baseline, rankings[r].prefix(changedPixels(step: step, pixels: rankings[r].count)))
+                case let .insertion(r, step): (start, other, changed) = (baseline, item, rankings[r].prefix(changedPixels(step: step, pixels: rankings[r].count)))
+                }
+                _ = target.update(fromContentsOf: start)
+                for pixel in changed {
+                    for channel in 0..<channels { target[pixel * channels + channel] = other[pixel * channels + channel] }
+                }
+            }
+        }
+        return Tensor(shape: [points.count] + shape, scalars: scalars)
+    }
+
+    private static func checkSizes(item: [Float], baseline: [Float], pixels: Int, shape: [Int]) {
+        precondition(shape.count == 3, "an item is [H, W, C], got \(shape)")
+        precondition(baseline.count == item.count && pixels * shape[2] == item.count && shape.reduce(1, *) == item.count,
+                     "item, baseline and map sizes differ from \(shape)")
     }
 
     /// A seeded random ranking of `pixels` pixels (Fisher–Yates with ``SeededRandom``): the comparison

@@ -22,8 +22,8 @@ import VideoIO
 /// `analyze` of the clip's first 32 frames (one batch), interleaved, best of five each after a warm-up
 /// (``Timing``), less the time to start and wait for `/bin/true` the same way.
 ///
-/// `analyze` scores faithfulness every 60th frame by default (42 forward passes per map, plus 42 for a
-/// random ranking), so the pipeline is measured both with that default and with `--faithfulness-every 0`.
+/// `analyze` scores faithfulness every 60th frame by default (38 forward passes per map, plus 38 for a
+/// random ranking and 2 for the frame and the baseline), so the pipeline is measured both with that default and with `--faithfulness-every 0`.
 enum PipelineBenchmark {
     static let batch = 32, seconds = 60, runs = 3
 

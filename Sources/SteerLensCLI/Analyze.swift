@@ -100,7 +100,7 @@ struct Analyze: ReportingCommand {
     @Flag(help: "Also write the panels as an H.264 video, panel.mp4, which the report plays.")
     var video = false
 
-    @Option(help: ArgumentHelp("Score the maps of every N-th analysed frame by deletion and insertion curves (42 forward passes per map, plus 42 for a random ranking); 0 = off.", valueName: "N"))
+    @Option(help: ArgumentHelp("Score the maps of every N-th analysed frame by deletion and insertion curves (38 forward passes per map, plus 38 for a random ranking and 2 for the frame and the baseline); 0 = off.", valueName: "N"))
     var faithfulnessEvery: Int = 60
 
     @Flag(help: "No progress output.")

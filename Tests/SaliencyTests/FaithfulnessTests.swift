@@ -78,6 +78,34 @@ final class FaithfulnessTests: XCTestCase {
         XCTAssertEqual(Faithfulness.area([1, 1, 0]), 0.75, accuracy: 1e-12)
     }
 
+    /// Several rankings from one set of batches: the item and the baseline once, 38 interior points per
+    /// ranking, no batch over 42 items, and each ranking's curves exactly those of its own 42 perturbed
+    /// items (``Faithfulness/perturbedBatch(item:baseline:ranking:shape:)``) under a per-item forward.
+    func testRankingsShareTheItemAndBaselinePoints() throws {
+        let shape = [4, 5, 2], pixels = 20
+        var generator = SeededRandom(seed: 5)
+        let item = (0..<40).map { _ in Float(generator.uniform(0, 1)) }, baseline = (0..<40).map { _ in Float(generator.uniform(-1, 0)) }
+        let weights = (0..<40).map { _ in Double(generator.uniform(-1, 1)) }
+        var batchSizes: [Int] = []
+        // Each item alone: the values cannot depend on the batch they came in.
+        let forward: (Tensor) throws -> [Double] = { batch in
+            batchSizes.append(batch.shape[0])
+            return (0..<batch.shape[0]).map { n in (0..<40).reduce(0) { $0 + weights[$1] * Double(batch.scalars[n * 40 + $1]) } }
+        }
+        let rankings = (0..<4).map { Faithfulness.randomRanking(pixels: pixels, seed: UInt64($0)) }
+        let shared = try Faithfulness.curves(item: item, baseline: baseline, rankings: rankings, shape: shape, forward: forward)
+        XCTAssertEqual(batchSizes.reduce(0, +), 2 + 38 * 4)
+        XCTAssertLessThanOrEqual(batchSizes.max() ?? 0, Faithfulness.batchLimit)
+        XCTAssertEqual(shared.count, 4)
+        for (ranking, curves) in zip(rankings, shared) {
+            let outputs = try forward(Faithfulness.perturbedBatch(item: item, baseline: baseline, ranking: ranking, shape: shape))
+            XCTAssertEqual(curves.deletion, Array(outputs[0...20]), "ranking \(ranking)")
+            XCTAssertEqual(curves.insertion, Array(outputs[21...]), "ranking \(ranking)")
+            XCTAssertEqual(curves.original, outputs[0])
+            XCTAssertEqual(curves.baseline, outputs[21])
+        }
+    }
+
     func testUndefinedWhenItemAndBaselinePredictTheSame() throws {
         let model = try linearModel([1, -1, 0, 0, 0, 0])
         let curves = try Faithfulness.curves(item: [2, 2, 0, 0, 0, 0], baseline: [0, 0, 0, 0, 0, 0], map: [1, 2, 3, 4, 5, 6],
