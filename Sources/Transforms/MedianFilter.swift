@@ -8,7 +8,8 @@ import VideoIO
 /// regardless of channel: each source row is padded by replicating its edge pixels, and 16 output
 /// bytes at a time (32 in AVX2, 64 in AVX-512 BW) take the median of their k² window bytes through a
 /// sorting network of `pointwiseMin`/`pointwiseMax` (Batcher's odd–even merge sort, pruned to the
-/// comparators the middle element depends on: 19 for 3×3 like Paeth's, ~120 for 5×5).
+/// comparators the middle element depends on: 24 for 3×3, 113 for 5×5). The AVX2 and AVX-512 BW
+/// kernels hold the 3×3 and 5×5 networks as constants and keep the window in registers.
 struct MedianFilter {
     let size: Int
     /// Bytes past each padded row and past the output for the widest kernel's last block.

@@ -218,8 +218,22 @@ final class HorizontalRingTests: XCTestCase {
 
 /// The AVX2 and AVX-512 BW median filters give the portable loop's bytes for both DeepTest sizes, over
 /// widths 1…32 (row lengths 3·w leave every tail length of the 32-byte blocks, and the 64-byte blocks'
-/// tails with 37 and 640) and bands of rows at the frame's edges.
+/// tails with 37 and 640) and bands of rows at the frame's edges; their constant networks for sizes 3
+/// and 5 are the Swift network's.
 final class MedianKernelTests: XCTestCase {
+    func testConstantNetworksAreTheSwiftNetworks() {
+        for size in [3, 5] {
+            var count = 0
+            let table = steerlens_median_network(size, &count)
+            let constant = (0..<count).map { (Int(table![2 * $0]), Int(table![2 * $0 + 1])) }
+            XCTAssertEqual(constant.map { [$0.0, $0.1] }, MedianFilter.network(size * size).map { [$0.0, $0.1] }, "size \(size)")
+        }
+        var count = -1
+        XCTAssertNil(steerlens_median_network(7, &count))
+        XCTAssertEqual(count, 0)
+    }
+
+
     func testMedianEqualsThePortableLoop() throws {
         try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         var generator = SeededRandom(seed: 25)
