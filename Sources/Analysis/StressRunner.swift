@@ -9,10 +9,13 @@ import VideoIO
 /// One clip through a stress suite: every selected frame's prediction, then the same frames under
 /// every transform setting (forward passes only), batched.
 ///
-/// Per batch of decoded frames: the original batch and then, per setting, the transformed batch —
-/// each frame transformed and preprocessed on its own worker (``Parallelism/forEachLane(_:_:)``, one
-/// per core) into one `[N, H, W, C]` tensor — go through the model forward. Maps are computed later,
-/// and only for the worst cases (``StressWorstCases``).
+/// Per batch of decoded frames: the original batch, then every (frame, setting) pair in frame order —
+/// each frame's settings one after another, cut into model batches of `batchSize` — go through the
+/// model forward, each item transformed and preprocessed on the next free worker
+/// (``Parallelism/forEachLane(_:_:)``, one per core) into one `[N, H, W, C]` tensor. Frame order keeps a
+/// frame in the cores' caches for all its settings: setting by setting, every transform read each of
+/// the batch's frames (tens of megabytes) back from memory, and the warps' scattered reads waited on
+/// it. Maps are computed later, and only for the worst cases (``StressWorstCases``).
 public struct StressRunner {
     public let suite: StressSuite
     public let session: ModelSession
@@ -40,14 +43,20 @@ public struct StressRunner {
             try Interruption.shared.check(progress: "after \(frames.count) frames of \(input)")
             let batch = try reader.nextBatch(batchSize)
             if batch.isEmpty { break }
-            let original = try predictions(try inputBatch(batch, transform: nil))
+            let original = try predictions(try inputBatch(batch.map { ($0, nil) }))
             for (row, frame) in batch.enumerated() {
                 frames.append(.init(index: frame.index, time: frame.time, original: original[row],
                                     label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond)))
             }
-            for (index, setting) in suite.settings.enumerated() {
-                transformed[index] += try predictions(try inputBatch(batch, transform: setting.transform))
+            // [setting][frame of this batch], filled in frame order.
+            var batchTransformed = [[Double]](repeating: [Double](repeating: .nan, count: batch.count), count: suite.settings.count)
+            let pairs = batch.indices.flatMap { frame in suite.settings.indices.map { (frame: frame, setting: $0) } }
+            for start in stride(from: 0, to: pairs.count, by: batchSize) {
+                let chunk = pairs[start..<min(start + batchSize, pairs.count)]
+                let values = try predictions(try inputBatch(chunk.map { (batch[$0.frame], suite.settings[$0.setting].transform) }))
+                for (pair, value) in zip(chunk, values) { batchTransformed[pair.setting][pair.frame] = value }
             }
+            for index in suite.settings.indices { transformed[index] += batchTransformed[index] }
             progress(frames.count)
         }
         guard !frames.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
@@ -60,15 +69,15 @@ public struct StressRunner {
         return (0..<input.batchSize).map { Double(values.scalars[$0 * values.itemCount + session.predictionUnit]) }
     }
 
-    /// `frames` transformed (or not) and preprocessed into one model batch, one worker per core, each
-    /// taking the next frame when it is free (a worker whose core the decoder shares takes fewer).
-    func inputBatch(_ frames: [Frame], transform: (any FrameTransform)?) throws -> Tensor {
+    /// Each item's frame under its transform (or none), preprocessed into one model batch, one worker per
+    /// core, each taking the next item when it is free (a worker whose core the decoder shares takes fewer).
+    func inputBatch(_ items: [(frame: Frame, transform: (any FrameTransform)?)]) throws -> Tensor {
         let modelInput = session.modelInput
         let itemCount = modelInput.shape.reduce(1, *)
         // Not zero-filled first (5 MB a batch, on one core while the other waits): every item's
         // preprocessing writes all of its values, and a batch with a failed item is thrown away.
-        var scalars = [Float](unsafeUninitializedCapacity: frames.count * itemCount) { _, count in count = frames.count * itemCount }
-        let lanes = min(max(Parallelism.laneCount, 1), frames.count)
+        var scalars = [Float](unsafeUninitializedCapacity: items.count * itemCount) { _, count in count = items.count * itemCount }
+        let lanes = min(max(Parallelism.laneCount, 1), items.count)
         var failures = [Error?](repeating: nil, count: lanes)
         let next = Atomic<Int>(0)
         scalars.withUnsafeMutableBufferPointer { buffer in
@@ -77,8 +86,8 @@ public struct StressRunner {
                     do {
                         while true {
                             let item = next.add(1, ordering: .relaxed).oldValue
-                            guard item < frames.count else { break }
-                            try Self.modelInput(frames[item], transform: transform, preprocess: modelInput.preprocess,
+                            guard item < items.count else { break }
+                            try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: modelInput.preprocess,
                                                 into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                         }
                     } catch {
@@ -89,7 +98,7 @@ public struct StressRunner {
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
         modelInput.normalize(&scalars)
-        return Tensor(shape: [frames.count] + modelInput.shape, scalars: scalars)
+        return Tensor(shape: [items.count] + modelInput.shape, scalars: scalars)
     }
 }
 
