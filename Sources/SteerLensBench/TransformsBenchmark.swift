@@ -4,7 +4,8 @@ import VideoIO
 
 /// `steerlens-bench transforms [--suite S]`: CPU time per setting (DeepTest's, or suite `S`'s) of what `stress` does per transformed
 /// frame before the forward pass (``StressRunner/modelInput(_:transform:preprocess:into:)``: the transform
-/// of the rows the demo model's crop keeps and the preprocessing, crop and area resize to 200×66) — on the first `frames` demo frames, one thread. Thread
+/// of the rows the demo model's crop keeps and the preprocessing, crop and area resize to 200×66) — on the first `frames` demo frames, one thread,
+/// each frame through every setting before the next frame (the order `stress` runs them in). Thread
 /// CPU time, so the figures hold on a loaded machine; the sum says where a stress run's time goes.
 enum TransformsBenchmark {
     static func run(frames count: Int, suite name: String) throws {
@@ -23,12 +24,17 @@ enum TransformsBenchmark {
         let plain = threadCPUSeconds()
         for frame in frames { try scalars.withUnsafeMutableBufferPointer { try preprocess.apply(to: frame, into: $0) } }
         let preprocessOnly = (threadCPUSeconds() - plain) / Double(frames.count) * 1000
-        for setting in suite.settings {
-            let start = threadCPUSeconds()
-            for frame in frames {
+        // Frame by frame, every setting of a frame in turn, as `stress` runs them (a frame stays in cache).
+        var seconds = [Double](repeating: 0, count: suite.settings.count)
+        for frame in frames {
+            for (index, setting) in suite.settings.enumerated() {
+                let start = threadCPUSeconds()
                 try scalars.withUnsafeMutableBufferPointer { try StressRunner.modelInput(frame, transform: setting.transform, preprocess: preprocess, into: $0) }
+                seconds[index] += threadCPUSeconds() - start
             }
-            let milliseconds = (threadCPUSeconds() - start) / Double(frames.count) * 1000
+        }
+        for (setting, seconds) in zip(suite.settings, seconds) {
+            let milliseconds = seconds / Double(frames.count) * 1000
             total += milliseconds
             byGroup[setting.group, default: 0] += milliseconds
             print(String(format: "  %-18@ %7.3f ms", setting.specification, milliseconds))
