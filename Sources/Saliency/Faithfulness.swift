@@ -96,7 +96,9 @@ public enum Faithfulness {
     /// item and ends at the baseline, every insertion curve the other way round, so those two are
     /// evaluated once and only each ranking's 19 interior points of each curve are perturbed: `2 + 38·R`
     /// items (154 for four rankings instead of 168), in batches of at most ``batchLimit``. The values are
-    /// the separate batches' as long as `forward` treats each item alone (the network's layers do).
+    /// the separate batches' as far as `forward` treats each item alone: the network's layers do, but the
+    /// last bits of a sum can follow the batch size (OpenBLAS picks its kernels by size), so areas may
+    /// move in their 8th digit against one batch per ranking.
     public static func curves(item: [Float], baseline: [Float], rankings: [[Int]], shape: [Int],
                               forward: (Tensor) throws -> [Double]) throws -> [FaithfulnessCurves] {
         for ranking in rankings {
