@@ -366,7 +366,7 @@ static inline const int8_t *steerlens_median_network(long size, long *count) {
 /// `size²` bytes `source[dy·stride + 3·dx + i]` (`dy, dx < size`, `size ≤ 7`), sorted far enough by the
 /// comparator network `pairs` (`pairCount` pairs `(a, b)`: slot a takes the minimum, b the maximum) that
 /// slot `middle` holds it. Sizes 3 and 5 run the constant networks above with the window in registers
-/// (about ten and twenty times faster than through memory); 7 (49 slots) walks `pairs`. Blocks cover
+/// (about twenty and ten times faster than through memory); 7 (49 slots) walks `pairs`. Blocks cover
 /// `count` bytes rounded up to `WIDTH`: the caller pads `source` and `out` for the last one. Bytes are
 /// exact in any order, so these are the Swift loop's bytes. One body, two widths: 32 bytes in AVX2, 64
 /// in AVX-512 BW (AVX-512F has no byte minimum).
