@@ -45,8 +45,8 @@ public final class ImageWriterStage: @unchecked Sendable {
     /// Queues one frame's images; rethrows an earlier writing failure (the frame's pixel bytes go back
     /// to the budget: no worker will).
     public func submit(_ frame: Frame, maps: [SaliencyMapKind: [Float]]) throws {
-        try failure.rethrow()
-        if !queue.put((frame, maps)) {
+        // A failure recorded before this frame was queued, or a queue closed since: the frame is refused.
+        if failure.occurred || !queue.put((frame, maps)) {
             pixelBudget?.giveBack(frame.pixels.count)
             try failure.rethrow()
         }

@@ -65,6 +65,24 @@ final class ImageWriterStageTests: XCTestCase {
         XCTAssertEqual(budget.heldBytes, 0, "a frame's pixel bytes were not given back")
     }
 
+    /// A frame submitted after a worker's failure is on record (not while the producer waits on a full
+    /// queue) is refused with that failure, and its pixel bytes go back to the budget at once.
+    func testSubmitAfterARecordedFailureGivesTheFrameBack() throws {
+        try Data("in the way".utf8).write(to: directory.appendingPathComponent("frames"))
+        let budget = ByteBudget(capacity: 2 * 96)
+        let stage = try ImageWriterStage(workers: 1, pixelBudget: budget, makeSequence: makeSequence)
+        XCTAssertTrue(budget.tryTake(96))
+        try stage.submit(frame(0), maps: [.increase: [Float](repeating: 0, count: 8)])
+        // The worker fails on frame 0 and then gives its bytes back: the failure is recorded by then.
+        let deadline = Date().addingTimeInterval(10)
+        while budget.heldBytes > 0, Date() < deadline { usleep(1_000) }
+        XCTAssertEqual(budget.heldBytes, 0, "the worker gave frame 0 back")
+        XCTAssertTrue(budget.tryTake(96))
+        XCTAssertThrowsError(try stage.submit(frame(1), maps: [.increase: [Float](repeating: 0, count: 8)]))
+        XCTAssertEqual(budget.heldBytes, 0, "the refused frame's pixel bytes were not given back")
+        stage.cancel()
+    }
+
     /// `cancel()` after an error elsewhere stops the workers without waiting for more frames.
     func testCancelReturnsWithWorkersIdle() throws {
         let stage = try ImageWriterStage(workers: 2, makeSequence: makeSequence)
