@@ -23,7 +23,8 @@ import VideoIO
 /// (``Timing``), less the time to start and wait for `/bin/true` the same way.
 ///
 /// `analyze` scores faithfulness every 60th frame by default (38 forward passes per map, plus 38 for a
-/// random ranking and 2 for the frame and the baseline), so the pipeline is measured both with that default and with `--faithfulness-every 0`.
+/// random ranking and 2 for the frame and the baseline), so the pipeline is measured both with that
+/// default and with `--faithfulness-every 0`.
 enum PipelineBenchmark {
     static let batch = 32, seconds = 60, runs = 3
 

@@ -233,7 +233,6 @@ final class MedianKernelTests: XCTestCase {
         XCTAssertEqual(count, 0)
     }
 
-
     func testMedianEqualsThePortableLoop() throws {
         try XCTSkipUnless(VectorSupport.avx2, "this CPU does not run AVX2; the portable loop ran instead")
         var generator = SeededRandom(seed: 25)
