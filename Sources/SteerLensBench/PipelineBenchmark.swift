@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 import ModelImport
 import NeuralNet
@@ -21,6 +22,13 @@ import VideoIO
 /// buffers and the result files. It is printed beside the figures: `steerlens --version` alone, and
 /// `analyze` of the clip's first 32 frames (one batch), interleaved, best of five each after a warm-up
 /// (``Timing``), less the time to start and wait for `/bin/true` the same way.
+///
+/// The ceiling this machine puts on that share is printed last, from the same run. Besides the pass,
+/// `analyze` cannot leave out decoding the clip to RGB24, preprocessing each frame into the model's
+/// input (``FloorWork``: CPU time per frame in this process, one decoder thread, the least CPU time),
+/// starting the process and loading the model. Even with every core busy all the time and nothing else
+/// costing anything (no maps, run files or report), it needs `frames · (pass + floor) / cores + start +
+/// load` seconds, so it keeps at most `T` over that of the engine, `T` the engine's time for the frames.
 ///
 /// `analyze` scores faithfulness every 60th frame by default (38 forward passes per map, plus 38 for a
 /// random ranking and 2 for the frame and the baseline), so the pipeline is measured both with that
@@ -71,6 +79,52 @@ enum PipelineBenchmark {
         let (trivial, start, oneBatch) = (times[0], times[1], times[2])
         print(String(format: "  fixed cost of a run (beyond starting /bin/true, %.0f ms): process start %.0f ms (steerlens --version); analyze of one batch (%d frames) %.0f ms, of which the engine's pass %.0f ms",
                      1e3 * trivial, 1e3 * (start - trivial), batch, 1e3 * (oneBatch - trivial), 1e3 * Double(batch) / engine.rate))
+        let floor = try FloorWork.measure(clip), load = try FloorWork.modelLoadSeconds()
+        let cores = Double(ProcessInfo.processInfo.activeProcessorCount), frames = Double(floor.frames)
+        let least = frames * (engine.cpuSecondsPerFrame + floor.decode + floor.preprocess) / cores + (start - trivial) + load
+        print(String(format: "  ceiling on this machine (%.0f cores): decoding to RGB24 %.3f + preprocessing %.3f CPU ms per frame (%.1f%% of the pass's %.3f), process start %.0f ms, model loading %.0f ms: with every core busy all the time and nothing else costing anything, analyze keeps at most %.1f%% of the engine over these %d frames",
+                     cores, 1e3 * floor.decode, 1e3 * floor.preprocess, 100 * (floor.decode + floor.preprocess) / engine.cpuSecondsPerFrame,
+                     1e3 * engine.cpuSecondsPerFrame, 1e3 * (start - trivial), 1e3 * load, 100 * frames / engine.rate / least, floor.frames))
+    }
+
+    /// The least CPU time per frame (best of three readings of the clip) of what `analyze` must do besides
+    /// the network: decode to RGB24 (process CPU time; one decoder thread, which costs the least: frame
+    /// threads add their synchronisation) and preprocess into the demo model's input (its sidecar's crop
+    /// and area resize; thread CPU time around each call).
+    enum FloorWork {
+        static func measure(_ clip: URL) throws -> (decode: Double, preprocess: Double, frames: Int) {
+            guard let sidecar = try ModelSidecar.load(forModel: AnalyzeBenchmark.model) else { throw BenchError("no sidecar beside the demo model") }
+            let preprocess = try sidecar.preprocess()
+            var input = [Float](repeating: 0, count: 66 * 200 * 3)
+            var best = (decode: Double.infinity, preprocess: Double.infinity, frames: 0)
+            for _ in 0..<3 {
+                let reader = try FrameReader(path: clip.path, options: ReadOptions(decoderThreads: 1))
+                var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
+                var frames = 0, preprocessing = 0.0
+                let started = Engine.processCPU()
+                while try reader.read(into: &frame) {
+                    let before = TransformsBenchmark.threadCPUSeconds()
+                    try input.withUnsafeMutableBufferPointer { try preprocess.apply(to: frame, into: $0) }
+                    preprocessing += TransformsBenchmark.threadCPUSeconds() - before
+                    frames += 1
+                }
+                let total = Engine.processCPU() - started
+                guard frames > 0 else { throw BenchError("no frames in \(clip.path)") }
+                best = (min(best.decode, (total - preprocessing) / Double(frames)), min(best.preprocess, preprocessing / Double(frames)), frames)
+            }
+            return best
+        }
+
+        /// The least wall time of three loads of the demo model (HDF5 read and graph build).
+        static func modelLoadSeconds() throws -> Double {
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let start = ContinuousClock.now
+                _ = try KerasModelLoader.load(from: URL(fileURLWithPath: AnalyzeBenchmark.model))
+                best = min(best, EngineBenchmark.seconds(ContinuousClock.now - start))
+            }
+            return best
+        }
     }
 
     /// The demo model's forward + backward(output 0, unit 0) at `batch` on preprocessed-range inputs

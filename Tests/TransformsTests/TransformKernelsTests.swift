@@ -111,6 +111,20 @@ final class TransformKernelsTests: XCTestCase {
         }
     }
 
+    /// A tall frame squeezed into few model rows: each model row sums over a hundred scaled rows, each with
+    /// its own taps, more runs than the AVX-512 loop walks at once, so its partial sums wait in the output
+    /// between rounds.
+    func testCubicScaleModelInputOfManyRunsPerRowEqualsThePortableLoops() throws {
+        let frame = randomFrame(width: 48, height: 900, seed: 9)
+        let preprocess = Preprocess(crop: CropInsets(top: 0, bottom: 0, left: 0, right: 0), size: PixelSize(width: 16, height: 6))
+        for factor in [0.5, 1.05] {
+            var portable = [Float](repeating: -1, count: 16 * 6 * 3), vectorized = portable
+            try portable.withUnsafeMutableBufferPointer { try CubicScale(factor: factor).modelInput(frame, preprocess: preprocess, into: $0, vectorized: false) }
+            try vectorized.withUnsafeMutableBufferPointer { try CubicScale(factor: factor).modelInput(frame, preprocess: preprocess, into: $0, vectorized: true) }
+            XCTAssertEqual(vectorized, portable, "scale \(factor)")
+        }
+    }
+
     /// The bilateral colour weight of 16 distances is the table's entry bit for bit: from registers when
     /// all 16 are below 128 (every run of 16 consecutive distances there, and shuffled), by the gather
     /// otherwise (runs crossing 128 and above it).
