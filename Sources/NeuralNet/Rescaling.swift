@@ -41,21 +41,25 @@ public final class Rescaling: UnaryLayer {
         let channels = input.shape.last ?? 1
         precondition((try? outputShape(forInputShape: Array(input.shape.dropFirst()))) != nil, "\(name): bad input \(input.shape)")
         inputShape = input.shape
-        return Tensor(shape: input.shape, recycling: &recycledOutput) { y in
+        let output = Tensor(shape: input.shape, recycling: &recycledOutput) { y in
             input.scalars.withUnsafeBufferPointer { x in
                 Self.affine(x, into: y, channels: channels, scale: expand(scale, channels), offset: expand(offset, channels))
             }
         }
+        recycledOutput = output
+        return output
     }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard inputShape != nil else { preconditionFailure("\(name): backward before forward") }
         let channels = outputGradient.shape.last ?? 1
-        return Tensor(shape: outputGradient.shape, recycling: &recycledInputGradient) { dx in
+        let inputGradient = Tensor(shape: outputGradient.shape, recycling: &recycledInputGradient) { dx in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 Self.affine(dy, into: dx, channels: channels, scale: expand(scale, channels), offset: nil)
             }
         }
+        recycledInputGradient = inputGradient
+        return inputGradient
     }
 
     /// `y[i] = x[i]·scale[c] + offset[c]` (no addition when `offset` is nil) for channel `c = i mod

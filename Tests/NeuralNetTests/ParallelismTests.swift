@@ -150,6 +150,34 @@ final class ParallelismTests: XCTestCase {
         XCTAssertEqual(conv.forward(x1), y1)
     }
 
+    /// Once the caller has dropped what a layer returned, the next batch of the same shape is written into
+    /// the same storage, forward and backward: no allocation (and no fresh pages to fault in) per batch.
+    func testLayersWriteTheNextBatchIntoTheStorageTheCallerDropped() throws {
+        var generator = SeededRandom(seed: 29)
+        func address(_ tensor: Tensor) -> Int { tensor.scalars.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+        let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), activation: .elu(alpha: 1))
+        let dense = try Dense(kernel: randomTensor([72, 3], using: &generator), bias: randomTensor([3], using: &generator))
+        let rescaling = Rescaling(scale: 1 / 127.5, offset: -1)
+        let cases: [(String, [Int], (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
+            ("Conv2D", [2, 8, 8, 2], { conv.forward($0) }, { conv.backward($0) }),
+            ("Dense", [4, 72], { dense.forward($0) }, { dense.backward($0) }),
+            ("Rescaling", [2, 8, 8, 3], { rescaling.forward($0) }, { rescaling.backward($0) }),
+        ]
+        for (name, shape, forward, backward) in cases {
+            var first = (output: 0, gradient: 0), counts = (output: 0, gradient: 0)
+            do {
+                let y = forward(randomTensor(shape, using: &generator)), dx = backward(y)
+                (first, counts) = ((address(y), address(dx)), (y.count, dx.count))
+            }
+            // Had the layer let go of that storage, these same-sized arrays would now take it.
+            let occupants = ([Float](repeating: 0, count: counts.output), [Float](repeating: 0, count: counts.gradient))
+            let y = forward(randomTensor(shape, using: &generator))
+            XCTAssertEqual(address(y), first.output, "\(name) forward")
+            XCTAssertEqual(address(backward(y)), first.gradient, "\(name) backward")
+            withExtendedLifetime(occupants) {}
+        }
+    }
+
     /// The vectorised ELU branch stays within a few ulps of `α·expm1` on `[−40, 0]`.
     func testELUNegativeBranchMatchesLibm() {
         var worstUlps: Float = 0, worstAt: Float = 0
