@@ -9,55 +9,93 @@ import VideoIO
 /// One clip through a stress suite: every selected frame's prediction, then the same frames under
 /// every transform setting (forward passes only), batched.
 ///
-/// Per batch of decoded frames: the original batch, then every (frame, setting) pair in frame order —
-/// each frame's settings one after another, cut into model batches of `batchSize` — go through the
-/// model forward, each item transformed and preprocessed on the next free worker
-/// (``Parallelism/forEachLane(_:_:)``, one per core) into one `[N, H, W, C]` tensor. Frame order keeps a
-/// frame in the cores' caches for all its settings: setting by setting, every transform read each of
-/// the batch's frames (tens of megabytes) back from memory, and the warps' scattered reads waited on
-/// it. Maps are computed later, and only for the worst cases (``StressWorstCases``).
+/// The clip streams: a background thread decodes frames one ahead, and each frame's items — the frame
+/// itself, then the frame under every setting — queue up behind the previous frame's, to be cut into
+/// model batches of `batchSize` items. Each batch's items are transformed and preprocessed on the next
+/// free worker (``Parallelism/forEachLane(_:_:)``, one per core) into one `[N, H, W, C]` tensor and go
+/// through the model forward. Frames are decoded only while the queue holds fewer items than a batch
+/// and its frames fewer than ``windowBytes`` of pixels, so a run holds a few full-size frames whatever
+/// their size (DeepTest's 70 settings: two or three). Frame order keeps a frame in the cores' caches
+/// for all its settings. Maps are computed later, and only for the worst cases (``StressWorstCases``).
 public struct StressRunner {
     public let suite: StressSuite
     public let session: ModelSession
     /// Which frames of each clip.
     public let selection: ReadOptions
-    /// Frames per forward pass.
+    /// Items (a frame, or a frame under one setting) per forward pass.
     public let batchSize: Int
     /// `--labels`' path, and `--label-field` for datasets.
     public let labelsPath: String?, labelField: String?
+    /// Pixel bytes of decoded frames waiting for their items, beyond which no further frame is decoded
+    /// until a batch is done (a batch is then cut short: the boundaries depend on the clip, not on timing).
+    public let windowBytes: Int
 
-    public init(suite: StressSuite, session: ModelSession, selection: ReadOptions, batchSize: Int, labelsPath: String? = nil, labelField: String? = nil) {
+    public init(suite: StressSuite, session: ModelSession, selection: ReadOptions, batchSize: Int, labelsPath: String? = nil, labelField: String? = nil,
+                windowBytes: Int = 64 << 20) {
         (self.suite, self.session, self.selection, self.batchSize) = (suite, session, selection, batchSize)
-        (self.labelsPath, self.labelField) = (labelsPath, labelField)
+        (self.labelsPath, self.labelField, self.windowBytes) = (labelsPath, labelField, windowBytes)
+    }
+
+    /// One queued item: the frame (its slot in `open`) alone or under one setting.
+    private struct Item {
+        let slot: Int, setting: Int?
+        let frame: Frame
+    }
+
+    /// A decoded frame whose predictions are not all in yet (`bytes`: its pixels').
+    private struct OpenFrame {
+        let index: Int, time: Double, bytes: Int
+        var original = Double.nan
+        var transformed: [Double]
     }
 
     /// Predictions of one clip under every setting. `progress` hears the frames done so far.
     public func run(_ input: String, labels: LabelTrack?, progress: (Int) -> Void = { _ in }) throws -> StressClipPredictions {
-        let reader = try FrameSources.open(input, options: selection)
+        var options = selection
+        options.decoderNiceIncrement = ThreadPriority.backgroundIncrement
+        let reader = try FrameSources.open(input, options: options)
         let labels = try InputLabels.resolve(file: labels, filePath: labelsPath, field: labelField, reader: reader).track
-        defer { reader.printWarnings() }
         _ = try session.modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
+        let framesPerSecond = reader.info.framesPerSecond
+        let decoder = BatchPrefetcher(reader: reader, modelInputs: [], batchSize: 1) { _ in true }
+        defer {
+            decoder.stop()
+            reader.printWarnings()
+        }
         var frames: [StressClipPredictions.FrameRecord] = []
         var transformed = [[Double]](repeating: [], count: suite.settings.count)
+        // Frames decoded and not yet finished (`open[0]` is slot `firstSlot`; `openBytes` their pixels),
+        // and their items still to predict.
+        var open: [OpenFrame] = [], firstSlot = 0, openBytes = 0, queue: [Item] = [], clipEnded = false
         while true {
             try Interruption.shared.check(progress: "after \(frames.count) frames of \(input)")
-            let batch = try reader.nextBatch(batchSize)
-            if batch.isEmpty { break }
-            let original = try predictions(try inputBatch(batch.map { ($0, nil) }))
-            for (row, frame) in batch.enumerated() {
-                frames.append(.init(index: frame.index, time: frame.time, original: original[row],
-                                    label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond)))
+            while !clipEnded && queue.count < batchSize && (queue.isEmpty || openBytes < windowBytes) {
+                guard let frame = try decoder.next()?.frames.first else { clipEnded = true; break }
+                let slot = firstSlot + open.count
+                open.append(OpenFrame(index: frame.index, time: frame.time, bytes: frame.pixels.count,
+                                      transformed: [Double](repeating: .nan, count: suite.settings.count)))
+                openBytes += frame.pixels.count
+                queue.append(Item(slot: slot, setting: nil, frame: frame))
+                queue += suite.settings.indices.map { Item(slot: slot, setting: $0, frame: frame) }
             }
-            // [setting][frame of this batch], filled in frame order.
-            var batchTransformed = [[Double]](repeating: [Double](repeating: .nan, count: batch.count), count: suite.settings.count)
-            let pairs = batch.indices.flatMap { frame in suite.settings.indices.map { (frame: frame, setting: $0) } }
-            for start in stride(from: 0, to: pairs.count, by: batchSize) {
-                let chunk = pairs[start..<min(start + batchSize, pairs.count)]
-                let values = try predictions(try inputBatch(chunk.map { (batch[$0.frame], suite.settings[$0.setting].transform) }))
-                for (pair, value) in zip(chunk, values) { batchTransformed[pair.setting][pair.frame] = value }
+            if queue.isEmpty { break }
+            let batch = queue.prefix(batchSize)
+            let values = try predictions(try inputBatch(batch.map { ($0.frame, $0.setting.map { suite.settings[$0].transform }) }))
+            for (item, value) in zip(batch, values) {
+                if let setting = item.setting { open[item.slot - firstSlot].transformed[setting] = value } else { open[item.slot - firstSlot].original = value }
             }
-            for index in suite.settings.indices { transformed[index] += batchTransformed[index] }
-            progress(frames.count)
+            queue.removeFirst(batch.count)
+            // Every frame before the first queued item's is finished, in frame order.
+            let finished = (queue.first?.slot ?? firstSlot + open.count) - firstSlot
+            for frame in open.prefix(finished) {
+                openBytes -= frame.bytes
+                frames.append(.init(index: frame.index, time: frame.time, original: frame.original,
+                                    label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: framesPerSecond)))
+                for index in suite.settings.indices { transformed[index].append(frame.transformed[index]) }
+            }
+            open.removeFirst(finished)
+            firstSlot += finished
+            if finished > 0 { progress(frames.count) }
         }
         guard !frames.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
         return StressClipPredictions(clip: input, frames: frames, transformed: transformed)

@@ -41,7 +41,7 @@ struct Stress: ReportingCommand {
     @Option(help: ArgumentHelp("Maps drawn for the worst frames, comma-separated.", valueName: "list"))
     var maps: String = "increase"
 
-    @Option(help: ArgumentHelp("Decoded frames per batch, and items per forward pass: each frame goes through every setting in turn, N frame-and-setting pairs a pass.", valueName: "N"))
+    @Option(help: ArgumentHelp("Items per forward pass: each frame, then the frame under every setting in turn, N of them a pass across frames.", valueName: "N"))
     var batchSize: Int = 96
 
     @OptionGroup var output: ReportDirectoryOptions

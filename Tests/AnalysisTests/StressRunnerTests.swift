@@ -8,7 +8,7 @@ import XCTest
 @testable import Analysis
 
 /// `StressRunner` on the demo clip and model: every (frame, setting) prediction lands in its own cell
-/// although the model batches cut across frames and settings.
+/// although the model batches cut across frames and settings, and however few frames the window holds.
 final class StressRunnerTests: XCTestCase {
     func testEachPredictionIsItsFramesUnderItsSetting() throws {
         let session = try ModelSession.open(TestPaths.repository.appendingPathComponent("Datasets/models/pilotnet-demo.h5").path,
@@ -17,9 +17,14 @@ final class StressRunnerTests: XCTestCase {
         let clip = TestPaths.repository.appendingPathComponent("Datasets/demo/drive.mp4").path
         let settings = try ["flip", "brightness:60", "rotation:9"].map { StressSetting(try TransformParser.parse($0)) }
         let selection = ReadOptions(every: 300, maxFrames: 3)
-        // 3 frames × 3 settings = 9 items in model batches of 4: the batches mix frames and settings.
-        let runner = StressRunner(suite: StressSuite(name: "test", settings: settings), session: session, selection: selection, batchSize: 4)
+        // 3 frames × (itself + 3 settings) = 12 items in model batches of 3: the batches mix frames and settings.
+        let runner = StressRunner(suite: StressSuite(name: "test", settings: settings), session: session, selection: selection, batchSize: 3)
         let result = try runner.run(clip, labels: LabelTrack?.none)
+        // A window of one byte holds one frame at a time: each batch is that frame's items alone.
+        let narrow = try StressRunner(suite: runner.suite, session: session, selection: selection, batchSize: 8, windowBytes: 1).run(clip, labels: LabelTrack?.none)
+        XCTAssertEqual(narrow.frames.map(\.index), result.frames.map(\.index))
+        for (a, b) in zip(narrow.frames, result.frames) { XCTAssertEqual(a.original, b.original, accuracy: 1e-5) }
+        for (a, b) in zip(narrow.transformed.joined(), result.transformed.joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         let frames = try FrameSources.open(clip, options: selection).nextBatch(3)
         XCTAssertEqual(result.frames.map(\.index), frames.map(\.index))
         XCTAssertEqual(result.transformed.map(\.count), [3, 3, 3])
