@@ -7,7 +7,8 @@ import VideoIO
 
 /// Decodes and preprocesses batches on a background thread, one batch ahead of the model(s), so decoding
 /// overlaps the forward/backward passes. Each frame is preprocessed once per model input (`compare`
-/// feeds two models that may crop and resize differently).
+/// feeds two models that may crop and resize differently), and each batch normalised as that input's
+/// sidecar asks (``ModelInput/normalize(_:)``): the same values as ``ModelInput/batch(_:)``.
 ///
 /// Memory stays flat: frames that `keepsPixels` does not select (no images will be drawn for them) drop
 /// their full-size pixels once preprocessed, and the kept ones take their bytes from `pixelBudget`
@@ -91,7 +92,10 @@ public final class BatchPrefetcher: @unchecked Sendable {
                     }
                     if frames.isEmpty { break }
                     delivered += frames.count
-                    for index in batches.indices { batches[index].removeLast((batchSize - frames.count) * itemCounts[index]) }
+                    for index in batches.indices {
+                        batches[index].removeLast((batchSize - frames.count) * itemCounts[index])
+                        clock.measure(.preprocess) { modelInputs[index].normalize(&batches[index]) }
+                    }
                     let inputs = zip(modelInputs, batches).map { Tensor(shape: [frames.count] + $0.shape, scalars: $1) }
                     guard queue.put(.success((frames, inputs))) else { return }
                 }

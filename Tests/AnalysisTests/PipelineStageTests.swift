@@ -70,6 +70,23 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(sizes, [4, 4, 2])
     }
 
+    /// A model input with a sidecar's `mean`/`std` gets the same normalised values from the prefetcher
+    /// (`analyze`, `compare`) as from ``ModelInput/batch(_:)`` (`predict`).
+    func testBatchesAreNormalisedAsTheModelInputAsks() throws {
+        let normalised = try ModelInput(inputShape: [2, 4, 3], preprocess: Preprocess(),
+                                        normalization: ChannelNormalization(mean: [100, 50, 0], std: [2, 4, 0.5]))
+        let prefetcher = BatchPrefetcher(reader: FakeSource(count: 5), modelInputs: [normalised, try modelInput()], batchSize: 2, keepsPixels: { _ in true })
+        defer { prefetcher.stop() }
+        var batches = 0
+        while let (frames, inputs) = try prefetcher.next() {
+            XCTAssertEqual(inputs[0], try normalised.batch(frames))
+            XCTAssertEqual(inputs[1], try modelInput().batch(frames))
+            XCTAssertNotEqual(inputs[0], inputs[1])
+            batches += 1
+        }
+        XCTAssertEqual(batches, 3)
+    }
+
     /// Asked to by the reader's options, the decoding thread runs a few nice levels below the consumer's threads (so it fills idle
     /// cores instead of pre-empting the network's lanes); by default at their level.
     func testDecodingThreadRunsAtTheRequestedLowerPriority() throws {
