@@ -7,19 +7,22 @@ extension ModelSession {
     public var predictionUnits: Int { loaded.model.outputShapes[outputIndex].reduce(1, *) }
 
     /// Runs the model forward over every frame `reader` delivers, `batchSize` frames per pass, and hands
-    /// each frame with its prediction values to `body`, in frame order (`predict`).
+    /// each frame (its index and time; the pixels are dropped once preprocessed) with its prediction
+    /// values to `body`, in frame order (`predict`). Frames are decoded and preprocessed a batch ahead on
+    /// a background thread (``BatchPrefetcher``), so memory holds model inputs, not full-size frames.
     /// - Parameter input: the clip as the user named it, for errors.
     /// - Throws: the preprocessing's error when it does not fit the frame size; `VideoError.noDecodableFrames`
     ///   when no frame could be decoded.
     public func predict(_ reader: any FrameSource, input: String, batchSize: Int, _ body: (Frame, ArraySlice<Float>) throws -> Void) throws {
         _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
         let units = predictionUnits
-        while true {
-            let frames = try reader.nextBatch(batchSize)
-            if frames.isEmpty { break }
-            let values = try predict(try modelInput.batch(frames)).scalars
+        let batches = BatchPrefetcher(reader: reader, modelInputs: [modelInput], batchSize: batchSize) { _ in false }
+        defer { batches.stop() }
+        while let (frames, inputs) = try batches.next() {
+            let values = try predict(inputs[0]).scalars
             for (row, frame) in frames.enumerated() { try body(frame, values[(row * units)..<((row + 1) * units)]) }
         }
+        batches.stop()
         guard reader.deliveredFrameCount > 0 else {
             throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
         }

@@ -34,13 +34,14 @@ public struct PredictionTable {
         let file = try labelsPath.map { try LabelTrack.load(URL(fileURLWithPath: $0)) }
         let labels = try InputLabels.resolve(file: file, filePath: labelsPath, field: labelField, reader: reader).track
         let units = session.predictionUnits
+        let framesPerSecond = reader.info.framesPerSecond  // read before the decoding thread takes the reader
         try line((units == 1 ? "frame,time_s,prediction" : "frame,time_s," + (0..<units).map { "prediction_\($0)" }.joined(separator: ","))
             + (labels == nil ? "" : ",label"))
         try session.predict(reader, input: input, batchSize: batchSize) { frame, values in
             try Interruption.shared.check(progress: "at frame \(frame.index) of \(input)")
             var row = "\(frame.index),\(String(format: "%.6f", frame.time)),\(values.map { String(format: "%.9g", $0) }.joined(separator: ","))"
             if let labels {
-                row += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond).map { String(format: "%.9g", $0) } ?? "")
+                row += "," + (labels.steering(frame: frame.index, time: frame.time, framesPerSecond: framesPerSecond).map { String(format: "%.9g", $0) } ?? "")
             }
             try line(row)
         }
