@@ -22,7 +22,7 @@ extension ModelSession {
             let values = try predict(inputs[0]).scalars
             for (row, frame) in frames.enumerated() { try body(frame, values[(row * units)..<((row + 1) * units)]) }
         }
-        batches.stop()
+        batches.stop()  // the decoding thread is done with the reader before its counts are read
         guard reader.deliveredFrameCount > 0 else {
             throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
         }
