@@ -33,7 +33,8 @@ public final class Conv2D: UnaryLayer {
     /// (VisualBackProp's channel means); `nil` by default.
     public var outputChunkObserver: ((_ rows: UnsafePointer<Float>, _ first: Int, _ count: Int) -> Void)?
 
-    // Forward cache: the activated output (for the activation backward) and the geometry.
+    // Forward cache: the activated output (for the activation backward; also the storage the next
+    // forward writes into) and the geometry.
     private var output: Tensor?
     private var cachedGeometry: (rows: AxisGeometry, columns: AxisGeometry, batch: Int)?
     private var pixelPlan: (geometry: (AxisGeometry, AxisGeometry), plan: PixelConvolution?)?
@@ -165,7 +166,6 @@ public final class Conv2D: UnaryLayer {
                 }
             }
         }
-        output = result
         cachedGeometry = (rows, cols, batch)
         return result
     }
@@ -232,7 +232,6 @@ public final class Conv2D: UnaryLayer {
                 }
             }
         }
-        recycledInputGradient = inputGradient
         return inputGradient
     }
 

@@ -16,6 +16,7 @@ public final class Dense: UnaryLayer {
     public var inputFeatures: Int { kernel.shape[0] }
     public var units: Int { kernel.shape[1] }
 
+    /// The activated output `[M, out]`: kept for the activation backward and recycled by the next forward.
     private var output: Tensor?
     private var recycledInputGradient: Tensor?
     /// `dZ` of the latest backward, `[M, out]`; kept so its storage is reused.
@@ -65,7 +66,6 @@ public final class Dense: UnaryLayer {
                 activation.apply(out.baseAddress!, count: m * n, addingBias: nil, featureCount: n)
             }
         }
-        output = result
         return result
     }
 
@@ -88,7 +88,6 @@ public final class Dense: UnaryLayer {
                 }
             }
         }
-        recycledInputGradient = inputGradient
         return inputGradient
     }
 }

@@ -46,7 +46,6 @@ public final class Rescaling: UnaryLayer {
                 Self.affine(x, into: y, channels: channels, scale: expand(scale, channels), offset: expand(offset, channels))
             }
         }
-        recycledOutput = output
         return output
     }
 
@@ -58,7 +57,6 @@ public final class Rescaling: UnaryLayer {
                 Self.affine(dy, into: dx, channels: channels, scale: expand(scale, channels), offset: nil)
             }
         }
-        recycledInputGradient = inputGradient
         return inputGradient
     }
 

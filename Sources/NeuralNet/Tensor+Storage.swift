@@ -15,19 +15,21 @@ extension Tensor {
     /// Like ``init(shape:initializingWith:)`` but writes into `recycled`'s storage when it has the same
     /// element count, so a layer that returns a same-shaped tensor every batch allocates nothing.
     ///
-    /// `recycled` is the layer's own second reference to what it returned last time; it is left `nil`.
-    /// If a caller still holds that tensor, the write copies first (copy-on-write): never wrong, just
-    /// no saving. Contents are undefined before `initializer` runs.
+    /// `recycled` is the layer's slot for what it returned last time. On return it holds the new tensor,
+    /// so the next call writes into it again: no layer has to remember to store it back. If a caller still
+    /// holds the old tensor, the write copies first (copy-on-write): never wrong, just no saving.
+    /// Contents are undefined before `initializer` runs.
     init(shape: [Int], recycling recycled: inout Tensor?, initializingWith initializer: (UnsafeMutableBufferPointer<Float>) -> Void) {
         let count = shape.reduce(1, *)
-        guard var scalars = recycled?.scalars, scalars.count == count else {
+        if var scalars = recycled?.scalars, scalars.count == count {
+            recycled = nil  // drop the slot's reference so `scalars` is unique unless a caller holds it
+            scalars.withUnsafeMutableBufferPointer { initializer($0) }
+            self.init(shape: shape, scalars: scalars)
+        } else {
             recycled = nil
             self.init(shape: shape, initializingWith: initializer)
-            return
         }
-        recycled = nil  // drop the layer's reference so `scalars` is unique unless a caller holds it
-        scalars.withUnsafeMutableBufferPointer { initializer($0) }
-        self.init(shape: shape, scalars: scalars)
+        recycled = self
     }
 
     /// Adds `other` element-wise (shapes must have the same element count).
