@@ -10,8 +10,10 @@ public final class Activation: UnaryLayer {
     public let kind: ActivationKind
     public var typeName: String { "Activation" }
     public var parameterCount: Int { 0 }
+    /// The activated output: kept for the derivative and recycled by the next forward.
     private var output: Tensor?
     private var input: Tensor?
+    private var recycledInputGradient: Tensor?
 
     public init(name: String = "activation", _ kind: ActivationKind) throws {
         if let problem = kind.configurationProblem {
@@ -24,10 +26,15 @@ public final class Activation: UnaryLayer {
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
 
     public func forward(_ input: Tensor) -> Tensor {
-        var result = input
         let featureCount = input.shape.last ?? 1
-        result.scalars.withUnsafeMutableBufferPointer { kind.apply($0, featureCount: featureCount) }
-        output = result
+        let result = Tensor(shape: input.shape, recycling: &output) { y in
+            input.scalars.withUnsafeBufferPointer { x in
+                Self.forEachPart(rows: y.count / max(featureCount, 1), featureCount: featureCount) { part in
+                    (y.baseAddress! + part.lowerBound).update(from: x.baseAddress! + part.lowerBound, count: part.count)
+                    kind.apply(y.baseAddress! + part.lowerBound, count: part.count, addingBias: nil, featureCount: featureCount)
+                }
+            }
+        }
         self.input = kind.derivativeNeedsInput ? input : nil
         return result
     }
@@ -36,14 +43,27 @@ public final class Activation: UnaryLayer {
         guard let output else { preconditionFailure("\(name): backward before forward") }
         precondition(outputGradient.shape == output.shape, "\(name): gradient shape \(outputGradient.shape) != \(output.shape)")
         if let input { return Self.backward(kind, input: input, outputGradient: outputGradient) }
-        var gradient = outputGradient
-        gradient.scalars.withUnsafeMutableBufferPointer { dx in
+        let featureCount = output.shape.last ?? 1
+        return Tensor(shape: output.shape, recycling: &recycledInputGradient) { dx in
             output.scalars.withUnsafeBufferPointer { y in
-                kind.backward(output: y, outputGradient: UnsafeBufferPointer(dx), inputGradient: dx,
-                              featureCount: output.shape.last ?? 1, modifier: modifier)
+                outputGradient.scalars.withUnsafeBufferPointer { dy in
+                    Self.forEachPart(rows: dx.count / max(featureCount, 1), featureCount: featureCount) { part in
+                        kind.backward(output: y.baseAddress! + part.lowerBound, outputGradient: dy.baseAddress! + part.lowerBound,
+                                      inputGradient: dx.baseAddress! + part.lowerBound, count: part.count, featureCount: featureCount,
+                                      modifier: modifier)
+                    }
+                }
             }
         }
-        return gradient
+    }
+
+    /// `body(part)` for the element ranges of whole rows (`featureCount` elements: softmax's unit) that
+    /// each lane takes; one part for a small tensor.
+    private static func forEachPart(rows: Int, featureCount: Int, _ body: (Range<Int>) -> Void) {
+        let lanes = rows * featureCount >= 1 << 16 ? min(rows, Parallelism.laneCount) : 1
+        forEachLane(lanes) { lane in
+            body((rows * lane / lanes * featureCount)..<(rows * (lane + 1) / lanes * featureCount))
+        }
     }
 
     /// `dx = dy·f′(x)` for the kinds whose derivative needs `x` (neither is rectifying: modifiers do not apply).

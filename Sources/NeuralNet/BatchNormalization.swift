@@ -57,6 +57,8 @@ public final class BatchNormalization: UnaryLayer {
     private var normalized: Tensor?
     private var inverseDivisor: [Float] = []
     private var inverseDeviation: [Float] = []
+    // The storage the next batch's output and moving-statistics input gradient are written into.
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     /// - Parameters:
     ///   - epsilon: Keras default `1e-3`.
@@ -132,7 +134,8 @@ public final class BatchNormalization: UnaryLayer {
         switch statistics {
         case .moving:
             // dx = dy·a[k]: the same walk as forward with a zero shift.
-            return Self.affine(outputGradient, scale: scale, shift: nil, rows: outputGradient.batchSize * outer, channels: channels, inner: inner)
+            return Self.affine(outputGradient, scale: scale, shift: nil, rows: outputGradient.batchSize * outer, channels: channels, inner: inner,
+                               recycling: &recycledInputGradient)
         case .perSample, .sampleWise:
             return backwardBatchStatistics(outputGradient, outer: outer, inner: inner)
         }
@@ -141,29 +144,36 @@ public final class BatchNormalization: UnaryLayer {
     // MARK: Moving statistics
 
     private func forwardMoving(_ input: Tensor, outer: Int, inner: Int) -> Tensor {
-        Self.affine(input, scale: scale, shift: shift, rows: input.batchSize * outer, channels: channels, inner: inner)
+        Self.affine(input, scale: scale, shift: shift, rows: input.batchSize * outer, channels: channels, inner: inner, recycling: &recycledOutput)
     }
 
-    /// `y[r, k, j] = x[r, k, j]·scale[k] + shift[k]` over `rows × channels × inner` elements.
-    private static func affine(_ x: Tensor, scale: [Float], shift: [Float]?, rows: Int, channels: Int, inner: Int) -> Tensor {
-        Tensor(shape: x.shape) { y in
+    /// `y[r, k, j] = x[r, k, j]·scale[k] + shift[k]` over `rows × channels × inner` elements, written into
+    /// `slot`'s storage (``Tensor/init(shape:recycling:initializingWith:)``); a large tensor's rows are
+    /// split over the lanes.
+    private static func affine(_ x: Tensor, scale: [Float], shift: [Float]?, rows: Int, channels: Int, inner: Int,
+                               recycling slot: inout Tensor?) -> Tensor {
+        let b = shift ?? [Float](repeating: 0, count: channels)
+        let lanes = x.count >= 1 << 16 ? min(rows, Parallelism.laneCount) : 1
+        return Tensor(shape: x.shape, recycling: &slot) { y in
             x.scalars.withUnsafeBufferPointer { x in
                 scale.withUnsafeBufferPointer { a in
-                    let b = shift ?? [Float](repeating: 0, count: channels)
                     b.withUnsafeBufferPointer { b in
-                        var i = 0
-                        if inner == 1 {
-                            for _ in 0..<rows {
-                                for c in 0..<channels { y[i + c] = x[i + c] * a[c] + b[c] }
-                                i += channels
+                        forEachLane(lanes) { lane in
+                            let part = (rows * lane / lanes)..<(rows * (lane + 1) / lanes)
+                            var i = part.lowerBound * channels * inner
+                            if inner == 1 {
+                                for _ in part {
+                                    for c in 0..<channels { y[i + c] = x[i + c] * a[c] + b[c] }
+                                    i += channels
+                                }
+                                return
                             }
-                            return
-                        }
-                        for _ in 0..<rows {
-                            for c in 0..<channels {
-                                let (ac, bc) = (a[c], b[c])
-                                for j in i..<(i + inner) { y[j] = x[j] * ac + bc }
-                                i += inner
+                            for _ in part {
+                                for c in 0..<channels {
+                                    let (ac, bc) = (a[c], b[c])
+                                    for j in i..<(i + inner) { y[j] = x[j] * ac + bc }
+                                    i += inner
+                                }
                             }
                         }
                     }
@@ -231,7 +241,8 @@ public final class BatchNormalization: UnaryLayer {
         normalized = xhat
         let rows = input.batchSize * outer
         return Self.affine(xhat, scale: gamma?.scalars ?? [Float](repeating: 1, count: channels),
-                           shift: beta?.scalars ?? [Float](repeating: 0, count: channels), rows: rows, channels: channels, inner: inner)
+                           shift: beta?.scalars ?? [Float](repeating: 0, count: channels), rows: rows, channels: channels, inner: inner,
+                           recycling: &recycledOutput)
     }
 
     private func backwardBatchStatistics(_ outputGradient: Tensor, outer: Int, inner: Int) -> Tensor {
@@ -239,8 +250,9 @@ public final class BatchNormalization: UnaryLayer {
         precondition(outputGradient.shape == normalized.shape, "\(name): gradient shape \(outputGradient.shape) != \(normalized.shape)")
         let groups = groups(batch: normalized.batchSize, outer: outer, inner: inner)
         // g = dy·γ[k], laid out like the input.
+        var scratch: Tensor?
         let scaled = Self.affine(outputGradient, scale: gamma?.scalars ?? [Float](repeating: 1, count: channels), shift: nil,
-                                 rows: normalized.batchSize * outer, channels: channels, inner: inner)
+                                 rows: normalized.batchSize * outer, channels: channels, inner: inner, recycling: &scratch)
         return Tensor(shape: normalized.shape) { dx in
             scaled.scalars.withUnsafeBufferPointer { g in
                 normalized.scalars.withUnsafeBufferPointer { h in

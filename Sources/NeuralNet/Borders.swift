@@ -30,6 +30,7 @@ public final class Cropping2D: UnaryLayer {
     public var typeName: String { "Cropping2D" }
     public var parameterCount: Int { 0 }
     private var inputShape: [Int]?
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     public init(name: String = "cropping2d", top: Int = 0, bottom: Int = 0, left: Int = 0, right: Int = 0) throws {
         guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
@@ -51,7 +52,7 @@ public final class Cropping2D: UnaryLayer {
             preconditionFailure("\(name): bad input \(input.shape)")
         }
         inputShape = input.shape
-        return Tensor(shape: [input.shape[0]] + item) { out in
+        return Tensor(shape: [input.shape[0]] + item, recycling: &recycledOutput) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 copyWindow(batch: input.shape[0], outerHeight: input.shape[1], outerWidth: input.shape[2], channels: item[2],
                            top: top, left: left, innerHeight: item[0], innerWidth: item[1],
@@ -62,16 +63,15 @@ public final class Cropping2D: UnaryLayer {
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let inputShape else { preconditionFailure("\(name): backward before forward") }
-        var result = Tensor(zeros: inputShape)
         let gradient = outputGradient
-        result.scalars.withUnsafeMutableBufferPointer { dx in
+        return Tensor(shape: inputShape, recycling: &recycledInputGradient) { dx in
+            dx.update(repeating: 0)
             gradient.scalars.withUnsafeBufferPointer { dy in
                 copyWindow(batch: inputShape[0], outerHeight: inputShape[1], outerWidth: inputShape[2], channels: inputShape[3],
                            top: top, left: left, innerHeight: gradient.shape[1], innerWidth: gradient.shape[2],
                            from: dy.baseAddress!, to: dx.baseAddress!, innerToOuter: true)
             }
         }
-        return result
     }
 }
 

@@ -18,10 +18,10 @@ public final class Resizing: UnaryLayer {
     public var parameterCount: Int { 0 }
 
     private var inputShape: [Int]?
-    private var rowTaps: [Taps] = []
-    private var columnTaps: [Taps] = []
+    private var rowTaps = FlatTaps([]), columnTaps = FlatTaps([])
     /// Separable kernels: the factor applied last (area: TF's `1 / (heightScale · widthScale)`, else 1).
     private var separableScale: Float = 1
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     public init(name: String = "resizing", height: Int, width: Int, method: ResizeMethod) throws {
         guard height > 0, width > 0 else {
@@ -43,9 +43,17 @@ public final class Resizing: UnaryLayer {
     private func prepare(for shape: [Int]) {
         guard shape != inputShape else { return }
         inputShape = shape
-        rowTaps = method.taps(input: shape[1], output: height)
-        columnTaps = method.taps(input: shape[2], output: width)
+        rowTaps = FlatTaps(method.taps(input: shape[1], output: height))
+        columnTaps = FlatTaps(method.taps(input: shape[2], output: width))
         separableScale = method.finalScale(inputHeight: shape[1], inputWidth: shape[2], height: height, width: width)
+    }
+
+    /// Images of the batch on every lane (each image's sums in the same order whichever lane runs it).
+    private static func forEachImage(_ batch: Int, _ body: (Int) -> Void) {
+        let lanes = min(batch, Parallelism.laneCount)
+        forEachLane(lanes) { lane in
+            for n in (batch * lane / lanes)..<(batch * (lane + 1) / lanes) { body(n) }
+        }
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -55,40 +63,42 @@ public final class Resizing: UnaryLayer {
         let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
         let bilinear = method.isBilinear
         let (height, width) = (height, width)
-        return Tensor(shape: [batch, height, width, channels]) { out in
+        return Tensor(shape: [batch, height, width, channels], recycling: &recycledOutput) { out in
             input.scalars.withUnsafeBufferPointer { x in
-                var total = [Float](repeating: 0, count: channels)
-                var rowSum = [Float](repeating: 0, count: channels)
-                var o = 0
-                for n in 0..<batch {
-                    let image = n * inHeight * inWidth * channels
-                    for oy in 0..<height {
-                        let ys = rowTaps[oy]
-                        for ox in 0..<width {
-                            let xs = columnTaps[ox]
-                            if bilinear {
-                                let (top, bottom, yLerp) = (ys[0].index, ys[1].index, ys[0].weight)
-                                let (left, right, xLerp) = (xs[0].index, xs[1].index, xs[0].weight)
-                                let tl = image + (top * inWidth + left) * channels, tr = image + (top * inWidth + right) * channels
-                                let bl = image + (bottom * inWidth + left) * channels, br = image + (bottom * inWidth + right) * channels
-                                for c in 0..<channels {
-                                    let topValue = x[tl + c] + (x[tr + c] - x[tl + c]) * xLerp
-                                    let bottomValue = x[bl + c] + (x[br + c] - x[bl + c]) * xLerp
-                                    out[o + c] = topValue + (bottomValue - topValue) * yLerp
-                                }
-                            } else {
-                                for c in 0..<channels { total[c] = 0 }
-                                for (iy, wy) in ys {
-                                    for c in 0..<channels { rowSum[c] = 0 }
-                                    for (ix, wx) in xs {
-                                        let p = image + (iy * inWidth + ix) * channels
-                                        for c in 0..<channels { rowSum[c] += x[p + c] * wx }
+                Self.forEachImage(batch) { n in
+                    let image = x.baseAddress! + n * inHeight * inWidth * channels
+                    var o = out.baseAddress! + n * height * width * channels
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * channels) { sums in
+                        let total = sums.baseAddress!, rowSum = total + channels
+                        for oy in 0..<height {
+                            let ys = rowTaps.range(oy)
+                            for ox in 0..<width {
+                                let xs = columnTaps.range(ox)
+                                if bilinear {
+                                    let (top, bottom, yLerp) = (rowTaps.index[ys.lowerBound], rowTaps.index[ys.lowerBound + 1], rowTaps.weight[ys.lowerBound])
+                                    let (left, right, xLerp) = (columnTaps.index[xs.lowerBound], columnTaps.index[xs.lowerBound + 1], columnTaps.weight[xs.lowerBound])
+                                    let tl = image + (top * inWidth + left) * channels, tr = image + (top * inWidth + right) * channels
+                                    let bl = image + (bottom * inWidth + left) * channels, br = image + (bottom * inWidth + right) * channels
+                                    for c in 0..<channels {
+                                        let topValue = tl[c] + (tr[c] - tl[c]) * xLerp
+                                        let bottomValue = bl[c] + (br[c] - bl[c]) * xLerp
+                                        o[c] = topValue + (bottomValue - topValue) * yLerp
                                     }
-                                    for c in 0..<channels { total[c] += rowSum[c] * wy }
+                                } else {
+                                    total.update(repeating: 0, count: channels)
+                                    for t in ys {
+                                        let (iy, wy) = (rowTaps.index[t], rowTaps.weight[t])
+                                        rowSum.update(repeating: 0, count: channels)
+                                        for u in xs {
+                                            let p = image + (iy * inWidth + columnTaps.index[u]) * channels, wx = columnTaps.weight[u]
+                                            for c in 0..<channels { rowSum[c] += p[c] * wx }
+                                        }
+                                        for c in 0..<channels { total[c] += rowSum[c] * wy }
+                                    }
+                                    for c in 0..<channels { o[c] = total[c] * separableScale }
                                 }
-                                for c in 0..<channels { out[o + c] = total[c] * separableScale }
+                                o += channels
                             }
-                            o += channels
                         }
                     }
                 }
@@ -102,45 +112,60 @@ public final class Resizing: UnaryLayer {
         precondition(outputGradient.shape == [batch, height, width, channels], "\(name): gradient shape \(outputGradient.shape) does not match the output")
         let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
         let bilinear = method.isBilinear
-        var result = Tensor(zeros: inputShape)
-        result.scalars.withUnsafeMutableBufferPointer { dx in
-            outputGradient.scalars.withUnsafeBufferPointer { dy in
-                var o = 0
-                for n in 0..<batch {
-                    let image = n * inHeight * inWidth * channels
+        let (height, width) = (height, width)
+        return Tensor(shape: inputShape, recycling: &recycledInputGradient) { dxBuffer in
+            outputGradient.scalars.withUnsafeBufferPointer { dyBuffer in
+                Self.forEachImage(batch) { n in
+                    let dx = dxBuffer.baseAddress! + n * inHeight * inWidth * channels
+                    dx.update(repeating: 0, count: inHeight * inWidth * channels)
+                    var dy = dyBuffer.baseAddress! + n * height * width * channels
                     for oy in 0..<height {
-                        let ys = rowTaps[oy]
+                        let ys = rowTaps.range(oy)
                         for ox in 0..<width {
-                            let xs = columnTaps[ox]
+                            let xs = columnTaps.range(ox)
                             if bilinear {
-                                let (top, bottom, yLerp) = (ys[0].index, ys[1].index, ys[0].weight)
-                                let (left, right, xLerp) = (xs[0].index, xs[1].index, xs[0].weight)
-                                let tl = image + (top * inWidth + left) * channels, tr = image + (top * inWidth + right) * channels
-                                let bl = image + (bottom * inWidth + left) * channels, br = image + (bottom * inWidth + right) * channels
+                                let (top, bottom, yLerp) = (rowTaps.index[ys.lowerBound], rowTaps.index[ys.lowerBound + 1], rowTaps.weight[ys.lowerBound])
+                                let (left, right, xLerp) = (columnTaps.index[xs.lowerBound], columnTaps.index[xs.lowerBound + 1], columnTaps.weight[xs.lowerBound])
+                                let tl = dx + (top * inWidth + left) * channels, tr = dx + (top * inWidth + right) * channels
+                                let bl = dx + (bottom * inWidth + left) * channels, br = dx + (bottom * inWidth + right) * channels
                                 for c in 0..<channels {
                                     // Adjoint of out = (1−yλ)((1−xλ)tl + xλ·tr) + yλ((1−xλ)bl + xλ·br).
-                                    let g = dy[o + c]
+                                    let g = dy[c]
                                     let gTop = g * (1 - yLerp), gBottom = g * yLerp
-                                    dx[tl + c] += gTop * (1 - xLerp)
-                                    dx[tr + c] += gTop * xLerp
-                                    dx[bl + c] += gBottom * (1 - xLerp)
-                                    dx[br + c] += gBottom * xLerp
+                                    tl[c] += gTop * (1 - xLerp)
+                                    tr[c] += gTop * xLerp
+                                    bl[c] += gBottom * (1 - xLerp)
+                                    br[c] += gBottom * xLerp
                                 }
                             } else {
-                                for (iy, wy) in ys {
-                                    for (ix, wx) in xs {
-                                        let w = separableScale * wy * wx
-                                        let p = image + (iy * inWidth + ix) * channels
-                                        for c in 0..<channels { dx[p + c] += dy[o + c] * w }
+                                for t in ys {
+                                    let (iy, wy) = (rowTaps.index[t], rowTaps.weight[t])
+                                    for u in xs {
+                                        let w = separableScale * wy * columnTaps.weight[u]
+                                        let p = dx + (iy * inWidth + columnTaps.index[u]) * channels
+                                        for c in 0..<channels { p[c] += dy[c] * w }
                                     }
                                 }
                             }
-                            o += channels
+                            dy += channels
                         }
                     }
                 }
             }
         }
-        return result
+    }
+
+    /// ``Taps`` of every output coordinate in two flat arrays: coordinate `i`'s taps are `range(i)`.
+    private struct FlatTaps {
+        let index: [Int], weight: [Float]
+        private let starts: [Int]
+
+        init(_ taps: [Taps]) {
+            index = taps.flatMap { $0.map(\.index) }
+            weight = taps.flatMap { $0.map(\.weight) }
+            starts = taps.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        }
+
+        func range(_ coordinate: Int) -> Range<Int> { starts[coordinate]..<starts[coordinate + 1] }
     }
 }

@@ -102,6 +102,27 @@ final class ParallelismTests: XCTestCase {
         }
     }
 
+    /// The element-wise and resizing layers that split a large batch over the lanes give exactly the
+    /// values of one lane, forward and backward (a softmax's rows stay whole).
+    func testLayersSplitOverLanesGiveTheValuesOfOneLane() throws {
+        var generator = SeededRandom(seed: 24)
+        let normalization = try BatchNormalization(gamma: randomTensor([6], using: &generator), beta: randomTensor([6], using: &generator),
+                                                   movingMean: randomTensor([6], using: &generator),
+                                                   movingVariance: randomTensor([6], in: 0.5...2, using: &generator))
+        let layers: [any Layer] = [
+            normalization, try Activation(.elu(alpha: 0.7)), try Activation(.softmax),
+            try Resizing(height: 9, width: 14, method: .bilinearHalfPixel), try Resizing(height: 9, width: 14, method: .area),
+        ]
+        let x = randomTensor([5, 37, 71, 6], in: -3...3, using: &generator)  // 78,810 values: over the split threshold
+        for layer in layers {
+            let seed = randomTensor([5] + (try layer.outputShape(forInputShapes: [[37, 71, 6]])), using: &generator)
+            let (y1, dx1) = withLanes(1) { (layer.forward(inputs: [x]), layer.backward(outputGradient: seed, modifier: nil)) }
+            let (y2, dx2) = withLanes(2) { (layer.forward(inputs: [x]), layer.backward(outputGradient: seed, modifier: nil)) }
+            XCTAssertEqual(y1, y2, "\(layer.name) forward")
+            XCTAssertEqual(dx1, dx2, "\(layer.name) backward")
+        }
+    }
+
     /// A PilotNet-shaped model: the gradient of sample n in a batch of 32 equals that sample's gradient
     /// computed alone (saliency of a frame must not depend on its batch neighbours).
     func testBatchOf32GivesEachSampleItsBatchOf1Gradient() throws {
@@ -158,10 +179,19 @@ final class ParallelismTests: XCTestCase {
         let conv = try Conv2D(kernel: randomTensor([3, 3, 2, 4], using: &generator), activation: .elu(alpha: 1))
         let dense = try Dense(kernel: randomTensor([72, 3], using: &generator), bias: randomTensor([3], using: &generator))
         let rescaling = Rescaling(scale: 1 / 127.5, offset: -1)
+        let normalization = try BatchNormalization(gamma: randomTensor([3], using: &generator), beta: randomTensor([3], using: &generator),
+                                                   movingMean: randomTensor([3], using: &generator), movingVariance: Tensor(shape: [3], scalars: [0.5, 1, 2]))
+        let activation = try Activation(.elu(alpha: 1))
+        let cropping = try Cropping2D(top: 2, bottom: 1, left: 1, right: 3)
+        let resizing = try Resizing(height: 5, width: 7, method: .bilinearHalfPixel)
         let cases: [(String, [Int], (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
             ("Conv2D", [2, 8, 8, 2], { conv.forward($0) }, { conv.backward($0) }),
             ("Dense", [4, 72], { dense.forward($0) }, { dense.backward($0) }),
             ("Rescaling", [2, 8, 8, 3], { rescaling.forward($0) }, { rescaling.backward($0) }),
+            ("BatchNormalization", [2, 8, 8, 3], { normalization.forward($0) }, { normalization.backward($0) }),
+            ("Activation", [2, 8, 8, 3], { activation.forward($0) }, { activation.backward($0) }),
+            ("Cropping2D", [2, 8, 9, 3], { cropping.forward($0) }, { cropping.backward($0) }),
+            ("Resizing", [2, 8, 9, 3], { resizing.forward($0) }, { resizing.backward($0) }),
         ]
         for (name, shape, forward, backward) in cases {
             var first = (output: 0, gradient: 0), counts = (output: 0, gradient: 0)
