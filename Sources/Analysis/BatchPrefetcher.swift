@@ -43,7 +43,7 @@ public final class BatchPrefetcher: @unchecked Sendable {
             defer { queue.close() }
             ThreadPriority.lowerCurrentThread(by: decoderNiceIncrement)
             let (reader, modelInputs) = source.value
-            let itemCounts = modelInputs.map { $0.shape.reduce(1, *) }
+            let itemCounts = modelInputs.map(\.itemCount)
             var delivered = 0
             // Frames are decoded into `decoded`, whose pixel storage is reused when the frame drops its pixels.
             var decoded = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
@@ -74,11 +74,8 @@ public final class BatchPrefetcher: @unchecked Sendable {
                         // Preprocess each frame as it is decoded, so at most one full-size frame is alive
                         // besides the kept ones.
                         try clock.measure(.preprocess) {
-                            for (index, (modelInput, itemCount)) in zip(modelInputs, itemCounts).enumerated() {
-                                try batches[index].withUnsafeMutableBufferPointer { buffer in
-                                    let slot = UnsafeMutableBufferPointer(rebasing: buffer[(frames.count * itemCount)..<((frames.count + 1) * itemCount)])
-                                    try modelInput.preprocess.apply(to: decoded, into: slot)
-                                }
+                            for (index, modelInput) in modelInputs.enumerated() {
+                                try batches[index].withUnsafeMutableBufferPointer { try modelInput.write(decoded, item: frames.count, of: $0) }
                             }
                         }
                         if keeps {

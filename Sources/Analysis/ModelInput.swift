@@ -41,17 +41,24 @@ public struct ModelInput: Sendable {
         self.normalization = normalization
     }
 
-    /// The frames as one `[N, H, W, C]` tensor of 0…255 values (C = 3, or 1 for grey).
+    /// Values of one frame's model input: `H·W·C`.
+    public var itemCount: Int { shape.reduce(1, *) }
+
+    /// The frames as one `[N, H, W, C]` tensor of 0…255 values (C = 3, or 1 for grey), normalised.
     public func batch(_ frames: [Frame]) throws -> Tensor {
-        let itemCount = shape.reduce(1, *)
         var scalars = [Float](repeating: 0, count: frames.count * itemCount)
         try scalars.withUnsafeMutableBufferPointer { buffer in
-            for (index, frame) in frames.enumerated() {
-                try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: buffer[(index * itemCount)..<((index + 1) * itemCount)]))
-            }
+            for (index, frame) in frames.enumerated() { try write(frame, item: index, of: buffer) }
         }
         normalize(&scalars)
         return Tensor(shape: [frames.count] + shape, scalars: scalars)
+    }
+
+    /// Preprocesses `frame` into item `index` of `batch` (``itemCount`` values an item), not yet
+    /// normalised: how ``batch(_:)`` and a batch built frame by frame as frames are decoded fill their items.
+    public func write(_ frame: Frame, item index: Int, of batch: UnsafeMutableBufferPointer<Float>) throws {
+        let itemCount = itemCount
+        try preprocess.apply(to: frame, into: UnsafeMutableBufferPointer(rebasing: batch[(index * itemCount)..<((index + 1) * itemCount)]))
     }
 
     /// The sidecar's `(value − mean[c]) / std[c]` on preprocessed HWC values (any number of frames), if
@@ -59,10 +66,12 @@ public struct ModelInput: Sendable {
     public func normalize(_ scalars: inout [Float]) {
         guard let normalization else { return }
         let channels = shape[2]
-        for index in scalars.indices {
-            let c = index % channels
-            scalars[index] = (scalars[index] - normalization.mean[normalization.mean.count == 1 ? 0 : c])
-                / normalization.std[normalization.std.count == 1 ? 0 : c]
+        let mean = (0..<channels).map { normalization.mean[normalization.mean.count == 1 ? 0 : $0] }
+        let std = (0..<channels).map { normalization.std[normalization.std.count == 1 ? 0 : $0] }
+        scalars.withUnsafeMutableBufferPointer { values in
+            for pixel in stride(from: 0, to: values.count, by: channels) {
+                for c in 0..<channels { values[pixel + c] = (values[pixel + c] - mean[c]) / std[c] }
+            }
         }
     }
 }
