@@ -39,6 +39,8 @@ public final class Activation: UnaryLayer {
         return result
     }
 
+    public func releaseInputs() { input = nil }
+
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let output else { preconditionFailure("\(name): backward before forward") }
         precondition(outputGradient.shape == output.shape, "\(name): gradient shape \(outputGradient.shape) != \(output.shape)")

@@ -64,6 +64,8 @@ public final class ElementwiseMerge: Layer {
         return result
     }
 
+    public func releaseInputs() { inputs = [] }
+
     public func backward(outputGradient: Tensor, modifier: BackpropModifier?) -> [Tensor] {
         let count = inputCount
         precondition(count >= 2, "\(name): backward before forward")

@@ -20,6 +20,16 @@ public protocol Layer: AnyObject {
     func forward(inputs: [Tensor]) -> Tensor
     /// The gradients with respect to each input, given the gradient with respect to the output.
     func backward(outputGradient: Tensor, modifier: BackpropModifier?) -> [Tensor]
+    /// Drops what the layer kept of its inputs for the latest backward. A ``Model`` calls it on every
+    /// layer before the next forward pass, so the layers that produced those tensors can write the next
+    /// batch into the same storage instead of copying it first (a layer that held its input this way
+    /// made the layer before it copy a batch-sized tensor every pass).
+    func releaseInputs()
+}
+
+extension Layer {
+    /// Most layers keep nothing of their inputs.
+    public func releaseInputs() {}
 }
 
 /// A layer with exactly one input.

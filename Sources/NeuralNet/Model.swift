@@ -169,6 +169,7 @@ public final class Model {
             throw NeuralNetError.inputMismatch(input: input.name, expected: input.shape, got: tensor.shape)
         }
         for index in values.indices { values[index] = nil }
+        for entry in entries { entry.layer?.releaseInputs() }
         for (entryIndex, tensor) in zip(inputEntryIndices, batch) { values[entryIndex] = tensor }
         for (index, entry) in entries.enumerated() {
             guard let layer = entry.layer else { continue }

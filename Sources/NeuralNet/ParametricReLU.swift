@@ -61,6 +61,8 @@ public final class PReLU: UnaryLayer {
         }
     }
 
+    public func releaseInputs() { input = nil }
+
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         precondition(outputGradient.shape == input.shape, "\(name): gradient shape \(outputGradient.shape) != \(input.shape)")

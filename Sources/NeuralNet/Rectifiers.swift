@@ -55,6 +55,8 @@ public final class ELU: UnaryLayer {
         return map(input, value)
     }
 
+    public func releaseInputs() { input = nil }
+
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         let alpha = alpha
@@ -84,6 +86,8 @@ public final class LeakyReLU: UnaryLayer {
         let alpha = alpha
         return map(input) { $0 >= 0 ? $0 : alpha * $0 }
     }
+
+    public func releaseInputs() { input = nil }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
@@ -134,6 +138,8 @@ public final class ReLU: UnaryLayer {
         self.input = input
         return map(input, value)
     }
+
+    public func releaseInputs() { input = nil }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }

@@ -89,6 +89,8 @@ public final class TensorExpressionLayer: UnaryLayer {
         return values[values.count - 1]
     }
 
+    public func releaseInputs() { values = [] }
+
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let output = values.last else { preconditionFailure("\(name): backward before forward") }
         precondition(outputGradient.shape == output.shape, "\(name): gradient \(outputGradient.shape) for output \(output.shape)")

@@ -102,6 +102,28 @@ final class ParallelismTests: XCTestCase {
         }
     }
 
+    /// In a model, a layer that keeps its input for the backward pass (a stand-alone `ELU` after a
+    /// convolution, as Keras 1 models are written) lets go of it before the next forward pass, so the
+    /// convolution still writes the next batch into its storage instead of copying it first.
+    func testAModelLetsLayersReuseStorageThatTheNextLayerKept() throws {
+        var generator = SeededRandom(seed: 30)
+        let layers: [any Layer] = [
+            try Conv2D(name: "conv", kernel: randomTensor([3, 3, 3, 4], using: &generator)), ELU(name: "elu"), Flatten(name: "flatten"),
+            try Dense(name: "dense", kernel: randomTensor([4 * 6 * 6, 1], using: &generator)),
+        ]
+        let model = try Model(inputShape: [8, 8, 3], layers: layers)
+        func address(of node: String) -> Int {
+            model.activation(of: node)!.scalars.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+        }
+        _ = try model.forward(randomTensor([4, 8, 8, 3], using: &generator))
+        _ = model.backward(output: 0, unit: 0)
+        let first = address(of: "conv"), count = model.activation(of: "conv")!.count
+        let occupant = [Float](repeating: 0, count: count)  // would take the storage had the convolution let go of it
+        _ = try model.forward(randomTensor([4, 8, 8, 3], using: &generator))
+        XCTAssertEqual(address(of: "conv"), first)
+        withExtendedLifetime(occupant) {}
+    }
+
     /// The element-wise and resizing layers that split a large batch over the lanes give exactly the
     /// values of one lane, forward and backward (a softmax's rows stay whole).
     func testLayersSplitOverLanesGiveTheValuesOfOneLane() throws {
