@@ -7,11 +7,11 @@ import Foundation
 /// A ``BackpropModifier`` replaces the local rule by its guided/rectified variant using `y = value(x)`.
 @inline(__always)
 private func rectifierBackward(
-    input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?,
+    input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?, recycling slot: inout Tensor?,
     value: (Float) -> Float, derivative: (Float) -> Float
 ) -> Tensor {
     precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
-    return Tensor(shape: input.shape) { dx in
+    return Tensor(shape: input.shape, recycling: &slot) { dx in
         input.scalars.withUnsafeBufferPointer { x in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 switch modifier {
@@ -25,8 +25,8 @@ private func rectifierBackward(
 }
 
 @inline(__always)
-private func map(_ input: Tensor, _ value: (Float) -> Float) -> Tensor {
-    Tensor(shape: input.shape) { y in
+private func map(_ input: Tensor, recycling slot: inout Tensor?, _ value: (Float) -> Float) -> Tensor {
+    Tensor(shape: input.shape, recycling: &slot) { y in
         input.scalars.withUnsafeBufferPointer { x in
             for i in y.indices { y[i] = value(x[i]) }
         }
@@ -40,6 +40,7 @@ public final class ELU: UnaryLayer {
     public var typeName: String { "ELU" }
     public var parameterCount: Int { 0 }
     private var input: Tensor?
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     public init(name: String = "elu", alpha: Float = 1) {
         self.name = name
@@ -52,7 +53,7 @@ public final class ELU: UnaryLayer {
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
-        return map(input, value)
+        return map(input, recycling: &recycledOutput, value)
     }
 
     public func releaseInputs() { input = nil }
@@ -60,7 +61,7 @@ public final class ELU: UnaryLayer {
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         let alpha = alpha
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, value: value,
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, recycling: &recycledInputGradient, value: value,
                                  derivative: { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
     }
 }
@@ -72,6 +73,7 @@ public final class LeakyReLU: UnaryLayer {
     public var typeName: String { "LeakyReLU" }
     public var parameterCount: Int { 0 }
     private var input: Tensor?
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     /// `alpha` defaults to Keras 2's 0.3; pass Keras 3's `negative_slope` (default 0.2) explicitly.
     public init(name: String = "leaky_re_lu", alpha: Float = 0.3) {
@@ -84,7 +86,7 @@ public final class LeakyReLU: UnaryLayer {
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
         let alpha = alpha
-        return map(input) { $0 >= 0 ? $0 : alpha * $0 }
+        return map(input, recycling: &recycledOutput) { $0 >= 0 ? $0 : alpha * $0 }
     }
 
     public func releaseInputs() { input = nil }
@@ -92,7 +94,7 @@ public final class LeakyReLU: UnaryLayer {
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         let alpha = alpha
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, recycling: &recycledInputGradient,
                                  value: { $0 >= 0 ? $0 : alpha * $0 },
                                  derivative: { $0 > 0 ? 1 : alpha })
     }
@@ -109,6 +111,7 @@ public final class ReLU: UnaryLayer {
     public var typeName: String { "ReLU" }
     public var parameterCount: Int { 0 }
     private var input: Tensor?
+    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
 
     public init(name: String = "re_lu", maxValue: Float? = nil, negativeSlope: Float = 0, threshold: Float = 0) throws {
         if let maxValue, maxValue < 0 {
@@ -136,14 +139,14 @@ public final class ReLU: UnaryLayer {
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
-        return map(input, value)
+        return map(input, recycling: &recycledOutput, value)
     }
 
     public func releaseInputs() { input = nil }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, recycling: &recycledInputGradient,
                                  value: value, derivative: derivative)
     }
 }

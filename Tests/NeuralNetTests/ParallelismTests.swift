@@ -206,6 +206,7 @@ final class ParallelismTests: XCTestCase {
         let activation = try Activation(.elu(alpha: 1))
         let cropping = try Cropping2D(top: 2, bottom: 1, left: 1, right: 3)
         let resizing = try Resizing(height: 5, width: 7, method: .bilinearHalfPixel)
+        let elu = ELU(), leaky = LeakyReLU()
         let cases: [(String, [Int], (Tensor) -> Tensor, (Tensor) -> Tensor)] = [
             ("Conv2D", [2, 8, 8, 2], { conv.forward($0) }, { conv.backward($0) }),
             ("Dense", [4, 72], { dense.forward($0) }, { dense.backward($0) }),
@@ -214,6 +215,8 @@ final class ParallelismTests: XCTestCase {
             ("Activation", [2, 8, 8, 3], { activation.forward($0) }, { activation.backward($0) }),
             ("Cropping2D", [2, 8, 9, 3], { cropping.forward($0) }, { cropping.backward($0) }),
             ("Resizing", [2, 8, 9, 3], { resizing.forward($0) }, { resizing.backward($0) }),
+            ("ELU", [2, 8, 8, 3], { elu.forward($0) }, { elu.backward($0) }),
+            ("LeakyReLU", [2, 8, 8, 3], { leaky.forward($0) }, { leaky.backward($0) }),
         ]
         for (name, shape, forward, backward) in cases {
             var first = (output: 0, gradient: 0), counts = (output: 0, gradient: 0)
