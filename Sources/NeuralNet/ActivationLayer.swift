@@ -29,7 +29,7 @@ public final class Activation: UnaryLayer {
         let featureCount = input.shape.last ?? 1
         let result = Tensor(shape: input.shape, recycling: &output) { y in
             input.scalars.withUnsafeBufferPointer { x in
-                Self.forEachPart(rows: y.count / max(featureCount, 1), featureCount: featureCount) { part in
+                Self.forEachShare(y.count, featureCount: featureCount) { part in
                     (y.baseAddress! + part.lowerBound).update(from: x.baseAddress! + part.lowerBound, count: part.count)
                     kind.apply(y.baseAddress! + part.lowerBound, count: part.count, addingBias: nil, featureCount: featureCount)
                 }
@@ -49,7 +49,7 @@ public final class Activation: UnaryLayer {
         return Tensor(shape: output.shape, recycling: &recycledInputGradient) { dx in
             output.scalars.withUnsafeBufferPointer { y in
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
-                    Self.forEachPart(rows: dx.count / max(featureCount, 1), featureCount: featureCount) { part in
+                    Self.forEachShare(dx.count, featureCount: featureCount) { part in
                         kind.backward(output: y.baseAddress! + part.lowerBound, outputGradient: dy.baseAddress! + part.lowerBound,
                                       inputGradient: dx.baseAddress! + part.lowerBound, count: part.count, featureCount: featureCount,
                                       modifier: modifier)
@@ -59,13 +59,10 @@ public final class Activation: UnaryLayer {
         }
     }
 
-    /// `body(part)` for the element ranges of whole rows (`featureCount` elements: softmax's unit) that
-    /// each lane takes; one part for a small tensor.
-    private static func forEachPart(rows: Int, featureCount: Int, _ body: (Range<Int>) -> Void) {
-        let lanes = rows * featureCount >= 1 << 16 ? min(rows, Parallelism.laneCount) : 1
-        forEachLane(lanes) { lane in
-            body((rows * lane / lanes * featureCount)..<(rows * (lane + 1) / lanes * featureCount))
-        }
+    /// `body(part)` for each lane's share of `count` values, in whole rows of `featureCount` (softmax's unit).
+    private static func forEachShare(_ count: Int, featureCount: Int, _ body: (Range<Int>) -> Void) {
+        let rowLength = max(featureCount, 1)
+        forEachLaneShare(of: count / rowLength, itemSize: rowLength) { rows in body((rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)) }
     }
 
     /// `dx = dy·f′(x)` for the kinds whose derivative needs `x` (neither is rectifying: modifiers do not apply).

@@ -153,13 +153,11 @@ public final class BatchNormalization: UnaryLayer {
     private static func affine(_ x: Tensor, scale: [Float], shift: [Float]?, rows: Int, channels: Int, inner: Int,
                                recycling slot: inout Tensor?) -> Tensor {
         let b = shift ?? [Float](repeating: 0, count: channels)
-        let lanes = x.count >= 1 << 16 ? min(rows, Parallelism.laneCount) : 1
         return Tensor(shape: x.shape, recycling: &slot) { y in
             x.scalars.withUnsafeBufferPointer { x in
                 scale.withUnsafeBufferPointer { a in
                     b.withUnsafeBufferPointer { b in
-                        forEachLane(lanes) { lane in
-                            let part = (rows * lane / lanes)..<(rows * (lane + 1) / lanes)
+                        forEachLaneShare(of: rows, itemSize: channels * inner) { part in
                             var i = part.lowerBound * channels * inner
                             if inner == 1 {
                                 for _ in part {

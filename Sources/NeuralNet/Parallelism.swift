@@ -101,6 +101,15 @@ func forEachLane(_ count: Int, _ body: (Int) -> Void) {
     }
 }
 
+/// Runs `body(items)` for each lane's share of `count` items (contiguous, in order, disjoint), or once
+/// inline with all of them when they hold fewer than 2¹⁶ values (`itemSize` values an item): element-wise
+/// work on a batch-sized tensor, which the lanes' cores and their memory bandwidth share. Each item's
+/// values are computed the same way whichever lane runs it.
+func forEachLaneShare(of count: Int, itemSize: Int = 1, _ body: (Range<Int>) -> Void) {
+    let lanes = count * itemSize >= 1 << 16 ? min(count, Parallelism.laneCount) : 1
+    forEachLane(lanes) { lane in body((count * lane / lanes)..<(count * (lane + 1) / lanes)) }
+}
+
 /// CPU nanoseconds that lanes spent on threads other than their caller's, summed over the process's
 /// life: a caller that measures its own thread's CPU time adds the difference of two readings (see
 /// `StageClock` in `analyze`).

@@ -33,7 +33,9 @@ private func map(_ input: Tensor, recycling slot: inout Tensor?, _ value: (Float
     }
 }
 
-/// Exponential linear unit: `x > 0 ? x : α(eˣ − 1)` (Keras `ELU`, default `α = 1`).
+/// Exponential linear unit: `x > 0 ? x : α(eˣ − 1)` (Keras `ELU`, default `α = 1`). The forward values
+/// are those of the fused `elu` activation (``ActivationKind/apply(_:count:addingBias:featureCount:)``:
+/// vectorised, within 2 ulp of `α·expm1`); the derivative `αeˣ` comes from the cached input.
 public final class ELU: UnaryLayer {
     public let name: String
     public let alpha: Float
@@ -53,7 +55,16 @@ public final class ELU: UnaryLayer {
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
-        return map(input, recycling: &recycledOutput, value)
+        let kind = ActivationKind.elu(alpha: alpha)
+        return Tensor(shape: input.shape, recycling: &recycledOutput) { y in
+            input.scalars.withUnsafeBufferPointer { x in
+                forEachLaneShare(of: y.count) { part in
+                    let target = y.baseAddress! + part.lowerBound
+                    target.update(from: x.baseAddress! + part.lowerBound, count: part.count)
+                    kind.apply(target, count: part.count, addingBias: nil, featureCount: 1)
+                }
+            }
+        }
     }
 
     public func releaseInputs() { input = nil }

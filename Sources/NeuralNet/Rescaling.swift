@@ -67,10 +67,8 @@ public final class Rescaling: UnaryLayer {
     private static func affine(_ x: UnsafeBufferPointer<Float>, into y: UnsafeMutableBufferPointer<Float>, channels: Int,
                                scale: [Float], offset: [Float]?) {
         let pixels = channels > 0 ? x.count / channels : 0
-        let lanes = pixels >= 1 << 16 ? Parallelism.laneCount : 1
-        forEachLane(lanes) { lane in
-            let part = (pixels * lane / lanes * channels)..<(pixels * (lane + 1) / lanes * channels)
-            affine(x, into: y, part, channels: channels, scale: scale, offset: offset)
+        forEachLaneShare(of: pixels, itemSize: channels) { share in
+            affine(x, into: y, (share.lowerBound * channels)..<(share.upperBound * channels), channels: channels, scale: scale, offset: offset)
         }
     }
 

@@ -49,11 +49,8 @@ public final class Resizing: UnaryLayer {
     }
 
     /// Images of the batch on every lane (each image's sums in the same order whichever lane runs it).
-    private static func forEachImage(_ batch: Int, _ body: (Int) -> Void) {
-        let lanes = min(batch, Parallelism.laneCount)
-        forEachLane(lanes) { lane in
-            for n in (batch * lane / lanes)..<(batch * (lane + 1) / lanes) { body(n) }
-        }
+    private static func forEachImage(_ batch: Int, imageSize: Int, _ body: (Int) -> Void) {
+        forEachLaneShare(of: batch, itemSize: imageSize) { images in images.forEach(body) }
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -65,7 +62,7 @@ public final class Resizing: UnaryLayer {
         let (height, width) = (height, width)
         return Tensor(shape: [batch, height, width, channels], recycling: &recycledOutput) { out in
             input.scalars.withUnsafeBufferPointer { x in
-                Self.forEachImage(batch) { n in
+                Self.forEachImage(batch, imageSize: height * width * channels) { n in
                     let image = x.baseAddress! + n * inHeight * inWidth * channels
                     var o = out.baseAddress! + n * height * width * channels
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * channels) { sums in
@@ -115,7 +112,7 @@ public final class Resizing: UnaryLayer {
         let (height, width) = (height, width)
         return Tensor(shape: inputShape, recycling: &recycledInputGradient) { dxBuffer in
             outputGradient.scalars.withUnsafeBufferPointer { dyBuffer in
-                Self.forEachImage(batch) { n in
+                Self.forEachImage(batch, imageSize: inHeight * inWidth * channels) { n in
                     let dx = dxBuffer.baseAddress! + n * inHeight * inWidth * channels
                     dx.update(repeating: 0, count: inHeight * inWidth * channels)
                     var dy = dyBuffer.baseAddress! + n * height * width * channels

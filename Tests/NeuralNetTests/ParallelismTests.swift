@@ -132,7 +132,7 @@ final class ParallelismTests: XCTestCase {
                                                    movingMean: randomTensor([6], using: &generator),
                                                    movingVariance: randomTensor([6], in: 0.5...2, using: &generator))
         let layers: [any Layer] = [
-            normalization, try Activation(.elu(alpha: 0.7)), try Activation(.softmax),
+            normalization, try Activation(.elu(alpha: 0.7)), try Activation(.softmax), ELU(alpha: 0.7),
             try Resizing(height: 9, width: 14, method: .bilinearHalfPixel), try Resizing(height: 9, width: 14, method: .area),
         ]
         let x = randomTensor([5, 37, 71, 6], in: -3...3, using: &generator)  // 78,810 values: over the split threshold
