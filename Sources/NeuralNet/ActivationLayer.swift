@@ -13,7 +13,6 @@ public final class Activation: UnaryLayer {
     /// The activated output: kept for the derivative and recycled by the next forward.
     private var output: Tensor?
     private var input: Tensor?
-    private var recycledInputGradient: Tensor?
 
     public init(name: String = "activation", _ kind: ActivationKind) throws {
         if let problem = kind.configurationProblem {
@@ -46,7 +45,7 @@ public final class Activation: UnaryLayer {
         precondition(outputGradient.shape == output.shape, "\(name): gradient shape \(outputGradient.shape) != \(output.shape)")
         if let input { return Self.backward(kind, input: input, outputGradient: outputGradient) }
         let featureCount = output.shape.last ?? 1
-        return Tensor(shape: output.shape, recycling: &recycledInputGradient) { dx in
+        return Tensor(shape: output.shape) { dx in
             output.scalars.withUnsafeBufferPointer { y in
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
                     Self.forEachShare(dx.count, featureCount: featureCount) { part in

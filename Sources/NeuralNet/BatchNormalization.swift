@@ -57,8 +57,8 @@ public final class BatchNormalization: UnaryLayer {
     private var normalized: Tensor?
     private var inverseDivisor: [Float] = []
     private var inverseDeviation: [Float] = []
-    // The storage the next batch's output and moving-statistics input gradient are written into.
-    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
+    // The storage the next batch's output is written into.
+    private var recycledOutput: Tensor?
 
     /// - Parameters:
     ///   - epsilon: Keras default `1e-3`.
@@ -134,8 +134,7 @@ public final class BatchNormalization: UnaryLayer {
         switch statistics {
         case .moving:
             // dx = dy·a[k]: the same walk as forward with a zero shift.
-            return Self.affine(outputGradient, scale: scale, shift: nil, rows: outputGradient.batchSize * outer, channels: channels, inner: inner,
-                               recycling: &recycledInputGradient)
+            return Self.affine(outputGradient, scale: scale, shift: nil, rows: outputGradient.batchSize * outer, channels: channels, inner: inner)
         case .perSample, .sampleWise:
             return backwardBatchStatistics(outputGradient, outer: outer, inner: inner)
         }
@@ -145,6 +144,13 @@ public final class BatchNormalization: UnaryLayer {
 
     private func forwardMoving(_ input: Tensor, outer: Int, inner: Int) -> Tensor {
         Self.affine(input, scale: scale, shift: shift, rows: input.batchSize * outer, channels: channels, inner: inner, recycling: &recycledOutput)
+    }
+
+    /// ``affine(_:scale:shift:rows:channels:inner:recycling:)`` into fresh storage (gradients: freed as the
+    /// backward pass moves on, rather than held between batches).
+    private static func affine(_ x: Tensor, scale: [Float], shift: [Float]?, rows: Int, channels: Int, inner: Int) -> Tensor {
+        var fresh: Tensor?
+        return affine(x, scale: scale, shift: shift, rows: rows, channels: channels, inner: inner, recycling: &fresh)
     }
 
     /// `y[r, k, j] = x[r, k, j]·scale[k] + shift[k]` over `rows × channels × inner` elements, written into
@@ -248,9 +254,8 @@ public final class BatchNormalization: UnaryLayer {
         precondition(outputGradient.shape == normalized.shape, "\(name): gradient shape \(outputGradient.shape) != \(normalized.shape)")
         let groups = groups(batch: normalized.batchSize, outer: outer, inner: inner)
         // g = dy·γ[k], laid out like the input.
-        var scratch: Tensor?
         let scaled = Self.affine(outputGradient, scale: gamma?.scalars ?? [Float](repeating: 1, count: channels), shift: nil,
-                                 rows: normalized.batchSize * outer, channels: channels, inner: inner, recycling: &scratch)
+                                 rows: normalized.batchSize * outer, channels: channels, inner: inner)
         return Tensor(shape: normalized.shape) { dx in
             scaled.scalars.withUnsafeBufferPointer { g in
                 normalized.scalars.withUnsafeBufferPointer { h in

@@ -30,7 +30,7 @@ public final class Cropping2D: UnaryLayer {
     public var typeName: String { "Cropping2D" }
     public var parameterCount: Int { 0 }
     private var inputShape: [Int]?
-    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
+    private var recycledOutput: Tensor?
 
     public init(name: String = "cropping2d", top: Int = 0, bottom: Int = 0, left: Int = 0, right: Int = 0) throws {
         guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
@@ -64,7 +64,7 @@ public final class Cropping2D: UnaryLayer {
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let inputShape else { preconditionFailure("\(name): backward before forward") }
         let gradient = outputGradient
-        return Tensor(shape: inputShape, recycling: &recycledInputGradient) { dx in
+        return Tensor(shape: inputShape) { dx in
             dx.update(repeating: 0)
             gradient.scalars.withUnsafeBufferPointer { dy in
                 copyWindow(batch: inputShape[0], outerHeight: inputShape[1], outerWidth: inputShape[2], channels: inputShape[3],

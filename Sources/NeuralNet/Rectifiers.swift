@@ -7,11 +7,11 @@ import Foundation
 /// A ``BackpropModifier`` replaces the local rule by its guided/rectified variant using `y = value(x)`.
 @inline(__always)
 private func rectifierBackward(
-    input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?, recycling slot: inout Tensor?,
+    input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?,
     value: (Float) -> Float, derivative: (Float) -> Float
 ) -> Tensor {
     precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
-    return Tensor(shape: input.shape, recycling: &slot) { dx in
+    return Tensor(shape: input.shape) { dx in
         input.scalars.withUnsafeBufferPointer { x in
             outputGradient.scalars.withUnsafeBufferPointer { dy in
                 switch modifier {
@@ -42,7 +42,7 @@ public final class ELU: UnaryLayer {
     public var typeName: String { "ELU" }
     public var parameterCount: Int { 0 }
     private var input: Tensor?
-    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
+    private var recycledOutput: Tensor?
 
     public init(name: String = "elu", alpha: Float = 1) {
         self.name = name
@@ -72,7 +72,7 @@ public final class ELU: UnaryLayer {
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         let alpha = alpha
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, recycling: &recycledInputGradient, value: value,
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, value: value,
                                  derivative: { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
     }
 }
@@ -84,7 +84,7 @@ public final class LeakyReLU: UnaryLayer {
     public var typeName: String { "LeakyReLU" }
     public var parameterCount: Int { 0 }
     private var input: Tensor?
-    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
+    private var recycledOutput: Tensor?
 
     /// `alpha` defaults to Keras 2's 0.3; pass Keras 3's `negative_slope` (default 0.2) explicitly.
     public init(name: String = "leaky_re_lu", alpha: Float = 0.3) {
@@ -105,7 +105,7 @@ public final class LeakyReLU: UnaryLayer {
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
         let alpha = alpha
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, recycling: &recycledInputGradient,
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
                                  value: { $0 >= 0 ? $0 : alpha * $0 },
                                  derivative: { $0 > 0 ? 1 : alpha })
     }
@@ -122,7 +122,7 @@ public final class ReLU: UnaryLayer {
     public var typeName: String { "ReLU" }
     public var parameterCount: Int { 0 }
     private var input: Tensor?
-    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
+    private var recycledOutput: Tensor?
 
     public init(name: String = "re_lu", maxValue: Float? = nil, negativeSlope: Float = 0, threshold: Float = 0) throws {
         if let maxValue, maxValue < 0 {
@@ -157,7 +157,7 @@ public final class ReLU: UnaryLayer {
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, recycling: &recycledInputGradient,
+        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
                                  value: value, derivative: derivative)
     }
 }

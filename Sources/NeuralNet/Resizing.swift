@@ -21,7 +21,7 @@ public final class Resizing: UnaryLayer {
     private var rowTaps = FlatTaps([]), columnTaps = FlatTaps([])
     /// Separable kernels: the factor applied last (area: TF's `1 / (heightScale · widthScale)`, else 1).
     private var separableScale: Float = 1
-    private var recycledOutput: Tensor?, recycledInputGradient: Tensor?
+    private var recycledOutput: Tensor?
 
     public init(name: String = "resizing", height: Int, width: Int, method: ResizeMethod) throws {
         guard height > 0, width > 0 else {
@@ -110,7 +110,7 @@ public final class Resizing: UnaryLayer {
         let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
         let bilinear = method.isBilinear
         let (height, width) = (height, width)
-        return Tensor(shape: inputShape, recycling: &recycledInputGradient) { dxBuffer in
+        return Tensor(shape: inputShape) { dxBuffer in
             outputGradient.scalars.withUnsafeBufferPointer { dyBuffer in
                 Self.forEachImage(batch, imageSize: inHeight * inWidth * channels) { n in
                     let dx = dxBuffer.baseAddress! + n * inHeight * inWidth * channels
