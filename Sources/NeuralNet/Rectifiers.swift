@@ -3,32 +3,41 @@ import Foundation
 // Stand-alone rectifier layers (Keras `ELU`, `LeakyReLU`, `ReLU`). Unlike fused activations they cache
 // their input, so any alpha/slope/threshold is differentiated exactly. Any tensor layout; element-wise.
 
-/// Shared element-wise forward/backward for rectifiers defined by `value(x)` and `derivative(x)`.
-/// A ``BackpropModifier`` replaces the local rule by its guided/rectified variant using `y = value(x)`.
-@inline(__always)
-private func rectifierBackward(
-    input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?,
-    value: (Float) -> Float, derivative: (Float) -> Float
-) -> Tensor {
-    precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
-    return Tensor(shape: input.shape) { dx in
-        input.scalars.withUnsafeBufferPointer { x in
-            outputGradient.scalars.withUnsafeBufferPointer { dy in
-                switch modifier {
-                case nil: for i in dx.indices { dx[i] = dy[i] * derivative(x[i]) }
-                case .guided?: for i in dx.indices { dx[i] = dy[i] > 0 && value(x[i]) > 0 ? dy[i] : 0 }
-                case .rectified?: for i in dx.indices { dx[i] = dy[i] > 0 ? dy[i] : 0 }
+/// A rectifier's element-wise rule: its value and derivative at the input `x`. The shared forward and
+/// backward below are specialised for each rule, so the per-element calls are direct on every lane.
+private protocol RectifierRule: Sendable {
+    func value(_ x: Float) -> Float
+    func derivative(_ x: Float) -> Float
+}
+
+extension RectifierRule {
+    /// `value(x)` of every input, written into `slot`'s storage, each lane its share.
+    func forward(_ input: Tensor, recycling slot: inout Tensor?) -> Tensor {
+        Tensor(shape: input.shape, recycling: &slot) { y in
+            input.scalars.withUnsafeBufferPointer { x in
+                forEachLaneShare(of: y.count) { part in
+                    for i in part { y[i] = value(x[i]) }
                 }
             }
         }
     }
-}
 
-@inline(__always)
-private func map(_ input: Tensor, recycling slot: inout Tensor?, _ value: (Float) -> Float) -> Tensor {
-    Tensor(shape: input.shape, recycling: &slot) { y in
-        input.scalars.withUnsafeBufferPointer { x in
-            for i in y.indices { y[i] = value(x[i]) }
+    /// `dx = dy·derivative(x)`; a ``BackpropModifier`` replaces the local rule by its guided/rectified
+    /// variant using `y = value(x)`.
+    func backward(input: Tensor, outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
+        precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
+        return Tensor(shape: input.shape) { dx in
+            input.scalars.withUnsafeBufferPointer { x in
+                outputGradient.scalars.withUnsafeBufferPointer { dy in
+                    forEachLaneShare(of: dx.count) { part in
+                        switch modifier {
+                        case nil: for i in part { dx[i] = dy[i] * derivative(x[i]) }
+                        case .guided?: for i in part { dx[i] = dy[i] > 0 && value(x[i]) > 0 ? dy[i] : 0 }
+                        case .rectified?: for i in part { dx[i] = dy[i] > 0 ? dy[i] : 0 }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -44,14 +53,18 @@ public final class ELU: UnaryLayer {
     private var input: Tensor?
     private var recycledOutput: Tensor?
 
+    private struct Rule: RectifierRule {
+        let alpha: Float
+        func value(_ x: Float) -> Float { x > 0 ? x : alpha * Foundation.expm1(x) }
+        func derivative(_ x: Float) -> Float { x > 0 ? 1 : alpha * Foundation.exp(x) }
+    }
+
     public init(name: String = "elu", alpha: Float = 1) {
         self.name = name
         self.alpha = alpha
     }
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
-
-    private func value(_ x: Float) -> Float { x > 0 ? x : alpha * Foundation.expm1(x) }
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
@@ -71,9 +84,7 @@ public final class ELU: UnaryLayer {
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        let alpha = alpha
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier, value: value,
-                                 derivative: { $0 > 0 ? 1 : alpha * Foundation.exp($0) })
+        return Rule(alpha: alpha).backward(input: input, outputGradient: outputGradient, modifier: modifier)
     }
 }
 
@@ -86,6 +97,12 @@ public final class LeakyReLU: UnaryLayer {
     private var input: Tensor?
     private var recycledOutput: Tensor?
 
+    private struct Rule: RectifierRule {
+        let alpha: Float
+        func value(_ x: Float) -> Float { x >= 0 ? x : alpha * x }
+        func derivative(_ x: Float) -> Float { x > 0 ? 1 : alpha }
+    }
+
     /// `alpha` defaults to Keras 2's 0.3; pass Keras 3's `negative_slope` (default 0.2) explicitly.
     public init(name: String = "leaky_re_lu", alpha: Float = 0.3) {
         self.name = name
@@ -96,18 +113,14 @@ public final class LeakyReLU: UnaryLayer {
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
-        let alpha = alpha
-        return map(input, recycling: &recycledOutput) { $0 >= 0 ? $0 : alpha * $0 }
+        return Rule(alpha: alpha).forward(input, recycling: &recycledOutput)
     }
 
     public func releaseInputs() { input = nil }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        let alpha = alpha
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
-                                 value: { $0 >= 0 ? $0 : alpha * $0 },
-                                 derivative: { $0 > 0 ? 1 : alpha })
+        return Rule(alpha: alpha).backward(input: input, outputGradient: outputGradient, modifier: modifier)
     }
 }
 
@@ -124,6 +137,20 @@ public final class ReLU: UnaryLayer {
     private var input: Tensor?
     private var recycledOutput: Tensor?
 
+    private struct Rule: RectifierRule {
+        let upper: Float, negativeSlope: Float, threshold: Float
+
+        func value(_ x: Float) -> Float {
+            let positive = x > threshold ? min(max(x, 0), upper) : 0
+            return positive - negativeSlope * max(threshold - x, 0)
+        }
+
+        func derivative(_ x: Float) -> Float {
+            let positive: Float = x > threshold && x > 0 && x < upper ? 1 : 0
+            return positive + (x < threshold ? negativeSlope : 0)
+        }
+    }
+
     public init(name: String = "re_lu", maxValue: Float? = nil, negativeSlope: Float = 0, threshold: Float = 0) throws {
         if let maxValue, maxValue < 0 {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: "max_value must be >= 0, got \(maxValue)")
@@ -136,28 +163,17 @@ public final class ReLU: UnaryLayer {
 
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
 
-    private func value(_ x: Float) -> Float {
-        let upper = maxValue ?? .infinity
-        let positive = x > threshold ? min(max(x, 0), upper) : 0
-        return positive - negativeSlope * max(threshold - x, 0)
-    }
-
-    private func derivative(_ x: Float) -> Float {
-        let upper = maxValue ?? .infinity
-        let positive: Float = x > threshold && x > 0 && x < upper ? 1 : 0
-        return positive + (x < threshold ? negativeSlope : 0)
-    }
+    private var rule: Rule { Rule(upper: maxValue ?? .infinity, negativeSlope: negativeSlope, threshold: threshold) }
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
-        return map(input, recycling: &recycledOutput, value)
+        return rule.forward(input, recycling: &recycledOutput)
     }
 
     public func releaseInputs() { input = nil }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        return rectifierBackward(input: input, outputGradient: outputGradient, modifier: modifier,
-                                 value: value, derivative: derivative)
+        return rule.backward(input: input, outputGradient: outputGradient, modifier: modifier)
     }
 }

@@ -132,16 +132,19 @@ final class ParallelismTests: XCTestCase {
                                                    movingMean: randomTensor([6], using: &generator),
                                                    movingVariance: randomTensor([6], in: 0.5...2, using: &generator))
         let layers: [any Layer] = [
-            normalization, try Activation(.elu(alpha: 0.7)), try Activation(.softmax), ELU(alpha: 0.7),
+            normalization, try Activation(.elu(alpha: 0.7)), try Activation(.softmax), ELU(alpha: 0.7), LeakyReLU(alpha: 0.2),
+            try ReLU(maxValue: 2, negativeSlope: 0.1, threshold: 0.5),
             try Resizing(height: 9, width: 14, method: .bilinearHalfPixel), try Resizing(height: 9, width: 14, method: .area),
         ]
         let x = randomTensor([5, 37, 71, 6], in: -3...3, using: &generator)  // 78,810 values: over the split threshold
         for layer in layers {
             let seed = randomTensor([5] + (try layer.outputShape(forInputShapes: [[37, 71, 6]])), using: &generator)
-            let (y1, dx1) = withLanes(1) { (layer.forward(inputs: [x]), layer.backward(outputGradient: seed, modifier: nil)) }
-            let (y2, dx2) = withLanes(2) { (layer.forward(inputs: [x]), layer.backward(outputGradient: seed, modifier: nil)) }
-            XCTAssertEqual(y1, y2, "\(layer.name) forward")
-            XCTAssertEqual(dx1, dx2, "\(layer.name) backward")
+            for modifier in [nil, BackpropModifier.guided, .rectified] {
+                let (y1, dx1) = withLanes(1) { (layer.forward(inputs: [x]), layer.backward(outputGradient: seed, modifier: modifier)) }
+                let (y2, dx2) = withLanes(2) { (layer.forward(inputs: [x]), layer.backward(outputGradient: seed, modifier: modifier)) }
+                XCTAssertEqual(y1, y2, "\(layer.name) forward")
+                XCTAssertEqual(dx1, dx2, "\(layer.name) backward, modifier \(String(describing: modifier))")
+            }
         }
     }
 
