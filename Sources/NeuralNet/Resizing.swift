@@ -72,10 +72,9 @@ public final class Resizing: UnaryLayer {
                             for ox in 0..<width {
                                 let xs = columnTaps.range(ox)
                                 if bilinear {
-                                    let (top, bottom, yLerp) = (rowTaps.index[ys.lowerBound], rowTaps.index[ys.lowerBound + 1], rowTaps.weight[ys.lowerBound])
-                                    let (left, right, xLerp) = (columnTaps.index[xs.lowerBound], columnTaps.index[xs.lowerBound + 1], columnTaps.weight[xs.lowerBound])
-                                    let tl = image + (top * inWidth + left) * channels, tr = image + (top * inWidth + right) * channels
-                                    let bl = image + (bottom * inWidth + left) * channels, br = image + (bottom * inWidth + right) * channels
+                                    let corners = BilinearCorners(rows: rowTaps, ys, columns: columnTaps, xs, inWidth: inWidth, channels: channels)
+                                    let (xLerp, yLerp) = (corners.xLerp, corners.yLerp)
+                                    let (tl, tr, bl, br) = (image + corners.topLeft, image + corners.topRight, image + corners.bottomLeft, image + corners.bottomRight)
                                     for c in 0..<channels {
                                         let topValue = tl[c] + (tr[c] - tl[c]) * xLerp
                                         let bottomValue = bl[c] + (br[c] - bl[c]) * xLerp
@@ -121,10 +120,9 @@ public final class Resizing: UnaryLayer {
                         for ox in 0..<width {
                             let xs = columnTaps.range(ox)
                             if bilinear {
-                                let (top, bottom, yLerp) = (rowTaps.index[ys.lowerBound], rowTaps.index[ys.lowerBound + 1], rowTaps.weight[ys.lowerBound])
-                                let (left, right, xLerp) = (columnTaps.index[xs.lowerBound], columnTaps.index[xs.lowerBound + 1], columnTaps.weight[xs.lowerBound])
-                                let tl = dx + (top * inWidth + left) * channels, tr = dx + (top * inWidth + right) * channels
-                                let bl = dx + (bottom * inWidth + left) * channels, br = dx + (bottom * inWidth + right) * channels
+                                let corners = BilinearCorners(rows: rowTaps, ys, columns: columnTaps, xs, inWidth: inWidth, channels: channels)
+                                let (xLerp, yLerp) = (corners.xLerp, corners.yLerp)
+                                let (tl, tr, bl, br) = (dx + corners.topLeft, dx + corners.topRight, dx + corners.bottomLeft, dx + corners.bottomRight)
                                 for c in 0..<channels {
                                     // Adjoint of out = (1−yλ)((1−xλ)tl + xλ·tr) + yλ((1−xλ)bl + xλ·br).
                                     let g = dy[c]
@@ -149,6 +147,21 @@ public final class Resizing: UnaryLayer {
                     }
                 }
             }
+        }
+    }
+
+    /// A bilinear output pixel's four taps, as element offsets into its image, and its two lerp fractions.
+    private struct BilinearCorners {
+        let topLeft: Int, topRight: Int, bottomLeft: Int, bottomRight: Int
+        let xLerp: Float, yLerp: Float
+
+        /// `ys`, `xs`: the pixel's row and column taps (`[lower, upper]`, the lerp as the weight of both).
+        init(rows: FlatTaps, _ ys: Range<Int>, columns: FlatTaps, _ xs: Range<Int>, inWidth: Int, channels: Int) {
+            let (top, bottom) = (rows.index[ys.lowerBound], rows.index[ys.lowerBound + 1])
+            let (left, right) = (columns.index[xs.lowerBound], columns.index[xs.lowerBound + 1])
+            (topLeft, topRight) = ((top * inWidth + left) * channels, (top * inWidth + right) * channels)
+            (bottomLeft, bottomRight) = ((bottom * inWidth + left) * channels, (bottom * inWidth + right) * channels)
+            (xLerp, yLerp) = (columns.weight[xs.lowerBound], rows.weight[ys.lowerBound])
         }
     }
 
