@@ -155,7 +155,7 @@ task_work() {
     local name pid
     for name in $(ls -A "$1/clips" 2>/dev/null | grep '\.work-' || true); do
         pid=$(echo "$name" | awk -F- '{ print $(NF-1) }')
-        tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "SLURM_ARRAY_TASK_ID=$2" && { echo "$name"; return; }
+        tr '\0' '\n' 2>/dev/null < "/proc/$pid/environ" | grep -qx "SLURM_ARRAY_TASK_ID=$2" && { echo "$name"; return; }
     done
     return 0
 }
