@@ -6,6 +6,7 @@ import VideoIO
 /// size and length always give the same frames.
 enum BenchClips {
     static let simulator = PixelSize(width: 320, height: 160)
+    static let framesPerSecond = 30
 
     static func clip(seconds: Int, in directory: URL, size: PixelSize = PixelSize(width: 1280, height: 720)) throws -> URL {
         let url = directory.appendingPathComponent("road-\(size.width)x\(size.height)-\(seconds)s.mp4")
@@ -16,10 +17,10 @@ enum BenchClips {
         return url
     }
 
-    /// Writes `seconds` of the 30 fps road scene at `size` as H.264.
+    /// Writes `seconds` of the road scene at `size` as H.264, ``framesPerSecond`` frames a second.
     static func write(seconds: Int, to url: URL, size: PixelSize = PixelSize(width: 1280, height: 720)) throws {
-        let writer = try VideoWriter(url: url, size: size, encoding: .h264(frameRate: Rational(30, 1), crf: 23))
-        for index in 0..<(seconds * 30) { try writer.write(frame(index: index, size: size)) }
+        let writer = try VideoWriter(url: url, size: size, encoding: .h264(frameRate: Rational(framesPerSecond, 1), crf: 23))
+        for index in 0..<(seconds * framesPerSecond) { try writer.write(frame(index: index, size: size)) }
         try writer.finish()
     }
 
