@@ -3,6 +3,7 @@ import NeuralNet
 import Reporting
 import Saliency
 import SteerLensSupport
+import Synchronization
 import VideoIO
 
 /// Decodes and preprocesses batches on a background thread, one batch ahead of the model(s), so decoding
@@ -18,12 +19,17 @@ import VideoIO
 /// images for every frame the image writers are the bottleneck anyway. So batch boundaries depend on
 /// the clip, never on timing, and a run's numbers are reproducible bit for bit (the network's sums
 /// depend slightly on how many items share a batch). Owns the reader until ``stop()``.
+///
+/// A caller that is done with a batch's inputs hands them back (``recycle(_:)``): the next batch built
+/// is written into their storage instead of newly allocated memory, which the kernel would fault in
+/// page by page (a batch of a full-frame 160×320 model is 20 MB).
 public final class BatchPrefetcher: @unchecked Sendable {
     /// The frames and, per model input, their batch `[N, H, W, C]`.
     public typealias Batch = (frames: [Frame], inputs: [Tensor])
     private let queue = BoundedQueue<Result<Batch, Error>>(capacity: 1)
     private let pixelBudget: ByteBudget?
     private var stage: BackgroundStage?
+    private let returned = ReturnedStorage()
 
     /// - Parameters:
     ///   - keepsPixels: whether the n-th delivered frame (0-based) keeps its pixels.
@@ -38,6 +44,7 @@ public final class BatchPrefetcher: @unchecked Sendable {
         self.pixelBudget = pixelBudget
         let source = UncheckedBox((reader, modelInputs))
         let decoderNiceIncrement = reader.options.decoderNiceIncrement
+        let returned = returned
         stage = BackgroundStage(name: "steerlens-decode") {
             // However the thread ends (the clip's end, an error, ``cancel()``), the consumer's `next` returns.
             defer { queue.close() }
@@ -52,8 +59,10 @@ public final class BatchPrefetcher: @unchecked Sendable {
                 while true {
                     // Not zero-filled: the preprocessing writes each delivered frame's slot whole (its
                     // `write` requires the slot's exact size), and slots no frame filled are cut off below.
-                    var frames: [Frame] = [], batches = itemCounts.map { count in
-                        [Float](unsafeUninitializedCapacity: batchSize * count) { _, initialized in initialized = batchSize * count }
+                    let reused = returned.take()
+                    var frames: [Frame] = [], batches = itemCounts.enumerated().map { index, count in
+                        if index < reused.count, reused[index].count == batchSize * count { return reused[index] }
+                        return [Float](unsafeUninitializedCapacity: batchSize * count) { _, initialized in initialized = batchSize * count }
                     }
                     var keptBytes = 0  // pixel bytes this batch holds
                     while frames.count < batchSize {
@@ -102,6 +111,12 @@ public final class BatchPrefetcher: @unchecked Sendable {
         }
     }
 
+    /// Hands a delivered batch's inputs back for a later batch to be written into. Safe whoever else still
+    /// holds them: their storage is copied on write then (a copy instead of a fresh allocation).
+    public func recycle(_ inputs: [Tensor]) {
+        returned.put(inputs.map(\.scalars))
+    }
+
     /// The next batch, `nil` at the end of the clip; rethrows a decoding error.
     public func next() throws -> Batch? {
         guard let result = queue.take() else { return nil }
@@ -122,4 +137,14 @@ public final class BatchPrefetcher: @unchecked Sendable {
         queue.close()
         pixelBudget?.close()
     }
+}
+
+/// The storage of the batch handed back last (one array per model input), taken by the next batch built.
+private final class ReturnedStorage: Sendable {
+    private let arrays = Mutex<[[Float]]>([])
+
+    func put(_ value: [[Float]]) { arrays.withLock { $0 = value } }
+
+    /// What was handed back, once (empty when nothing was).
+    func take() -> [[Float]] { arrays.withLock { arrays in defer { arrays = [] }; return arrays } }
 }

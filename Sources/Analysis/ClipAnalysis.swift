@@ -229,6 +229,7 @@ public struct ClipAnalysis {
                     }
                 }
                 submitted += frames.count
+                batches.recycle(inputs)
             }
             batches.stop()
             try worker.finish()

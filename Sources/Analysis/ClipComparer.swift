@@ -53,6 +53,7 @@ public struct ClipComparer {
                                               label: labels?.steering(frame: frame.index, time: frame.time, framesPerSecond: reader.info.framesPerSecond),
                                               kinds: kinds.map(\.name), baselineGrids: base.grids, candidateGrids: cand.grids))
             }
+            batches.recycle(inputs)
         }
         guard !compared.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
         return ClipComparison(clip: input, frames: compared, kinds: kinds.map(\.name), thresholds: thresholds)

@@ -21,6 +21,7 @@ extension ModelSession {
         while let (frames, inputs) = try batches.next() {
             let values = try predict(inputs[0]).scalars
             for (row, frame) in frames.enumerated() { try body(frame, values[(row * units)..<((row + 1) * units)]) }
+            batches.recycle(inputs)
         }
         batches.stop()  // the decoding thread is done with the reader before its counts are read
         guard reader.deliveredFrameCount > 0 else {

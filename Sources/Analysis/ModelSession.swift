@@ -119,8 +119,10 @@ public struct ModelSession {
     }
 
     /// The prediction output's values, `[N, units]`, for a preprocessed batch `[N, H, W, C]` (forward only).
+    /// The model keeps nothing of the pass, so `input`'s storage is the caller's alone again.
     public func predict(_ input: Tensor) throws -> Tensor {
-        try loaded.model.forward(input)[outputIndex]
+        defer { loaded.model.releaseActivations() }
+        return try loaded.model.forward(input)[outputIndex]
     }
 
     /// One frame's explanation: the prediction, the maps sampled on the frame grid (in kind order) and

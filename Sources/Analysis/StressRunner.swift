@@ -67,6 +67,8 @@ public struct StressRunner {
         // Frames decoded and not yet finished (`open[0]` is slot `firstSlot`; `openBytes` their pixels),
         // and their items still to predict.
         var open: [OpenFrame] = [], firstSlot = 0, openBytes = 0, queue: [Item] = [], clipEnded = false
+        // The last batch's input storage, which the next batch is written into.
+        var spareInput: [Float] = []
         while true {
             try Interruption.shared.check(progress: "after \(frames.count) frames of \(input)")
             while !clipEnded && queue.count < batchSize && (queue.isEmpty || openBytes < windowBytes) {
@@ -80,7 +82,9 @@ public struct StressRunner {
             }
             if queue.isEmpty { break }
             let batch = queue.prefix(batchSize)
-            let values = try predictions(try inputBatch(batch.map { ($0.frame, $0.setting.map { suite.settings[$0].transform }) }))
+            let input = try inputBatch(batch.map { ($0.frame, $0.setting.map { suite.settings[$0].transform }) }, reusing: &spareInput)
+            let values = try predictions(input)
+            spareInput = input.scalars
             for (item, value) in zip(batch, values) {
                 if let setting = item.setting { open[item.slot - firstSlot].transformed[setting] = value } else { open[item.slot - firstSlot].original = value }
             }
@@ -109,12 +113,15 @@ public struct StressRunner {
 
     /// Each item's frame under its transform (or none), preprocessed into one model batch, one worker per
     /// core, each taking the next item when it is free (a worker whose core the decoder shares takes fewer).
-    func inputBatch(_ items: [(frame: Frame, transform: (any FrameTransform)?)]) throws -> Tensor {
+    /// `storage`, when it has the batch's size, is written into instead of new memory (and left empty).
+    func inputBatch(_ items: [(frame: Frame, transform: (any FrameTransform)?)], reusing storage: inout [Float]) throws -> Tensor {
         let modelInput = session.modelInput
         let itemCount = modelInput.shape.reduce(1, *)
         // Not zero-filled first (5 MB a batch, on one core while the other waits): every item's
         // preprocessing writes all of its values, and a batch with a failed item is thrown away.
-        var scalars = [Float](unsafeUninitializedCapacity: items.count * itemCount) { _, count in count = items.count * itemCount }
+        var scalars = storage.count == items.count * itemCount ? storage
+            : [Float](unsafeUninitializedCapacity: items.count * itemCount) { _, count in count = items.count * itemCount }
+        storage = []  // so `scalars` is not shared with the caller's copy
         let lanes = min(max(Parallelism.laneCount, 1), items.count)
         var failures = [Error?](repeating: nil, count: lanes)
         let next = Atomic<Int>(0)

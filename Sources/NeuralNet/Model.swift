@@ -168,14 +168,22 @@ public final class Model {
         for (input, tensor) in zip(inputs, batch) where Array(tensor.shape.dropFirst()) != input.shape || tensor.shape.count != input.shape.count + 1 || tensor.shape[0] != batch[0].shape[0] {
             throw NeuralNetError.inputMismatch(input: input.name, expected: input.shape, got: tensor.shape)
         }
-        for index in values.indices { values[index] = nil }
-        for entry in entries { entry.layer?.releaseInputs() }
+        releaseActivations()
         for (entryIndex, tensor) in zip(inputEntryIndices, batch) { values[entryIndex] = tensor }
         for (index, entry) in entries.enumerated() {
             guard let layer = entry.layer else { continue }
             values[index] = layer.forward(inputs: entry.inputIndices.map { values[$0]! })
         }
         return outputEntryIndices.map { values[$0]! }
+    }
+
+    /// Drops what the latest forward pass cached for a backward pass: every activation, the input
+    /// batch's included, and what layers kept of their inputs. After a forward-only pass the caller's
+    /// input is then its own again (a next batch written into its storage is not copied first), and the
+    /// layers' outputs are theirs to write the next batch into. A backward pass needs a new forward pass.
+    public func releaseActivations() {
+        for index in values.indices { values[index] = nil }
+        for entry in entries { entry.layer?.releaseInputs() }
     }
 
     /// A node's activation from the latest forward pass (`[N] + shape(ofNode:)`), or `nil`.

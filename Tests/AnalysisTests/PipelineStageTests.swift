@@ -70,6 +70,34 @@ final class PipelineStageTests: XCTestCase {
         XCTAssertEqual(sizes, [4, 4, 2])
     }
 
+    /// Batches handed back (``BatchPrefetcher/recycle(_:)``) are written into again, never under a caller
+    /// that still holds them: batches let go of arrive with their own frames' values, and batches kept
+    /// keep theirs.
+    func testRecycledBatchesNeverChangeUnderTheirHolders() throws {
+        for holds in [false, true] {
+            let prefetcher = BatchPrefetcher(reader: FakeSource(count: 20), modelInputs: [try modelInput()], batchSize: 3, keepsPixels: { _ in false })
+            defer { prefetcher.stop() }
+            var held: [Batch] = [], indices: [Int] = []
+            while let batch = try prefetcher.next() {
+                XCTAssertEqual(try values(of: batch), batch.frames.map { Float($0.index) })
+                indices += batch.frames.map(\.index)
+                prefetcher.recycle(batch.inputs)
+                if holds { held.append(batch) }
+            }
+            XCTAssertEqual(indices, Array(0..<20))
+            for batch in held { XCTAssertEqual(try values(of: batch), batch.frames.map { Float($0.index) }, "a held batch was overwritten") }
+        }
+        typealias Batch = BatchPrefetcher.Batch
+        /// Each slot's one value (every value of a slot is its frame's index), or an error when a slot mixes values.
+        func values(of batch: Batch) throws -> [Float] {
+            try batch.frames.indices.map { slot in
+                let slotValues = Set(batch.inputs[0].scalars[(slot * 24)..<((slot + 1) * 24)])
+                guard slotValues.count == 1, let value = slotValues.first else { throw FakeFailure(index: slot) }
+                return value
+            }
+        }
+    }
+
     /// A model input with a sidecar's `mean`/`std` gets the same normalised values from the prefetcher
     /// (`analyze`, `compare`) as from ``ModelInput/batch(_:)`` (`predict`).
     func testBatchesAreNormalisedAsTheModelInputAsks() throws {

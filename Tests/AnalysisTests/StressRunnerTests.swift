@@ -30,11 +30,12 @@ final class StressRunnerTests: XCTestCase {
         XCTAssertEqual(result.transformed.map(\.count), [3, 3, 3])
         var spread: Set<Int> = []
         for (f, frame) in frames.enumerated() {
-            let original = try runner.predictions(try runner.inputBatch([(frame, nil)]))[0]
+            var storage: [Float] = []
+            let original = try runner.predictions(try runner.inputBatch([(frame, nil)], reusing: &storage))[0]
             XCTAssertEqual(result.frames[f].original, original, accuracy: 1e-5, "frame \(frame.index)")
             for (s, setting) in settings.enumerated() {
                 // The frame alone under the setting; a batch of its own sums in its own order.
-                let alone = try runner.predictions(try runner.inputBatch([(frame, setting.transform)]))[0]
+                let alone = try runner.predictions(try runner.inputBatch([(frame, setting.transform)], reusing: &storage))[0]
                 XCTAssertEqual(result.transformed[s][f], alone, accuracy: 1e-5, "frame \(frame.index), \(setting.transform.specification)")
                 spread.insert(Int((alone * 1e4).rounded()))
             }

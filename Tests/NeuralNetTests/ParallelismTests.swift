@@ -124,6 +124,25 @@ final class ParallelismTests: XCTestCase {
         withExtendedLifetime(occupant) {}
     }
 
+    /// After ``Model/releaseActivations()`` the model holds nothing of its pass: the caller's input is its
+    /// own again (written in place, not copied first), and the next pass gives the same outputs.
+    func testReleasingActivationsGivesTheInputBack() throws {
+        var generator = SeededRandom(seed: 31)
+        let layers: [any Layer] = [
+            try Conv2D(name: "conv", kernel: randomTensor([3, 3, 3, 4], using: &generator)), ELU(name: "elu"), Flatten(name: "flatten"),
+            try Dense(name: "dense", kernel: randomTensor([4 * 6 * 6, 1], using: &generator)),
+        ]
+        let model = try Model(inputShape: [8, 8, 3], layers: layers)
+        var input = randomTensor([4, 8, 8, 3], using: &generator)
+        let outputs = try model.forward(input)[0].scalars
+        model.releaseActivations()
+        XCTAssertNil(model.activation(of: "conv")?.shape)
+        let address = input.scalars.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+        input.scalars.withUnsafeMutableBufferPointer { $0[0] += 0 }
+        XCTAssertEqual(input.scalars.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }, address, "the model still shared the input")
+        XCTAssertEqual(try model.forward(input)[0].scalars, outputs)
+    }
+
     /// The element-wise and resizing layers that split a large batch over the lanes give exactly the
     /// values of one lane, forward and backward (a softmax's rows stay whole).
     func testLayersSplitOverLanesGiveTheValuesOfOneLane() throws {
