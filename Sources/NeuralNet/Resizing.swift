@@ -19,6 +19,8 @@ public final class Resizing: UnaryLayer {
 
     private var inputShape: [Int]?
     private var rowTaps = FlatTaps([]), columnTaps = FlatTaps([])
+    /// The bilinear methods' taps per output row and element (`nil` for the others).
+    private var bilinear: BilinearPlan?
     /// Separable kernels: the factor applied last (area: TF's `1 / (heightScale · widthScale)`, else 1).
     private var separableScale: Float = 1
     private var recycledOutput: Tensor?
@@ -46,6 +48,7 @@ public final class Resizing: UnaryLayer {
         rowTaps = FlatTaps(method.taps(input: shape[1], output: height))
         columnTaps = FlatTaps(method.taps(input: shape[2], output: width))
         separableScale = method.finalScale(inputHeight: shape[1], inputWidth: shape[2], height: height, width: width)
+        bilinear = method.isBilinear ? BilinearPlan(rows: rowTaps, columns: columnTaps, width: width, inWidth: shape[2], channels: shape[3]) : nil
     }
 
     /// Images of the batch on every lane (each image's sums in the same order whichever lane runs it).
@@ -58,8 +61,16 @@ public final class Resizing: UnaryLayer {
         prepare(for: input.shape)
         let (batch, inHeight, inWidth, channels) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
-        let bilinear = method.isBilinear
         let (height, width) = (height, width)
+        if let bilinear {
+            return Tensor(shape: [batch, height, width, channels], recycling: &recycledOutput) { out in
+                input.scalars.withUnsafeBufferPointer { x in
+                    Self.forEachImage(batch, imageSize: height * width * channels) { n in
+                        bilinear.forward(image: x.baseAddress! + n * inHeight * inWidth * channels, into: out.baseAddress! + n * height * width * channels)
+                    }
+                }
+            }
+        }
         return Tensor(shape: [batch, height, width, channels], recycling: &recycledOutput) { out in
             input.scalars.withUnsafeBufferPointer { x in
                 Self.forEachImage(batch, imageSize: height * width * channels) { n in
@@ -71,28 +82,17 @@ public final class Resizing: UnaryLayer {
                             let ys = rowTaps.range(oy)
                             for ox in 0..<width {
                                 let xs = columnTaps.range(ox)
-                                if bilinear {
-                                    let corners = BilinearCorners(rows: rowTaps, ys, columns: columnTaps, xs, inWidth: inWidth, channels: channels)
-                                    let (xLerp, yLerp) = (corners.xLerp, corners.yLerp)
-                                    let (tl, tr, bl, br) = (image + corners.topLeft, image + corners.topRight, image + corners.bottomLeft, image + corners.bottomRight)
-                                    for c in 0..<channels {
-                                        let topValue = tl[c] + (tr[c] - tl[c]) * xLerp
-                                        let bottomValue = bl[c] + (br[c] - bl[c]) * xLerp
-                                        o[c] = topValue + (bottomValue - topValue) * yLerp
+                                total.update(repeating: 0, count: channels)
+                                for t in ys {
+                                    let (iy, wy) = (rowTaps.index[t], rowTaps.weight[t])
+                                    rowSum.update(repeating: 0, count: channels)
+                                    for u in xs {
+                                        let p = image + (iy * inWidth + columnTaps.index[u]) * channels, wx = columnTaps.weight[u]
+                                        for c in 0..<channels { rowSum[c] += p[c] * wx }
                                     }
-                                } else {
-                                    total.update(repeating: 0, count: channels)
-                                    for t in ys {
-                                        let (iy, wy) = (rowTaps.index[t], rowTaps.weight[t])
-                                        rowSum.update(repeating: 0, count: channels)
-                                        for u in xs {
-                                            let p = image + (iy * inWidth + columnTaps.index[u]) * channels, wx = columnTaps.weight[u]
-                                            for c in 0..<channels { rowSum[c] += p[c] * wx }
-                                        }
-                                        for c in 0..<channels { total[c] += rowSum[c] * wy }
-                                    }
-                                    for c in 0..<channels { o[c] = total[c] * separableScale }
+                                    for c in 0..<channels { total[c] += rowSum[c] * wy }
                                 }
+                                for c in 0..<channels { o[c] = total[c] * separableScale }
                                 o += channels
                             }
                         }
@@ -106,8 +106,7 @@ public final class Resizing: UnaryLayer {
         guard let inputShape else { preconditionFailure("\(name): backward before forward") }
         let (batch, inHeight, inWidth, channels) = (inputShape[0], inputShape[1], inputShape[2], inputShape[3])
         precondition(outputGradient.shape == [batch, height, width, channels], "\(name): gradient shape \(outputGradient.shape) does not match the output")
-        let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale
-        let bilinear = method.isBilinear
+        let rowTaps = rowTaps, columnTaps = columnTaps, separableScale = separableScale, bilinear = bilinear
         let (height, width) = (height, width)
         return Tensor(shape: inputShape) { dxBuffer in
             outputGradient.scalars.withUnsafeBufferPointer { dyBuffer in
@@ -115,31 +114,16 @@ public final class Resizing: UnaryLayer {
                     let dx = dxBuffer.baseAddress! + n * inHeight * inWidth * channels
                     dx.update(repeating: 0, count: inHeight * inWidth * channels)
                     var dy = dyBuffer.baseAddress! + n * height * width * channels
+                    if let bilinear { return bilinear.backward(outputGradient: dy, into: dx) }
                     for oy in 0..<height {
                         let ys = rowTaps.range(oy)
                         for ox in 0..<width {
-                            let xs = columnTaps.range(ox)
-                            if bilinear {
-                                let corners = BilinearCorners(rows: rowTaps, ys, columns: columnTaps, xs, inWidth: inWidth, channels: channels)
-                                let (xLerp, yLerp) = (corners.xLerp, corners.yLerp)
-                                let (tl, tr, bl, br) = (dx + corners.topLeft, dx + corners.topRight, dx + corners.bottomLeft, dx + corners.bottomRight)
-                                for c in 0..<channels {
-                                    // Adjoint of out = (1−yλ)((1−xλ)tl + xλ·tr) + yλ((1−xλ)bl + xλ·br).
-                                    let g = dy[c]
-                                    let gTop = g * (1 - yLerp), gBottom = g * yLerp
-                                    tl[c] += gTop * (1 - xLerp)
-                                    tr[c] += gTop * xLerp
-                                    bl[c] += gBottom * (1 - xLerp)
-                                    br[c] += gBottom * xLerp
-                                }
-                            } else {
-                                for t in ys {
-                                    let (iy, wy) = (rowTaps.index[t], rowTaps.weight[t])
-                                    for u in xs {
-                                        let w = separableScale * wy * columnTaps.weight[u]
-                                        let p = dx + (iy * inWidth + columnTaps.index[u]) * channels
-                                        for c in 0..<channels { p[c] += dy[c] * w }
-                                    }
+                            for t in ys {
+                                let (iy, wy) = (rowTaps.index[t], rowTaps.weight[t])
+                                for u in columnTaps.range(ox) {
+                                    let w = separableScale * wy * columnTaps.weight[u]
+                                    let p = dx + (iy * inWidth + columnTaps.index[u]) * channels
+                                    for c in 0..<channels { p[c] += dy[c] * w }
                                 }
                             }
                             dy += channels
@@ -150,18 +134,71 @@ public final class Resizing: UnaryLayer {
         }
     }
 
-    /// A bilinear output pixel's four taps, as element offsets into its image, and its two lerp fractions.
-    private struct BilinearCorners {
-        let topLeft: Int, topRight: Int, bottomLeft: Int, bottomRight: Int
-        let xLerp: Float, yLerp: Float
+    /// The bilinear methods' taps laid out for one image's pass: per output row the element offsets of
+    /// its top and bottom input rows and `yλ`; per element `ox·C + c` of an output row the offsets of its
+    /// left and right taps within an input row and `xλ`. Forward and backward run TensorFlow's arithmetic
+    /// over these flat arrays, element by element in memory order.
+    private struct BilinearPlan {
+        let rowCount: Int, rowLength: Int
+        let top: [Int], bottom: [Int], yLerp: [Float]
+        let left: [Int], right: [Int], xLerp: [Float]
 
-        /// `ys`, `xs`: the pixel's row and column taps (`[lower, upper]`, the lerp as the weight of both).
-        init(rows: FlatTaps, _ ys: Range<Int>, columns: FlatTaps, _ xs: Range<Int>, inWidth: Int, channels: Int) {
-            let (top, bottom) = (rows.index[ys.lowerBound], rows.index[ys.lowerBound + 1])
-            let (left, right) = (columns.index[xs.lowerBound], columns.index[xs.lowerBound + 1])
-            (topLeft, topRight) = ((top * inWidth + left) * channels, (top * inWidth + right) * channels)
-            (bottomLeft, bottomRight) = ((bottom * inWidth + left) * channels, (bottom * inWidth + right) * channels)
-            (xLerp, yLerp) = (columns.weight[xs.lowerBound], rows.weight[ys.lowerBound])
+        /// `rows`, `columns`: each output coordinate's `[lower, upper]` taps, the lerp as both weights.
+        init(rows: FlatTaps, columns: FlatTaps, width: Int, inWidth: Int, channels: Int) {
+            rowCount = rows.coordinateCount
+            rowLength = width * channels
+            let rowStarts = (0..<rowCount).map { rows.range($0).lowerBound }
+            top = rowStarts.map { rows.index[$0] * inWidth * channels }
+            bottom = rowStarts.map { rows.index[$0 + 1] * inWidth * channels }
+            yLerp = rowStarts.map { rows.weight[$0] }
+            let elements = (0..<(width * channels)).map { (tap: columns.range($0 / channels).lowerBound, channel: $0 % channels) }
+            left = elements.map { columns.index[$0.tap] * channels + $0.channel }
+            right = elements.map { columns.index[$0.tap + 1] * channels + $0.channel }
+            xLerp = elements.map { columns.weight[$0.tap] }
+        }
+
+        /// One image `[H, W, C]` resized into `out` (`[height, width, C]`): `top = tl + (tr − tl)·xλ`,
+        /// `bottom = bl + (br − bl)·xλ`, `out = top + (bottom − top)·yλ`.
+        func forward(image: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+            left.withUnsafeBufferPointer { left in
+                right.withUnsafeBufferPointer { right in
+                    xLerp.withUnsafeBufferPointer { xLerp in
+                        for oy in 0..<rowCount {
+                            let (upper, lower, y) = (image + top[oy], image + bottom[oy], yLerp[oy])
+                            let o = out + oy * rowLength
+                            for e in 0..<rowLength {
+                                let (l, r, x) = (left[e], right[e], xLerp[e])
+                                let topValue = upper[l] + (upper[r] - upper[l]) * x
+                                let bottomValue = lower[l] + (lower[r] - lower[l]) * x
+                                o[e] = topValue + (bottomValue - topValue) * y
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// The adjoint of ``forward(image:into:)`` for one image: each output element's gradient `g` adds
+        /// `g(1−yλ)(1−xλ)`, `g(1−yλ)xλ`, `g·yλ(1−xλ)`, `g·yλ·xλ` to its four taps in `dx` (zeroed by the caller).
+        func backward(outputGradient dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+            left.withUnsafeBufferPointer { left in
+                right.withUnsafeBufferPointer { right in
+                    xLerp.withUnsafeBufferPointer { xLerp in
+                        for oy in 0..<rowCount {
+                            let (upper, lower, y) = (dx + top[oy], dx + bottom[oy], yLerp[oy])
+                            let g = dy + oy * rowLength
+                            for e in 0..<rowLength {
+                                let (l, r, x) = (left[e], right[e], xLerp[e])
+                                let gTop = g[e] * (1 - y), gBottom = g[e] * y
+                                upper[l] += gTop * (1 - x)
+                                upper[r] += gTop * x
+                                lower[l] += gBottom * (1 - x)
+                                lower[r] += gBottom * x
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -177,5 +214,8 @@ public final class Resizing: UnaryLayer {
         }
 
         func range(_ coordinate: Int) -> Range<Int> { starts[coordinate]..<starts[coordinate + 1] }
+
+        /// Output coordinates.
+        var coordinateCount: Int { starts.count - 1 }
     }
 }
