@@ -44,23 +44,28 @@ __attribute__((target("avx2"), always_inline)) static inline __m256 steerlens_el
     return _mm256_blendv_ps(negative, x, _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
 }
 
-/// The AVX-512 twin of `steerlens_elu8`.
-__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_elu16(__m512 x, __m512 alpha) {
-    const __m512 zero = _mm512_setzero_ps();
-    __m512 clamped = _mm512_min_ps(zero, _mm512_max_ps(_mm512_set1_ps(-30.0f), x));
+/// `2ⁿ` (`*scale`) and `p ≈ expm1(r)` for `clamped = n·ln 2 + r` in `[−87, 0]` (`ActivationKind.exponentParts`).
+__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_exponent_parts16(__m512 clamped, __m512 *scale) {
     __m512 shifted = _mm512_add_ps(_mm512_mul_ps(clamped, _mm512_set1_ps(1.44269504f)), _mm512_set1_ps(12582912.0f));
     __m512 n = _mm512_sub_ps(shifted, _mm512_set1_ps(12582912.0f));
     __m512 r = _mm512_sub_ps(_mm512_sub_ps(clamped, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f))),
                              _mm512_mul_ps(n, _mm512_set1_ps(1.428606765330187e-6f)));
     __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000)),
                                                       _mm512_set1_epi32(127)), 23);
-    __m512 scale = _mm512_castsi512_ps(bits);
+    *scale = _mm512_castsi512_ps(bits);
     __m512 p = _mm512_add_ps(_mm512_set1_ps(1.0f / 720), _mm512_mul_ps(r, _mm512_set1_ps(1.0f / 5040)));
     p = _mm512_add_ps(_mm512_set1_ps(1.0f / 120), _mm512_mul_ps(r, p));
     p = _mm512_add_ps(_mm512_set1_ps(1.0f / 24), _mm512_mul_ps(r, p));
     p = _mm512_add_ps(_mm512_set1_ps(1.0f / 6), _mm512_mul_ps(r, p));
     p = _mm512_add_ps(_mm512_set1_ps(0.5f), _mm512_mul_ps(r, p));
-    p = _mm512_add_ps(r, _mm512_mul_ps(_mm512_mul_ps(r, r), p));
+    return _mm512_add_ps(r, _mm512_mul_ps(_mm512_mul_ps(r, r), p));
+}
+
+/// The AVX-512 twin of `steerlens_elu8`.
+__attribute__((target("avx512f"), always_inline)) static inline __m512 steerlens_elu16(__m512 x, __m512 alpha) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 clamped = _mm512_min_ps(zero, _mm512_max_ps(_mm512_set1_ps(-30.0f), x));
+    __m512 scale, p = steerlens_exponent_parts16(clamped, &scale);
     __m512 negative = _mm512_mul_ps(alpha, _mm512_add_ps(_mm512_mul_ps(scale, p), _mm512_sub_ps(scale, _mm512_set1_ps(1.0f))));
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), negative, x);
 }
@@ -144,6 +149,21 @@ __attribute__((target("avx512f"))) static inline void steerlens_elu_backward_avx
         const __mmask16 mask = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
         const __m512 v = _mm512_maskz_loadu_ps(mask, y + i), g = _mm512_maskz_loadu_ps(mask, dy + i);
         const __m512 negative = _mm512_mul_ps(g, _mm512_add_ps(v, alphas));
+        _mm512_mask_storeu_ps(dx + i, mask, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), negative, g));
+    }
+}
+
+// MARK: ELU's derivative from its input, dx = x > 0 ? dy : dy·αeˣ
+
+/// `dx[i] = x[i] > 0 ? dy[i] : dy[i]·(α·eˣ)` (the stand-alone `ELU` layer's backward;
+/// `ActivationKind.eluDerivativeNegativeBranch`, the same bits). `dx` may alias `dy`.
+__attribute__((target("avx512f"))) static inline void steerlens_elu_input_backward_avx512(const float *x, const float *dy, float *dx, long count, float alpha) {
+    const __m512 alphas = _mm512_set1_ps(alpha), zero = _mm512_setzero_ps();
+    for (long i = 0; i < count; i += 16) {
+        const __mmask16 mask = count - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (count - i)) - 1);
+        const __m512 v = _mm512_maskz_loadu_ps(mask, x + i), g = _mm512_maskz_loadu_ps(mask, dy + i);
+        __m512 scale, p = steerlens_exponent_parts16(_mm512_min_ps(zero, _mm512_max_ps(_mm512_set1_ps(-87.0f), v)), &scale);
+        const __m512 negative = _mm512_mul_ps(g, _mm512_mul_ps(alphas, _mm512_add_ps(_mm512_mul_ps(scale, p), scale)));
         _mm512_mask_storeu_ps(dx + i, mask, _mm512_mask_blend_ps(_mm512_cmp_ps_mask(v, zero, _CMP_GT_OQ), negative, g));
     }
 }

@@ -189,14 +189,29 @@ public enum ActivationKind: Sendable, Hashable {
     /// the polynomial itself, so there is no cancellation. See Muller, *Elementary Functions*, ch. 11.
     @inline(__always)
     static func eluNegativeBranch(_ x: Float, alpha: Float) -> Float {
-        let clamped = min(max(x, -30), 0)
+        let (scale, p) = exponentParts(min(max(x, -30), 0))
+        return alpha * (scale * p + (scale - 1))
+    }
+
+    /// `α·eˣ` for `x ≤ 0` (positive `x` is treated as 0; NaN propagates): ELU's derivative on its negative
+    /// branch, from ``eluNegativeBranch(_:alpha:)``'s reduction and polynomial, `eˣ = 2ⁿ·expm1(r) + 2ⁿ`.
+    /// `x` is clamped to `[−87, 0]` (2ⁿ stays a normal Float; e⁻⁸⁷ ≈ 1.6e-38). Within 2 ulp of `α·exp(x)`.
+    @inline(__always)
+    static func eluDerivativeNegativeBranch(_ x: Float, alpha: Float) -> Float {
+        let (scale, p) = exponentParts(min(max(x, -87), 0))
+        return alpha * (scale * p + scale)
+    }
+
+    /// `2ⁿ` and `p ≈ expm1(r)` for `x = n·ln 2 + r` (`x` in `[−87, 0]`), so `eˣ = 2ⁿ·p + 2ⁿ`.
+    @inline(__always)
+    private static func exponentParts(_ x: Float) -> (scale: Float, p: Float) {
         // Round to nearest integer with the 1.5·2²³ trick; `shifted`'s low mantissa bits hold n.
-        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let shifted = x * 1.442_695_04 + 12_582_912
         let n = shifted - 12_582_912
-        let r = (clamped - n * 0.693_145_751_953_125) - n * 1.428_606_765_330_187e-6
+        let r = (x - n * 0.693_145_751_953_125) - n * 1.428_606_765_330_187e-6
         let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) << 23)
         let p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040))))))
-        return alpha * (scale * p + (scale - 1))
+        return (scale, p)
     }
 
     /// Writes `dx` given the activation output `y` and `dy`. `dx` may alias `dy`.

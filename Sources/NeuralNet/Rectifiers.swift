@@ -1,7 +1,8 @@
 import Foundation
 
 // Stand-alone rectifier layers (Keras `ELU`, `LeakyReLU`, `ReLU`). Unlike fused activations they cache
-// their input, so any alpha/slope/threshold is differentiated exactly. Any tensor layout; element-wise.
+// their input, so any alpha/slope/threshold is differentiated from the input (ELU within 2 ulp of αeˣ, the
+// rest exactly). Any tensor layout; element-wise.
 
 /// A rectifier's element-wise rule: its value and derivative at the input `x`. The shared forward and
 /// backward below are specialised for each rule, so the per-element calls are direct on every lane.
@@ -44,7 +45,9 @@ extension RectifierRule {
 
 /// Exponential linear unit: `x > 0 ? x : α(eˣ − 1)` (Keras `ELU`, default `α = 1`). The forward values
 /// are those of the fused `elu` activation (``ActivationKind/apply(_:count:addingBias:featureCount:)``:
-/// vectorised, within 2 ulp of `α·expm1`); the derivative `αeˣ` comes from the cached input.
+/// vectorised, within 2 ulp of `α·expm1`); the derivative `αeˣ` comes from the cached input, with the
+/// same polynomial (``ActivationKind/eluDerivativeNegativeBranch(_:alpha:)``, within 2 ulp of `α·exp`),
+/// in AVX-512 where the CPU has it.
 public final class ELU: UnaryLayer {
     public let name: String
     public let alpha: Float
@@ -56,7 +59,7 @@ public final class ELU: UnaryLayer {
     private struct Rule: RectifierRule {
         let alpha: Float
         func value(_ x: Float) -> Float { x > 0 ? x : alpha * Foundation.expm1(x) }
-        func derivative(_ x: Float) -> Float { x > 0 ? 1 : alpha * Foundation.exp(x) }
+        func derivative(_ x: Float) -> Float { x > 0 ? 1 : ActivationKind.eluDerivativeNegativeBranch(x, alpha: alpha) }
     }
 
     public init(name: String = "elu", alpha: Float = 1) {
@@ -84,6 +87,19 @@ public final class ELU: UnaryLayer {
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
+        if modifier == nil && VectorKernels.level >= 2 {
+            precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
+            return Tensor(shape: input.shape) { dx in
+                input.scalars.withUnsafeBufferPointer { x in
+                    outputGradient.scalars.withUnsafeBufferPointer { dy in
+                        forEachLaneShare(of: dx.count) { part in
+                            _ = VectorKernels.eluInputBackward(input: x.baseAddress! + part.lowerBound, outputGradient: dy.baseAddress! + part.lowerBound,
+                                                               inputGradient: dx.baseAddress! + part.lowerBound, count: part.count, alpha: alpha)
+                        }
+                    }
+                }
+            }
+        }
         return Rule(alpha: alpha).backward(input: input, outputGradient: outputGradient, modifier: modifier)
     }
 }

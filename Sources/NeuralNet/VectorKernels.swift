@@ -34,6 +34,15 @@ enum VectorKernels {
         return true
     }
 
+    /// `dx = x > 0 ? dy : dy·αeˣ` over `count` values (the stand-alone ``ELU`` layer's derivative from its
+    /// input, ``ActivationKind/eluDerivativeNegativeBranch(_:alpha:)``), in AVX-512.
+    static func eluInputBackward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>,
+                                 count: Int, alpha: Float, level: Int = VectorKernels.level) -> Bool {
+        guard min(level, Self.level) >= 2 else { return false }
+        steerlens_elu_input_backward_avx512(x, dy, dx, count, alpha)
+        return true
+    }
+
     /// ``Conv2D/im2col(_:into:batch:rows:columns:channels:)`` with AVX-512 masked moves (the same bytes).
     static func im2col(_ x: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, batch: Int,
                        rows: AxisGeometry, columns cols: AxisGeometry, channels: Int) -> Bool {

@@ -275,6 +275,24 @@ final class ParallelismTests: XCTestCase {
         XCTAssertEqual(ActivationKind.eluNegativeBranch(tiny, alpha: 1), tiny)
     }
 
+    /// The vectorised ELU derivative stays within 2 ulp of `α·exp` on `[−87, 0]` (the stand-alone layer's
+    /// backward used libm's `exp` before).
+    func testELUDerivativeBranchMatchesLibm() {
+        var worstUlps: Float = 0, worstAt: Float = 0
+        var x: Float = -87
+        while x <= 0 {
+            let expected = Foundation.exp(x), actual = ActivationKind.eluDerivativeNegativeBranch(x, alpha: 1)
+            let ulps = abs(actual - expected) / max(expected.ulp, Float.leastNormalMagnitude)
+            if ulps > worstUlps { (worstUlps, worstAt) = (ulps, x) }
+            x += 0.000_37
+        }
+        XCTAssertLessThanOrEqual(worstUlps, 2, "worst at x = \(worstAt)")
+        XCTAssertEqual(ActivationKind.eluDerivativeNegativeBranch(0, alpha: 1.7), 1.7)
+        XCTAssertEqual(ActivationKind.eluDerivativeNegativeBranch(-.infinity, alpha: 2), 2 * ActivationKind.eluDerivativeNegativeBranch(-87, alpha: 1))
+        XCTAssertLessThan(ActivationKind.eluDerivativeNegativeBranch(-.infinity, alpha: 1), 1e-37)
+        XCTAssertTrue(ActivationKind.eluDerivativeNegativeBranch(.nan, alpha: 1).isNaN)
+    }
+
     /// The fused bias + ELU epilogue returns exactly the bits of `x > 0 ? x : eluNegativeBranch(x)` on
     /// `x + bias`, with and without bias, NaN and infinities included.
     func testFusedELUEqualsTheSwiftReferenceBitForBit() {

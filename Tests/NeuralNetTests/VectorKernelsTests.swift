@@ -83,6 +83,43 @@ final class VectorKernelsTests: XCTestCase {
         }
     }
 
+    /// The stand-alone ELU layer's derivative from its input (`x > 0 ? dy : dy·αeˣ`) through the AVX-512
+    /// kernel equals the portable loop bit for bit at every tail length, the clamp at −87 and the edge
+    /// cases of ``inputs(count:seed:)`` included, in place over `dy` too, touching nothing beside `dx`;
+    /// and the layer's backward takes that path.
+    func testVectorELUInputBackwardMatchesThePortableLoopBitForBit() throws {
+        guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: only the portable loop runs here") }
+        for count in [1, 7, 15, 16, 17, 31, 100, 777] {
+            var x = inputs(count: count, seed: UInt64(count + 7))
+            for (index, value) in [-87, -87.000_01, -86.999_99, -100].enumerated() where 3 * index + 1 < count { x[3 * index + 1] = Float(value) }
+            let dy = inputs(count: count, seed: UInt64(count + 2_000)).reversed().map { $0 }
+            let alpha: Float = 0.7
+            let expected = zip(x, dy).map { v, g in v > 0 ? g : g * ActivationKind.eluDerivativeNegativeBranch(v, alpha: alpha) }
+            for inPlace in [false, true] {
+                var buffer = [Float](repeating: 12_345, count: count + 64)
+                if inPlace { buffer.replaceSubrange(32..<(32 + count), with: dy) }
+                let applied = x.withUnsafeBufferPointer { x in
+                    dy.withUnsafeBufferPointer { dy in
+                        buffer.withUnsafeMutableBufferPointer { buffer in
+                            VectorKernels.eluInputBackward(input: x.baseAddress!, outputGradient: inPlace ? UnsafePointer(buffer.baseAddress! + 32) : dy.baseAddress!,
+                                                           inputGradient: buffer.baseAddress! + 32, count: count, alpha: alpha)
+                        }
+                    }
+                }
+                XCTAssertTrue(applied)
+                let context = "\(count) floats, in place \(inPlace)"
+                XCTAssertEqual(bits(Array(buffer[32..<(32 + count)])), bits(expected), context)
+                XCTAssertEqual(Array(buffer[..<32]) + Array(buffer[(32 + count)...]), [Float](repeating: 12_345, count: 64), context)
+            }
+        }
+        let layer = ELU(alpha: 0.7)
+        let input = Tensor(shape: [2, 5, 7, 3], scalars: inputs(count: 210, seed: 99).map { $0.isFinite ? $0 : -1 })
+        _ = layer.forward(input)
+        let gradient = Tensor(shape: input.shape, scalars: (0..<210).map { Float($0 % 11) / 5 - 1 })
+        let expected = zip(input.scalars, gradient.scalars).map { v, g in v > 0 ? g : g * ActivationKind.eluDerivativeNegativeBranch(v, alpha: 0.7) }
+        XCTAssertEqual(bits(layer.backward(gradient, modifier: nil).scalars), bits(expected))
+    }
+
     /// The layer-level switch: a Conv2D with a fused ELU gives the portable results through the kernels.
     func testFusedELUConvolutionUsesTheKernelsWithTheSameResult() throws {
         let kernel = Tensor(shape: [3, 3, 3, 36], scalars: (0..<(3 * 3 * 3 * 36)).map { Float(($0 * 37) % 29) / 29 - 0.5 })
