@@ -160,19 +160,15 @@ public final class Resizing: UnaryLayer {
         /// One image `[H, W, C]` resized into `out` (`[height, width, C]`): `top = tl + (tr − tl)·xλ`,
         /// `bottom = bl + (br − bl)·xλ`, `out = top + (bottom − top)·yλ`.
         func forward(image: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            left.withUnsafeBufferPointer { left in
-                right.withUnsafeBufferPointer { right in
-                    xLerp.withUnsafeBufferPointer { xLerp in
-                        for oy in 0..<rowCount {
-                            let (upper, lower, y) = (image + top[oy], image + bottom[oy], yLerp[oy])
-                            let o = out + oy * rowLength
-                            for e in 0..<rowLength {
-                                let (l, r, x) = (left[e], right[e], xLerp[e])
-                                let topValue = upper[l] + (upper[r] - upper[l]) * x
-                                let bottomValue = lower[l] + (lower[r] - lower[l]) * x
-                                o[e] = topValue + (bottomValue - topValue) * y
-                            }
-                        }
+            withElementTaps { left, right, xLerp in
+                for oy in 0..<rowCount {
+                    let (upper, lower, y) = (image + top[oy], image + bottom[oy], yLerp[oy])
+                    let o = out + oy * rowLength
+                    for e in 0..<rowLength {
+                        let (l, r, x) = (left[e], right[e], xLerp[e])
+                        let topValue = upper[l] + (upper[r] - upper[l]) * x
+                        let bottomValue = lower[l] + (lower[r] - lower[l]) * x
+                        o[e] = topValue + (bottomValue - topValue) * y
                     }
                 }
             }
@@ -181,22 +177,27 @@ public final class Resizing: UnaryLayer {
         /// The adjoint of ``forward(image:into:)`` for one image: each output element's gradient `g` adds
         /// `g(1−yλ)(1−xλ)`, `g(1−yλ)xλ`, `g·yλ(1−xλ)`, `g·yλ·xλ` to its four taps in `dx` (zeroed by the caller).
         func backward(outputGradient dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+            withElementTaps { left, right, xLerp in
+                for oy in 0..<rowCount {
+                    let (upper, lower, y) = (dx + top[oy], dx + bottom[oy], yLerp[oy])
+                    let g = dy + oy * rowLength
+                    for e in 0..<rowLength {
+                        let (l, r, x) = (left[e], right[e], xLerp[e])
+                        let gTop = g[e] * (1 - y), gBottom = g[e] * y
+                        upper[l] += gTop * (1 - x)
+                        upper[r] += gTop * x
+                        lower[l] += gBottom * (1 - x)
+                        lower[r] += gBottom * x
+                    }
+                }
+            }
+        }
+
+        /// The per-element tables without bounds checks.
+        private func withElementTaps(_ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<Int>, UnsafeBufferPointer<Float>) -> Void) {
             left.withUnsafeBufferPointer { left in
                 right.withUnsafeBufferPointer { right in
-                    xLerp.withUnsafeBufferPointer { xLerp in
-                        for oy in 0..<rowCount {
-                            let (upper, lower, y) = (dx + top[oy], dx + bottom[oy], yLerp[oy])
-                            let g = dy + oy * rowLength
-                            for e in 0..<rowLength {
-                                let (l, r, x) = (left[e], right[e], xLerp[e])
-                                let gTop = g[e] * (1 - y), gBottom = g[e] * y
-                                upper[l] += gTop * (1 - x)
-                                upper[r] += gTop * x
-                                lower[l] += gBottom * (1 - x)
-                                lower[r] += gBottom * x
-                            }
-                        }
-                    }
+                    xLerp.withUnsafeBufferPointer { body(left, right, $0) }
                 }
             }
         }

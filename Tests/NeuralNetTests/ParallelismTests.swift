@@ -102,16 +102,21 @@ final class ParallelismTests: XCTestCase {
         }
     }
 
+    /// `[8, 8, 3]` → `conv` (3×3, 4 filters) → a stand-alone `elu` → `flatten` → `dense` (1 unit), random weights.
+    private func convolutionELUModel(using generator: inout SeededRandom) throws -> Model {
+        let layers: [any Layer] = [
+            try Conv2D(name: "conv", kernel: randomTensor([3, 3, 3, 4], using: &generator)), ELU(name: "elu"), Flatten(name: "flatten"),
+            try Dense(name: "dense", kernel: randomTensor([4 * 6 * 6, 1], using: &generator)),
+        ]
+        return try Model(inputShape: [8, 8, 3], layers: layers)
+    }
+
     /// In a model, a layer that keeps its input for the backward pass (a stand-alone `ELU` after a
     /// convolution, as Keras 1 models are written) lets go of it before the next forward pass, so the
     /// convolution still writes the next batch into its storage instead of copying it first.
     func testAModelLetsLayersReuseStorageThatTheNextLayerKept() throws {
         var generator = SeededRandom(seed: 30)
-        let layers: [any Layer] = [
-            try Conv2D(name: "conv", kernel: randomTensor([3, 3, 3, 4], using: &generator)), ELU(name: "elu"), Flatten(name: "flatten"),
-            try Dense(name: "dense", kernel: randomTensor([4 * 6 * 6, 1], using: &generator)),
-        ]
-        let model = try Model(inputShape: [8, 8, 3], layers: layers)
+        let model = try convolutionELUModel(using: &generator)
         func address(of node: String) -> Int {
             model.activation(of: node)!.scalars.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
         }
@@ -128,11 +133,7 @@ final class ParallelismTests: XCTestCase {
     /// own again (written in place, not copied first), and the next pass gives the same outputs.
     func testReleasingActivationsGivesTheInputBack() throws {
         var generator = SeededRandom(seed: 31)
-        let layers: [any Layer] = [
-            try Conv2D(name: "conv", kernel: randomTensor([3, 3, 3, 4], using: &generator)), ELU(name: "elu"), Flatten(name: "flatten"),
-            try Dense(name: "dense", kernel: randomTensor([4 * 6 * 6, 1], using: &generator)),
-        ]
-        let model = try Model(inputShape: [8, 8, 3], layers: layers)
+        let model = try convolutionELUModel(using: &generator)
         var input = randomTensor([4, 8, 8, 3], using: &generator)
         let outputs = try model.forward(input)[0].scalars
         model.releaseActivations()

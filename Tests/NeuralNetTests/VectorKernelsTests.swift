@@ -28,6 +28,27 @@ final class VectorKernelsTests: XCTestCase {
         }
     }
 
+    /// Runs a gradient kernel `kernel(dy, dx)` over `dy.count` floats twice, from a separate `dy` and in place
+    /// over it, into a buffer with sentinels on both sides: it must return true, write `expected` (bit for
+    /// bit) and touch nothing beside `dx`.
+    private func checkGradientKernel(dy: [Float], expected: [Float], context: String,
+                                     _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Bool) {
+        let count = dy.count
+        for inPlace in [false, true] {
+            var buffer = [Float](repeating: 12_345, count: count + 64)
+            if inPlace { buffer.replaceSubrange(32..<(32 + count), with: dy) }
+            let applied = dy.withUnsafeBufferPointer { dy in
+                buffer.withUnsafeMutableBufferPointer { buffer in
+                    kernel(inPlace ? UnsafePointer(buffer.baseAddress! + 32) : dy.baseAddress!, buffer.baseAddress! + 32)
+                }
+            }
+            XCTAssertTrue(applied)
+            let context = context + ", in place \(inPlace)"
+            XCTAssertEqual(bits(Array(buffer[32..<(32 + count)])), bits(expected), context)
+            XCTAssertEqual(Array(buffer[..<32]) + Array(buffer[(32 + count)...]), [Float](repeating: 12_345, count: 64), context)
+        }
+    }
+
     func testVectorELUMatchesThePortableLoopBitForBit() throws {
         guard VectorKernels.level > 0 else { throw XCTSkip("this CPU has no AVX2: only the portable loop runs here") }
         for level in 1...VectorKernels.level {
@@ -63,21 +84,10 @@ final class VectorKernelsTests: XCTestCase {
                 let y = inputs(count: count, seed: UInt64(count)), dy = inputs(count: count, seed: UInt64(count + 1_000)).reversed().map { $0 }
                 let alpha: Float = level == 1 ? 1 : 1.7
                 let expected = zip(y, dy).map { v, g in v > 0 ? g : g * (v + alpha) }
-                for inPlace in [false, true] {
-                    var buffer = [Float](repeating: 12_345, count: count + 64)
-                    if inPlace { buffer.replaceSubrange(32..<(32 + count), with: dy) }
-                    let applied = y.withUnsafeBufferPointer { y in
-                        dy.withUnsafeBufferPointer { dy in
-                            buffer.withUnsafeMutableBufferPointer { buffer in
-                                VectorKernels.eluBackward(output: y.baseAddress!, outputGradient: inPlace ? UnsafePointer(buffer.baseAddress! + 32) : dy.baseAddress!,
-                                                          inputGradient: buffer.baseAddress! + 32, count: count, alpha: alpha, level: level)
-                            }
-                        }
+                y.withUnsafeBufferPointer { y in
+                    checkGradientKernel(dy: dy, expected: expected, context: "level \(level), \(count) floats") { dy, dx in
+                        VectorKernels.eluBackward(output: y.baseAddress!, outputGradient: dy, inputGradient: dx, count: count, alpha: alpha, level: level)
                     }
-                    XCTAssertTrue(applied)
-                    let context = "level \(level), \(count) floats, in place \(inPlace)"
-                    XCTAssertEqual(bits(Array(buffer[32..<(32 + count)])), bits(expected), context)
-                    XCTAssertEqual(Array(buffer[..<32]) + Array(buffer[(32 + count)...]), [Float](repeating: 12_345, count: 64), context)
                 }
             }
         }
@@ -95,21 +105,10 @@ final class VectorKernelsTests: XCTestCase {
             let dy = inputs(count: count, seed: UInt64(count + 2_000)).reversed().map { $0 }
             let alpha: Float = 0.7
             let expected = zip(x, dy).map { v, g in v > 0 ? g : g * ActivationKind.eluDerivativeNegativeBranch(v, alpha: alpha) }
-            for inPlace in [false, true] {
-                var buffer = [Float](repeating: 12_345, count: count + 64)
-                if inPlace { buffer.replaceSubrange(32..<(32 + count), with: dy) }
-                let applied = x.withUnsafeBufferPointer { x in
-                    dy.withUnsafeBufferPointer { dy in
-                        buffer.withUnsafeMutableBufferPointer { buffer in
-                            VectorKernels.eluInputBackward(input: x.baseAddress!, outputGradient: inPlace ? UnsafePointer(buffer.baseAddress! + 32) : dy.baseAddress!,
-                                                           inputGradient: buffer.baseAddress! + 32, count: count, alpha: alpha)
-                        }
-                    }
+            x.withUnsafeBufferPointer { x in
+                checkGradientKernel(dy: dy, expected: expected, context: "\(count) floats") { dy, dx in
+                    VectorKernels.eluInputBackward(input: x.baseAddress!, outputGradient: dy, inputGradient: dx, count: count, alpha: alpha)
                 }
-                XCTAssertTrue(applied)
-                let context = "\(count) floats, in place \(inPlace)"
-                XCTAssertEqual(bits(Array(buffer[32..<(32 + count)])), bits(expected), context)
-                XCTAssertEqual(Array(buffer[..<32]) + Array(buffer[(32 + count)...]), [Float](repeating: 12_345, count: 64), context)
             }
         }
         let layer = ELU(alpha: 0.7)
