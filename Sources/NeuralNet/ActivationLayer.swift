@@ -25,15 +25,7 @@ public final class Activation: UnaryLayer {
     public func outputShape(forInputShape shape: [Int]) throws -> [Int] { shape }
 
     public func forward(_ input: Tensor) -> Tensor {
-        let featureCount = input.shape.last ?? 1
-        let result = Tensor(shape: input.shape, recycling: &output) { y in
-            input.scalars.withUnsafeBufferPointer { x in
-                Self.forEachShare(y.count, featureCount: featureCount) { part in
-                    (y.baseAddress! + part.lowerBound).update(from: x.baseAddress! + part.lowerBound, count: part.count)
-                    kind.apply(y.baseAddress! + part.lowerBound, count: part.count, addingBias: nil, featureCount: featureCount)
-                }
-            }
-        }
+        let result = kind.forward(input, recycling: &output)
         self.input = kind.derivativeNeedsInput ? input : nil
         return result
     }
@@ -48,7 +40,7 @@ public final class Activation: UnaryLayer {
         return Tensor(shape: output.shape) { dx in
             output.scalars.withUnsafeBufferPointer { y in
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
-                    Self.forEachShare(dx.count, featureCount: featureCount) { part in
+                    ActivationKind.forEachRowShare(dx.count, featureCount: featureCount) { part in
                         kind.backward(output: y.baseAddress! + part.lowerBound, outputGradient: dy.baseAddress! + part.lowerBound,
                                       inputGradient: dx.baseAddress! + part.lowerBound, count: part.count, featureCount: featureCount,
                                       modifier: modifier)
@@ -56,12 +48,6 @@ public final class Activation: UnaryLayer {
                 }
             }
         }
-    }
-
-    /// `body(part)` for each lane's share of `count` values, in whole rows of `featureCount` (softmax's unit).
-    private static func forEachShare(_ count: Int, featureCount: Int, _ body: (Range<Int>) -> Void) {
-        let rowLength = max(featureCount, 1)
-        forEachLaneShare(of: count / rowLength, itemSize: rowLength) { rows in body((rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)) }
     }
 
     /// `dx = dy·f′(x)` for the kinds whose derivative needs `x` (neither is rectifying: modifiers do not apply).
@@ -88,5 +74,28 @@ public final class Activation: UnaryLayer {
                 }
             }
         }
+    }
+}
+
+extension ActivationKind {
+    /// The activation of every value of `input` (rows of its last axis, softmax's unit), written into
+    /// `slot`'s storage, each lane its share of whole rows: the forward pass of the `Activation` layer and
+    /// of the stand-alone `ELU` layer.
+    func forward(_ input: Tensor, recycling slot: inout Tensor?) -> Tensor {
+        let featureCount = input.shape.last ?? 1
+        return Tensor(shape: input.shape, recycling: &slot) { y in
+            input.scalars.withUnsafeBufferPointer { x in
+                Self.forEachRowShare(y.count, featureCount: featureCount) { part in
+                    (y.baseAddress! + part.lowerBound).update(from: x.baseAddress! + part.lowerBound, count: part.count)
+                    apply(y.baseAddress! + part.lowerBound, count: part.count, addingBias: nil, featureCount: featureCount)
+                }
+            }
+        }
+    }
+
+    /// `body(part)` for each lane's share of `count` values, in whole rows of `featureCount` (softmax's unit).
+    static func forEachRowShare(_ count: Int, featureCount: Int, _ body: (Range<Int>) -> Void) {
+        let rowLength = max(featureCount, 1)
+        forEachLaneShare(of: count / rowLength, itemSize: rowLength) { rows in body((rows.lowerBound * rowLength)..<(rows.upperBound * rowLength)) }
     }
 }

@@ -9,9 +9,16 @@ import Foundation
 private protocol RectifierRule: Sendable {
     func value(_ x: Float) -> Float
     func derivative(_ x: Float) -> Float
+    /// `dx[i] = dy[i]·derivative(x[i])` for `i < count` in a vector kernel, the same bits; false when
+    /// there is none for this CPU (the default), and the shared loop runs.
+    func vectorBackward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>,
+                        count: Int) -> Bool
 }
 
 extension RectifierRule {
+    func vectorBackward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>,
+                        count: Int) -> Bool { false }
+
     /// `value(x)` of every input, written into `slot`'s storage, each lane its share.
     func forward(_ input: Tensor, recycling slot: inout Tensor?) -> Tensor {
         Tensor(shape: input.shape, recycling: &slot) { y in
@@ -32,7 +39,10 @@ extension RectifierRule {
                 outputGradient.scalars.withUnsafeBufferPointer { dy in
                     forEachLaneShare(of: dx.count) { part in
                         switch modifier {
-                        case nil: for i in part { dx[i] = dy[i] * derivative(x[i]) }
+                        case nil:
+                            let (xs, dys, dxs) = (x.baseAddress! + part.lowerBound, dy.baseAddress! + part.lowerBound, dx.baseAddress! + part.lowerBound)
+                            if vectorBackward(input: xs, outputGradient: dys, inputGradient: dxs, count: part.count) { return }
+                            for i in part { dx[i] = dy[i] * derivative(x[i]) }
                         case .guided?: for i in part { dx[i] = dy[i] > 0 && value(x[i]) > 0 ? dy[i] : 0 }
                         case .rectified?: for i in part { dx[i] = dy[i] > 0 ? dy[i] : 0 }
                         }
@@ -60,6 +70,11 @@ public final class ELU: UnaryLayer {
         let alpha: Float
         func value(_ x: Float) -> Float { x > 0 ? x : alpha * Foundation.expm1(x) }
         func derivative(_ x: Float) -> Float { x > 0 ? 1 : ActivationKind.eluDerivativeNegativeBranch(x, alpha: alpha) }
+
+        func vectorBackward(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>,
+                            count: Int) -> Bool {
+            VectorKernels.eluInputBackward(input: x, outputGradient: dy, inputGradient: dx, count: count, alpha: alpha)
+        }
     }
 
     public init(name: String = "elu", alpha: Float = 1) {
@@ -71,35 +86,13 @@ public final class ELU: UnaryLayer {
 
     public func forward(_ input: Tensor) -> Tensor {
         self.input = input
-        let kind = ActivationKind.elu(alpha: alpha)
-        return Tensor(shape: input.shape, recycling: &recycledOutput) { y in
-            input.scalars.withUnsafeBufferPointer { x in
-                forEachLaneShare(of: y.count) { part in
-                    let target = y.baseAddress! + part.lowerBound
-                    target.update(from: x.baseAddress! + part.lowerBound, count: part.count)
-                    kind.apply(target, count: part.count, addingBias: nil, featureCount: 1)
-                }
-            }
-        }
+        return ActivationKind.elu(alpha: alpha).forward(input, recycling: &recycledOutput)
     }
 
     public func releaseInputs() { input = nil }
 
     public func backward(_ outputGradient: Tensor, modifier: BackpropModifier?) -> Tensor {
         guard let input else { preconditionFailure("\(name): backward before forward") }
-        if modifier == nil && VectorKernels.level >= 2 {
-            precondition(input.shape == outputGradient.shape, "gradient shape \(outputGradient.shape) != \(input.shape)")
-            return Tensor(shape: input.shape) { dx in
-                input.scalars.withUnsafeBufferPointer { x in
-                    outputGradient.scalars.withUnsafeBufferPointer { dy in
-                        forEachLaneShare(of: dx.count) { part in
-                            _ = VectorKernels.eluInputBackward(input: x.baseAddress! + part.lowerBound, outputGradient: dy.baseAddress! + part.lowerBound,
-                                                               inputGradient: dx.baseAddress! + part.lowerBound, count: part.count, alpha: alpha)
-                        }
-                    }
-                }
-            }
-        }
         return Rule(alpha: alpha).backward(input: input, outputGradient: outputGradient, modifier: modifier)
     }
 }
