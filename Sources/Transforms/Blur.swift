@@ -61,78 +61,78 @@ struct SeparableFilter {
     /// The output rows `rows` (within the frame), packed.
     ///
     /// Horizontal pass on each source row the wanted rows read (the row padded by reflection, then one
-    /// contiguous multiply-add per kernel tap), vertical pass as one contiguous multiply-add per tap,
-    /// then the rounding division as a multiply and shift (exact: see ``Divide``). Both passes in
-    /// AVX-512 when `vectorized` (integer sums: the same bytes).
+    /// contiguous multiply-add per kernel tap), kept in a ``RowRing`` of a few rows; vertical pass as one
+    /// contiguous multiply-add per tap, then the rounding division as a multiply and shift (exact: see
+    /// ``Divide``). Both passes in AVX-512 when `vectorized` (integer sums: the same bytes).
     func apply(_ frame: Frame, rows: Range<Int>, vectorized: Bool = VectorSupport.avx512) -> [UInt8] {
         let width = frame.width, height = frame.height, size = kernel.count, rowLength = width * 3
         let weights = kernel.map { Int32($0) }
         guard !rows.isEmpty else { return [] }
-        let rowTaps = rows.map { y in (0..<size).map { reflect101(y - anchor + $0, height) } }
-        let sourceRows = rowTaps.joined().min()!..<(rowTaps.joined().max()! + 1)
-        let left = anchor, right = size - 1 - anchor
-        var padded = [UInt8](repeating: 0, count: (width + left + right) * 3)
-        var horizontal = [Int32](repeating: 0, count: sourceRows.count * rowLength)
-        frame.pixels.withUnsafeBufferPointer { source in
-            horizontal.withUnsafeMutableBufferPointer { target in
-                padded.withUnsafeMutableBufferPointer { pad in
-                    for y in sourceRows {
-                        let row = source.baseAddress! + y * rowLength
-                        (pad.baseAddress! + left * 3).update(from: row, count: rowLength)
-                        for k in 0..<left {
-                            let from = reflect101(k - left, width) * 3
-                            for c in 0..<3 { pad[k * 3 + c] = row[from + c] }
-                        }
-                        for k in 0..<right {
-                            let from = reflect101(width + k, width) * 3
-                            for c in 0..<3 { pad[(left + width + k) * 3 + c] = row[from + c] }
-                        }
-                        let out = target.baseAddress! + (y - sourceRows.lowerBound) * rowLength
-                        if vectorized {
-                            steerlens_blur_row_avx512(pad.baseAddress!, weights, size, out, rowLength)
-                            continue
-                        }
-                        for k in 0..<size {
-                            let weight = weights[k], tap = pad.baseAddress! + k * 3
-                            if k == 0 {
-                                for i in 0..<rowLength { out[i] = Int32(tap[i]) &* weight }
-                            } else {
-                                for i in 0..<rowLength { out[i] = out[i] &+ Int32(tap[i]) &* weight }
-                            }
-                        }
-                    }
-                }
-            }
-        }
         let total = kernel.reduce(0, +), divisor = total * total, rounding = Int32(bias ?? divisor / 2)
         let divide = Divide(divisor)
+        var padded = [UInt8](repeating: 0, count: (width + size - 1) * 3)
+        // The source rows of one output row span at most `size` rows (fewer at the frame's edges).
+        var ring = RowRing<Int32>(rowLength: rowLength, capacity: size + 2)
         var output = [UInt8](repeating: 0, count: rows.count * rowLength)
-        var sum = [Int32](repeating: 0, count: rowLength)
-        // Where each output row's taps start in `horizontal`, for the vector pass.
-        let rowStarts = rowTaps.flatMap { $0.map { ($0 - sourceRows.lowerBound) * rowLength } }
-        rowStarts.withUnsafeBufferPointer { starts in
-            horizontal.withUnsafeBufferPointer { source in
-                output.withUnsafeMutableBufferPointer { target in
-                    sum.withUnsafeMutableBufferPointer { sum in
-                        for (offset, taps) in rowTaps.enumerated() {
-                            if vectorized {
-                                steerlens_blur_column_avx512(source.baseAddress!, starts.baseAddress! + offset * size, weights, size, rounding,
-                                                             divide.multiplier, divide.shift, target.baseAddress! + offset * rowLength, rowLength)
-                                continue
-                            }
-                            for i in 0..<rowLength { sum[i] = rounding }
-                            for k in 0..<size {
-                                let row = source.baseAddress! + (taps[k] - sourceRows.lowerBound) * rowLength, weight = weights[k]
-                                for i in 0..<rowLength { sum[i] = sum[i] &+ row[i] &* weight }
-                            }
-                            let out = target.baseAddress! + offset * rowLength
-                            for i in 0..<rowLength { out[i] = UInt8(truncatingIfNeeded: divide(UInt32(truncatingIfNeeded: sum[i]))) }
+        var sum = [Int32](repeating: 0, count: vectorized ? 0 : rowLength)
+        // The output row's source rows (reflected), then where each starts in the ring.
+        var taps = [Int](repeating: 0, count: size), starts = [Int](repeating: 0, count: size)
+        frame.pixels.withUnsafeBufferPointer { source in
+            for (offset, y) in rows.enumerated() {
+                for k in 0..<size { taps[k] = reflect101(y - anchor + k, height) }
+                ring.hold(taps.min()!...taps.max()!) { sourceRows, slot in
+                    for y in sourceRows { horizontalPass(source.baseAddress! + y * rowLength, width: width, weights: weights, padded: &padded, into: slot(y), vectorized: vectorized) }
+                }
+                for k in 0..<size { starts[k] = ring.offset(of: taps[k]) }
+                ring.storage.withUnsafeBufferPointer { ringRows in
+                    output.withUnsafeMutableBufferPointer { target in
+                        let out = target.baseAddress! + offset * rowLength
+                        if vectorized {
+                            steerlens_blur_column_avx512(ringRows.baseAddress!, starts, weights, size, rounding, divide.multiplier, divide.shift, out, rowLength)
+                            return
                         }
+                        for i in 0..<rowLength { sum[i] = rounding }
+                        for k in 0..<size {
+                            let row = ringRows.baseAddress! + starts[k], weight = weights[k]
+                            for i in 0..<rowLength { sum[i] = sum[i] &+ row[i] &* weight }
+                        }
+                        for i in 0..<rowLength { out[i] = UInt8(truncatingIfNeeded: divide(UInt32(truncatingIfNeeded: sum[i]))) }
                     }
                 }
             }
         }
         return output
+    }
+
+    /// The horizontal pass of one source row (`width` RGB pixels) into `out` (`width · 3` sums): the row
+    /// padded by reflection into `padded` (`(width + size − 1) · 3` bytes), then one multiply-add per tap
+    /// (`weights`: the kernel as Int32).
+    private func horizontalPass(_ row: UnsafePointer<UInt8>, width: Int, weights: [Int32], padded: inout [UInt8],
+                                into out: UnsafeMutablePointer<Int32>, vectorized: Bool) {
+        let rowLength = width * 3, size = kernel.count, left = anchor, right = size - 1 - anchor
+        padded.withUnsafeMutableBufferPointer { pad in
+            (pad.baseAddress! + left * 3).update(from: row, count: rowLength)
+            for k in 0..<left {
+                let from = reflect101(k - left, width) * 3
+                for c in 0..<3 { pad[k * 3 + c] = row[from + c] }
+            }
+            for k in 0..<right {
+                let from = reflect101(width + k, width) * 3
+                for c in 0..<3 { pad[(left + width + k) * 3 + c] = row[from + c] }
+            }
+            if vectorized {
+                steerlens_blur_row_avx512(pad.baseAddress!, weights, size, out, rowLength)
+                return
+            }
+            for k in 0..<size {
+                let weight = weights[k], tap = pad.baseAddress! + k * 3
+                if k == 0 {
+                    for i in 0..<rowLength { out[i] = Int32(tap[i]) &* weight }
+                } else {
+                    for i in 0..<rowLength { out[i] = out[i] &+ Int32(tap[i]) &* weight }
+                }
+            }
+        }
     }
 }
 

@@ -104,7 +104,7 @@ extension CubicScale {
     /// each of its output rows (``Preprocess/apply(frameSize:blending:into:)``), a weighted sum of the
     /// crop's scaled rows, and each scaled row is computed by the vertical cubic pass as it is summed, so
     /// the up-to-36-times larger frame is never written out and read back. The horizontal pass's rows are
-    /// computed as the vertical pass first reads them (``HorizontalRing``). The same values as
+    /// computed as the vertical pass first reads them (``RowRing``). The same values as
     /// `preprocess.apply(to: apply(frame), into: output)`.
     public func modelInput(_ frame: Frame, preprocess: Preprocess, into output: UnsafeMutableBufferPointer<Float>) throws {
         try modelInput(frame, preprocess: preprocess, into: output, vectorized: VectorSupport.avx512)
@@ -118,8 +118,9 @@ extension CubicScale {
         let geometry = try preprocess.geometry(for: PixelSize(width: outputWidth, height: outputHeight))
         let plan = self.plan(width: width, height: height, columns: geometry.cropX..<(geometry.cropX + geometry.cropSize.width), vectorized: vectorized)
         let rows = plan.rows
-        var ring = HorizontalRing(HorizontalPass(frame, tables: plan.horizontal))
-        let rowLength = ring.pass.rowLength
+        let pass = HorizontalPass(frame, tables: plan.horizontal)
+        let rowLength = pass.rowLength
+        var ring = RowRing<Float>(rowLength: rowLength)
         // For the scaled rows of one call, where their four taps start in the ring.
         var offsets: [Int] = []
         var scaledRow = [Float](repeating: 0, count: vectorized ? 0 : rowLength)
@@ -128,7 +129,7 @@ extension CubicScale {
                 // A scaled row under two model-input rows is computed for each (the same values).
                 try preprocess.apply(frameSize: PixelSize(width: outputWidth, height: outputHeight), blending: { firstRow, weights, out in
                     let taps = (firstRow * 4)..<((firstRow + weights.count) * 4)
-                    ring.hold(rows.index[taps.lowerBound]...rows.index[taps.upperBound - 1])
+                    ring.hold(rows.index[taps.lowerBound]...rows.index[taps.upperBound - 1]) { pass.compute(rows: $0, into: $1) }
                     offsets.removeAll(keepingCapacity: true)
                     for t in taps { offsets.append(ring.offset(of: rows.index[t])) }
                     ring.storage.withUnsafeBufferPointer { storage in
@@ -270,41 +271,6 @@ extension CubicScale {
                 }
             }
         }
-    }
-
-    /// The horizontal pass's rows that the vertical pass reads now, each computed when first needed and
-    /// kept in a ring (source row `r` in slot `r mod capacity`): the rows are still in cache when read,
-    /// and the scaled crop's band of rows (megabytes at large scales) is never held.
-    struct HorizontalRing {
-        let pass: HorizontalPass
-        private(set) var storage: [Float] = []
-        private var capacity = 0
-        /// The source rows whose horizontal pass the ring holds.
-        private var held = 0..<0
-
-        init(_ pass: HorizontalPass) { self.pass = pass }
-
-        /// Makes the ring hold source rows `needed` (asked for in nondecreasing order), computing the
-        /// rows it does not hold yet; grows (and starts over) for a longer span than it has held.
-        mutating func hold(_ needed: ClosedRange<Int>) {
-            if needed.count > capacity {
-                capacity = needed.count + 2
-                storage = [Float](repeating: 0, count: capacity * pass.rowLength)
-                held = 0..<0
-            }
-            if !(held.lowerBound...held.upperBound).contains(needed.lowerBound) { held = needed.lowerBound..<needed.lowerBound }
-            let end = needed.upperBound + 1
-            if held.upperBound < end {
-                let (pass, capacity) = (pass, capacity)
-                storage.withUnsafeMutableBufferPointer { buffer in
-                    pass.compute(rows: held.upperBound..<end) { buffer.baseAddress! + $0 % capacity * pass.rowLength }
-                }
-                held = max(held.lowerBound, end - capacity)..<end
-            }
-        }
-
-        /// Where source row `row` (held) starts in `storage`.
-        func offset(of row: Int) -> Int { row % capacity * pass.rowLength }
     }
 
     /// The horizontal taps laid out for `steerlens_cubic_horizontal_avx512`: blocks of 16 output values,

@@ -175,6 +175,27 @@ final class TransformKernelsTests: XCTestCase {
         }
     }
 
+    /// A band of a blurred frame is those rows of the whole blurred frame, for bands starting and ending
+    /// anywhere (the ring of horizontal-pass rows starts at the band's first taps, grows at the top edge,
+    /// wraps around, and reflects at the bottom), frames shorter than the kernel included.
+    func testBlurBandsAreRowsOfTheWholeFrame() {
+        let filters = [3, 4, 6].map { SeparableFilter.box(size: $0) } + [5, 7].map { SeparableFilter.gaussian(size: $0) }
+        for (width, height) in [(19, 23), (5, 3), (7, 1)] {
+            let frame = randomFrame(width: width, height: height, seed: UInt64(3 * width + height))
+            for vectorized in [false, VectorSupport.avx512] {
+                for filter in filters {
+                    let whole = filter.apply(frame, rows: 0..<height, vectorized: vectorized)
+                    for first in 0..<height {
+                        for last in Set([first + 1, min(first + 4, height), height]) {
+                            XCTAssertEqual(filter.apply(frame, rows: first..<last, vectorized: vectorized), Array(whole[(first * width * 3)..<(last * width * 3)]),
+                                           "kernel \(filter.kernel) on \(width)x\(height) rows \(first)..<\(last), vectorized \(vectorized)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Brightness and contrast tables over rows of every tail length of the 16-byte gathers and the
     /// 64-byte permutes (widths 1–16 and 22, 640), and a table of every byte value.
     func testByteLookupEqualsThePortableLoop() {
@@ -207,18 +228,18 @@ final class TransformKernelsTests: XCTestCase {
     }
 }
 
-/// The cubic scale's ring of horizontal-pass rows (portable and AVX-512 rows).
-final class HorizontalRingTests: XCTestCase {
+/// The ring of first-pass rows, filled by the cubic scale's horizontal pass (portable and AVX-512 rows).
+final class RowRingTests: XCTestCase {
     /// The ring of horizontal rows holds exactly the rows asked for, through growth, wrap-around, a
     /// jump past the rows it holds and a span shorter than before.
-    func testHorizontalRingHoldsTheRowsAskedFor() {
+    func testRowRingHoldsTheRowsAskedFor() {
         let pixels: [UInt8] = (0..<(9 * 40 * 3)).map { (index: Int) -> UInt8 in UInt8((index * 7 + index / 27) % 256) }
         let frame = Frame(index: 0, time: 0, width: 9, height: 40, pixels: pixels)
         for vectorized in [false, VectorSupport.avx512] {
             let pass = CubicScale.HorizontalPass(frame, columns: 2..<21, taps: CubicScale.taps(output: 23, input: 9, factor: 2.5), vectorized: vectorized)
-            var ring = CubicScale.HorizontalRing(pass)
+            var ring = RowRing<Float>(rowLength: pass.rowLength)
             for needed in [0...2, 1...3, 2...7, 5...8, 8...9, 20...22, 21...26, 26...26, 27...39] {
-                ring.hold(needed)
+                ring.hold(needed) { pass.compute(rows: $0, into: $1) }
                 for row in needed {
                     var expected = [Float](repeating: -1, count: pass.rowLength)
                     expected.withUnsafeMutableBufferPointer { buffer in pass.compute(rows: row..<(row + 1)) { _ in buffer.baseAddress! } }
