@@ -30,10 +30,15 @@ public struct StressRunner {
     /// until a batch is done (a batch is then cut short: the boundaries depend on the clip, not on timing).
     public let windowBytes: Int
 
+    /// What each setting's items (the last slot: the frames themselves) last took to transform and
+    /// preprocess, so that a batch's items are taken longest first.
+    let itemCosts: ItemCosts
+
     public init(suite: StressSuite, session: ModelSession, selection: ReadOptions, batchSize: Int, labelsPath: String? = nil, labelField: String? = nil,
                 windowBytes: Int = 64 << 20) {
         (self.suite, self.session, self.selection, self.batchSize) = (suite, session, selection, batchSize)
         (self.labelsPath, self.labelField, self.windowBytes) = (labelsPath, labelField, windowBytes)
+        itemCosts = ItemCosts(kinds: suite.settings.count + 1)
     }
 
     /// One queued item: the frame (its slot in `open`) alone or under one setting.
@@ -82,7 +87,8 @@ public struct StressRunner {
             }
             if queue.isEmpty { break }
             let batch = queue.prefix(batchSize)
-            let input = try inputBatch(batch.map { ($0.frame, $0.setting.map { suite.settings[$0].transform }) }, reusing: &spareInput)
+            let input = try inputBatch(batch.map { ($0.frame, $0.setting.map { suite.settings[$0].transform }) }, reusing: &spareInput,
+                                       costKinds: batch.map { $0.setting ?? suite.settings.count })
             let values = try predictions(input)
             spareInput = input.scalars
             for (item, value) in zip(batch, values) {
@@ -113,8 +119,11 @@ public struct StressRunner {
 
     /// Each item's frame under its transform (or none), preprocessed into one model batch, one worker per
     /// core, each taking the next item when it is free (a worker whose core the decoder shares takes fewer).
-    /// `storage`, when it has the batch's size, is written into instead of new memory (and left empty).
-    func inputBatch(_ items: [(frame: Frame, transform: (any FrameTransform)?)], reusing storage: inout [Float]) throws -> Tensor {
+    /// With `costKinds` (each item's slot in ``itemCosts``) the items are taken longest first, by what
+    /// their kind took last time, so no core is left with a 6× scale while the other waits; the batch is
+    /// the same whatever the order. `storage`, when it has the batch's size, is written into instead of
+    /// new memory (and left empty).
+    func inputBatch(_ items: [(frame: Frame, transform: (any FrameTransform)?)], reusing storage: inout [Float], costKinds: [Int]? = nil) throws -> Tensor {
         let modelInput = session.modelInput
         let itemCount = modelInput.shape.reduce(1, *)
         // Not zero-filled first (5 MB a batch, on one core while the other waits): every item's
@@ -124,30 +133,57 @@ public struct StressRunner {
         storage = []  // so `scalars` is not shared with the caller's copy
         let lanes = min(max(Parallelism.laneCount, 1), items.count)
         var failures = [Error?](repeating: nil, count: lanes)
+        let order = costKinds.map(itemCosts.longestFirst) ?? Array(items.indices)
+        var spent = [UInt64](repeating: 0, count: items.count)  // thread nanoseconds per item
         let next = Atomic<Int>(0)
         scalars.withUnsafeMutableBufferPointer { buffer in
             failures.withUnsafeMutableBufferPointer { failed in
-                Parallelism.forEachLane(lanes) { lane in
-                    do {
-                        while true {
-                            let item = next.add(1, ordering: .relaxed).oldValue
-                            guard item < items.count else { break }
-                            try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: modelInput.preprocess,
-                                                into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
+                spent.withUnsafeMutableBufferPointer { spent in
+                    Parallelism.forEachLane(lanes) { lane in
+                        do {
+                            while true {
+                                let position = next.add(1, ordering: .relaxed).oldValue
+                                guard position < items.count else { break }
+                                let item = order[position], start = StageClock.threadNow()
+                                try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: modelInput.preprocess,
+                                                    into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
+                                spent[item] = StageClock.threadNow() &- start
+                            }
+                        } catch {
+                            failed[lane] = error
                         }
-                    } catch {
-                        failed[lane] = error
                     }
                 }
             }
         }
         if let failure = failures.compactMap({ $0 }).first { throw failure }
+        if let costKinds { itemCosts.record(kinds: costKinds, spent: spent) }
         modelInput.normalize(&scalars)
         return Tensor(shape: [items.count] + modelInput.shape, scalars: scalars)
     }
 }
 
 extension StressRunner {
+    /// The last measured cost (thread CPU nanoseconds) of each kind of batch item, shared by the runs of
+    /// one runner (every clip of a suite has the same kinds).
+    final class ItemCosts: Sendable {
+        private let nanoseconds: Mutex<[UInt64]>
+
+        init(kinds: Int) { nanoseconds = Mutex([UInt64](repeating: 0, count: kinds)) }
+
+        /// The positions of items of kinds `kinds`, costliest kind first (equal costs, and kinds not
+        /// measured yet, keep their order).
+        func longestFirst(_ kinds: [Int]) -> [Int] {
+            let costs = nanoseconds.withLock { costs in kinds.map { costs[$0] } }
+            return kinds.indices.sorted { costs[$0] > costs[$1] || (costs[$0] == costs[$1] && $0 < $1) }
+        }
+
+        /// Keeps what each item (of kind `kinds[i]`) took, `spent[i]`.
+        func record(kinds: [Int], spent: [UInt64]) {
+            nanoseconds.withLock { costs in for (kind, time) in zip(kinds, spent) { costs[kind] = time } }
+        }
+    }
+
     /// The model input of `frame` under `transform` (Float32 HWC, see ``Preprocess/apply(to:into:)``):
     /// a ``CubicScale``'s rows go straight into the resize (the scaled frame, up to 36× the pixels, is
     /// never held); any other transform computes the rows of the crop (``transformForModel(_:transform:preprocess:)``).

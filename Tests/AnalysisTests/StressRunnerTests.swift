@@ -42,4 +42,15 @@ final class StressRunnerTests: XCTestCase {
         }
         XCTAssertGreaterThan(spread.count, 6, "the cells must differ, or a mix-up would go unseen")
     }
+
+    /// Items are taken costliest kind first, by what their kind took last; equal and unmeasured costs
+    /// keep batch order, and a kind's cost is its latest item's.
+    func testItemsAreTakenLongestFirst() {
+        let costs = StressRunner.ItemCosts(kinds: 4)
+        XCTAssertEqual(costs.longestFirst([3, 0, 1, 0]), [0, 1, 2, 3])
+        costs.record(kinds: [0, 1, 2, 1], spent: [50, 900, 700, 300])
+        XCTAssertEqual(costs.longestFirst([0, 1, 2, 3, 2]), [2, 4, 1, 0, 3], "kind 1 last took 300, kind 3 is not measured yet")
+        costs.record(kinds: [3], spent: [2_000])
+        XCTAssertEqual(costs.longestFirst([0, 1, 2, 3]), [3, 2, 1, 0])
+    }
 }
