@@ -125,6 +125,25 @@ public struct ModelSession {
         return try loaded.model.forward(input)[outputIndex]
     }
 
+    /// The preprocessing that also applies the model's leading `x·scale + offset` (``Model/leadingRescaling``,
+    /// e.g. PilotNet's `x/127.5 − 1`) as it writes the batch — the same operations on the same values —
+    /// for ``predict(rescaledInput:)``; nil when the model has none, or the preprocessing already scales
+    /// its values or a normalisation follows it.
+    public var rescalingPreprocess: Preprocess? {
+        var preprocess = modelInput.preprocess
+        guard let (scale, offset) = loaded.model.leadingRescaling, preprocess.scale == 1, preprocess.offset == 0,
+              modelInput.normalization == nil else { return nil }
+        (preprocess.scale, preprocess.offset) = (scale, offset)
+        return preprocess
+    }
+
+    /// ``predict(_:)`` for a batch written by ``rescalingPreprocess``: the same values, without the
+    /// model's pass over the batch for its first layer.
+    public func predict(rescaledInput input: Tensor) throws -> Tensor {
+        defer { loaded.model.releaseActivations() }
+        return try loaded.model.forward(rescaledInput: input)[outputIndex]
+    }
+
     /// One frame's explanation: the prediction, the maps sampled on the frame grid (in kind order) and
     /// the maps themselves by kind.
     public typealias Explained = (prediction: Double, grids: [[Float]], maps: [SaliencyMapKind: [Float]])

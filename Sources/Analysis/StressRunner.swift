@@ -33,12 +33,19 @@ public struct StressRunner {
     /// What each setting's items (the last slot: the frames themselves) last took to transform and
     /// preprocess, so that a batch's items are taken longest first.
     let itemCosts: ItemCosts
+    /// How batch items are preprocessed: with the model's leading rescaling applied as they are written
+    /// (``ModelSession/rescalingPreprocess``) where it has one, else as the model input says.
+    let preprocess: Preprocess
+    /// Whether `preprocess` applies the model's leading rescaling (the forward passes then skip it).
+    let rescalesInput: Bool
 
     public init(suite: StressSuite, session: ModelSession, selection: ReadOptions, batchSize: Int, labelsPath: String? = nil, labelField: String? = nil,
                 windowBytes: Int = 64 << 20) {
         (self.suite, self.session, self.selection, self.batchSize) = (suite, session, selection, batchSize)
         (self.labelsPath, self.labelField, self.windowBytes) = (labelsPath, labelField, windowBytes)
         itemCosts = ItemCosts(kinds: suite.settings.count + 1)
+        let rescaling = session.rescalingPreprocess
+        (preprocess, rescalesInput) = (rescaling ?? session.modelInput.preprocess, rescaling != nil)
     }
 
     /// One queued item: the frame (its slot in `open`) alone or under one setting.
@@ -111,14 +118,15 @@ public struct StressRunner {
         return StressClipPredictions(clip: input, frames: frames, transformed: transformed)
     }
 
-    /// The prediction per frame of a preprocessed batch.
+    /// The prediction per frame of a batch from ``inputBatch(_:reusing:costKinds:)``.
     func predictions(_ input: Tensor) throws -> [Double] {
-        let values = try session.predict(input)
+        let values = try rescalesInput ? session.predict(rescaledInput: input) : session.predict(input)
         return (0..<input.batchSize).map { Double(values.scalars[$0 * values.itemCount + session.predictionUnit]) }
     }
 
-    /// Each item's frame under its transform (or none), preprocessed into one model batch, one worker per
-    /// core, each taking the next item when it is free (a worker whose core the decoder shares takes fewer).
+    /// Each item's frame under its transform (or none), preprocessed (``preprocess``) into one model batch,
+    /// one worker per core, each taking the next item when it is free (a worker whose core the decoder
+    /// shares takes fewer).
     /// With `costKinds` (each item's slot in ``itemCosts``) the items are taken longest first, by what
     /// their kind took last time, so no core is left with a 6× scale while the other waits; the batch is
     /// the same whatever the order. `storage`, when it has the batch's size, is written into instead of
@@ -145,7 +153,7 @@ public struct StressRunner {
                                 let position = next.add(1, ordering: .relaxed).oldValue
                                 guard position < items.count else { break }
                                 let item = order[position], start = StageClock.threadNow()
-                                try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: modelInput.preprocess,
+                                try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: preprocess,
                                                     into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                                 spent[item] = StageClock.threadNow() &- start
                             }

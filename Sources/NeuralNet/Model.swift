@@ -170,7 +170,42 @@ public final class Model {
         }
         releaseActivations()
         for (entryIndex, tensor) in zip(inputEntryIndices, batch) { values[entryIndex] = tensor }
-        for (index, entry) in entries.enumerated() {
+        return runLayers()
+    }
+
+    /// The single input's only consumer when it is a ``Rescaling`` with one scale and one offset: a
+    /// leading `x·scale + offset` (Keras `Rescaling`, or a resolved `Lambda` such as `x/127.5 − 1`) that a
+    /// caller writing the input batch can apply itself (``forward(rescaledInput:)``); nil otherwise.
+    public var leadingRescaling: (scale: Float, offset: Float)? {
+        leadingRescalingEntry.map { ($0.layer.scale[0], $0.layer.offset[0]) }
+    }
+
+    private var leadingRescalingEntry: (index: Int, layer: Rescaling)? {
+        guard let input = inputEntryIndices.first, inputEntryIndices.count == 1, !outputEntryIndices.contains(input) else { return nil }
+        let readers = entries.indices.filter { entries[$0].inputIndices.contains(input) }
+        guard readers.count == 1, let rescaling = entries[readers[0]].layer as? Rescaling, entries[readers[0]].inputIndices == [input],
+              rescaling.scale.count == 1, rescaling.offset.count == 1, !outputEntryIndices.contains(readers[0]) else { return nil }
+        return (readers[0], rescaling)
+    }
+
+    /// ``forward(_:)`` for a batch that already holds the ``leadingRescaling``'s output, computed as the
+    /// layer computes it (`x·scale + offset`, multiply then add): the same outputs, without that pass
+    /// over the batch. Forward only: a backward pass needs ``forward(_:)``.
+    public func forward(rescaledInput batch: Tensor) throws -> [Tensor] {
+        guard let (index, _) = leadingRescalingEntry else {
+            throw NeuralNetError.invalidGraph(detail: "the model does not start with a scalar Rescaling")
+        }
+        guard Array(batch.shape.dropFirst()) == entries[index].shape else {
+            throw NeuralNetError.inputMismatch(input: entries[index].name, expected: entries[index].shape, got: batch.shape)
+        }
+        releaseActivations()
+        values[index] = batch
+        return runLayers()
+    }
+
+    /// Runs, in evaluation order, every layer whose activation is not set yet; returns the outputs.
+    private func runLayers() -> [Tensor] {
+        for (index, entry) in entries.enumerated() where values[index] == nil {
             guard let layer = entry.layer else { continue }
             values[index] = layer.forward(inputs: entry.inputIndices.map { values[$0]! })
         }

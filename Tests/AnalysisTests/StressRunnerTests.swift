@@ -19,13 +19,19 @@ final class StressRunnerTests: XCTestCase {
         let selection = ReadOptions(every: 300, maxFrames: 3)
         // 3 frames × (itself + 3 settings) = 12 items in model batches of 3: the batches mix frames and settings.
         let runner = StressRunner(suite: StressSuite(name: "test", settings: settings), session: session, selection: selection, batchSize: 3)
+        var scratch: [Float] = []
         let result = try runner.run(clip, labels: LabelTrack?.none)
         // A window of one byte holds one frame at a time: each batch is that frame's items alone.
         let narrow = try StressRunner(suite: runner.suite, session: session, selection: selection, batchSize: 8, windowBytes: 1).run(clip, labels: LabelTrack?.none)
         XCTAssertEqual(narrow.frames.map(\.index), result.frames.map(\.index))
         for (a, b) in zip(narrow.frames, result.frames) { XCTAssertEqual(a.original, b.original, accuracy: 1e-5) }
         for (a, b) in zip(narrow.transformed.joined(), result.transformed.joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        // The demo model's `x/127.5 − 1` is applied as the batch is written, to the same predictions.
+        XCTAssertTrue(runner.rescalesInput)
         let frames = try FrameSources.open(clip, options: selection).nextBatch(3)
+        let plain = try session.modelInput.batch(frames)
+        XCTAssertEqual(try runner.predictions(try runner.inputBatch(frames.map { ($0, nil) }, reusing: &scratch)),
+                       try session.predict(plain).scalars.map(Double.init))
         XCTAssertEqual(result.frames.map(\.index), frames.map(\.index))
         XCTAssertEqual(result.transformed.map(\.count), [3, 3, 3])
         var spread: Set<Int> = []

@@ -154,4 +154,34 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(grads["speed"]?.shape, [2, 2])
         XCTAssertEqual(model.backward(output: 0, unit: 0), grads["image"])
     }
+
+    /// A model whose input only feeds a scalar `Rescaling` runs from a batch written already rescaled
+    /// (`x·scale + offset`, multiply then add) to the same outputs, bit for bit; any other first layer,
+    /// a per-channel rescaling, a second reader of the input or a rescaling that is the output has none.
+    func testLeadingRescalingIsSkippedForAnAlreadyRescaledBatch() throws {
+        var g = SeededRandom(seed: 57)
+        let rescaling = Rescaling(name: "norm", scale: 1 / 127.5, offset: -1)
+        let conv = try Conv2D(name: "conv", kernel: randomTensor([3, 3, 3, 4], in: -0.3...0.3, using: &g), bias: Tensor(zeros: [4]),
+                              strides: (2, 2), activation: .elu(alpha: 1))
+        let model = try Model(inputShape: [7, 9, 3], layers: [rescaling, conv, Flatten(name: "flat"), try Dense(name: "out", kernel: randomTensor([48, 2], using: &g))])
+        let (scale, offset) = try XCTUnwrap(model.leadingRescaling)
+        XCTAssertEqual(scale, Float(1 / 127.5))
+        XCTAssertEqual(offset, -1)
+        let pixels = (0..<(3 * 7 * 9 * 3)).map { _ in Float(Int.random(in: 0...255, using: &g)) }
+        let expected = try model.forward(Tensor(shape: [3, 7, 9, 3], scalars: pixels))[0]
+        let rescaled = Tensor(shape: [3, 7, 9, 3], scalars: pixels.map { $0 * scale + offset })
+        XCTAssertEqual(try model.forward(rescaledInput: rescaled)[0], expected)
+        XCTAssertNil(model.activation(of: "input"), "the skipped layer's input is not held")
+        XCTAssertThrowsError(try model.forward(rescaledInput: Tensor(zeros: [3, 7, 8, 3])))
+
+        let perChannel = try Rescaling(name: "norm", scale: [1, 2, 3], offset: [0])
+        let secondReader = try Model(inputs: [.init(name: "x", shape: [2, 2, 3])],
+                                     nodes: [.init(Rescaling(name: "r", scale: 2), inputs: ["x"]), .init(Add(name: "sum"), inputs: ["r", "x"])],
+                                     outputs: ["sum"])
+        for other in [try Model(inputShape: [7, 9, 3], layers: [conv]), try Model(inputShape: [2, 2, 3], layers: [perChannel, Flatten(name: "f")]),
+                      secondReader, try Model(inputShape: [2, 2, 3], layers: [Rescaling(name: "only", scale: 2)])] {
+            XCTAssertNil(other.leadingRescaling)
+            XCTAssertThrowsError(try other.forward(rescaledInput: Tensor(zeros: [1] + other.inputs[0].shape)))
+        }
+    }
 }
