@@ -16,12 +16,10 @@ extension ModelSession {
     public func predict(_ reader: any FrameSource, input: String, batchSize: Int, _ body: (Frame, ArraySlice<Float>) throws -> Void) throws {
         _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
         let units = predictionUnits
-        // The model's leading rescaling, if any, applied as the batch is written (the same values).
-        let rescaling = try rescalingPreprocess.map { try ModelInput(inputShape: modelInput.shape, preprocess: $0) }
-        let batches = BatchPrefetcher(reader: reader, modelInputs: [rescaling ?? modelInput], batchSize: batchSize) { _ in false }
+        let batches = BatchPrefetcher(reader: reader, modelInputs: [predictionInput], batchSize: batchSize) { _ in false }
         defer { batches.stop() }
         while let (frames, inputs) = try batches.next() {
-            let values = try (rescaling == nil ? predict(inputs[0]) : predict(rescaledInput: inputs[0])).scalars
+            let values = try predict(predictionBatch: inputs[0]).scalars
             for (row, frame) in frames.enumerated() { try body(frame, values[(row * units)..<((row + 1) * units)]) }
             batches.recycle(inputs)
         }

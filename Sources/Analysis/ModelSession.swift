@@ -51,6 +51,11 @@ public struct ModelSession {
     /// The settings the suite's methods were built with.
     public let methodSettings: MethodSettings
     public let modelInput: ModelInput
+    /// The model input of forward-only predictions (``predict(predictionBatch:)``): ``modelInput``, with
+    /// the model's leading `x·scale + offset` (``Model/leadingRescaling``, e.g. PilotNet's `x/127.5 − 1`)
+    /// applied as the batch is written when the preprocessing leaves values 0…255 and no normalisation
+    /// follows — the layer's own operations (multiply, then add) on the same values.
+    public let predictionInput: ModelInput
     public let outputIndex: Int
     /// The unit of `outputIndex` reported as the prediction.
     public let predictionUnit: Int
@@ -104,6 +109,13 @@ public struct ModelSession {
         methodSettings = request.methodSettings
         suite = try engine.map { try ExplainerFactory.suite(engine: $0, methods: request.methods, settings: request.methodSettings) }
         modelInput = try ModelInput(inputShape: loaded.inputShape, preprocess: try preprocess(sidecar), normalization: try sidecar?.normalization())
+        var rescaling = modelInput.preprocess
+        if let (scale, offset) = loaded.model.leadingRescaling, rescaling.scale == 1, rescaling.offset == 0, modelInput.normalization == nil {
+            (rescaling.scale, rescaling.offset) = (scale, offset)
+            predictionInput = try ModelInput(inputShape: loaded.inputShape, preprocess: rescaling)
+        } else {
+            predictionInput = modelInput
+        }
     }
 
     /// The explanation methods; a session built with `explains: false` has none.
@@ -125,23 +137,13 @@ public struct ModelSession {
         return try loaded.model.forward(input)[outputIndex]
     }
 
-    /// The preprocessing that also applies the model's leading `x·scale + offset` (``Model/leadingRescaling``,
-    /// e.g. PilotNet's `x/127.5 − 1`) as it writes the batch — the same operations on the same values —
-    /// for ``predict(rescaledInput:)``; nil when the model has none, or the preprocessing already scales
-    /// its values or a normalisation follows it.
-    public var rescalingPreprocess: Preprocess? {
-        var preprocess = modelInput.preprocess
-        guard let (scale, offset) = loaded.model.leadingRescaling, preprocess.scale == 1, preprocess.offset == 0,
-              modelInput.normalization == nil else { return nil }
-        (preprocess.scale, preprocess.offset) = (scale, offset)
-        return preprocess
-    }
-
-    /// ``predict(_:)`` for a batch written by ``rescalingPreprocess``: the same values, without the
-    /// model's pass over the batch for its first layer.
-    public func predict(rescaledInput input: Tensor) throws -> Tensor {
+    /// The prediction output's values, `[N, units]`, for a batch written by ``predictionInput`` (forward
+    /// only): the same values as ``predict(_:)`` for the same frames, the leading rescaling's pass skipped
+    /// where the batch holds its output already.
+    public func predict(predictionBatch batch: Tensor) throws -> Tensor {
+        guard predictionInput.preprocess != modelInput.preprocess else { return try predict(batch) }
         defer { loaded.model.releaseActivations() }
-        return try loaded.model.forward(rescaledInput: input)[outputIndex]
+        return try loaded.model.forward(rescaledInput: batch)[outputIndex]
     }
 
     /// One frame's explanation: the prediction, the maps sampled on the frame grid (in kind order) and

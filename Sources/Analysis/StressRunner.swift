@@ -33,19 +33,12 @@ public struct StressRunner {
     /// What each setting's items (the last slot: the frames themselves) last took to transform and
     /// preprocess, so that a batch's items are taken longest first.
     let itemCosts: ItemCosts
-    /// How batch items are preprocessed: with the model's leading rescaling applied as they are written
-    /// (``ModelSession/rescalingPreprocess``) where it has one, else as the model input says.
-    let preprocess: Preprocess
-    /// Whether `preprocess` applies the model's leading rescaling (the forward passes then skip it).
-    let rescalesInput: Bool
 
     public init(suite: StressSuite, session: ModelSession, selection: ReadOptions, batchSize: Int, labelsPath: String? = nil, labelField: String? = nil,
                 windowBytes: Int = 64 << 20) {
         (self.suite, self.session, self.selection, self.batchSize) = (suite, session, selection, batchSize)
         (self.labelsPath, self.labelField, self.windowBytes) = (labelsPath, labelField, windowBytes)
         itemCosts = ItemCosts(kinds: suite.settings.count + 1)
-        let rescaling = session.rescalingPreprocess
-        (preprocess, rescalesInput) = (rescaling ?? session.modelInput.preprocess, rescaling != nil)
     }
 
     /// One queued item: the frame (its slot in `open`) alone or under one setting.
@@ -120,11 +113,11 @@ public struct StressRunner {
 
     /// The prediction per frame of a batch from ``inputBatch(_:reusing:costKinds:)``.
     func predictions(_ input: Tensor) throws -> [Double] {
-        let values = try rescalesInput ? session.predict(rescaledInput: input) : session.predict(input)
+        let values = try session.predict(predictionBatch: input)
         return (0..<input.batchSize).map { Double(values.scalars[$0 * values.itemCount + session.predictionUnit]) }
     }
 
-    /// Each item's frame under its transform (or none), preprocessed (``preprocess``) into one model batch,
+    /// Each item's frame under its transform (or none), preprocessed (``ModelSession/predictionInput``) into one model batch,
     /// one worker per core, each taking the next item when it is free (a worker whose core the decoder
     /// shares takes fewer).
     /// With `costKinds` (each item's slot in ``itemCosts``) the items are taken longest first, by what
@@ -132,7 +125,7 @@ public struct StressRunner {
     /// the same whatever the order. `storage`, when it has the batch's size, is written into instead of
     /// new memory (and left empty).
     func inputBatch(_ items: [(frame: Frame, transform: (any FrameTransform)?)], reusing storage: inout [Float], costKinds: [Int]? = nil) throws -> Tensor {
-        let modelInput = session.modelInput
+        let modelInput = session.predictionInput
         let itemCount = modelInput.shape.reduce(1, *)
         // Not zero-filled first (5 MB a batch, on one core while the other waits): every item's
         // preprocessing writes all of its values, and a batch with a failed item is thrown away.
@@ -153,7 +146,7 @@ public struct StressRunner {
                                 let position = next.add(1, ordering: .relaxed).oldValue
                                 guard position < items.count else { break }
                                 let item = order[position], start = StageClock.threadNow()
-                                try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: preprocess,
+                                try Self.modelInput(items[item].frame, transform: items[item].transform, preprocess: modelInput.preprocess,
                                                     into: UnsafeMutableBufferPointer(rebasing: buffer[(item * itemCount)..<((item + 1) * itemCount)]))
                                 spent[item] = StageClock.threadNow() &- start
                             }

@@ -27,7 +27,7 @@ final class StressRunnerTests: XCTestCase {
         for (a, b) in zip(narrow.frames, result.frames) { XCTAssertEqual(a.original, b.original, accuracy: 1e-5) }
         for (a, b) in zip(narrow.transformed.joined(), result.transformed.joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
         // The demo model's `x/127.5 − 1` is applied as the batch is written, to the same predictions.
-        XCTAssertTrue(runner.rescalesInput)
+        XCTAssertEqual(session.predictionInput.preprocess.scale, Float(1 / 127.5))
         let frames = try FrameSources.open(clip, options: selection).nextBatch(3)
         let plain = try session.modelInput.batch(frames)
         XCTAssertEqual(try runner.predictions(try runner.inputBatch(frames.map { ($0, nil) }, reusing: &scratch)),
