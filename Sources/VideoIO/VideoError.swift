@@ -57,7 +57,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .inputMissing: "check the path; image sequences are given as a pattern such as frames/%06d.png"
         case .inputUnreadable: "check that it is a readable file, not a directory, and its permissions"
         case .notAVideo: "pass a video file (MP4, MKV, MOV, AVI…), an image, or an image-sequence pattern; `ffprobe FILE` shows what FFmpeg sees"
-        case .noVideoStream: "pass a file with a video track; audio-only files cannot be analysed"
+        case .noVideoStream: "pass a file with a video track; files of audio or subtitles alone cannot be analysed"
         case .unsupportedCodec: "re-encode it, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`"
         case .noDecodableFrames: "the stream is corrupt or truncated; re-encode or re-export the clip"
         case .ffmpeg: "the file may be corrupt; `ffprobe FILE` shows what FFmpeg sees"
