@@ -203,9 +203,10 @@ public struct AffineWarp: Sendable {
     /// A whole-pixel shift: output `(x, y)` is source `(x − dx, y − dy)`, black outside (row copies).
     static func shift(_ frame: Frame, by shift: (dx: Int, dy: Int), rows: Range<Int>, into output: inout [UInt8]) {
         let width = frame.width, height = frame.height, stride = width * 3
-        // Output columns whose source column lies inside the frame.
-        let columns = max(0, shift.dx)..<min(width, width + shift.dx)
-        guard !columns.isEmpty else { return }
+        // Output columns whose source column lies inside the frame (none for a shift of the width or more).
+        let first = max(0, shift.dx), end = min(width, width + shift.dx)
+        guard first < end else { return }
+        let columns = first..<end
         frame.pixels.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in
                 for y in rows {

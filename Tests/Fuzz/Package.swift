@@ -17,6 +17,7 @@ let package = Package(
         harness("FuzzSettingsJSON", ["Analysis", "Saliency", "Reporting"]),
         harness("FuzzVideo", ["Analysis", "VideoIO", "Saliency"]),
         harness("FuzzONNX", ["ModelImport", "NeuralNet"]),
+        harness("FuzzTransforms", ["Transforms", "VideoIO"]),
     ]
 )
 

@@ -80,3 +80,13 @@ for extension, options in clips:
                    + options + [str(out)], check=True)
     seed("FuzzVideo", out.read_bytes())
     out.unlink()
+
+# Transforms: every setting of the default suite (DeepTest's and the procedural ones) and a few edge
+# values, each on a frame and band drawn from its index; the pixels are a gradient.
+specifications = [f"translation:{10 * p},{10 * p}" for p in (1, 5)] + [f"scale:{s}" for s in (0.1, 1.5, 6, 8)] \
+    + ["shear:0.5", "shear:-10", "rotation:9", "rotation:-360", "contrast:2", "contrast:0", "brightness:50", "brightness:-255"] \
+    + [f"blur:{kind}" for kind in ("mean3", "mean6", "gaussian7", "median3", "median5", "bilateral")] \
+    + ["fog:0.6", "rain:1", "night:4", "dirt:10", "jpeg:31", "h264:51", "roll:3", "pitch:-20", "flip", "pitch:10000", "translation:-10000,3"]
+for index, specification in enumerate(specifications):
+    header = bytes([(7 * index + 5) % 256, (11 * index + 3) % 256, (13 * index) % 256, (17 * index + 9) % 256])
+    seed("FuzzTransforms", header + specification.encode() + b"\n" + bytes(range(0, 256, 3)))

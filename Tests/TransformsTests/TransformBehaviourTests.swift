@@ -87,6 +87,27 @@ final class TransformBehaviourTests: XCTestCase {
             }
         }
     }
+
+    /// A whole-pixel shift of the frame's size or more, either way, leaves nothing of it: a black frame of
+    /// the same size, and bands of it black too (DeepTest's `translation:100,100` on a clip under 100
+    /// pixels, or `--transform translation:400,0` on a 320-pixel-wide one, trapped before).
+    func testShiftsBeyondTheFrameLeaveItBlack() throws {
+        let frame = gradient()
+        for specification in ["translation:64,0", "translation:-64,0", "translation:0,48", "translation:0,-48", "translation:100,100",
+                              "translation:-10000,3", "translation:5,10000", "pitch:48", "pitch:-10000"] {
+            let transform = try TransformParser.parse(specification)
+            let whole = try transform.apply(frame)
+            XCTAssertEqual([whole.width, whole.height], [64, 48], specification)
+            XCTAssertTrue(whole.pixels.allSatisfy { $0 == 0 }, specification)
+            for rows in [0..<48, 10..<20, -5..<60] {
+                XCTAssertEqual(try transform.apply(frame, rows: rows).pixels, [UInt8](repeating: 0, count: rows.clamped(to: 0..<48).count * 64 * 3),
+                               "\(specification) rows \(rows)")
+            }
+        }
+        // One column or row short of the frame's size still brings in that last column or row.
+        let corner = (47 * 64 + 63) * 3, edge = try TransformParser.parse("translation:-63,-47").apply(frame)
+        XCTAssertEqual(edge.pixels, Array(frame.pixels[corner..<(corner + 3)]) + [UInt8](repeating: 0, count: 64 * 48 * 3 - 3))
+    }
 }
 
 extension Frame {
