@@ -61,7 +61,7 @@ let package = Package(
         ),
         .executableTarget(name: "SteerLensBench", dependencies: ["VideoIO", "SteerLensSupport", "NeuralNet", "ModelImport", "Saliency", "Transforms", "Analysis"]),
         .target(name: "DemoData", dependencies: ["VideoIO", "SteerLensSupport"]),
-        .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "SteerLensDatagen", dependencies: ["DemoData", "VideoIO", "SteerLensSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .target(name: "TestSupport", dependencies: ["VideoIO", "ModelImport", "SteerLensSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "SteerLensSupportTests", dependencies: ["SteerLensSupport"]),

@@ -1,5 +1,6 @@
 import Foundation
 import Reporting
+import SteerLensSupport
 import VideoIO
 
 /// The labels of one input: a `--labels` file when given, else the field a recorded dataset carries
@@ -37,7 +38,7 @@ extension FrameSource {
         let warnings = self.warnings
         var lines = warnings.prefix(20).map { "steerlens: warning: \(info.path): \($0)" }
         if warnings.count > 20 { lines.append("steerlens: warning: \(info.path): … and \(warnings.count - 20) more skipped records") }
-        for line in lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        for line in lines { StandardError.line(line) }
     }
 
     /// run.json's `timing`, `skippedRecords` and `warnings`: set for datasets, only `timing` for image

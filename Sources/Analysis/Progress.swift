@@ -1,4 +1,5 @@
 import Foundation
+import SteerLensSupport
 
 /// Progress on standard error — `frames done/total, frames/s, ETA` — only when stderr is a terminal and
 /// `--quiet` is not given; rewritten in place with `\r`, cleared when done.
@@ -23,16 +24,16 @@ public struct Progress {
         } else {
             line += String(format: " frames, %.1f frames/s", rate)
         }
-        FileHandle.standardError.write(Data(("\r" + line + "   ").utf8))
+        StandardError.write("\r" + line + "   ")
     }
 
     public func clear() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StandardError.write("\r\u{1B}[K")
     }
 
     /// Writes `line` on a line of its own, over the progress line if one is shown.
     public func print(_ line: String) {
-        FileHandle.standardError.write(Data(((enabled ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+        StandardError.line((enabled ? "\r\u{1B}[K" : "") + line)
     }
 }

@@ -80,6 +80,6 @@ do {
         exit(64)
     }
 } catch {
-    FileHandle.standardError.write(Data("steerlens-bench: \(error)\n".utf8))
+    StandardError.line("steerlens-bench: \(error)")
     exit(1)
 }

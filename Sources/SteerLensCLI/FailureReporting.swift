@@ -31,7 +31,7 @@ func reportingFailures<T>(_ command: String, _ body: () throws -> T) throws -> T
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
+    StandardError.line(line)
 }
 
 /// Parses flag values in `validate()`: a ``SteerLensError`` becomes ArgumentParser's usage error (exit 64)

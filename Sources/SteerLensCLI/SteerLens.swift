@@ -20,7 +20,8 @@ struct SteerLens: ParsableCommand {
     )
 
     /// Ignores SIGPIPE, so that a closed standard output is a write error SteerLens reports (exit 74)
-    /// rather than a silent death, then runs the command line.
+    /// rather than a silent death, then runs the command line. Diagnostics go through `StandardError` (SteerLensSupport),
+    /// which drops what a closed standard error cannot take instead of trapping.
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         main(nil)

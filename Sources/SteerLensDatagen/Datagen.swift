@@ -1,6 +1,7 @@
 import ArgumentParser
 import DemoData
 import Foundation
+import SteerLensSupport
 import VideoIO
 
 /// `steerlens-datagen`: renders the project's synthetic demo drive and training sets.
@@ -72,7 +73,7 @@ struct TrainingSetCommand: ParsableCommand {
         options.seconds = seconds
         options.every = every
         try TrainingSet.write(options: options, to: URL(fileURLWithPath: out)) { message in
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            StandardError.line(message)
         }
         print("wrote training set to \(out)")
     }

@@ -115,6 +115,27 @@ final class FaultTests: XCTestCase {
         XCTAssertTrue(message.contains("standard output") && message.contains("broken pipe"), message)
     }
 
+    /// `steerlens predict … 2>&1 | head -1`, and a failing command whose standard error nobody reads: the
+    /// failure line cannot be shown, but the exit code still tells what happened (a failed write to standard
+    /// error trapped before: SIGILL instead of 74, 66 or 65).
+    func testClosedStandardErrorStillEndsWithTheExitCode() throws {
+        for (arguments, status) in [(["predict", Self.longClip.path, "--model", Self.model, "--max-frames", "40"], Int32(74)),
+                                    (["probe", "/nonexistent/clip.mp4"], 66),
+                                    (["predict", Self.longClip.path, "--model", Self.model, "--transform", "blur:huge"], 64)] {
+            let process = Process()
+            process.executableURL = SteerLensBinary.url
+            process.arguments = arguments
+            let both = Pipe()
+            process.standardOutput = both
+            process.standardError = both
+            try process.run()
+            try both.fileHandleForReading.close()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationReason, .exit, "\(arguments): ended by itself, not by a signal")
+            XCTAssertEqual(process.terminationStatus, status, "\(arguments)")
+        }
+    }
+
     // MARK: Disks
 
     /// A 256 KiB tmpfs fills up while overlays are written (by the image writers) or raw maps (by the
