@@ -119,6 +119,27 @@ final class KerasLayerMappingTests: XCTestCase {
         XCTAssertEqual((try build(keras2).model.layer(named: "l") as? NeuralNet.LeakyReLU)?.alpha, 0.25)
     }
 
+    /// Window extents, strides, dilations and sizes outside 1…65536 are refused with the layer's name,
+    /// in every spelling (a crafted `strides: [9223372036854775807, 1]` overflowed the window arithmetic).
+    func testWindowExtentsOutOfRangeAreUnsupported() {
+        let huge = "9223372036854775807"
+        let layers = [#""class_name": "Conv2D", "config": {"name": "l", "filters": 1, "kernel_size": [3, 3], "strides": [\#(huge), 1], "padding": "same""#,
+                      #""class_name": "Conv2D", "config": {"name": "l", "filters": 1, "kernel_size": 0"#,
+                      #""class_name": "Conv2D", "config": {"name": "l", "filters": 1, "kernel_size": [3, 3], "dilation_rate": 70000"#,
+                      #""class_name": "Convolution2D", "config": {"name": "l", "nb_filter": 1, "nb_row": \#(huge), "nb_col": 3"#,
+                      #""class_name": "MaxPooling2D", "config": {"name": "l", "pool_size": [2, -2]"#,
+                      #""class_name": "UpSampling2D", "config": {"name": "l", "size": \#(huge)"#,
+                      #""class_name": "Resizing", "config": {"name": "l", "height": \#(huge), "width": 8"#]
+        for layer in layers {
+            let json = #"{"class_name": "Sequential", "config": [{"# + layer + #", "batch_input_shape": [null, 8, 8, 1]}}]}"#
+            XCTAssertThrowsError(try build(json), layer) { error in
+                guard case ModelImportError.unsupportedConfig(let name, let detail) = error else { return XCTFail("\(layer): \(error)") }
+                XCTAssertEqual(name, "l", layer)
+                XCTAssertTrue(detail.contains("1…65536"), detail)
+            }
+        }
+    }
+
     func testVariableInputSizeIsUnsupported() {
         let json = #"{"class_name": "Sequential", "config": [{"class_name": "Flatten", "config": {"name": "f", "batch_input_shape": [null, null, null, 3]}}]}"#
         XCTAssertThrowsError(try build(json)) { error in

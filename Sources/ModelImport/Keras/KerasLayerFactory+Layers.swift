@@ -123,8 +123,7 @@ extension KerasLayerFactory {
 
     /// `[KH, KW, C, M]` stored as `depthwise_kernel` (Keras 1/2, separable layers) or `kernel` (Keras 3 DepthwiseConv2D).
     private func depthwiseKernel(_ config: KerasLayerConfig, input: [Int], multiplier: Int, weights: inout KerasLayerWeights) throws -> Tensor {
-        let size: (Int, Int) = config.has("kernel_size")
-            ? try config.intPair("kernel_size") : (try config.int("nb_row"), try config.int("nb_col"))
+        let size = try config.kernelSize()
         let shape = [size.0, size.1, input[2], multiplier]
         if let kernel = try weights.takeIfPresent(.depthwiseKernel, shape: shape) { return kernel }
         return try weights.take(.kernel, shape: shape)

@@ -70,7 +70,7 @@ struct KerasLayerFactory {
             case "area": method = .area
             case let other: throw config.unsupported("interpolation '\(other)' (supported: bilinear, area)")
             }
-            return [try NeuralNet.Resizing(name: name, height: try config.int("height"), width: try config.int("width"), method: method)]
+            return [try NeuralNet.Resizing(name: name, height: try config.extent("height"), width: try config.extent("width"), method: method)]
         case "Add":
             return [NeuralNet.Add(name: name)]
         case "Concatenate":
@@ -100,8 +100,7 @@ struct KerasLayerFactory {
         try requireChannelsLast(config)
         guard input.count == 3 else { throw config.unsupported("Conv2D needs an image input [H, W, C], got \(input)") }
         let filters = try config.int("filters", "nb_filter")
-        let kernelSize: (Int, Int) = config.has("kernel_size")
-            ? try config.intPair("kernel_size") : (try config.int("nb_row"), try config.int("nb_col"))
+        let kernelSize = try config.kernelSize()
         let strides = try config.intPair("strides", "subsample", default: (1, 1))
         let dilation = try config.intPair("dilation_rate", "atrous_rate", default: (1, 1))
         guard try config.int("groups", default: 1) == 1 else { throw config.unsupported("grouped convolution (groups > 1)") }
