@@ -131,7 +131,7 @@ public struct ClipAnalysis {
                                       scorer: scorer, clock: clock, progress: progress, pixelBudget: pixelBudget, into: staging)
             reader.printWarnings()
             guard !entries.isEmpty else {
-                throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+                throw reader.nothingDeliveredError(path: input)
             }
             try grids?.finish()
             let assembler = RunReportAssembler(input: input, session: session, output: output, batchSize: reading.batchSize, version: version,
@@ -171,8 +171,9 @@ public struct ClipAnalysis {
         let selection = reading.selection, rate = reader.info.framesPerSecond
         let declared = reader.info.declaredFrameCount.map { count -> Int in
             guard rate > 0 else { return count / selection.every }
-            let selected = min(Double(count) - selection.start * rate, selection.duration.map { $0 * rate } ?? .infinity)
-            return max(Int(selected.rounded(.up)), 0) / selection.every
+            // Clamped before the conversion: a start far past the end (`--start 1e18`) leaves −10¹⁹ frames.
+            let selected = max(min(Double(count) - selection.start * rate, selection.duration.map { $0 * rate } ?? .infinity), 0)
+            return Int(selected.rounded(.up)) / selection.every
         }
         guard let limit = selection.maxFrames else { return declared }
         return min(limit, declared ?? limit)

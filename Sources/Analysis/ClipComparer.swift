@@ -55,7 +55,7 @@ public struct ClipComparer {
             }
             batches.recycle(inputs)
         }
-        guard !compared.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
+        guard !compared.isEmpty else { throw reader.nothingDeliveredError(path: input) }
         return ClipComparison(clip: input, frames: compared, kinds: kinds.map(\.name), thresholds: thresholds)
     }
 

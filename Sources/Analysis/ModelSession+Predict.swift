@@ -11,8 +11,8 @@ extension ModelSession {
     /// values to `body`, in frame order (`predict`). Frames are decoded and preprocessed a batch ahead on
     /// a background thread (``BatchPrefetcher``), so memory holds model inputs, not full-size frames.
     /// - Parameter input: the clip as the user named it, for errors.
-    /// - Throws: the preprocessing's error when it does not fit the frame size; `VideoError.noDecodableFrames`
-    ///   when no frame could be decoded.
+    /// - Throws: the preprocessing's error when it does not fit the frame size; ``FrameSource/nothingDeliveredError(path:)``
+    ///   when no frame was delivered.
     public func predict(_ reader: any FrameSource, input: String, batchSize: Int, _ body: (Frame, ArraySlice<Float>) throws -> Void) throws {
         _ = try modelInput.preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight))
         let units = predictionUnits
@@ -25,7 +25,7 @@ extension ModelSession {
         }
         batches.stop()  // the decoding thread is done with the reader before its counts are read
         guard reader.deliveredFrameCount > 0 else {
-            throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+            throw reader.nothingDeliveredError(path: input)
         }
     }
 }

@@ -107,7 +107,7 @@ public struct SanityCheck {
         let reader = try FrameSources.open(input, options: selection)
         let chosen = try reader.nextBatch(frames)
         reader.printWarnings()
-        guard !chosen.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
+        guard !chosen.isEmpty else { throw reader.nothingDeliveredError(path: input) }
         let steps = try cascade(try modelInput.batch(chosen))
         let report = SanityReport(steerlensVersion: version, model: modelPath, clip: input, frames: chosen.map(\.index), maps: method.mapNames,
                                   initialiser: Self.initialiser, seed: seed, threshold: threshold, cascade: steps)

@@ -107,7 +107,7 @@ public struct StressRunner {
             firstSlot += finished
             if finished > 0 { progress(frames.count) }
         }
-        guard !frames.isEmpty else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
+        guard !frames.isEmpty else { throw reader.nothingDeliveredError(path: input) }
         return StressClipPredictions(clip: input, frames: frames, transformed: transformed)
     }
 

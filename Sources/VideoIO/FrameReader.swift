@@ -231,7 +231,11 @@ public final class FrameReader: FrameSource {
 
     private func seek(to seconds: Double, stream: UnsafeMutablePointer<AVStream>) {
         guard let formatContext else { return }
-        let target = Int64(seconds / timeBase) + (streamStart ?? 0)
+        // A start beyond any timestamp the stream can hold (`--start 1e18`) is not sought: reading skips to the end.
+        let ticks = (seconds / timeBase).rounded(.down)
+        guard ticks.isFinite, abs(ticks) < 0x1p62 else { return }
+        let (target, overflow) = Int64(ticks).addingReportingOverflow(streamStart ?? 0)
+        guard !overflow else { return }
         if av_seek_frame(formatContext, streamIndex, target, AVSEEK_FLAG_BACKWARD) >= 0 {
             avcodec_flush_buffers(decoder.pointer)
             seeked = true

@@ -37,6 +37,14 @@ extension FrameSource {
         decodeErrorCount + readErrorCount > 0 ? "\(decodeErrorCount) decode errors and \(readErrorCount) read errors were skipped" : nil
     }
 
+    /// Why a read of `path` delivered no frame at all: the selection began past the clip's last frame
+    /// (``VideoError/startPastEnd(path:start:decodedFrames:)``, exit 64), or nothing could be decoded
+    /// (``VideoError/noDecodableFrames(path:decodeErrors:)``, exit 65).
+    public func nothingDeliveredError(path: String) -> VideoError {
+        if decodedFrameCount > 0 && options.start > 0 { return .startPastEnd(path: path, start: options.start, decodedFrames: decodedFrameCount) }
+        return .noDecodableFrames(path: path, decodeErrors: decodeErrorCount + readErrorCount)
+    }
+
     /// The next selected frame, or `nil` at the end of the selection.
     public func next() throws -> Frame? {
         var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])

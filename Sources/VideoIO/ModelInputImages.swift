@@ -5,8 +5,8 @@ import Foundation
 /// BGR bytes are stored as if they were RGB.
 public enum ModelInputImages {
     /// Writes every frame `reader` delivers into `folder`; returns the number written.
-    /// - Throws: the preprocessing's error when it does not fit the frame size; `VideoError.noDecodableFrames`
-    ///   when no frame decodes; the encoder's errors.
+    /// - Throws: the preprocessing's error when it does not fit the frame size; ``FrameSource/nothingDeliveredError(path:)``
+    ///   when no frame was delivered; the encoder's errors.
     public static func write(_ reader: any FrameSource, input: String, preprocess: Preprocess, format: ImageFormat, to folder: URL) throws -> Int {
         let size = try preprocess.geometry(for: PixelSize(width: reader.info.displayWidth, height: reader.info.displayHeight)).outputSize
         let encoder = try ImageEncoder(format: format)
@@ -19,7 +19,7 @@ public enum ModelInputImages {
             try encoder.write(pixels, width: size.width, height: size.height, to: folder.appendingPathComponent(name))
             written += 1
         }
-        guard written > 0 else { throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount) }
+        guard written > 0 else { throw reader.nothingDeliveredError(path: input) }
         return written
     }
 }

@@ -19,7 +19,7 @@ public struct ProbeReport: Encodable {
         var frame = Frame(index: 0, time: 0, width: 0, height: 0, pixels: [])
         while try reader.read(into: &frame) {}
         guard reader.decodedFrameCount > 0 else {
-            throw VideoError.noDecodableFrames(path: input, decodeErrors: reader.decodeErrorCount + reader.readErrorCount)
+            throw reader.nothingDeliveredError(path: input)
         }
         decodedFrames = reader.decodedFrameCount
         decodeErrors = reader.decodeErrorCount

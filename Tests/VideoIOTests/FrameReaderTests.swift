@@ -71,6 +71,24 @@ final class FrameReaderTests: XCTestCase {
         XCTAssertEqual(capped.map(\.index), [75, 77, 79])
     }
 
+    /// A start after the clip's last frame delivers nothing and says so (a usage error, not "corrupt"),
+    /// however far past: starts beyond any timestamp the stream can hold trapped in the seek before.
+    func testStartPastTheEndDeliversNothingAndSaysWhy() throws {
+        let url = try TestPaths.scratchDirectory("past-end").appendingPathComponent("clip.mp4")
+        try TestClips.writeVideo(to: url, count: 9, size: PixelSize(width: 32, height: 24), encoding: .h264(frameRate: Rational(30, 1)))
+        for start in [0.5, 100, 1e18, 1e300] {
+            let reader = try FrameReader(path: url.path, options: ReadOptions(start: start))
+            XCTAssertEqual(try reader.nextBatch(10).count, 0, "start \(start)")
+            let error = reader.nothingDeliveredError(path: url.path)
+            XCTAssertEqual(error.kind, .usage, "start \(start)")
+            XCTAssertTrue(error.message.contains("--start \(start) s is past the end"), error.message)
+        }
+        // The last frame (0.267 s) is still delivered; an undecodable clip stays "no frame could be decoded".
+        XCTAssertEqual(try FrameReader(path: url.path, options: ReadOptions(start: 0.26)).nextBatch(10).map(\.index), [8])
+        let empty = try FrameReader(path: url.path)
+        XCTAssertEqual(empty.nothingDeliveredError(path: url.path), .noDecodableFrames(path: url.path, decodeErrors: 0))
+    }
+
     /// `decoderNiceIncrement`: FFmpeg's decoder threads start at that many nice levels below the opening
     /// thread, which keeps its own; the frames are the same.
     func testDecoderThreadsStartAtTheRequestedLowerPriority() throws {
