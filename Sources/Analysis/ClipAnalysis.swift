@@ -110,7 +110,7 @@ public struct ClipAnalysis {
         let (report, frames) = try OutputDirectory.produce(output.destination, overwrite: output.overwrite) { staging -> (RunReport, Int) in
             let images = output.images, pngEvery = output.pngEvery
             let forecast = pngEvery > 0 ? expectedFrames.map { frames in
-                DiskSpaceForecast(directory: output.destination, expectedFrames: (frames + pngEvery - 1) / pngEvery, what: "the images",
+                DiskSpaceForecast(directory: output.destination, expectedFrames: frames / pngEvery + (frames % pngEvery == 0 ? 0 : 1), what: "the images",
                                   hint: "--png-every N draws every N-th frame's images, --png-width W smaller ones", warn: progress.print)
             } : nil
             var overlaySettings = images

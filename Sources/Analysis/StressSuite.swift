@@ -97,6 +97,10 @@ public struct StressSuite: Sendable {
          "night:1.5", "night:2", "night:2.5", "night:3", "night:4", "dirt:2", "dirt:4", "dirt:6", "dirt:8", "dirt:10",
          "jpeg:8", "jpeg:16", "jpeg:31", "h264:30", "h264:40", "h264:51", "roll:-3", "roll:3", "pitch:-20", "pitch:20", "flip"]
 
+    /// What λ (the labelled relation's MSE factor) and δ (the unlabelled tolerance) may be, in a suite
+    /// file or on the command line.
+    public static let parameterRange: ClosedRange<Double> = 0...1e6
+
     /// `default`, `deeptest` or a JSON suite file.
     /// - Throws: ``StressSuiteError`` (exit 65; 66 when the file is missing) naming the file and the problem.
     public static func named(_ name: String) throws -> StressSuite {
@@ -154,8 +158,8 @@ public struct StressSuite: Sendable {
             thresholds = try StressThresholds.decode(try JSONSerialization.data(withJSONObject: limits), path: path)
         }
         let name = suite["name"] as? String ?? url.deletingPathExtension().lastPathComponent
-        return StressSuite(name: name, settings: settings, lambda: try number("lambda", 0...1e6) ?? 5,
-                           delta: try number("delta", 0...1e6), thresholds: thresholds)
+        return StressSuite(name: name, settings: settings, lambda: try number("lambda", parameterRange) ?? 5,
+                           delta: try number("delta", parameterRange), thresholds: thresholds)
     }
 }
 

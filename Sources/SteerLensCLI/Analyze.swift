@@ -119,7 +119,7 @@ struct Analyze: ReportingCommand {
         if (layer == nil) != (filter == nil) { throw ValidationError("--layer and --filter go together") }
         guard pngEvery >= 0 else { throw ValidationError("--png-every must be 0 (no images) or positive") }
         guard faithfulnessEvery >= 0 else { throw ValidationError("--faithfulness-every must be 0 (off) or positive") }
-        if let pngWidth, pngWidth < 16 { throw ValidationError("--png-width must be at least 16 pixels") }
+        if let pngWidth, !(16...8192).contains(pngWidth) { throw ValidationError("--png-width must be between 16 and 8192 pixels") }
         guard (0...9).contains(pngCompression) else { throw ValidationError("--png-compression must be between 0 and 9") }
         guard (0...1).contains(alpha) else { throw ValidationError("--alpha must be between 0 and 1") }
         _ = try mapKinds()

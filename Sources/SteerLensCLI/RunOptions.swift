@@ -21,7 +21,14 @@ struct BatchOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Frames per batch: one forward pass, and one backward pass where maps are computed.", valueName: "N"))
     var batchSize: Int = 32
 
-    func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    func validate() throws { try Self.validate(batchSize) }
+
+    /// Batches beyond this would allocate their input and activations up front whatever the clip's
+    /// length (4096 PilotNet frames are ~0.6 GB of input alone) and overflow in index arithmetic near Int.max.
+    static let largest = 4096
+
+    /// `--batch-size` within 1…``largest`` (shared with `stress`, whose default differs).
+    static func validate(_ batchSize: Int) throws {
+        guard (1...largest).contains(batchSize) else { throw ValidationError("--batch-size must be between 1 and \(largest), got \(batchSize)") }
     }
 }

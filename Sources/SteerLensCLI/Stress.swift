@@ -50,9 +50,11 @@ struct Stress: ReportingCommand {
     @OptionGroup var preprocessing: PreprocessOptions
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        if let mseLambda, !(mseLambda >= 0) { throw ValidationError("--mse-lambda must not be negative") }
-        if let delta, !(delta >= 0) { throw ValidationError("--delta must not be negative") }
+        try BatchOptions.validate(batchSize)
+        // The bounds of a suite file's "lambda" and "delta".
+        let range = StressSuite.parameterRange
+        if let mseLambda, !range.contains(mseLambda) { throw ValidationError("--mse-lambda must be within 0…1000000, got \(mseLambda)") }
+        if let delta, !range.contains(delta) { throw ValidationError("--delta must be within 0…1000000, got \(delta)") }
     }
 
     func execute() throws {

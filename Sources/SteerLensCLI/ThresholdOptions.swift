@@ -25,6 +25,13 @@ struct ThresholdOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Largest allowed share of drifted frames (default 0.2).", valueName: "share"))
     var maxDriftShare: Double?
 
+    func validate() throws {
+        for (flag, value) in [("--max-delta", maxDelta), ("--max-p95-delta", maxP95Delta), ("--max-mae-increase", maxMAEIncrease),
+                              ("--min-correlation", minCorrelation), ("--drift-correlation", driftCorrelation), ("--max-drift-share", maxDriftShare)] {
+            if let value, !value.isFinite { throw ValidationError("\(flag) must be a finite number, got \(value)") }
+        }
+    }
+
     func resolved() throws -> ComparisonThresholds {
         var limits = try thresholds.map { try ComparisonThresholds.load(URL(fileURLWithPath: $0)) } ?? ComparisonThresholds()
         if let maxDelta { limits.maxDelta = maxDelta }
