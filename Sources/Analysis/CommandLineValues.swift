@@ -34,7 +34,7 @@ extension PreprocessOverrides {
 
     private static func size(_ text: String) throws -> PixelSize {
         guard let size = PixelSize(parsing: text) else {
-            throw UsageError(message: "--resize takes WIDTHxHEIGHT with positive integers; got '\(text)'", hint: "e.g. 200x66")
+            throw UsageError(message: "--resize takes WIDTHxHEIGHT with integers 1…16384; got '\(text)'", hint: "e.g. 200x66")
         }
         return size
     }

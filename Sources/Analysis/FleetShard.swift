@@ -21,11 +21,15 @@ public struct FleetShard: Sendable, Equatable, CustomStringConvertible {
     /// `K/N` as the CLI prints it.
     public var description: String { "\(index)/\(count)" }
 
-    /// Parses `K/N` with 0 ≤ K < N.
+    /// The most workers a fleet may have: a Kubernetes Indexed Job's limit of completions (Slurm's
+    /// default array is 1,001). The assignment keeps a load per shard.
+    public static let largestCount = 100_000
+
+    /// Parses `K/N` with 0 ≤ K < N ≤ ``largestCount``.
     public static func parse(_ text: String) throws -> FleetShard {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (0..<count).contains(index) else {
-            throw FleetShardError(problem: "--shard '\(text)' is not K/N with 0 ≤ K < N", hint: "e.g. --shard 0/4 … --shard 3/4 for four workers")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), (1...largestCount).contains(count), (0..<count).contains(index) else {
+            throw FleetShardError(problem: "--shard '\(text)' is not K/N with 0 ≤ K < N ≤ \(largestCount)", hint: "e.g. --shard 0/4 … --shard 3/4 for four workers")
         }
         return FleetShard(index: index, count: count)
     }
@@ -34,10 +38,15 @@ public struct FleetShard: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``FleetShardError`` (exit 64) for a malformed value or an index without a count.
     public static func resolve(shard: String?, shards: Int?, environment: [String: String]) throws -> FleetShard {
         if let shard { return try parse(shard) }
-        if let shards, shards < 1 { throw FleetShardError(problem: "--shards must be at least 1", hint: "give the number of workers") }
+        if let shards, !(1...largestCount).contains(shards) {
+            throw FleetShardError(problem: "--shards must be between 1 and \(largestCount)", hint: "give the number of workers")
+        }
         func integer(_ name: String) throws -> Int? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-            guard let number = Int(value) else { throw FleetShardError(problem: "\(name)='\(value)' is not a whole number", hint: "unset it or pass --shard K/N") }
+            // Scheduler indices and counts are small and not negative, so `task − minimum` cannot overflow.
+            guard let number = Int(value), (0...Int(Int32.max)).contains(number) else {
+                throw FleetShardError(problem: "\(name)='\(value)' is not a whole number from 0 to \(Int32.max)", hint: "unset it or pass --shard K/N")
+            }
             return number
         }
         if let task = try integer("SLURM_ARRAY_TASK_ID") {
@@ -65,8 +74,8 @@ public struct FleetShard: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func checked(index: Int, count: Int, source: String) throws -> FleetShard {
-        guard count >= 1, (0..<count).contains(index) else {
-            throw FleetShardError(problem: "\(source) = \(index) is outside 0..<\(count)", hint: "check the array range or --shards")
+        guard (1...largestCount).contains(count), (0..<count).contains(index) else {
+            throw FleetShardError(problem: "\(source) = \(index) is outside 0..<\(count) (at most \(largestCount) workers)", hint: "check the array range or --shards")
         }
         return FleetShard(index: index, count: count)
     }

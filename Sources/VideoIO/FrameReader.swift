@@ -261,8 +261,9 @@ public final class FrameReader: FrameSource {
     }
 
     /// Largest frame accepted: 16384 pixels a side and 2^27 pixels in all (an RGB24 frame of 384 MiB;
-    /// 8K UHD is 2^25). A header that declares more is damaged or hostile.
-    static let maximumSide = 16_384, maximumPixelCount = 1 << 27
+    /// 8K UHD is 2^25). A header that declares more is damaged or hostile. Also the largest size a
+    /// preprocessing resizes to.
+    public static let maximumSide = 16_384, maximumPixelCount = 1 << 27
 
     private static func checkFrameSize(_ info: VideoStreamInfo) throws {
         guard info.width > 0, info.height > 0 else {

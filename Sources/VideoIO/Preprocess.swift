@@ -7,8 +7,12 @@ public enum CropLength: Sendable, Codable, Equatable, CustomStringConvertible {
     /// The length in pixels for an edge of a frame `extent` pixels long.
     public func pixels(of extent: Int) -> Int {
         switch self {
-        case .pixels(let count): count
-        case .percent(let share): Int((share / 100 * Double(extent)).rounded())
+        case .pixels(let count): return count
+        case .percent(let share):
+            // A share outside 0…100 (a hand-edited file; the flag refuses one) only has to stay negative
+            // or past the edge, where ``Preprocess/geometry(for:)`` refuses it, without trapping here.
+            let length = (share / 100 * Double(extent)).rounded()
+            return length.isNaN ? -1 : Int(min(max(length, -1), Double(extent) + 1))
         }
     }
 
@@ -19,7 +23,7 @@ public enum CropLength: Sendable, Codable, Equatable, CustomStringConvertible {
             guard let share = Double(trimmed.dropLast()), share >= 0, share <= 100 else { return nil }
             self = .percent(share)
         } else {
-            guard let count = Int(trimmed), count >= 0 else { return nil }
+            guard let count = Int(trimmed), (0...FrameReader.maximumSide).contains(count) else { return nil }
             self = .pixels(count)
         }
     }
@@ -67,11 +71,19 @@ public struct PixelSize: Sendable, Codable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(width)x\(height)" }
 
-    /// Parses `WIDTHxHEIGHT` with positive integers (e.g. `200x66`).
+    /// Parses `WIDTHxHEIGHT` with positive integers (e.g. `200x66`) no larger than the frames SteerLens
+    /// reads (``isReadable``).
     public init?(parsing text: String) {
         let parts = text.lowercased().split(separator: "x").map { Int($0) }
-        guard parts.count == 2, let width = parts[0], let height = parts[1], width > 0, height > 0 else { return nil }
+        guard parts.count == 2, let width = parts[0], let height = parts[1] else { return nil }
         self.init(width: width, height: height)
+        guard isReadable else { return nil }
+    }
+
+    /// Positive and within what ``FrameReader`` accepts (16,384 a side, 2²⁷ pixels): every size SteerLens
+    /// allocates frames or images of.
+    public var isReadable: Bool {
+        (1...FrameReader.maximumSide).contains(width) && (1...FrameReader.maximumSide).contains(height) && width * height <= FrameReader.maximumPixelCount
     }
 }
 
@@ -146,13 +158,17 @@ public struct Preprocess: Sendable, Codable, Equatable {
         guard [top, bottom, left, right].allSatisfy({ $0 >= 0 }) else {
             throw VideoError.invalidOption("crop values must not be negative, got top \(crop.top) bottom \(crop.bottom) left \(crop.left) right \(crop.right)")
         }
-        let cropWidth = frameSize.width - left - right
-        let cropHeight = frameSize.height - top - bottom
+        // Each inset within its edge, so the differences cannot overflow (a file may give any integer).
+        let fits = top <= frameSize.height && bottom <= frameSize.height && left <= frameSize.width && right <= frameSize.width
+        let cropWidth = fits ? frameSize.width - left - right : 0
+        let cropHeight = fits ? frameSize.height - top - bottom : 0
         guard cropWidth > 0, cropHeight > 0 else {
             throw VideoError.invalidOption("crop top \(crop.top) bottom \(crop.bottom) left \(crop.left) right \(crop.right) leaves nothing of a \(frameSize) frame")
         }
         let output = size ?? PixelSize(width: cropWidth, height: cropHeight)
-        guard output.width > 0, output.height > 0 else { throw VideoError.invalidOption("resize target \(output) must be positive") }
+        guard output.isReadable else {
+            throw VideoError.invalidOption("resize target \(output) must be positive and at most \(FrameReader.maximumSide) a side (\(FrameReader.maximumPixelCount) pixels)")
+        }
         return PreprocessGeometry(frameSize: frameSize,
                                   cropOrigin: (left, top),
                                   cropSize: PixelSize(width: cropWidth, height: cropHeight),

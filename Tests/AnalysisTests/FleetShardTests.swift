@@ -19,6 +19,7 @@ final class FleetShardTests: XCTestCase {
         XCTAssertEqual(try resolve(shards: 4, ["SLURM_ARRAY_TASK_ID": "3", "SLURM_ARRAY_TASK_MIN": "3", "SLURM_ARRAY_TASK_COUNT": "1"]), FleetShard(index: 3, count: 4))
         XCTAssertEqual(try resolve(shards: 3, ["JOB_COMPLETION_INDEX": "2"]), FleetShard(index: 2, count: 3))
         XCTAssertEqual(try resolve(), .whole)
+        XCTAssertEqual(try resolve("99999/100000"), FleetShard(index: 99_999, count: 100_000))
     }
 
     func testBadShardsAreUsageErrors() {
@@ -26,7 +27,11 @@ final class FleetShardTests: XCTestCase {
                                              (nil, nil, ["JOB_COMPLETION_INDEX": "0"]), (nil, 2, ["JOB_COMPLETION_INDEX": "2"]),
                                              (nil, nil, ["SLURM_ARRAY_TASK_ID": "1"]), (nil, nil, ["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"]),
                                              (nil, nil, ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_COUNT": "4", "SLURM_ARRAY_TASK_STEP": "2"]),
-                                             (nil, 3, [:]), (nil, 0, [:])] as [(String?, Int?, [String: String])] {
+                                             (nil, 3, [:]), (nil, 0, [:]),
+                                             // Beyond 100,000 workers, or scheduler values that would overflow (these trapped before).
+                                             ("1/9223372036854775807", nil, [:]), ("0/100001", nil, [:]), (nil, 100_001, ["JOB_COMPLETION_INDEX": "0"]),
+                                             (nil, nil, ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "-9223372036854775808", "SLURM_ARRAY_TASK_COUNT": "2"]),
+                                             (nil, nil, ["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "9223372036854775807"])] as [(String?, Int?, [String: String])] {
             XCTAssertThrowsError(try resolve(shard, shards: shards, environment), "\(String(describing: shard)) \(String(describing: shards)) \(environment)") {
                 XCTAssertEqual(($0 as? FleetShardError)?.kind, .usage)
             }

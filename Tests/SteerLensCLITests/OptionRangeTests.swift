@@ -29,6 +29,8 @@ final class OptionRangeTests: XCTestCase {
             (["compare", clip, "--baseline", model, "--candidate", model, "--out", out, "--max-drift-share=-inf"], "--max-drift-share must be a finite number"),
             (["check", clip, "--baseline-run", out, "--model", model, "--min-correlation", "inf"], "--min-correlation must be a finite number"),
             (["analyze", clip, "--model", model, "--out", out, "--png-width", "100000"], "--png-width must be between 16 and 8192"),
+            (["frames", clip, "--out", out, "--resize", "100000x100000"], "--resize takes WIDTHxHEIGHT with integers 1…16384"),
+            (["predict", clip, "--model", model, "--crop=0,0,9223372036854775807,9223372036854775807"], "--crop takes four values"),
         ]
         for (arguments, message) in cases {
             let result = try SteerLensBinary.run(arguments)

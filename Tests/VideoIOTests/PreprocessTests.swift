@@ -103,4 +103,23 @@ final class PreprocessTests: XCTestCase {
         }
         XCTAssertThrowsError(try Preprocess(crop: CropInsets(left: -1)).apply(to: ramp))
     }
+
+    /// A preprocessing decoded from a hand-edited file (sidecar, run.json) may carry any integer or
+    /// share: absurd insets and sizes are usage errors, not traps in the crop's arithmetic.
+    func testAbsurdCropsAndSizesAreUsageErrors() {
+        let absurd: [Preprocess] = [
+            Preprocess(crop: CropInsets(left: Int.max, right: Int.max)), Preprocess(crop: CropInsets(top: Int.max - 1, bottom: 2)),
+            Preprocess(crop: CropInsets(lengths: .percent(1e300), .pixels(0), .percent(.nan), .pixels(0))),
+            Preprocess(crop: CropInsets(lengths: .percent(-1e300), .pixels(0), .pixels(0), .pixels(0))),
+            Preprocess(size: PixelSize(width: Int.max, height: 2)), Preprocess(size: PixelSize(width: 16_384, height: 16_384)),
+        ]
+        for preprocess in absurd {
+            XCTAssertThrowsError(try preprocess.apply(to: ramp), "\(preprocess)") { XCTAssertEqual(($0 as? VideoError)?.kind, .usage) }
+        }
+        // The flags' spellings stop at the largest frame SteerLens reads.
+        XCTAssertNil(CropLength("9223372036854775807"))
+        XCTAssertEqual(CropLength("16384"), .pixels(16_384))
+        for text in ["0x5", "16385x2", "16384x16384", "9223372036854775807x2", "2x-3"] { XCTAssertNil(PixelSize(parsing: text), text) }
+        XCTAssertEqual(PixelSize(parsing: "16384x8192"), PixelSize(width: 16_384, height: 8_192))
+    }
 }
