@@ -33,7 +33,12 @@ public final class Reshape: UnaryLayer {
     private var resolvedShape: [Int]?
 
     public init(name: String = "reshape", targetShape: [Int]) throws {
-        guard targetShape.filter({ $0 == -1 }).count <= 1, targetShape.allSatisfy({ $0 == -1 || $0 > 0 }) else {
+        // The known extents' product must fit an Int (a file may give any extents), so outputShape's can.
+        let known = targetShape.filter { $0 != -1 }.reduce((product: 1, overflow: false)) { partial, extent in
+            let next = partial.product.multipliedReportingOverflow(by: extent)
+            return (next.partialValue, partial.overflow || next.overflow)
+        }
+        guard targetShape.filter({ $0 == -1 }).count <= 1, targetShape.allSatisfy({ $0 == -1 || $0 > 0 }), !known.overflow else {
             throw NeuralNetError.invalidConfiguration(layer: name, detail: "bad target shape \(describe(targetShape))")
         }
         self.name = name

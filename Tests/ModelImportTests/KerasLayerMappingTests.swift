@@ -140,6 +140,26 @@ final class KerasLayerMappingTests: XCTestCase {
         }
     }
 
+    /// Shapes a crafted config could blow past Int (borders, reshape targets, the input, an upsampling's
+    /// output) are refused naming the layer: the crop and padding arithmetic and Reshape's products trapped.
+    func testShapesBeyondAnItemsLimitAreUnsupported() {
+        let huge = "9223372036854775807"
+        let cases: [(layers: String, input: String, fragment: String)] = [
+            (#"{"class_name": "Cropping2D", "config": {"name": "l", "cropping": [[\#(huge), \#(huge)], [0, 0]]"#, "8, 8, 1", "0…65536"),
+            (#"{"class_name": "ZeroPadding2D", "config": {"name": "l", "padding": [[\#(huge), 1], [0, 0]]"#, "8, 8, 1", "0…65536"),
+            (#"{"class_name": "Reshape", "config": {"name": "l", "target_shape": [\#(huge), 2]"#, "8, 8, 1", "bad target shape"),
+            (#"{"class_name": "Flatten", "config": {"name": "l""#, "\(huge), 8, 1", "more than 268435456 values"),
+            (#"{"class_name": "UpSampling2D", "config": {"name": "l", "size": 65536"#, "8, 8, 1", "more than 268435456 values"),
+        ]
+        for (layer, input, fragment) in cases {
+            let json = #"{"class_name": "Sequential", "config": ["# + layer + #", "batch_input_shape": [null, "# + input + #"]}}]}"#
+            XCTAssertThrowsError(try build(json), layer) { error in
+                guard case ModelImportError.unsupportedConfig(_, let detail) = error else { return XCTFail("\(layer): \(error)") }
+                XCTAssertTrue(detail.contains(fragment), "\(fragment) in \(detail)")
+            }
+        }
+    }
+
     func testVariableInputSizeIsUnsupported() {
         let json = #"{"class_name": "Sequential", "config": [{"class_name": "Flatten", "config": {"name": "f", "batch_input_shape": [null, null, null, 3]}}]}"#
         XCTAssertThrowsError(try build(json)) { error in

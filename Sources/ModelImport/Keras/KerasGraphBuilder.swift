@@ -72,6 +72,7 @@ struct KerasGraphBuilder {
                 shape = try rethrowingNeuralNetErrors(layer: layer.name) {
                     try madeLayer.outputShape(forInputShapes: previous.map { shapeOf[$0]! })
                 }
+                try Self.checkItemSize(shape, layer: layer.name)
                 nodes.append(NeuralNet.Model.Node(madeLayer, inputs: previous))
                 shapeOf[madeLayer.name] = shape
                 previous = [madeLayer.name]
@@ -143,7 +144,25 @@ struct KerasGraphBuilder {
             throw ModelImportError.unsupportedConfig(
                 layer: layer.name, detail: "input shape \(shape.map { $0.map(String.init) ?? "None" }) has unknown extents (variable-size inputs are not supported)")
         }
-        return shape.map { $0! }
+        let known = shape.map { $0! }
+        try Self.checkItemSize(known, layer: layer.name)
+        return known
+    }
+
+    /// The most values a layer's output may hold per item: 2²⁸ (1 GiB of Float).
+    static let largestItemCount = 1 << 28
+
+    /// Refuses an input or layer output beyond ``largestItemCount`` values (a crafted input shape, a
+    /// chain of upsamplings), so that every layer computes its shapes from bounded extents.
+    static func checkItemSize(_ shape: [Int], layer: String) throws {
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard extent >= 1, !overflow, product <= largestItemCount else {
+                throw ModelImportError.unsupportedConfig(layer: layer, detail: "shape \(shape) holds more than \(largestItemCount) values an item")
+            }
+            count = product
+        }
     }
 
     /// Recurrent and 3-D models are rejected up front, naming the first such layer, before any earlier

@@ -246,16 +246,17 @@ struct KerasLayerFactory {
     /// `n`, `(sym_h, sym_w)` or `((top, bottom), (left, right))`.
     func borders(_ config: KerasLayerConfig, key: String) throws -> ((Int, Int), (Int, Int)) {
         guard let value = config.raw([key]) else { throw config.unsupported("missing '\(key)'") }
-        if let n = KerasLayerConfig.integer(value) { return ((n, n), (n, n)) }
+        // Each 0…65536, so the layers' `input ± before ± after` cannot overflow.
+        func amount(_ item: Any) -> Int? { KerasLayerConfig.integer(item).flatMap { (0...(1 << 16)).contains($0) ? $0 : nil } }
+        if let n = amount(value) { return ((n, n), (n, n)) }
         if let pair = value as? [Any], pair.count == 2 {
-            if let h = KerasLayerConfig.integer(pair[0]), let w = KerasLayerConfig.integer(pair[1]) { return ((h, h), (w, w)) }
+            if let h = amount(pair[0]), let w = amount(pair[1]) { return ((h, h), (w, w)) }
             if let rows = pair[0] as? [Any], let columns = pair[1] as? [Any], rows.count == 2, columns.count == 2,
-               let top = KerasLayerConfig.integer(rows[0]), let bottom = KerasLayerConfig.integer(rows[1]),
-               let left = KerasLayerConfig.integer(columns[0]), let right = KerasLayerConfig.integer(columns[1]) {
+               let top = amount(rows[0]), let bottom = amount(rows[1]), let left = amount(columns[0]), let right = amount(columns[1]) {
                 return ((top, bottom), (left, right))
             }
         }
-        throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value))")
+        throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value)), expected amounts in 0…65536")
     }
 
     /// A number or a list of numbers.
