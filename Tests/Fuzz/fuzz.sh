@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(FuzzNPY FuzzLabels FuzzSettingsJSON FuzzMarshal FuzzKerasConfig FuzzVideo FuzzONNX)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(FuzzNPY FuzzLabels FuzzSettingsJSON FuzzMarshal FuzzKerasConfig FuzzVideo FuzzONNX FuzzTransforms)
 export FUZZ_KERAS_FIXTURES=$PWD/../Fixtures/keras
 export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 work=.build/fuzz
