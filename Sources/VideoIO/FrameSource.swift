@@ -37,11 +37,13 @@ extension FrameSource {
         decodeErrorCount + readErrorCount > 0 ? "\(decodeErrorCount) decode errors and \(readErrorCount) read errors were skipped" : nil
     }
 
-    /// Why a read of `path` delivered no frame at all: the selection began past the clip's last frame
-    /// (``VideoError/startPastEnd(path:start:decodedFrames:)``, exit 64), or nothing could be decoded
-    /// (``VideoError/noDecodableFrames(path:decodeErrors:)``, exit 65).
+    /// Why a read of `path` delivered no frame at all: frames were decoded but none fell in the
+    /// `--start`/`--duration` window (``VideoError/emptySelection(path:start:duration:decodedFrames:)``,
+    /// exit 64), or nothing could be decoded (``VideoError/noDecodableFrames(path:decodeErrors:)``, exit 65).
     public func nothingDeliveredError(path: String) -> VideoError {
-        if decodedFrameCount > 0 && options.start > 0 { return .startPastEnd(path: path, start: options.start, decodedFrames: decodedFrameCount) }
+        if decodedFrameCount > 0 && (options.start > 0 || options.duration != nil) {
+            return .emptySelection(path: path, start: options.start, duration: options.duration, decodedFrames: decodedFrameCount)
+        }
         return .noDecodableFrames(path: path, decodeErrors: decodeErrorCount + readErrorCount)
     }
 

@@ -16,8 +16,9 @@ public enum VideoError: SteerLensError, Equatable {
     case unsupportedCodec(path: String, codec: String)
     /// The stream opened but not a single frame could be decoded.
     case noDecodableFrames(path: String, decodeErrors: Int)
-    /// Frames were decoded, but none at or after `--start` (seconds): the clip ends before it.
-    case startPastEnd(path: String, start: Double, decodedFrames: Int)
+    /// Frames were decoded, but none fell in the `--start`/`--duration` window (seconds): the clip ends
+    /// before the start, or the window lies between two frames.
+    case emptySelection(path: String, start: Double, duration: Double?, decodedFrames: Int)
     /// An FFmpeg call failed; carries the C function's name and FFmpeg's own message.
     case ffmpeg(function: String, code: Int32, reason: String)
     /// An output file could not be created.
@@ -35,7 +36,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .notAVideo, .noVideoStream, .unsupportedCodec, .noDecodableFrames, .ffmpeg, .badDataset: .badInput
         case .cannotWrite: .cannotCreateOutput
         case .writeFailed: .ioError
-        case .invalidOption, .startPastEnd: .usage
+        case .invalidOption, .emptySelection: .usage
         }
     }
 
@@ -47,7 +48,9 @@ public enum VideoError: SteerLensError, Equatable {
         case .noVideoStream(let path): "'\(path)' has no video stream"
         case .unsupportedCodec(let path, let codec): "'\(path)' uses codec '\(codec)', which this FFmpeg build cannot decode"
         case .noDecodableFrames(let path, let errors): "no frame of '\(path)' could be decoded (\(errors) decode errors)"
-        case .startPastEnd(let path, let start, let frames): "--start \(start) s is past the end of '\(path)' (\(frames) frames decoded, none from then on)"
+        case .emptySelection(let path, let start, nil, let frames): "--start \(start) s is past the end of '\(path)' (\(frames) frames decoded, none from then on)"
+        case .emptySelection(let path, let start, let duration?, let frames):
+            "--start \(start) s --duration \(duration) s selects no frame of '\(path)' (\(frames) frames decoded, none in that window)"
         case .ffmpeg(let function, let code, let reason): "\(function) failed (\(code)): \(reason)"
         case .cannotWrite(let path, let reason), .writeFailed(let path, let reason): "cannot write '\(path)': \(reason)"
         case .badDataset(let path, let reason): "'\(path)' cannot be read as a dataset: \(reason)"
@@ -63,7 +66,7 @@ public enum VideoError: SteerLensError, Equatable {
         case .noVideoStream: "pass a file with a video track; files of audio or subtitles alone cannot be analysed"
         case .unsupportedCodec: "re-encode it, e.g. `ffmpeg -i IN -c:v libx264 OUT.mp4`"
         case .noDecodableFrames: "the stream is corrupt or truncated; re-encode or re-export the clip"
-        case .startPastEnd: "choose a --start within the clip; `steerlens probe FILE` shows its duration"
+        case .emptySelection: "choose a --start within the clip and a --duration of a frame or more; `steerlens probe FILE` shows its duration and frame rate"
         case .ffmpeg: "the file may be corrupt; `ffprobe FILE` shows what FFmpeg sees"
         case .cannotWrite, .writeFailed: "choose an output location you can write to and check free space"
         case .badDataset: "a folder input is a DonkeyCar tub (manifest.json + catalogs, or meta.json + record_<n>.json) or a folder of images; see README, 'DonkeyCar'"

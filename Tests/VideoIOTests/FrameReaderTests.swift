@@ -83,6 +83,11 @@ final class FrameReaderTests: XCTestCase {
             XCTAssertEqual(error.kind, .usage, "start \(start)")
             XCTAssertTrue(error.message.contains("--start \(start) s is past the end"), error.message)
         }
+        // A window between two frames (30 fps) selects nothing either, and says so.
+        let between = try FrameReader(path: url.path, options: ReadOptions(start: 0.05, duration: 0.001))
+        XCTAssertEqual(try between.nextBatch(10).count, 0)
+        XCTAssertEqual(between.nothingDeliveredError(path: url.path).kind, .usage)
+        XCTAssertTrue(between.nothingDeliveredError(path: url.path).message.contains("--duration 0.001 s selects no frame"))
         // The last frame (0.267 s) is still delivered; an undecodable clip stays "no frame could be decoded".
         XCTAssertEqual(try FrameReader(path: url.path, options: ReadOptions(start: 0.26)).nextBatch(10).map(\.index), [8])
         let empty = try FrameReader(path: url.path)
