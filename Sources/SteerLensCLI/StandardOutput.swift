@@ -21,17 +21,10 @@ enum StandardOutput {
 
     /// Writes everything pending; run at the end so a late EPIPE is reported too.
     static func flush() throws {
-        var offset = 0
-        defer { pending.removeFirst(offset) }
-        while offset < pending.count {
-            let written = pending.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let reason = errno == EPIPE ? "the reader closed it before all results were written (broken pipe)" : String(cString: strerror(errno))
-                offset = pending.count
-                throw OutputError(path: "standard output", kind: .ioError, reason: reason)
-            }
-            offset += written
+        defer { pending.removeAll(keepingCapacity: true) }
+        if let failure = Descriptor.writeAll(pending, to: STDOUT_FILENO) {
+            let reason = failure == EPIPE ? "the reader closed it before all results were written (broken pipe)" : String(cString: strerror(failure))
+            throw OutputError(path: "standard output", kind: .ioError, reason: reason)
         }
     }
 }
