@@ -10,7 +10,10 @@ import Glibc
 /// takes longer than the limit (`STEERLENS_MODEL_LOAD_TIMEOUT` seconds, default 60) ends the process with
 /// the usual one-line error and exit code 65 instead of a backtrace or a hang.
 public enum ModelLoadingGuard {
-    public static func run<T>(path: String, _ body: () throws -> T) rethrows -> T {
+    /// - Throws: ``UsageError`` (exit 64) for a bad `STEERLENS_MODEL_LOAD_TIMEOUT` (see ``limit(environment:)``),
+    ///   and what `body` throws.
+    public static func run<T>(path: String, _ body: () throws -> T) throws -> T {
+        let limit = try limit(environment: ProcessInfo.processInfo.environment)
         let message = "steerlens: model file '\(path)' is damaged: libhdf5 could not read it (hint: re-export it from Keras or copy it again)\n"
         let text = strdup(message)!
         defer { free(text) }
@@ -29,13 +32,26 @@ public enum ModelLoadingGuard {
         }
         #endif
 
-        let limit = Double(ProcessInfo.processInfo.environment["STEERLENS_MODEL_LOAD_TIMEOUT"] ?? "") ?? 60
         let watchdog = DispatchSource.makeTimerSource(queue: .global())
         watchdog.schedule(deadline: .now() + limit)
         watchdog.setEventHandler { GuardState.failAndExit() }
         watchdog.resume()
         defer { watchdog.cancel() }
         return try body()
+    }
+}
+
+extension ModelLoadingGuard {
+    /// The watchdog's limit in seconds: `STEERLENS_MODEL_LOAD_TIMEOUT`, else 60.
+    /// - Throws: ``UsageError`` when it is set to anything but a finite number of seconds above 0: a 0 or
+    ///   negative limit fired before the load began and blamed the model file.
+    public static func limit(environment: [String: String]) throws -> Double {
+        guard let text = environment["STEERLENS_MODEL_LOAD_TIMEOUT"] else { return 60 }
+        guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds > 0 else {
+            throw UsageError(message: "STEERLENS_MODEL_LOAD_TIMEOUT='\(text)' is not a number of seconds above 0",
+                             hint: "unset it for the default of 60 s, or give e.g. STEERLENS_MODEL_LOAD_TIMEOUT=120")
+        }
+        return seconds
     }
 }
 
