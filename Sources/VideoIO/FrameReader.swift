@@ -269,7 +269,7 @@ public final class FrameReader: FrameSource {
         guard info.width > 0, info.height > 0 else {
             throw VideoError.notAVideo(path: info.path, reason: "the video stream declares no frame size (\(info.width)x\(info.height))")
         }
-        guard info.width <= maximumSide, info.height <= maximumSide, info.width * info.height <= maximumPixelCount else {
+        guard PixelSize(width: info.width, height: info.height).isReadable else {
             throw VideoError.notAVideo(path: info.path, reason: "the video stream declares frames of \(info.width)x\(info.height), larger than SteerLens accepts (\(maximumSide) a side, \(maximumPixelCount) pixels)")
         }
     }

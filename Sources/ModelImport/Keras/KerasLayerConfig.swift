@@ -58,27 +58,23 @@ struct KerasLayerConfig: @unchecked Sendable {
         throw invalid(keys, value, "true or false")
     }
 
-    /// What a window's extent, stride, dilation, or a size in pixels may be: 1…65536 (ONNX's bound too).
-    /// A crafted file's `strides: [9223372036854775807, 1]` would otherwise overflow the window arithmetic.
-    static let extents = 1...(1 << 16)
-
-    /// A pair of window extents, strides, dilations or sizes (each in ``extents``) written as `n` (both)
+    /// A pair of window extents, strides, dilations or sizes (each in ``LayerValueLimits/extents``) written as `n` (both)
     /// or `[a, b]`.
     func intPair(_ keys: String..., default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
         guard let value = raw(keys) else { return try orDefault(fallback, keys) }
         let pair: (Int, Int)? = if let number = Self.integer(value) { (number, number) }
             else if let list = value as? [Any], list.count == 2, let a = Self.integer(list[0]), let b = Self.integer(list[1]) { (a, b) }
             else { nil }
-        guard let pair, Self.extents.contains(pair.0), Self.extents.contains(pair.1) else {
+        guard let pair, LayerValueLimits.extents.contains(pair.0), LayerValueLimits.extents.contains(pair.1) else {
             throw invalid(keys, value, "an integer or a pair of integers in 1…65536")
         }
         return pair
     }
 
-    /// One window extent or size in pixels (in ``extents``).
+    /// One window extent or size in pixels (in ``LayerValueLimits/extents``).
     func extent(_ keys: String...) throws -> Int {
         guard let value = raw(keys) else { return try orDefault(Int?.none, keys) }
-        guard let number = Self.integer(value), Self.extents.contains(number) else { throw invalid(keys, value, "an integer in 1…65536") }
+        guard let number = Self.integer(value), LayerValueLimits.extents.contains(number) else { throw invalid(keys, value, "an integer in 1…65536") }
         return number
     }
 

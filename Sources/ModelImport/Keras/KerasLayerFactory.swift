@@ -246,8 +246,7 @@ struct KerasLayerFactory {
     /// `n`, `(sym_h, sym_w)` or `((top, bottom), (left, right))`.
     func borders(_ config: KerasLayerConfig, key: String) throws -> ((Int, Int), (Int, Int)) {
         guard let value = config.raw([key]) else { throw config.unsupported("missing '\(key)'") }
-        // Each 0…65536, so the layers' `input ± before ± after` cannot overflow.
-        func amount(_ item: Any) -> Int? { KerasLayerConfig.integer(item).flatMap { (0...(1 << 16)).contains($0) ? $0 : nil } }
+        func amount(_ item: Any) -> Int? { KerasLayerConfig.integer(item).flatMap { LayerValueLimits.amounts.contains($0) ? $0 : nil } }
         if let n = amount(value) { return ((n, n), (n, n)) }
         if let pair = value as? [Any], pair.count == 2 {
             if let h = amount(pair[0]), let w = amount(pair[1]) { return ((h, h), (w, w)) }

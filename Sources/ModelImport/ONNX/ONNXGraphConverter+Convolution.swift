@@ -7,7 +7,7 @@ extension ONNXGraphConverter {
         switch current.string("auto_pad") ?? "NOTSET" {
         case "NOTSET":
             let pads = current.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ (0...(1 << 16)).contains($0) }) else { throw unsupported("pads \(pads): four non-negative values expected") }
+            guard pads.count == 4, pads.allSatisfy(LayerValueLimits.amounts.contains) else { throw unsupported("pads \(pads): four non-negative values expected") }
             return pads
         case "VALID": return [0, 0, 0, 0]
         case let mode where mode == "SAME_UPPER" || mode == "SAME_LOWER":
@@ -43,7 +43,7 @@ extension ONNXGraphConverter {
 
     private func pair(_ key: String, default value: Int) throws -> (Int, Int) {
         let values = current.ints(key) ?? [value, value]
-        guard values.count == 2, values.allSatisfy({ (1...(1 << 16)).contains($0) }) else {
+        guard values.count == 2, values.allSatisfy(LayerValueLimits.extents.contains) else {
             throw unsupported("\(key) \(values): two values in 1…65536 expected (2-D windows only)")
         }
         return (values[0], values[1])
@@ -111,7 +111,7 @@ extension ONNXGraphConverter {
         let (channels, filters, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])
         let strides = try pair("strides", default: 1)
         let extra = current.ints("output_padding") ?? [0, 0]
-        guard extra.count == 2, extra.allSatisfy({ (0...(1 << 16)).contains($0) }) else { throw unsupported("output_padding \(extra) is invalid") }
+        guard extra.count == 2, extra.allSatisfy(LayerValueLimits.amounts.contains) else { throw unsupported("output_padding \(extra) is invalid") }
         let (h, w) = (input.shape[2], input.shape[3])
         let full = ((h - 1) * strides.0 + kh + extra[0], (w - 1) * strides.1 + kw + extra[1])
         var pads = current.ints("pads") ?? [0, 0, 0, 0]
@@ -123,7 +123,7 @@ extension ONNXGraphConverter {
             pads = upper ? [total.0 / 2, total.1 / 2, total.0 - total.0 / 2, total.1 - total.1 / 2]
                          : [total.0 - total.0 / 2, total.1 - total.1 / 2, total.0 / 2, total.1 / 2]
         }
-        guard pads.count == 4, pads.allSatisfy({ (0...(1 << 16)).contains($0) }) else { throw unsupported("pads \(pads) are invalid") }
+        guard pads.count == 4, pads.allSatisfy(LayerValueLimits.amounts.contains) else { throw unsupported("pads \(pads) are invalid") }
         let size = (full.0 - pads[0] - pads[2], full.1 - pads[1] - pads[3])
         let kernel = Tensor(shape: [kh, kw, channels, filters], scalars: weight.transposed([2, 3, 0, 1]).floats)
         let layer = try Conv2DTranspose(name: uniqueName(), kernel: kernel, bias: bias.map { Tensor(shape: [$0.count], scalars: $0.floats) },
@@ -218,7 +218,7 @@ extension ONNXGraphConverter {
         let mode = current.string("mode") ?? "constant"
         let value = try current.float("value") ?? optionalConstant(2, "constant_value")?.values.first ?? 0
         guard mode == "constant", value == 0 else { throw unsupported("mode \(mode) value \(value): only zero padding is supported") }
-        guard pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ (0...(1 << 16)).contains($0) }) else {
+        guard pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy(LayerValueLimits.amounts.contains) else {
             throw unsupported("pads \(pads): only non-negative padding of the height and width axes is supported")
         }
         let layer = try ZeroPadding2D(name: uniqueName(), top: pads[2], bottom: pads[6], left: pads[3], right: pads[7])
