@@ -101,6 +101,34 @@ final class ONNXErrorTests: XCTestCase {
         XCTAssertNotEqual(slow, fast)
     }
 
+    /// Window attributes outside ``LayerValueLimits`` (a crafted file's `Int64.max` stride, a pad past
+    /// 65536) are refused naming the node, before any window arithmetic could overflow.
+    func testWindowAttributesOutsideTheirBoundsAreRefused() throws {
+        let huge = Int(Int64.max)
+        let cases: [(attributes: [String: ONNXAttribute], expected: String)] = [
+            (["kernel_shape": .ints([2, 2]), "strides": .ints([huge, 1])], "1…65536"),
+            (["kernel_shape": .ints([0, 2])], "1…65536"),
+            (["kernel_shape": .ints([2, 2]), "pads": .ints([0, 0, (1 << 16) + 1, 0])], "four non-negative values"),
+            (["kernel_shape": .ints([2, 2]), "pads": .ints([0, -1, 0, 0])], "four non-negative values"),
+        ]
+        for (attributes, expected) in cases {
+            let converter = ONNXGraphConverter(consumers: [:], inputNames: ["x"], batchSource: "x", opset: 11)
+            converter.values["x"] = .runtime(.init(node: "x", shape: [1, 1, 8, 8], layout: .channelsLast))
+            converter.current = ONNXNode(name: "pool", opType: "MaxPool", domain: "", inputs: ["x"], outputs: ["y"], attributes: attributes)
+            XCTAssertThrowsError(try converter.convert(), "\(attributes)") { error in
+                guard case .unsupportedConfig(let layer, let detail)? = error as? ModelImportError else { return XCTFail("\(error)") }
+                XCTAssertEqual(layer, "pool")
+                XCTAssertTrue(detail.contains(expected), detail)
+            }
+        }
+        // Inside the bounds the same node converts.
+        let converter = ONNXGraphConverter(consumers: [:], inputNames: ["x"], batchSource: "x", opset: 11)
+        converter.values["x"] = .runtime(.init(node: "x", shape: [1, 1, 8, 8], layout: .channelsLast))
+        converter.current = ONNXNode(name: "pool", opType: "MaxPool", domain: "", inputs: ["x"], outputs: ["y"],
+                                     attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2]), "pads": .ints([0, 0, 0, 0])])
+        XCTAssertNoThrow(try converter.convert())
+    }
+
     /// Constant folding on its own: `Shape → Gather → Unsqueeze → Concat` as PyTorch writes `x.view(x.size(0), -1)`.
     func testShapeChainFoldsToTheReshapeTarget() throws {
         let converter = ONNXGraphConverter(consumers: [:], inputNames: ["x"], batchSource: "x", opset: 11)
