@@ -58,8 +58,8 @@ struct KerasLayerConfig: @unchecked Sendable {
         throw invalid(keys, value, "true or false")
     }
 
-    /// A pair of window extents, strides, dilations or sizes (each in ``LayerValueLimits/extents``) written as `n` (both)
-    /// or `[a, b]`.
+    /// A pair of window extents, strides, dilations or sizes (each in ``LayerValueLimits/extents``),
+    /// written as `n` (both) or `[a, b]`.
     func intPair(_ keys: String..., default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
         guard let value = raw(keys) else { return try orDefault(fallback, keys) }
         let pair: (Int, Int)? = if let number = Self.integer(value) { (number, number) }
