@@ -7,4 +7,9 @@ enum LayerValueLimits {
     static let extents = 1...(1 << 16)
     /// Padding, cropping or output padding on one side: 0…65536.
     static let amounts = 0...(1 << 16)
+
+    /// The ranges as error messages write them: `1…65536`, `0…65536`.
+    static let extentsText = text(extents), amountsText = text(amounts)
+
+    private static func text(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound)…\(range.upperBound)" }
 }

@@ -66,7 +66,7 @@ struct KerasLayerConfig: @unchecked Sendable {
             else if let list = value as? [Any], list.count == 2, let a = Self.integer(list[0]), let b = Self.integer(list[1]) { (a, b) }
             else { nil }
         guard let pair, LayerValueLimits.extents.contains(pair.0), LayerValueLimits.extents.contains(pair.1) else {
-            throw invalid(keys, value, "an integer or a pair of integers in 1…65536")
+            throw invalid(keys, value, "an integer or a pair of integers in \(LayerValueLimits.extentsText)")
         }
         return pair
     }
@@ -74,7 +74,7 @@ struct KerasLayerConfig: @unchecked Sendable {
     /// One window extent or size in pixels (in ``LayerValueLimits/extents``).
     func extent(_ keys: String...) throws -> Int {
         guard let value = raw(keys) else { return try orDefault(Int?.none, keys) }
-        guard let number = Self.integer(value), LayerValueLimits.extents.contains(number) else { throw invalid(keys, value, "an integer in 1…65536") }
+        guard let number = Self.integer(value), LayerValueLimits.extents.contains(number) else { throw invalid(keys, value, "an integer in \(LayerValueLimits.extentsText)") }
         return number
     }
 

@@ -255,7 +255,7 @@ struct KerasLayerFactory {
                 return ((top, bottom), (left, right))
             }
         }
-        throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value)), expected amounts in 0…65536")
+        throw config.unsupported("'\(key)' is \(KerasLayerConfig.describe(value)), expected amounts in \(LayerValueLimits.amountsText)")
     }
 
     /// A number or a list of numbers.

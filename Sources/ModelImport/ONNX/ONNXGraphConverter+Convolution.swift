@@ -44,7 +44,7 @@ extension ONNXGraphConverter {
     private func pair(_ key: String, default value: Int) throws -> (Int, Int) {
         let values = current.ints(key) ?? [value, value]
         guard values.count == 2, values.allSatisfy(LayerValueLimits.extents.contains) else {
-            throw unsupported("\(key) \(values): two values in 1…65536 expected (2-D windows only)")
+            throw unsupported("\(key) \(values): two values in \(LayerValueLimits.extentsText) expected (2-D windows only)")
         }
         return (values[0], values[1])
     }
