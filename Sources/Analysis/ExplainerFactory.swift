@@ -17,6 +17,11 @@ public struct MethodSettings: Sendable, Equatable {
     public var occlusionPatch = 16
     public var occlusionStride = 8
 
+    /// Allowed SmoothGrad samples and IG steps: each is a forward and backward pass per frame, so 1,000
+    /// already makes a frame cost a thousand plain ones (the papers use 20–300); a larger count is a typo
+    /// that would run for days and could only be stopped by a second interrupt.
+    public static let passesPerFrame = 1...1000
+
     public init() {}
 
     /// The settings that shape `method`'s maps, as text for run.json and the report.

@@ -36,9 +36,12 @@ struct MethodOptions: ParsableArguments {
     var occlusionStride = 8
 
     func validate() throws {
-        guard smoothSamples >= 1 else { throw ValidationError("--smooth-samples must be at least 1") }
+        let passes = MethodSettings.passesPerFrame
+        guard passes.contains(smoothSamples) else {
+            throw ValidationError("--smooth-samples must be within \(passes.lowerBound)…\(passes.upperBound), got \(smoothSamples)")
+        }
         guard smoothNoise >= 0, smoothNoise.isFinite else { throw ValidationError("--smooth-noise must be a non-negative number") }
-        guard igSteps >= 1 else { throw ValidationError("--ig-steps must be at least 1") }
+        guard passes.contains(igSteps) else { throw ValidationError("--ig-steps must be within \(passes.lowerBound)…\(passes.upperBound), got \(igSteps)") }
         guard occlusionPatch >= 1, occlusionStride >= 1 else { throw ValidationError("--occlusion-patch and --occlusion-stride must be at least 1") }
     }
 

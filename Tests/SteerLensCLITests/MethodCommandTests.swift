@@ -48,8 +48,13 @@ final class MethodCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
         let unknown = try SteerLensBinary.run(["analyze", AnalyzeReportTests.hostileClip.path, "--model", AnalyzeReportTests.model, "--method", "lime"])
         XCTAssertEqual(unknown.status, 64, unknown.stderr)
-        let steps = try SteerLensBinary.run(["analyze", AnalyzeReportTests.hostileClip.path, "--model", AnalyzeReportTests.model, "--ig-steps", "0"])
-        XCTAssertEqual(steps.status, 64, steps.stderr)
+        // Outside 1…1000: refused before the model loads, naming the flag and the bound (100 million steps
+        // would otherwise run for days on one frame).
+        for (flag, value) in [("--ig-steps", "0"), ("--ig-steps", "100000000"), ("--smooth-samples", "0"), ("--smooth-samples", "1001")] {
+            let result = try SteerLensBinary.run(["analyze", AnalyzeReportTests.hostileClip.path, "--model", AnalyzeReportTests.model, flag, value])
+            XCTAssertEqual(result.status, 64, "\(flag) \(value): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("\(flag) must be within 1…1000, got \(value)"), result.stderr)
+        }
     }
 
     /// svh2811's PilotNet resizes between its crop and its first convolution: VisualBackProp is not defined.
