@@ -111,22 +111,22 @@ final class ONNXErrorTests: XCTestCase {
             (["kernel_shape": .ints([2, 2]), "pads": .ints([0, 0, (1 << 16) + 1, 0])], "four non-negative values"),
             (["kernel_shape": .ints([2, 2]), "pads": .ints([0, -1, 0, 0])], "four non-negative values"),
         ]
-        for (attributes, expected) in cases {
+        // A converter about to convert a `MaxPool` node with `attributes` on an 8×8 single-channel input.
+        func pool(_ attributes: [String: ONNXAttribute]) -> ONNXGraphConverter {
             let converter = ONNXGraphConverter(consumers: [:], inputNames: ["x"], batchSource: "x", opset: 11)
             converter.values["x"] = .runtime(.init(node: "x", shape: [1, 1, 8, 8], layout: .channelsLast))
             converter.current = ONNXNode(name: "pool", opType: "MaxPool", domain: "", inputs: ["x"], outputs: ["y"], attributes: attributes)
-            XCTAssertThrowsError(try converter.convert(), "\(attributes)") { error in
+            return converter
+        }
+        for (attributes, expected) in cases {
+            XCTAssertThrowsError(try pool(attributes).convert(), "\(attributes)") { error in
                 guard case .unsupportedConfig(let layer, let detail)? = error as? ModelImportError else { return XCTFail("\(error)") }
                 XCTAssertEqual(layer, "pool")
                 XCTAssertTrue(detail.contains(expected), detail)
             }
         }
         // Inside the bounds the same node converts.
-        let converter = ONNXGraphConverter(consumers: [:], inputNames: ["x"], batchSource: "x", opset: 11)
-        converter.values["x"] = .runtime(.init(node: "x", shape: [1, 1, 8, 8], layout: .channelsLast))
-        converter.current = ONNXNode(name: "pool", opType: "MaxPool", domain: "", inputs: ["x"], outputs: ["y"],
-                                     attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2]), "pads": .ints([0, 0, 0, 0])])
-        XCTAssertNoThrow(try converter.convert())
+        XCTAssertNoThrow(try pool(["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2]), "pads": .ints([0, 0, 0, 0])]).convert())
     }
 
     /// Constant folding on its own: `Shape → Gather → Unsqueeze → Concat` as PyTorch writes `x.view(x.size(0), -1)`.
