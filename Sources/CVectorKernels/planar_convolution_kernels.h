@@ -81,8 +81,8 @@ static inline void steerlens_planes_block(const float *source, long step, float 
 /// column `j` of all `S·C` plane rows; float `q = φ·C + c` belongs to plane row `c·S + φ`, which starts
 /// `rowOffsets[q] = (c·S + φ) · planeWidth` floats into the padded row's planes. Columns `j`
 /// where all `S` phases lie inside the image go through 16×16 register transposes (16 columns × 16 of
-/// those floats per block, masked at the ends); the columns at the edges and the zeros are written one
-/// by one. A 16-lane gather of the same floats cost tens of cycles on AMD Zen 4, and a scalar copy of
+/// those floats per block, the last block moved back to overlap the one before); the columns at the
+/// edges and the zeros are written one by one. A 16-lane gather of the same floats cost tens of cycles on AMD Zen 4, and a scalar copy of
 /// every float took about a sixth of PilotNet's second layer (its forward).
 __attribute__((target("avx512f")))
 static inline void steerlens_conv_planes(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
@@ -125,8 +125,11 @@ static inline void steerlens_conv_planes(const float *x, float *planes, long bat
                     for (; j < planeWidth; j++) plane[j] = 0;
                 }
             }
-            // The common columns, 16 × 16 at a time: whole blocks, then the last columns masked.
+            // The common columns, 16 × 16 at a time in whole blocks; a last partial block is moved back to
+            // end at `commonEnd` and rewrites columns the block before it wrote (the same values), as masked
+            // stores of a few columns cost several times a whole block on Zen 4. Fewer than 16 columns: masked.
             for (long j0 = common; j0 < commonEnd; j0 += 16) {
+                if (commonEnd - j0 < 16 && commonEnd - common >= 16) j0 = commonEnd - 16;
                 const float *source = row + (stride * j0 - pad) * channels;
                 if (commonEnd - j0 >= 16) {
                     steerlens_planes_block(source, step, target + j0, rowOffsets, 16);
