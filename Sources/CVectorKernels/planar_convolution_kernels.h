@@ -82,8 +82,9 @@ static inline void steerlens_planes_block(const float *source, long step, float 
 /// `rowOffsets[q] = (c·S + φ) · planeWidth` floats into the padded row's planes. Columns `j`
 /// where all `S` phases lie inside the image go through 16×16 register transposes (16 columns × 16 of
 /// those floats per block, the last block moved back to overlap the one before); the columns at the
-/// edges and the zeros are written one by one. A 16-lane gather of the same floats cost tens of cycles on AMD Zen 4, and a scalar copy of
-/// every float took about a sixth of PilotNet's second layer (its forward).
+/// edges and the zeros are written one by one. A 16-lane gather of the same floats cost tens of cycles
+/// on AMD Zen 4, and a scalar copy of every float took about a sixth of PilotNet's second layer (its
+/// forward).
 __attribute__((target("avx512f")))
 static inline void steerlens_conv_planes(const float *x, float *planes, long batch, steerlens_axis rows, steerlens_axis cols,
                                          long channels, long planeRows, long planeWidth, const long *rowOffsets) {
