@@ -7,8 +7,10 @@
 /// order) and `sgemm` with the kernel viewed as `K × Cout`, then bias + activation fused on the fresh
 /// rows. A 1×1, stride-1 convolution skips im2col; so, on AVX-512, does a first layer (1–4 input
 /// channels, no padding), which sums straight from the images in `sgemm`'s order (``VectorKernels``),
-/// and a layer whose output rows fill 16-pixel vectors, which sums from a planar copy of its input in
-/// `sgemm`'s order and depth blocks (``PixelConvolution``). Backward to
+/// a 3×3 stride-1 or 5×5/6×6 stride-2 layer where Winograd F(4×4, 3×3) saves enough multiplies
+/// (``WinogradConvolution``, rounded differently from `sgemm`), and a layer whose output rows fill 16-pixel
+/// vectors, which sums from a planar copy of its input in `sgemm`'s order and depth blocks
+/// (``PixelConvolution``). Backward to
 /// the input: `dZ = dY ⊙ act′(Y)`, `dCols = dZ · Wᵀ` (`sgemm`) then col2im (scatter-add); a direct first
 /// layer adds `dZ · Wᵀ` onto the input gradient without the column matrix. Both walk the batch in small
 /// chunks of items whose scratch fits in cache, split over ``Parallelism/laneCount`` lanes; the per-lane
@@ -38,6 +40,7 @@ public final class Conv2D: UnaryLayer {
     private var output: Tensor?
     private var cachedGeometry: (rows: AxisGeometry, columns: AxisGeometry, batch: Int)?
     private var pixelPlan: (geometry: (AxisGeometry, AxisGeometry), plan: PixelConvolution?)?
+    private var winogradPlan: (geometry: (AxisGeometry, AxisGeometry), plan: WinogradConvolution?)?
     // Scratch per lane: a chunk's im2col columns (forward), dZ and the column gradient (backward).
     private let scratch = LaneScratch()
     /// Bytes of scratch per chunk of items (tests lower it to exercise many chunks per lane).
@@ -47,6 +50,9 @@ public final class Conv2D: UnaryLayer {
     /// ``VectorKernels/convolvesBackwardDirectly(rows:columns:channels:filters:)`` backward); tests turn
     /// it off to get im2col, `sgemm` and col2im.
     var allowsDirectConvolution = true
+    /// Whether the forward pass may sum by Winograd where ``WinogradConvolution`` takes the shape; tests turn
+    /// it off to reach the pixel path.
+    var allowsWinograd = true
     // The input gradient returned last time, whose storage the next backward reuses when nobody holds it.
     private var recycledInputGradient: Tensor?
 
@@ -109,6 +115,15 @@ public final class Conv2D: UnaryLayer {
         return plan
     }
 
+    /// The Winograd plan for this geometry (built once, kept while the input shape stays), or nil where it
+    /// does not run.
+    private func winogradConvolution(rows: AxisGeometry, columns: AxisGeometry) -> WinogradConvolution? {
+        if let cached = winogradPlan, cached.geometry == (rows, columns) { return cached.plan }
+        let plan = WinogradConvolution(rows: rows, columns: columns, kernel: kernel)
+        winogradPlan = ((rows, columns), plan)
+        return plan
+    }
+
     /// Whether the input itself is the column matrix (1×1 kernel, stride 1, no padding).
     private func isPointwise(_ rows: AxisGeometry, _ columns: AxisGeometry) -> Bool {
         rows.kernel == 1 && columns.kernel == 1 && rows.stride == 1 && columns.stride == 1
@@ -132,12 +147,13 @@ public final class Conv2D: UnaryLayer {
         let pointwise = isPointwise(rows, cols)
         let direct = !pointwise && allowsDirectConvolution
             && VectorKernels.convolvesDirectly(rows: rows, columns: cols, channels: inputChannels, filters: n)
-        let byPixels = pointwise || direct || !allowsDirectConvolution ? nil : pixelConvolution(rows: rows, columns: cols)
-        // Scratch per item: the planes, the column matrix, or none.
-        let columnFloats = byPixels?.itemFloats ?? (pointwise || direct ? 0 : pixels * k)
+        let winograd = pointwise || direct || !allowsDirectConvolution || !allowsWinograd ? nil : winogradConvolution(rows: rows, columns: cols)
+        let byPixels = pointwise || direct || winograd != nil || !allowsDirectConvolution ? nil : pixelConvolution(rows: rows, columns: cols)
+        // Scratch per item: the planes, the column matrix, or none (Winograd's is per lane).
+        let columnFloats = byPixels?.itemFloats ?? (pointwise || direct || winograd != nil ? 0 : pixels * k)
         // Without columns, chunks are sized by their output rows (still cut small, so lanes take turns).
-        let plan = BatchPlan(batch: batch, scratchPerItem: direct ? pixels * n : columnFloats, scratchBudget: scratchBudget)
-        scratch.reserve(lanes: plan.lanes, floatsPerLane: plan.chunkItems * columnFloats)
+        let plan = BatchPlan(batch: batch, scratchPerItem: direct || winograd != nil ? pixels * n : columnFloats, scratchBudget: scratchBudget)
+        scratch.reserve(lanes: plan.lanes, floatsPerLane: max(plan.chunkItems * columnFloats, winograd?.scratchFloats ?? 0))
 
         let result = Tensor(shape: [batch, rows.output, cols.output, n], recycling: &output) { out in
             input.scalars.withUnsafeBufferPointer { x in
@@ -147,7 +163,9 @@ public final class Conv2D: UnaryLayer {
                             let columns = scratch.region(lane)
                             let image = x.baseAddress! + first * imageStride
                             let target = out.baseAddress! + first * pixels * n
-                            if let byPixels {
+                            if let winograd {
+                                winograd.run(image, into: target, batch: count, scratch: columns)
+                            } else if let byPixels {
                                 byPixels.run(image, into: target, batch: count, planes: columns)
                             } else if direct {
                                 VectorKernels.convolve(image, kernel: w.baseAddress!, into: target, batch: count,

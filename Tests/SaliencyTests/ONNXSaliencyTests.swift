@@ -60,8 +60,10 @@ final class ONNXSaliencyTests: XCTestCase {
         XCTAssertTrue(exact.passed, exact.description, file: file, line: line)
     }
 
+    /// `maintain` is `|1 / g|` scaled by its maximum: where `g` nearly cancels, a relative change of `g` in
+    /// the 5th digit (Winograd's rounding in the second and third layers) moves a pixel by up to 1 %.
     func testPilotNetELUMapsEqualKerasVisOnTorchGradients() throws {
-        try check("pilotnet_elu_opset17", maintainTolerance: 5e-3)
+        try check("pilotnet_elu_opset17", maintainTolerance: 1e-2)
     }
 
     func testGreyscaleResidualMapsEqualKerasVisOnTorchGradients() throws {
