@@ -69,6 +69,17 @@ STEERLENS_WINOGRAD_INPUT(steerlens_winograd_input8, steerlens_wf8)
 STEERLENS_WINOGRAD_INPUT(steerlens_winograd_input4, steerlens_wf4)
 STEERLENS_WINOGRAD_INPUT(steerlens_winograd_input1, steerlens_wf1)
 
+/// `width` consecutive floats of every pixel of a patch (pixel `(a, b)` at `patch + a·rowPitch + b·columnPitch`)
+/// transformed into `v` (position `pos` at `v + pos·posStride`), 16, 8, 4 and 1 at a time.
+STEERLENS_WINOGRAD void steerlens_winograd_transform_row(const float *patch, long rowPitch, long columnPitch, long width, float *v,
+                                                         long posStride) {
+    long c0 = 0;
+    for (; c0 + 16 <= width; c0 += 16) steerlens_winograd_input16(patch + c0, rowPitch, columnPitch, v + c0, posStride);
+    if (c0 + 8 <= width) { steerlens_winograd_input8(patch + c0, rowPitch, columnPitch, v + c0, posStride); c0 += 8; }
+    if (c0 + 4 <= width) { steerlens_winograd_input4(patch + c0, rowPitch, columnPitch, v + c0, posStride); c0 += 4; }
+    for (; c0 < width; c0++) steerlens_winograd_input1(patch + c0, rowPitch, columnPitch, v + c0, posStride);
+}
+
 /// Floats of the copy of an edge tile's input region (`6·SY × 6·SX` pixels of `channels`), which
 /// `steerlens_winograd_inputs` takes after `V` in its scratch.
 static inline long steerlens_winograd_region_floats(long strideY, long strideX, long channels) {
@@ -100,32 +111,28 @@ STEERLENS_WINOGRAD void steerlens_winograd_inputs(const float *x, const steerlen
             origin = image + (top * cols.input + left) * channels;
             pixelRowFloats = cols.input * channels;
         } else {
-            for (long r = 0; r < 6 * sy; r++)
-                for (long c = 0; c < regionWidth; c++) {
-                    const long y = top + r, xc = left + c;
-                    float *target = region + (r * regionWidth + c) * channels;
-                    if (y >= 0 && y < rows.input && xc >= 0 && xc < cols.input) {
-                        const float *source = image + (y * cols.input + xc) * channels;
-                        for (long k = 0; k < channels; k++) target[k] = source[k];
-                    } else {
-                        for (long k = 0; k < channels; k++) target[k] = 0;
-                    }
+            // Per region row: zeros, the input pixels `first …< end` in one copy, zeros.
+            const long first = left < 0 ? -left : 0, end = cols.input - left < regionWidth ? cols.input - left : regionWidth;
+            for (long r = 0; r < 6 * sy; r++) {
+                float *target = region + r * regionWidth * channels;
+                const long y = top + r;
+                if (y < 0 || y >= rows.input || first >= end) {
+                    __builtin_memset(target, 0, (size_t)(regionWidth * channels) * sizeof(float));
+                    continue;
                 }
+                __builtin_memset(target, 0, (size_t)(first * channels) * sizeof(float));
+                __builtin_memcpy(target + first * channels, image + (y * cols.input + left + first) * channels,
+                                 (size_t)((end - first) * channels) * sizeof(float));
+                __builtin_memset(target + end * channels, 0, (size_t)((regionWidth - end) * channels) * sizeof(float));
+            }
             origin = region;
             pixelRowFloats = regionWidth * channels;
         }
         // The SX column phases of a row phase are SX neighbouring pixels: their SX·C floats are consecutive
         // in the input and in V, so they are transformed together.
-        const long rowPitch = sy * pixelRowFloats, columnPitch = sx * channels, width = sx * channels;
-        for (long py = 0; py < sy; py++) {
-            const float *patch = origin + py * pixelRowFloats;
-            float *target = slot + py * width;
-            long c0 = 0;
-            for (; c0 + 16 <= width; c0 += 16) steerlens_winograd_input16(patch + c0, rowPitch, columnPitch, target + c0, posStride);
-            if (c0 + 8 <= width) { steerlens_winograd_input8(patch + c0, rowPitch, columnPitch, target + c0, posStride); c0 += 8; }
-            if (c0 + 4 <= width) { steerlens_winograd_input4(patch + c0, rowPitch, columnPitch, target + c0, posStride); c0 += 4; }
-            for (; c0 < width; c0++) steerlens_winograd_input1(patch + c0, rowPitch, columnPitch, target + c0, posStride);
-        }
+        for (long py = 0; py < sy; py++)
+            steerlens_winograd_transform_row(origin + py * pixelRowFloats, sy * pixelRowFloats, sx * channels, sx * channels,
+                                             slot + py * sx * channels, posStride);
     }
 }
 
