@@ -53,10 +53,13 @@ typedef struct {
         (o)[5 * (os)] = d5 + 4.0f * d1 - 5.0f * d3;                                                              \
     } while (0)
 
-/// The transformed patch of `WIDTH` channels of one phase of one tile: `V[pos] = (Bᵀ d B)[pos]` stored at
-/// `v + pos·posStride`, where patch pixel `(a, b)` is at `patch + a·rowPitch + b·columnPitch`.
+/// The transformed patch of `TYPE`'s width of consecutive floats (channels) of every pixel of a 6×6 patch:
+/// `V[pos] = (Bᵀ d B)[pos]` stored at `v + pos·posStride`, where patch pixel `(a, b)` is at `patch + a·rowPitch
+/// + b·columnPitch`. Not inlined: inside the pass's loops the compiler kept the 72 addresses live and
+/// spilled them, 2.5 times slower.
 #define STEERLENS_WINOGRAD_INPUT(NAME, TYPE)                                                                     \
-    __attribute__((target("avx512f,avx512vl,fma"), noinline)) static void NAME(const float *patch, long rowPitch, long columnPitch, float *v, long posStride) { \
+    __attribute__((target("avx512f,avx512vl,fma"), noinline)) static void NAME(                                 \
+        const float *patch, long rowPitch, long columnPitch, float *v, long posStride) {                         \
         TYPE d[36], t[36];                                                                                       \
         for (int a = 0; a < 6; a++)                                                                              \
             for (int b = 0; b < 6; b++) d[a * 6 + b] = STEERLENS_WLOAD(TYPE, patch + a * rowPitch + b * columnPitch); \
@@ -80,8 +83,8 @@ STEERLENS_WINOGRAD void steerlens_winograd_transform_row(const float *patch, lon
     for (; c0 < width; c0++) steerlens_winograd_input1(patch + c0, rowPitch, columnPitch, v + c0, posStride);
 }
 
-/// Floats of the copy of an edge tile's input region (`6·SY × 6·SX` pixels of `channels`), which
-/// `steerlens_winograd_inputs` takes after `V` in its scratch.
+/// Floats of the zero-padded copy of an edge tile's input region (`6·SY × 6·SX` pixels of `channels`), the
+/// last part of `steerlens_winograd_conv`'s scratch.
 static inline long steerlens_winograd_region_floats(long strideY, long strideX, long channels) {
     return 36 * strideY * strideX * channels;
 }
@@ -94,13 +97,13 @@ static inline long steerlens_winograd_region_floats(long strideY, long strideX, 
 /// `steerlens_winograd_region_floats`), the others the image itself.
 STEERLENS_WINOGRAD void steerlens_winograd_inputs(const float *x, const steerlens_winograd_tile *tiles, long count, steerlens_axis rows,
                                                   steerlens_axis cols, long channels, float *v, float *region) {
-    const long sy = rows.stride, sx = cols.stride, cp = sy * sx * channels, posStride = cp;
+    const long sy = rows.stride, sx = cols.stride, cp = sy * sx * channels;
     const long imageFloats = rows.input * cols.input * channels, regionWidth = 6 * sx;
     for (long t = 0; t < STEERLENS_WINOGRAD_TILES; t++) {
         float *slot = v + t * 36 * cp;
         if (t >= count) {
             for (int pos = 0; pos < 36; pos++)
-                for (long q = 0; q < cp; q++) slot[pos * posStride + q] = 0;
+                for (long q = 0; q < cp; q++) slot[pos * cp + q] = 0;
             continue;
         }
         const long top = sy * tiles[t].row - rows.padBefore, left = sx * tiles[t].column - cols.padBefore;
@@ -132,7 +135,7 @@ STEERLENS_WINOGRAD void steerlens_winograd_inputs(const float *x, const steerlen
         // in the input and in V, so they are transformed together.
         for (long py = 0; py < sy; py++)
             steerlens_winograd_transform_row(origin + py * pixelRowFloats, sy * pixelRowFloats, sx * channels, sx * channels,
-                                             slot + py * sx * channels, posStride);
+                                             slot + py * sx * channels, cp);
     }
 }
 
@@ -189,7 +192,7 @@ STEERLENS_WINOGRAD void steerlens_winograd_products(const float *v, const float 
             const int n16 = (int)(width / 16), t8 = (width % 16) >= 8, t4 = (width % 8) == 4;
 #define STEERLENS_WINOGRAD_GROUP(TILES, N16, T8, T4)                                                             \
     for (long t0 = 0; t0 < STEERLENS_WINOGRAD_TILES; t0 += TILES)                                                \
-        steerlens_winograd_block(vp + t0 * 36 * cp, cp, up + f0, fp, mp + t0 * 36 * fp + f0, TILES, N16, T8, T4);          \
+        steerlens_winograd_block(vp + t0 * 36 * cp, cp, up + f0, fp, mp + t0 * 36 * fp + f0, TILES, N16, T8, T4); \
     break;
             switch (n16 * 4 + t8 * 2 + t4) {
             case 1: STEERLENS_WINOGRAD_GROUP(8, 0, 0, 1)
@@ -225,12 +228,13 @@ STEERLENS_WINOGRAD void steerlens_winograd_products(const float *v, const float 
         (o)[3 * (os)] = e12 + 8.0f * e34 + (m)[5 * (ms)];                                                        \
     } while (0)
 
-/// One tile's outputs for `WIDTH` filters from `f0`: `Aᵀ M A` of `m + f0` (positions `posStride` apart) into
-/// `out + f0` (the tile's first pixel; rows `rowFloats`, pixels `filters` floats apart), `rowsValid` ×
-/// `columnsValid` of the 4×4 pixels.
+/// One tile's outputs for `TYPE`'s width of filters from `f0`: `Aᵀ M A` of `m + f0` (positions `posStride`
+/// apart) into `out + f0` (the tile's first pixel; rows `rowFloats`, pixels `filters` floats apart),
+/// `rowsValid` × `columnsValid` of the 4×4 pixels. Not inlined, like the input transform.
 #define STEERLENS_WINOGRAD_OUTPUT(NAME, TYPE)                                                                    \
-    __attribute__((target("avx512f,avx512vl,fma"), noinline)) static void NAME(const float *m, long posStride, long f0, float *out, long rowFloats, long filters, \
-                                 long rowsValid, long columnsValid) {                                           \
+    __attribute__((target("avx512f,avx512vl,fma"), noinline)) static void NAME(                                 \
+        const float *m, long posStride, long f0, float *out, long rowFloats, long filters, long rowsValid,       \
+        long columnsValid) {                                                                                     \
         TYPE d[36], t[24], y[16];                                                                                \
         for (int pos = 0; pos < 36; pos++) d[pos] = STEERLENS_WLOAD(TYPE, m + pos * posStride + f0);             \
         for (int b = 0; b < 6; b++) STEERLENS_WINOGRAD_AT(TYPE, d + b, 6, t + b, 6);                             \
@@ -243,12 +247,23 @@ STEERLENS_WINOGRAD_OUTPUT(steerlens_winograd_output8, steerlens_wf8)
 STEERLENS_WINOGRAD_OUTPUT(steerlens_winograd_output4, steerlens_wf4)
 STEERLENS_WINOGRAD_OUTPUT(steerlens_winograd_output1, steerlens_wf1)
 
+/// All `filters` outputs of one tile from its products `m` (`[36][FP]`), 16, 8, 4 and 1 filters at a time.
+STEERLENS_WINOGRAD void steerlens_winograd_output_tile(const float *m, long fp, float *out, long rowFloats, long filters, long rowsValid,
+                                                       long columnsValid) {
+    long f0 = 0;
+    for (; f0 + 16 <= filters; f0 += 16) steerlens_winograd_output16(m, fp, f0, out, rowFloats, filters, rowsValid, columnsValid);
+    if (f0 + 8 <= filters) { steerlens_winograd_output8(m, fp, f0, out, rowFloats, filters, rowsValid, columnsValid); f0 += 8; }
+    if (f0 + 4 <= filters) { steerlens_winograd_output4(m, fp, f0, out, rowFloats, filters, rowsValid, columnsValid); f0 += 4; }
+    for (; f0 < filters; f0++) steerlens_winograd_output1(m, fp, f0, out, rowFloats, filters, rowsValid, columnsValid);
+}
+
 // MARK: The convolution
 
 /// `out` (`[batch, OH, OW, F]`, written whole, no bias or activation) = `x` (`[batch, H, W, C]`) ∗ the kernel
 /// whose transform is `u` (`[36][C'][FP]`, see `steerlens_winograd_products`), through `scratch`
-/// (`36 · STEERLENS_WINOGRAD_TILES · (C' + FP)` floats, then `steerlens_winograd_region_floats`). Tiles of 4×4 output pixels in image, row, column
-/// order, `STEERLENS_WINOGRAD_TILES` per pass; edge tiles write only their pixels inside the output.
+/// (`36 · STEERLENS_WINOGRAD_TILES · (C' + FP)` floats, then `steerlens_winograd_region_floats`). Tiles of 4×4
+/// output pixels in image, row, column order, `STEERLENS_WINOGRAD_TILES` per pass; edge tiles write only their
+/// pixels inside the output.
 __attribute__((target("avx512f,avx512vl,fma"))) static inline void steerlens_winograd_conv(const float *x, float *out, long batch,
                                                                                           steerlens_axis rows, steerlens_axis cols,
                                                                                           long channels, long filters, long fp,
@@ -257,7 +272,6 @@ __attribute__((target("avx512f,avx512vl,fma"))) static inline void steerlens_win
     const long tilesDown = (rows.output + 3) / 4, tilesAcross = (cols.output + 3) / 4, total = batch * tilesDown * tilesAcross;
     const long rowFloats = cols.output * filters, imageFloats = rows.output * rowFloats;
     float *v = scratch, *m = scratch + 36 * STEERLENS_WINOGRAD_TILES * cp, *region = m + 36 * STEERLENS_WINOGRAD_TILES * fp;
-    const long posStride = fp;
     for (long g0 = 0; g0 < total; g0 += STEERLENS_WINOGRAD_TILES) {
         const long count = total - g0 < STEERLENS_WINOGRAD_TILES ? total - g0 : STEERLENS_WINOGRAD_TILES;
         steerlens_winograd_tile tiles[STEERLENS_WINOGRAD_TILES];
@@ -271,12 +285,7 @@ __attribute__((target("avx512f,avx512vl,fma"))) static inline void steerlens_win
             const long rowsValid = rows.output - tiles[t].row < 4 ? rows.output - tiles[t].row : 4;
             const long columnsValid = cols.output - tiles[t].column < 4 ? cols.output - tiles[t].column : 4;
             float *target = out + tiles[t].image * imageFloats + tiles[t].row * rowFloats + tiles[t].column * filters;
-            const float *mt = m + t * 36 * fp;
-            long f0 = 0;
-            for (; f0 + 16 <= filters; f0 += 16) steerlens_winograd_output16(mt, posStride, f0, target, rowFloats, filters, rowsValid, columnsValid);
-            if (f0 + 8 <= filters) { steerlens_winograd_output8(mt, posStride, f0, target, rowFloats, filters, rowsValid, columnsValid); f0 += 8; }
-            if (f0 + 4 <= filters) { steerlens_winograd_output4(mt, posStride, f0, target, rowFloats, filters, rowsValid, columnsValid); f0 += 4; }
-            for (; f0 < filters; f0++) steerlens_winograd_output1(mt, posStride, f0, target, rowFloats, filters, rowsValid, columnsValid);
+            steerlens_winograd_output_tile(m + t * 36 * fp, fp, target, rowFloats, filters, rowsValid, columnsValid);
         }
     }
 }

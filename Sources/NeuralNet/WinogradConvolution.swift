@@ -75,27 +75,26 @@ struct WinogradConvolution {
                 for c in 0..<channels {
                     let q = (phaseY * sx + phaseX) * channels + c
                     for f in 0..<filters {
-                        // (G g) is 6×3, then (G g) Gᵀ 6×6.
-                        var left = [[Double]](repeating: [0, 0, 0], count: 6)
-                        for a in 0..<6 {
-                            for r in 0..<3 {
-                                for p in 0..<3 {
-                                    let (ky, kx) = (sy * p + phaseY, sx * r + phaseX)
-                                    if ky < kh, kx < kw { left[a][r] += g[a][p] * Double(weights[((ky * kw + kx) * channels + c) * filters + f]) }
-                                }
+                        let phaseKernel = (0..<3).map { p in
+                            (0..<3).map { r -> Double in
+                                let (ky, kx) = (sy * p + phaseY, sx * r + phaseX)
+                                return ky < kh && kx < kw ? Double(weights[((ky * kw + kx) * channels + c) * filters + f]) : 0
                             }
                         }
-                        for a in 0..<6 {
-                            for b in 0..<6 {
-                                let value = (0..<3).reduce(0.0) { $0 + left[a][$1] * g[b][$1] }
-                                u[((a * 6 + b) * phaseChannels + q) * paddedFilters + f] = Float(value)
-                            }
+                        for (position, value) in transformed(phaseKernel).enumerated() {
+                            u[(position * phaseChannels + q) * paddedFilters + f] = Float(value)
                         }
                     }
                 }
             }
         }
         return u
+    }
+
+    /// `G g Gᵀ` of a 3×3 kernel `g`, the 36 positions row by row.
+    private static func transformed(_ kernel: [[Double]]) -> [Double] {
+        let left = g.map { row in (0..<3).map { r in (0..<3).reduce(0.0) { $0 + row[$1] * kernel[$1][r] } } }  // G g, 6×3
+        return left.flatMap { row in g.map { column in (0..<3).reduce(0.0) { $0 + row[$1] * column[$1] } } }
     }
 
     /// `output = x ∗ kernel` for `batch` items (`x` `[batch, H, W, C]`, `output` `[batch, OH, OW, F]` written

@@ -83,11 +83,13 @@ final class WinogradConvolutionTests: XCTestCase {
             var scratch = [Float](repeating: .nan, count: convolution.scratchFloats)
             x.withUnsafeBufferPointer { input in
                 out.withUnsafeMutableBufferPointer { output in
-                    scratch.withUnsafeMutableBufferPointer { convolution.run(input.baseAddress!, into: output.baseAddress!, batch: shape.batch, scratch: $0.baseAddress!) }
+                    scratch.withUnsafeMutableBufferPointer {
+                        convolution.run(input.baseAddress!, into: output.baseAddress!, batch: shape.batch, scratch: $0.baseAddress!)
+                    }
                 }
             }
             let (sums, magnitudes) = reference(x, kernel, shape)
-            let worst = out.indices.map { Double(abs(Double(out[$0]) - sums[$0])) / max(magnitudes[$0], .leastNormalMagnitude) }.max() ?? .nan
+            let worst = out.indices.map { abs(Double(out[$0]) - sums[$0]) / max(magnitudes[$0], .leastNormalMagnitude) }.max() ?? .nan
             XCTAssertLessThanOrEqual(worst, 64 * Double(Float.ulpOfOne), "\(shape): worst error in units of the magnitudes")
         }
     }
@@ -96,7 +98,8 @@ final class WinogradConvolutionTests: XCTestCase {
         func accepts(_ height: Int, _ width: Int, kernel: Int, stride: Int, channels: Int = 24, level: Int = 2) -> Bool {
             WinogradConvolution(rows: AxisGeometry(input: height, kernel: kernel, stride: stride, padding: .valid)!,
                                 columns: AxisGeometry(input: width, kernel: kernel, stride: stride, padding: .valid)!,
-                                kernel: Tensor(shape: [kernel, kernel, channels, 8], scalars: [Float](repeating: 0, count: kernel * kernel * channels * 8)),
+                                kernel: Tensor(shape: [kernel, kernel, channels, 8],
+                                               scalars: [Float](repeating: 0, count: kernel * kernel * channels * 8)),
                                 level: level) != nil
         }
         XCTAssertTrue(accepts(31, 98, kernel: 5, stride: 2), "PilotNet's second layer: 42 % of the multiplies")
@@ -121,8 +124,8 @@ final class WinogradConvolutionTests: XCTestCase {
             let items = shape.batch + 3
             let imageFloats = shape.height * shape.width * shape.channels
             let input = Tensor(shape: [items, shape.height, shape.width, shape.channels], scalars: values(items * imageFloats, &generator))
-            let winograd = try Conv2D(kernel: kernel, bias: bias, strides: (shape.stride, shape.stride), padding: shape.padding, activation: .elu(alpha: 1))
-            let gemm = try Conv2D(kernel: kernel, bias: bias, strides: (shape.stride, shape.stride), padding: shape.padding, activation: .elu(alpha: 1))
+            let layer = { try Conv2D(kernel: kernel, bias: bias, strides: (shape.stride, shape.stride), padding: shape.padding, activation: .elu(alpha: 1)) }
+            let (winograd, gemm) = (try layer(), try layer())
             winograd.scratchBudget = 4_096  // several chunks per lane
             gemm.allowsDirectConvolution = false
             let calls = BLAS.recordingCalls { _ = winograd.forward(input) }
