@@ -1,3 +1,4 @@
+import SteerLensSupport
 import XCTest
 @testable import NeuralNet
 
@@ -13,4 +14,9 @@ func convolutionWindows() throws -> [(item: (height: Int, width: Int, channels: 
         (item, try XCTUnwrap(AxisGeometry(input: item.height, kernel: item.kernel, stride: item.stride, padding: item.padding)),
          try XCTUnwrap(AxisGeometry(input: item.width, kernel: item.kernel, stride: item.stride, padding: item.padding)))
     }
+}
+
+/// `count` values drawn uniformly from −1 … 1.
+func uniformValues(_ count: Int, _ generator: inout SeededRandom) -> [Float] {
+    (0..<count).map { _ in Float(generator.uniform(-1, 1)) }
 }

@@ -38,10 +38,6 @@ final class DirectConvolutionTests: XCTestCase {
         Shape(height: 6, width: 27, channels: 3, filters: 40, kernelHeight: 3, kernelWidth: 3, strideY: 1, strideX: 1),
     ]
 
-    private func values(_ count: Int, _ generator: inout SeededRandom) -> [Float] {
-        (0..<count).map { _ in Float(generator.uniform(-1, 1)) }
-    }
-
     /// The definition: `out[n][oh][ow][f]`, one fused multiply-add chain from 0 over `(ky, kx, c)`.
     private func reference(_ x: [Float], _ kernel: [Float], _ shape: Shape) -> [Float] {
         let (rows, columns) = (shape.rows, shape.columns)
@@ -73,8 +69,8 @@ final class DirectConvolutionTests: XCTestCase {
         var generator = SeededRandom(seed: 41)
         for shape in shapes {
             XCTAssertTrue(VectorKernels.convolvesDirectly(rows: shape.rows, columns: shape.columns, channels: shape.channels, filters: shape.filters), "\(shape)")
-            let x = values(shape.batch * shape.height * shape.width * shape.channels, &generator)
-            let kernel = values(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator)
+            let x = uniformValues(shape.batch * shape.height * shape.width * shape.channels, &generator)
+            let kernel = uniformValues(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator)
             let expected = reference(x, kernel, shape)
             // NaN where nothing was written.
             assertWrites(expected, over: [Float](repeating: .nan, count: expected.count), "\(shape)") { out in
@@ -126,8 +122,8 @@ final class DirectConvolutionTests: XCTestCase {
         var generator = SeededRandom(seed: 47)
         for shape in shapes where shape.kernelWidth * shape.channels <= 16 {
             XCTAssertTrue(VectorKernels.convolvesBackwardDirectly(rows: shape.rows, columns: shape.columns, channels: shape.channels, filters: shape.filters))
-            let dz = values(shape.batch * shape.rows.output * shape.columns.output * shape.filters, &generator)
-            let kernel = values(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator)
+            let dz = uniformValues(shape.batch * shape.rows.output * shape.columns.output * shape.filters, &generator)
+            let kernel = uniformValues(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator)
             let taps = kernel.count / shape.filters
             let transposed = (0..<kernel.count).map { kernel[($0 % taps) * shape.filters + $0 / taps] }
             // Signed zeros and values already there: the adds must keep the reference's order and operands.
@@ -150,10 +146,10 @@ final class DirectConvolutionTests: XCTestCase {
         var generator = SeededRandom(seed: 43)
         for shape in shapes {
             let kernel = Tensor(shape: [shape.kernelHeight, shape.kernelWidth, shape.channels, shape.filters],
-                                scalars: values(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator))
-            let bias = Tensor(shape: [shape.filters], scalars: values(shape.filters, &generator))
+                                scalars: uniformValues(shape.kernelHeight * shape.kernelWidth * shape.channels * shape.filters, &generator))
+            let bias = Tensor(shape: [shape.filters], scalars: uniformValues(shape.filters, &generator))
             let input = Tensor(shape: [shape.batch + 3, shape.height, shape.width, shape.channels],
-                               scalars: values((shape.batch + 3) * shape.height * shape.width * shape.channels, &generator))
+                               scalars: uniformValues((shape.batch + 3) * shape.height * shape.width * shape.channels, &generator))
             let direct = try Conv2D(kernel: kernel, bias: bias, strides: (shape.strideY, shape.strideX), activation: .elu(alpha: 1))
             let gemm = try Conv2D(kernel: kernel, bias: bias, strides: (shape.strideY, shape.strideX), activation: .elu(alpha: 1))
             direct.scratchBudget = 4_096  // several chunks per lane
@@ -163,7 +159,7 @@ final class DirectConvolutionTests: XCTestCase {
             let largest = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? .infinity
             XCTAssertLessThanOrEqual(largest, window * 4 * Float.ulpOfOne, "\(shape) forward")
             // The input gradient through the ELU, on several chunks: |dz·w| terms ≤ 1, at most KH·KW windows overlap.
-            let dy = Tensor(shape: a.shape, scalars: values(a.count, &generator))
+            let dy = Tensor(shape: a.shape, scalars: uniformValues(a.count, &generator))
             let (da, db) = (direct.backward(dy, modifier: nil), gemm.backward(dy, modifier: nil))
             let overlap = Float(shape.kernelHeight * shape.kernelWidth * shape.filters)
             let largestGradient = zip(da.scalars, db.scalars).map { abs($0 - $1) }.max() ?? .infinity

@@ -31,10 +31,6 @@ final class PixelConvolutionTests: XCTestCase {
         Shape(height: 8, width: 147, channels: 8, filters: 8, kernelHeight: 5, kernelWidth: 4, strideY: 1, strideX: 3, padding: .same),
     ]
 
-    private func values(_ count: Int, _ generator: inout SeededRandom) -> [Float] {
-        (0..<count).map { _ in Float(generator.uniform(-1, 1)) }
-    }
-
     /// The definition: per value, an FMA chain from 0 over the taps `(ky, kx, c)` of each of OpenBLAS's
     /// depth blocks, the blocks' sums added in order; padding reads 0.
     private func reference(_ x: [Float], _ kernel: [Float], _ shape: Shape) -> [Float] {
@@ -78,8 +74,8 @@ final class PixelConvolutionTests: XCTestCase {
         guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: Conv2D runs im2col + sgemm here") }
         var generator = SeededRandom(seed: 53)
         for shape in shapes {
-            let x = values(shape.batch * shape.height * shape.width * shape.channels, &generator)
-            let kernel = values(shape.taps * shape.filters, &generator)
+            let x = uniformValues(shape.batch * shape.height * shape.width * shape.channels, &generator)
+            let kernel = uniformValues(shape.taps * shape.filters, &generator)
             let convolution = try XCTUnwrap(plan(shape, kernel), "\(shape)")
             let expected = reference(x, kernel, shape)
             // NaN planes and output: every plane float the sums read must be written first.
@@ -110,10 +106,10 @@ final class PixelConvolutionTests: XCTestCase {
         guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: Conv2D runs im2col + sgemm here") }
         var generator = SeededRandom(seed: 59)
         for shape in shapes {
-            let kernel = Tensor(shape: [shape.kernelHeight, shape.kernelWidth, shape.channels, shape.filters], scalars: values(shape.taps * shape.filters, &generator))
-            let bias = Tensor(shape: [shape.filters], scalars: values(shape.filters, &generator))
+            let kernel = Tensor(shape: [shape.kernelHeight, shape.kernelWidth, shape.channels, shape.filters], scalars: uniformValues(shape.taps * shape.filters, &generator))
+            let bias = Tensor(shape: [shape.filters], scalars: uniformValues(shape.filters, &generator))
             let input = Tensor(shape: [shape.batch + 3, shape.height, shape.width, shape.channels],
-                               scalars: values((shape.batch + 3) * shape.height * shape.width * shape.channels, &generator))
+                               scalars: uniformValues((shape.batch + 3) * shape.height * shape.width * shape.channels, &generator))
             let byPixels = try Conv2D(kernel: kernel, bias: bias, strides: (shape.strideY, shape.strideX), padding: shape.padding, activation: .elu(alpha: 1))
             let gemm = try Conv2D(kernel: kernel, bias: bias, strides: (shape.strideY, shape.strideX), padding: shape.padding, activation: .elu(alpha: 1))
             byPixels.scratchBudget = 4_096  // several chunks per lane
@@ -160,8 +156,8 @@ final class PixelConvolutionTests: XCTestCase {
         var generator = SeededRandom(seed: 61)
         for shape in shapes {
             let inputFloats = shape.batch * shape.height * shape.width * shape.channels
-            let x = values(inputFloats, &generator)
-            let convolution = try XCTUnwrap(plan(shape, values(shape.taps * shape.filters, &generator)))
+            let x = uniformValues(inputFloats, &generator)
+            let convolution = try XCTUnwrap(plan(shape, uniformValues(shape.taps * shape.filters, &generator)))
             let outputFloats = shape.batch * shape.rows.output * shape.columns.output * shape.filters
             for flushEnd in [true, false] {
                 let image = GuardedBytes(count: inputFloats * 4, flushEnd: flushEnd)

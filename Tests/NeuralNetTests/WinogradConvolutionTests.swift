@@ -30,10 +30,6 @@ final class WinogradConvolutionTests: XCTestCase {
         Shape(height: 8, width: 8, channels: 1, filters: 1, kernel: 3, stride: 1),
     ]
 
-    private func values(_ count: Int, _ generator: inout SeededRandom) -> [Float] {
-        (0..<count).map { _ in Float(generator.uniform(-1, 1)) }
-    }
-
     /// Exact sums (in `Double`) and the sums of the products' magnitudes, output order; padding reads 0.
     private func reference(_ x: [Float], _ kernel: [Float], _ shape: Shape) -> (sums: [Double], magnitudes: [Double]) {
         let (rows, columns) = (shape.rows, shape.columns)
@@ -76,8 +72,8 @@ final class WinogradConvolutionTests: XCTestCase {
         guard VectorKernels.level >= 2 else { throw XCTSkip("this CPU has no AVX-512: Conv2D sums without Winograd here") }
         var generator = SeededRandom(seed: 83)
         for shape in shapes {
-            let x = values(shape.batch * shape.height * shape.width * shape.channels, &generator)
-            let kernel = values(shape.kernel * shape.kernel * shape.channels * shape.filters, &generator)
+            let x = uniformValues(shape.batch * shape.height * shape.width * shape.channels, &generator)
+            let kernel = uniformValues(shape.kernel * shape.kernel * shape.channels * shape.filters, &generator)
             let convolution = try XCTUnwrap(plan(shape, kernel), "\(shape)")
             var out = [Float](repeating: .nan, count: shape.outputFloats)
             var scratch = [Float](repeating: .nan, count: convolution.scratchFloats)
@@ -119,11 +115,11 @@ final class WinogradConvolutionTests: XCTestCase {
         var generator = SeededRandom(seed: 89)
         for shape in shapes {
             let kernel = Tensor(shape: [shape.kernel, shape.kernel, shape.channels, shape.filters],
-                                scalars: values(shape.kernel * shape.kernel * shape.channels * shape.filters, &generator))
-            let bias = Tensor(shape: [shape.filters], scalars: values(shape.filters, &generator))
+                                scalars: uniformValues(shape.kernel * shape.kernel * shape.channels * shape.filters, &generator))
+            let bias = Tensor(shape: [shape.filters], scalars: uniformValues(shape.filters, &generator))
             let items = shape.batch + 3
             let imageFloats = shape.height * shape.width * shape.channels
-            let input = Tensor(shape: [items, shape.height, shape.width, shape.channels], scalars: values(items * imageFloats, &generator))
+            let input = Tensor(shape: [items, shape.height, shape.width, shape.channels], scalars: uniformValues(items * imageFloats, &generator))
             let layer = { try Conv2D(kernel: kernel, bias: bias, strides: (shape.stride, shape.stride), padding: shape.padding, activation: .elu(alpha: 1)) }
             let (winograd, gemm) = (try layer(), try layer())
             winograd.scratchBudget = 4_096  // several chunks per lane
@@ -148,8 +144,8 @@ final class WinogradConvolutionTests: XCTestCase {
         var generator = SeededRandom(seed: 97)
         for shape in shapes {
             let inputFloats = shape.batch * shape.height * shape.width * shape.channels
-            let x = values(inputFloats, &generator)
-            let convolution = try XCTUnwrap(plan(shape, values(shape.kernel * shape.kernel * shape.channels * shape.filters, &generator)))
+            let x = uniformValues(inputFloats, &generator)
+            let convolution = try XCTUnwrap(plan(shape, uniformValues(shape.kernel * shape.kernel * shape.channels * shape.filters, &generator)))
             for flushEnd in [true, false] {
                 let image = GuardedBytes(count: inputFloats * 4, flushEnd: flushEnd)
                 let scratch = GuardedBytes(count: convolution.scratchFloats * 4, flushEnd: flushEnd)
