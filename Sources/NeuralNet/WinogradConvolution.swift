@@ -2,9 +2,9 @@ import CVectorKernels
 
 /// `Conv2D`'s forward sums by Winograd F(4×4, 3×3) in AVX-512 (`winograd_kernels.h`): a stride-1 3×3 layer,
 /// or a stride-2 layer with a 5×5 or 6×6 kernel as the 3×3 convolution of its input's four polyphase
-/// components. Per 4×4 tile of output pixels it multiplies 36·C'·F times (`C' = SY·SX·C` phase channels)
+/// components (each axis on its own: 3 taps at stride 1, 5–6 at stride 2). Per 4×4 tile of output pixels it multiplies 36·C'·F times (`C' = SY·SX·C` phase channels)
 /// where the direct sum multiplies 16·KH·KW·C·F times: 2.4× fewer for PilotNet's second layer
-/// (24 → 36 filters, 5×5 stride 2), 2.1× for its fourth.
+/// (24 → 36 filters, 5×5 stride 2) and 3× for its fourth, counting the edge tiles' unused pixels.
 ///
 /// The sums are rounded differently from im2col + `sgemm`'s: within a few units of rounding of the sum of
 /// the products' magnitudes (``WinogradConvolutionTests``), and an image's outputs are the same bits in any
