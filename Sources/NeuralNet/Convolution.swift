@@ -106,21 +106,13 @@ public final class Conv2D: UnaryLayer {
         }
     }
 
-    /// The pixel-vectorised plan for this geometry (built once, kept while the input shape stays), or
-    /// nil where it does not run.
-    private func pixelConvolution(rows: AxisGeometry, columns: AxisGeometry) -> PixelConvolution? {
-        if let cached = pixelPlan, cached.geometry == (rows, columns) { return cached.plan }
-        let plan = PixelConvolution(rows: rows, columns: columns, kernel: kernel)
-        pixelPlan = ((rows, columns), plan)
-        return plan
-    }
-
-    /// The Winograd plan for this geometry (built once, kept while the input shape stays), or nil where it
-    /// does not run.
-    private func winogradConvolution(rows: AxisGeometry, columns: AxisGeometry) -> WinogradConvolution? {
-        if let cached = winogradPlan, cached.geometry == (rows, columns) { return cached.plan }
-        let plan = WinogradConvolution(rows: rows, columns: columns, kernel: kernel)
-        winogradPlan = ((rows, columns), plan)
+    /// The plan `make` builds for this geometry, kept in `cache` while the input shape stays (the pixel and
+    /// Winograd plans), or nil where it does not run.
+    private func cachedPlan<Plan>(_ cache: inout (geometry: (AxisGeometry, AxisGeometry), plan: Plan?)?, rows: AxisGeometry, columns: AxisGeometry,
+                                  _ make: (AxisGeometry, AxisGeometry, Tensor) -> Plan?) -> Plan? {
+        if let cached = cache, cached.geometry == (rows, columns) { return cached.plan }
+        let plan = make(rows, columns, kernel)
+        cache = ((rows, columns), plan)
         return plan
     }
 
@@ -147,8 +139,10 @@ public final class Conv2D: UnaryLayer {
         let pointwise = isPointwise(rows, cols)
         let direct = !pointwise && allowsDirectConvolution
             && VectorKernels.convolvesDirectly(rows: rows, columns: cols, channels: inputChannels, filters: n)
-        let winograd = pointwise || direct || !allowsDirectConvolution || !allowsWinograd ? nil : winogradConvolution(rows: rows, columns: cols)
-        let byPixels = pointwise || direct || winograd != nil || !allowsDirectConvolution ? nil : pixelConvolution(rows: rows, columns: cols)
+        let winograd = pointwise || direct || !allowsDirectConvolution || !allowsWinograd
+            ? nil : cachedPlan(&winogradPlan, rows: rows, columns: cols) { WinogradConvolution(rows: $0, columns: $1, kernel: $2) }
+        let byPixels = pointwise || direct || winograd != nil || !allowsDirectConvolution
+            ? nil : cachedPlan(&pixelPlan, rows: rows, columns: cols) { PixelConvolution(rows: $0, columns: $1, kernel: $2) }
         // Scratch per item: the planes, the column matrix, or none (Winograd's is per lane).
         let columnFloats = byPixels?.itemFloats ?? (pointwise || direct || winograd != nil ? 0 : pixels * k)
         // Without columns, chunks are sized by their output rows (still cut small, so lanes take turns).

@@ -113,7 +113,7 @@ final class PixelConvolutionTests: XCTestCase {
             let byPixels = try Conv2D(kernel: kernel, bias: bias, strides: (shape.strideY, shape.strideX), padding: shape.padding, activation: .elu(alpha: 1))
             let gemm = try Conv2D(kernel: kernel, bias: bias, strides: (shape.strideY, shape.strideX), padding: shape.padding, activation: .elu(alpha: 1))
             byPixels.scratchBudget = 4_096  // several chunks per lane
-            byPixels.allowsWinograd = false  // PilotNet's layer would sum by Winograd
+            byPixels.allowsWinograd = false  // PilotNet's layer and the 3×3 stride-1 ones would sum by Winograd
             gemm.allowsDirectConvolution = false
             let calls = BLAS.recordingCalls { _ = byPixels.forward(input) }
             XCTAssertTrue(calls.isEmpty, "\(shape): the forward pass calls no sgemm")
